@@ -1,0 +1,3 @@
+from tui_gradients.cli import main
+
+raise SystemExit(main())

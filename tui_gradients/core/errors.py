@@ -1,0 +1,14 @@
+"""The one error type for values a person typed: it names the setting and says why."""
+
+
+class SettingError(ValueError):
+    """A setting (hyperparameter, start point, expression, …) that cannot be used.
+
+    `name` is the setting as the user knows it (`lr`, `start`, `expr`), so the CLI can say
+    `argument --lr: …` and the UI can put the message under the right field.
+    """
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message

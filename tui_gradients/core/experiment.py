@@ -1,0 +1,78 @@
+"""An experiment: the settings a user chose, turned into runs. Shared by the CLI and the app."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from tui_gradients.core.chain import Chain, ChainSettings
+from tui_gradients.core.errors import SettingError
+from tui_gradients.core.functions import Objective, Point, make_objective
+from tui_gradients.core.optimizers import Hyperparameters
+from tui_gradients.core.run import Run
+
+PLANE_TOL = 1e-12
+"""‖∇f‖ below this ends a 2-D run. Deliberately tiny: a loose tolerance such as 1e-2 stops gd on
+the bowl thousands of steps early, far from the minimum, which is exactly the trap shown here."""
+LIMIT = 1_000_000
+
+
+@dataclass(frozen=True)
+class PlaneSettings:
+    """Which surface, and where to start on it."""
+
+    function: str = "quadratic"
+    expr: str | None = None
+    a: float = 0.001
+    b: float = 1.0
+    start: Point | None = None
+    """None means the function's own start point."""
+
+    def __post_init__(self) -> None:
+        if self.start is not None:
+            _check_point(self.start)
+        _ = self.objective  # validate the function, its curvatures or formula now
+
+    @cached_property
+    def objective(self) -> Objective:
+        return make_objective(self.function, expr=self.expr, a=self.a, b=self.b)
+
+    @property
+    def start_point(self) -> Point:
+        return self.start if self.start is not None else self.objective.start
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Everything needed to reproduce both runs step for step."""
+
+    plane: PlaneSettings = field(default_factory=PlaneSettings)
+    hyper: Hyperparameters = field(default_factory=Hyperparameters)
+    chain: ChainSettings = field(default_factory=ChainSettings)
+    chain_hyper: Hyperparameters = field(default_factory=Hyperparameters)
+
+    def plane_run(self, hyper: Hyperparameters | None = None) -> Run:
+        """A fresh run on the surface (with other hyperparameters for a comparison run)."""
+        objective = self.plane.objective
+        return Run(
+            objective.value_and_grad,
+            (hyper or self.hyper).build(),
+            list(self.plane.start_point),
+            tol=PLANE_TOL,
+            max_steps=LIMIT,
+        )
+
+    def chain_run(self) -> Run:
+        chain = Chain(self.chain)
+        return Run(
+            chain.value_and_grad,
+            self.chain_hyper.build(),
+            self.chain.initial_params(),
+            max_steps=LIMIT,
+        )
+
+
+def _check_point(point: Point) -> None:
+    if len(point) != 2 or not all(math.isfinite(v) and abs(v) <= 1e6 for v in point):
+        raise SettingError("start", f"must be two finite numbers in [-1e6, 1e6], got {point!r}")

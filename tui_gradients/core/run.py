@@ -1,0 +1,221 @@
+"""A run: an optimiser stepping on a problem, with every iterate kept so steps can be undone.
+
+The history lives in preallocated numpy arrays that double when full, so a million steps cost
+a few tens of megabytes rather than millions of Python objects. A run never raises on bad
+numbers: a non-finite or huge value ends it with a stated reason, keeping the last finite step.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+from tui_gradients.core.errors import SettingError
+from tui_gradients.core.optimizers import Optimizer, State
+
+Array = np.ndarray
+ValueAndGrad = Callable[[Array], tuple[float, Array]]
+
+HUGE = 1e150
+"""Parameters beyond this (or a loss beyond its square) count as diverged: the next step would
+overflow float64 and show nothing useful."""
+
+
+class StopKind(Enum):
+    CONVERGED = "converged"
+    DIVERGED = "diverged"
+    LIMIT = "step limit"
+
+
+@dataclass(frozen=True)
+class Stop:
+    kind: StopKind
+    step: int
+    message: str
+
+
+class History:
+    """Every step's parameters, loss, gradient and optimiser state, in growable arrays.
+
+    Row k holds the parameters after k updates, the loss and gradient there, and the optimiser
+    state that the (k+1)-th update starts from.
+    """
+
+    def __init__(self, n_params: int, state_size: int, capacity: int = 1024) -> None:
+        self._params = np.empty((capacity, n_params))
+        self._loss = np.empty(capacity)
+        self._grads = np.empty((capacity, n_params))
+        self._states = np.empty((capacity, state_size, n_params))
+        self._length = 0
+
+    def __len__(self) -> int:
+        return self._length
+
+    def append(self, params: Array, loss: float, grads: Array, state: State) -> None:
+        if self._length == len(self._loss):
+            self._grow()
+        k = self._length
+        self._params[k] = params
+        self._loss[k] = loss
+        self._grads[k] = grads
+        if state:
+            self._states[k] = state
+        self._length += 1
+
+    def _grow(self) -> None:
+        for name in ("_params", "_loss", "_grads", "_states"):
+            old = getattr(self, name)
+            new = np.empty((2 * len(old), *old.shape[1:]))
+            new[: len(old)] = old
+            setattr(self, name, new)
+
+    @property
+    def params(self) -> Array:
+        return self._params[: self._length]
+
+    @property
+    def loss(self) -> Array:
+        return self._loss[: self._length]
+
+    @property
+    def grads(self) -> Array:
+        return self._grads[: self._length]
+
+    @property
+    def states(self) -> Array:
+        return self._states[: self._length]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in (self._params, self._loss, self._grads, self._states))
+
+
+class Run:
+    """An optimiser on a problem, stepped on demand, with a cursor that can move back.
+
+    `advance(n)` computes new steps past the end of the history; `forward`, `back` and `jump`
+    only move the cursor (computing what is missing when moving forward).
+    """
+
+    def __init__(
+        self,
+        value_and_grad: ValueAndGrad,
+        optimizer: Optimizer,
+        start: Array,
+        *,
+        tol: float = 0.0,
+        max_steps: int = 1_000_000,
+        name: str = "w",
+    ) -> None:
+        if not (math.isfinite(tol) and tol >= 0):
+            raise SettingError("tol", f"must be a finite number ≥ 0, got {tol!r}")
+        if max_steps < 0:
+            raise SettingError("steps", f"must be ≥ 0, got {max_steps}")
+        self.value_and_grad = value_and_grad
+        self.optimizer = optimizer
+        self.tol = tol
+        self.max_steps = max_steps
+        self.stop: Stop | None = None
+        start = np.asarray(start, dtype=float)
+        loss, grads = value_and_grad(start)
+        if problem := _non_finite(start, loss, grads):
+            raise SettingError("start", f"{problem} at the start point; pick another start")
+        self._state: State = optimizer.init(start)
+        self.history = History(start.size, optimizer.state_size)
+        self.history.append(start, loss, grads, self._state)
+        self.cursor = 0
+        self._check_convergence()
+
+    # --- computing ---------------------------------------------------------------------------
+
+    @property
+    def last_step(self) -> int:
+        return len(self.history) - 1
+
+    def advance(self, n: int) -> int:
+        """Compute up to n new steps at the end of the history; returns how many were taken."""
+        taken = 0
+        history, update, value_and_grad = self.history, self.optimizer.update, self.value_and_grad
+        params, state = history.params[-1].copy(), self._state
+        grads = history.grads[-1]
+        while taken < n and self.stop is None:
+            if self.last_step >= self.max_steps:
+                self.stop = Stop(
+                    StopKind.LIMIT, self.last_step, f"step limit {self.max_steps} reached"
+                )
+                break
+            with np.errstate(all="ignore"):
+                new_params, new_state = update(grads, state, params)
+                loss, new_grads = value_and_grad(new_params)
+            if problem := _non_finite(new_params, loss, new_grads):
+                step = self.last_step + 1
+                self.stop = Stop(StopKind.DIVERGED, step, f"diverged at step {step}: {problem}")
+                break
+            params, state, grads = new_params, new_state, new_grads
+            history.append(params, loss, grads, state)
+            taken += 1
+            self._check_convergence()
+        self._state = state
+        return taken
+
+    def _check_convergence(self) -> None:
+        norm = float(np.linalg.norm(self.history.grads[-1]))
+        if norm < self.tol:
+            step = self.last_step
+            self.stop = Stop(
+                StopKind.CONVERGED,
+                step,
+                f"converged at step {step}: ‖∇‖ = {norm:.3g} < tol {self.tol:g}",
+            )
+
+    # --- moving the cursor ---------------------------------------------------------------------
+
+    def forward(self, n: int = 1) -> int:
+        """Move the cursor n steps on, computing steps past the end; returns the steps moved."""
+        target = self.cursor + n
+        if target > self.last_step:
+            self.advance(target - self.last_step)
+        moved = min(target, self.last_step) - self.cursor
+        self.cursor += moved
+        return moved
+
+    def back(self, n: int = 1) -> int:
+        moved = min(n, self.cursor)
+        self.cursor -= moved
+        return moved
+
+    def jump(self, step: int) -> None:
+        """Put the cursor on `step`, clamped to the computed history."""
+        self.cursor = max(0, min(step, self.last_step))
+
+    @property
+    def params(self) -> Array:
+        return self.history.params[self.cursor]
+
+    @property
+    def loss(self) -> float:
+        return float(self.history.loss[self.cursor])
+
+    @property
+    def grads(self) -> Array:
+        return self.history.grads[self.cursor]
+
+
+def _non_finite(params: Array, loss: float, grads: Array) -> str | None:
+    """What is wrong with a step's numbers, or None if they can be shown and stepped on."""
+    if not np.all(np.isfinite(params)):
+        return "a parameter became non-finite"
+    if not math.isfinite(loss):
+        return "the loss became non-finite"
+    if not np.all(np.isfinite(grads)):
+        return "the gradient became non-finite"
+    largest = float(np.max(np.abs(params)))
+    if largest > HUGE:
+        return f"|parameter| = {largest:.3g} exceeds {HUGE:.0e}"
+    if abs(loss) > HUGE**2:
+        return f"|loss| = {abs(loss):.3g} exceeds {HUGE**2:.0e}"
+    return None
