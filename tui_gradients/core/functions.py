@@ -41,8 +41,11 @@ class Objective:
     note: str = field(default="", compare=False)
 
     def value_and_grad(self, params: Array) -> tuple[float, Array]:
-        """f and ∇f at a 2-vector, as the optimisers want them."""
-        w1, w2 = float(params[0]), float(params[1])
+        """f and ∇f at a 2-vector, as the optimisers want them.
+
+        numpy scalars rather than Python floats: they overflow to inf instead of raising.
+        """
+        w1, w2 = params[0], params[1]
         with np.errstate(all="ignore"):
             g1, g2 = self.gradient(w1, w2)
             return float(self.value(w1, w2)), np.array([g1, g2], dtype=float)

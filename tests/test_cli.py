@@ -1,0 +1,108 @@
+"""The headless CLI contract: headers, rows, number formats, exit codes."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tui_gradients.cli import main
+from tui_gradients.core.export import CHAIN_COLUMNS, RUN_COLUMNS
+
+
+def _cli(*args, check_rc=0):
+    done = subprocess.run(
+        [sys.executable, "-m", "tui_gradients", *args], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == check_rc, done.stderr
+    return done
+
+
+def _csv(text):
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_default_run_reproduces_the_seed():
+    rows = _csv(_cli("run", "--steps", "10").stdout)
+    assert tuple(rows[0]) == RUN_COLUMNS
+    assert len(rows) == 1 + 11  # header, start, ten steps
+    data = np.array(rows[1:], dtype=float)
+    np.testing.assert_array_equal(data[:, 0], np.arange(11))
+    np.testing.assert_allclose(data[:, 1], -40 * 0.999 ** np.arange(11), rtol=1e-12)
+    assert data[1, 2] == 0.0
+
+
+@pytest.mark.parametrize("style", [["--start", "-40,1.5"], ["--start=-40,1.5"]])
+def test_negative_start_works_as_typed(style, capsys):
+    assert main(["run", *style, "--steps", "1"]) == 0
+    rows = _csv(capsys.readouterr().out)
+    assert rows[1][1:3] == ["-40.0", "1.5"]
+
+
+def test_floats_are_plain_decimals_that_round_trip(capsys):
+    main(["run", "--optimizer", "adam", "--steps", "20"])
+    out = capsys.readouterr().out
+    assert "np.float64" not in out
+    for row in _csv(out)[1:]:
+        for cell in row[1:]:
+            assert repr(float(cell)) == cell
+
+
+def test_json_and_table_formats(capsys):
+    main(["run", "--steps", "3", "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["columns"] == list(RUN_COLUMNS)
+    assert len(doc["rows"]) == 4 and doc["stop"] is None
+    main(["run", "--steps", "3", "--format", "table"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == list(RUN_COLUMNS) and len(lines) == 5
+
+
+def test_chain_rows(capsys):
+    main(["chain", "--depth", "5", "--steps", "2"])
+    rows = _csv(capsys.readouterr().out)
+    assert tuple(rows[0]) == CHAIN_COLUMNS
+    assert len(rows) == 1 + 3 * 5
+    assert [int(r[1]) for r in rows[1:6]] == [1, 2, 3, 4, 5]
+    assert {int(r[0]) for r in rows[1:]} == {0, 1, 2}
+    step0 = rows[1:6]
+    assert all(float(r[2]) == 1.0 for r in step0)  # constant init, before any update
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["run", "--lr", "-1"], "argument --lr"),
+        (["run", "--lr", "abc"], "argument --lr: not a number"),
+        (["run", "--lr", "0,5"], "use a dot"),
+        (["run", "--start", "1"], "argument --start"),
+        (["run", "--function", "nope"], "argument --function"),
+        (["run", "--expr", "__import__('os')"], "argument --expr"),
+        (["run", "--steps", "-3"], "argument --steps"),
+        (["run", "--a", "0"], "argument --a"),
+        (["chain", "--depth", "100"], "argument --depth"),
+        (["chain", "--activation", "nope"], "argument --activation"),
+        (["run", "--optimizer", "adam", "--betas", "1,0.9"], "argument --betas"),
+        (["--chain-lr", "0"], "argument --chain-lr"),
+    ],
+)
+def test_bad_arguments_one_line_exit_2(args, fragment):
+    done = _cli(*args, check_rc=2)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert fragment in lines[0]
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_divergence_keeps_rows_and_says_why_on_stderr():
+    done = _cli("run", "--lr", "1.5", "--steps", "1000")
+    rows = _csv(done.stdout)
+    assert len(rows) == 1 + 498  # steps 0..497 were finite
+    assert (
+        done.stderr.strip()
+        == "tui-gradients: diverged at step 498: |parameter| = 1.23e+150 exceeds 1e+150"
+    )

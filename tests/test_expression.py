@@ -1,0 +1,163 @@
+"""The expression evaluator: values, exact gradients, refusal of all that is off the whitelist."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tui_gradients.core.errors import SettingError
+from tui_gradients.core.expression import MAX_DEPTH, MAX_LENGTH, Expression
+from tui_gradients.core.functions import PRESETS, make_objective
+
+
+def test_seed_bowl_value_and_gradient():
+    expr = Expression.parse("0.001*w1**2 + w2**2")
+    assert float(expr.value(-40.0, 1.5)) == pytest.approx(0.001 * 1600 + 2.25)
+    g1, g2 = expr.gradient(-40.0, 1.5)
+    assert float(g1) == pytest.approx(-0.08)
+    assert float(g2) == pytest.approx(3.0)
+
+
+def test_functions_and_constants():
+    expr = Expression.parse(
+        "sin(w1)*cos(w2) + exp(-w1) + log(w2) + sqrt(w2) + tanh(w1) + abs(w1) + pi + e"
+    )
+    w1, w2 = 0.7, 2.3
+    expected = (
+        math.sin(w1) * math.cos(w2)
+        + math.exp(-w1)
+        + math.log(w2)
+        + math.sqrt(w2)
+        + math.tanh(w1)
+        + abs(w1)
+        + math.pi
+        + math.e
+    )
+    assert float(expr.value(w1, w2)) == pytest.approx(expected, rel=1e-14)
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_parsed_formula_gradient_agrees_with_analytic_preset(name):
+    objective = make_objective(name)
+    parsed = Expression.parse(objective.formula)
+    rng = np.random.default_rng(1)
+    x0, x1, y0, y1 = (-3, 3, -3, 3)
+    w1, w2 = rng.uniform(x0, x1, 50), rng.uniform(y0, y1, 50)
+    np.testing.assert_allclose(parsed.value(w1, w2), objective.value(w1, w2), rtol=1e-12)
+    for mine, theirs in zip(parsed.gradient(w1, w2), objective.gradient(w1, w2), strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-6, atol=1e-9)
+
+
+def test_gradient_of_general_power_and_quotient_matches_central_difference():
+    expr = Expression.parse("w1**w2 / (1 + w2**2) + tan(w1*w2)")
+    w1, w2, h = 1.3, 0.4, 1e-6
+    g1, g2 = (float(g) for g in expr.gradient(w1, w2))
+    fd1 = (float(expr.value(w1 + h, w2)) - float(expr.value(w1 - h, w2))) / (2 * h)
+    fd2 = (float(expr.value(w1, w2 + h)) - float(expr.value(w1, w2 - h))) / (2 * h)
+    assert g1 == pytest.approx(fd1, rel=1e-6)
+    assert g2 == pytest.approx(fd2, rel=1e-6)
+
+
+def test_constant_gradient_broadcasts_to_the_grid():
+    expr = Expression.parse("3*w1 + w2")
+    grid = np.zeros((4, 5))
+    g1, g2 = expr.gradient(grid, grid)
+    assert g1.shape == g2.shape == (4, 5)
+    assert np.all(g1 == 3) and np.all(g2 == 1)
+
+
+def test_overflow_gives_inf_not_an_exception():
+    expr = Expression.parse("exp(w1)")
+    assert math.isinf(float(expr.value(1e4, 0.0)))
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("", "empty"),
+        ("w1.__class__", "attribute access"),
+        ("__import__('os')", "not allowed"),
+        ("eval('1')", "not allowed"),
+        ("open('x')", "not allowed"),
+        ("lambda: 1", "lambda"),
+        ("[w1 for w1 in (1,)]", "comprehensions"),
+        ("w1[0]", "subscripts"),
+        ("'abc'", "numbers"),
+        ("b'abc'", "numbers"),
+        ("sin(x=w1)", "keyword"),
+        ("(y := 1)", "assignment"),
+        ("foo(w1)", "not allowed"),
+        ("w3 + 1", "unknown name 'w3'"),
+        ("sin", "is a function"),
+        ("sin(w1, w2)", "exactly one argument"),
+        ("w1 +", "not a formula"),
+        ("w1 // 2", "not allowed"),
+        ("9**9**9 + w1", "exponent"),
+        ("w1**10**10", "exponent"),
+        ("1j*w1", "real numbers"),
+        ("3", "must use w1 or w2"),
+        ("w1 < w2", "comparisons"),
+    ],
+)
+def test_refused_with_a_message_that_says_why(text, fragment):
+    with pytest.raises(SettingError) as caught:
+        Expression.parse(text)
+    assert caught.value.name == "expr"
+    assert fragment in caught.value.message
+
+
+def test_limits_on_length_and_depth():
+    with pytest.raises(SettingError, match="too long"):
+        Expression.parse("w1+" * (MAX_LENGTH // 3 + 1) + "w1")
+    with pytest.raises(SettingError, match="nested too deeply"):
+        Expression.parse("sin(" * (MAX_DEPTH + 2) + "w1" + ")" * (MAX_DEPTH + 2))
+    Expression.parse("sin(" * 10 + "w1" + ")" * 10)  # reasonable nesting is fine
+
+
+# --- property tests: random whitelisted formulas ----------------------------------------------
+
+LEAVES = st.one_of(
+    st.sampled_from(["w1", "w2"]),
+    st.floats(min_value=0.1, max_value=5, allow_nan=False).map(lambda v: repr(round(v, 3))),
+)
+
+
+def _grow(children):
+    binary = st.tuples(children, st.sampled_from(["+", "-", "*"]), children).map(
+        lambda t: f"({t[0]} {t[1]} {t[2]})"
+    )
+    unary = st.tuples(st.sampled_from(["sin", "cos", "tanh", "exp"]), children).map(
+        lambda t: f"{t[0]}({t[1]})"
+    )
+    square = children.map(lambda c: f"({c})**2")
+    return st.one_of(binary, unary, square)
+
+
+FORMULAS = st.recursive(LEAVES, _grow, max_leaves=8).filter(lambda s: "w" in s)
+POINTS = st.floats(min_value=-1.5, max_value=1.5, allow_nan=False)
+
+
+@settings(max_examples=150, deadline=None)
+@given(FORMULAS, POINTS, POINTS)
+def test_random_formula_matches_python_arithmetic_and_finite_differences(text, w1, w2):
+    expr = Expression.parse(text)
+    namespace = {"sin": math.sin, "cos": math.cos, "tanh": math.tanh, "exp": math.exp}
+    try:
+        expected = eval(
+            text, {"__builtins__": {}}, {**namespace, "w1": w1, "w2": w2}
+        )  # test oracle
+    except OverflowError:
+        return
+    value = float(expr.value(w1, w2))
+    if not math.isfinite(expected) or abs(expected) > 1e12:
+        return
+    assert value == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    h = 1e-6
+    for index, (g, (dx, dy)) in enumerate(
+        zip(expr.gradient(w1, w2), [(h, 0), (0, h)], strict=True)
+    ):
+        fd = (float(expr.value(w1 + dx, w2 + dy)) - float(expr.value(w1 - dx, w2 - dy))) / (2 * h)
+        scale = max(1.0, abs(fd), abs(value))
+        assert abs(float(g) - fd) <= 1e-4 * scale, (text, index)

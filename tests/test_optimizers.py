@@ -1,0 +1,164 @@
+"""Optimisers against closed forms, hand-computed first steps, and their own contracts."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tui_gradients.core.errors import SettingError
+from tui_gradients.core.experiment import Experiment, PlaneSettings
+from tui_gradients.core.functions import quadratic
+from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
+
+
+def _seed_run(optimizer="gd", lr=0.5, **extra):
+    hyper = Hyperparameters(optimizer=optimizer, lr=lr, **extra)
+    return Experiment(plane=PlaneSettings(start=(-40.0, 1.5)), hyper=hyper).plane_run()
+
+
+def test_gd_kills_w2_in_one_step_and_shrinks_w1_by_0999():
+    run = _seed_run()
+    run.advance(1000)
+    params = run.history.params
+    assert params[1, 1] == 0.0  # exactly: 1.5 − 0.5·2·1.5
+    k = np.arange(len(params))
+    np.testing.assert_allclose(params[:, 0], -40.0 * 0.999**k, rtol=1e-12)
+    assert np.all(params[1:, 1] == 0.0)
+
+
+def test_gd_factor_per_step_is_one_minus_lr_times_curvature():
+    a, lr = 0.003, 0.2
+    run = Experiment(
+        plane=PlaneSettings(a=a, start=(10.0, 0.0)), hyper=Hyperparameters(lr=lr)
+    ).plane_run()
+    run.advance(50)
+    w1 = run.history.params[:, 0]
+    np.testing.assert_allclose(w1[1:] / w1[:-1], 1 - lr * 2 * a, rtol=1e-12)
+
+
+@pytest.mark.parametrize("lr", [0.5, 5.0, 0.01])
+def test_adagrad_first_step_moves_every_coordinate_by_lr(lr):
+    run = _seed_run("adagrad", lr)
+    run.advance(1)
+    start, first = run.history.params[0], run.history.params[1]
+    grads = run.history.grads[0]
+    np.testing.assert_allclose(first - start, -lr * np.sign(grads), atol=lr * 1e-9)
+
+
+def test_momentum_first_two_steps_by_hand():
+    run = _seed_run("momentum", 0.1, momentum=0.9)
+    run.advance(2)
+    g0 = np.array([2 * 0.001 * -40.0, 2 * 1.5])
+    p1 = np.array([-40.0, 1.5]) - 0.1 * g0
+    g1 = np.array([2 * 0.001 * p1[0], 2 * p1[1]])
+    b1 = 0.9 * g0 + g1
+    p2 = p1 - 0.1 * b1
+    np.testing.assert_allclose(run.history.params[1], p1, rtol=1e-15)
+    np.testing.assert_allclose(run.history.params[2], p2, rtol=1e-15)
+
+
+def test_nesterov_first_step_by_hand():
+    run = _seed_run("nesterov", 0.1, momentum=0.9)
+    run.advance(1)
+    g0 = np.array([-0.08, 3.0])
+    expected = np.array([-40.0, 1.5]) - 0.1 * (g0 + 0.9 * g0)
+    np.testing.assert_allclose(run.history.params[1], expected, rtol=1e-15)
+
+
+def test_rmsprop_first_step_by_hand():
+    run = _seed_run("rmsprop", 0.01)
+    run.advance(1)
+    g0 = np.array([-0.08, 3.0])
+    v = 0.01 * g0**2
+    expected = np.array([-40.0, 1.5]) - 0.01 * g0 / (np.sqrt(v) + 1e-8)
+    np.testing.assert_allclose(run.history.params[1], expected, rtol=1e-15)
+    # One step of rmsprop moves each coordinate by lr/√(1−α) = 10·lr, whatever its gradient.
+    np.testing.assert_allclose(
+        np.abs(run.history.params[1] - run.history.params[0]), 0.1, rtol=1e-5
+    )
+
+
+def test_adam_first_two_steps_by_hand():
+    run = _seed_run("adam", 0.1)
+    run.advance(2)
+    b1, b2, eps, lr = 0.9, 0.999, 1e-8, 0.1
+    p = np.array([-40.0, 1.5])
+    m = v = np.zeros(2)
+    for t in (1, 2):
+        g = np.array([2 * 0.001 * p[0], 2 * p[1]])
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        p = p - (lr / (1 - b1**t)) * m / (np.sqrt(v) / math.sqrt(1 - b2**t) + eps)
+        np.testing.assert_allclose(run.history.params[t], p, rtol=1e-14)
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_update_is_pure(name):
+    optimizer = Hyperparameters(optimizer=name, lr=0.1).build()
+    params = np.array([1.0, -2.0])
+    grads = np.array([0.5, 0.25])
+    state = optimizer.init(params)
+    before = (params.copy(), grads.copy(), [s.copy() for s in state])
+    first = optimizer.update(grads, state, params)
+    second = optimizer.update(grads, state, params)
+    np.testing.assert_array_equal(params, before[0])
+    np.testing.assert_array_equal(grads, before[1])
+    for s, s0 in zip(state, before[2], strict=True):
+        np.testing.assert_array_equal(s, s0)
+    np.testing.assert_array_equal(first[0], second[0])
+    assert len(first[1]) == optimizer.state_size
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from(["adagrad", "rmsprop", "adam"]),
+    st.floats(1e-4, 10),
+    st.lists(st.floats(-1e3, 1e3).filter(lambda g: abs(g) > 1e-3), min_size=1, max_size=6),
+)
+def test_adaptive_first_step_size_does_not_depend_on_gradient_scale(name, lr, grads):
+    """The per-coordinate scaling the seed points at: step one moves each coordinate the same."""
+    optimizer = Hyperparameters(optimizer=name, lr=lr).build()
+    params = np.zeros(len(grads))
+    new, _ = optimizer.update(np.array(grads), optimizer.init(params), params)
+    sizes = np.abs(new)
+    np.testing.assert_allclose(sizes, sizes[0], rtol=1e-5)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(OPTIMIZERS), st.floats(1e-3, 0.4), st.floats(-50, 50), st.floats(-5, 5))
+def test_every_optimizer_decreases_a_convex_bowl_eventually(name, lr, w1, w2):
+    objective = quadratic(1.0, 1.0)
+    hyper = Hyperparameters(optimizer=name, lr=lr)
+    run = Experiment(plane=PlaneSettings(a=1.0, b=1.0, start=(w1, w2)), hyper=hyper).plane_run()
+    run.advance(300)
+    assert run.history.loss[-1] <= objective.value(w1, w2) + 1e-12
+
+
+@pytest.mark.parametrize(
+    ("changes", "name"),
+    [
+        ({"lr": 0.0}, "lr"),
+        ({"lr": -1.0}, "lr"),
+        ({"lr": float("nan")}, "lr"),
+        ({"lr": float("inf")}, "lr"),
+        ({"momentum": 1.0}, "momentum"),
+        ({"momentum": -0.1}, "momentum"),
+        ({"alpha": 1.5}, "alpha"),
+        ({"beta1": 1.0}, "beta1"),
+        ({"beta2": -0.5}, "beta2"),
+        ({"eps": 0.0}, "eps"),
+        ({"optimizer": "sgdx"}, "optimizer"),
+    ],
+)
+def test_bad_hyperparameters_are_refused_by_name(changes, name):
+    with pytest.raises(SettingError) as caught:
+        Hyperparameters().with_changes(**changes)
+    assert caught.value.name == name
+
+
+def test_eps_defaults_follow_torch():
+    assert Hyperparameters(optimizer="adagrad").resolved_eps == 1e-10
+    assert Hyperparameters(optimizer="rmsprop").resolved_eps == 1e-8
+    assert Hyperparameters(optimizer="adam").resolved_eps == 1e-8

@@ -1,0 +1,112 @@
+"""Runs: history, cursor, and how they end."""
+
+import numpy as np
+import pytest
+
+from tui_gradients.core.errors import SettingError
+from tui_gradients.core.experiment import Experiment, PlaneSettings
+from tui_gradients.core.functions import custom, rosenbrock, saddle
+from tui_gradients.core.optimizers import Hyperparameters
+from tui_gradients.core.run import Run, StopKind
+
+
+def _bowl(lr=0.5, optimizer="gd"):
+    return Experiment(hyper=Hyperparameters(optimizer=optimizer, lr=lr)).plane_run()
+
+
+def test_history_grows_past_its_initial_capacity_and_keeps_every_iterate():
+    run = _bowl()
+    assert run.advance(5000) == 5000
+    assert len(run.history) == 5001
+    np.testing.assert_allclose(run.history.params[:, 0], -40 * 0.999 ** np.arange(5001), rtol=1e-12)
+    w1 = run.history.params[1:, 0]
+    np.testing.assert_allclose(run.history.loss[1:], 0.001 * w1**2, rtol=1e-12)
+
+
+def test_states_are_kept_for_every_step():
+    run = _bowl(optimizer="adagrad")
+    run.advance(3)
+    grads = run.history.grads
+    expected = np.cumsum(grads[:3] ** 2, axis=0)  # the accumulator after 1, 2, 3 updates
+    np.testing.assert_allclose(run.history.states[1:, 0], expected, rtol=1e-12)
+
+
+def test_cursor_moves_back_and_forward_without_recomputing():
+    run = _bowl()
+    run.forward(10)
+    assert run.cursor == 10 and run.last_step == 10
+    assert run.back(3) == 3 and run.cursor == 7
+    assert run.back(100) == 7 and run.cursor == 0
+    run.forward(4)
+    assert run.last_step == 10  # the kept history was reused
+    np.testing.assert_array_equal(run.params, run.history.params[4])
+    run.jump(10_000)
+    assert run.cursor == 10
+    run.jump(-5)
+    assert run.cursor == 0
+
+
+def test_gd_lr_15_on_the_bowl_diverges_with_a_stated_step():
+    run = _bowl(lr=1.5)
+    run.advance(10_000)
+    assert run.stop.kind is StopKind.DIVERGED
+    # |w2| doubles each step: 1.5·2ᵏ passes 1e150 at k = 498.
+    assert run.stop.step == 498
+    assert run.stop.message.startswith("diverged at step 498")
+    assert np.all(np.isfinite(run.history.params))
+    run.forward(5)  # stepping on a stopped run is harmless
+    assert run.last_step == 497
+
+
+def test_lr_10_on_rosenbrock_diverges_and_history_stays_finite():
+    objective = rosenbrock()
+    run = Run(objective.value_and_grad, Hyperparameters(lr=10).build(), list(objective.start))
+    run.advance(100)
+    assert run.stop.kind is StopKind.DIVERGED
+    assert np.all(np.isfinite(run.history.loss))
+
+
+def test_gd_on_the_saddle_escapes_along_w2_until_it_diverges():
+    objective = saddle()
+    run = Run(objective.value_and_grad, Hyperparameters(lr=0.5).build(), [1.5, 0.001])
+    run.advance(10_000)
+    assert run.history.params[1, 0] == 0.0  # w1 is solved in one step at lr 0.5
+    assert run.stop.kind is StopKind.DIVERGED  # |w2| doubles each step
+
+
+def test_convergence_stops_with_the_reason():
+    objective = custom("(w1 - 1)**2 + (w2 + 2)**2")
+    run = Run(objective.value_and_grad, Hyperparameters(lr=0.25).build(), [3.0, 3.0], tol=1e-10)
+    run.advance(1000)
+    assert run.stop.kind is StopKind.CONVERGED
+    assert "converged at step" in run.stop.message
+    assert np.linalg.norm(run.history.grads[-1]) < 1e-10
+    assert np.linalg.norm(run.history.grads[-2]) >= 1e-10
+
+
+def test_step_limit():
+    run = Experiment().plane_run()
+    run.max_steps = 7
+    run.advance(100)
+    assert run.stop.kind is StopKind.LIMIT and run.last_step == 7
+
+
+def test_non_finite_start_is_refused_as_a_setting():
+    objective = custom("log(w1)")
+    with pytest.raises(SettingError) as caught:
+        Run(objective.value_and_grad, Hyperparameters().build(), [-1.0, 0.0])
+    assert caught.value.name == "start"
+
+
+def test_a_million_steps_live_in_numpy_arrays():
+    run = _bowl()
+    run.advance(200_000)
+    # 2 params + loss + 2 grads, float64, capacity at most double the length.
+    assert run.history.nbytes <= 2 * 200_001 * 5 * 8
+    assert isinstance(run.history.params, np.ndarray)
+
+
+def test_start_point_setting_validated():
+    with pytest.raises(SettingError) as caught:
+        PlaneSettings(start=(float("nan"), 1.0))
+    assert caught.value.name == "start"
