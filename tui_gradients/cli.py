@@ -6,11 +6,10 @@ Textual is imported only when the app starts, so `--help`, `run` and `chain` sta
 from __future__ import annotations
 
 import argparse
-import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from tui_gradients.core.chain import ACTIVATIONS, Chain, ChainSettings
 from tui_gradients.core.errors import SettingError
@@ -25,6 +24,7 @@ from tui_gradients.core.export import (
 )
 from tui_gradients.core.functions import PRESETS
 from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
+from tui_gradients.core.parsing import parse_number, parse_pair, parse_whole
 from tui_gradients.core.run import Run, StopKind
 
 PROG = "tui-gradients"
@@ -40,29 +40,22 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-# --- value types: messages that say what was expected -----------------------------------------
+# --- value types: the core's parsers, with argparse's error type ----------------------------
 
 
-def number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        hint = " (use a dot for decimals)" if re.fullmatch(r"\s*-?\d+,\d+\s*", text) else ""
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}{hint}") from None
+def _argparse_type(parse: Callable[[str, str], Any]) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        try:
+            return parse("value", text)
+        except SettingError as error:
+            raise argparse.ArgumentTypeError(error.message) from None
+
+    return convert
 
 
-def whole(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-
-
-def pair(text: str) -> tuple[float, float]:
-    parts = text.split(",")
-    if len(parts) != 2:
-        raise argparse.ArgumentTypeError(f"expected two numbers as X,Y, got {text!r}")
-    return (number(parts[0]), number(parts[1]))
+number = _argparse_type(parse_number)
+whole = _argparse_type(parse_whole)
+pair = _argparse_type(parse_pair)
 
 
 def steps(text: str) -> int:

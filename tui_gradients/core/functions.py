@@ -252,8 +252,11 @@ def fit_window(objective: Objective, start: Point, margin: float = 0.15) -> Wind
         ys += objective.window[2:]
     lo_x, hi_x, lo_y, hi_y = min(xs), max(xs), min(ys), max(ys)
     span = max(hi_x - lo_x, hi_y - lo_y, 1e-3)
-    pad_x = max((hi_x - lo_x) * margin, span * 0.05)
-    pad_y = max((hi_y - lo_y) * margin, span * 0.05)
+
+    def pad(extent: float) -> float:  # a flat side (start on an axis) still gets some room
+        return extent * margin if extent > 0.01 * span else span * 0.05
+
+    pad_x, pad_y = pad(hi_x - lo_x), pad(hi_y - lo_y)
     return (lo_x - pad_x, hi_x + pad_x, lo_y - pad_y, hi_y + pad_y)
 
 

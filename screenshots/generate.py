@@ -1,0 +1,58 @@
+"""Regenerate the SVG screenshots in this folder from the real app.
+
+    python screenshots/generate.py [--png]
+
+Each state is reached by pressing keys through Textual's Pilot, exactly as a user would.
+With --png, each SVG is also converted with rsvg-convert (if installed), for a quick look.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tui_gradients.core.chain import ChainSettings
+from tui_gradients.core.experiment import Experiment
+from tui_gradients.ui.app import GradientsApp
+
+HERE = Path(__file__).parent
+SIZE = (160, 48)
+
+# name: (experiment, keys to press, terminal size)
+STATES: dict[str, tuple[Experiment, list[str], tuple[int, int]]] = {
+    "default": (Experiment(), [], SIZE),
+    "after-50-steps": (Experiment(), list("50n"), SIZE),
+    "gd-vs-adagrad": (Experiment(), ["c", *list("50n")], SIZE),
+    "deep-sigmoid-chain": (Experiment(chain=ChainSettings(depth=16)), list("20n"), SIZE),
+    "help": (Experiment(), ["question_mark"], SIZE),
+    "small-terminal": (Experiment(), list("10n"), (80, 24)),
+}
+
+
+async def capture(
+    name: str, experiment: Experiment, keys: list[str], size: tuple[int, int]
+) -> Path:
+    app = GradientsApp(experiment)
+    async with app.run_test(size=size) as pilot:
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause()
+        path = app.save_screenshot(filename=f"{name}.svg", path=str(HERE))
+    return Path(path)
+
+
+async def main(png: bool) -> None:
+    for name, (experiment, keys, size) in STATES.items():
+        svg = await capture(name, experiment, keys, size)
+        print(svg)
+        if png and shutil.which("rsvg-convert"):
+            subprocess.run(
+                ["rsvg-convert", str(svg), "-o", str(svg.with_suffix(".png"))], check=True
+            )
+
+
+if __name__ == "__main__":
+    asyncio.run(main("--png" in sys.argv))

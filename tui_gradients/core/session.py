@@ -1,0 +1,247 @@
+"""What the app steps through: the 2-D run, an optional comparison ("ghost") run with another
+optimiser from the same start, and the chain network, all at one shared step number.
+
+Also `edit`, which turns a value typed into a field into a new, validated experiment: the
+old experiment stays in force whenever the new value is refused.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from tui_gradients.core.chain import Chain, Trace
+from tui_gradients.core.errors import SettingError
+from tui_gradients.core.experiment import Experiment, PlaneSettings
+from tui_gradients.core.functions import PRESETS, Objective
+from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
+from tui_gradients.core.parsing import parse_number, parse_pair, parse_whole
+from tui_gradients.core.run import Run, Stop
+
+TRAP_TOL = 1e-2
+"""The loose stopping rule the app warns about: ‖∇f‖ below this looks 'converged'."""
+FAR_FACTOR = 10.0
+"""A point counts as far when its distance to the minimum exceeds this many times ‖∇f‖ (a
+flat direction: curvature below 1/FAR_FACTOR) and is not tiny in absolute terms."""
+MIN_FAR_DISTANCE = 1e-3
+
+
+class Session:
+    """Three runs moved together; the step number is shared, each run stops on its own."""
+
+    def __init__(self, experiment: Experiment) -> None:
+        self.experiment = experiment
+        self.ghost_optimizer: str | None = None
+        self.step = 0
+        self._build()
+
+    def _build(self) -> None:
+        self.plane = self.experiment.plane_run()
+        self.chain_run = self.experiment.chain_run()
+        self.chain = Chain(self.experiment.chain)
+        self.ghost = self._ghost_run()
+
+    def _ghost_run(self) -> Run | None:
+        if self.ghost_optimizer is None:
+            return None
+        return self.experiment.plane_run(
+            replace(self.experiment.hyper, optimizer=self.ghost_optimizer)
+        )
+
+    @property
+    def runs(self) -> list[Run]:
+        return [run for run in (self.plane, self.ghost, self.chain_run) if run is not None]
+
+    # --- moving ---------------------------------------------------------------------------------
+
+    def forward(self, n: int = 1) -> int:
+        """Advance every run to step + n (as far as each can go); returns the steps moved."""
+        target = self.step + max(n, 0)
+        for run in self.runs:
+            run.jump(target)
+            if run.cursor < target:
+                run.forward(target - run.cursor)
+        reached = max(run.cursor for run in self.runs)
+        moved, self.step = reached - self.step, reached
+        return moved
+
+    def back(self, n: int = 1) -> int:
+        return self.go_to(self.step - max(n, 0))
+
+    def go_to(self, step: int) -> int:
+        """Jump to a step already computed by some run (clamped); returns the distance moved."""
+        last = max(run.last_step for run in self.runs)
+        target = max(0, min(step, last))
+        moved, self.step = abs(target - self.step), target
+        for run in self.runs:
+            run.jump(target)
+        return moved
+
+    def to_end(self) -> int:
+        return self.go_to(max(run.last_step for run in self.runs))
+
+    # --- changing settings ----------------------------------------------------------------------
+
+    def apply(self, experiment: Experiment, *, keep_step: bool = True) -> None:
+        """Use new settings: rebuild the runs and, if asked, replay them to the same step."""
+        step = self.step if keep_step else 0
+        self.experiment = experiment
+        self._build()
+        self.step = 0
+        self.forward(step)
+
+    def reset(self) -> None:
+        self.apply(self.experiment, keep_step=False)
+
+    def set_ghost(self, optimizer: str | None) -> None:
+        if optimizer is not None and optimizer not in OPTIMIZERS:
+            raise SettingError("ghost", f"unknown optimizer {optimizer!r}")
+        self.ghost_optimizer = optimizer
+        self.ghost = self._ghost_run()
+        if self.ghost is not None:
+            self.ghost.forward(self.step)
+
+    def next_ghost(self) -> str | None:
+        """Cycle the comparison: off → adagrad → the others → off (never the main optimiser)."""
+        order = ["adagrad", "rmsprop", "adam", "momentum", "nesterov", "gd"]
+        order = [name for name in order if name != self.experiment.hyper.optimizer]
+        if self.ghost_optimizer is None:
+            choice: str | None = order[0]
+        else:
+            position = order.index(self.ghost_optimizer) if self.ghost_optimizer in order else -1
+            choice = order[position + 1] if position + 1 < len(order) else None
+        self.set_ghost(choice)
+        return choice
+
+    # --- what to show ---------------------------------------------------------------------------
+
+    def path(self, run: Run) -> np.ndarray:
+        return run.history.params[: run.cursor + 1]
+
+    def chain_trace(self) -> Trace:
+        return self.chain.trace(self.chain_run.params)
+
+    def stops(self) -> list[tuple[str, Stop]]:
+        """Each run's stop reason, named, for runs that have stopped at or before this step."""
+        named = [("2-D", self.plane), ("ghost", self.ghost), ("chain", self.chain_run)]
+        return [
+            (name, run.stop)
+            for name, run in named
+            if run is not None and run.stop is not None and run.cursor >= run.last_step
+        ]
+
+
+# --- the readout's numbers -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PointSummary:
+    w1: float
+    w2: float
+    loss: float
+    gap: float | None
+    """f − f*, where f* is known."""
+    grad_w1: float
+    grad_w2: float
+    grad_norm: float
+    distance: float | None
+    """To the nearest known minimum."""
+
+    @property
+    def component_ratio(self) -> float:
+        """|∂f/∂w2| / |∂f/∂w1|: the seed's 1000× between the directions (inf, or nan for 0/0)."""
+        with np.errstate(all="ignore"):
+            return float(np.float64(abs(self.grad_w2)) / np.float64(abs(self.grad_w1)))
+
+    @property
+    def small_gradient_far_away(self) -> bool:
+        """The trap: a loose gradient test would stop here, yet the minimum is far."""
+        return (
+            self.distance is not None
+            and self.grad_norm < TRAP_TOL
+            and self.distance > max(FAR_FACTOR * self.grad_norm, MIN_FAR_DISTANCE)
+        )
+
+
+def summarize(objective: Objective, run: Run) -> PointSummary:
+    w1, w2 = (float(v) for v in run.params)
+    g1, g2 = (float(v) for v in run.grads)
+    nearest = objective.nearest_minimum((w1, w2))
+    return PointSummary(
+        w1=w1,
+        w2=w2,
+        loss=run.loss,
+        gap=None if objective.f_star is None else run.loss - objective.f_star,
+        grad_w1=g1,
+        grad_w2=g2,
+        grad_norm=math.hypot(g1, g2),
+        distance=None if nearest is None else math.dist(nearest, (w1, w2)),
+    )
+
+
+# --- editing settings from typed text ---------------------------------------------------------
+
+PLANE_FIELDS = ("function", "expr", "a", "b", "start")
+OPTIMIZER_FIELDS = ("optimizer", "lr", "momentum", "alpha", "betas", "eps")
+CHAIN_FIELDS = ("depth", "activation", "init", "weight", "bias", "seed", "x", "y", "chain_lr")
+RESTARTING_FIELDS = (*PLANE_FIELDS, *CHAIN_FIELDS[:-1])
+"""Changing these makes a different problem, so the session goes back to step 0; changing an
+optimiser setting replays the same number of steps with the new setting."""
+
+
+def edit(experiment: Experiment, name: str, text: str) -> Experiment:
+    """A copy of `experiment` with one field set from typed text; SettingError if refused."""
+    text = text.strip()
+    if name in PLANE_FIELDS:
+        plane = _edit_plane(experiment.plane, name, text)
+        if name != "function":
+            return replace(experiment, plane=plane)
+        # A new preset comes with its own start (already reset) and a learning rate that suits it.
+        hyper = experiment.hyper.with_changes(lr=plane.objective.suggested_lr)
+        return replace(experiment, plane=plane, hyper=hyper)
+    if name in OPTIMIZER_FIELDS:
+        hyper = _edit_hyper(experiment.hyper, name, text)
+        chain_hyper = replace(hyper, lr=experiment.chain_hyper.lr)
+        return replace(experiment, hyper=hyper, chain_hyper=chain_hyper)
+    if name == "chain_lr":
+        lr = parse_number(name, text)
+        try:
+            chain_hyper = experiment.chain_hyper.with_changes(lr=lr)
+        except SettingError as error:
+            raise SettingError(name, error.message) from None
+        return replace(experiment, chain_hyper=chain_hyper)
+    if name in CHAIN_FIELDS:
+        value: object = text
+        if name in ("depth", "seed"):
+            value = parse_whole(name, text)
+        elif name in ("weight", "bias", "x", "y"):
+            value = parse_number(name, text)
+        return replace(experiment, chain=replace(experiment.chain, **{name: value}))
+    raise SettingError(name, "unknown setting")
+
+
+def _edit_plane(plane: PlaneSettings, name: str, text: str) -> PlaneSettings:
+    if name == "function":
+        if text not in PRESETS:
+            raise SettingError(name, f"unknown function {text!r}; choose from {', '.join(PRESETS)}")
+        return PlaneSettings(function=text, a=plane.a, b=plane.b)
+    if name == "expr":
+        return PlaneSettings(
+            function="custom", expr=text, a=plane.a, b=plane.b, start=plane.start_point
+        )
+    if name == "start":
+        return replace(plane, start=parse_pair(name, text))
+    return replace(plane, **{name: parse_number(name, text)})
+
+
+def _edit_hyper(hyper: Hyperparameters, name: str, text: str) -> Hyperparameters:
+    if name == "optimizer":
+        return hyper.with_changes(optimizer=text)
+    if name == "betas":
+        beta1, beta2 = parse_pair(name, text)
+        return hyper.with_changes(beta1=beta1, beta2=beta2)
+    if name == "eps" and text.lower() in ("", "default"):
+        return hyper.with_changes(eps=None)
+    return hyper.with_changes(**{name: parse_number(name, text)})

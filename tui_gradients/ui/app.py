@@ -1,0 +1,353 @@
+"""The terminal app: renders a `Session` and turns keys into intents on it.
+
+All numbers come from `tui_gradients.core`; this module decides only what is shown where.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.events import Key, Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from tui_gradients.core.errors import SettingError
+from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.functions import PRESETS, fit_window, zoom
+from tui_gradients.core.optimizers import OPTIMIZERS
+from tui_gradients.core.parsing import parse_whole
+from tui_gradients.core.session import RESTARTING_FIELDS, Session, edit, summarize
+from tui_gradients.ui.help import HelpScreen
+from tui_gradients.ui.widgets.contour_plot import ContourPlot
+from tui_gradients.ui.widgets.layer_table import LayerTable
+from tui_gradients.ui.widgets.readout import Readout
+from tui_gradients.ui.widgets.settings_panel import SettingsPanel
+
+PLAY_RATES = (1, 2, 5, 10, 20, 30, 60)
+"""Steps of auto-play per second."""
+WIDE_ENOUGH_FOR_PANEL = 120
+BIG_STEP = 10
+
+
+class GradientsApp(App[None]):
+    """tui-gradients: contour plot, readout and chain table, stepped from the keyboard."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tui-gradients"
+
+    BINDINGS = [
+        Binding("space,n,right", "step(1)", "Step"),
+        Binding("N,shift+right", f"step({BIG_STEP})", f"×{BIG_STEP}", show=False),
+        Binding("b,left", "back(1)", "Back"),
+        Binding("B,shift+left", f"back({BIG_STEP})", f"Back ×{BIG_STEP}", show=False),
+        Binding("g,home", "to_start", "Start", show=False),
+        Binding("G,end", "to_end", "End", show=False),
+        Binding("p", "play", "Play", show=False),
+        Binding("plus", "rate(1)", "Faster", show=False),
+        Binding("minus", "rate(-1)", "Slower", show=False),
+        Binding("r", "reset", "Reset", show=False),
+        Binding("o", "cycle_optimizer", "Optimizer"),
+        Binding("f", "cycle_function", "Function", show=False),
+        Binding("c", "compare", "Compare"),
+        Binding("z", "zoom(0.5)", "Zoom in", show=False),
+        Binding("x", "zoom(2)", "Zoom out", show=False),
+        Binding("v", "reset_view", "Reset view", show=False),
+        Binding("a", "toggle_equal_scale", "Equal scale", show=False),
+        Binding("m", "toggle_markers", "ASCII markers", show=False),
+        Binding("P", "toggle_panel", "Settings", show=False),
+        Binding("s", "screenshot", "Screenshot", show=False),
+        Binding("escape", "leave_field", "Leave field", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, experiment: Experiment | None = None, *, initial_steps: int = 0) -> None:
+        super().__init__()
+        self.session = Session(experiment or Experiment())
+        self.session.forward(initial_steps)
+        self.steps_per_press = 1
+        self.view = self._fitted_view()
+        self._count = ""
+        self._rate_index = PLAY_RATES.index(10)
+        self._player = None
+        self._message = ""
+
+    # --- layout ---------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            yield SettingsPanel(id="settings")
+            with Vertical(id="work"):
+                with Horizontal(id="top"):
+                    yield ContourPlot(self.session.experiment.plane.objective, self.view, id="plot")
+                    yield Readout(id="readout")
+                yield LayerTable(id="layers")
+                yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(SettingsPanel).load(self.session.experiment, self.steps_per_press)
+        self.query_one(SettingsPanel).display = self.size.width >= WIDE_ENOUGH_FOR_PANEL
+        self.query_one(ContourPlot).focus()
+        self.refresh_views()
+
+    def on_resize(self, event: Resize) -> None:
+        if event.size.width < WIDE_ENOUGH_FOR_PANEL and not self._panel_focused():
+            self.query_one(SettingsPanel).display = False
+
+    # --- rendering the session ------------------------------------------------------------------
+
+    def refresh_views(self) -> None:
+        """Push the session's state down into the widgets."""
+        session = self.session
+        objective = session.experiment.plane.objective
+        plot = self.query_one(ContourPlot)
+        ghost = session.ghost
+        plot.set_paths(session.path(session.plane), None if ghost is None else session.path(ghost))
+        plot.border_title = f"f = {objective.formula}"
+        ghost_summary = (
+            None if ghost is None else (session.ghost_optimizer, summarize(objective, ghost))
+        )
+        self.query_one(Readout).show(
+            session.step,
+            session.experiment.hyper.describe(),
+            summarize(objective, session.plane),
+            ghost_summary,
+        )
+        trace = session.chain_trace()
+        table = self.query_one(LayerTable)
+        table.show(trace)
+        chain, chain_lr = session.experiment.chain, session.experiment.chain_hyper.lr
+        title = f"chain: {chain.activation}, depth {chain.depth}, lr {chain_lr:g}"
+        table.border_title = f"{title} · C = {trace.cost:.4g}"
+        self._show_status()
+
+    def _show_status(self) -> None:
+        parts = []
+        if self._count:
+            parts.append(f"count {self._count}")
+        if self._player is not None:
+            parts.append(f"▶ playing {PLAY_RATES[self._rate_index]}/s")
+        for name, stop in self.session.stops():
+            parts.append(f"{name} {stop.message}")
+        if self._message:
+            parts.append(self._message)
+        view = (
+            "equal scale" if self.query_one(ContourPlot).equal_scale else "axes scaled separately"
+        )
+        parts.append(view)
+        self.query_one("#status", Static).update(" · ".join(parts))
+
+    def say(self, message: str) -> None:
+        self._message = message
+        self._show_status()
+
+    def _fitted_view(self):
+        plane = self.session.experiment.plane
+        return fit_window(plane.objective, plane.start_point)
+
+    def _set_view(self, view) -> None:
+        self.view = view
+        self.query_one(ContourPlot).set_surface(self.session.experiment.plane.objective, view)
+
+    # --- stepping ------------------------------------------------------------------------------
+
+    def _take_count(self, default: int) -> int:
+        count = int(self._count) if self._count else default
+        self._count = ""
+        return count
+
+    def action_step(self, multiple: int) -> None:
+        n = self._take_count(self.steps_per_press * multiple)
+        moved = self.session.forward(n)
+        self._message = "" if moved else "no further step: every run has stopped"
+        self.refresh_views()
+
+    def action_back(self, multiple: int) -> None:
+        self.session.back(self._take_count(self.steps_per_press * multiple))
+        self._message = ""
+        self.refresh_views()
+
+    def action_to_start(self) -> None:
+        self.session.go_to(0)
+        self.refresh_views()
+
+    def action_to_end(self) -> None:
+        self.session.to_end()
+        self.refresh_views()
+
+    def action_play(self) -> None:
+        if self._player is None:
+            self._start_player()
+        else:
+            self._player.stop()
+            self._player = None
+        self._show_status()
+
+    def _start_player(self) -> None:
+        self._player = self.set_interval(1 / PLAY_RATES[self._rate_index], self._play_tick)
+
+    def _play_tick(self) -> None:
+        if not self.session.forward(self.steps_per_press) and self._player is not None:
+            self._player.stop()
+            self._player = None
+        self.refresh_views()
+
+    def action_rate(self, change: int) -> None:
+        self._rate_index = max(0, min(len(PLAY_RATES) - 1, self._rate_index + change))
+        if self._player is not None:
+            self._player.stop()
+            self._start_player()
+        self.say(f"speed {PLAY_RATES[self._rate_index]} steps/s")
+
+    def on_key(self, event: Key) -> None:
+        """Digits typed outside a field build a count for the next step command."""
+        if event.character and event.character.isdigit() and not isinstance(self.focused, Input):
+            self._count = (self._count + event.character)[-7:]
+            event.stop()
+            self._show_status()
+
+    # --- settings ------------------------------------------------------------------------------
+
+    @on(SettingsPanel.Submitted)
+    def apply_setting(self, event: SettingsPanel.Submitted) -> None:
+        self.change_setting(event.name, event.value)
+
+    def change_setting(self, name: str, value: str) -> bool:
+        """Apply one typed setting; on refusal say why under the field and keep everything."""
+        panel = self.query_one(SettingsPanel)
+        if name == "function" and value == "custom":
+            self.query_one("#expr", Input).focus()
+            self.say("type a formula in w1 and w2, then press enter")
+            return False
+        try:
+            if name == "steps_per_press":
+                self.steps_per_press = _steps_per_press(value)
+            else:
+                experiment = edit(self.session.experiment, name, value)
+                self.session.apply(experiment, keep_step=name not in RESTARTING_FIELDS)
+        except SettingError as error:
+            panel.show_error(name, f"{error.message}; still using the previous value")
+            self.say(f"{name}: refused")
+            return False
+        panel.load(self.session.experiment, self.steps_per_press)
+        if name in ("function", "expr", "a", "b", "start"):
+            self._set_view(self._fitted_view())
+        self.say(f"{name} set")
+        self.refresh_views()
+        return True
+
+    def action_cycle_optimizer(self) -> None:
+        current = self.session.experiment.hyper.optimizer
+        self.change_setting("optimizer", _next(OPTIMIZERS, current))
+
+    def action_cycle_function(self) -> None:
+        plane = self.session.experiment.plane
+        current = plane.function if plane.expr is None else None
+        self.change_setting("function", _next(tuple(PRESETS), current))
+
+    def action_compare(self) -> None:
+        choice = self.session.next_ghost()
+        self.say(f"comparing with {choice} (◆)" if choice else "comparison off")
+        self.refresh_views()
+
+    def action_reset(self) -> None:
+        self.session.reset()
+        self._set_view(self._fitted_view())
+        self.say("reset to step 0")
+        self.refresh_views()
+
+    # --- view ----------------------------------------------------------------------------------
+
+    def action_zoom(self, factor: float) -> None:
+        center = tuple(float(v) for v in self.session.plane.params)
+        self._set_view(zoom(self.view, factor, center))
+
+    def action_reset_view(self) -> None:
+        self._set_view(self._fitted_view())
+
+    def action_toggle_equal_scale(self) -> None:
+        plot = self.query_one(ContourPlot)
+        plot.equal_scale = not plot.equal_scale
+        self._show_status()
+
+    def action_toggle_markers(self) -> None:
+        plot = self.query_one(ContourPlot)
+        plot.ascii_markers = not plot.ascii_markers
+        self.say("ASCII markers" if plot.ascii_markers else "braille contours and symbol markers")
+
+    def action_toggle_panel(self) -> None:
+        panel = self.query_one(SettingsPanel)
+        panel.display = not panel.display
+        if panel.display:
+            panel.query_one(Input).focus()
+        else:
+            self.query_one(ContourPlot).focus()
+
+    def action_leave_field(self) -> None:
+        self.query_one(ContourPlot).focus()
+
+    def _panel_focused(self) -> bool:
+        return self.focused is not None and self.query_one(SettingsPanel) in self.focused.ancestors
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_screenshot(self) -> None:
+        path = self.save_screenshot(path=str(Path.cwd()))
+        self.say(f"screenshot saved to {path}")
+
+    # --- command palette -----------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for name in PRESETS:
+            yield SystemCommand(
+                f"Function: {name}",
+                f"Switch to the {name} surface",
+                _bind(self.change_setting, "function", name),
+            )
+        for name in OPTIMIZERS:
+            yield SystemCommand(
+                f"Optimizer: {name}",
+                f"Use {name} for both runs",
+                _bind(self.change_setting, "optimizer", name),
+            )
+        yield SystemCommand("Compare: next optimiser", "Cycle the ghost run", self.action_compare)
+        yield SystemCommand(
+            "Toggle equal scale",
+            "One unit of w1 as long as one of w2",
+            self.action_toggle_equal_scale,
+        )
+        yield SystemCommand(
+            "Toggle ASCII markers", "For terminals without braille", self.action_toggle_markers
+        )
+        yield SystemCommand(
+            "Toggle settings panel", "Show or hide the fields", self.action_toggle_panel
+        )
+        yield SystemCommand(
+            "Save SVG screenshot", "Into the current folder", self.action_screenshot
+        )
+        yield SystemCommand("Reset", "Back to step 0", self.action_reset)
+
+
+def _next(options: tuple[str, ...], current: str | None) -> str:
+    if current not in options:
+        return options[0]
+    return options[(options.index(current) + 1) % len(options)]
+
+
+def _bind(function, *args):
+    return lambda: function(*args)
+
+
+def _steps_per_press(text: str) -> int:
+    value = parse_whole("steps_per_press", text)
+    if not 1 <= value <= 100_000:
+        raise SettingError("steps_per_press", f"must be from 1 to 100000, got {value}")
+    return value

@@ -1,0 +1,54 @@
+"""Numbers for people: never 'nan' shown as if it were a value."""
+
+from __future__ import annotations
+
+import math
+
+from rich.style import Style
+
+MISSING = "—"
+
+
+def number(value: float | None, digits: int = 6) -> str:
+    """Short general format; '—' for unknown, 'inf'/'-inf' spelled as ∞."""
+    if value is None or math.isnan(value):
+        return MISSING
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    return f"{value:.{digits}g}"
+
+
+def scientific(value: float, digits: int = 2) -> str:
+    if math.isnan(value):
+        return MISSING
+    if math.isinf(value):
+        return number(value)
+    return f"{value:.{digits}e}"
+
+
+def compact(value: float, width: int = 7) -> str:
+    """At most `width` characters: three significant digits, or fewer for extreme values."""
+    text = number(value, 3)
+    return text if len(text) <= width else f"{value:.0e}"
+
+
+# Decades of |value|, largest first: exploding, healthy, shrinking, vanishing. Colour is only a
+# second cue: the exponent is always printed too.
+MAGNITUDE_STYLES: list[tuple[float, Style]] = [
+    (10.0, Style(color="red", bold=True)),
+    (1e-1, Style(color="yellow", bold=True)),
+    (1e-2, Style(color="green")),
+    (1e-3, Style(color="cyan")),
+    (1e-4, Style(color="blue")),
+    (0.0, Style(color="bright_black")),
+]
+
+
+def magnitude_style(value: float) -> Style:
+    size = abs(value)
+    if math.isnan(size):
+        return Style()
+    for threshold, style in MAGNITUDE_STYLES:
+        if size >= threshold:
+            return style
+    return MAGNITUDE_STYLES[-1][1]

@@ -1,0 +1,112 @@
+"""The `?` screen: every key, and what each panel is showing you."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+from tui_gradients.core.session import TRAP_TOL
+
+HELP = f"""\
+# tui-gradients
+
+Press a key, watch one iteration, see why it went where it went.
+
+## Keys
+
+| key | does |
+|---|---|
+| `space` `n` `→` | one step (or *steps/key* steps); digits first give a count: `2` `5` `n` |
+| `N` `shift+→` | ten times as many |
+| `b` `←` / `B` `shift+←` | step back one / ten (nothing is recomputed) |
+| `g` `home` / `G` `end` | jump to step 0 / to the last step computed |
+| `p` | play or pause; `+` / `-` change the speed |
+| `r` | reset: back to step 0 with the current settings |
+| `o` | next optimiser (same lr; the run is replayed to the same step) |
+| `f` | next function (with its own start and a suitable lr) |
+| `c` | compare: a second optimiser from the same start, drawn as ◆ / ∘ |
+| `z` / `x` / `v` | zoom in / out / reset the view |
+| `a` | equal scale: one unit of w1 as long as one of w2 |
+| `m` | markers: braille and symbols, or plain ASCII |
+| `P` | show or hide the settings panel (`enter` applies a field, `esc` leaves it) |
+| `s` | save an SVG screenshot in the current folder |
+| `tab` | move between panels and fields |
+| `ctrl+p` | command palette (functions, optimisers, toggles) |
+| `?` / `q` | this help / quit |
+
+## The plot
+
+Contour lines of f, spaced geometrically: each ring is about a third of the height of the one
+outside it, measured from the lowest value in view. That keeps the flat floor of a stretched
+bowl readable. The tick labels at the ends of each axis give the range in view. With each axis
+fitted to its own range, a long thin ellipse can look round: press `a` to see the true shape.
+
+Markers do not rely on colour: `●` (ASCII `@`) is the current point and `•` (`*`) the path of
+the main run; `◆` (`%`) and `∘` (`o`) are the comparison run; `★` (`X`) marks a minimum.
+
+## The readout
+
+The point, f, both gradient components, the gradient norm ‖∇f‖, the distance to the nearest
+known minimum and f − f*. `|∂w2|/|∂w1|` shows how unequal the two components are.
+
+**The trap.** A small gradient does not mean the minimum is near. On 0.001·w1² + w2², gd with
+lr 0.5 removes w2 in a single step and then shrinks w1 by only 0.1% per step, because the
+curvature along w1 is 0.002. A rule such as "stop when ‖∇f‖ < {TRAP_TOL:g}" fires while w1 is
+still far from 0. The readout flags every point where ‖∇f‖ < {TRAP_TOL:g} yet the distance to the
+minimum is many times larger. The app itself only stops on ‖∇f‖ < 1e-12.
+
+## Optimisers
+
+All follow the formulas and defaults documented for `torch.optim`:
+
+- **gd**: w ← w − lr·g.
+- **momentum**, **nesterov**: torch's SGD with momentum 0.9 (buffer b ← μ·b + g).
+- **adagrad**: torch's form: the sum of squared gradients starts at 0, and eps = 1e-10 is added
+  *after* the square root: w ← w − lr·g / (√Σg² + eps). (Keras starts its sum at 0.1 and places
+  eps differently; its paths are not the same.)
+- **rmsprop**: alpha 0.99, eps 1e-8 after the square root.
+- **adam**: betas (0.9, 0.999), eps 1e-8, with bias correction.
+
+Adagrad's first step moves every coordinate by lr whatever the size of its gradient. That
+per-coordinate scaling is what rescues w1 on the bowl, but only because the bowl's axes are w1
+and w2: on the **rotated** function the stretched direction mixes both coordinates and the
+advantage is gone.
+
+## The chain network
+
+One neuron per layer: zˡ = wˡ·aˡ⁻¹ + bˡ, aˡ = g(zˡ), cost C = ½(aᴸ − y)². Backpropagation gives
+δᴸ = (aᴸ − y)·g′(zᴸ) and δˡ = wˡ⁺¹·g′(zˡ)·δˡ⁺¹, then ∂C/∂wˡ = δˡ·aˡ⁻¹. Each layer below the last
+multiplies δ by another wˡ⁺¹·g′(zˡ). For the sigmoid g′ is never above 1/4, so unless the weights
+are large, δ and ∂C/∂w shrink layer after layer and the first layers barely move. The table
+colours each value by its order of magnitude and prints the exponent; the last column is
+|δˡ/δᴸ|. The chain has its own learning rate and steps together with the 2-D run.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close"),
+    ]
+
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    HelpScreen > VerticalScroll {
+        width: 90%;
+        max-width: 110;
+        height: 90%;
+        border: round $accent;
+        background: $surface;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Markdown(HELP)
+
+    def action_dismiss(self) -> None:
+        self.dismiss(None)

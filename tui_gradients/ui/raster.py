@@ -1,0 +1,116 @@
+"""From data coordinates to terminal cells, for the trajectory drawn over the plotext layer.
+
+The mapping copies plotext's own (`plotext._utility.get_matrix_data`), so a dot drawn here lands
+in the cell where plotext would draw it. Trajectories are decimated to the cell grid: a
+100 000-step history becomes at most one entry per cell and per distinct segment, so the cost
+of drawing does not grow with the number of steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tui_gradients.core.functions import Window
+
+Array = np.ndarray
+
+# Overlay codes: where two paths cross, the larger code is drawn.
+EMPTY, GHOST_PATH, PATH, MINIMUM, GHOST_CURRENT, CURRENT = range(6)
+
+
+@dataclass(frozen=True)
+class Canvas:
+    """Where plotext put the data area inside a widget of `width` × `height` cells."""
+
+    width: int
+    height: int
+    left: int
+    """First column of the data area."""
+    bottom: int
+    """Data-area rows counted from the bottom line of the widget, as plotext counts them."""
+    columns: int
+    rows: int
+    window: Window
+
+    def cells(self, points: Array) -> tuple[Array, Array]:
+        """Screen (row, column) of each (w1, w2), as integers; far-off points are clipped to just
+        outside the data area so that segments leaving it stay short."""
+        x0, x1, y0, y1 = self.window
+        col = np.floor(np.round(0.5 + (self.columns - 1) * (points[:, 0] - x0) / (x1 - x0), 8))
+        up = np.floor(np.round(0.5 + (self.rows - 1) * (points[:, 1] - y0) / (y1 - y0), 8))
+        col = np.clip(np.nan_to_num(col, nan=-1), -1, self.columns).astype(np.int64)
+        up = np.clip(np.nan_to_num(up, nan=-1), -1, self.rows).astype(np.int64)
+        return self.height - 1 - (self.bottom + up), self.left + col
+
+    def inside(self, row: Array, col: Array) -> Array:
+        top = self.height - self.bottom - self.rows
+        return (
+            (col >= self.left)
+            & (col < self.left + self.columns)
+            & (row >= top)
+            & (row < self.height - self.bottom)
+        )
+
+
+def point_cells(canvas: Canvas, points: Array) -> tuple[Array, Array]:
+    """The cell of each point, for the points inside the data area (no lines between them)."""
+    rows, cols = canvas.cells(points)
+    keep = canvas.inside(rows, cols)
+    return rows[keep], cols[keep]
+
+
+def path_cells(canvas: Canvas, points: Array) -> tuple[Array, Array]:
+    """Every cell the polyline through `points` crosses, each once, inside the data area."""
+    if len(points) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    rows, cols = canvas.cells(points)
+    if len(rows) > 1:
+        moved = np.concatenate([[True], (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])])
+        rows, cols = rows[moved], cols[moved]
+    if len(rows) > 1:
+        rows, cols = _segments(rows, cols)
+    keep = canvas.inside(rows, cols)
+    return rows[keep], cols[keep]
+
+
+def _segments(rows: Array, cols: Array) -> tuple[Array, Array]:
+    """The cells along each distinct segment, sampled once per cell of its longer side."""
+    span = 2**20
+    starts = (rows[:-1] + 1) * span + (cols[:-1] + 1)
+    ends = (rows[1:] + 1) * span + (cols[1:] + 1)
+    pairs = np.unique(np.stack([starts, ends], axis=1), axis=0)  # an oscillation repeats segments
+    r0, c0 = pairs[:, 0] // span - 1, pairs[:, 0] % span - 1
+    r1, c1 = pairs[:, 1] // span - 1, pairs[:, 1] % span - 1
+    lengths = np.maximum(np.abs(r1 - r0), np.abs(c1 - c0))
+    counts = lengths + 1
+    segment = np.repeat(np.arange(len(pairs)), counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    t = offsets / np.maximum(lengths[segment], 1)
+    rows = np.rint(r0[segment] + t * (r1 - r0)[segment]).astype(np.int64)
+    cols = np.rint(c0[segment] + t * (c1 - c0)[segment]).astype(np.int64)
+    return rows, cols
+
+
+def overlay(
+    canvas: Canvas,
+    path: Array,
+    ghost: Array | None,
+    minima: tuple[tuple[float, float], ...],
+) -> Array:
+    """A height × width array of overlay codes: paths, current points and minima."""
+    codes = np.zeros((canvas.height, canvas.width), dtype=np.int8)
+
+    def mark(rows: Array, cols: Array, code: int) -> None:
+        np.maximum.at(codes, (rows, cols), code)
+
+    if ghost is not None and len(ghost):
+        mark(*path_cells(canvas, ghost), GHOST_PATH)
+    mark(*path_cells(canvas, path), PATH)
+    if minima:
+        mark(*point_cells(canvas, np.array(minima, dtype=float)), MINIMUM)
+    if ghost is not None and len(ghost):
+        mark(*point_cells(canvas, ghost[-1:]), GHOST_CURRENT)
+    mark(*point_cells(canvas, path[-1:]), CURRENT)
+    return codes

@@ -1,0 +1,245 @@
+"""The loss surface's contours with the trajectories drawn over them.
+
+Two layers. The base (axes, ticks, labels, contour lines) is drawn by plotext once per surface,
+view, size and marker style, and cached as cells. The overlay (paths, current points, minima)
+is a small array of codes recomputed on each step; only the terminal lines where it changed
+are refreshed. A step therefore never runs plotext and never repaints the whole plot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Region
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+from textual_plotext.plot import Plot
+
+from tui_gradients.core.contours import contour_points
+from tui_gradients.core.functions import Objective, Window, equal_scale
+from tui_gradients.ui import raster
+
+Cell = tuple[str, Style]
+
+GLYPHS = {
+    False: {  # braille contours, unicode markers
+        raster.GHOST_PATH: "∘",
+        raster.PATH: "•",
+        raster.MINIMUM: "★",
+        raster.GHOST_CURRENT: "◆",
+        raster.CURRENT: "●",
+    },
+    True: {  # plain ASCII everywhere in the data area
+        raster.GHOST_PATH: "o",
+        raster.PATH: "*",
+        raster.MINIMUM: "X",
+        raster.GHOST_CURRENT: "%",
+        raster.CURRENT: "@",
+    },
+}
+STYLES = {
+    raster.GHOST_PATH: Style(color="magenta"),
+    raster.PATH: Style(color="yellow", bold=True),
+    raster.MINIMUM: Style(color="green", bold=True),
+    raster.GHOST_CURRENT: Style(color="magenta", bold=True, reverse=True),
+    raster.CURRENT: Style(color="red", bold=True, reverse=True),
+}
+CONTOUR_COLOR = (70, 110, 200)
+"""One calm blue for every level: the eye should follow the markers, not the rings."""
+
+
+@dataclass(frozen=True)
+class Scene:
+    """What the base layer depends on; a change of any field redraws it."""
+
+    objective: Objective
+    window: Window
+    width: int
+    height: int
+    ascii_markers: bool
+    equal_scale: bool
+
+
+class ContourPlot(Widget, can_focus=True):
+    """Contours of f(w1, w2) from plotext, with paths composited cell by cell on top."""
+
+    DEFAULT_CSS = """
+    ContourPlot {
+        width: 1fr;
+        height: 1fr;
+    }
+    """
+
+    ascii_markers: reactive[bool] = reactive(False)
+    equal_scale: reactive[bool] = reactive(False)
+
+    def __init__(self, objective: Objective, window: Window, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._objective = objective
+        self._window = window
+        self._path = np.empty((0, 2))
+        self._ghost: np.ndarray | None = None
+        self._scene: Scene | None = None
+        self._base: list[list[Cell]] = []
+        self._canvas: raster.Canvas | None = None
+        self._codes = np.zeros((0, 0), dtype=np.int8)
+        self._strips: dict[int, Strip] = {}
+
+    # --- data in -----------------------------------------------------------------------------
+
+    def set_surface(self, objective: Objective, window: Window) -> None:
+        self._objective, self._window = objective, window
+        self.refresh()
+
+    @property
+    def window(self) -> Window:
+        """The view actually drawn (after equal scaling)."""
+        return self._canvas.window if self._canvas else self._window
+
+    def set_paths(self, path: np.ndarray, ghost: np.ndarray | None = None) -> None:
+        """New trajectories: refresh only the lines whose cells changed."""
+        self._path, self._ghost = path, ghost
+        if self._canvas is None or self._scene != self._current_scene():
+            self.refresh()
+            return
+        codes = self._overlay()
+        changed = np.flatnonzero(np.any(codes != self._codes, axis=1))
+        self._codes = codes
+        for row in changed:
+            self._strips.pop(int(row), None)
+            self.refresh(Region(0, int(row), self.size.width, 1))
+
+    def watch_ascii_markers(self) -> None:
+        self.refresh()
+
+    def watch_equal_scale(self) -> None:
+        self.refresh()
+
+    # --- drawing -----------------------------------------------------------------------------
+
+    def _current_scene(self) -> Scene:
+        return Scene(
+            self._objective,
+            self._window,
+            self.size.width,
+            self.size.height,
+            self.ascii_markers,
+            self.equal_scale,
+        )
+
+    def _overlay(self) -> np.ndarray:
+        assert self._canvas is not None
+        return raster.overlay(self._canvas, self._path, self._ghost, self._objective.minima)
+
+    def _ensure_base(self) -> None:
+        scene = self._current_scene()
+        if scene == self._scene:
+            return
+        self._scene = scene
+        self._base, self._canvas = self._draw_base(scene)
+        self._codes = self._overlay()
+        self._strips.clear()
+
+    def _draw_base(self, scene: Scene) -> tuple[list[list[Cell]], raster.Canvas]:
+        width, height = max(scene.width, 1), max(scene.height, 1)
+        canvas = _measure(width, height, scene.window)
+        if scene.equal_scale:
+            canvas = _measure(width, height, equal_scale(scene.window, canvas.columns, canvas.rows))
+        per_cell = (1, 1) if scene.ascii_markers else (2, 4)  # a braille cell holds 2 × 4 dots
+        xs, ys = contour_points(
+            scene.objective, canvas.window, canvas.columns * per_cell[0], canvas.rows * per_cell[1]
+        )
+        plot = _figure(width, height, canvas.window)
+        if len(xs):
+            marker = "." if scene.ascii_markers else "braille"
+            plot.scatter(xs, ys, marker=marker, color=CONTOUR_COLOR)
+        return _cells(Text.from_ansi(plot.build()), width, height), canvas
+
+    def render_line(self, y: int) -> Strip:
+        self._ensure_base()
+        if y >= len(self._base):
+            return Strip.blank(self.size.width)
+        strip = self._strips.get(y)
+        if strip is None:
+            strip = self._strips[y] = self._compose_row(y)
+        return strip
+
+    def _compose_row(self, y: int) -> Strip:
+        """The base row with the overlay's glyphs put in, as runs of equal style."""
+        glyphs = GLYPHS[self.ascii_markers]
+        base_style = self.rich_style
+        row = list(self._base[y])
+        for col in np.flatnonzero(self._codes[y]):
+            code = int(self._codes[y, col])
+            row[col] = (glyphs[code], STYLES[code])
+        segments: list[Segment] = []
+        run_text, run_style = "", row[0][1] if row else Style()
+        for char, style in row:
+            if style != run_style and run_text:
+                segments.append(Segment(run_text, base_style + run_style))
+                run_text = ""
+            run_style = style
+            run_text += char
+        if run_text:
+            segments.append(Segment(run_text, base_style + run_style))
+        return Strip(segments, len(row))
+
+
+def _figure(width: int, height: int, window: Window) -> Plot:
+    """A plotext figure with fixed limits and axes, and one blank point so it always draws."""
+    plot = Plot()
+    plot.plotsize(width, height)
+    plot._set_size(
+        width, height
+    )  # as textual-plotext's PlotextPlot does: plotsize alone is not kept
+    plot.theme("clear")
+    plot.xlim(window[0], window[1])
+    plot.ylim(window[2], window[3])
+    plot.xlabel("w1")
+    plot.ylabel("w2")
+    plot.xfrequency(max(2, min(6, width // 14)))
+    plot.yfrequency(max(2, min(6, height // 4)))
+    plot.scatter([window[0]], [window[2]], marker=" ")
+    return plot
+
+
+def _measure(width: int, height: int, window: Window) -> raster.Canvas:
+    """Where plotext puts the data area for this size and view.
+
+    It depends on the limits (through the tick labels' width), not on the data, so it is
+    measured on the blank figure and holds once the contours are added.
+    """
+    plot = _figure(width, height, window)
+    plot.build()
+    matrix = plot.monitor.matrix
+    return raster.Canvas(
+        width=width,
+        height=height,
+        left=matrix.Cols_canvas.start,
+        bottom=matrix.Rows_canvas.start,
+        columns=max(len(matrix.Cols_canvas), 1),
+        rows=max(len(matrix.Rows_canvas), 1),
+        window=window,
+    )
+
+
+def _cells(text: Text, width: int, height: int) -> list[list[Cell]]:
+    """plotext's ANSI output as a grid of (character, style), one entry per terminal cell.
+
+    Read from the spans directly: rendering the Text would wrap it at the console's width.
+    """
+    grid = [[(" ", Style())] * width for _ in range(height)]
+    for row, line in enumerate(text.split("\n")[:height]):
+        styles = [Style()] * len(line.plain)
+        for span in line.spans:
+            style = Style.parse(span.style) if isinstance(span.style, str) else span.style
+            for index in range(span.start, min(span.end, len(styles))):
+                styles[index] = styles[index] + style
+        for col, (char, style) in enumerate(zip(line.plain[:width], styles, strict=False)):
+            grid[row][col] = (char, style)
+    return grid
