@@ -106,3 +106,21 @@ def test_divergence_keeps_rows_and_says_why_on_stderr():
         done.stderr.strip()
         == "tui-gradients: diverged at step 498: |parameter| = 1.23e+150 exceeds 1e+150"
     )
+
+
+def test_app_command_starts_preconfigured(monkeypatch):
+    started = {}
+
+    def fake_run(app):
+        started["experiment"] = app.session.experiment
+        started["step"] = app.session.step
+
+    monkeypatch.setattr("tui_gradients.ui.app.GradientsApp.run", fake_run)
+    args = ["--preset", "himmelblau", "--optimizer", "adam", "--start", "-1,-2"]
+    assert main([*args, "--chain-depth", "12", "--steps", "3"]) == 0
+    experiment = started["experiment"]
+    assert experiment.plane.function == "himmelblau"
+    assert experiment.plane.start_point == (-1.0, -2.0)
+    assert experiment.hyper.optimizer == "adam" and experiment.hyper.lr == 0.01
+    assert experiment.chain.depth == 12
+    assert started["step"] == 3

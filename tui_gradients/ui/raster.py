@@ -38,8 +38,9 @@ class Canvas:
         """Screen (row, column) of each (w1, w2), as integers; far-off points are clipped to just
         outside the data area so that segments leaving it stay short."""
         x0, x1, y0, y1 = self.window
-        col = np.floor(np.round(0.5 + (self.columns - 1) * (points[:, 0] - x0) / (x1 - x0), 8))
-        up = np.floor(np.round(0.5 + (self.rows - 1) * (points[:, 1] - y0) / (y1 - y0), 8))
+        with np.errstate(all="ignore"):
+            col = np.floor(np.round(0.5 + (self.columns - 1) * (points[:, 0] - x0) / (x1 - x0), 8))
+            up = np.floor(np.round(0.5 + (self.rows - 1) * (points[:, 1] - y0) / (y1 - y0), 8))
         col = np.clip(np.nan_to_num(col, nan=-1), -1, self.columns).astype(np.int64)
         up = np.clip(np.nan_to_num(up, nan=-1), -1, self.rows).astype(np.int64)
         return self.height - 1 - (self.bottom + up), self.left + col

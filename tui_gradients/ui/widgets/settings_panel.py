@@ -135,6 +135,8 @@ class SettingsPanel(VerticalScroll):
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
         name = event.select.id
-        # Select also reports values set by `load`; only a different choice is a request.
-        if name and isinstance(event.value, str) and event.value != self._loaded.get(name):
+        # Select also reports values set at mount and by `load`: only a choice that differs
+        # from the loaded settings is a request.
+        loaded = self._loaded.get(name or "")
+        if name and loaded is not None and isinstance(event.value, str) and event.value != loaded:
             self.post_message(self.Submitted(name, event.value))

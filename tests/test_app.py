@@ -1,0 +1,311 @@
+"""The app driven through Textual's Pilot: every key, every kind of typed value."""
+
+import io
+
+import numpy as np
+import pytest
+from rich.console import Console
+from textual.widgets import Input, Static
+
+from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.session import edit
+from tui_gradients.ui.app import PLAY_RATES, GradientsApp
+from tui_gradients.ui.help import HelpScreen
+from tui_gradients.ui.widgets.contour_plot import ContourPlot
+from tui_gradients.ui.widgets.layer_table import LayerTable
+from tui_gradients.ui.widgets.settings_panel import SettingsPanel
+
+WIDE = (160, 48)
+SMALL = (80, 24)
+
+
+def _plain(widget: Static) -> str:
+    """What a Static shows, as plain text (its content may be a Rich table)."""
+    console = Console(width=1000, file=io.StringIO(), record=True)
+    console.print(widget.content)
+    return console.export_text()
+
+
+def _status(app):
+    return _plain(app.query_one("#status", Static))
+
+
+def _readout(app):
+    return _plain(app.query_one("#readout", Static))
+
+
+async def test_default_screen_tells_the_seed_story():
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        plane = app.session.plane
+        await pilot.press("n")
+        assert app.session.step == 1
+        assert plane.params[1] == 0.0  # w2 solved in one step
+        await pilot.press("n", "n", "n")
+        np.testing.assert_allclose(plane.params[0], -40 * 0.999**4)
+        table = app.query_one(LayerTable)
+        assert table.row_count == 8
+        first, last = app.session.chain_trace().delta[[0, -1]]
+        assert abs(first) < abs(last) / 1000  # early layers' δ orders of magnitude smaller
+
+
+@pytest.mark.parametrize(
+    ("keys", "step"),
+    [
+        (["space"], 1),
+        (["n"], 1),
+        (["right"], 1),
+        (["N"], 10),
+        (["shift+right"], 10),
+        (["2", "5", "n"], 25),
+        (["n", "n", "n", "b"], 2),
+        (["n", "n", "left"], 1),
+        (["N", "N", "B"], 10),
+        (["N", "shift+left"], 0),
+        (["N", "g"], 0),
+        (["N", "home"], 0),
+        (["N", "g", "G"], 10),
+        (["N", "home", "end"], 10),
+    ],
+)
+async def test_stepping_keys(keys, step):
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press(*keys)
+        assert app.session.step == step
+        assert app.session.plane.cursor == step
+        assert f"step      {step}" in _readout(app)
+
+
+async def test_steps_per_key_field_scales_every_step_command():
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        assert app.change_setting("steps_per_press", "5")
+        await pilot.press("n")
+        assert app.session.step == 5
+        await pilot.press("N")
+        assert app.session.step == 55
+
+
+async def test_play_pause_and_speed():
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("plus", "plus", "plus")
+        assert "60 steps/s" in _status(app)
+        await pilot.press("p")
+        await pilot.pause(0.4)
+        await pilot.press("p")
+        played = app.session.step
+        assert played >= 3
+        await pilot.pause(0.2)
+        assert app.session.step == played  # paused
+        await pilot.press(*["minus"] * 10)
+        assert app._rate_index == 0 and PLAY_RATES[0] == 1
+
+
+async def test_reset_cycle_optimizer_and_function():
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("N", "o")
+        assert app.session.experiment.hyper.optimizer == "momentum"
+        assert app.session.step == 10  # replayed to the same step
+        await pilot.press("r")
+        assert app.session.step == 0
+        await pilot.press("f")
+        assert app.session.experiment.plane.function == "rotated"
+        await pilot.press("f")
+        assert app.session.experiment.plane.function == "rosenbrock"
+        assert app.session.experiment.hyper.lr == 0.001
+        assert app.query_one("#lr", Input).value == "0.001"
+
+
+async def test_compare_draws_a_ghost_with_its_own_markers():
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("c")
+        assert app.session.ghost_optimizer == "adagrad"
+        await pilot.press("N")
+        assert app.session.ghost.cursor == 10
+        assert "adagrad" in _readout(app)
+        plot = app.query_one(ContourPlot)
+        assert (plot._codes == 4).sum() == 1  # the ghost's current point
+        for _ in range(5):
+            await pilot.press("c")
+        assert app.session.ghost is None
+
+
+async def test_view_keys():
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        plot = app.query_one(ContourPlot)
+        start = plot.window
+        await pilot.press("z")
+        zoomed = plot.window
+        assert zoomed[1] - zoomed[0] == pytest.approx((start[1] - start[0]) / 2)
+        await pilot.press("x", "x")
+        assert plot.window[1] - plot.window[0] == pytest.approx(2 * (start[1] - start[0]))
+        await pilot.press("v")
+        assert plot.window == start
+        await pilot.press("a")
+        assert plot.equal_scale and "equal scale" in _status(app)
+        x0, x1, y0, y1 = plot.window
+        assert (x1 - x0) / (y1 - y0) == pytest.approx(
+            plot._canvas.columns / (2 * plot._canvas.rows)
+        )
+        await pilot.press("m")
+        assert plot.ascii_markers
+        assert "@" in "".join(s.text for s in plot.render_line(_row_of_current(plot)))
+
+
+def _row_of_current(plot):
+    return int(np.argwhere(plot._codes == 5)[0][0])
+
+
+async def test_help_screen_opens_and_closes():
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_screenshot_is_saved_in_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("s")
+        files = list(tmp_path.glob("*.svg"))
+        assert len(files) == 1
+        assert str(files[0]) in _status(app)
+
+
+async def test_quit():
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_panel_toggles_and_escape_returns_to_the_plot():
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        panel = app.query_one(SettingsPanel)
+        assert not panel.display  # too narrow to show it by default
+        await pilot.press("P")
+        assert panel.display and isinstance(app.focused, Input)
+        await pilot.press("escape")
+        assert isinstance(app.focused, ContourPlot)
+        await pilot.press("P")
+        assert not panel.display
+
+
+async def _type_into(pilot, app, field, text):
+    widget = app.query_one(f"#{field}", Input)
+    widget.focus()
+    widget.value = ""
+    await pilot.press(*list(text), "enter")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("bad", ["", "abc", "nan", "inf", "-0", "1e308", "-1", "0,5"])
+async def test_bad_lr_shows_why_and_keeps_everything(bad):
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("N")
+        history = app.session.plane.history.params.copy()
+        await _type_into(pilot, app, "lr", bad)
+        error = app.query_one("#lr-error", Static)
+        assert error.has_class("visible")
+        assert "still using the previous value" in _plain(error)
+        assert app.session.experiment.hyper.lr == 0.5
+        assert app.session.step == 10
+        np.testing.assert_array_equal(app.session.plane.history.params, history)
+
+
+async def test_good_value_after_a_bad_one_clears_the_error_and_replays():
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("N")
+        await _type_into(pilot, app, "lr", "abc")
+        await _type_into(pilot, app, "lr", "0.25")
+        assert not app.query_one("#lr-error", Static).has_class("visible")
+        assert app.session.experiment.hyper.lr == 0.25
+        assert app.session.step == 10
+
+
+@pytest.mark.parametrize(
+    ("field", "bad"),
+    [
+        ("start", "5"),
+        ("a", "0"),
+        ("betas", "1,1"),
+        ("expr", "__import__('os')"),
+        ("depth", "100"),
+        ("weight", "nan"),
+        ("chain_lr", "-2"),
+        ("steps_per_press", "0"),
+        ("eps", "-1"),
+    ],
+)
+async def test_every_field_refuses_bad_text(field, bad):
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        before = app.session.experiment
+        await _type_into(pilot, app, field, bad)
+        assert app.query_one(f"#{field}-error", Static).has_class("visible")
+        assert app.session.experiment == before
+
+
+async def test_custom_expression_and_chain_depth_from_fields():
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await _type_into(pilot, app, "expr", "w1**2 + 10*w2**2")
+        assert app.session.experiment.plane.objective.name == "custom"
+        assert "w1**2 + 10*w2**2" in app.query_one(ContourPlot).border_title
+        await _type_into(pilot, app, "depth", "12")
+        assert app.query_one(LayerTable).row_count == 12
+
+
+async def test_divergence_is_a_status_message_and_keys_keep_working():
+    app = GradientsApp(edit(Experiment(), "lr", "1.5"))
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("6", "0", "0", "n")
+        assert "diverged at step 498" in _status(app)
+        assert app.session.plane.cursor == 497
+        assert "nan" not in _readout(app).lower()
+        await pilot.press("b")
+        assert app.session.step == 599  # the chain went on; the 2-D run shows its last step
+        await pilot.press("g")
+        assert app.session.step == 0 and "diverged" not in _status(app)
+
+
+async def test_command_palette_offers_presets_optimisers_and_toggles():
+    app = GradientsApp()
+    async with app.run_test(size=SMALL):
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Function: rosenbrock" in titles
+        assert "Optimizer: adagrad" in titles
+        assert "Toggle equal scale" in titles
+        assert "Save SVG screenshot" in titles
+        assert "Quit" in titles and "Keys" in titles  # Textual's own are kept
+
+
+async def test_tab_cycles_focus_through_the_fields():
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        assert isinstance(app.focused, ContourPlot)
+        seen = set()
+        for _ in range(6):
+            await pilot.press("tab")
+            seen.add(app.focused.id)
+        assert len(seen) >= 5
+
+
+async def test_command_line_settings_survive_mounting():
+    experiment = edit(edit(Experiment(), "function", "rosenbrock"), "lr", "0.002")
+    app = GradientsApp(experiment, initial_steps=7)
+    async with app.run_test(size=WIDE):
+        assert app.session.experiment == experiment
+        assert app.session.step == 7
+        assert app.query_one("#lr", Input).value == "0.002"

@@ -1,0 +1,111 @@
+"""Contour levels, contour pixels, and the cell mapping the trajectory overlay relies on."""
+
+import math
+
+import numpy as np
+import pytest
+from rich.text import Text
+
+from tui_gradients.core.contours import RATIO, contour_mask, contour_points, geometric_levels, grid
+from tui_gradients.core.functions import custom, quadratic
+from tui_gradients.ui import raster
+from tui_gradients.ui.widgets.contour_plot import _figure, _measure
+
+
+def test_levels_are_geometric_and_start_at_the_top_of_the_view():
+    values = np.linspace(2.0, 102.0, 50)
+    floor, heights = geometric_levels(values, levels=8)
+    assert floor == 2.0
+    np.testing.assert_allclose(heights[1:] / heights[:-1], RATIO)
+    assert heights[0] == pytest.approx(100.0 * RATIO)
+
+
+def test_contour_pixels_lie_on_the_levels_of_a_round_bowl():
+    objective = custom("w1**2 + w2**2")
+    window = (-2.0, 2.0, -2.0, 2.0)
+    columns = rows = 400
+    xs, ys = grid(window, columns, rows)
+    values = xs**2 + ys**2
+    floor, heights = geometric_levels(values)
+    px, py = contour_points(objective, window, columns, rows)
+    assert len(px) > 100
+    pixel = 4.0 / (columns - 1)
+    f = px**2 + py**2 - floor
+    gradient = 2 * np.hypot(px, py)
+    distance_to_level = np.min(np.abs(f[:, None] - heights[None, :]), axis=1)
+    assert np.all(distance_to_level <= gradient * pixel * 1.01 + 1e-12)
+
+
+def test_ill_conditioned_bowl_keeps_nested_rings_near_the_floor():
+    """Even spacing would leave the floor of 0.001·w1² + w2² blank; geometric levels do not."""
+    window = (-46.0, 6.0, -0.3, 1.8)
+    xs, ys = grid(window, 200, 120)
+    mask = contour_mask(quadratic().value(xs, ys))
+    axis_row = np.argmin(np.abs(ys[:, 0]))  # the row through w2 = 0, where gd crawls
+    crossings = np.count_nonzero(mask[axis_row])
+    assert crossings >= 6
+
+
+def test_non_finite_values_draw_no_contour_and_raise_nothing():
+    objective = custom("log(w1)")
+    px, _ = contour_points(objective, (-1.0, 1.0, -1.0, 1.0), 50, 50)
+    assert np.all(px > 0)
+
+
+@pytest.mark.parametrize(("width", "height"), [(60, 20), (124, 36), (45, 12)])
+def test_overlay_cells_match_where_plotext_draws(width, height):
+    window = (-46.0, 6.0, -0.225, 1.725)
+    points = np.array([[-40.0, 1.5], [0.0, 0.0], [5.0, -0.2], [-45.0, 1.7], [-20.0, 0.9]])
+    canvas = _measure(width, height, window)
+    plot = _figure(width, height, window)
+    plot.scatter(points[:, 0], points[:, 1], marker="X")
+    lines = Text.from_ansi(plot.build()).plain.split("\n")
+    rows, cols = raster.point_cells(canvas, points)
+    assert len(rows) == len(points)
+    for row, col in zip(rows, cols, strict=True):
+        assert lines[row][col] == "X"
+
+
+def _canvas(columns=40, rows=20):
+    return raster.Canvas(
+        width=columns + 6,
+        height=rows + 3,
+        left=5,
+        bottom=2,
+        columns=columns,
+        rows=rows,
+        window=(0.0, 1.0, 0.0, 1.0),
+    )
+
+
+def test_a_path_is_drawn_without_gaps():
+    canvas = _canvas()
+    rows, cols = raster.path_cells(canvas, np.array([[0.0, 0.5], [1.0, 0.5]]))
+    assert set(rows) == {rows[0]}
+    assert sorted(cols) == list(range(canvas.left, canvas.left + canvas.columns))
+
+
+def test_long_oscillating_history_is_decimated_to_the_grid():
+    canvas = _canvas()
+    k = np.arange(100_000)
+    points = np.stack([0.5 + 0.4 * (-1.0) ** k, 0.5 + 0.0 * k], axis=1)
+    rows, cols = raster.path_cells(canvas, points)
+    # the 99 999 segments are two distinct ones (there and back): a few cells each, not 10⁵
+    assert len(rows) <= 2 * canvas.columns
+    assert len(set(zip(rows.tolist(), cols.tolist(), strict=True))) <= canvas.columns
+
+
+def test_points_far_outside_are_clipped_not_drawn():
+    canvas = _canvas()
+    rows, _ = raster.point_cells(canvas, np.array([[1e300, 0.5], [math.nan, 0.5]]))
+    assert len(rows) == 0
+
+
+def test_current_point_is_drawn_over_paths_and_minimum():
+    canvas = _canvas()
+    path = np.array([[0.1, 0.1], [0.5, 0.5]])
+    ghost = np.array([[0.1, 0.1], [0.5, 0.5]])
+    codes = raster.overlay(canvas, path, ghost, ((0.5, 0.5),))
+    row, col = (int(v[0]) for v in canvas.cells(path[-1:]))
+    assert codes[row, col] == raster.CURRENT
+    assert np.count_nonzero(codes == raster.GHOST_CURRENT) == 0  # hidden under the main point

@@ -1,0 +1,131 @@
+"""The session the app steps through, settings typed as text, and the trap flag."""
+
+import math
+
+import numpy as np
+import pytest
+
+from tui_gradients.core.errors import SettingError
+from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.session import TRAP_TOL, Session, edit, summarize
+
+
+def test_runs_move_together_and_back_without_recomputing():
+    session = Session(Experiment())
+    session.set_ghost("adagrad")
+    assert session.forward(25) == 25
+    assert [run.cursor for run in session.runs] == [25, 25, 25]
+    session.back(10)
+    assert session.step == 15 and all(run.cursor == 15 for run in session.runs)
+    assert all(run.last_step == 25 for run in session.runs)
+    session.to_end()
+    assert session.step == 25
+
+
+def test_ghost_is_the_other_optimiser_from_the_same_start():
+    session = Session(Experiment())
+    assert session.next_ghost() == "adagrad"
+    session.forward(3)
+    np.testing.assert_array_equal(session.ghost.history.params[0], session.plane.history.params[0])
+    assert not np.array_equal(session.ghost.params, session.plane.params)
+    seen = ["adagrad"]
+    while (choice := session.next_ghost()) is not None:
+        seen.append(choice)
+    assert "gd" not in seen and len(seen) == 5
+
+
+def test_changing_lr_replays_to_the_same_step_with_the_new_value():
+    session = Session(Experiment())
+    session.forward(40)
+    session.apply(edit(session.experiment, "lr", "0.25"))
+    assert session.step == 40
+    np.testing.assert_allclose(session.plane.params[0], -40 * (1 - 0.25 * 0.002) ** 40)
+
+
+def test_a_diverged_run_stops_while_the_chain_goes_on():
+    session = Session(edit(Experiment(), "lr", "1.5"))
+    session.experiment = edit(session.experiment, "chain_lr", "0.5")
+    session.forward(600)
+    assert session.plane.stop.message.startswith("diverged at step 498")
+    assert session.chain_run.cursor == 600
+    assert [name for name, _ in session.stops()] == ["2-D"]
+    session.back(300)
+    assert session.plane.cursor == 300 and session.stops() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "check"),
+    [
+        ("lr", "0.1", lambda e: e.hyper.lr == 0.1),
+        ("betas", "0.8, 0.99", lambda e: (e.hyper.beta1, e.hyper.beta2) == (0.8, 0.99)),
+        ("eps", "default", lambda e: e.hyper.eps is None),
+        ("start", "-10,2", lambda e: e.plane.start_point == (-10.0, 2.0)),
+        ("expr", "w1**2 + 3*w2**2", lambda e: e.plane.objective.name == "custom"),
+        ("function", "rosenbrock", lambda e: e.hyper.lr == 0.001),
+        ("depth", "12", lambda e: e.chain.depth == 12),
+        ("activation", "relu", lambda e: e.chain.activation == "relu"),
+        ("chain_lr", "2", lambda e: e.chain_hyper.lr == 2 and e.hyper.lr == 0.5),
+        ("optimizer", "adam", lambda e: e.chain_hyper.optimizer == "adam"),
+    ],
+)
+def test_edit_accepts(name, text, check):
+    assert check(edit(Experiment(), name, text))
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "fragment"),
+    [
+        ("lr", "", "not a number"),
+        ("lr", "abc", "not a number"),
+        ("lr", "0,5", "use a dot"),
+        ("lr", "nan", "finite"),
+        ("lr", "inf", "finite"),
+        ("lr", "-0", "must be in"),
+        ("lr", "1e308", "must be in"),
+        ("momentum", "1", "must be in"),
+        ("a", "-1", "(0, 1e6]"),
+        ("start", "1", "two numbers"),
+        ("start", "1e400,0", "finite"),
+        ("depth", "2.5", "whole number"),
+        ("depth", "0", "from 1 to 64"),
+        ("expr", "w1.__class__", "attribute"),
+        ("chain_lr", "-1", "must be in"),
+        ("nonsense", "1", "unknown setting"),
+    ],
+)
+def test_edit_refuses_with_a_reason_and_leaves_the_experiment(name, text, fragment):
+    experiment = Experiment()
+    with pytest.raises(SettingError) as caught:
+        edit(experiment, name, text)
+    assert fragment in caught.value.message
+    assert experiment == Experiment()
+
+
+def test_the_trap_is_flagged_where_a_loose_gradient_rule_would_stop():
+    """gd, lr 0.5 from w1 = −40: ‖∇f‖ = 0.002·|w1| first drops below 1e-2 when |w1| < 5."""
+    session = Session(Experiment())
+    objective = session.experiment.plane.objective
+    expected = math.ceil(math.log(TRAP_TOL / 0.002 / 40) / math.log(0.999))
+    session.forward(expected - 1)
+    before = summarize(objective, session.plane)
+    assert before.grad_norm >= TRAP_TOL and not before.small_gradient_far_away
+    session.forward(1)
+    at = summarize(objective, session.plane)
+    assert at.grad_norm < TRAP_TOL
+    assert at.small_gradient_far_away
+    assert at.distance == pytest.approx(5.0, abs=0.01)
+    assert at.gap == pytest.approx(0.001 * 25, rel=0.01)
+
+
+def test_no_flag_near_the_minimum_or_without_a_known_minimum():
+    session = Session(edit(Experiment(), "start", "0.001,0"))
+    assert not summarize(session.experiment.plane.objective, session.plane).small_gradient_far_away
+    custom = Session(edit(Experiment(), "expr", "0.001*w1**2"))
+    point = summarize(custom.experiment.plane.objective, custom.plane)
+    assert point.distance is None and not point.small_gradient_far_away
+
+
+def test_component_ratio_at_a_point_with_similar_coordinates_is_1000():
+    session = Session(edit(Experiment(), "start", "1,1"))
+    point = summarize(session.experiment.plane.objective, session.plane)
+    assert point.component_ratio == pytest.approx(1000.0)

@@ -1,0 +1,41 @@
+"""What the screen looks like, compared with stored SVG snapshots (pytest-textual-snapshot).
+
+After an intended change of appearance: `pytest tests/test_snapshots.py --snapshot-update`,
+then look at the new SVGs before committing them.
+"""
+
+import pytest
+
+from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.session import edit
+from tui_gradients.ui.app import GradientsApp
+
+SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
+STEPS = {"0": [], "1": ["n"], "10": ["N"]}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("steps", STEPS)
+def test_default_screen(snap_compare, size, steps):
+    assert snap_compare(GradientsApp(), terminal_size=SIZES[size], press=STEPS[steps])
+
+
+def test_help_screen(snap_compare):
+    assert snap_compare(GradientsApp(), terminal_size=(100, 40), press=["question_mark"])
+
+
+def test_comparison_and_ascii_markers(snap_compare):
+    keys = ["c", "3", "0", "n", "m"]
+    assert snap_compare(GradientsApp(), terminal_size=(120, 36), press=keys)
+
+
+def test_refused_value_under_its_field(snap_compare):
+    async def type_bad_lr(pilot):
+        field = pilot.app.query_one("#lr")
+        field.focus()
+        field.value = ""
+        await pilot.press("-", "1", "enter")
+        field.cursor_blink = False
+
+    app = GradientsApp(edit(Experiment(), "depth", "4"))
+    assert snap_compare(app, terminal_size=(160, 48), run_before=type_bad_lr)
