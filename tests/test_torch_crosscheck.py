@@ -1,8 +1,11 @@
-"""Trajectories against PyTorch's own optimisers, where PyTorch is installed.
+"""Trajectories against PyTorch's own optimisers.
 
-torch is not a dependency (it is a large download); install it to run these:
-`pip install torch`. The formulas are also checked by hand in test_optimizers.py.
+Always: against reference trajectories that torch.optim computed (tests/data, written by
+tests/make_torch_reference.py). Where torch is installed, also live, for more steps.
 """
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,38 +14,46 @@ from tui_gradients.core.functions import make_objective
 from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
 from tui_gradients.core.run import Run
 
-torch = pytest.importorskip("torch")
+REFERENCE = json.loads((Path(__file__).parent / "data" / "torch_reference.json").read_text())
 
 
-def _torch_optimizer(hyper, params):
-    name, lr = hyper.optimizer, hyper.lr
-    if name == "gd":
-        return torch.optim.SGD([params], lr=lr)
-    if name in ("momentum", "nesterov"):
-        return torch.optim.SGD(
-            [params], lr=lr, momentum=hyper.momentum, nesterov=name == "nesterov"
-        )
-    if name == "adagrad":
-        return torch.optim.Adagrad([params], lr=lr)
-    if name == "rmsprop":
-        return torch.optim.RMSprop([params], lr=lr)
-    return torch.optim.Adam([params], lr=lr)
+def _our_trajectory(function: str, lr: float, name: str, steps: int) -> np.ndarray:
+    objective = make_objective(function)
+    run = Run(
+        objective.value_and_grad,
+        Hyperparameters(optimizer=name, lr=lr).build(),
+        list(objective.start),
+    )
+    run.advance(steps)
+    return run.history.params
+
+
+@pytest.mark.parametrize(
+    "case", REFERENCE["cases"], ids=lambda c: f"{c['function']}-{c['optimizer']}"
+)
+def test_trajectory_matches_stored_torch_reference(case):
+    theirs = np.array(case["params"])
+    ours = _our_trajectory(case["function"], case["lr"], case["optimizer"], len(theirs) - 1)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+
+
+def test_reference_covers_every_optimizer():
+    assert {c["optimizer"] for c in REFERENCE["cases"]} == set(OPTIMIZERS)
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS)
 @pytest.mark.parametrize(("function", "lr"), [("quadratic", 0.5), ("rosenbrock", 0.001)])
-def test_trajectory_matches_torch(name, function, lr):
+def test_trajectory_matches_live_torch(name, function, lr):
+    torch = pytest.importorskip("torch")
+    from tests.make_torch_reference import torch_optimizer
+
     objective = make_objective(function)
     hyper = Hyperparameters(optimizer=name, lr=lr)
-    run = Run(objective.value_and_grad, hyper.build(), list(objective.start))
-    run.advance(200)
+    ours = _our_trajectory(function, lr, name, 500)
     params = torch.tensor(objective.start, dtype=torch.float64, requires_grad=True)
-    optimizer = _torch_optimizer(hyper, params)
-    for step in range(1, 201):
+    optimizer = torch_optimizer(hyper, params)
+    for step in range(1, 501):
         optimizer.zero_grad()
-        w1, w2 = params[0], params[1]
-        objective.value(w1, w2).backward()
+        objective.value(params[0], params[1]).backward()
         optimizer.step()
-        np.testing.assert_allclose(
-            run.history.params[step], params.detach().numpy(), rtol=1e-9, atol=1e-12
-        )
+        np.testing.assert_allclose(ours[step], params.detach().numpy(), rtol=1e-9, atol=1e-12)
