@@ -1,13 +1,14 @@
 """The app driven through Textual's Pilot: every key, every kind of typed value."""
 
 import io
+import math
 
 import numpy as np
 import pytest
 from rich.console import Console
 from textual.widgets import Input, Static
 
-from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.experiment import ESCAPE_FACTOR, Experiment
 from tui_gradients.core.session import edit
 from tui_gradients.ui.app import PLAY_RATES, GradientsApp
 from tui_gradients.ui.help import HelpScreen
@@ -271,8 +272,9 @@ async def test_divergence_is_a_status_message_and_keys_keep_working():
     app = GradientsApp(edit(Experiment(), "lr", "1.5"))
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("6", "0", "0", "n")
-        assert "diverged at step 498" in _status(app)
-        assert app.session.plane.cursor == 497
+        escape = math.ceil(math.log2(ESCAPE_FACTOR * app.session.experiment.plane.scale / 1.5))
+        assert f"diverged at step {escape}" in _status(app)
+        assert app.session.plane.cursor == escape - 1
         assert "nan" not in _readout(app).lower()
         await pilot.press("b")
         assert app.session.step == 599  # the chain went on; the 2-D run shows its last step

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import math
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from tui_gradients.cli import main
+from tui_gradients.core.experiment import ESCAPE_FACTOR, Experiment
 from tui_gradients.core.export import CHAIN_COLUMNS, RUN_COLUMNS
 
 
@@ -101,11 +103,13 @@ def test_bad_arguments_one_line_exit_2(args, fragment):
 def test_divergence_keeps_rows_and_says_why_on_stderr():
     done = _cli("run", "--lr", "1.5", "--steps", "1000")
     rows = _csv(done.stdout)
-    assert len(rows) == 1 + 498  # steps 0..497 were finite
-    assert (
-        done.stderr.strip()
-        == "tui-gradients: diverged at step 498: |parameter| = 1.23e+150 exceeds 1e+150"
-    )
+    # |w2| = 1.5·2ᵏ passes the bound (1000× the problem's scale) at step `escape`
+    bound = ESCAPE_FACTOR * Experiment().plane.scale
+    escape = math.ceil(math.log2(bound / 1.5))
+    assert len(rows) == 1 + escape  # header, then steps 0 .. escape − 1, all finite
+    message = done.stderr.strip()
+    assert message.startswith(f"tui-gradients: diverged at step {escape}: |parameter| = ")
+    assert message.endswith(f"is beyond ±{bound:.4g}")
 
 
 def test_app_command_starts_preconfigured(monkeypatch):

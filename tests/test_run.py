@@ -1,13 +1,15 @@
 """Runs: history, cursor, and how they end."""
 
+import math
+
 import numpy as np
 import pytest
 
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import Experiment, PlaneSettings
-from tui_gradients.core.functions import custom, rosenbrock, saddle
+from tui_gradients.core.experiment import ESCAPE_FACTOR, Experiment, PlaneSettings
+from tui_gradients.core.functions import custom, quadratic, rosenbrock, saddle
 from tui_gradients.core.optimizers import Hyperparameters
-from tui_gradients.core.run import Run, StopKind
+from tui_gradients.core.run import HUGE, Run, StopKind
 
 
 def _bowl(lr=0.5, optimizer="gd"):
@@ -46,16 +48,28 @@ def test_cursor_moves_back_and_forward_without_recomputing():
     assert run.cursor == 0
 
 
+def _escape_step(bound, w2=1.5, factor=2.0):
+    """gd at lr 1.5 on the bowl: |w2| doubles each step, so it passes the bound at this step."""
+    return math.ceil(math.log(bound / w2) / math.log(factor))
+
+
 def test_gd_lr_15_on_the_bowl_diverges_with_a_stated_step():
     run = _bowl(lr=1.5)
     run.advance(10_000)
     assert run.stop.kind is StopKind.DIVERGED
-    # |w2| doubles each step: 1.5·2ᵏ passes 1e150 at k = 498.
-    assert run.stop.step == 498
-    assert run.stop.message.startswith("diverged at step 498")
+    expected = _escape_step(ESCAPE_FACTOR * Experiment().plane.scale)
+    assert run.stop.step == expected
+    assert run.stop.message.startswith(f"diverged at step {expected}")
     assert np.all(np.isfinite(run.history.params))
     run.forward(5)  # stepping on a stopped run is harmless
-    assert run.last_step == 497
+    assert run.last_step == expected - 1
+
+
+def test_without_a_scale_the_bound_is_where_float64_gives_out():
+    objective = quadratic()
+    run = Run(objective.value_and_grad, Hyperparameters(lr=1.5).build(), [-40.0, 1.5])
+    run.advance(10_000)
+    assert run.stop.step == _escape_step(HUGE)
 
 
 def test_lr_10_on_rosenbrock_diverges_and_history_stays_finite():
@@ -110,3 +124,15 @@ def test_start_point_setting_validated():
     with pytest.raises(SettingError) as caught:
         PlaneSettings(start=(float("nan"), 1.0))
     assert caught.value.name == "start"
+
+
+def test_adam_on_the_saddle_runs_off_and_is_stopped_as_diverged():
+    """Adam's steps are bounded by about lr, so it never overflows: the escape bound stops it."""
+    experiment = Experiment(
+        plane=PlaneSettings(function="saddle"), hyper=Hyperparameters("adam", lr=0.5)
+    )
+    run = experiment.plane_run()
+    run.advance(100_000)
+    assert run.stop.kind is StopKind.DIVERGED
+    assert abs(run.history.params[-1, 1]) <= ESCAPE_FACTOR * experiment.plane.scale
+    assert run.last_step > 1000  # it walked there, at most lr per step

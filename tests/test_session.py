@@ -46,11 +46,11 @@ def test_a_diverged_run_stops_while_the_chain_goes_on():
     session = Session(edit(Experiment(), "lr", "1.5"))
     session.experiment = edit(session.experiment, "chain_lr", "0.5")
     session.forward(600)
-    assert session.plane.stop.message.startswith("diverged at step 498")
+    assert session.plane.stop.message.startswith("diverged at step")
     assert session.chain_run.cursor == 600
     assert [name for name, _ in session.stops()] == ["2-D"]
-    session.back(300)
-    assert session.plane.cursor == 300 and session.stops() == []
+    session.go_to(5)
+    assert session.plane.cursor == 5 and session.stops() == []
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from functools import cached_property
 
 from tui_gradients.core.chain import Chain, ChainSettings
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.functions import Objective, Point, make_objective
+from tui_gradients.core.functions import Objective, Point, fit_window, make_objective
 from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.run import Run
 
@@ -16,6 +16,9 @@ PLANE_TOL = 1e-12
 """‖∇f‖ below this ends a 2-D run. Deliberately tiny: a loose tolerance such as 1e-2 stops gd on
 the bowl thousands of steps early, far from the minimum, which is exactly the trap shown here."""
 LIMIT = 1_000_000
+ESCAPE_FACTOR = 1e3
+"""A 2-D run that gets this many times farther out than its start, minima and view has run off:
+on a surface unbounded below (the saddle) adam's bounded steps would otherwise go on for ever."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,12 @@ class PlaneSettings:
     def start_point(self) -> Point:
         return self.start if self.start is not None else self.objective.start
 
+    @property
+    def scale(self) -> float:
+        """How far out the problem reaches: its start, its minima and its default view."""
+        window = fit_window(self.objective, self.start_point)
+        return max(1.0, *(abs(v) for v in window))
+
 
 @dataclass(frozen=True)
 class Experiment:
@@ -61,6 +70,7 @@ class Experiment:
             list(self.plane.start_point),
             tol=PLANE_TOL,
             max_steps=LIMIT,
+            bound=ESCAPE_FACTOR * self.plane.scale,
         )
 
     def chain_run(self) -> Run:

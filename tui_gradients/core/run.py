@@ -109,7 +109,7 @@ class Run:
         *,
         tol: float = 0.0,
         max_steps: int = 1_000_000,
-        name: str = "w",
+        bound: float = HUGE,
     ) -> None:
         if not (math.isfinite(tol) and tol >= 0):
             raise SettingError("tol", f"must be a finite number ≥ 0, got {tol!r}")
@@ -119,10 +119,13 @@ class Run:
         self.optimizer = optimizer
         self.tol = tol
         self.max_steps = max_steps
+        self.bound = bound
+        """A parameter beyond ±bound ends the run as diverged (HUGE unless the caller knows the
+        problem's scale)."""
         self.stop: Stop | None = None
         start = np.asarray(start, dtype=float)
         loss, grads = value_and_grad(start)
-        if problem := _non_finite(start, loss, grads):
+        if problem := _problem(start, loss, grads, bound):
             raise SettingError("start", f"{problem} at the start point; pick another start")
         self._state: State = optimizer.init(start)
         self.history = History(start.size, optimizer.state_size)
@@ -151,7 +154,7 @@ class Run:
             with np.errstate(all="ignore"):
                 new_params, new_state = update(grads, state, params)
                 loss, new_grads = value_and_grad(new_params)
-            if problem := _non_finite(new_params, loss, new_grads):
+            if problem := _problem(new_params, loss, new_grads, self.bound):
                 step = self.last_step + 1
                 self.stop = Stop(StopKind.DIVERGED, step, f"diverged at step {step}: {problem}")
                 break
@@ -205,7 +208,7 @@ class Run:
         return self.history.grads[self.cursor]
 
 
-def _non_finite(params: Array, loss: float, grads: Array) -> str | None:
+def _problem(params: Array, loss: float, grads: Array, bound: float) -> str | None:
     """What is wrong with a step's numbers, or None if they can be shown and stepped on."""
     if not np.all(np.isfinite(params)):
         return "a parameter became non-finite"
@@ -214,8 +217,8 @@ def _non_finite(params: Array, loss: float, grads: Array) -> str | None:
     if not np.all(np.isfinite(grads)):
         return "the gradient became non-finite"
     largest = float(np.max(np.abs(params)))
-    if largest > HUGE:
-        return f"|parameter| = {largest:.3g} exceeds {HUGE:.0e}"
+    if largest > bound:
+        return f"|parameter| = {largest:.4g} is beyond ±{bound:.4g}"
     if abs(loss) > HUGE**2:
         return f"|loss| = {abs(loss):.3g} exceeds {HUGE**2:.0e}"
     return None
