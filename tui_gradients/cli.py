@@ -1,5 +1,7 @@
 """The `tui-gradients` command: the app by default, or a headless `run` / `chain` that prints rows.
 
+Every setting flag is kept as the text typed and applied with `core.session.edit`, the same
+function the app's fields use, so the CLI and the app accept and refuse exactly the same values.
 Textual is imported only when the app starts, so `--help`, `run` and `chain` stay quick.
 """
 
@@ -7,30 +9,32 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, replace
-from typing import Any, NoReturn
+from collections.abc import Sequence
+from typing import NoReturn
 
-from tui_gradients.core.chain import ACTIVATIONS, Chain, ChainSettings
+from tui_gradients.core.chain import ACTIVATIONS, Chain
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import Experiment, PlaneSettings
+from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.export import (
     CHAIN_COLUMNS,
     FORMATS,
     RUN_COLUMNS,
     chain_rows,
+    load_settings,
     run_rows,
+    settings_to_dict,
     write,
 )
 from tui_gradients.core.functions import PRESETS
-from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
-from tui_gradients.core.parsing import parse_number, parse_pair, parse_whole
+from tui_gradients.core.optimizers import OPTIMIZERS
 from tui_gradients.core.run import Run, StopKind
+from tui_gradients.core.session import edit
 
 PROG = "tui-gradients"
 PAIR_OPTIONS = ("--start", "--betas")
 """Options whose value is 'X,Y' and may begin with a minus sign (`--start -40,1.5`)."""
-FLAG_FOR_SETTING = {"beta1": "--betas", "beta2": "--betas", "function": "--function"}
+UNSET = argparse.SUPPRESS
+"""Settings flags have no argparse default: what is not typed comes from --load or the seed."""
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -40,76 +44,70 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-# --- value types: the core's parsers, with argparse's error type ----------------------------
-
-
-def _argparse_type(parse: Callable[[str, str], Any]) -> Callable[[str], Any]:
-    def convert(text: str) -> Any:
-        try:
-            return parse("value", text)
-        except SettingError as error:
-            raise argparse.ArgumentTypeError(error.message) from None
-
-    return convert
-
-
-number = _argparse_type(parse_number)
-whole = _argparse_type(parse_whole)
-pair = _argparse_type(parse_pair)
-
-
 def steps(text: str) -> int:
-    value = whole(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if not 0 <= value <= 10_000_000:
         raise argparse.ArgumentTypeError(f"must be from 0 to 10000000, got {value}")
     return value
 
 
-# --- the parsers ------------------------------------------------------------------------------
+# --- the parsers: (flag, setting name) pairs, applied in this order -------------------------
 
 
-def _add_optimizer_arguments(parser: argparse.ArgumentParser, lr_help: str) -> None:
-    group = parser.add_argument_group("optimizer (formulas and defaults of torch.optim)")
-    group.add_argument("--optimizer", choices=OPTIMIZERS, default="gd")
-    group.add_argument("--lr", type=number, help=lr_help)
-    group.add_argument("--momentum", type=number, default=0.9, help="momentum/nesterov (0.9)")
-    group.add_argument("--alpha", type=number, default=0.99, help="rmsprop smoothing (0.99)")
-    group.add_argument("--betas", type=pair, default=(0.9, 0.999), help="adam B1,B2 (0.9,0.999)")
-    group.add_argument(
-        "--eps", type=number, help="adagrad 1e-10; rmsprop, adam 1e-8 (outside the square root)"
+def _setting(group, flag: str, dest: str, help_text: str | None = None, **kwargs) -> None:
+    group.add_argument(flag, dest=dest, default=UNSET, help=help_text, **kwargs)
+
+
+def _add_load(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--load",
+        metavar="FILE",
+        help="settings from a file written by the app's export (e) or by --format json; "
+        "flags given as well override it",
     )
 
 
 def _add_plane_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("surface")
     choice = group.add_mutually_exclusive_group()
+    _setting(choice, "--function", "function", "a preset (default quadratic)", choices=PRESETS)
     choice.add_argument(
-        "--function", "--preset", dest="function", choices=tuple(PRESETS), default="quadratic"
+        "--preset", dest="function", default=UNSET, choices=PRESETS, help="= --function"
     )
-    choice.add_argument("--expr", help="your own f(w1, w2), e.g. '0.001*w1**2 + w2**2'")
-    group.add_argument("--a", type=number, default=0.001, help="w1 curvature of the bowl (0.001)")
-    group.add_argument("--b", type=number, default=1.0, help="w2 curvature of the bowl (1)")
-    group.add_argument("--start", type=pair, help="W1,W2 (default: the function's own start)")
-    _add_optimizer_arguments(parser, "learning rate (default: the function's, 0.5 for the bowl)")
+    _setting(choice, "--expr", "expr", "your own f(w1, w2), e.g. '0.001*w1**2 + w2**2'")
+    _setting(group, "--a", "a", "w1 curvature of the bowl (0.001)")
+    _setting(group, "--b", "b", "w2 curvature of the bowl (1)")
+    _setting(group, "--start", "start", "W1,W2 (default: the function's own start)")
+
+
+def _add_optimizer_arguments(parser: argparse.ArgumentParser, lr_dest: str, lr_help: str) -> None:
+    group = parser.add_argument_group("optimizer (formulas and defaults of torch.optim)")
+    _setting(group, "--optimizer", "optimizer", "default gd", choices=OPTIMIZERS)
+    _setting(group, "--lr", lr_dest, lr_help)
+    _setting(group, "--momentum", "momentum", "momentum/nesterov (0.9)")
+    _setting(group, "--alpha", "alpha", "rmsprop smoothing (0.99)")
+    _setting(group, "--betas", "betas", "adam B1,B2 (0.9,0.999)")
+    _setting(
+        group, "--eps", "eps", "adagrad 1e-10; rmsprop, adam 1e-8 (added after the square root)"
+    )
 
 
 def _add_chain_arguments(parser: argparse.ArgumentParser, prefix: str = "") -> None:
     group = parser.add_argument_group("chain network (one neuron per layer)")
-    group.add_argument(f"--{prefix}depth", dest="depth", type=whole, default=8, help="1..64 (8)")
-    group.add_argument(
-        f"--{prefix}activation", dest="activation", choices=tuple(ACTIVATIONS), default="sigmoid"
-    )
-    group.add_argument(
-        f"--{prefix}init", dest="init", choices=("constant", "normal"), default="constant"
-    )
-    group.add_argument(f"--{prefix}weight", dest="weight", type=number, default=1.0)
-    group.add_argument(f"--{prefix}bias", dest="bias", type=number, default=0.0)
-    group.add_argument(f"--{prefix}seed", dest="seed", type=whole, default=0)
-    group.add_argument(f"--{prefix}x", dest="x", type=number, default=1.0, help="input (1)")
-    group.add_argument(f"--{prefix}y", dest="y", type=number, default=0.0, help="target (0)")
+    _setting(group, f"--{prefix}depth", "depth", "1..64 (8)")
+    _setting(group, f"--{prefix}activation", "activation", "(sigmoid)", choices=tuple(ACTIVATIONS))
+    _setting(group, f"--{prefix}init", "init", "(constant)", choices=("constant", "normal"))
+    _setting(group, f"--{prefix}weight", "weight", "constant initial weight (1)")
+    _setting(group, f"--{prefix}bias", "bias", "constant initial bias (0)")
+    _setting(group, f"--{prefix}seed", "seed", "seed for normal initialisation (0)")
+    _setting(group, f"--{prefix}x", "x", "input (1)")
+    _setting(group, f"--{prefix}y", "y", "target (0)")
 
 
-def _output_arguments(parser: argparse.ArgumentParser) -> None:
+def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=steps, default=100, help="updates to make (100)")
     parser.add_argument("--format", choices=FORMATS, default="csv")
 
@@ -121,8 +119,12 @@ def run_parser() -> ArgumentParser:
         "row 0 is the start point. "
         "Defaults reproduce the seed: the bowl 0.001·w1² + w2², gd, lr 0.5.",
     )
+    _add_load(parser)
     _add_plane_arguments(parser)
-    _output_arguments(parser)
+    _add_optimizer_arguments(
+        parser, "lr", "learning rate (default: the function's, 0.5 for the bowl)"
+    )
+    _add_output_arguments(parser)
     return parser
 
 
@@ -133,9 +135,10 @@ def chain_parser() -> ArgumentParser:
         "Rows for step k hold the parameters after k updates (step 0 = initialisation), "
         "the ones the (k+1)-th update starts from, and the values computed from them.",
     )
+    _add_load(parser)
     _add_chain_arguments(parser)
-    _add_optimizer_arguments(parser, "learning rate (0.5)")
-    _output_arguments(parser)
+    _add_optimizer_arguments(parser, "chain_lr", "learning rate (0.5)")
+    _add_output_arguments(parser)
     return parser
 
 
@@ -146,46 +149,43 @@ def app_parser() -> ArgumentParser:
         "0.001·w1² + w2², gd, lr 0.5, and a sigmoid chain of depth 8. "
         f"Headless: '{PROG} run --help' and '{PROG} chain --help'.",
     )
+    _add_load(parser)
     _add_plane_arguments(parser)
+    _add_optimizer_arguments(
+        parser, "lr", "learning rate (default: the function's, 0.5 for the bowl)"
+    )
     _add_chain_arguments(parser, prefix="chain-")
-    parser.add_argument("--chain-lr", type=number, default=0.5, help="the chain's own lr (0.5)")
+    _setting(parser, "--chain-lr", "chain_lr", "the chain's own learning rate (0.5)")
     parser.add_argument("--steps", type=steps, default=0, help="steps to take before showing (0)")
     return parser
 
 
 # --- turning arguments into an experiment -------------------------------------------------------
 
-
-def _hyper(args: argparse.Namespace, default_lr: float) -> Hyperparameters:
-    return Hyperparameters(
-        optimizer=args.optimizer,
-        lr=default_lr if args.lr is None else args.lr,
-        momentum=args.momentum,
-        alpha=args.alpha,
-        beta1=args.betas[0],
-        beta2=args.betas[1],
-        eps=args.eps,
-    )
+ORDER = (
+    *("function", "expr", "a", "b", "start"),
+    *("optimizer", "lr", "momentum", "alpha", "betas", "eps"),
+    *("depth", "activation", "init", "weight", "bias", "seed", "x", "y", "chain_lr"),
+)
+"""A preset comes first (it brings its own start and lr), then what the user typed overrides."""
 
 
-def _plane(args: argparse.Namespace) -> tuple[PlaneSettings, Hyperparameters]:
-    plane = PlaneSettings(
-        function=args.function, expr=args.expr, a=args.a, b=args.b, start=args.start
-    )
-    return plane, _hyper(args, plane.objective.suggested_lr)
+def experiment_from(args: argparse.Namespace) -> Experiment:
+    """Defaults (or --load), then each typed flag applied as the app applies a field."""
+    experiment = load_settings(args.load) if args.load else Experiment()
+    given = vars(args)
+    for name in ORDER:
+        if name in given:
+            experiment = edit(experiment, name, given[name])
+    return experiment
 
 
-def _chain(args: argparse.Namespace) -> ChainSettings:
-    return ChainSettings(
-        depth=args.depth,
-        activation=args.activation,
-        init=args.init,
-        weight=args.weight,
-        bias=args.bias,
-        seed=args.seed,
-        x=args.x,
-        y=args.y,
-    )
+def _build(parser: ArgumentParser, argv: Sequence[str], flags: dict[str, str]):
+    args = parser.parse_args(argv)
+    try:
+        return args, experiment_from(args)
+    except SettingError as error:
+        parser.error(f"argument {flags.get(error.name, f'--{error.name}')}: {error.message}")
 
 
 def join_pair_values(argv: Sequence[str]) -> list[str]:
@@ -218,27 +218,15 @@ def _report_stop(run: Run) -> None:
         print(f"{PROG}: {run.stop.message}", file=sys.stderr)
 
 
-def _chain_hyper(hyper: Hyperparameters, lr: float) -> Hyperparameters:
-    try:
-        return replace(hyper, lr=lr)
-    except SettingError as error:
-        raise SettingError("chain-lr", error.message) from None
-
-
 def command_run(argv: Sequence[str]) -> int:
-    parser = run_parser()
-    args = parser.parse_args(argv)
-    try:
-        plane, hyper = _plane(args)
-        run = Experiment(plane=plane, hyper=hyper).plane_run()
-    except SettingError as error:
-        parser.error(_flag_message(error))
+    args, experiment = _build(run_parser(), argv, {"function": "--function", "load": "--load"})
+    run = experiment.plane_run()
     run.advance(args.steps)
     meta = {
-        "function": plane.objective.name,
-        "formula": plane.objective.formula,
-        "start": list(plane.start_point),
-        "optimizer": hyper.describe(),
+        "function": experiment.plane.objective.name,
+        "formula": experiment.plane.objective.formula,
+        "optimizer": experiment.hyper.describe(),
+        "settings": settings_to_dict(experiment),
     }
     write(run_rows(run), RUN_COLUMNS, args.format, sys.stdout, meta | _stop(run))
     _report_stop(run)
@@ -246,44 +234,27 @@ def command_run(argv: Sequence[str]) -> int:
 
 
 def command_chain(argv: Sequence[str]) -> int:
-    parser = chain_parser()
-    args = parser.parse_args(argv)
-    try:
-        settings = _chain(args)
-        experiment = Experiment(chain=settings, chain_hyper=_hyper(args, 0.5))
-        run = experiment.chain_run()
-    except SettingError as error:
-        parser.error(_flag_message(error))
+    args, experiment = _build(chain_parser(), argv, {"chain_lr": "--lr", "load": "--load"})
+    run = experiment.chain_run()
     run.advance(args.steps)
-    meta = {"chain": asdict(settings), "optimizer": experiment.chain_hyper.describe()}
-    write(
-        chain_rows(run, Chain(settings)), CHAIN_COLUMNS, args.format, sys.stdout, meta | _stop(run)
-    )
+    meta = {
+        "optimizer": experiment.chain_hyper.describe(),
+        "settings": settings_to_dict(experiment),
+    }
+    rows = chain_rows(run, Chain(experiment.chain))
+    write(rows, CHAIN_COLUMNS, args.format, sys.stdout, meta | _stop(run))
     _report_stop(run)
     return 0
 
 
 def command_app(argv: Sequence[str]) -> int:
-    parser = app_parser()
-    args = parser.parse_args(argv)
-    try:
-        plane, hyper = _plane(args)
-        chain = _chain(args)
-        chain_hyper = _chain_hyper(hyper, args.chain_lr)
-        experiment = Experiment(plane=plane, hyper=hyper, chain=chain, chain_hyper=chain_hyper)
-        experiment.plane_run()
-        experiment.chain_run()
-    except SettingError as error:
-        parser.error(_flag_message(error))
+    chain_flags = {name: f"--chain-{name}" for name in ("depth", "activation", "init", "weight")}
+    chain_flags |= {name: f"--chain-{name}" for name in ("bias", "seed", "x", "y")}
+    args, experiment = _build(app_parser(), argv, chain_flags | {"chain_lr": "--chain-lr"})
     from tui_gradients.ui.app import GradientsApp  # Textual loads only when the app starts
 
     GradientsApp(experiment, initial_steps=args.steps).run()
     return 0
-
-
-def _flag_message(error: SettingError) -> str:
-    flag = FLAG_FOR_SETTING.get(error.name, f"--{error.name}")
-    return f"argument {flag}: {error.message}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -38,8 +38,9 @@ class Session:
         self._build()
 
     def _build(self) -> None:
-        self.plane = self.experiment.plane_run()
-        self.chain_run = self.experiment.chain_run()
+        """New runs for `self.experiment`; a SettingError leaves the old runs in place."""
+        plane, chain_run = self.experiment.plane_run(), self.experiment.chain_run()
+        self.plane, self.chain_run = plane, chain_run
         self.chain = Chain(self.experiment.chain)
         self.ghost = self._ghost_run()
 
@@ -87,8 +88,12 @@ class Session:
     def apply(self, experiment: Experiment, *, keep_step: bool = True) -> None:
         """Use new settings: rebuild the runs and, if asked, replay them to the same step."""
         step = self.step if keep_step else 0
-        self.experiment = experiment
-        self._build()
+        previous, self.experiment = self.experiment, experiment
+        try:
+            self._build()
+        except SettingError:
+            self.experiment = previous  # e.g. f is not finite at the new start: keep everything
+            raise
         self.step = 0
         self.forward(step)
 
@@ -192,8 +197,20 @@ optimiser setting replays the same number of steps with the new setting."""
 
 
 def edit(experiment: Experiment, name: str, text: str) -> Experiment:
-    """A copy of `experiment` with one field set from typed text; SettingError if refused."""
-    text = text.strip()
+    """A copy of `experiment` with one field set from typed text; SettingError if refused.
+
+    The error always names the field that was typed (`betas`, not `beta1`), with the part of
+    it that was wrong in the message.
+    """
+    try:
+        return _edit(experiment, name, text.strip())
+    except SettingError as error:
+        if error.name == name:
+            raise
+        raise SettingError(name, f"{error.name} {error.message}") from None
+
+
+def _edit(experiment: Experiment, name: str, text: str) -> Experiment:
     if name in PLANE_FIELDS:
         plane = _edit_plane(experiment.plane, name, text)
         if name != "function":

@@ -6,6 +6,8 @@ All numbers come from `tui_gradients.core`; this module decides only what is sho
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from textual import on
@@ -18,6 +20,7 @@ from textual.widgets import Footer, Input, Static
 
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.export import export_session
 from tui_gradients.core.functions import PRESETS, fit_window, zoom
 from tui_gradients.core.optimizers import OPTIMIZERS
 from tui_gradients.core.parsing import parse_whole
@@ -61,6 +64,7 @@ class GradientsApp(App[None]):
         Binding("m", "toggle_markers", "ASCII markers", show=False),
         Binding("P", "toggle_panel", "Settings", show=False),
         Binding("s", "screenshot", "Screenshot", show=False),
+        Binding("e", "export", "Export", show=False),
         Binding("escape", "leave_field", "Leave field", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
@@ -298,6 +302,18 @@ class GradientsApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    def action_export(self) -> None:
+        """Settings, trajectories and chain table into the current folder, as JSON and CSV."""
+        stem = f"tui-gradients-{datetime.now():%Y%m%d-%H%M%S}"
+        try:
+            paths = export_session(self.session, Path.cwd(), stem)
+        except OSError as error:
+            self.say(f"export failed: {error.strerror} ({error.filename})")
+            return
+        self.say(
+            f"exported {paths[0]} (+ 2 CSV); reload with: tui-gradients --load {paths[0].name}"
+        )
+
     def action_screenshot(self) -> None:
         path = self.save_screenshot(path=str(Path.cwd()))
         self.say(f"screenshot saved to {path}")
@@ -307,43 +323,32 @@ class GradientsApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for name in PRESETS:
-            yield SystemCommand(
-                f"Function: {name}",
-                f"Switch to the {name} surface",
-                _bind(self.change_setting, "function", name),
-            )
+            change = partial(self.change_setting, "function", name)
+            yield SystemCommand(f"Function: {name}", f"Switch to the {name} surface", change)
         for name in OPTIMIZERS:
-            yield SystemCommand(
-                f"Optimizer: {name}",
-                f"Use {name} for both runs",
-                _bind(self.change_setting, "optimizer", name),
-            )
-        yield SystemCommand("Compare: next optimiser", "Cycle the ghost run", self.action_compare)
-        yield SystemCommand(
-            "Toggle equal scale",
-            "One unit of w1 as long as one of w2",
-            self.action_toggle_equal_scale,
-        )
-        yield SystemCommand(
-            "Toggle ASCII markers", "For terminals without braille", self.action_toggle_markers
-        )
-        yield SystemCommand(
-            "Toggle settings panel", "Show or hide the fields", self.action_toggle_panel
-        )
-        yield SystemCommand(
-            "Save SVG screenshot", "Into the current folder", self.action_screenshot
-        )
-        yield SystemCommand("Reset", "Back to step 0", self.action_reset)
+            change = partial(self.change_setting, "optimizer", name)
+            yield SystemCommand(f"Optimizer: {name}", f"Use {name} for the runs", change)
+        commands = [
+            ("Compare: next optimiser", "Cycle the ghost run", self.action_compare),
+            (
+                "Toggle equal scale",
+                "One unit of w1 as long as one of w2",
+                self.action_toggle_equal_scale,
+            ),
+            ("Toggle ASCII markers", "For terminals without braille", self.action_toggle_markers),
+            ("Toggle settings panel", "Show or hide the fields", self.action_toggle_panel),
+            ("Save SVG screenshot", "Into the current folder", self.action_screenshot),
+            ("Export experiment", "Settings and trajectories as JSON and CSV", self.action_export),
+            ("Reset", "Back to step 0", self.action_reset),
+        ]
+        for title, help_text, callback in commands:
+            yield SystemCommand(title, help_text, callback)
 
 
 def _next(options: tuple[str, ...], current: str | None) -> str:
     if current not in options:
         return options[0]
     return options[(options.index(current) + 1) % len(options)]
-
-
-def _bind(function, *args):
-    return lambda: function(*args)
 
 
 def _steps_per_press(text: str) -> int:

@@ -33,6 +33,7 @@ Press a key, watch one iteration, see why it went where it went.
 | `m` | markers: braille and symbols, or plain ASCII |
 | `P` | show or hide the settings panel (`enter` applies a field, `esc` leaves it) |
 | `s` | save an SVG screenshot in the current folder |
+| `e` | export settings, trajectories and chain table (JSON, CSV); `--load FILE` replays it |
 | `tab` | move between panels and fields |
 | `ctrl+p` | command palette (functions, optimisers, toggles) |
 | `?` / `q` | this help / quit |

@@ -1,0 +1,124 @@
+"""Nothing lost: export the experiment, load it back, get the same run step for step."""
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+
+from tui_gradients.cli import main
+from tui_gradients.core.errors import SettingError
+from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.export import load_settings, settings_from_dict, settings_to_dict
+from tui_gradients.core.session import edit
+from tui_gradients.ui.app import GradientsApp
+
+
+def _unusual_experiment():
+    experiment = Experiment()
+    for name, text in [
+        ("expr", "0.01*w1**2 + sin(w2)**2"),
+        ("start", "-3,1"),
+        ("optimizer", "adam"),
+        ("lr", "0.05"),
+        ("betas", "0.8,0.99"),
+        ("depth", "5"),
+        ("activation", "tanh"),
+        ("init", "normal"),
+        ("seed", "7"),
+        ("chain_lr", "0.2"),
+    ]:
+        experiment = edit(experiment, name, text)
+    return experiment
+
+
+def test_settings_round_trip_through_json():
+    experiment = _unusual_experiment()
+    document = json.loads(json.dumps(settings_to_dict(experiment)))
+    assert settings_from_dict(document) == experiment
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("not json", "is not JSON"),
+        ('{"version": 99}', "not a tui-gradients settings document"),
+        ("[]", "not a tui-gradients settings document"),
+        ('{"version": 1, "plane": {}}', "malformed settings"),
+    ],
+)
+def test_bad_settings_files_are_refused_with_a_reason(tmp_path, content, fragment):
+    path = tmp_path / "settings.json"
+    path.write_text(content)
+    with pytest.raises(SettingError) as caught:
+        load_settings(path)
+    assert caught.value.name == "load" and fragment in caught.value.message
+
+
+def test_a_settings_file_with_a_bad_value_names_it(tmp_path):
+    document = settings_to_dict(Experiment())
+    document["hyper"]["lr"] = -1
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(SettingError, match="lr"):
+        load_settings(path)
+
+
+def test_cli_json_output_loads_back_to_the_same_rows(tmp_path, capsys):
+    main(
+        [
+            "run",
+            "--optimizer",
+            "rmsprop",
+            "--lr",
+            "0.01",
+            "--start",
+            "-7,3",
+            "--steps",
+            "40",
+            "--format",
+            "json",
+        ]
+    )
+    first = capsys.readouterr().out
+    path = tmp_path / "run.json"
+    path.write_text(first)
+    main(["run", "--load", str(path), "--steps", "40", "--format", "json"])
+    assert json.loads(capsys.readouterr().out)["rows"] == json.loads(first)["rows"]
+    main(["run", "--load", str(path), "--lr", "0.02", "--steps", "1", "--format", "json"])
+    assert json.loads(capsys.readouterr().out)["settings"]["hyper"]["lr"] == 0.02  # flags win
+
+
+def test_cli_refuses_a_missing_settings_file(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["run", "--load", "/nonexistent/settings.json"])
+    assert caught.value.code == 2
+    assert capsys.readouterr().err.startswith(
+        "tui-gradients run: error: argument --load: cannot read"
+    )
+
+
+async def test_app_export_reproduces_step_for_step(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    app = GradientsApp(_unusual_experiment())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("c", "3", "7", "n", "e")
+        trajectory = app.session.plane.history.params.copy()
+        chain_params = app.session.chain_run.history.params.copy()
+    exported = sorted(tmp_path.glob("tui-gradients-*"))
+    assert [p.suffix for p in exported] == [".csv", ".csv", ".json"]
+    document = json.loads(next(p for p in exported if p.suffix == ".json").read_text())
+    assert document["step"] == 37
+    assert document["ghost"]["optimizer"] == "adagrad"
+    np.testing.assert_array_equal(np.array(document["trajectory"]["rows"])[:, 1:3], trajectory)
+    assert len(document["chain"]["rows"]) == 38 * 5
+
+    json_path = next(p for p in exported if p.suffix == ".json")
+    main(["run", "--load", str(json_path), "--steps", "37"])
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))[1:]
+    np.testing.assert_array_equal(np.array(rows, dtype=float)[:, 1:3], trajectory)
+    main(["chain", "--load", str(json_path), "--steps", "37"])
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))[1:]
+    weights = np.array(rows, dtype=float)[:, 2].reshape(38, 5)
+    np.testing.assert_array_equal(weights, chain_params[:, :5])
