@@ -311,3 +311,56 @@ async def test_command_line_settings_survive_mounting():
         assert app.session.experiment == experiment
         assert app.session.step == 7
         assert app.query_one("#lr", Input).value == "0.002"
+
+
+@pytest.mark.parametrize("size", [(40, 12), (71, 30), (100, 19)])
+async def test_too_small_says_what_it_needs_and_recovers(size):
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.resize_terminal(*size)
+        await pilot.pause()
+        assert app.screen.has_class("-too-small")
+        message = _plain(app.query_one("#too-small", Static))
+        assert (
+            "terminal too small: need 72x20" in message and f"have {size[0]}x{size[1]}" in message
+        )
+        assert not app.query_one("#main").display or app.query_one("#main").region.area == 0
+        await pilot.press("n")  # keys still work underneath
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert not app.screen.has_class("-too-small")
+        assert app.session.step == 1
+
+
+async def test_resizing_from_tiny_to_huge_never_crashes():
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("c", "N")
+        for size in [(40, 12), (300, 90), (72, 20), (81, 25), (240, 70), (20, 5), (160, 48)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            await pilot.press("n")
+        plot = app.query_one(ContourPlot)
+        assert plot._codes.shape == (plot.size.height, plot.size.width)
+        assert app.session.step == 17
+
+
+async def test_ascii_is_chosen_by_itself_without_utf8(monkeypatch):
+    monkeypatch.setenv("LANG", "C")
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("n")
+        plot = app.query_one(ContourPlot)
+        text = "".join(
+            segment.text for y in range(plot.size.height) for segment in plot.render_line(y)
+        )
+        assert text.isascii()
+        assert "@" in text and "X" in text
+        assert "|grad f|" in _readout(app)
+
+
+async def test_ctrl_c_quits():
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("ctrl+c")
+    assert app.return_code == 0

@@ -5,6 +5,9 @@ All numbers come from `tui_gradients.core`; this module decides only what is sho
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
@@ -25,6 +28,7 @@ from tui_gradients.core.functions import PRESETS, fit_window, zoom
 from tui_gradients.core.optimizers import OPTIMIZERS
 from tui_gradients.core.parsing import parse_whole
 from tui_gradients.core.session import RESTARTING_FIELDS, Session, edit, summarize
+from tui_gradients.ui.glyphs import label, unicode_terminal
 from tui_gradients.ui.help import HelpScreen
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
@@ -34,6 +38,8 @@ from tui_gradients.ui.widgets.settings_panel import SettingsPanel
 PLAY_RATES = (1, 2, 5, 10, 20, 30, 60)
 """Steps of auto-play per second."""
 WIDE_ENOUGH_FOR_PANEL = 120
+MIN_SIZE = (72, 20)
+"""Columns and rows below which the panels cannot show their numbers."""
 BIG_STEP = 10
 
 
@@ -68,10 +74,19 @@ class GradientsApp(App[None]):
         Binding("escape", "leave_field", "Leave field", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, experiment: Experiment | None = None, *, initial_steps: int = 0) -> None:
+    def __init__(
+        self,
+        experiment: Experiment | None = None,
+        *,
+        initial_steps: int = 0,
+        ascii_only: bool | None = None,
+    ) -> None:
+        """`ascii_only=None` decides from the locale and TERM (see `glyphs.unicode_terminal`)."""
         super().__init__()
+        self._ascii_only = not unicode_terminal() if ascii_only is None else ascii_only
         self.session = Session(experiment or Experiment())
         self.session.forward(initial_steps)
         self.steps_per_press = 1
@@ -92,17 +107,39 @@ class GradientsApp(App[None]):
                     yield Readout(id="readout")
                 yield LayerTable(id="layers")
                 yield Static(id="status")
+        yield Static(id="too-small")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(SettingsPanel).load(self.session.experiment, self.steps_per_press)
         self.query_one(SettingsPanel).display = self.size.width >= WIDE_ENOUGH_FOR_PANEL
         self.query_one(ContourPlot).focus()
-        self.refresh_views()
+        self._apply_ascii()
+        self._check_size(self.size.width, self.size.height)
+        self._restore_terminal_on_signals()
+
+    def _restore_terminal_on_signals(self) -> None:
+        """A closed SSH session (SIGHUP) or a kill (SIGTERM) exits through Textual, which puts
+        the terminal back (screen, cursor, mouse modes) instead of dying mid-frame."""
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signal_number, self.exit)
 
     def on_resize(self, event: Resize) -> None:
         if event.size.width < WIDE_ENOUGH_FOR_PANEL and not self._panel_focused():
             self.query_one(SettingsPanel).display = False
+        self._check_size(event.size.width, event.size.height)
+
+    def _check_size(self, width: int, height: int) -> None:
+        """Below the usable minimum, say so instead of drawing a garbled layout."""
+        too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.screen.set_class(too_small, "-too-small")
+        if too_small:
+            need = f"{MIN_SIZE[0]}x{MIN_SIZE[1]}"
+            self.query_one("#too-small", Static).update(
+                f"terminal too small: need {need}, have {width}x{height}"
+            )
 
     # --- rendering the session ------------------------------------------------------------------
 
@@ -145,7 +182,8 @@ class GradientsApp(App[None]):
             "equal scale" if self.query_one(ContourPlot).equal_scale else "axes scaled separately"
         )
         parts.append(view)
-        self.query_one("#status", Static).update(" · ".join(parts))
+        separator = f" {label('dot', self._ascii_only)} "
+        self.query_one("#status", Static).update(separator.join(parts))
 
     def say(self, message: str) -> None:
         self._message = message
@@ -281,9 +319,17 @@ class GradientsApp(App[None]):
         self._show_status()
 
     def action_toggle_markers(self) -> None:
-        plot = self.query_one(ContourPlot)
-        plot.ascii_markers = not plot.ascii_markers
-        self.say("ASCII markers" if plot.ascii_markers else "braille contours and symbol markers")
+        self._ascii_only = not self._ascii_only
+        self._apply_ascii()
+        self.say("plain ASCII" if self._ascii_only else "braille contours and symbol markers")
+
+    def _apply_ascii(self) -> None:
+        """Markers, plot frame, labels and borders: all Unicode, or all plain ASCII."""
+        self.query_one(ContourPlot).ascii_markers = self._ascii_only
+        self.query_one(Readout).ascii_only = self._ascii_only
+        self.query_one(LayerTable).ascii_only = self._ascii_only
+        self.set_class(self._ascii_only, "-ascii")
+        self.refresh_views()
 
     def action_toggle_panel(self) -> None:
         panel = self.query_one(SettingsPanel)

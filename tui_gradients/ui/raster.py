@@ -46,12 +46,13 @@ class Canvas:
         return self.height - 1 - (self.bottom + up), self.left + col
 
     def inside(self, row: Array, col: Array) -> Array:
-        top = self.height - self.bottom - self.rows
+        """In the data area and on the widget (at tiny sizes plotext's data area overhangs it)."""
+        top = max(self.height - self.bottom - self.rows, 0)
         return (
-            (col >= self.left)
-            & (col < self.left + self.columns)
+            (col >= max(self.left, 0))
+            & (col < min(self.left + self.columns, self.width))
             & (row >= top)
-            & (row < self.height - self.bottom)
+            & (row < min(self.height - self.bottom, self.height))
         )
 
 

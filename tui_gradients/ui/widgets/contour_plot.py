@@ -23,6 +23,7 @@ from textual_plotext.plot import Plot
 from tui_gradients.core.contours import contour_points
 from tui_gradients.core.functions import Objective, Window, equal_scale
 from tui_gradients.ui import raster
+from tui_gradients.ui.glyphs import BOX_TO_ASCII
 
 Cell = tuple[str, Style]
 
@@ -158,7 +159,10 @@ class ContourPlot(Widget, can_focus=True):
         if len(xs):
             marker = "." if scene.ascii_markers else "braille"
             plot.scatter(xs, ys, marker=marker, color=CONTOUR_COLOR)
-        return _cells(Text.from_ansi(plot.build()), width, height), canvas
+        text = plot.build()
+        if scene.ascii_markers:
+            text = text.translate(BOX_TO_ASCII)
+        return _cells(Text.from_ansi(text), width, height), canvas
 
     def render_line(self, y: int) -> Strip:
         self._ensure_base()

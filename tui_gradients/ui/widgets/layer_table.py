@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widgets import DataTable
 
 from tui_gradients.core.chain import Trace
 from tui_gradients.ui.format import compact, magnitude_style, scientific
+from tui_gradients.ui.glyphs import LABELS, label
 
-# (label, width): fixed widths so that the table fits 80 columns and never reflows on a step.
+# (key, width): fixed widths so that the table fits 80 columns and never reflows on a step.
 COLUMNS = (
     ("l", 2),
     ("w", 7),
     ("b", 7),
     ("z", 7),
     ("a", 7),
-    ("g′(z)", 7),
-    ("δ", 9),
-    ("∂C/∂w", 9),
-    ("|δˡ/δᴸ|", 7),
+    ("gprime", 7),
+    ("delta", 9),
+    ("grad_weight", 9),
+    ("delta_ratio", 7),
 )
 
 
@@ -33,10 +35,22 @@ class LayerTable(DataTable):
     }
     """
 
+    ascii_only: reactive[bool] = reactive(False)
+    """Plain-ASCII column labels, for terminals without UTF-8."""
+
     def on_mount(self) -> None:
         self.cursor_type = "none"
-        for label, width in COLUMNS:
-            self.add_column(label, key=label, width=width)
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        for key, width in COLUMNS:
+            title = label(key, self.ascii_only) if key in LABELS else key
+            self.add_column(title, key=key, width=width)
+
+    def watch_ascii_only(self) -> None:
+        if self.is_mounted:
+            self.clear(columns=True)
+            self._add_columns()  # rows come back on the next `show`
 
     def show(self, trace: Trace) -> None:
         depth = len(trace.z)
@@ -56,8 +70,8 @@ class LayerTable(DataTable):
                 _magnitude(trace.grad_weight[layer], 2),
                 _magnitude(ratios[layer], 0),
             )
-            for (label, _), cell in zip(COLUMNS, cells, strict=True):
-                self.update_cell(str(layer + 1), label, cell)
+            for (key, _), cell in zip(COLUMNS, cells, strict=True):
+                self.update_cell(str(layer + 1), key, cell)
 
 
 def _magnitude(value: float, digits: int) -> Text:

@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from tui_gradients.core.session import TRAP_TOL, PointSummary
 from tui_gradients.ui.format import number
+from tui_gradients.ui.glyphs import label
 
 
 class Readout(Static):
@@ -22,6 +23,9 @@ class Readout(Static):
     }
     """
 
+    ascii_only = False
+    """Plain-ASCII labels, for terminals without UTF-8."""
+
     def show(
         self,
         step: int,
@@ -32,26 +36,35 @@ class Readout(Static):
         table = Table.grid(padding=(0, 1))
         table.add_column(style="bold", no_wrap=True)
         table.add_column(no_wrap=True)
+
+        def name(key: str) -> str:
+            return label(key, self.ascii_only)
+
         rows = [
             ("step", f"{step}  ({optimizer})"),
             ("w1, w2", f"{number(point.w1)}, {number(point.w2)}"),
             ("f", number(point.loss)),
-            ("f − f*", number(point.gap)),
-            ("∂f/∂w1", number(point.grad_w1)),
-            ("∂f/∂w2", number(point.grad_w2)),
-            ("‖∇f‖", number(point.grad_norm)),
+            (name("gap"), number(point.gap)),
+            (name("grad_w1"), number(point.grad_w1)),
+            (name("grad_w2"), number(point.grad_w2)),
+            (name("grad_norm"), number(point.grad_norm)),
             ("to min", number(point.distance)),
-            ("|∂₂f/∂₁f|", number(point.component_ratio, 4)),
+            (name("ratio"), number(point.component_ratio, 4)),
         ]
-        for label, value in rows:
-            table.add_row(label, value)
+        for title, value in rows:
+            table.add_row(title, value)
         if ghost is not None:
-            name, other = ghost
-            table.add_row(Text(f"◆ {name}", style="magenta bold"), f"f {number(other.loss)}")
-            table.add_row(Text("◆ to min", style="magenta bold"), number(other.distance))
+            ghost_name, other = ghost
+            marker = name("ghost")
+            table.add_row(
+                Text(f"{marker} {ghost_name}", style="magenta bold"), f"f {number(other.loss)}"
+            )
+            table.add_row(Text(f"{marker} to min", style="magenta bold"), number(other.distance))
         if point.small_gradient_far_away:
             table.add_row(
-                Text("⚠ trap", style="bold reverse yellow"),
-                Text(f"‖∇f‖ < {TRAP_TOL:g} but {number(point.distance, 3)} from the minimum"),
+                Text(name("trap"), style="bold reverse yellow"),
+                Text(
+                    f"{name('grad_norm')} < {TRAP_TOL:g}, yet {number(point.distance, 3)} from min"
+                ),
             )
         self.update(table)

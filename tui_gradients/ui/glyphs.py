@@ -1,0 +1,74 @@
+"""Every non-ASCII character the app itself draws, with a plain-ASCII stand-in.
+
+Used when the locale is not UTF-8 (LANG=C, a bare SSH session) or TERM says the terminal is
+primitive, and by the `m` key. Markers stay distinct by shape, never by colour alone.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+LABELS: dict[str, tuple[str, str]] = {
+    # name: (unicode, ascii)
+    "grad_w1": ("∂f/∂w1", "df/dw1"),
+    "grad_w2": ("∂f/∂w2", "df/dw2"),
+    "grad_norm": ("‖∇f‖", "|grad f|"),
+    "gap": ("f − f*", "f - f*"),
+    "ratio": ("|∂₂f/∂₁f|", "|df2/df1|"),
+    "ghost": ("◆", "%"),
+    "trap": ("⚠ trap", "! trap"),
+    "gprime": ("g′(z)", "g'(z)"),
+    "delta": ("δ", "delta"),
+    "grad_weight": ("∂C/∂w", "dC/dw"),
+    "delta_ratio": ("|δˡ/δᴸ|", "|d/dL|"),
+    "dot": ("·", "-"),
+}
+
+BOX_TO_ASCII = str.maketrans(
+    {
+        "─": "-",
+        "│": "|",
+        "┌": "+",
+        "┐": "+",
+        "└": "+",
+        "┘": "+",
+        "┬": "+",
+        "┴": "+",
+        "┤": "+",
+        "├": "+",
+        "┼": "+",
+    }
+)
+"""plotext draws its frame and ticks with box characters; these are their ASCII shapes."""
+
+
+def label(name: str, ascii_only: bool) -> str:
+    return LABELS[name][1 if ascii_only else 0]
+
+
+def unicode_terminal(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the terminal can be trusted with braille and symbols.
+
+    The locale decides (LC_ALL, then LC_CTYPE, then LANG, as the C library reads them); a dumb
+    or vt100 terminal gets ASCII whatever the locale says.
+    """
+    environ = os.environ if environ is None else environ
+    if environ.get("TERM", "").startswith(("dumb", "vt100", "vt102", "vt220", "linux")):
+        return False
+    for variable in ("LC_ALL", "LC_CTYPE", "LANG"):
+        value = environ.get(variable)
+        if variable == "LC_CTYPE" and _coerced_by_python(environ):
+            continue
+        if value:
+            return "utf-8" in value.lower() or "utf8" in value.lower()
+    return False
+
+
+def _coerced_by_python(environ: Mapping[str, str]) -> bool:
+    """Python started in the C locale sets LC_CTYPE=C.UTF-8 for itself (PEP 538); that says
+    nothing about the terminal, so the locale the user had (LANG) decides."""
+    return environ.get("LC_CTYPE") in ("C.UTF-8", "C.utf8") and environ.get("LANG", "C") in (
+        "C",
+        "POSIX",
+    )
