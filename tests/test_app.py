@@ -10,7 +10,7 @@ from textual.widgets import Input, Static
 
 from tui_gradients.core.experiment import ESCAPE_FACTOR, Experiment
 from tui_gradients.core.session import edit
-from tui_gradients.ui.app import PLAY_RATES, GradientsApp
+from tui_gradients.ui.app import MAX_STEPS_PER_KEY, PLAY_RATES, GradientsApp
 from tui_gradients.ui.help import HelpScreen
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
@@ -181,10 +181,11 @@ async def test_screenshot_is_saved_in_the_current_folder(tmp_path, monkeypatch):
         assert str(files[0]) in _status(app)
 
 
-async def test_quit():
+@pytest.mark.parametrize("key", ["q", "ctrl+c"])
+async def test_quit_asks_nothing(key):
     app = GradientsApp()
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.press("q")
+        await pilot.press(key)
     assert app.return_code == 0
 
 
@@ -359,8 +360,25 @@ async def test_ascii_is_chosen_by_itself_without_utf8(monkeypatch):
         assert "|grad f|" in _readout(app)
 
 
-async def test_ctrl_c_quits():
+async def test_a_huge_count_is_capped_and_says_so():
     app = GradientsApp()
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.press("ctrl+c")
-    assert app.return_code == 0
+        await pilot.press(*"9999999", "n")
+        assert app.session.step == MAX_STEPS_PER_KEY
+        assert f"at most {MAX_STEPS_PER_KEY} steps per key" in _status(app)
+
+
+async def test_exploding_chain_stops_with_a_reason_and_keeps_its_last_values():
+    experiment = edit(
+        edit(edit(Experiment(), "activation", "linear"), "weight", "10"), "depth", "40"
+    )
+    app = GradientsApp(experiment)
+    async with app.run_test(size=WIDE) as pilot:
+        view = app.query_one(ContourPlot).window
+        await pilot.press("5", "n")
+        assert "chain diverged at step 1" in _status(app)
+        trace = app.session.chain_trace()
+        assert np.all(np.isfinite(trace.delta)) and abs(trace.delta[0]) > 1e30  # exploded
+        assert app.query_one(ContourPlot).window == view
+        await pilot.press("b")
+        assert app.session.step == 4

@@ -128,3 +128,48 @@ def test_app_command_starts_preconfigured(monkeypatch):
     assert experiment.hyper.optimizer == "adam" and experiment.hyper.lr == 0.01
     assert experiment.chain.depth == 12
     assert started["step"] == 3
+
+
+NUMERIC_FLAGS = {
+    "run": ["--a", "--b", "--lr", "--momentum", "--alpha", "--eps"],
+    "chain": ["--weight", "--bias", "--x", "--y", "--lr"],
+}
+TYPED = ["", "text", "nan", "inf", "-inf", "1e308", "0,5", "-1e400"]
+
+
+@pytest.mark.parametrize("command", list(NUMERIC_FLAGS))
+@pytest.mark.parametrize("typed", TYPED)
+def test_every_numeric_flag_refuses_what_people_type(command, typed, capsys):
+    for flag in NUMERIC_FLAGS[command]:
+        if (flag in ("--weight", "--bias", "--x", "--y") and typed == "1e308") or (
+            flag == "--eps" and typed == ""
+        ):
+            continue  # 1e308: tested below; an empty --eps means "the optimiser's default"
+        with pytest.raises(SystemExit) as caught:
+            main([command, f"{flag}={typed}", "--steps", "1"])
+        assert caught.value.code == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"argument {flag}: " in err, err
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["run", "--momentum", "1"], "--momentum"),
+        (["run", "--alpha", "-0.1"], "--alpha"),
+        (["run", "--eps", "-0"], "--eps"),
+        (["run", "--start", "nan,1"], "--start"),
+        (["run", "--start", "1,2,3"], "--start"),
+        (["run", "--start", "1e7,0"], "--start"),
+        (["run", "--expr", "log(w1)", "--start", "-1,0"], "--start"),
+        (["chain", "--weight", "1e308"], "--weight"),
+        (["chain", "--depth", "-0"], "--depth"),
+        (["chain", "--seed", "-1"], "--seed"),
+        (["chain", "--depth", "3.5"], "--depth"),
+    ],
+)
+def test_out_of_range_values_name_the_flag(args, flag, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(args)
+    assert caught.value.code == 2
+    assert f"argument {flag}: " in capsys.readouterr().err

@@ -109,3 +109,17 @@ def test_current_point_is_drawn_over_paths_and_minimum():
     row, col = (int(v[0]) for v in canvas.cells(path[-1:]))
     assert codes[row, col] == raster.CURRENT
     assert np.count_nonzero(codes == raster.GHOST_CURRENT) == 0  # hidden under the main point
+
+
+def test_levels_spread_over_huge_ranges_so_the_middle_still_has_rings():
+    objective = custom("exp(w1*w2)")  # from e^-100 to e^100 in view
+    xs, ys = contour_points(objective, (-10.0, 10.0, -10.0, 10.0), 200, 200)
+    assert len(xs) > 0
+    assert np.any(np.abs(xs * ys) < 10)  # rings where the values are ordinary, not only in corners
+
+
+def test_values_that_overflow_in_part_of_the_view_leave_finite_levels():
+    objective = custom("exp(w1**2)")  # inf beyond |w1| ≈ 26.6
+    xs, ys = grid((-40.0, 40.0, -1.0, 1.0), 300, 20)
+    floor, heights = geometric_levels(objective.value(xs, ys))
+    assert np.isfinite(floor) and np.all(np.isfinite(heights)) and len(heights) > 0

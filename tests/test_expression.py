@@ -161,3 +161,38 @@ def test_random_formula_matches_python_arithmetic_and_finite_differences(text, w
         fd = (float(expr.value(w1 + dx, w2 + dy)) - float(expr.value(w1 - dx, w2 - dy))) / (2 * h)
         scale = max(1.0, abs(fd), abs(value))
         assert abs(float(g) - fd) <= 1e-4 * scale, (text, index)
+
+
+def test_resource_bombs_are_refused_quickly():
+    for text in [
+        "w1+" * 35_000 + "w1",
+        "(" * 1000 + "w1" + ")" * 1000,
+        "(" * 300 + "w1" + ")" * 300,
+    ]:
+        with pytest.raises(SettingError):
+            Expression.parse(text)
+
+
+def _tree_size(node) -> int:
+    """Nodes visited when evaluating (shared subtrees count each time they are reached)."""
+    return 1 + sum(_tree_size(arg) for arg in getattr(node, "args", ()))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "*".join(["w1"] * 95),
+        " + ".join(f"w1**{k}/{k + 1}" for k in range(45)),
+        "sin(" * 40 + "w1" + ")" * 40,
+        "w1**" * 40 + "w2",
+        "/".join(["(w1+w2)"] * 95),
+    ],
+)
+def test_gradients_of_long_legal_formulas_stay_small(text):
+    """Within the limits, the gradient tree stays bounded: no formula can hang the evaluator."""
+    assert len(text) <= 1000
+    expr = Expression.parse(text)
+    assert _tree_size(expr.d_w1) + _tree_size(expr.d_w2) < 2_000_000
+    grid = np.linspace(0.5, 1.5, 100)
+    g1, g2 = expr.gradient(grid, grid)  # evaluates, possibly to inf or nan, without raising
+    assert g1.shape == g2.shape == (100,)

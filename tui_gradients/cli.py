@@ -183,9 +183,12 @@ def experiment_from(args: argparse.Namespace) -> Experiment:
 def _build(parser: ArgumentParser, argv: Sequence[str], flags: dict[str, str]):
     args = parser.parse_args(argv)
     try:
-        return args, experiment_from(args)
+        experiment = experiment_from(args)
+        experiment.plane_run()  # refuses a start where f or its gradient is not finite
+        experiment.chain_run()
     except SettingError as error:
         parser.error(f"argument {flags.get(error.name, f'--{error.name}')}: {error.message}")
+    return args, experiment
 
 
 def join_pair_values(argv: Sequence[str]) -> list[str]:

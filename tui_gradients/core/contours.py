@@ -35,14 +35,20 @@ def geometric_levels(
     """(floor, heights): contour at floor + h for each h, heights falling by `ratio`.
 
     The top level sits at the highest finite value in view, so the outermost ring is on screen.
+    Where the values span more decades than the levels would (exp(w1·w2), values that overflow
+    in a corner), the ratio widens so the levels reach down to the lowest 2% of the view.
     """
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return 0.0, np.array([])
     floor, top = float(finite.min()), float(finite.max())
-    if top <= floor:
+    span = top - floor
+    if not (span > 0 and np.isfinite(span)):
         return floor, np.array([])
-    return floor, (top - floor) * ratio ** np.arange(1, levels + 1)
+    above = finite - floor
+    low = float(np.quantile(above[above > 0], 0.02))
+    ratio = min(ratio, (low / span) ** (1 / levels))
+    return floor, span * ratio ** np.arange(1, levels + 1)
 
 
 def band_index(values: Array, floor: float, heights: Array) -> Array:

@@ -22,8 +22,10 @@ from tui_gradients.core.errors import SettingError
 
 MAX_LENGTH = 1000
 """Longest expression accepted, in characters."""
-MAX_DEPTH = 40
-"""Deepest nesting of operations accepted."""
+MAX_DEPTH = 100
+"""Deepest nesting of operations accepted (a chain a+b+c+… counts one level per term).
+
+The derivative trees nest about twice as deep, which stays well inside Python's recursion limit."""
 MAX_EXPONENT = 1000.0
 """Largest constant exponent accepted (in absolute value); beyond it float64 only gives 0 or inf."""
 

@@ -37,10 +37,13 @@ from tui_gradients.ui.widgets.settings_panel import SettingsPanel
 
 PLAY_RATES = (1, 2, 5, 10, 20, 30, 60)
 """Steps of auto-play per second."""
-WIDE_ENOUGH_FOR_PANEL = 120
+WIDE_ENOUGH_FOR_PANEL = 140
 MIN_SIZE = (72, 20)
 """Columns and rows below which the panels cannot show their numbers."""
 BIG_STEP = 10
+MAX_STEPS_PER_KEY = 20_000
+"""One key computes at most this many steps (about a second), so a long count cannot freeze the
+app; press again to go on."""
 
 
 class GradientsApp(App[None]):
@@ -202,17 +205,20 @@ class GradientsApp(App[None]):
     def _take_count(self, default: int) -> int:
         count = int(self._count) if self._count else default
         self._count = ""
-        return count
+        if count > MAX_STEPS_PER_KEY:
+            self._message = f"at most {MAX_STEPS_PER_KEY} steps per key"
+        return min(count, MAX_STEPS_PER_KEY)
 
     def action_step(self, multiple: int) -> None:
-        n = self._take_count(self.steps_per_press * multiple)
-        moved = self.session.forward(n)
-        self._message = "" if moved else "no further step: every run has stopped"
+        self._message = ""
+        moved = self.session.forward(self._take_count(self.steps_per_press * multiple))
+        if not moved:
+            self._message = "no further step: every run has stopped"
         self.refresh_views()
 
     def action_back(self, multiple: int) -> None:
-        self.session.back(self._take_count(self.steps_per_press * multiple))
         self._message = ""
+        self.session.back(self._take_count(self.steps_per_press * multiple))
         self.refresh_views()
 
     def action_to_start(self) -> None:
@@ -399,6 +405,6 @@ def _next(options: tuple[str, ...], current: str | None) -> str:
 
 def _steps_per_press(text: str) -> int:
     value = parse_whole("steps_per_press", text)
-    if not 1 <= value <= 100_000:
-        raise SettingError("steps_per_press", f"must be from 1 to 100000, got {value}")
+    if not 1 <= value <= MAX_STEPS_PER_KEY:
+        raise SettingError("steps_per_press", f"must be from 1 to {MAX_STEPS_PER_KEY}, got {value}")
     return value

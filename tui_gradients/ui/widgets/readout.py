@@ -34,8 +34,8 @@ class Readout(Static):
         ghost: tuple[str, PointSummary] | None,
     ) -> None:
         table = Table.grid(padding=(0, 1))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column(no_wrap=True)
+        table.add_column(style="bold", no_wrap=True, min_width=9)  # the longest label
+        table.add_column(overflow="fold")
 
         def name(key: str) -> str:
             return label(key, self.ascii_only)
@@ -61,10 +61,9 @@ class Readout(Static):
             )
             table.add_row(Text(f"{marker} to min", style="magenta bold"), number(other.distance))
         if point.small_gradient_far_away:
+            far = number(point.distance, 3)
             table.add_row(
                 Text(name("trap"), style="bold reverse yellow"),
-                Text(
-                    f"{name('grad_norm')} < {TRAP_TOL:g}, yet {number(point.distance, 3)} from min"
-                ),
+                Text(f"{name('grad_norm')} < {TRAP_TOL:g}, yet {far} from the minimum"),
             )
         self.update(table)

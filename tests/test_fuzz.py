@@ -1,0 +1,131 @@
+"""A seeded fuzzer: random keys, typed values and resizes, with invariants after every action.
+
+The default variant runs a few thousand actions; the `slow` one runs many more (both run in CI;
+`pytest -m "not slow"` skips the long one locally). A failure prints its seed and action number,
+which replay it exactly.
+"""
+
+import random
+
+import numpy as np
+import pytest
+from textual.widgets import Input
+
+from tui_gradients.ui.app import GradientsApp
+from tui_gradients.ui.help import HelpScreen
+from tui_gradients.ui.widgets.contour_plot import ContourPlot
+from tui_gradients.ui.widgets.layer_table import LayerTable
+
+# Every binding but quit, play (a timer would make a seed's run depend on the machine's speed),
+# screenshot and export (each writes the whole history; they have their own tests).
+KEYS = [
+    *("space", "n", "right", "N", "shift+right", "b", "left", "B", "shift+left"),
+    *("g", "home", "G", "end", "plus", "minus", "r", "o", "f", "c", "z", "x", "v", "a", "m"),
+    *("P", "escape", "tab", "shift+tab", "question_mark", "up", "down", "pageup", "pagedown"),
+]
+DIGITS = list("0123456789")
+"""Counts: drawn less often, so that histories stay short enough to replay quickly."""
+VALUES = {
+    "lr": ["0.5", "0.01", "1.5", "5", "-1", "0", "nan", "inf", "1e308", "abc", "", "0,5", "-0"],
+    "momentum": ["0.9", "0", "0.99", "1", "-0.1", "x"],
+    "betas": ["0.9,0.999", "0.5,0.5", "1,1", "0.9", "a,b"],
+    "eps": ["default", "1e-8", "0", "-1", "1e9"],
+    "a": ["0.001", "1", "0", "-5", "1e7", "nan"],
+    "b": ["1", "100", "0", "inf"],
+    "start": ["-40,1.5", "3,3", "1e6,1e6", "1e7,0", "nan,1", "5", ""],
+    "expr": [
+        "w1**2 + w2**2",
+        "sin(w1)*cos(w2)",
+        "exp(w1*w2)",
+        "log(w1)",
+        "1/w1",
+        "w1.real",
+        "9**9**9",
+        "w1**10**10",
+        "(" * 300 + "w1" + ")" * 300,
+        "x" * 5000,
+        "__import__('os')",
+    ],
+    "function": ["quadratic", "rotated", "rosenbrock", "himmelblau", "saddle", "beale", "nope"],
+    "optimizer": ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "sgd"],
+    "depth": ["1", "8", "64", "0", "65", "2.5", "-3"],
+    "activation": ["sigmoid", "tanh", "relu", "linear", "softmax"],
+    "init": ["constant", "normal", "xavier"],
+    "weight": ["1", "10", "1e6", "nan", "-3"],
+    "seed": ["0", "42", "-1", "1e3"],
+    "chain_lr": ["0.5", "50", "-1", "x"],
+    "steps_per_press": ["1", "100", "0", "1000000", "two"],
+}
+
+
+def check_invariants(app: GradientsApp) -> None:
+    session = app.session
+    assert session.step >= 0
+    for run in session.runs:
+        assert len(run.history) >= 1
+        assert 0 <= run.cursor <= run.last_step
+        assert np.all(np.isfinite(run.history.params[: run.cursor + 1]))
+        assert np.all(np.isfinite(run.history.loss[: run.cursor + 1]))
+    assert app.query_one(LayerTable).row_count == session.experiment.chain.depth
+    plot = app.query_one(ContourPlot)
+    assert plot._codes.min(initial=0) >= 0 and plot._codes.max(initial=0) <= 5
+    assert np.all(np.isfinite(session.path(session.plane)))
+
+
+async def fuzz(seed: int, actions: int) -> None:
+    rng = random.Random(seed)
+    app = GradientsApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        for action in range(actions):
+            roll = rng.random()
+            try:
+                if roll < 0.05:
+                    await pilot.press(rng.choice(DIGITS))
+                elif roll < 0.8:
+                    await pilot.press(rng.choice(KEYS))
+                elif roll < 0.9:
+                    field = rng.choice(list(VALUES))
+                    app.change_setting(field, rng.choice(VALUES[field]))
+                elif roll < 0.95 and not isinstance(app.screen, HelpScreen):
+                    await _type_into_a_field(pilot, app, rng)
+                else:
+                    await pilot.resize_terminal(rng.randint(20, 240), rng.randint(6, 70))
+                await pilot.pause()
+                check_invariants(app)
+            except Exception as error:
+                raise AssertionError(f"seed {seed}, action {action}: {error!r}") from error
+
+
+async def _type_into_a_field(pilot, app: GradientsApp, rng: random.Random) -> None:
+    fields = [name for name in VALUES if app.query(f"Input#{name}")]
+    field = app.query_one(f"#{rng.choice(fields)}", Input)
+    field.focus()
+    field.value = ""
+    text = rng.choice(VALUES[field.id])[:40]
+    await pilot.press(*[c if c.isalnum() else _key_name(c) for c in text], "enter")
+
+
+def _key_name(char: str) -> str:
+    return {
+        ".": "full_stop",
+        ",": "comma",
+        "-": "minus",
+        "+": "plus",
+        "*": "asterisk",
+        "/": "slash",
+        "(": "left_parenthesis",
+        ")": "right_parenthesis",
+        " ": "space",
+        "_": "underscore",
+        "'": "apostrophe",
+    }.get(char, char)
+
+
+async def test_fuzz():
+    await fuzz(seed=1, actions=2000)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [11, 12])
+async def test_fuzz_long(seed):
+    await fuzz(seed, actions=5000)
