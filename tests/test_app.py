@@ -272,7 +272,9 @@ async def test_custom_expression_and_chain_depth_from_fields():
 async def test_divergence_is_a_status_message_and_keys_keep_working():
     app = GradientsApp(edit(Experiment(), "lr", "1.5"))
     async with app.run_test(size=SMALL) as pilot:
+        view = app.query_one(ContourPlot).window
         await pilot.press("6", "0", "0", "n")
+        assert app.query_one(ContourPlot).window == view  # the view is not thrown to 1e4
         escape = math.ceil(math.log2(ESCAPE_FACTOR * app.session.experiment.plane.scale / 1.5))
         assert f"diverged at step {escape}" in _status(app)
         assert app.session.plane.cursor == escape - 1

@@ -99,6 +99,16 @@ def test_overflow_gives_inf_not_an_exception():
         ("1j*w1", "real numbers"),
         ("3", "must use w1 or w2"),
         ("w1 < w2", "comparisons"),
+        ("import os", "not a formula"),
+        ("exec('import os')", "not allowed"),
+        ("__class__", "unknown name '__class__'"),
+        ("w1.__add__(w2)", "only the named functions"),
+        ("().__class__.__bases__", "attribute access"),
+        ("sin.__call__(w1)", "only the named functions"),
+        ("{w1: w2}", "dicts"),
+        ("f'{w1}'", "strings"),
+        ("w1 if w2 else 0", "if/else"),
+        ("*w1", "not a formula"),
     ],
 )
 def test_refused_with_a_message_that_says_why(text, fragment):
