@@ -1,0 +1,25 @@
+"""The benchmark's harness works (what it measures is printed by `python -m tui_gradients.bench`,
+never asserted here: machines are shared and noisy)."""
+
+from tui_gradients import bench
+
+
+def test_pseudo_terminal_sees_frames_and_keypresses():
+    terminal = bench.Terminal((80, 24), [])
+    try:
+        terminal.next_frame()
+        latency, received = terminal.press(b"n")
+        assert latency > 0 and received > 0
+    finally:
+        terminal.close()
+
+
+def test_naive_twin_runs_the_same_app():
+    latencies, sizes = bench.keypress((80, 24), [], presses=2, naive=True)
+    assert len(latencies) == len(sizes) == 2 and min(sizes) > 0
+
+
+def test_fast_forward_callables_really_step():
+    run_steps = bench.fast_forward("quadratic", "adam", 1000)
+    assert run_steps() == 1000
+    assert len(bench.plain_loop(10)()) == 10

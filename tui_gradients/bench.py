@@ -1,0 +1,238 @@
+"""What a user feels, measured: `python -m tui_gradients.bench` prints a table.
+
+The app runs for real in a pseudo-terminal that answers Textual's query for synchronized
+output, so every frame ends with ESC[?2026l and can be timed to the byte. Each figure is a
+median over repeated runs with its min and max (the machine's noise), next to a baseline
+measured in the same run:
+
+- frames: the same app with the plot's cache defeated (contours rebuilt and everything replotted
+  on every key), the naive path;
+- fast-forward: a plain per-step Python loop over floats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import pty
+import select
+import statistics
+import struct
+import sys
+import termios
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+
+SYNC_QUERY = b"\x1b[?2026$p"
+SYNC_SUPPORTED = b"\x1b[?2026;2$y"
+FRAME_END = b"\x1b[?2026l"
+
+
+class Terminal:
+    """A pseudo-terminal of a given size running the app (or its naive twin)."""
+
+    def __init__(self, size: tuple[int, int], args: Sequence[str], naive: bool = False) -> None:
+        self.started = time.perf_counter()
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: become the app
+            os.environ.update(LANG="C.UTF-8", TERM="xterm-256color")
+            os.environ.pop("NO_COLOR", None)
+            mode = "--naive-child" if naive else "--child"
+            os.execv(sys.executable, [sys.executable, "-m", "tui_gradients.bench", mode, *args])
+        columns, rows = size
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        self.pending = b""
+
+    def _read(self, timeout: float) -> bytes:
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if not ready:
+            return b""
+        try:
+            data = os.read(self.fd, 1 << 16)
+        except OSError:
+            return b""
+        if SYNC_QUERY in data:
+            os.write(self.fd, SYNC_SUPPORTED)
+        return data
+
+    def next_frame(self, timeout: float = 30.0) -> tuple[float, int]:
+        """Wait for the end of the next frame: (time it ended, bytes read until then)."""
+        deadline = time.perf_counter() + timeout
+        received = 0
+        while time.perf_counter() < deadline:
+            data = self._read(0.5)
+            received += len(data)
+            self.pending += data
+            if FRAME_END in self.pending:
+                self.pending = self.pending.split(FRAME_END, 1)[1]
+                return time.perf_counter(), received
+        raise TimeoutError("no frame")
+
+    def settle(self, quiet: float = 0.3) -> None:
+        """Read until nothing has arrived for `quiet` seconds."""
+        while self._read(quiet):
+            pass
+        self.pending = b""
+
+    def press(self, key: bytes) -> tuple[float, int]:
+        """Seconds from writing the key to the end of the frame it caused, and bytes written."""
+        self.settle()
+        sent = time.perf_counter()
+        os.write(self.fd, key)
+        ended, received = self.next_frame()
+        return ended - sent, received
+
+    def close(self) -> None:
+        os.write(self.fd, b"q")
+        deadline = time.perf_counter() + 5
+        while time.perf_counter() < deadline:
+            if os.waitpid(self.pid, os.WNOHANG) != (0, 0):
+                break
+            self._read(0.05)
+        os.close(self.fd)
+
+
+# --- measurements -------------------------------------------------------------------------------
+
+
+def startup(runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        terminal = Terminal((160, 48), [])
+        ended, _ = terminal.next_frame()
+        times.append(ended - terminal.started)
+        terminal.close()
+    return times
+
+
+def keypress(size: tuple[int, int], args: Sequence[str], presses: int, naive: bool = False):
+    terminal = Terminal(size, args, naive)
+    terminal.next_frame(timeout=120)
+    samples = [terminal.press(b"n") for _ in range(presses)]
+    terminal.close()
+    return [s[0] for s in samples], [s[1] for s in samples]
+
+
+def _seconds(function: Callable[[], object], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def fast_forward(function: str, optimizer: str, steps: int) -> Callable[[], int]:
+    """A run that really takes `steps` steps: no convergence stop, no step limit below it."""
+    from tui_gradients.core.functions import make_objective
+    from tui_gradients.core.optimizers import Hyperparameters
+    from tui_gradients.core.run import Run
+
+    objective = make_objective(function)
+    lr = 0.5 if function == "quadratic" else 0.001
+    hyper = Hyperparameters(optimizer=optimizer, lr=lr)
+    return lambda: Run(
+        objective.value_and_grad, hyper.build(), list(objective.start), max_steps=steps
+    ).advance(steps)
+
+
+def plain_loop(steps: int) -> Callable[[], object]:
+    """The baseline: gd on the bowl as a bare loop over floats, keeping every iterate."""
+
+    def loop() -> list[tuple[float, float]]:
+        w1, w2, kept = -40.0, 1.5, []
+        for _ in range(steps):
+            w1, w2 = w1 - 0.5 * 0.002 * w1, w2 - 0.5 * 2.0 * w2
+            kept.append((w1, w2))
+        return kept
+
+    return loop
+
+
+def chain_forward(depth: int, steps: int) -> Callable[[], object]:
+    from tui_gradients.core.chain import ChainSettings
+    from tui_gradients.core.experiment import Experiment
+
+    experiment = Experiment(chain=ChainSettings(depth=depth))
+    return lambda: experiment.chain_run().advance(steps)
+
+
+def peak_memory(steps: int) -> float:
+    tracemalloc.start()
+    fast_forward("quadratic", "adam", steps)()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def _row(name: str, values: list[float], unit: str, scale: float, baseline: list[float] | None):
+    median = statistics.median(values)
+    p90 = sorted(values)[int(0.9 * (len(values) - 1))]
+    ratio = f"{median / statistics.median(baseline):.2f}×" if baseline else ""
+    cells = [f"{v * scale:.1f}" for v in (median, p90, min(values), max(values))]
+    print(f"| {name} | {' | '.join(cells)} | {unit} | {ratio} |")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tui_gradients.bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args(argv)
+    presses, runs = (10, 3) if args.quick else (40, 7)
+
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}")
+    print("| measure | median | p90 | min | max | unit | vs baseline |")
+    print("|---|---|---|---|---|---|---|")
+    _row("start-up to first frame (160×48)", startup(runs), "ms", 1e3, None)
+    for size in [(80, 24), (160, 48), (240, 70)]:
+        naive, naive_bytes = keypress(size, [], presses, naive=True)
+        cached, cached_bytes = keypress(size, [], presses)
+        label = f"{size[0]}×{size[1]}"
+        _row(f"key → frame, {label}", cached, "ms", 1e3, naive)
+        _row(f"key → frame, {label}, naive (baseline)", naive, "ms", 1e3, None)
+        _row(f"bytes per step, {label}", cached_bytes, "KB", 1e-3, naive_bytes)
+    history, history_bytes = keypress((160, 48), ["--steps", "100000"], presses)
+    _row("key → frame, 160×48, 10⁵ steps of history", history, "ms", 1e3, None)
+    _row("bytes per step, 160×48, 10⁵ steps", history_bytes, "KB", 1e-3, None)
+
+    steps = 10**6
+    baseline = _seconds(plain_loop(steps), runs)
+    _row("plain Python loop, 10⁶ gd steps (baseline)", baseline, "ms", 1e3, None)
+    for function in ("quadratic", "rosenbrock"):
+        for optimizer in ("gd", "adam"):
+            times = _seconds(fast_forward(function, optimizer, steps), max(2, runs // 3))
+            _row(f"fast-forward 10⁶ {optimizer} steps, {function}", times, "ms", 1e3, baseline)
+    chain_steps = 20_000
+    times = _seconds(chain_forward(64, chain_steps), runs)
+    rates = [chain_steps / t for t in times]
+    _row("depth-64 chain", rates, "k steps/s", 1e-3, None)
+    print(f"| peak memory, 10⁶ adam steps of history | {peak_memory(steps):.0f} | | | | MB | |")
+
+
+def _child(naive: bool, args: Sequence[str]) -> None:
+    """Run the app inside the pseudo-terminal, optionally with the plot's caching defeated."""
+    if naive:
+        from tui_gradients.ui.widgets.contour_plot import ContourPlot
+
+        original = ContourPlot.set_paths
+
+        def replot_everything(self, path, ghost=None):
+            self._scene = None  # forget the cached contour layer: plotext redraws it all
+            original(self, path, ghost)
+            self.refresh()
+
+        ContourPlot.set_paths = replot_everything
+    from tui_gradients.cli import main as cli_main
+
+    cli_main(list(args))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] in ("--child", "--naive-child"):
+        _child(sys.argv[1] == "--naive-child", sys.argv[2:])
+    else:
+        main()
