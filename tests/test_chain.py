@@ -105,3 +105,21 @@ def test_bad_chain_settings_refused_by_name(changes, name):
     with pytest.raises(SettingError) as caught:
         ChainSettings(**changes)
     assert caught.value.name == name
+
+
+def test_a_network_that_overflows_at_initialisation_is_refused_by_name():
+    settings_ = ChainSettings(depth=30, activation="linear", weight=1e6)  # output ~1e180
+    chain = Chain(settings_)
+    assert chain.cost(settings_.initial_params()) == float("inf")  # inf, not OverflowError
+    with pytest.raises(SettingError) as caught:
+        Experiment(chain=settings_).chain_run()
+    assert caught.value.name == "weight"
+    assert "at initialisation" in caught.value.message
+
+
+def test_a_network_that_overflows_while_training_stops_as_diverged():
+    settings_ = ChainSettings(depth=20, activation="linear", weight=3.0)
+    run = Experiment(chain=settings_, chain_hyper=Hyperparameters(lr=1.0)).chain_run()
+    run.advance(50)
+    assert run.stop is not None and run.stop.kind.value == "diverged"
+    assert np.all(np.isfinite(run.history.loss))

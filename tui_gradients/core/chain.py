@@ -128,7 +128,8 @@ class Chain:
             delta[-1] = (a[-1] - y) * gprime[-1]
             for layer in range(depth - 2, -1, -1):
                 delta[layer] = weight[layer + 1] * gprime[layer] * delta[layer + 1]
-            cost = 0.5 * float(a[-1] - y) ** 2
+            cost = float(0.5 * (a[-1] - y) ** 2)  # numpy: overflows to inf, never raises
+            grad_weight = delta * a_input
         return Trace(
             weight=weight,
             bias=bias,
@@ -136,7 +137,7 @@ class Chain:
             a=a,
             gprime=gprime,
             delta=delta,
-            grad_weight=delta * a_input,
+            grad_weight=grad_weight,
             grad_bias=delta.copy(),
             a_input=a_input,
             cost=cost,
@@ -153,4 +154,4 @@ class Chain:
         with np.errstate(all="ignore"):
             for layer in range(depth):
                 a = self.g(params[layer] * a + params[depth + layer])
-            return 0.5 * float(a - self.settings.y) ** 2
+            return float(0.5 * (a - self.settings.y) ** 2)

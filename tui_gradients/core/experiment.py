@@ -64,23 +64,32 @@ class Experiment:
     def plane_run(self, hyper: Hyperparameters | None = None) -> Run:
         """A fresh run on the surface (with other hyperparameters for a comparison run)."""
         objective = self.plane.objective
-        return Run(
-            objective.value_and_grad,
-            (hyper or self.hyper).build(),
-            list(self.plane.start_point),
-            tol=PLANE_TOL,
-            max_steps=LIMIT,
-            bound=ESCAPE_FACTOR * self.plane.scale,
-        )
+        try:
+            return Run(
+                objective.value_and_grad,
+                (hyper or self.hyper).build(),
+                list(self.plane.start_point),
+                tol=PLANE_TOL,
+                max_steps=LIMIT,
+                bound=ESCAPE_FACTOR * self.plane.scale,
+            )
+        except SettingError as error:
+            raise SettingError("start", f"{error.message}; pick another start") from None
 
     def chain_run(self) -> Run:
         chain = Chain(self.chain)
-        return Run(
-            chain.value_and_grad,
-            self.chain_hyper.build(),
-            self.chain.initial_params(),
-            max_steps=LIMIT,
-        )
+        try:
+            return Run(
+                chain.value_and_grad,
+                self.chain_hyper.build(),
+                self.chain.initial_params(),
+                max_steps=LIMIT,
+            )
+        except SettingError as error:
+            problem = error.message.replace("at the start point", "at initialisation")
+            raise SettingError(
+                "weight", f"{problem}: try smaller weights or fewer layers"
+            ) from None
 
 
 def _check_point(point: Point) -> None:

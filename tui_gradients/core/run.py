@@ -126,7 +126,7 @@ class Run:
         start = np.asarray(start, dtype=float)
         loss, grads = value_and_grad(start)
         if problem := _problem(start, loss, grads, bound):
-            raise SettingError("start", f"{problem} at the start point; pick another start")
+            raise SettingError("start", f"{problem} at the start point")
         self._state: State = optimizer.init(start)
         self.history = History(start.size, optimizer.state_size)
         self.history.append(start, loss, grads, self._state)
