@@ -114,6 +114,7 @@ async def test_reset_cycle_optimizer_and_function():
         assert app.session.step == 0
         await pilot.press("f")
         assert app.session.experiment.plane.function == "rotated"
+        assert "its long axis no longer follows w1" in app.query_one(ContourPlot).border_title
         await pilot.press("f")
         assert app.session.experiment.plane.function == "rosenbrock"
         assert app.session.experiment.hyper.lr == 0.001

@@ -153,7 +153,9 @@ class GradientsApp(App[None]):
         plot = self.query_one(ContourPlot)
         ghost = session.ghost
         plot.set_paths(session.path(session.plane), None if ghost is None else session.path(ghost))
-        plot.border_title = f"f = {objective.formula}"
+        plot.border_title = f"f = {objective.formula}" + (
+            f"  ({objective.note})" if objective.note else ""
+        )
         ghost_summary = (
             None if ghost is None else (session.ghost_optimizer, summarize(objective, ghost))
         )
