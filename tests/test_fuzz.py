@@ -128,4 +128,4 @@ async def test_fuzz():
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [11, 12])
 async def test_fuzz_long(seed):
-    await fuzz(seed, actions=5000)
+    await fuzz(seed, actions=3000)

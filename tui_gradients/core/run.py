@@ -166,7 +166,8 @@ class Run:
         return taken
 
     def _check_convergence(self) -> None:
-        norm = float(np.linalg.norm(self.history.grads[-1]))
+        with np.errstate(over="ignore"):  # a huge (finite) gradient's norm may be inf
+            norm = float(np.linalg.norm(self.history.grads[-1]))
         if norm < self.tol:
             step = self.last_step
             self.stop = Stop(
