@@ -28,7 +28,7 @@ from tui_gradients.core.export import (
 from tui_gradients.core.functions import PRESETS
 from tui_gradients.core.optimizers import OPTIMIZERS
 from tui_gradients.core.run import Run, StopKind
-from tui_gradients.core.session import edit
+from tui_gradients.core.session import CHAIN_FIELDS, OPTIMIZER_FIELDS, PLANE_FIELDS, edit
 
 PROG = "tui-gradients"
 PAIR_OPTIONS = ("--start", "--betas")
@@ -162,11 +162,7 @@ def app_parser() -> ArgumentParser:
 
 # --- turning arguments into an experiment -------------------------------------------------------
 
-ORDER = (
-    *("function", "expr", "a", "b", "start"),
-    *("optimizer", "lr", "momentum", "alpha", "betas", "eps"),
-    *("depth", "activation", "init", "weight", "bias", "seed", "x", "y", "chain_lr"),
-)
+ORDER = (*PLANE_FIELDS, *OPTIMIZER_FIELDS, *CHAIN_FIELDS)
 """A preset comes first (it brings its own start and lr), then what the user typed overrides."""
 
 

@@ -191,7 +191,7 @@ def summarize(objective: Objective, run: Run) -> PointSummary:
 PLANE_FIELDS = ("function", "expr", "a", "b", "start")
 OPTIMIZER_FIELDS = ("optimizer", "lr", "momentum", "alpha", "betas", "eps")
 CHAIN_FIELDS = ("depth", "activation", "init", "weight", "bias", "seed", "x", "y", "chain_lr")
-RESTARTING_FIELDS = (*PLANE_FIELDS, *CHAIN_FIELDS[:-1])
+RESTARTING_FIELDS = (*PLANE_FIELDS, *(name for name in CHAIN_FIELDS if name != "chain_lr"))
 """Changing these makes a different problem, so the session goes back to step 0; changing an
 optimiser setting replays the same number of steps with the new setting."""
 

@@ -24,10 +24,16 @@ from textual.widgets import Footer, Input, Static
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.export import export_session
-from tui_gradients.core.functions import PRESETS, fit_window, zoom
+from tui_gradients.core.functions import PRESETS, Window, fit_window, zoom
 from tui_gradients.core.optimizers import OPTIMIZERS
 from tui_gradients.core.parsing import parse_whole
-from tui_gradients.core.session import RESTARTING_FIELDS, Session, edit, summarize
+from tui_gradients.core.session import (
+    PLANE_FIELDS,
+    RESTARTING_FIELDS,
+    Session,
+    edit,
+    summarize,
+)
 from tui_gradients.ui.glyphs import label, unicode_terminal
 from tui_gradients.ui.help import HelpScreen
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
@@ -194,11 +200,11 @@ class GradientsApp(App[None]):
         self._message = message
         self._show_status()
 
-    def _fitted_view(self):
+    def _fitted_view(self) -> Window:
         plane = self.session.experiment.plane
         return fit_window(plane.objective, plane.start_point)
 
-    def _set_view(self, view) -> None:
+    def _set_view(self, view: Window) -> None:
         self.view = view
         self.query_one(ContourPlot).set_surface(self.session.experiment.plane.objective, view)
 
@@ -286,7 +292,7 @@ class GradientsApp(App[None]):
             self.say(f"{name}: refused")
             return False
         panel.load(self.session.experiment, self.steps_per_press)
-        if name in ("function", "expr", "a", "b", "start"):
+        if name in PLANE_FIELDS:  # a new surface or start: fit the view to it
             self._set_view(self._fitted_view())
         self.say(f"{name} set")
         self.refresh_views()
