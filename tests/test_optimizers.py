@@ -123,7 +123,9 @@ def test_adaptive_first_step_size_does_not_depend_on_gradient_scale(name, lr, gr
     params = np.zeros(len(grads))
     new, _ = optimizer.update(np.array(grads), optimizer.init(params), params)
     sizes = np.abs(new)
-    np.testing.assert_allclose(sizes, sizes[0], rtol=1e-5)
+    # eps is added to √v ≥ 0.1·|g| (rmsprop's smallest factor), so with |g| > 1e-3 it can move a
+    # step by at most eps / 1e-4 = 1e-4 relative.
+    np.testing.assert_allclose(sizes, sizes[0], rtol=1e-4)
 
 
 @settings(max_examples=100, deadline=None)
