@@ -14,7 +14,10 @@ from tui_gradients.ui.app import MAX_STEPS_PER_KEY, PLAY_RATES, GradientsApp
 from tui_gradients.ui.help import HelpScreen
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
+from tui_gradients.ui.widgets.lines import Lines
 from tui_gradients.ui.widgets.settings_panel import SettingsPanel
+
+from .pilot_helpers import fields_ready
 
 WIDE = (160, 48)
 SMALL = (80, 24)
@@ -28,11 +31,11 @@ def _plain(widget: Static) -> str:
 
 
 def _status(app):
-    return _plain(app.query_one("#status", Static))
+    return app.query_one("#status", Lines).text
 
 
 def _readout(app):
-    return _plain(app.query_one("#readout", Static))
+    return app.query_one("#readout", Lines).text
 
 
 async def test_default_screen_tells_the_seed_story():
@@ -118,6 +121,7 @@ async def test_reset_cycle_optimizer_and_function():
         await pilot.press("f")
         assert app.session.experiment.plane.function == "rosenbrock"
         assert app.session.experiment.hyper.lr == 0.001
+        await fields_ready(pilot)
         assert app.query_one("#lr", Input).value == "0.001"
 
 
@@ -204,6 +208,7 @@ async def test_panel_toggles_and_escape_returns_to_the_plot():
 
 
 async def _type_into(pilot, app, field, text):
+    await fields_ready(pilot)
     widget = app.query_one(f"#{field}", Input)
     widget.focus()
     widget.value = ""
@@ -311,9 +316,10 @@ async def test_tab_cycles_focus_through_the_fields():
 async def test_command_line_settings_survive_mounting():
     experiment = edit(edit(Experiment(), "function", "rosenbrock"), "lr", "0.002")
     app = GradientsApp(experiment, initial_steps=7)
-    async with app.run_test(size=WIDE):
+    async with app.run_test(size=WIDE) as pilot:
         assert app.session.experiment == experiment
         assert app.session.step == 7
+        await fields_ready(pilot)
         assert app.query_one("#lr", Input).value == "0.002"
 
 

@@ -105,7 +105,10 @@ def test_current_point_is_drawn_over_paths_and_minimum():
     canvas = _canvas()
     path = np.array([[0.1, 0.1], [0.5, 0.5]])
     ghost = np.array([[0.1, 0.1], [0.5, 0.5]])
-    codes = raster.overlay(canvas, path, ghost, ((0.5, 0.5),))
+    masks = [raster.PathMask(canvas) for _ in range(2)]
+    masks[0].update(path)
+    masks[1].update(ghost)
+    codes = raster.overlay(canvas, *masks, ((0.5, 0.5),))
     row, col = (int(v[0]) for v in canvas.cells(path[-1:]))
     assert codes[row, col] == raster.CURRENT
     assert np.count_nonzero(codes == raster.GHOST_CURRENT) == 0  # hidden under the main point
@@ -123,3 +126,18 @@ def test_values_that_overflow_in_part_of_the_view_leave_finite_levels():
     xs, ys = grid((-40.0, 40.0, -1.0, 1.0), 300, 20)
     floor, heights = geometric_levels(objective.value(xs, ys))
     assert np.isfinite(floor) and np.all(np.isfinite(heights)) and len(heights) > 0
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_growing_path_is_drawn_as_if_drawn_whole(seed):
+    """Step forward, back, onto another branch: the mask kept up to date point by point equals
+    the mask drawn from the whole path each time."""
+    canvas = _canvas()
+    rng = np.random.default_rng(seed)
+    walk = np.cumsum(rng.normal(0, 0.05, (300, 2)), axis=0) + 0.5
+    other = walk.copy()
+    other[150:] += 0.2  # the same start, then a different branch
+    kept = raster.PathMask(canvas)
+    for path in [walk[:k] for k in range(1, 200)] + [walk[:120], other[:300], walk[:50]]:
+        fresh = raster.PathMask(canvas)
+        np.testing.assert_array_equal(kept.update(path), fresh.update(path))

@@ -16,6 +16,8 @@ from tui_gradients.ui.help import HelpScreen
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
 
+from .pilot_helpers import fields_ready
+
 # Every binding but quit, play (a timer would make a seed's run depend on the machine's speed),
 # screenshot and export (each writes the whole history; they have their own tests).
 KEYS = [
@@ -97,6 +99,7 @@ async def fuzz(seed: int, actions: int) -> None:
 
 
 async def _type_into_a_field(pilot, app: GradientsApp, rng: random.Random) -> None:
+    await fields_ready(pilot)
     fields = [name for name in VALUES if app.query(f"Input#{name}")]
     field = app.query_one(f"#{rng.choice(fields)}", Input)
     field.focus()

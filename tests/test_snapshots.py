@@ -10,6 +10,8 @@ from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.session import edit
 from tui_gradients.ui.app import GradientsApp
 
+from .pilot_helpers import fields_ready
+
 SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
 STEPS = {"0": [], "1": ["n"], "10": ["N"]}
 
@@ -17,7 +19,8 @@ STEPS = {"0": [], "1": ["n"], "10": ["N"]}
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("steps", STEPS)
 def test_default_screen(snap_compare, size, steps):
-    assert snap_compare(GradientsApp(), terminal_size=SIZES[size], press=STEPS[steps])
+    app = GradientsApp()
+    assert snap_compare(app, terminal_size=SIZES[size], press=STEPS[steps], run_before=fields_ready)
 
 
 def test_help_screen(snap_compare):
@@ -31,6 +34,7 @@ def test_comparison_and_ascii_markers(snap_compare):
 
 def test_refused_value_under_its_field(snap_compare):
     async def type_bad_lr(pilot):
+        await fields_ready(pilot)
         field = pilot.app.query_one("#lr")
         field.focus()
         field.value = ""

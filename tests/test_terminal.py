@@ -46,7 +46,12 @@ class Pane:
 
     def _tmux(self, *args: str, env: dict[str, str] | None = None) -> str:
         done = subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=env, timeout=20
+            ["tmux", "-L", self.socket, *args],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=20,
         )
         return done.stdout
 
@@ -74,6 +79,14 @@ class Pane:
             assert time.monotonic() < deadline, self.screen()
             time.sleep(0.1)
 
+    def wait_flag(self, name: str, timeout: float) -> str:
+        """A format variable once tmux has set it (or '' after `timeout`): an exited process's
+        status arrives a moment after the pane is marked dead."""
+        deadline = time.monotonic() + timeout
+        while not (value := self.flag(name)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return value
+
     def close(self) -> None:
         self._tmux("kill-server")
 
@@ -93,8 +106,13 @@ def pane_factory(tmp_path):
 
 
 def _left_clean(pane: Pane) -> None:
+    pid = pane.flag("pane_pid")
     pane.wait_dead()
-    assert pane.flag("pane_dead_status") == "0"
+    status = pane.wait_flag("pane_dead_status", timeout=20)
+    process = subprocess.run(["ps", "-o", "stat=", "-p", pid], capture_output=True, text=True)
+    state = process.stdout.strip() or "gone"
+    signal = pane.flag("pane_dead_signal")
+    assert status == "0", f"{status=}, {state=}, {signal=}\n{pane.screen()}"
     assert pane.flag("alternate_on") == "0"
     assert pane.flag("mouse_any_flag") == "0"
 

@@ -195,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         _row(f"key → frame, {label}", cached, "ms", 1e3, naive)
         _row(f"key → frame, {label}, naive (baseline)", naive, "ms", 1e3, None)
         _row(f"bytes per step, {label}", cached_bytes, "KB", 1e-3, naive_bytes)
-    history, history_bytes = keypress((160, 48), ["--steps", "100000"], presses)
+    history, history_bytes = keypress((160, 48), ["--steps", "100000", "--lr", "0.002"], presses)
     _row("key → frame, 160×48, 10⁵ steps of history", history, "ms", 1e3, None)
     _row("bytes per step, 160×48, 10⁵ steps", history_bytes, "KB", 1e-3, None)
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
+from rich.console import RenderableType
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -35,9 +36,9 @@ from tui_gradients.core.session import (
     summarize,
 )
 from tui_gradients.ui.glyphs import label, unicode_terminal
-from tui_gradients.ui.help import HelpScreen
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
+from tui_gradients.ui.widgets.lines import Lines
 from tui_gradients.ui.widgets.readout import Readout
 from tui_gradients.ui.widgets.settings_panel import SettingsPanel
 
@@ -57,6 +58,8 @@ class GradientsApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "tui-gradients"
+    AUTO_FOCUS = "#plot"
+    """Focus the plot straight away: focusing a field first and then moving restyles both."""
 
     BINDINGS = [
         Binding("space,n,right", "step(1)", "Step"),
@@ -115,16 +118,30 @@ class GradientsApp(App[None]):
                     yield ContourPlot(self.session.experiment.plane.objective, self.view, id="plot")
                     yield Readout(id="readout")
                 yield LayerTable(id="layers")
-                yield Static(id="status")
+                yield Lines(id="status")
         yield Static(id="too-small")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(SettingsPanel).load(self.session.experiment, self.steps_per_press)
         self.query_one(SettingsPanel).display = self.size.width >= WIDE_ENOUGH_FOR_PANEL
-        self.query_one(ContourPlot).focus()
         self._apply_ascii()
         self._check_size(self.size.width, self.size.height)
+
+    def exit(
+        self, result: None = None, return_code: int = 0, message: RenderableType | None = None
+    ) -> None:
+        """Quit (q, ctrl+c, SIGHUP, SIGTERM), but never while the settings fields are being
+        mounted just after start: Textual's Select fails if the app closes under it."""
+        quit_now = partial(super().exit, result, return_code, message)
+        panels = self.query(SettingsPanel)
+        if panels:
+            panels.first().call_when_filled(quit_now)
+        else:
+            quit_now()
+
+    def on_load(self) -> None:
+        """Before anything is drawn: a hang-up during start-up must exit cleanly too."""
         self._restore_terminal_on_signals()
 
     def _restore_terminal_on_signals(self) -> None:
@@ -159,9 +176,6 @@ class GradientsApp(App[None]):
         plot = self.query_one(ContourPlot)
         ghost = session.ghost
         plot.set_paths(session.path(session.plane), None if ghost is None else session.path(ghost))
-        plot.border_title = f"f = {objective.formula}" + (
-            f"  ({objective.note})" if objective.note else ""
-        )
         ghost_summary = (
             None if ghost is None else (session.ghost_optimizer, summarize(objective, ghost))
         )
@@ -171,12 +185,9 @@ class GradientsApp(App[None]):
             summarize(objective, session.plane),
             ghost_summary,
         )
-        trace = session.chain_trace()
-        table = self.query_one(LayerTable)
-        table.show(trace)
         chain, chain_lr = session.experiment.chain, session.experiment.chain_hyper.lr
         title = f"chain: {chain.activation}, depth {chain.depth}, lr {chain_lr:g}"
-        table.border_title = f"{title} · C = {trace.cost:.4g}"
+        self.query_one(LayerTable).show(session.chain_trace(), title)
         self._show_status()
 
     def _show_status(self) -> None:
@@ -189,12 +200,13 @@ class GradientsApp(App[None]):
             parts.append(f"{name} {stop.message}")
         if self._message:
             parts.append(self._message)
+        parts.append(f"chain cost {self.session.chain_trace().cost:.4g}")
         view = (
             "equal scale" if self.query_one(ContourPlot).equal_scale else "axes scaled separately"
         )
         parts.append(view)
         separator = f" {label('dot', self._ascii_only)} "
-        self.query_one("#status", Static).update(separator.join(parts))
+        self.query_one("#status", Lines).set_lines([separator.join(parts)])
 
     def say(self, message: str) -> None:
         self._message = message
@@ -349,7 +361,7 @@ class GradientsApp(App[None]):
         panel = self.query_one(SettingsPanel)
         panel.display = not panel.display
         if panel.display:
-            panel.query_one(Input).focus()
+            panel.focus_first_field()
         else:
             self.query_one(ContourPlot).focus()
 
@@ -360,6 +372,8 @@ class GradientsApp(App[None]):
         return self.focused is not None and self.query_one(SettingsPanel) in self.focused.ancestors
 
     def action_help(self) -> None:
+        from tui_gradients.ui.help import HelpScreen  # Markdown is slow to import: not at start
+
         self.push_screen(HelpScreen())
 
     def action_export(self) -> None:

@@ -95,10 +95,42 @@ def _segments(rows: Array, cols: Array) -> tuple[Array, Array]:
     return rows, cols
 
 
+class PathMask:
+    """The cells a trajectory covers, kept up to date from its new points only.
+
+    A step adds one point; rasterising a 10⁵-point history afresh on every key would make the
+    frame time grow with the history. Anything but growth (a step back, another run, a changed
+    branch) starts again from the whole path.
+    """
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        self.mask = np.zeros((canvas.height, canvas.width), dtype=bool)
+        self.points = np.empty((0, 2))
+
+    def update(self, points: Array) -> Array:
+        drawn = len(self.points)
+        grows = 0 < drawn <= len(points) and _same_bits(points[:drawn], self.points)
+        if grows:
+            new = points[drawn - 1 :]  # from the last drawn point on: the joining segment too
+        else:
+            self.mask[:] = False
+            new = points
+        rows, cols = path_cells(self.canvas, new)
+        self.mask[rows, cols] = True
+        self.points = points.copy()  # the history's buffer is rewritten after a step back
+        return self.mask
+
+
+def _same_bits(a: Array, b: Array) -> bool:
+    """Bit for bit, so that NaNs compare equal and -0.0 differs from 0.0: one cheap pass."""
+    return a.shape == b.shape and bool(np.all(a.view(np.int64) == b.view(np.int64)))
+
+
 def overlay(
     canvas: Canvas,
-    path: Array,
-    ghost: Array | None,
+    path: PathMask,
+    ghost: PathMask | None,
     minima: tuple[tuple[float, float], ...],
 ) -> Array:
     """A height × width array of overlay codes: paths, current points and minima."""
@@ -107,12 +139,12 @@ def overlay(
     def mark(rows: Array, cols: Array, code: int) -> None:
         np.maximum.at(codes, (rows, cols), code)
 
-    if ghost is not None and len(ghost):
-        mark(*path_cells(canvas, ghost), GHOST_PATH)
-    mark(*path_cells(canvas, path), PATH)
+    if ghost is not None:
+        codes[ghost.mask] = GHOST_PATH
+    codes[path.mask] = PATH
     if minima:
         mark(*point_cells(canvas, np.array(minima, dtype=float)), MINIMUM)
-    if ghost is not None and len(ghost):
-        mark(*point_cells(canvas, ghost[-1:]), GHOST_CURRENT)
-    mark(*point_cells(canvas, path[-1:]), CURRENT)
+    if ghost is not None and len(ghost.points):
+        mark(*point_cells(canvas, ghost.points[-1:]), GHOST_CURRENT)
+    mark(*point_cells(canvas, path.points[-1:]), CURRENT)
     return codes

@@ -83,19 +83,23 @@ class ContourPlot(Widget, can_focus=True):
         super().__init__(**kwargs)
         self._objective = objective
         self._window = window
+        self.border_title = _title(objective)
         self._path = np.empty((0, 2))
         self._ghost: np.ndarray | None = None
         self._scene: Scene | None = None
         self._base: list[list[Cell]] = []
         self._canvas: raster.Canvas | None = None
+        self._path_mask: raster.PathMask | None = None
+        self._ghost_mask: raster.PathMask | None = None
         self._codes = np.zeros((0, 0), dtype=np.int8)
         self._strips: dict[int, Strip] = {}
 
     # --- data in -----------------------------------------------------------------------------
 
     def set_surface(self, objective: Objective, window: Window) -> None:
+        """A new surface or view: the base layer is redrawn on the next paint."""
         self._objective, self._window = objective, window
-        self.refresh()
+        self.border_title = _title(objective)  # repaints the whole plot: never on a step
 
     @property
     def window(self) -> Window:
@@ -134,8 +138,15 @@ class ContourPlot(Widget, can_focus=True):
         )
 
     def _overlay(self) -> np.ndarray:
-        assert self._canvas is not None
-        return raster.overlay(self._canvas, self._path, self._ghost, self._objective.minima)
+        assert self._canvas is not None and self._path_mask is not None
+        self._path_mask.update(self._path)
+        ghost = None
+        if self._ghost is not None and len(self._ghost):
+            if self._ghost_mask is None:
+                self._ghost_mask = raster.PathMask(self._canvas)
+            ghost = self._ghost_mask
+            ghost.update(self._ghost)
+        return raster.overlay(self._canvas, self._path_mask, ghost, self._objective.minima)
 
     def _ensure_base(self) -> None:
         scene = self._current_scene()
@@ -143,6 +154,7 @@ class ContourPlot(Widget, can_focus=True):
             return
         self._scene = scene
         self._base, self._canvas = self._draw_base(scene)
+        self._path_mask, self._ghost_mask = raster.PathMask(self._canvas), None
         self._codes = self._overlay()
         self._strips.clear()
 
@@ -192,6 +204,10 @@ class ContourPlot(Widget, can_focus=True):
         if run_text:
             segments.append(Segment(run_text, base_style + run_style))
         return Strip(segments, len(row))
+
+
+def _title(objective: Objective) -> str:
+    return f"f = {objective.formula}" + (f"  ({objective.note})" if objective.note else "")
 
 
 def _figure(width: int, height: int, window: Window) -> Plot:

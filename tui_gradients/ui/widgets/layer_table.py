@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from rich.text import Text
-from textual.reactive import reactive
-from textual.widgets import DataTable
+from rich.style import Style
 
 from tui_gradients.core.chain import Trace
 from tui_gradients.ui.format import compact, magnitude_style, scientific
 from tui_gradients.ui.glyphs import LABELS, label
+from tui_gradients.ui.widgets.lines import Line, Lines, Run
 
 # (key, width): fixed widths so that the table fits 80 columns and never reflows on a step.
 COLUMNS = (
@@ -23,57 +22,74 @@ COLUMNS = (
     ("grad_weight", 9),
     ("delta_ratio", 7),
 )
+GAP = "  "
 
 
-class LayerTable(DataTable):
-    """Per-layer values; cells are updated in place, rows only rebuilt when the depth changes."""
+class LayerTable(Lines):
+    """A header and one line per layer; a step redraws only the lines whose numbers changed
+    (a DataTable repaints every visible cell on any update)."""
+
+    COMPONENT_CLASSES = {"layer-table--header"}
 
     DEFAULT_CSS = """
     LayerTable {
-        height: auto;
         max-height: 45%;
+        padding: 0 1;
+    }
+    LayerTable > .layer-table--header {
+        text-style: bold;
+        color: $text-accent;
     }
     """
 
-    ascii_only: reactive[bool] = reactive(False)
+    ascii_only = False
     """Plain-ASCII column labels, for terminals without UTF-8."""
 
-    def on_mount(self) -> None:
-        self.cursor_type = "none"
-        self._add_columns()
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.row_count = 0
+        self._header_style: Style | None = None
 
-    def _add_columns(self) -> None:
-        for key, width in COLUMNS:
-            title = label(key, self.ascii_only) if key in LABELS else key
-            self.add_column(title, key=key, width=width)
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._header_style = None
 
-    def watch_ascii_only(self) -> None:
-        if self.is_mounted:
-            self.clear(columns=True)
-            self._add_columns()  # rows come back on the next `show`
-
-    def show(self, trace: Trace) -> None:
-        depth = len(trace.z)
-        if self.row_count != depth:
-            self.clear()
-            for layer in range(depth):
-                self.add_row(*[""] * len(COLUMNS), key=str(layer + 1))
-        last = trace.delta[-1]
-        with np.errstate(all="ignore"):
-            ratios = np.abs(trace.delta / last) if last != 0 else np.full(depth, np.nan)
-        for layer in range(depth):
-            plain = (trace.weight, trace.bias, trace.z, trace.a, trace.gprime)
-            cells = (
-                Text(str(layer + 1)),
-                *(Text(compact(float(values[layer])), justify="right") for values in plain),
-                _magnitude(trace.delta[layer], 2),
-                _magnitude(trace.grad_weight[layer], 2),
-                _magnitude(ratios[layer], 0),
-            )
-            for (key, _), cell in zip(COLUMNS, cells, strict=True):
-                self.update_cell(str(layer + 1), key, cell)
+    def show(self, trace: Trace, title: str) -> None:
+        if self.border_title != title:
+            self.border_title = title  # repaints the whole table: only when the settings change
+        if self._header_style is None:
+            self._header_style = self.get_component_rich_style("layer-table--header", partial=True)
+        self.row_count = len(trace.z)
+        self.set_lines([_header(self.ascii_only, self._header_style), *_layer_lines(trace)])
 
 
-def _magnitude(value: float, digits: int) -> Text:
+def _header(ascii_only: bool, style: Style) -> Line:
+    titles = [label(key, ascii_only) if key in LABELS else key for key, _ in COLUMNS]
+    cells = [f"{title:<{width}}" for title, (_, width) in zip(titles, COLUMNS, strict=True)]
+    return ((GAP.join(cells), style),)
+
+
+def _layer_lines(trace: Trace) -> list[Line]:
+    last = trace.delta[-1]
+    with np.errstate(all="ignore"):
+        ratios = np.abs(trace.delta / last) if last != 0 else np.full(len(trace.z), np.nan)
+    plain = (trace.weight, trace.bias, trace.z, trace.a, trace.gprime)
+    lines = []
+    for layer in range(len(trace.z)):
+        cells = [
+            (str(layer + 1), None),
+            *((compact(float(values[layer])), None) for values in plain),
+            _magnitude(trace.delta[layer], 2),
+            _magnitude(trace.grad_weight[layer], 2),
+            _magnitude(ratios[layer], 0),
+        ]
+        runs: list[Run] = []
+        for index, ((text, style), (_, width)) in enumerate(zip(cells, COLUMNS, strict=True)):
+            runs.append((f"{GAP if index else ''}{text:>{width}}", style))
+        lines.append(tuple(runs))
+    return lines
+
+
+def _magnitude(value: float, digits: int) -> Run:
     value = float(value)
-    return Text(scientific(value, digits), style=magnitude_style(value), justify="right")
+    return scientific(value, digits), magnitude_style(value)

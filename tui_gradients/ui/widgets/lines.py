@@ -1,0 +1,92 @@
+"""A widget of text lines that redraws only the lines that changed.
+
+`Static.update` repaints the whole widget whatever changed, and a Rich table re-lays out every
+cell; on a step most numbers in the readout and the chain table stay put, and over SSH each
+repainted cell is bytes on the wire. Here a step refreshes exactly the lines whose text differs,
+and a line is plain runs of (text, style), so comparing and drawing one costs next to nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+Run = tuple[str, Style | None]
+Line = tuple[Run, ...]
+
+
+def plain(text: str) -> Line:
+    return ((text, None),)
+
+
+class Lines(Widget):
+    """Lines of styled runs, one per terminal row, cut at the widget's width."""
+
+    DEFAULT_CSS = """
+    Lines {
+        height: auto;
+    }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._lines: list[Line] = []
+        self._strips: dict[int, Strip] = {}
+        self._base_style: Style | None = None
+
+    @property
+    def text(self) -> str:
+        """Everything shown, as plain text."""
+        return "\n".join("".join(text for text, _ in line) for line in self._lines)
+
+    def set_lines(self, lines: Sequence[Line | str]) -> None:
+        new = [plain(line) if isinstance(line, str) else line for line in lines]
+        if len(new) != len(self._lines):
+            self._lines = new
+            self._strips.clear()
+            self.refresh(layout=self.styles.height is None or self.styles.height.is_auto)
+            return
+        old, self._lines = self._lines, new
+        changed = [y for y, line in enumerate(new) if line != old[y]]
+        for y in changed:
+            self._strips.pop(y, None)
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._lines)
+
+    def on_resize(self) -> None:
+        self._strips.clear()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+        self._base_style = None
+
+    @property
+    def _base(self) -> Style:
+        """The widget's own colours, kept until its styles change: `rich_style` is worked out
+        afresh after every refresh, and a step refreshes lines one by one."""
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        return self._base_style
+
+    def render_line(self, y: int) -> Strip:
+        strip = self._strips.get(y)
+        if strip is None:
+            strip = self._strips[y] = self._render(y)
+        return strip
+
+    def _render(self, y: int) -> Strip:
+        base = self._base
+        width = self.size.width
+        if y >= len(self._lines):
+            return Strip.blank(width, base)
+        line = self._lines[y]
+        segments = [Segment(text, base + style if style else base) for text, style in line]
+        return Strip(segments).crop_extend(0, width, base)
