@@ -25,6 +25,24 @@ def test_history_grows_past_its_initial_capacity_and_keeps_every_iterate():
     np.testing.assert_allclose(run.history.loss[1:], 0.001 * w1**2, rtol=1e-12)
 
 
+def test_step_by_step_the_history_doubles_and_keeps_every_iterate():
+    run = _bowl()
+    for _ in range(3000):
+        run.advance(1)
+    assert len(run.history) == 3001 and run.history.nbytes == 4096 * 5 * 8
+    np.testing.assert_allclose(run.history.params[:, 0], -40 * 0.999 ** np.arange(3001), rtol=1e-12)
+
+
+def test_a_long_advance_reserves_its_room_at_once():
+    """No doubling on the way: peak memory is the history itself, not three times it."""
+    objective = quadratic()
+    adam = Hyperparameters(optimizer="adam", lr=0.5).build()
+    run = Run(objective.value_and_grad, adam, objective.start)
+    assert run.advance(100_000) == 100_000
+    per_row = 8 * (2 + 1 + 2 + adam.state_size * 2)  # params, loss, grads, optimiser state
+    assert run.history.nbytes == 100_001 * per_row
+
+
 def test_states_are_kept_for_every_step():
     run = _bowl(optimizer="adagrad")
     run.advance(3)

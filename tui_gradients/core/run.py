@@ -67,10 +67,17 @@ class History:
         self._length += 1
 
     def _grow(self) -> None:
+        self.reserve(2 * len(self._loss))
+
+    def reserve(self, capacity: int) -> None:
+        """Room for `capacity` rows. A long advance reserves what it needs at once: doubling
+        past it would briefly hold the old and the new arrays, about three times the data."""
+        if capacity <= len(self._loss):
+            return
         for name in ("_params", "_loss", "_grads", "_states"):
             old = getattr(self, name)
-            new = np.empty((2 * len(old), *old.shape[1:]))
-            new[: len(old)] = old
+            new = np.empty((capacity, *old.shape[1:]))
+            new[: self._length] = old[: self._length]
             setattr(self, name, new)
 
     @property
@@ -143,31 +150,36 @@ class Run:
         """Compute up to n new steps at the end of the history; returns how many were taken."""
         taken = 0
         history, update, value_and_grad = self.history, self.optimizer.update, self.value_and_grad
+        if self.stop is None and n > 1:
+            history.reserve(len(history) + min(n, self.max_steps - self.last_step))
         params, state = history.params[-1].copy(), self._state
         grads = history.grads[-1]
-        while taken < n and self.stop is None:
-            if self.last_step >= self.max_steps:
-                self.stop = Stop(
-                    StopKind.LIMIT, self.last_step, f"step limit {self.max_steps} reached"
-                )
-                break
-            with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # bad numbers end the run below, with a reason
+            while taken < n and self.stop is None:
+                if self.last_step >= self.max_steps:
+                    self.stop = Stop(
+                        StopKind.LIMIT, self.last_step, f"step limit {self.max_steps} reached"
+                    )
+                    break
                 new_params, new_state = update(grads, state, params)
                 loss, new_grads = value_and_grad(new_params)
-            if problem := _problem(new_params, loss, new_grads, self.bound):
-                step = self.last_step + 1
-                self.stop = Stop(StopKind.DIVERGED, step, f"diverged at step {step}: {problem}")
-                break
-            params, state, grads = new_params, new_state, new_grads
-            history.append(params, loss, grads, state)
-            taken += 1
-            self._check_convergence()
+                if problem := _problem(new_params, loss, new_grads, self.bound):
+                    step = self.last_step + 1
+                    self.stop = Stop(StopKind.DIVERGED, step, f"diverged at step {step}: {problem}")
+                    break
+                params, state, grads = new_params, new_state, new_grads
+                history.append(params, loss, grads, state)
+                taken += 1
+                self._check_convergence()
         self._state = state
         return taken
 
     def _check_convergence(self) -> None:
+        if self.tol == 0:
+            return
+        grads = self.history.grads[-1]
         with np.errstate(over="ignore"):  # a huge (finite) gradient's norm may be inf
-            norm = float(np.linalg.norm(self.history.grads[-1]))
+            norm = math.sqrt(float(grads @ grads))
         if norm < self.tol:
             step = self.last_step
             self.stop = Stop(
@@ -211,13 +223,13 @@ class Run:
 
 def _problem(params: Array, loss: float, grads: Array, bound: float) -> str | None:
     """What is wrong with a step's numbers, or None if they can be shown and stepped on."""
-    if not np.all(np.isfinite(params)):
+    largest = float(np.max(np.abs(params)))  # NaN if any is NaN: one pass checks both
+    if not math.isfinite(largest):
         return "a parameter became non-finite"
     if not math.isfinite(loss):
         return "the loss became non-finite"
-    if not np.all(np.isfinite(grads)):
+    if not math.isfinite(float(np.max(np.abs(grads)))):
         return "the gradient became non-finite"
-    largest = float(np.max(np.abs(params)))
     if largest > bound:
         return f"|parameter| = {largest:.4g} is beyond ±{bound:.4g}"
     if abs(loss) > HUGE**2:
