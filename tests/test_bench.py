@@ -23,3 +23,12 @@ def test_fast_forward_callables_really_step():
     run_steps = bench.fast_forward("quadratic", "adam", 1000)
     assert run_steps() == 1000
     assert len(bench.plain_loop(10)()) == 10
+
+
+def test_bare_baseline_starts_and_draws_a_frame():
+    assert len(bench.startup(1, "--bare-child")) == 1
+
+
+def test_held_key_counts_frames_and_the_lag_after_release():
+    per_key, lag = bench.held_key((80, 24), rate=30, seconds=0.5)
+    assert 0 < per_key <= 2 and lag >= 0

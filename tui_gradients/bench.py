@@ -5,6 +5,7 @@ output, so every frame ends with ESC[?2026l and can be timed to the byte. Each f
 median over repeated runs with its min and max (the machine's noise), next to a baseline
 measured in the same run:
 
+- start-up: a bare Textual app (one Static) in the same pseudo-terminal;
 - frames: the same app with the plot's cache defeated (contours rebuilt and everything replotted
   on every key), the naive path;
 - fast-forward: a plain per-step Python loop over floats.
@@ -33,13 +34,12 @@ FRAME_END = b"\x1b[?2026l"
 class Terminal:
     """A pseudo-terminal of a given size running the app (or its naive twin)."""
 
-    def __init__(self, size: tuple[int, int], args: Sequence[str], naive: bool = False) -> None:
+    def __init__(self, size: tuple[int, int], args: Sequence[str], mode: str = "--child") -> None:
         self.started = time.perf_counter()
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: become the app
             os.environ.update(LANG="C.UTF-8", TERM="xterm-256color")
             os.environ.pop("NO_COLOR", None)
-            mode = "--naive-child" if naive else "--child"
             os.execv(sys.executable, [sys.executable, "-m", "tui_gradients.bench", mode, *args])
         columns, rows = size
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
@@ -70,6 +70,15 @@ class Terminal:
                 return time.perf_counter(), received
         raise TimeoutError("no frame")
 
+    def pending_frame(self, timeout: float) -> bool:
+        """Whether a frame ended within `timeout` seconds."""
+        data = self._read(timeout)
+        self.pending += data
+        if FRAME_END in self.pending:
+            self.pending = self.pending.split(FRAME_END, 1)[1]
+            return True
+        return False
+
     def settle(self, quiet: float = 0.3) -> None:
         """Read until nothing has arrived for `quiet` seconds."""
         while self._read(quiet):
@@ -97,18 +106,42 @@ class Terminal:
 # --- measurements -------------------------------------------------------------------------------
 
 
-def startup(runs: int) -> list[float]:
+def startup(runs: int, mode: str = "--child") -> list[float]:
+    """Seconds from process start to the end of the first frame (`--bare-child`: a Textual app
+    with one Static, the floor any Textual app starts from on this machine)."""
     times = []
     for _ in range(runs):
-        terminal = Terminal((160, 48), [])
+        terminal = Terminal((160, 48), [], mode)
         ended, _ = terminal.next_frame()
         times.append(ended - terminal.started)
         terminal.close()
     return times
 
 
+def held_key(size: tuple[int, int], rate: float = 30.0, seconds: float = 2.0):
+    """A step key held down (auto-repeat at `rate` per second): frames per key, and how long
+    after the last key the screen is current (its frame, the last one, has ended)."""
+    terminal = Terminal(size, [])
+    terminal.next_frame(timeout=120)
+    terminal.settle()
+    presses = int(rate * seconds)
+    start = time.perf_counter()
+    frames, last_frame = 0, start
+    for index in range(presses):
+        os.write(terminal.fd, b"n")
+        sent = time.perf_counter()
+        due = start + (index + 1) / rate
+        while (left := due - time.perf_counter()) > 0:
+            if terminal.pending_frame(left):
+                frames, last_frame = frames + 1, time.perf_counter()
+    while terminal.pending_frame(0.3):
+        frames, last_frame = frames + 1, time.perf_counter()
+    terminal.close()
+    return frames / presses, last_frame - sent
+
+
 def keypress(size: tuple[int, int], args: Sequence[str], presses: int, naive: bool = False):
-    terminal = Terminal(size, args, naive)
+    terminal = Terminal(size, args, "--naive-child" if naive else "--child")
     terminal.next_frame(timeout=120)
     samples = [terminal.press(b"n") for _ in range(presses)]
     terminal.close()
@@ -187,7 +220,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}")
     print("| measure | median | p90 | min | max | unit | vs baseline |")
     print("|---|---|---|---|---|---|---|")
-    _row("start-up to first frame (160×48)", startup(runs), "ms", 1e3, None)
+    bare = startup(runs, "--bare-child")
+    _row("start-up to first frame (160×48)", startup(runs), "ms", 1e3, bare)
+    _row("start-up of a bare Textual app (baseline)", bare, "ms", 1e3, None)
     for size in [(80, 24), (160, 48), (240, 70)]:
         naive, naive_bytes = keypress(size, [], presses, naive=True)
         cached, cached_bytes = keypress(size, [], presses)
@@ -195,6 +230,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         _row(f"key → frame, {label}", cached, "ms", 1e3, naive)
         _row(f"key → frame, {label}, naive (baseline)", naive, "ms", 1e3, None)
         _row(f"bytes per step, {label}", cached_bytes, "KB", 1e-3, naive_bytes)
+    per_key, lag = zip(*(held_key((160, 48)) for _ in range(max(2, runs // 3))), strict=True)
+    _row("held key at 30 Hz, 160×48: frames per key", list(per_key), "", 1, None)
+    _row("held key: last frame after release", list(lag), "ms", 1e3, None)
     history, history_bytes = keypress((160, 48), ["--steps", "100000", "--lr", "0.002"], presses)
     _row("key → frame, 160×48, 10⁵ steps of history", history, "ms", 1e3, None)
     _row("bytes per step, 160×48, 10⁵ steps", history_bytes, "KB", 1e-3, None)
@@ -211,6 +249,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     rates = [chain_steps / t for t in times]
     _row("depth-64 chain", rates, "k steps/s", 1e-3, None)
     print(f"| peak memory, 10⁶ adam steps of history | {peak_memory(steps):.0f} | | | | MB | |")
+
+
+def _bare_child() -> None:
+    from textual.app import App
+    from textual.widgets import Static
+
+    class Bare(App[None]):
+        BINDINGS = [("q", "quit")]
+
+        def compose(self):
+            yield Static("a bare Textual app")
+
+    Bare().run()
 
 
 def _child(naive: bool, args: Sequence[str]) -> None:
@@ -232,7 +283,9 @@ def _child(naive: bool, args: Sequence[str]) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] in ("--child", "--naive-child"):
+    if len(sys.argv) > 1 and sys.argv[1] == "--bare-child":
+        _bare_child()
+    elif len(sys.argv) > 1 and sys.argv[1] in ("--child", "--naive-child"):
         _child(sys.argv[1] == "--naive-child", sys.argv[2:])
     else:
         main()
