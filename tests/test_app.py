@@ -391,3 +391,24 @@ async def test_exploding_chain_stops_with_a_reason_and_keeps_its_last_values():
         assert app.query_one(ContourPlot).window == view
         await pilot.press("b")
         assert app.session.step == 4
+
+
+async def test_theory_beside_the_run_agrees_with_it():
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("t")
+        readout = _readout(app)
+        assert "κ 1000" in readout and "0.999, 0; lr < 1" in readout
+        assert "4603 steps; seen —" in readout
+        await pilot.press("5", "0", "0", "0", "n")
+        assert "4603 steps; seen 4603" in _readout(app)
+        await pilot.press("t")
+        assert "κ" not in _readout(app) and "f         " in _readout(app)
+
+
+async def test_theory_on_a_curved_surface_is_the_hessian_here():
+    app = GradientsApp(edit(Experiment(), "function", "rosenbrock"))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("t")
+        readout = _readout(app)
+        assert "here; κ" in readout and "gd to" not in readout

@@ -335,17 +335,17 @@ def _function_call(node: ast.Call, depth: int) -> Node:
 
 def _check_exponent(exponent: Node, node: ast.AST) -> None:
     """Refuse constant exponents so large that the result can only be 0 or inf."""
-    if _has_variable(exponent):
+    if has_variable(exponent):
         return
     value = float(evaluate(exponent, 0.0, 0.0))
     if not np.isfinite(value) or abs(value) > MAX_EXPONENT:
         raise _fail(f"exponent {value:g} too large (limit ±{MAX_EXPONENT:g})", node)
 
 
-def _has_variable(node: Node) -> bool:
+def has_variable(node: Node) -> bool:
     if isinstance(node, Var):
         return True
-    return isinstance(node, Apply) and any(_has_variable(arg) for arg in node.args)
+    return isinstance(node, Apply) and any(has_variable(arg) for arg in node.args)
 
 
 # --- the public face ------------------------------------------------------------------------
@@ -363,7 +363,7 @@ class Expression:
     @classmethod
     def parse(cls, text: str) -> Expression:
         tree = parse(text)
-        if not _has_variable(tree):
+        if not has_variable(tree):
             raise SettingError("expr", "the formula must use w1 or w2")
         return cls(text.strip(), tree, derivative(tree, "w1"), derivative(tree, "w2"))
 

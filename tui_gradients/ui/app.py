@@ -39,7 +39,7 @@ from tui_gradients.ui.glyphs import label, unicode_terminal
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
 from tui_gradients.ui.widgets.lines import Lines
-from tui_gradients.ui.widgets.readout import Readout
+from tui_gradients.ui.widgets.readout import Readout, theory_rows
 from tui_gradients.ui.widgets.settings_panel import SettingsPanel
 
 PLAY_RATES = (1, 2, 5, 10, 20, 30, 60)
@@ -80,6 +80,7 @@ class GradientsApp(App[None]):
         Binding("v", "reset_view", "Reset view", show=False),
         Binding("a", "toggle_equal_scale", "Equal scale", show=False),
         Binding("m", "toggle_markers", "ASCII markers", show=False),
+        Binding("t", "toggle_theory", "Theory", show=False),
         Binding("P", "toggle_panel", "Settings", show=False),
         Binding("s", "screenshot", "Screenshot", show=False),
         Binding("e", "export", "Export", show=False),
@@ -107,6 +108,7 @@ class GradientsApp(App[None]):
         self._rate_index = PLAY_RATES.index(10)
         self._player = None
         self._message = ""
+        self._theory = False
 
     # --- layout ---------------------------------------------------------------------------------
 
@@ -179,11 +181,19 @@ class GradientsApp(App[None]):
         ghost_summary = (
             None if ghost is None else (session.ghost_optimizer, summarize(objective, ghost))
         )
-        self.query_one(Readout).show(
+        readout = self.query_one(Readout)
+        theory = []
+        if self._theory:
+            experiment = session.experiment
+            path = session.path(session.plane)
+            start = experiment.plane.start_point
+            theory = theory_rows(objective, experiment.hyper, start, path, self._ascii_only)
+        readout.show(
             session.step,
             session.experiment.hyper.describe(),
             summarize(objective, session.plane),
             ghost_summary,
+            theory,
         )
         chain, chain_lr = session.experiment.chain, session.experiment.chain_hyper.lr
         title = f"chain: {chain.activation}, depth {chain.depth}, lr {chain_lr:g}"
@@ -349,6 +359,11 @@ class GradientsApp(App[None]):
         self._apply_ascii()
         self.say("plain ASCII" if self._ascii_only else "braille contours and symbol markers")
 
+    def action_toggle_theory(self) -> None:
+        self._theory = not self._theory
+        self.say("theory beside the run" if self._theory else "theory hidden")
+        self.refresh_views()
+
     def _apply_ascii(self) -> None:
         """Markers, plot frame, labels and borders: all Unicode, or all plain ASCII."""
         self.query_one(ContourPlot).ascii_markers = self._ascii_only
@@ -410,6 +425,7 @@ class GradientsApp(App[None]):
                 self.action_toggle_equal_scale,
             ),
             ("Toggle ASCII markers", "For terminals without braille", self.action_toggle_markers),
+            ("Toggle theory", "Hessian, κ and gd's predictions", self.action_toggle_theory),
             ("Toggle settings panel", "Show or hide the fields", self.action_toggle_panel),
             ("Save SVG screenshot", "Into the current folder", self.action_screenshot),
             ("Export experiment", "Settings and trajectories as JSON and CSV", self.action_export),

@@ -31,6 +31,7 @@ Press a key, watch one iteration, see why it went where it went.
 | `z` / `x` / `v` | zoom in / out / reset the view |
 | `a` | equal scale: one unit of w1 as long as one of w2 |
 | `m` | markers: braille and symbols, or plain ASCII |
+| `t` | theory: λ(H) and κ; on a quadratic, gd's factor, stable lr, steps to 1 % |
 | `P` | show or hide the settings panel (`enter` applies a field, `esc` leaves it) |
 | `s` | save an SVG screenshot in the current folder |
 | `e` | export settings, trajectories and chain table (JSON, CSV); `--load FILE` replays it |
@@ -58,6 +59,14 @@ lr 0.5 removes w2 in a single step and then shrinks w1 by only 0.1% per step, be
 curvature along w1 is 0.002. A rule such as "stop when ‖∇f‖ < {TRAP_TOL:g}" fires while w1 is
 still far from 0. The readout flags every point where ‖∇f‖ < {TRAP_TOL:g} yet the distance to the
 minimum is many times larger. The app itself only stops on ‖∇f‖ < 1e-12.
+
+**Theory (`t`).** The Hessian H comes from the formula, differentiated twice by the same rules
+as the gradient; its eigenvalues λ are the curvatures along its two axes and κ = λ_max/λ_min.
+On a quadratic, plain gd multiplies the distance along each of those axes by |1 − lr·λ| every
+step, so it is stable only for lr < 2/λ_max, and the slowest axis sets how many steps it takes
+to get within 1 % of the minimum. The readout prints that prediction next to the step at which
+the run really got there. Elsewhere H is the one at the current point. To make room at 80×24,
+f and the component ratio are left out while theory is shown.
 
 ## Optimisers
 

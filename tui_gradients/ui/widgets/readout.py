@@ -3,11 +3,16 @@ large distance to the minimum."""
 
 from __future__ import annotations
 
+import math
 import textwrap
 
+import numpy as np
 from rich.style import Style
 
+from tui_gradients.core.functions import Objective, Point
+from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.session import TRAP_TOL, PointSummary
+from tui_gradients.core.theory import curvature, gd_prediction, steps_until_fraction
 from tui_gradients.ui.format import number
 from tui_gradients.ui.glyphs import label
 from tui_gradients.ui.widgets.lines import Line, Lines
@@ -15,6 +20,7 @@ from tui_gradients.ui.widgets.lines import Line, Lines
 NAME = Style(bold=True)
 GHOST = Style(color="magenta", bold=True)
 TRAP = Style(color="yellow", bold=True, reverse=True)
+THEORY = Style(color="cyan", bold=True)
 
 Row = tuple[str, Style, str]
 """A name, its style, and the value."""
@@ -48,8 +54,15 @@ class Readout(Lines):
         optimizer: str,
         point: PointSummary,
         ghost: tuple[str, PointSummary] | None,
+        theory: list[tuple[str, str]] = (),
     ) -> None:
-        self._rows = _rows(step, optimizer, point, ghost, self.ascii_only)
+        rows = _rows(step, optimizer, point, ghost, self.ascii_only)
+        if theory:  # room for it at 80×24: f − f* and the gradients already say what f does
+            dropped = {"f", label("ratio", self.ascii_only)}
+            rows = [row for row in rows if row[0] not in dropped]
+        below = next(index for index, row in enumerate(rows) if row[0] == "to min") + 1
+        theory_rows = [(name, THEORY, value) for name, value in theory]
+        self._rows = rows[:below] + theory_rows + rows[below:]  # theory under the measured
         self._lay_out()
 
     def on_resize(self) -> None:
@@ -97,3 +110,37 @@ def _rows(
         message = f"{name('grad_norm')} < {TRAP_TOL:g}, yet {far} from the minimum"
         rows.append((name("trap"), TRAP, message))
     return rows
+
+
+def theory_rows(
+    objective: Objective,
+    hyper: Hyperparameters,
+    start: Point,
+    path: np.ndarray,
+    ascii_only: bool,
+) -> list[tuple[str, str]]:
+    """Theory beside the run: the Hessian's eigenvalues and κ (at the current point unless f
+    is quadratic), and for a quadratic what plain gd must do, with the steps it really took."""
+    here = (float(path[-1, 0]), float(path[-1, 1]))
+    curv = curvature(objective, here)
+    where = "" if curv.constant else " here"
+    kappa = f"{label('kappa', ascii_only)} {number(curv.condition, 4)}"
+    rows = [(label("eigen", ascii_only), f"{_pair(curv.eigenvalues)}{where}; {kappa}")]
+    if not (curv.constant and objective.minima):
+        return rows
+    minimum = objective.nearest_minimum(start) or objective.minima[0]
+    gd = gd_prediction(curv, hyper.lr, start, minimum)
+    seen = steps_until_fraction(path, minimum, gd.fraction) if hyper.optimizer == "gd" else None
+    predicted = (
+        "never" if math.isinf(gd.steps_to_fraction) else str(math.ceil(gd.steps_to_fraction))
+    )
+    percent = f"{gd.fraction:.0%}"
+    rows += [
+        (label("factor", ascii_only), f"{_pair(gd.factors)}; lr < {number(gd.max_stable_lr, 4)}"),
+        (f"gd to {percent}", f"{predicted} steps; seen {'—' if seen is None else seen}"),
+    ]
+    return rows
+
+
+def _pair(values: tuple[float, float]) -> str:
+    return ", ".join(number(v, 4) for v in values)

@@ -1,0 +1,104 @@
+"""What theory predicts for a step, to set beside what the run measured.
+
+The Hessian comes from the objective's own formula, differentiated twice by the same symbolic
+rules that give the gradient. On a quadratic it is the same everywhere, and plain gradient
+descent is linear: along each eigenvector of H (curvature λ) the distance to the minimum is
+multiplied by 1 − lr·λ on every step. On the bowl a·w1² + b·w2² that is 1 − 2·lr·a along w1,
+so with a = 0.001 and lr = 0.5 the factor is 0.999 and w1 needs ln(0.01)/ln(0.999) ≈ 4603 steps
+to fall to 1 % of its start. A step is stable only while |1 − lr·λ| < 1, i.e. lr < 2/λ_max.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from tui_gradients.core.expression import Expression, Node, derivative, evaluate, has_variable
+from tui_gradients.core.functions import Objective, Point
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Curvature:
+    """The Hessian at a point and what its eigenvalues say about the surface there."""
+
+    hessian: Array
+    eigenvalues: tuple[float, float]
+    """Smallest first."""
+    constant: bool
+    """True when f is quadratic: the same Hessian everywhere, and gd's predictions are exact."""
+
+    @property
+    def condition(self) -> float:
+        """κ = λ_max / λ_min for a positive-definite H, otherwise NaN (no minimum here)."""
+        low, high = self.eigenvalues
+        return high / low if low > 0 else math.nan
+
+
+@dataclass(frozen=True)
+class GdPrediction:
+    """Plain gradient descent on a quadratic, from the eigenvalues alone."""
+
+    factors: tuple[float, float]
+    """|1 − lr·λ| along each eigenvector, in the order of `Curvature.eigenvalues`."""
+    max_stable_lr: float
+    """2 / λ_max: above it the steepest direction grows instead of shrinking."""
+    steps_to_fraction: float
+    """Steps for the distance to the minimum to fall to `fraction` of its start, set by the
+    slowest direction that the start point has a component along (inf if it never does)."""
+    fraction: float
+
+
+@lru_cache(maxsize=64)
+def _second_derivatives(formula: str) -> tuple[tuple[Node, Node], tuple[Node, Node]]:
+    expression = Expression.parse(formula)
+    d11 = derivative(expression.d_w1, "w1")
+    d12 = derivative(expression.d_w1, "w2")
+    d22 = derivative(expression.d_w2, "w2")
+    return (d11, d12), (d12, d22)
+
+
+def curvature(objective: Objective, point: Point) -> Curvature:
+    """The Hessian of `objective` at `point`, with its eigenvalues."""
+    rows = _second_derivatives(objective.formula)
+    w1, w2 = point
+    with np.errstate(all="ignore"):
+        hessian = np.array([[float(evaluate(node, w1, w2)) for node in row] for row in rows])
+    constant = not any(has_variable(node) for row in rows for node in row)
+    if not np.all(np.isfinite(hessian)):
+        return Curvature(hessian, (math.nan, math.nan), constant)
+    low, high = np.linalg.eigvalsh(hessian)
+    return Curvature(hessian, (float(low), float(high)), constant)
+
+
+def gd_prediction(
+    curv: Curvature, lr: float, start: Point, minimum: Point, fraction: float = 0.01
+) -> GdPrediction:
+    """gd's contraction per direction and the steps to shrink the distance to `fraction`."""
+    low, high = curv.eigenvalues
+    factors = (abs(1 - lr * low), abs(1 - lr * high))
+    _, vectors = np.linalg.eigh(curv.hessian)
+    offset = np.subtract(start, minimum)
+    components = np.abs(vectors.T @ offset)
+    reach = max(float(np.linalg.norm(offset)), 1e-300)
+    present = [f for f, c in zip(factors, components, strict=True) if c > 1e-12 * reach]
+    slowest = max(present, default=0.0)
+    if slowest >= 1:
+        steps = math.inf
+    elif slowest == 0:
+        steps = 1.0
+    else:
+        steps = math.log(fraction) / math.log(slowest)
+    return GdPrediction(factors, 2 / high if high > 0 else math.inf, steps, fraction)
+
+
+def steps_until_fraction(path: Array, minimum: Point, fraction: float = 0.01) -> int | None:
+    """The first step at which the distance to `minimum` is at most `fraction` of the start's,
+    or None if the path has not got there yet."""
+    distances = np.hypot(path[:, 0] - minimum[0], path[:, 1] - minimum[1])
+    reached = np.flatnonzero(distances <= fraction * distances[0])
+    return int(reached[0]) if len(reached) else None
