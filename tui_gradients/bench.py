@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import math
 import os
 import pty
 import select
@@ -205,7 +206,7 @@ def peak_memory(steps: int) -> float:
 
 def _row(name: str, values: list[float], unit: str, scale: float, baseline: list[float] | None):
     median = statistics.median(values)
-    p90 = sorted(values)[int(0.9 * (len(values) - 1))]
+    p90 = sorted(values)[math.ceil(0.9 * len(values)) - 1]
     ratio = f"{median / statistics.median(baseline):.2f}×" if baseline else ""
     cells = [f"{v * scale:.1f}" for v in (median, p90, min(values), max(values))]
     print(f"| {name} | {' | '.join(cells)} | {unit} | {ratio} |")

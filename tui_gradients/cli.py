@@ -1,4 +1,5 @@
-"""The `tui-gradients` command: the app by default, or a headless `run` / `chain` that prints rows.
+"""The `tui-gradients` command: the app by default, a headless `run` / `chain` that prints rows,
+or `serve`, the app in a web browser.
 
 Every setting flag is kept as the text typed and applied with `core.session.edit`, the same
 function the app's fields use, so the CLI and the app accept and refuse exactly the same values.
@@ -8,6 +9,7 @@ Textual is imported only when the app starts, so `--help`, `run` and `chain` sta
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -147,7 +149,8 @@ def app_parser() -> ArgumentParser:
         prog=PROG,
         description="Step through gradient descent in the terminal. With no arguments: the bowl "
         "0.001·w1² + w2², gd, lr 0.5, and a sigmoid chain of depth 8. "
-        f"Headless: '{PROG} run --help' and '{PROG} chain --help'.",
+        f"Headless: '{PROG} run --help' and '{PROG} chain --help'. "
+        f"In a web browser: '{PROG} serve --help'.",
     )
     _add_load(parser)
     _add_plane_arguments(parser)
@@ -246,19 +249,62 @@ def command_chain(argv: Sequence[str]) -> int:
     return 0
 
 
+APP_FLAGS = {name: f"--chain-{name}" for name in CHAIN_FIELDS if name != "chain_lr"}
+APP_FLAGS["chain_lr"] = "--chain-lr"
+"""The app's flag for each chain setting whose name differs from it."""
+
+
 def command_app(argv: Sequence[str]) -> int:
-    chain_flags = {name: f"--chain-{name}" for name in ("depth", "activation", "init", "weight")}
-    chain_flags |= {name: f"--chain-{name}" for name in ("bias", "seed", "x", "y")}
-    args, experiment = _build(app_parser(), argv, chain_flags | {"chain_lr": "--chain-lr"})
+    args, experiment = _build(app_parser(), argv, APP_FLAGS)
     from tui_gradients.ui.app import GradientsApp  # Textual loads only when the app starts
 
     GradientsApp(experiment, initial_steps=args.steps).run()
     return 0
 
 
+def port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 65535, got {value}")
+    return value
+
+
+def serve_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog=f"{PROG} serve",
+        description="Serve the app to a web browser through textual-serve (an optional extra: "
+        "pip install 'tui-gradients[serve]'). Each browser tab runs its own copy of the app. Any "
+        f"other flags are the app's own ('{PROG} --help'). Bound to this machine unless --host "
+        "says otherwise: from a remote box, forward the port with ssh -L.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=port, default=8000, help="port to listen on (8000)")
+    return parser
+
+
+def command_serve(argv: Sequence[str]) -> int:
+    args, app_argv = serve_parser().parse_known_args(argv)
+    _build(app_parser(), app_argv, APP_FLAGS)  # refuse bad app flags here, not in every tab
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        print(
+            f"{PROG} serve: needs textual-serve: pip install 'tui-gradients[serve]'",
+            file=sys.stderr,
+        )
+        return 2
+    command = shlex.join([sys.executable, "-m", "tui_gradients", *app_argv])
+    print(f"serving tui-gradients on http://{args.host}:{args.port} (ctrl+c stops)", flush=True)
+    Server(command, host=args.host, port=args.port, title=PROG).serve()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = join_pair_values(sys.argv[1:] if argv is None else argv)
-    commands = {"run": command_run, "chain": command_chain}
+    commands = {"run": command_run, "chain": command_chain, "serve": command_serve}
     if argv and argv[0] in commands:
         return commands[argv[0]](argv[1:])
     return command_app(argv)

@@ -73,7 +73,7 @@ class Readout(Lines):
         room = max(self.size.width - name_width - 1, 8)
         lines: list[Line] = []
         for name, style, value in self._rows:
-            pieces = textwrap.wrap(value, room) or [""]
+            pieces = [value] if len(value) <= room else textwrap.wrap(value, room) or [""]
             lines.append(((name.ljust(name_width + 1), style), (pieces[0], None)))
             lines.extend(((" " * (name_width + 1) + piece, None),) for piece in pieces[1:])
         self.set_lines(lines)
