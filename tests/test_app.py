@@ -16,6 +16,7 @@ from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
 from tui_gradients.ui.widgets.lines import Lines
 from tui_gradients.ui.widgets.settings_panel import SettingsPanel
+from tui_gradients.ui.widgets.trend import Trend
 
 from .pilot_helpers import fields_ready
 
@@ -412,3 +413,23 @@ async def test_theory_on_a_curved_surface_is_the_hessian_here():
         await pilot.press("t")
         readout = _readout(app)
         assert "here; κ" in readout and "gd to" not in readout
+
+
+def _bars(app) -> list[int]:
+    return [line.count("█") for line in app.query_one(LayerTable).text.splitlines()[1:]]
+
+
+async def test_trends_and_delta_bars_follow_the_steps_where_there_is_room():
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("3", "0", "0", "n")
+        await pilot.pause(0.3)  # the trends are redrawn at most ten times a second
+        loss = app.query_one("#loss-trend", Trend).heights
+        assert len(loss) > 10 and loss[0] > loss[-1]  # f − f* falls
+        assert "steps 0–300" in app.query_one("#cost-trend", Trend).text
+        bars = _bars(app)
+        assert len(bars) == 8 and bars[0] < bars[-1]  # δ vanishes towards the input
+        await pilot.resize_terminal(*SMALL)
+        await pilot.pause(0.3)
+        assert not app.query_one("#trends").region.height
+        assert not any(_bars(app))  # no room for bars at 80 columns

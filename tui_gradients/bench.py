@@ -87,11 +87,14 @@ class Terminal:
         self.pending = b""
 
     def press(self, key: bytes) -> tuple[float, int]:
-        """Seconds from writing the key to the end of the frame it caused, and bytes written."""
+        """Seconds from writing the key to the end of the frame that shows its step, and every
+        byte the key caused (that frame and any that follow it, such as the trend lines)."""
         self.settle()
         sent = time.perf_counter()
         os.write(self.fd, key)
         ended, received = self.next_frame()
+        while data := self._read(0.3):
+            received += len(data)
         return ended - sent, received
 
     def close(self) -> None:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import signal
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
@@ -41,12 +43,16 @@ from tui_gradients.ui.widgets.layer_table import LayerTable
 from tui_gradients.ui.widgets.lines import Lines
 from tui_gradients.ui.widgets.readout import Readout, theory_rows
 from tui_gradients.ui.widgets.settings_panel import SettingsPanel
+from tui_gradients.ui.widgets.trend import Trend
 
 PLAY_RATES = (1, 2, 5, 10, 20, 30, 60)
 """Steps of auto-play per second."""
 WIDE_ENOUGH_FOR_PANEL = 140
 MIN_SIZE = (72, 20)
 """Columns and rows below which the panels cannot show their numbers."""
+TRENDS_MIN_HEIGHT = 32
+"""Rows from which the trend lines are shown (below it the plot needs every row)."""
+TRENDS_PERIOD = 0.1
 BIG_STEP = 10
 MAX_STEPS_PER_KEY = 20_000
 """One key computes at most this many steps (about a second), so a long count cannot freeze the
@@ -108,6 +114,8 @@ class GradientsApp(App[None]):
         self._rate_index = PLAY_RATES.index(10)
         self._player = None
         self._message = ""
+        self._trends_pending = False
+        self._trends_drawn = -math.inf
         self._theory = False
 
     # --- layout ---------------------------------------------------------------------------------
@@ -119,6 +127,9 @@ class GradientsApp(App[None]):
                 with Horizontal(id="top"):
                     yield ContourPlot(self.session.experiment.plane.objective, self.view, id="plot")
                     yield Readout(id="readout")
+                with Horizontal(id="trends"):
+                    yield Trend("2-D run, f − f*", id="loss-trend")
+                    yield Trend("chain cost C", id="cost-trend")
                 yield LayerTable(id="layers")
                 yield Lines(id="status")
         yield Static(id="too-small")
@@ -163,6 +174,7 @@ class GradientsApp(App[None]):
         """Below the usable minimum, say so instead of drawing a garbled layout."""
         too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
         self.screen.set_class(too_small, "-too-small")
+        self.screen.set_class(height < TRENDS_MIN_HEIGHT, "-short")
         if too_small:
             need = f"{MIN_SIZE[0]}x{MIN_SIZE[1]}"
             self.query_one("#too-small", Static).update(
@@ -199,6 +211,32 @@ class GradientsApp(App[None]):
         title = f"chain: {chain.activation}, depth {chain.depth}, lr {chain_lr:g}"
         self.query_one(LayerTable).show(session.chain_trace(), title)
         self._show_status()
+        self._schedule_trends()
+
+    def _schedule_trends(self) -> None:
+        """Redraw the trend lines after the frame that shows the step, and at most every
+        TRENDS_PERIOD: a step key stays one cheap frame, and the trends follow within a tenth of
+        a second however long the history."""
+        if self._trends_pending:
+            return
+        self._trends_pending = True
+        wait = self._trends_drawn + TRENDS_PERIOD - time.monotonic()
+        if wait > 0:
+            self.set_timer(wait, partial(self.call_after_refresh, self._show_trends))
+        else:
+            self.call_after_refresh(self._show_trends)
+
+    def _show_trends(self) -> None:
+        self._trends_pending = False
+        self._trends_drawn = time.monotonic()
+        if not self.query_one("#trends").display or self.screen.has_class("-short"):
+            return
+        session = self.session
+        plane, f_star = session.plane, session.experiment.plane.objective.f_star
+        losses = plane.history.loss[: plane.cursor + 1]
+        self.query_one("#loss-trend", Trend).show(losses - (f_star or 0.0))
+        chain = session.chain_run
+        self.query_one("#cost-trend", Trend).show(chain.history.loss[: chain.cursor + 1])
 
     def _show_status(self) -> None:
         parts = []

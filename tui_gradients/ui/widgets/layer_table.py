@@ -23,6 +23,9 @@ COLUMNS = (
     ("delta_ratio", 7),
 )
 GAP = "  "
+TABLE_WIDTH = sum(width for _, width in COLUMNS) + len(GAP) * (len(COLUMNS) - 1)
+BAR_WIDTH = 16
+"""log₁₀|δ| per layer as a bar, where the table has the room (not at 80 columns)."""
 
 
 class LayerTable(Lines):
@@ -49,18 +52,28 @@ class LayerTable(Lines):
         super().__init__(**kwargs)
         self.row_count = 0
         self._header_style: Style | None = None
+        self._shown: tuple[Trace, str] | None = None
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._header_style = None
 
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.show(*self._shown)  # the bars come and go with the width
+
     def show(self, trace: Trace, title: str) -> None:
+        self._shown = (trace, title)
         if self.border_title != title:
             self.border_title = title  # repaints the whole table: only when the settings change
         if self._header_style is None:
             self._header_style = self.get_component_rich_style("layer-table--header", partial=True)
         self.row_count = len(trace.z)
-        self.set_lines([_header(self.ascii_only, self._header_style), *_layer_lines(trace)])
+        header, lines = _header(self.ascii_only, self._header_style), _layer_lines(trace)
+        if self.size.width >= TABLE_WIDTH + len(GAP) + BAR_WIDTH and not self.ascii_only:
+            header += ((f"{GAP}log₁₀|δ|", self._header_style),)
+            lines = [line + bar for line, bar in zip(lines, _delta_bars(trace), strict=True)]
+        self.set_lines([header, *lines])
 
 
 def _header(ascii_only: bool, style: Style) -> Line:
@@ -88,6 +101,23 @@ def _layer_lines(trace: Trace) -> list[Line]:
             runs.append((f"{GAP if index else ''}{text:>{width}}", style))
         lines.append(tuple(runs))
     return lines
+
+
+def _delta_bars(trace: Trace) -> list[Line]:
+    """|δˡ| on a log scale shared by the layers: the shortest bar is the smallest δ."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log10(np.abs(trace.delta))
+    finite = logs[np.isfinite(logs)]
+    low, high = (finite.min(), finite.max()) if len(finite) else (0.0, 0.0)
+    span = max(high - low, 1e-12)
+    bars = []
+    for value, delta in zip(logs, trace.delta, strict=True):
+        if not np.isfinite(value):
+            bars.append(((f"{GAP}—", None),))
+            continue
+        length = 1 + round((BAR_WIDTH - 1) * (value - low) / span)
+        bars.append(((GAP + "█" * length, magnitude_style(float(delta))),))
+    return bars
 
 
 def _magnitude(value: float, digits: int) -> Run:
