@@ -52,7 +52,8 @@ MIN_SIZE = (72, 20)
 """Columns and rows below which the panels cannot show their numbers."""
 TRENDS_MIN_HEIGHT = 32
 """Rows from which the trend lines are shown (below it the plot needs every row)."""
-TRENDS_PERIOD = 0.1
+TRENDS_PERIOD = 0.03
+"""Seconds between redraws of the trend lines at most."""
 BIG_STEP = 10
 MAX_STEPS_PER_KEY = 20_000
 """One key computes at most this many steps (about a second), so a long count cannot freeze the
@@ -214,17 +215,17 @@ class GradientsApp(App[None]):
         self._schedule_trends()
 
     def _schedule_trends(self) -> None:
-        """Redraw the trend lines after the frame that shows the step, and at most every
-        TRENDS_PERIOD: a step key stays one cheap frame, and the trends follow within a tenth of
-        a second however long the history."""
+        """Redraw the trend lines at most every TRENDS_PERIOD: in the step's own frame for keys
+        up to the usual 30 Hz auto-repeat, less often when playing faster, and never more than
+        30 ms behind the last step."""
         if self._trends_pending:
             return
         self._trends_pending = True
         wait = self._trends_drawn + TRENDS_PERIOD - time.monotonic()
         if wait > 0:
-            self.set_timer(wait, partial(self.call_after_refresh, self._show_trends))
+            self.set_timer(wait, self._show_trends)
         else:
-            self.call_after_refresh(self._show_trends)
+            self._show_trends()  # in the same frame as the step
 
     def _show_trends(self) -> None:
         self._trends_pending = False

@@ -49,6 +49,10 @@ fitted to its own range, a long thin ellipse can look round: press `a` to see th
 Markers do not rely on colour: `●` (ASCII `@`) is the current point and `•` (`*`) the path of
 the main run; `◆` (`%`) and `∘` (`o`) are the comparison run; `★` (`X`) marks a minimum.
 
+From 32 rows up, two trend lines sit under the plot: log₁₀(f − f*) of the 2-D run and log₁₀ of
+the chain's cost, one bar per stretch of steps, each bar the highest value in its stretch. A
+straight slope there means a constant factor per step, as gd has on a quadratic.
+
 ## The readout
 
 The point, f, both gradient components, the gradient norm ‖∇f‖, the distance to the nearest
@@ -92,7 +96,9 @@ One neuron per layer: zˡ = wˡ·aˡ⁻¹ + bˡ, aˡ = g(zˡ), cost C = ½(aᴸ 
 multiplies δ by another wˡ⁺¹·g′(zˡ). For the sigmoid g′ is never above 1/4, so unless the weights
 are large, δ and ∂C/∂w shrink layer after layer and the first layers barely move. The table
 colours each value by its order of magnitude and prints the exponent; the last column is
-|δˡ/δᴸ|. The chain has its own learning rate and steps together with the 2-D run.
+|δˡ/δᴸ|. Where the table has room, a bar per layer draws log₁₀|δˡ| on a shared scale, so a
+vanishing gradient is a staircase shrinking towards layer 1. The chain has its own learning
+rate and steps together with the 2-D run.
 """
 
 
