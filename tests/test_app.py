@@ -433,3 +433,12 @@ async def test_trends_and_delta_bars_follow_the_steps_where_there_is_room():
         await pilot.pause(0.3)
         assert not app.query_one("#trends").region.height
         assert not any(_bars(app))  # no room for bars at 80 columns
+
+
+async def test_plain_ascii_means_every_character_of_the_numbers_too():
+    """Unknown distance ('—' in Unicode) and theory rows: nothing outside ASCII in LANG=C."""
+    app = GradientsApp(edit(Experiment(), "expr", "w1**2 + 10*w2**2"), ascii_only=True)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("t", "n")
+        readout, table = _readout(app), app.query_one(LayerTable).text
+        assert "to min   -" in readout and readout.isascii() and table.isascii()

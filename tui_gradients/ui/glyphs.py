@@ -46,6 +46,10 @@ BOX_TO_ASCII = str.maketrans(
 """plotext draws its frame and ticks with box characters; these are their ASCII shapes."""
 
 
+NUMBERS_TO_ASCII = str.maketrans({"—": "-", "∞": "inf", "…": "..."})
+"""What `format` writes for missing and infinite values, in plain ASCII."""
+
+
 def label(name: str, ascii_only: bool) -> str:
     return LABELS[name][1 if ascii_only else 0]
 

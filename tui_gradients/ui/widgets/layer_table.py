@@ -7,7 +7,7 @@ from rich.style import Style
 
 from tui_gradients.core.chain import Trace
 from tui_gradients.ui.format import compact, magnitude_style, scientific
-from tui_gradients.ui.glyphs import LABELS, label
+from tui_gradients.ui.glyphs import LABELS, NUMBERS_TO_ASCII, label
 from tui_gradients.ui.widgets.lines import Line, Lines, Run
 
 # (key, width): fixed widths so that the table fits 80 columns and never reflows on a step.
@@ -70,6 +70,8 @@ class LayerTable(Lines):
             self._header_style = self.get_component_rich_style("layer-table--header", partial=True)
         self.row_count = len(trace.z)
         header, lines = _header(self.ascii_only, self._header_style), _layer_lines(trace)
+        if self.ascii_only:
+            lines = [_ascii(line) for line in lines]
         if self.size.width >= TABLE_WIDTH + len(GAP) + BAR_WIDTH and not self.ascii_only:
             header += ((f"{GAP}log₁₀|δ|", self._header_style),)
             lines = [line + bar for line, bar in zip(lines, _delta_bars(trace), strict=True)]
@@ -101,6 +103,10 @@ def _layer_lines(trace: Trace) -> list[Line]:
             runs.append((f"{GAP if index else ''}{text:>{width}}", style))
         lines.append(tuple(runs))
     return lines
+
+
+def _ascii(line: Line) -> Line:
+    return tuple((text.translate(NUMBERS_TO_ASCII), style) for text, style in line)
 
 
 def _delta_bars(trace: Trace) -> list[Line]:

@@ -14,7 +14,7 @@ from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.session import TRAP_TOL, PointSummary
 from tui_gradients.core.theory import curvature, gd_prediction, steps_until_fraction
 from tui_gradients.ui.format import number
-from tui_gradients.ui.glyphs import label
+from tui_gradients.ui.glyphs import NUMBERS_TO_ASCII, label
 from tui_gradients.ui.widgets.lines import Line, Lines
 
 NAME = Style(bold=True)
@@ -73,6 +73,8 @@ class Readout(Lines):
         room = max(self.size.width - name_width - 1, 8)
         lines: list[Line] = []
         for name, style, value in self._rows:
+            if self.ascii_only:
+                value = value.translate(NUMBERS_TO_ASCII)
             pieces = [value] if len(value) <= room else textwrap.wrap(value, room) or [""]
             lines.append(((name.ljust(name_width + 1), style), (pieces[0], None)))
             lines.extend(((" " * (name_width + 1) + piece, None),) for piece in pieces[1:])
