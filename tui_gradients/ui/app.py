@@ -249,7 +249,7 @@ class GradientsApp(App[None]):
             parts.append(f"{name} {stop.message}")
         if self._message:
             parts.append(self._message)
-        parts.append(f"chain cost {self.session.chain_trace().cost:.4g}")
+        parts.append(f"chain cost {self.session.chain_run.loss:.4g}")  # kept per step
         view = (
             "equal scale" if self.query_one(ContourPlot).equal_scale else "axes scaled separately"
         )

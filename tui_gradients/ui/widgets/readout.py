@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Sequence
 
 import numpy as np
 from rich.style import Style
@@ -54,7 +55,7 @@ class Readout(Lines):
         optimizer: str,
         point: PointSummary,
         ghost: tuple[str, PointSummary] | None,
-        theory: list[tuple[str, str]] = (),
+        theory: Sequence[tuple[str, str]] = (),
     ) -> None:
         rows = _rows(step, optimizer, point, ghost, self.ascii_only)
         if theory:  # room for it at 80×24: f − f* and the gradients already say what f does
