@@ -9,12 +9,14 @@ from rich.console import Console
 from textual.widgets import Input, Static
 
 from tui_gradients.core.experiment import ESCAPE_FACTOR, Experiment
-from tui_gradients.core.session import edit
+from tui_gradients.core.session import Rival, edit
+from tui_gradients.ui import raster
 from tui_gradients.ui.app import MAX_STEPS_PER_KEY, PLAY_RATES, GradientsApp
 from tui_gradients.ui.help import HelpScreen
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
 from tui_gradients.ui.widgets.lines import Lines
+from tui_gradients.ui.widgets.race_chart import RaceChart
 from tui_gradients.ui.widgets.settings_panel import SettingsPanel
 from tui_gradients.ui.widgets.trend import Trend
 
@@ -130,15 +132,46 @@ async def test_compare_draws_a_ghost_with_its_own_markers():
     app = GradientsApp()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("c")
-        assert app.session.ghost_optimizer == "adagrad"
+        assert app.session.rivals == (Rival("adagrad"),)
         await pilot.press("N")
-        assert app.session.ghost.cursor == 10
-        assert "adagrad" in _readout(app)
+        (ghost,) = app.session.rival_runs
+        assert ghost.cursor == 10
+        assert "◆ adagrad" in _readout(app)
         plot = app.query_one(ContourPlot)
-        assert (plot._codes == 4).sum() == 1  # the ghost's current point
+        assert (plot._codes == raster.RIVAL_CURRENT).sum() == 1  # the ghost's current point
+        assert not app.screen.has_class("-race")  # one comparison keeps the chain table
         for _ in range(5):
             await pilot.press("c")
-        assert app.session.ghost is None
+        assert app.session.rivals == ()
+
+
+async def test_race_marks_every_run_apart_and_names_the_first_to_arrive():
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("R")
+        assert len(app.session.rival_runs) == 5
+        assert app.screen.has_class("-race")
+        assert app.query_one(RaceChart).display and not app.query_one(LayerTable).display
+        await pilot.press("2", "0", "0", "n")
+        await pilot.pause(0.1)
+        plot = app.query_one(ContourPlot)
+        current = {int(code) for code in np.unique(plot._codes)} & set(
+            range(raster.RIVAL_CURRENT, raster.CURRENT + 1)
+        )
+        assert len(current) >= 4  # runs that share a cell hide each other; most are apart
+        readout = _readout(app)
+        assert all(name in readout for name, _ in app.session.plane_runs)
+        # RMSprop and Adam have arrived by step 200 at lr 0.5; the session says which was first.
+        arrivals = {name: app.session.arrival(run) for name, run in app.session.plane_runs}
+        first = min((step, name) for name, step in arrivals.items() if step is not None)
+        assert f"first to 1% {first[1]}, step {first[0]}" in " ".join(readout.split())
+        chart = app.query_one(RaceChart)
+        drawn = chart.render().plain
+        assert all(name in drawn for name, _ in app.session.plane_runs)  # plotext's legend
+        assert chart.border_title == "log₁₀(f − f*) per step"
+        await pilot.press("R")
+        assert app.session.rivals == () and not app.screen.has_class("-race")
+        assert app.query_one(LayerTable).display
 
 
 async def test_view_keys():
@@ -165,7 +198,7 @@ async def test_view_keys():
 
 
 def _row_of_current(plot):
-    return int(np.argwhere(plot._codes == 5)[0][0])
+    return int(np.argwhere(plot._codes == raster.CURRENT)[0][0])
 
 
 async def test_help_screen_opens_and_closes():

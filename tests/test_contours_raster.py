@@ -108,10 +108,27 @@ def test_current_point_is_drawn_over_paths_and_minimum():
     masks = [raster.PathMask(canvas) for _ in range(2)]
     masks[0].update(path)
     masks[1].update(ghost)
-    codes = raster.overlay(canvas, *masks, ((0.5, 0.5),))
+    codes = raster.overlay(canvas, masks[0], masks[1:], ((0.5, 0.5),))
     row, col = (int(v[0]) for v in canvas.cells(path[-1:]))
     assert codes[row, col] == raster.CURRENT
-    assert np.count_nonzero(codes == raster.GHOST_CURRENT) == 0  # hidden under the main point
+    assert np.count_nonzero(codes == raster.RIVAL_CURRENT) == 0  # hidden under the main point
+
+
+def test_each_rival_keeps_its_own_code_and_paths_never_hide_a_current_point():
+    canvas = _canvas()
+    main = raster.PathMask(canvas)
+    main.update(np.array([[0.0, 0.0], [0.05, 0.05]]))
+    rivals = [raster.PathMask(canvas) for _ in range(3)]
+    ends = [[0.9, 0.1], [0.1, 0.9], [0.9, 0.9]]
+    for rival, end in zip(rivals, ends, strict=True):
+        rival.update(np.array([[0.5, 0.5], end]))
+    codes = raster.overlay(canvas, main, rivals, ())
+    for index, end in enumerate(ends):
+        row, col = (int(v[0]) for v in canvas.cells(np.array([end])))
+        assert codes[row, col] == raster.RIVAL_CURRENT + index
+    shared_start = tuple(int(v[0]) for v in canvas.cells(np.array([[0.5, 0.5]])))
+    assert codes[shared_start] == raster.RIVAL_PATH + 2  # the last rival drawn on top
+    assert set(np.unique(codes)) >= {raster.RIVAL_PATH, raster.RIVAL_PATH + 1, raster.PATH}
 
 
 def test_levels_spread_over_huge_ranges_so_the_middle_still_has_rings():

@@ -110,7 +110,8 @@ async def test_app_export_reproduces_step_for_step(tmp_path, monkeypatch, capsys
     assert [p.suffix for p in exported] == [".csv", ".csv", ".json"]
     document = json.loads(next(p for p in exported if p.suffix == ".json").read_text())
     assert document["step"] == 37
-    assert document["ghost"]["optimizer"] == "adagrad"
+    (rival,) = document["rivals"]
+    assert rival["optimizer"] == "adagrad" and len(rival["rows"]) == 38
     np.testing.assert_array_equal(np.array(document["trajectory"]["rows"])[:, 1:3], trajectory)
     assert len(document["chain"]["rows"]) == 38 * 5
 

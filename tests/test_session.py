@@ -7,12 +7,20 @@ import pytest
 
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.session import TRAP_TOL, Session, edit, summarize
+from tui_gradients.core.session import (
+    MAX_RIVALS,
+    TRAP_TOL,
+    Rival,
+    Session,
+    edit,
+    summarize,
+)
+from tui_gradients.core.theory import steps_until_fraction
 
 
 def test_runs_move_together_and_back_without_recomputing():
     session = Session(Experiment())
-    session.set_ghost("adagrad")
+    session.set_rivals((Rival("adagrad"),))
     assert session.forward(25) == 25
     assert [run.cursor for run in session.runs] == [25, 25, 25]
     session.back(10)
@@ -24,14 +32,79 @@ def test_runs_move_together_and_back_without_recomputing():
 
 def test_ghost_is_the_other_optimiser_from_the_same_start():
     session = Session(Experiment())
-    assert session.next_ghost() == "adagrad"
+    assert session.next_ghost() == Rival("adagrad")
     session.forward(3)
-    np.testing.assert_array_equal(session.ghost.history.params[0], session.plane.history.params[0])
-    assert not np.array_equal(session.ghost.params, session.plane.params)
+    (ghost,) = session.rival_runs
+    np.testing.assert_array_equal(ghost.history.params[0], session.plane.history.params[0])
+    assert not np.array_equal(ghost.params, session.plane.params)
     seen = ["adagrad"]
     while (choice := session.next_ghost()) is not None:
-        seen.append(choice)
+        seen.append(choice.optimizer)
     assert "gd" not in seen and len(seen) == 5
+    assert session.rival_runs == []
+
+
+def test_a_race_runs_every_optimiser_once_and_catches_up_to_the_step():
+    session = Session(Experiment())
+    session.forward(7)
+    assert session.toggle_race() is True
+    names = [name for name, _ in session.plane_runs]
+    assert sorted(names) == sorted(["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"])
+    assert all(run.cursor == 7 for _, run in session.plane_runs)
+    assert session.toggle_race() is False
+    assert session.plane_runs == [("gd", session.plane)]
+
+
+def test_a_rival_with_its_own_lr_keeps_it_when_the_main_lr_changes():
+    session = Session(Experiment())
+    session.set_rivals((Rival("adagrad", lr=5.0), Rival("adam")))
+    session.apply(edit(session.experiment, "lr", "0.25"))
+    session.go_to(0)
+    session.forward(1)
+    # The first step of both Adagrad and Adam moves each coordinate by lr, whatever the gradient.
+    first_moves = [
+        abs(run.history.params[1, 0] - run.history.params[0, 0]) for run in session.rival_runs
+    ]
+    np.testing.assert_allclose(first_moves, [5.0, 0.25], rtol=1e-6)
+    assert [name for name, _ in session.plane_runs] == ["gd", "adagrad lr 5", "adam"]
+
+
+@pytest.mark.parametrize(
+    "rivals",
+    [
+        tuple(Rival("adam") for _ in range(MAX_RIVALS + 1)),
+        (Rival("adam"), Rival("sgd")),
+        (Rival("adagrad", lr=-1.0),),
+    ],
+)
+def test_refused_rivals_keep_the_old_race(rivals):
+    session = Session(Experiment())
+    session.set_rivals((Rival("adam"),))
+    with pytest.raises(SettingError):
+        session.set_rivals(rivals)
+    assert session.rivals == (Rival("adam"),) and len(session.rival_runs) == 1
+
+
+def test_arrival_is_the_first_step_within_one_percent_whatever_order_it_is_asked_in():
+    session = Session(Experiment())
+    session.set_rivals((Rival("adagrad", lr=5.0),))
+    session.forward(120)
+    gd, adagrad = (run for _, run in session.plane_runs)
+    expected = steps_until_fraction(session.path(adagrad), (0.0, 0.0))
+    assert expected is not None and expected < 100
+    session.go_to(expected - 1)
+    assert session.arrival(adagrad) is None
+    session.go_to(120)
+    assert session.arrival(adagrad) == expected
+    session.go_to(expected)
+    assert session.arrival(adagrad) == expected
+    assert session.arrival(gd) is None  # gd needs thousands of steps at lr 0.5
+
+
+def test_arrival_is_unknown_without_known_minima():
+    session = Session(edit(Experiment(), "expr", "w1**2 + w2**2"))
+    session.forward(50)
+    assert session.arrival(session.plane) is None
 
 
 def test_changing_lr_replays_to_the_same_step_with_the_new_value():

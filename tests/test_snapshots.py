@@ -43,3 +43,8 @@ def test_refused_value_under_its_field(snap_compare):
 
     app = GradientsApp(edit(Experiment(), "depth", "4"))
     assert snap_compare(app, terminal_size=(160, 48), run_before=type_bad_lr)
+
+
+def test_race_of_six_at_80x24(snap_compare):
+    keys = ["R", "2", "0", "0", "n"]
+    assert snap_compare(GradientsApp(), terminal_size=(80, 24), press=keys)

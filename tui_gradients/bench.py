@@ -275,9 +275,9 @@ def _child(naive: bool, args: Sequence[str]) -> None:
 
         original = ContourPlot.set_paths
 
-        def replot_everything(self, path, ghost=None):
+        def replot_everything(self, path, rivals=None):
             self._scene = None  # forget the cached contour layer: plotext redraws it all
-            original(self, path, ghost)
+            original(self, path, rivals)
             self.refresh()
 
         ContourPlot.set_paths = replot_everything

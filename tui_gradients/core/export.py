@@ -169,9 +169,10 @@ def export_session(session: Session, folder: Path, stem: str) -> list[Path]:
         "settings": settings_to_dict(session.experiment),
         "step": session.step,
         "trajectory": _table(run_rows(session.plane), RUN_COLUMNS),
-        "ghost": None
-        if session.ghost is None
-        else {"optimizer": session.ghost_optimizer, **_table(run_rows(session.ghost), RUN_COLUMNS)},
+        "rivals": [
+            {"optimizer": name, **_table(run_rows(run), RUN_COLUMNS)}
+            for name, run in session.plane_runs[1:]
+        ],
         "chain": _table(chain_rows(session.chain_run, session.chain), CHAIN_COLUMNS),
         "stops": {name: stop.message for name, stop in session.stops()},
     }

@@ -1,5 +1,5 @@
-"""What the app steps through: the 2-D run, an optional comparison ("ghost") run with another
-optimiser from the same start, and the chain network, all at one shared step number.
+"""What the app steps through: the 2-D run, rival runs of other optimisers from the same start
+(one to compare, up to five in a race), and the chain network, all at one shared step number.
 
 Also `edit`, which turns a value typed into a field into a new, validated experiment: the
 old experiment stays in force whenever the new value is refused.
@@ -28,32 +28,59 @@ flat direction: curvature below 1/FAR_FACTOR) and is not tiny in absolute terms.
 MIN_FAR_DISTANCE = 1e-3
 
 
+@dataclass(frozen=True)
+class Rival:
+    """Another optimiser run from the same start as the main run, with the main run's settings
+    except its name and, if given, its own learning rate (Adagrad at lr 5 against gd at 0.5)."""
+
+    optimizer: str
+    lr: float | None = None
+
+    def hyper(self, main: Hyperparameters) -> Hyperparameters:
+        lr = main.lr if self.lr is None else self.lr
+        return main.with_changes(optimizer=self.optimizer, lr=lr, eps=None)
+
+    def describe(self) -> str:
+        return self.optimizer if self.lr is None else f"{self.optimizer} lr {self.lr:g}"
+
+
+MAX_RIVALS = len(OPTIMIZERS) - 1
+"""A race holds at most six runs: the main one and one of each other optimiser."""
+ARRIVAL_FRACTION = 0.01
+"""A run has arrived once its distance to the nearest minimum is at most this fraction of the
+start's: the same 1 % the theory overlay predicts for gd."""
+
+
 class Session:
-    """Three runs moved together; the step number is shared, each run stops on its own."""
+    """The runs moved together; the step number is shared, each run stops on its own."""
 
     def __init__(self, experiment: Experiment) -> None:
         self.experiment = experiment
-        self.ghost_optimizer: str | None = None
+        self.rivals: tuple[Rival, ...] = ()
         self.step = 0
         self._build()
 
     def _build(self) -> None:
         """New runs for `self.experiment`; a SettingError leaves the old runs in place."""
         plane, chain_run = self.experiment.plane_run(), self.experiment.chain_run()
-        self.plane, self.chain_run = plane, chain_run
+        rival_runs = self._rival_runs(self.rivals)
+        self.plane, self.chain_run, self.rival_runs = plane, chain_run, rival_runs
         self.chain = Chain(self.experiment.chain)
-        self.ghost = self._ghost_run()
+        self._arrivals: dict[Run, Arrival] = {}
 
-    def _ghost_run(self) -> Run | None:
-        if self.ghost_optimizer is None:
-            return None
-        return self.experiment.plane_run(
-            replace(self.experiment.hyper, optimizer=self.ghost_optimizer)
-        )
+    def _rival_runs(self, rivals: tuple[Rival, ...]) -> list[Run]:
+        hyper = self.experiment.hyper
+        return [self.experiment.plane_run(rival.hyper(hyper)) for rival in rivals]
 
     @property
     def runs(self) -> list[Run]:
-        return [run for run in (self.plane, self.ghost, self.chain_run) if run is not None]
+        return [self.plane, *self.rival_runs, self.chain_run]
+
+    @property
+    def plane_runs(self) -> list[tuple[str, Run]]:
+        """The 2-D runs with their names: the main one first, then the rivals in order."""
+        names = [self.experiment.hyper.optimizer, *(r.describe() for r in self.rivals)]
+        return list(zip(names, [self.plane, *self.rival_runs], strict=True))
 
     # --- moving ---------------------------------------------------------------------------------
 
@@ -100,25 +127,34 @@ class Session:
     def reset(self) -> None:
         self.apply(self.experiment, keep_step=False)
 
-    def set_ghost(self, optimizer: str | None) -> None:
-        if optimizer is not None and optimizer not in OPTIMIZERS:
-            raise SettingError("ghost", f"unknown optimizer {optimizer!r}")
-        self.ghost_optimizer = optimizer
-        self.ghost = self._ghost_run()
-        if self.ghost is not None:
-            self.ghost.forward(self.step)
+    def set_rivals(self, rivals: tuple[Rival, ...]) -> None:
+        """Race these optimisers against the main run from the same start, caught up to the
+        current step; a SettingError (unknown name, bad lr, too many) keeps the old ones."""
+        if len(rivals) > MAX_RIVALS:
+            raise SettingError("race", f"at most {MAX_RIVALS} rivals, got {len(rivals)}")
+        runs = self._rival_runs(rivals)
+        self.rivals, self.rival_runs = rivals, runs
+        self._arrivals = {}
+        for run in runs:
+            run.forward(self.step)
 
-    def next_ghost(self) -> str | None:
-        """Cycle the comparison: off → adagrad → the others → off (never the main optimiser)."""
-        order = ["adagrad", "rmsprop", "adam", "momentum", "nesterov", "gd"]
-        order = [name for name in order if name != self.experiment.hyper.optimizer]
-        if self.ghost_optimizer is None:
-            choice: str | None = order[0]
-        else:
-            position = order.index(self.ghost_optimizer) if self.ghost_optimizer in order else -1
-            choice = order[position + 1] if position + 1 < len(order) else None
-        self.set_ghost(choice)
+    def next_ghost(self) -> Rival | None:
+        """Cycle one comparison run: off → adagrad → the others → off (never the main one)."""
+        order = [Rival(name) for name in _others(self.experiment.hyper.optimizer)]
+        current = self.rivals[0] if len(self.rivals) == 1 else None
+        position = order.index(current) if current in order else -1
+        choice = order[position + 1] if position + 1 < len(order) else None
+        if current is None and len(self.rivals) > 1:
+            choice = order[0]  # from a race back to a single comparison
+        self.set_rivals(() if choice is None else (choice,))
         return choice
+
+    def toggle_race(self) -> bool:
+        """All six optimisers at once (the main one and every other), or back to one run."""
+        racing = len(self.rivals) < MAX_RIVALS
+        others = _others(self.experiment.hyper.optimizer)
+        self.set_rivals(tuple(Rival(name) for name in others) if racing else ())
+        return racing
 
     # --- what to show ---------------------------------------------------------------------------
 
@@ -128,14 +164,58 @@ class Session:
     def chain_trace(self) -> Trace:
         return self.chain.trace(self.chain_run.params)
 
+    def arrival(self, run: Run) -> int | None:
+        """The first step (up to the current one) at which `run` came within ARRIVAL_FRACTION of
+        its start's distance to the nearest minimum; None if it has not, or no minimum is known."""
+        tracker = self._arrivals.setdefault(run, Arrival(self.experiment.plane.objective))
+        return tracker.scan(self.path(run))
+
     def stops(self) -> list[tuple[str, Stop]]:
         """Each run's stop reason, named, for runs that have stopped at or before this step."""
-        named = [("2-D", self.plane), ("ghost", self.ghost), ("chain", self.chain_run)]
+        rivals = [(f"{label} run", run) for label, run in self.plane_runs[1:]]
+        named = [("2-D", self.plane), *rivals, ("chain", self.chain_run)]
         return [
             (name, run.stop)
             for name, run in named
-            if run is not None and run.stop is not None and run.cursor >= run.last_step
+            if run.stop is not None and run.cursor >= run.last_step
         ]
+
+
+def _others(optimizer: str) -> list[str]:
+    """The other optimisers, the per-coordinate ones first: what the seed compares gd with."""
+    order = ["adagrad", "rmsprop", "adam", "momentum", "nesterov", "gd"]
+    return [name for name in order if name != optimizer]
+
+
+class Arrival:
+    """When a run first came within ARRIVAL_FRACTION of the minimum, scanning only new steps.
+
+    A run's history is fixed once computed (a step back only moves its cursor), so a long race
+    costs one pass over its history rather than one per frame.
+    """
+
+    def __init__(self, objective: Objective) -> None:
+        self._minima = np.array(objective.minima, dtype=float).reshape(-1, 2)
+        self._scanned = 0
+        self._reach = math.nan
+        self._found: int | None = None
+
+    def scan(self, path: np.ndarray) -> int | None:
+        if not len(self._minima) or not len(path):
+            return None
+        if self._found is None and len(path) > self._scanned:
+            if self._scanned == 0:
+                self._reach = float(self._distances(path[:1])[0])
+            new = path[self._scanned :]
+            hits = np.flatnonzero(self._distances(new) <= ARRIVAL_FRACTION * self._reach)
+            if len(hits):
+                self._found = self._scanned + int(hits[0])
+            self._scanned = len(path)
+        return self._found if self._found is not None and self._found < len(path) else None
+
+    def _distances(self, points: np.ndarray) -> np.ndarray:
+        offsets = points[:, None, :] - self._minima[None, :, :]
+        return np.min(np.hypot(offsets[..., 0], offsets[..., 1]), axis=1)
 
 
 # --- the readout's numbers -------------------------------------------------------------------

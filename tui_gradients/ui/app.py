@@ -38,10 +38,12 @@ from tui_gradients.core.session import (
     summarize,
 )
 from tui_gradients.ui.glyphs import label, unicode_terminal
+from tui_gradients.ui.marks import RIVALS
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
 from tui_gradients.ui.widgets.lines import Lines
-from tui_gradients.ui.widgets.readout import Readout, theory_rows
+from tui_gradients.ui.widgets.race_chart import RaceChart
+from tui_gradients.ui.widgets.readout import RaceEntry, Readout, theory_rows
 from tui_gradients.ui.widgets.settings_panel import SettingsPanel
 from tui_gradients.ui.widgets.trend import Trend
 
@@ -82,6 +84,7 @@ class GradientsApp(App[None]):
         Binding("o", "cycle_optimizer", "Optimizer"),
         Binding("f", "cycle_function", "Function", show=False),
         Binding("c", "compare", "Compare"),
+        Binding("R", "race", "Race", show=False),
         Binding("z", "zoom(0.5)", "Zoom in", show=False),
         Binding("x", "zoom(2)", "Zoom out", show=False),
         Binding("v", "reset_view", "Reset view", show=False),
@@ -132,6 +135,7 @@ class GradientsApp(App[None]):
                     yield Trend("2-D run, f − f*", id="loss-trend")
                     yield Trend("chain cost C", id="cost-trend")
                 yield LayerTable(id="layers")
+                yield RaceChart(id="race-chart")
                 yield Lines(id="status")
         yield Static(id="too-small")
         yield Footer()
@@ -188,29 +192,33 @@ class GradientsApp(App[None]):
         """Push the session's state down into the widgets."""
         session = self.session
         objective = session.experiment.plane.objective
-        plot = self.query_one(ContourPlot)
-        ghost = session.ghost
-        plot.set_paths(session.path(session.plane), None if ghost is None else session.path(ghost))
-        ghost_summary = (
-            None if ghost is None else (session.ghost_optimizer, summarize(objective, ghost))
+        runs = session.plane_runs
+        self.query_one(ContourPlot).set_paths(
+            session.path(session.plane), [session.path(run) for _, run in runs[1:]]
         )
-        readout = self.query_one(Readout)
+        race = []
+        if len(runs) > 1:
+            race = [
+                RaceEntry(name, summarize(objective, run), session.arrival(run))
+                for name, run in runs
+            ]
         theory = []
         if self._theory:
             experiment = session.experiment
             path = session.path(session.plane)
             start = experiment.plane.start_point
             theory = theory_rows(objective, experiment.hyper, start, path, self._ascii_only)
-        readout.show(
+        self.query_one(Readout).show(
             session.step,
             session.experiment.hyper.describe(),
             summarize(objective, session.plane),
-            ghost_summary,
+            race,
             theory,
         )
         chain, chain_lr = session.experiment.chain, session.experiment.chain_hyper.lr
         title = f"chain: {chain.activation}, depth {chain.depth}, lr {chain_lr:g}"
         self.query_one(LayerTable).show(session.chain_trace(), title)
+        self.screen.set_class(len(runs) > 2, "-race")
         self._show_status()
         self._schedule_trends()
 
@@ -230,10 +238,15 @@ class GradientsApp(App[None]):
     def _show_trends(self) -> None:
         self._trends_pending = False
         self._trends_drawn = time.monotonic()
+        session = self.session
+        f_star = session.experiment.plane.objective.f_star
+        if self.screen.has_class("-race"):
+            runs = session.plane_runs
+            losses = [run.history.loss[: run.cursor + 1] for _, run in runs]
+            self.query_one(RaceChart).show([name for name, _ in runs], losses, f_star)
         if not self.query_one("#trends").display or self.screen.has_class("-short"):
             return
-        session = self.session
-        plane, f_star = session.plane, session.experiment.plane.objective.f_star
+        plane = session.plane
         losses = plane.history.loss[: plane.cursor + 1]
         self.query_one("#loss-trend", Trend).show(losses - (f_star or 0.0))
         chain = session.chain_run
@@ -370,7 +383,13 @@ class GradientsApp(App[None]):
 
     def action_compare(self) -> None:
         choice = self.session.next_ghost()
-        self.say(f"comparing with {choice} (◆)" if choice else "comparison off")
+        marker = RIVALS[0].glyph(self._ascii_only, current=True)
+        self.say(f"comparing with {choice.describe()} ({marker})" if choice else "comparison off")
+        self.refresh_views()
+
+    def action_race(self) -> None:
+        racing = self.session.toggle_race()
+        self.say("race: all six optimisers from one start" if racing else "race off")
         self.refresh_views()
 
     def action_reset(self) -> None:
@@ -408,6 +427,7 @@ class GradientsApp(App[None]):
         self.query_one(ContourPlot).ascii_markers = self._ascii_only
         self.query_one(Readout).ascii_only = self._ascii_only
         self.query_one(LayerTable).ascii_only = self._ascii_only
+        self.query_one(RaceChart).ascii_only = self._ascii_only
         self.set_class(self._ascii_only, "-ascii")
         self.refresh_views()
 
@@ -457,7 +477,8 @@ class GradientsApp(App[None]):
             change = partial(self.change_setting, "optimizer", name)
             yield SystemCommand(f"Optimizer: {name}", f"Use {name} for the runs", change)
         commands = [
-            ("Compare: next optimiser", "Cycle the ghost run", self.action_compare),
+            ("Compare: next optimiser", "Cycle the comparison run", self.action_compare),
+            ("Race", "All six optimisers from the same start", self.action_race),
             (
                 "Toggle equal scale",
                 "One unit of w1 as long as one of w2",

@@ -19,7 +19,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "eigen": ("λ(H)", "eig(H)"),
     "kappa": ("κ", "kappa"),
     "factor": ("|1−lr·λ|", "|1-lr*l|"),
-    "ghost": ("◆", "%"),
     "trap": ("⚠ trap", "! trap"),
     "gprime": ("g′(z)", "g'(z)"),
     "delta": ("δ", "delta"),
@@ -46,8 +45,8 @@ BOX_TO_ASCII = str.maketrans(
 """plotext draws its frame and ticks with box characters; these are their ASCII shapes."""
 
 
-NUMBERS_TO_ASCII = str.maketrans({"—": "-", "∞": "inf", "…": "..."})
-"""What `format` writes for missing and infinite values, in plain ASCII."""
+NUMBERS_TO_ASCII = str.maketrans({"—": "-", "∞": "inf", "…": "...", "✓": "ok"})
+"""What `format` writes for missing and infinite values (and the readout's tick), in ASCII."""
 
 
 def label(name: str, ascii_only: bool) -> str:

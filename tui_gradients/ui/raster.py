@@ -8,16 +8,24 @@ of drawing does not grow with the number of steps.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from tui_gradients.core.functions import Window
+from tui_gradients.core.session import MAX_RIVALS
 
 Array = np.ndarray
 
-# Overlay codes: where two paths cross, the larger code is drawn.
-EMPTY, GHOST_PATH, PATH, MINIMUM, GHOST_CURRENT, CURRENT = range(6)
+# Overlay codes: where two things share a cell, the larger code is drawn. Rival i's path is
+# RIVAL_PATH + i and its current point RIVAL_CURRENT + i (i < MAX_RIVALS).
+EMPTY = 0
+RIVAL_PATH = 1
+PATH = RIVAL_PATH + MAX_RIVALS
+MINIMUM = PATH + 1
+RIVAL_CURRENT = MINIMUM + 1
+CURRENT = RIVAL_CURRENT + MAX_RIVALS
 
 
 @dataclass(frozen=True)
@@ -130,21 +138,23 @@ def _same_bits(a: Array, b: Array) -> bool:
 def overlay(
     canvas: Canvas,
     path: PathMask,
-    ghost: PathMask | None,
+    rivals: Sequence[PathMask],
     minima: tuple[tuple[float, float], ...],
 ) -> Array:
-    """A height × width array of overlay codes: paths, current points and minima."""
+    """A height × width array of overlay codes: paths, current points and minima. The main run
+    is drawn over its rivals, and every current point over every path."""
     codes = np.zeros((canvas.height, canvas.width), dtype=np.int8)
 
     def mark(rows: Array, cols: Array, code: int) -> None:
         np.maximum.at(codes, (rows, cols), code)
 
-    if ghost is not None:
-        codes[ghost.mask] = GHOST_PATH
+    for index, rival in enumerate(rivals):
+        np.maximum(codes, rival.mask * np.int8(RIVAL_PATH + index), out=codes)
     codes[path.mask] = PATH
     if minima:
         mark(*point_cells(canvas, np.array(minima, dtype=float)), MINIMUM)
-    if ghost is not None and len(ghost.points):
-        mark(*point_cells(canvas, ghost.points[-1:]), GHOST_CURRENT)
+    for index, rival in enumerate(rivals):
+        if len(rival.points):
+            mark(*point_cells(canvas, rival.points[-1:]), RIVAL_CURRENT + index)
     mark(*point_cells(canvas, path.points[-1:]), CURRENT)
     return codes

@@ -24,32 +24,28 @@ from tui_gradients.core.contours import contour_points
 from tui_gradients.core.functions import Objective, Window, equal_scale
 from tui_gradients.ui import raster
 from tui_gradients.ui.glyphs import BOX_TO_ASCII
+from tui_gradients.ui.marks import MAIN, RIVALS
 
 Cell = tuple[str, Style]
 
-GLYPHS = {
-    False: {  # braille contours, unicode markers
-        raster.GHOST_PATH: "∘",
-        raster.PATH: "•",
-        raster.MINIMUM: "★",
-        raster.GHOST_CURRENT: "◆",
-        raster.CURRENT: "●",
-    },
-    True: {  # plain ASCII everywhere in the data area
-        raster.GHOST_PATH: "o",
-        raster.PATH: "*",
-        raster.MINIMUM: "X",
-        raster.GHOST_CURRENT: "%",
-        raster.CURRENT: "@",
-    },
-}
-STYLES = {
-    raster.GHOST_PATH: Style(color="magenta"),
-    raster.PATH: Style(color="yellow", bold=True),
-    raster.MINIMUM: Style(color="green", bold=True),
-    raster.GHOST_CURRENT: Style(color="magenta", bold=True, reverse=True),
-    raster.CURRENT: Style(color="red", bold=True, reverse=True),
-}
+MINIMUM_GLYPH = {False: "★", True: "X"}
+MINIMUM_STYLE = Style(color="green", bold=True)
+
+
+def _code_looks() -> dict[int, tuple[tuple[str, str], Style]]:
+    """Each overlay code's (Unicode, ASCII) glyphs and style."""
+    looks = {
+        raster.PATH: (MAIN.trail, MAIN.style),
+        raster.CURRENT: (MAIN.current, MAIN.current_style),
+        raster.MINIMUM: ((MINIMUM_GLYPH[False], MINIMUM_GLYPH[True]), MINIMUM_STYLE),
+    }
+    for index, mark in enumerate(RIVALS):
+        looks[raster.RIVAL_PATH + index] = (mark.trail, mark.style)
+        looks[raster.RIVAL_CURRENT + index] = (mark.current, mark.current_style)
+    return looks
+
+
+LOOKS = _code_looks()
 CONTOUR_COLOR = (70, 110, 200)
 """One calm blue for every level: the eye should follow the markers, not the rings."""
 
@@ -85,12 +81,12 @@ class ContourPlot(Widget, can_focus=True):
         self._window = window
         self.border_title = _title(objective)
         self._path = np.empty((0, 2))
-        self._ghost: np.ndarray | None = None
+        self._rivals: list[np.ndarray] = []
         self._scene: Scene | None = None
         self._base: list[list[Cell]] = []
         self._canvas: raster.Canvas | None = None
         self._path_mask: raster.PathMask | None = None
-        self._ghost_mask: raster.PathMask | None = None
+        self._rival_masks: list[raster.PathMask] = []
         self._codes = np.zeros((0, 0), dtype=np.int8)
         self._strips: dict[int, Strip] = {}
 
@@ -106,9 +102,9 @@ class ContourPlot(Widget, can_focus=True):
         """The view actually drawn (after equal scaling)."""
         return self._canvas.window if self._canvas else self._window
 
-    def set_paths(self, path: np.ndarray, ghost: np.ndarray | None = None) -> None:
+    def set_paths(self, path: np.ndarray, rivals: list[np.ndarray] | None = None) -> None:
         """New trajectories: refresh only the lines whose cells changed."""
-        self._path, self._ghost = path, ghost
+        self._path, self._rivals = path, rivals or []
         if self._canvas is None or self._scene != self._current_scene():
             self.refresh()
             return
@@ -140,13 +136,14 @@ class ContourPlot(Widget, can_focus=True):
     def _overlay(self) -> np.ndarray:
         assert self._canvas is not None and self._path_mask is not None
         self._path_mask.update(self._path)
-        ghost = None
-        if self._ghost is not None and len(self._ghost):
-            if self._ghost_mask is None:
-                self._ghost_mask = raster.PathMask(self._canvas)
-            ghost = self._ghost_mask
-            ghost.update(self._ghost)
-        return raster.overlay(self._canvas, self._path_mask, ghost, self._objective.minima)
+        del self._rival_masks[len(self._rivals) :]
+        while len(self._rival_masks) < len(self._rivals):
+            self._rival_masks.append(raster.PathMask(self._canvas))
+        for mask, points in zip(self._rival_masks, self._rivals, strict=True):
+            mask.update(points)
+        return raster.overlay(
+            self._canvas, self._path_mask, self._rival_masks, self._objective.minima
+        )
 
     def _ensure_base(self) -> None:
         scene = self._current_scene()
@@ -154,7 +151,7 @@ class ContourPlot(Widget, can_focus=True):
             return
         self._scene = scene
         self._base, self._canvas = self._draw_base(scene)
-        self._path_mask, self._ghost_mask = raster.PathMask(self._canvas), None
+        self._path_mask, self._rival_masks = raster.PathMask(self._canvas), []
         self._codes = self._overlay()
         self._strips.clear()
 
@@ -187,12 +184,11 @@ class ContourPlot(Widget, can_focus=True):
 
     def _compose_row(self, y: int) -> Strip:
         """The base row with the overlay's glyphs put in, as runs of equal style."""
-        glyphs = GLYPHS[self.ascii_markers]
         base_style = self.rich_style
         row = list(self._base[y])
         for col in np.flatnonzero(self._codes[y]):
-            code = int(self._codes[y, col])
-            row[col] = (glyphs[code], STYLES[code])
+            glyphs, style = LOOKS[int(self._codes[y, col])]
+            row[col] = (glyphs[self.ascii_markers], style)
         segments: list[Segment] = []
         run_text, run_style = "", row[0][1] if row else Style()
         for char, style in row:

@@ -6,25 +6,35 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from rich.style import Style
 
 from tui_gradients.core.functions import Objective, Point
 from tui_gradients.core.optimizers import Hyperparameters
-from tui_gradients.core.session import TRAP_TOL, PointSummary
+from tui_gradients.core.session import ARRIVAL_FRACTION, TRAP_TOL, PointSummary
 from tui_gradients.core.theory import curvature, gd_prediction, steps_until_fraction
 from tui_gradients.ui.format import number
 from tui_gradients.ui.glyphs import NUMBERS_TO_ASCII, label
+from tui_gradients.ui.marks import MAIN, RIVALS
 from tui_gradients.ui.widgets.lines import Line, Lines
 
 NAME = Style(bold=True)
-GHOST = Style(color="magenta", bold=True)
 TRAP = Style(color="yellow", bold=True, reverse=True)
 THEORY = Style(color="cyan", bold=True)
 
 Row = tuple[str, Style, str]
 """A name, its style, and the value."""
+
+
+@dataclass(frozen=True)
+class RaceEntry:
+    """One 2-D run in a comparison: its name, where it is, and when it came within 1 %."""
+
+    name: str
+    point: PointSummary
+    arrival: int | None
 
 
 class Readout(Lines):
@@ -54,13 +64,17 @@ class Readout(Lines):
         step: int,
         optimizer: str,
         point: PointSummary,
-        ghost: tuple[str, PointSummary] | None,
+        race: Sequence[RaceEntry] = (),
         theory: Sequence[tuple[str, str]] = (),
     ) -> None:
-        rows = _rows(step, optimizer, point, ghost, self.ascii_only)
-        if theory:  # room for it at 80×24: f − f* and the gradients already say what f does
+        """`race` lists every 2-D run, the main one first, when there are rivals to compare."""
+        rows = _rows(step, optimizer, point, self.ascii_only)
+        dropped = set()
+        if theory or race:  # room at 80×24: f − f* and the gradients already say what f does
             dropped = {"f", label("ratio", self.ascii_only)}
-            rows = [row for row in rows if row[0] not in dropped]
+        if race:  # each run's f − f* is in its own race row
+            dropped.add(label("gap", self.ascii_only))
+        rows = [row for row in rows if row[0] not in dropped] + _race_rows(race, self.ascii_only)
         below = next(index for index, row in enumerate(rows) if row[0] == "to min") + 1
         theory_rows = [(name, THEORY, value) for name, value in theory]
         self._rows = rows[:below] + theory_rows + rows[below:]  # theory under the measured
@@ -86,7 +100,6 @@ def _rows(
     step: int,
     optimizer: str,
     point: PointSummary,
-    ghost: tuple[str, PointSummary] | None,
     ascii_only: bool,
 ) -> list[Row]:
     def name(key: str) -> str:
@@ -103,15 +116,35 @@ def _rows(
         ("to min", NAME, number(point.distance)),
         (name("ratio"), NAME, number(point.component_ratio, 4)),
     ]
-    if ghost is not None:
-        ghost_name, other = ghost
-        marker = name("ghost")
-        rows.append((f"{marker} {ghost_name}", GHOST, f"f {number(other.loss)}"))
-        rows.append((f"{marker} to min", GHOST, number(other.distance)))
     if point.small_gradient_far_away:
         far = number(point.distance, 3)
         message = f"{name('grad_norm')} < {TRAP_TOL:g}, yet {far} from the minimum"
         rows.append((name("trap"), TRAP, message))
+    return rows
+
+
+def _race_rows(race: Sequence[RaceEntry], ascii_only: bool) -> list[Row]:
+    """One row per run (f − f*, or the step it arrived), then which arrived first."""
+    if not race:
+        return []
+    rows = []
+    for entry, mark in zip(race, (MAIN, *RIVALS), strict=False):
+        if entry.arrival is not None:
+            value = f"✓ at step {entry.arrival}"
+        else:
+            gap = entry.point.gap
+            value = number(entry.point.loss if gap is None else gap)
+        rows.append((f"{mark.glyph(ascii_only, current=True)} {entry.name}", mark.style, value))
+    arrived = [entry for entry in race if entry.arrival is not None]
+    if arrived:
+        first = min(arrived, key=lambda entry: entry.arrival or 0)
+        verdict = f"{first.name}, step {first.arrival}"
+    elif race[0].point.distance is None:
+        verdict = "unknown: no known minimum"
+    else:
+        verdict = "none yet"
+    percent = f"{ARRIVAL_FRACTION:.0%}"
+    rows.append((f"first to {percent}", NAME, verdict))
     return rows
 
 
