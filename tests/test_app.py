@@ -475,3 +475,67 @@ async def test_plain_ascii_means_every_character_of_the_numbers_too():
         await pilot.press("t", "n")
         readout, table = _readout(app), app.query_one(LayerTable).text
         assert "to min   -" in readout and readout.isascii() and table.isascii()
+
+
+def _lesson_text(app):
+    from textual.widgets import Markdown
+
+    return " ".join(app.query_one("#lesson").query_one(Markdown).source.split())
+
+
+async def test_lesson_pages_set_up_the_app_and_keep_the_state_when_closed():
+    app = GradientsApp(edit(Experiment(), "lr", "0.1"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        assert app.screen.has_class("-lesson") and app._theory
+        assert "lesson 1/5: ] [ pages" in app.query_one("#status", Lines).text
+        assert app.session.experiment == Experiment()  # page 1 is the seed's bowl at lr 0.5
+        assert "by **0.999**" in _lesson_text(app)
+        await pilot.press("N", "right_square_bracket", "right_square_bracket")
+        await pilot.pause()
+        assert app.session.step == 0  # a page starts its example afresh
+        assert [r.describe() for r in app.session.rivals] == [
+            "adagrad",
+            "adagrad lr 5",
+            "rmsprop",
+            "adam",
+        ]
+        assert not app.query_one(RaceChart).display  # the lesson has that room
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert app.screen.has_class("-lesson-chain")
+        assert not app.query_one("#top").display and app.query_one(LayerTable).display
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert "pages 1 to 5" in app.query_one("#status", Lines).text
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert app.query_one("#lesson").border_title.startswith("lesson 4/5")
+        await pilot.press("n", "l")
+        await pilot.pause()
+        assert not app.screen.has_class("-lesson") and not app.screen.has_class("-lesson-chain")
+        assert app.session.step == 1 and app.query_one("#top").display
+
+
+async def test_lesson_opens_at_a_page_and_scrolls_with_page_down():
+    app = GradientsApp(lesson_page=3)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        panel = app.query_one("#lesson")
+        assert panel.border_title.startswith("lesson 3/5")
+        assert "adagrad, lr 5: **" in _lesson_text(app)
+        assert panel.max_scroll_y > 0  # at 80×24 this page is longer than its room
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert panel.scroll_y > 0
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert panel.scroll_y == 0
+
+
+async def test_page_keys_outside_the_lesson_say_how_to_open_it():
+    app = GradientsApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("right_square_bracket")
+        assert "l opens the lesson" in app.query_one("#status", Lines).text
+        assert app.session.rivals == ()

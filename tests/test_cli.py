@@ -89,6 +89,8 @@ def test_chain_rows(capsys):
         (["chain", "--activation", "nope"], "argument --activation"),
         (["run", "--optimizer", "adam", "--betas", "1,0.9"], "argument --betas"),
         (["--chain-lr", "0"], "argument --chain-lr"),
+        (["--lesson", "9"], "argument --lesson: must be from 1 to 5"),
+        (["--lesson", "two"], "argument --lesson"),
     ],
 )
 def test_bad_arguments_one_line_exit_2(args, fragment):

@@ -22,6 +22,7 @@ def _modules_after(code: str) -> set[str]:
         "tui_gradients.core.chain",
         "tui_gradients.core.experiment",
         "tui_gradients.core.export",
+        "tui_gradients.core.lesson",
     ],
 )
 def test_core_module_does_not_import_textual(module):

@@ -48,3 +48,7 @@ def test_refused_value_under_its_field(snap_compare):
 def test_race_of_six_at_80x24(snap_compare):
     keys = ["R", "2", "0", "0", "n"]
     assert snap_compare(GradientsApp(), terminal_size=(80, 24), press=keys)
+
+
+def test_lesson_first_page_at_80x24(snap_compare):
+    assert snap_compare(GradientsApp(lesson_page=1), terminal_size=(80, 24), press=["n", "n"])

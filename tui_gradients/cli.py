@@ -28,6 +28,7 @@ from tui_gradients.core.export import (
     write,
 )
 from tui_gradients.core.functions import PRESETS
+from tui_gradients.core.lesson import page_count
 from tui_gradients.core.optimizers import OPTIMIZERS
 from tui_gradients.core.run import Run, StopKind
 from tui_gradients.core.session import CHAIN_FIELDS, OPTIMIZER_FIELDS, PLANE_FIELDS, edit
@@ -169,6 +170,15 @@ def app_parser() -> ArgumentParser:
     _add_chain_arguments(parser, prefix="chain-")
     _setting(parser, "--chain-lr", "chain_lr", "the chain's own learning rate (0.5)")
     parser.add_argument("--steps", type=steps, default=0, help="steps to take before showing (0)")
+    parser.add_argument(
+        "--lesson",
+        nargs="?",
+        const=1,
+        type=whole_number(1, page_count()),
+        metavar="PAGE",
+        help=f"open the guided lesson (pages 1 to {page_count()}; default 1); each page sets "
+        "up its own example at step 0, in place of the settings and --steps flags",
+    )
     return parser
 
 
@@ -267,7 +277,7 @@ def command_app(argv: Sequence[str]) -> int:
     args, experiment = _build(app_parser(), argv, APP_FLAGS)
     from tui_gradients.ui.app import GradientsApp  # Textual loads only when the app starts
 
-    GradientsApp(experiment, initial_steps=args.steps).run()
+    GradientsApp(experiment, initial_steps=args.steps, lesson_page=args.lesson).run()
     return 0
 
 

@@ -24,6 +24,7 @@ from textual.events import Key, Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from tui_gradients.core import lesson
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.export import export_session
@@ -41,6 +42,7 @@ from tui_gradients.ui.glyphs import label, unicode_terminal
 from tui_gradients.ui.marks import RIVALS
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
+from tui_gradients.ui.widgets.lesson_panel import LessonPanel
 from tui_gradients.ui.widgets.lines import Lines
 from tui_gradients.ui.widgets.race_chart import RaceChart
 from tui_gradients.ui.widgets.readout import RaceEntry, Readout, theory_rows
@@ -83,7 +85,7 @@ class GradientsApp(App[None]):
         Binding("r", "reset", "Reset", show=False),
         Binding("o", "cycle_optimizer", "Optimizer"),
         Binding("f", "cycle_function", "Function", show=False),
-        Binding("c", "compare", "Compare"),
+        Binding("c", "compare", "Compare", show=False),
         Binding("R", "race", "Race", show=False),
         Binding("z", "zoom(0.5)", "Zoom in", show=False),
         Binding("x", "zoom(2)", "Zoom out", show=False),
@@ -91,6 +93,11 @@ class GradientsApp(App[None]):
         Binding("a", "toggle_equal_scale", "Equal scale", show=False),
         Binding("m", "toggle_markers", "ASCII markers", show=False),
         Binding("t", "toggle_theory", "Theory", show=False),
+        Binding("l", "toggle_lesson", "Lesson"),
+        Binding("right_square_bracket", "lesson_page(1)", "Next page", show=False),
+        Binding("left_square_bracket", "lesson_page(-1)", "Previous page", show=False),
+        Binding("pagedown", "scroll_lesson(1)", "Scroll lesson", show=False),
+        Binding("pageup", "scroll_lesson(-1)", "Scroll lesson back", show=False),
         Binding("P", "toggle_panel", "Settings", show=False),
         Binding("s", "screenshot", "Screenshot", show=False),
         Binding("e", "export", "Export", show=False),
@@ -106,8 +113,10 @@ class GradientsApp(App[None]):
         *,
         initial_steps: int = 0,
         ascii_only: bool | None = None,
+        lesson_page: int | None = None,
     ) -> None:
-        """`ascii_only=None` decides from the locale and TERM (see `glyphs.unicode_terminal`)."""
+        """`ascii_only=None` decides from the locale and TERM (see `glyphs.unicode_terminal`);
+        `lesson_page` opens the lesson at that page (its setup replaces `experiment`)."""
         super().__init__()
         self._ascii_only = not unicode_terminal() if ascii_only is None else ascii_only
         self.session = Session(experiment or Experiment())
@@ -121,6 +130,8 @@ class GradientsApp(App[None]):
         self._trends_pending = False
         self._trends_drawn = -math.inf
         self._theory = False
+        self._lesson_page = lesson_page or 1
+        self._open_lesson_at_start = lesson_page is not None
 
     # --- layout ---------------------------------------------------------------------------------
 
@@ -131,6 +142,7 @@ class GradientsApp(App[None]):
                 with Horizontal(id="top"):
                     yield ContourPlot(self.session.experiment.plane.objective, self.view, id="plot")
                     yield Readout(id="readout")
+                yield LessonPanel(id="lesson")
                 with Horizontal(id="trends"):
                     yield Trend("2-D run, f − f*", id="loss-trend")
                     yield Trend("chain cost C", id="cost-trend")
@@ -145,6 +157,8 @@ class GradientsApp(App[None]):
         self.query_one(SettingsPanel).display = self.size.width >= WIDE_ENOUGH_FOR_PANEL
         self._apply_ascii()
         self._check_size(self.size.width, self.size.height)
+        if self._open_lesson_at_start:
+            self.action_toggle_lesson()
 
     def exit(
         self, result: None = None, return_code: int = 0, message: RenderableType | None = None
@@ -254,6 +268,9 @@ class GradientsApp(App[None]):
 
     def _show_status(self) -> None:
         parts = []
+        if self.screen.has_class("-lesson"):
+            count = lesson.page_count()
+            parts.append(f"lesson {self._lesson_page}/{count}: ] [ pages, pgdn pgup text, l closes")
         if self._count:
             parts.append(f"count {self._count}")
         if self._player is not None:
@@ -422,6 +439,51 @@ class GradientsApp(App[None]):
         self.say("theory beside the run" if self._theory else "theory hidden")
         self.refresh_views()
 
+    # --- lesson --------------------------------------------------------------------------------
+
+    def action_toggle_lesson(self) -> None:
+        """Open the lesson where it was left (its page sets the app up), or close it and keep
+        the state the user reached."""
+        if self.screen.has_class("-lesson"):
+            self.screen.remove_class("-lesson", "-lesson-chain")
+            self.say("lesson closed; l opens it again")
+            return
+        self.run_worker(_compute_every_page, thread=True, group="lesson")
+        self._show_lesson_page(self._lesson_page)
+
+    def action_lesson_page(self, change: int) -> None:
+        if not self.screen.has_class("-lesson"):
+            self.say("l opens the lesson")
+            return
+        target = self._lesson_page + change
+        if not 1 <= target <= lesson.page_count():
+            self.say(f"the lesson has pages 1 to {lesson.page_count()}")
+            return
+        self._show_lesson_page(target)
+
+    def action_scroll_lesson(self, direction: int) -> None:
+        panel = self.query_one(LessonPanel)
+        if direction > 0:
+            panel.scroll_page_down(animate=False)
+        else:
+            panel.scroll_page_up(animate=False)
+
+    def _show_lesson_page(self, number: int) -> None:
+        """Put the app into the page's state: its settings at step 0, its rivals, theory."""
+        page = lesson.page(number)
+        setup = page.setup
+        self._lesson_page = number
+        self.session.apply(setup.experiment, keep_step=False)
+        self.session.set_rivals(setup.rivals)
+        self._theory = setup.theory
+        self.query_one(SettingsPanel).load(self.session.experiment, self.steps_per_press)
+        self._set_view(self._fitted_view())
+        self.screen.add_class("-lesson")
+        self.screen.set_class(setup.focus == "chain", "-lesson-chain")
+        self.query_one(LessonPanel).show(page)
+        self._message = ""
+        self.refresh_views()
+
     def _apply_ascii(self) -> None:
         """Markers, plot frame, labels and borders: all Unicode, or all plain ASCII."""
         self.query_one(ContourPlot).ascii_markers = self._ascii_only
@@ -486,6 +548,7 @@ class GradientsApp(App[None]):
             ),
             ("Toggle ASCII markers", "For terminals without braille", self.action_toggle_markers),
             ("Toggle theory", "Hessian, κ and gd's predictions", self.action_toggle_theory),
+            ("Lesson", "Open or close the guided lesson", self.action_toggle_lesson),
             ("Toggle settings panel", "Show or hide the fields", self.action_toggle_panel),
             ("Save SVG screenshot", "Into the current folder", self.action_screenshot),
             ("Export experiment", "Settings and trajectories as JSON and CSV", self.action_export),
@@ -493,6 +556,13 @@ class GradientsApp(App[None]):
         ]
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
+
+
+def _compute_every_page() -> None:
+    """In a thread while the first page is read: the later pages run optimisers for up to a
+    second to find their numbers, and are cached once computed."""
+    for number in range(1, lesson.page_count() + 1):
+        lesson.page(number)
 
 
 def _next(options: tuple[str, ...], current: str | None) -> str:

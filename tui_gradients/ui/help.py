@@ -28,6 +28,8 @@ Press a key, watch one iteration, see why it went where it went.
 | `o` | next optimiser (same lr; the run is replayed to the same step) |
 | `f` | next function (with its own start and a suitable lr) |
 | `c` | compare: a second optimiser from the same start, drawn as ◆ / ∘ |
+| `R` | race: all six optimisers from the same start, with a loss chart |
+| `l` | the guided lesson; `]` / `[` next / previous page, `pgdn` / `pgup` scroll its text |
 | `z` / `x` / `v` | zoom in / out / reset the view |
 | `a` | equal scale: one unit of w1 as long as one of w2 |
 | `m` | markers: braille and symbols, or plain ASCII |
@@ -47,7 +49,9 @@ bowl readable. The tick labels at the ends of each axis give the range in view. 
 fitted to its own range, a long thin ellipse can look round: press `a` to see the true shape.
 
 Markers do not rely on colour: `●` (ASCII `@`) is the current point and `•` (`*`) the path of
-the main run; `◆` (`%`) and `∘` (`o`) are the comparison run; `★` (`X`) marks a minimum.
+the main run; `★` (`X`) marks a minimum. Each other run has its own pair of current point and
+path: `◆ ∘` (`% o`), `▲ +` (`^ +`), `■ ×` (`# x`), `▼ ~` (`v ~`), `▶ :` (`> :`). The main run is
+drawn over the others.
 
 From 32 rows up, two trend lines sit under the plot: log₁₀(f − f*) of the 2-D run and log₁₀ of
 the chain's cost, one bar per stretch of steps, each bar the highest value in its stretch. A
@@ -71,6 +75,24 @@ step, so it is stable only for lr < 2/λ_max, and the slowest axis sets how many
 to get within 1 % of the minimum. The readout prints that prediction next to the step at which
 the run really got there. Elsewhere H is the one at the current point. To make room at 80×24,
 f and the component ratio are left out while theory is shown.
+
+## Race
+
+`R` starts every optimiser from the same point with the same settings, so up to six paths share
+the plot. The readout gives each run a row (its marker, then f − f*, or the step at which it
+first came within 1 % of the start's distance to the minimum) and names the run that got there
+first. In place of the chain table, a chart draws log₁₀(f − f*) of each run against the step
+with the same markers; plotext's legend in its corner names them. `R` again ends the race, and
+`c` goes back to a single comparison.
+
+## The lesson
+
+`l` opens five pages, each with a short text beside the live panels. A page puts the app in a
+prepared state at step 0 (the bowl, a race, a chain) and you step on from there; every number
+in its text is computed from the same runs when the page is built. The text takes the room of
+the panels that page does not use. `l` closes it and keeps whatever state you reached; opening
+it again returns to the same page and sets it up afresh. `tui-gradients --lesson 3` starts on
+page 3.
 
 ## Optimisers
 

@@ -1,0 +1,36 @@
+"""The lesson's text, in the room of the panels the current page does not use.
+
+Textual's Markdown is slow to import, so it is mounted only when the lesson is first opened:
+starting the app without the lesson never pays for it.
+"""
+
+from __future__ import annotations
+
+from textual.containers import VerticalScroll
+
+from tui_gradients.core.lesson import Page, page_count
+
+
+class LessonPanel(VerticalScroll, can_focus=False):
+    """One page of the lesson as Markdown; the app scrolls it with page up / page down."""
+
+    DEFAULT_CSS = """
+    LessonPanel {
+        padding: 0 1;
+    }
+    LessonPanel Markdown {
+        margin: 0;
+        padding: 0;
+    }
+    """
+
+    def show(self, page: Page) -> None:
+        from textual.widgets import Markdown
+
+        self.border_title = f"lesson {page.number}/{page_count()}: {page.title}"
+        documents = self.query(Markdown)
+        if documents:
+            documents.first().update(page.text)
+        else:
+            self.mount(Markdown(page.text))
+        self.scroll_home(animate=False)
