@@ -539,3 +539,27 @@ async def test_page_keys_outside_the_lesson_say_how_to_open_it():
         await pilot.press("right_square_bracket")
         assert "l opens the lesson" in app.query_one("#status", Lines).text
         assert app.session.rivals == ()
+
+
+def _screen_text(app) -> str:
+    """Every character on screen, read from the SVG export (one <text> per run of cells)."""
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    runs = re.findall(r"<text[^>]*>(.*?)</text>", svg)
+    return "".join(html.unescape(run) for run in runs).replace("\xa0", " ")
+
+
+@pytest.mark.parametrize("page", [3, 4])
+async def test_lesson_and_help_in_plain_ascii(page):
+    app = GradientsApp(ascii_only=True, lesson_page=page)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        lesson_screen = _screen_text(app)
+        assert "delta" in lesson_screen or "grad" in lesson_screen
+        await pilot.press("question_mark")
+        await pilot.pause()
+        help_screen = _screen_text(app)
+    assert lesson_screen.isascii(), sorted({c for c in lesson_screen if not c.isascii()})
+    assert help_screen.isascii(), sorted({c for c in help_screen if not c.isascii()})

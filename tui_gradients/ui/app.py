@@ -490,6 +490,9 @@ class GradientsApp(App[None]):
         self.query_one(Readout).ascii_only = self._ascii_only
         self.query_one(LayerTable).ascii_only = self._ascii_only
         self.query_one(RaceChart).ascii_only = self._ascii_only
+        self.query_one(LessonPanel).ascii_only = self._ascii_only
+        if self.screen.has_class("-lesson"):
+            self.query_one(LessonPanel).show(lesson.page(self._lesson_page))
         self.set_class(self._ascii_only, "-ascii")
         self.refresh_views()
 
@@ -510,7 +513,7 @@ class GradientsApp(App[None]):
     def action_help(self) -> None:
         from tui_gradients.ui.help import HelpScreen  # Markdown is slow to import: not at start
 
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(ascii_only=self._ascii_only))
 
     def action_export(self) -> None:
         """Settings, trajectories and chain table into the current folder, as JSON and CSV."""

@@ -49,6 +49,51 @@ NUMBERS_TO_ASCII = str.maketrans({"—": "-", "∞": "inf", "…": "...", "✓":
 """What `format` writes for missing and infinite values (and the readout's tick), in ASCII."""
 
 
+PROSE_TO_ASCII = str.maketrans(
+    {
+        "δ": "delta",
+        "∂": "d",
+        "∇": "grad ",
+        "‖": "|",
+        "′": "'",
+        "ᴸ": "L",
+        "ˡ": "l",
+        "¹": "1",
+        "²": "^2",
+        "⁺": "+",
+        "⁻": "-",
+        "₀": "0",
+        "₁": "1",
+        "¼": "1/4",
+        "½": "1/2",
+        "·": "*",
+        "×": "x",
+        "−": "-",
+        "≤": "<=",
+        "≈": "~",
+        "√": "sqrt",
+        "Σ": "sum ",
+        "κ": "kappa",
+        "λ": "lambda",
+        "μ": "mu",
+        "←": "<-",
+        "→": "->",
+        "•": "*",
+        "∘": "o",
+        "●": "@",
+        "◆": "%",
+        "▲": "^",
+        "■": "#",
+        "▼": "v",
+        "▶": ">",
+        "★": "X",
+    }
+)
+"""The maths and markers in the help and the lesson, spelled in ASCII."""
+ASCII_BULLETS = ["- ", "* ", "+ ", "- ", "* "]
+"""For Textual's Markdown lists, whose own bullets are Unicode."""
+
+
 def label(name: str, ascii_only: bool) -> str:
     return LABELS[name][1 if ascii_only else 0]
 

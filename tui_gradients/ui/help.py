@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
 from tui_gradients.core.session import TRAP_TOL
+from tui_gradients.ui.glyphs import ASCII_BULLETS, PROSE_TO_ASCII
 
 HELP = f"""\
 # tui-gradients
@@ -140,11 +141,36 @@ class HelpScreen(ModalScreen[None]):
         border: round $accent;
         background: $surface;
     }
+    HelpScreen.-ascii > VerticalScroll {
+        border: ascii $accent;
+        scrollbar-size-vertical: 0;
+    }
     """
+
+    def __init__(self, *, ascii_only: bool = False) -> None:
+        super().__init__(classes="-ascii" if ascii_only else None)
+        self._ascii_only = ascii_only
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Markdown(HELP)
+            if self._ascii_only:
+                document = Markdown(_tables_as_lists(HELP).translate(PROSE_TO_ASCII))
+                document.BULLETS = ASCII_BULLETS
+                yield document
+            else:
+                yield Markdown(HELP)
 
     def action_dismiss(self) -> None:
         self.dismiss(None)
+
+
+def _tables_as_lists(text: str) -> str:
+    """Markdown tables as `- first: second` lines: Textual draws tables with box characters."""
+    lines = []
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if not line.startswith("|"):
+            lines.append(line)
+        elif set("".join(cells)) - set("-: ") and cells != ["key", "does"]:
+            lines.append(f"- {cells[0]}: {' | '.join(cells[1:])}")
+    return "\n".join(lines)

@@ -95,7 +95,8 @@ class ContourPlot(Widget, can_focus=True):
     def set_surface(self, objective: Objective, window: Window) -> None:
         """A new surface or view: the base layer is redrawn on the next paint."""
         self._objective, self._window = objective, window
-        self.border_title = _title(objective)  # repaints the whole plot: never on a step
+        self._fit_title()
+        self.refresh()
 
     @property
     def window(self) -> Window:
@@ -116,7 +117,22 @@ class ContourPlot(Widget, can_focus=True):
             self.refresh(Region(0, int(row), self.size.width, 1))
 
     def watch_ascii_markers(self) -> None:
+        self._fit_title()
         self.refresh()
+
+    def on_resize(self) -> None:
+        self._fit_title()
+
+    def _fit_title(self) -> None:
+        """The formula as the border title. Setting it repaints the whole plot, so this runs
+        only for a new surface, size or marker style, never on a step. Textual shortens a long
+        title with '…'; in plain ASCII it is shortened here with '...' instead."""
+        title = _title(self._objective)
+        room = self.size.width - 4
+        if self.ascii_markers and 3 < room < len(title):
+            title = title[: room - 3] + "..."
+        if title != self.border_title:
+            self.border_title = title
 
     def watch_equal_scale(self) -> None:
         self.refresh()

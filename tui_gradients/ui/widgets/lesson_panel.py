@@ -9,6 +9,7 @@ from __future__ import annotations
 from textual.containers import VerticalScroll
 
 from tui_gradients.core.lesson import Page, page_count
+from tui_gradients.ui.glyphs import ASCII_BULLETS, PROSE_TO_ASCII
 
 
 class LessonPanel(VerticalScroll, can_focus=False):
@@ -24,13 +25,19 @@ class LessonPanel(VerticalScroll, can_focus=False):
     }
     """
 
+    ascii_only = False
+
     def show(self, page: Page) -> None:
         from textual.widgets import Markdown
 
-        self.border_title = f"lesson {page.number}/{page_count()}: {page.title}"
-        documents = self.query(Markdown)
-        if documents:
-            documents.first().update(page.text)
-        else:
-            self.mount(Markdown(page.text))
+        title = f"lesson {page.number}/{page_count()}: {page.title}"
+        text = page.text
+        if self.ascii_only:
+            title, text = title.translate(PROSE_TO_ASCII), text.translate(PROSE_TO_ASCII)
+        self.border_title = title
+        self.query(Markdown).remove()
+        document = Markdown(text)
+        if self.ascii_only:
+            document.BULLETS = ASCII_BULLETS
+        self.mount(document)
         self.scroll_home(animate=False)
