@@ -8,7 +8,8 @@ import pytest
 from rich.console import Console
 from textual.widgets import Input, Static
 
-from tui_gradients.core.experiment import ESCAPE_FACTOR, Experiment
+from tui_gradients.core import compiled
+from tui_gradients.core.experiment import ESCAPE_FACTOR, LIMIT, Experiment
 from tui_gradients.core.session import Rival, edit
 from tui_gradients.ui import raster
 from tui_gradients.ui.app import MAX_STEPS_PER_KEY, PLAY_RATES, GradientsApp
@@ -403,12 +404,30 @@ async def test_ascii_is_chosen_by_itself_without_utf8(monkeypatch):
         assert "|grad f|" in _readout(app)
 
 
-async def test_a_huge_count_is_capped_and_says_so():
+async def test_without_numba_a_huge_count_is_capped_and_says_so(monkeypatch):
+    monkeypatch.setattr(compiled, "_kernels", None)
+    monkeypatch.setattr(compiled, "warm_up", lambda: False)  # as if numba were not installed
     app = GradientsApp()
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press(*"9999999", "n")
         assert app.session.step == MAX_STEPS_PER_KEY
         assert f"at most {MAX_STEPS_PER_KEY} steps per key" in _status(app)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "numba is not installed" in _status(app)
+
+
+async def test_once_the_compiled_loops_load_a_key_jumps_up_to_the_run_limit():
+    pytest.importorskip("numba")
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press(*"5000", "n")  # the first long jump loads the loops in a thread
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert compiled.ready() and "compiled loops ready" in _status(app)
+        await pilot.press(*"9999999", "n")
+        assert app.session.chain_run.cursor == LIMIT  # the 2-D run converged long before
+        assert f"at most {LIMIT} steps per key" in _status(app)
 
 
 async def test_exploding_chain_stops_with_a_reason_and_keeps_its_last_values():

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from textual.widgets import Input
 
+from tui_gradients.ui import raster
 from tui_gradients.ui.app import GradientsApp
 from tui_gradients.ui.help import HelpScreen
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
@@ -24,6 +25,7 @@ KEYS = [
     *("space", "n", "right", "N", "shift+right", "b", "left", "B", "shift+left"),
     *("g", "home", "G", "end", "plus", "minus", "r", "o", "f", "c", "z", "x", "v", "a", "m"),
     *("P", "escape", "tab", "shift+tab", "question_mark", "up", "down", "pageup", "pagedown"),
+    *("t", "R", "l", "right_square_bracket", "left_square_bracket"),
 ]
 DIGITS = list("0123456789")
 """Counts: drawn less often, so that histories stay short enough to replay quickly."""
@@ -70,7 +72,7 @@ def check_invariants(app: GradientsApp) -> None:
         assert np.all(np.isfinite(run.history.loss[: run.cursor + 1]))
     assert app.query_one(LayerTable).row_count == session.experiment.chain.depth
     plot = app.query_one(ContourPlot)
-    assert plot._codes.min(initial=0) >= 0 and plot._codes.max(initial=0) <= 5
+    assert plot._codes.min(initial=0) >= 0 and plot._codes.max(initial=0) <= raster.CURRENT
     assert np.all(np.isfinite(session.path(session.plane)))
 
 

@@ -202,3 +202,13 @@ def test_component_ratio_at_a_point_with_similar_coordinates_is_1000():
     session = Session(edit(Experiment(), "start", "1,1"))
     point = summarize(session.experiment.plane.objective, session.plane)
     assert point.component_ratio == pytest.approx(1000.0)
+
+
+def test_a_deep_chain_keeps_its_history_within_the_memory_budget():
+    from tui_gradients.core.experiment import CHAIN_HISTORY_BYTES, LIMIT
+
+    deep = edit(edit(edit(Experiment(), "depth", "64"), "optimizer", "adam"), "chain_lr", "0.01")
+    run = deep.chain_run()
+    per_step = run.history.nbytes / len(run.history._loss)  # the arrays hold this per row
+    assert run.max_steps < LIMIT and run.max_steps * per_step <= CHAIN_HISTORY_BYTES
+    assert Experiment().chain_run().max_steps == LIMIT  # the seed's depth-8 chain is not cut

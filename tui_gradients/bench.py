@@ -9,6 +9,9 @@ measured in the same run:
 - frames: the same app with the plot's cache defeated (contours rebuilt and everything replotted
   on every key), the naive path;
 - fast-forward: a plain per-step Python loop over floats.
+
+Fast-forward goes through the compiled loops (numba) when they are installed; without numba the
+same rows time the Python loop in `run.py`.
 """
 
 from __future__ import annotations
@@ -144,6 +147,24 @@ def held_key(size: tuple[int, int], rate: float = 30.0, seconds: float = 2.0):
     return frames / presses, last_frame - sent
 
 
+def jump(size: tuple[int, int], steps: int, runs: int) -> list[float]:
+    """Seconds from the step key to the frame after a jump of `steps` steps typed as a count:
+    the 2-D run (gd, lr 0.002, so it does not converge on the way) and the depth-8 chain are
+    both computed, then the plot, readout, table and trends drawn. The compiled loops are
+    loaded first by one long jump, as a user's first long jump does; `r` then resets."""
+    terminal = Terminal(size, ["--lr", "0.002"])
+    terminal.next_frame(timeout=120)
+    terminal.press(b"5000n")
+    time.sleep(2)  # the loops load in a thread (they compile the first time on a machine)
+    times = []
+    for _ in range(runs):
+        terminal.press(b"r")
+        terminal.press(str(steps).encode())
+        times.append(terminal.press(b"n")[0])
+    terminal.close()
+    return times
+
+
 def keypress(size: tuple[int, int], args: Sequence[str], presses: int, naive: bool = False):
     terminal = Terminal(size, args, "--naive-child" if naive else "--child")
     terminal.next_frame(timeout=120)
@@ -163,6 +184,7 @@ def _seconds(function: Callable[[], object], runs: int) -> list[float]:
 
 def fast_forward(function: str, optimizer: str, steps: int) -> Callable[[], int]:
     """A run that really takes `steps` steps: no convergence stop, no step limit below it."""
+    from tui_gradients.core.compiled import plane_problem
     from tui_gradients.core.functions import make_objective
     from tui_gradients.core.optimizers import Hyperparameters
     from tui_gradients.core.run import Run
@@ -170,8 +192,13 @@ def fast_forward(function: str, optimizer: str, steps: int) -> Callable[[], int]
     objective = make_objective(function)
     lr = 0.5 if function == "quadratic" else 0.001
     hyper = Hyperparameters(optimizer=optimizer, lr=lr)
+    problem = plane_problem(objective.formula)
     return lambda: Run(
-        objective.value_and_grad, hyper.build(), list(objective.start), max_steps=steps
+        objective.value_and_grad,
+        hyper.build(),
+        list(objective.start),
+        max_steps=steps,
+        compiled=problem,
     ).advance(steps)
 
 
@@ -242,16 +269,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     _row("bytes per step, 160×48, 10⁵ steps", history_bytes, "KB", 1e-3, None)
 
     steps = 10**6
+    jumps = jump((160, 48), steps, max(2, runs // 3))
+    _row("app: 10⁶-step jump → frame, 160×48 (2-D + chain)", jumps, "ms", 1e3, None)
     baseline = _seconds(plain_loop(steps), runs)
     _row("plain Python loop, 10⁶ gd steps (baseline)", baseline, "ms", 1e3, None)
+    from tui_gradients.core import compiled
+
+    loaded = _seconds(compiled.warm_up, 1)
+    _row("compiled loops: import numba and load the cached kernel", loaded, "ms", 1e3, None)
     for function in ("quadratic", "rosenbrock"):
-        for optimizer in ("gd", "adam"):
+        for optimizer in ("gd", "adagrad", "adam"):
             times = _seconds(fast_forward(function, optimizer, steps), max(2, runs // 3))
             _row(f"fast-forward 10⁶ {optimizer} steps, {function}", times, "ms", 1e3, baseline)
-    chain_steps = 20_000
-    times = _seconds(chain_forward(64, chain_steps), runs)
-    rates = [chain_steps / t for t in times]
-    _row("depth-64 chain", rates, "k steps/s", 1e-3, None)
+    chain_steps = 100_000
+    for depth in (50, 64):
+        times = _seconds(chain_forward(depth, chain_steps), runs)
+        rates = [chain_steps / t for t in times]
+        _row(f"depth-{depth} chain", rates, "k steps/s", 1e-3, None)
     print(f"| peak memory, 10⁶ adam steps of history | {peak_memory(steps):.0f} | | | | MB | |")
 
 

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from tui_gradients.core import compiled
 from tui_gradients.core.chain import ACTIVATIONS, Chain
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
@@ -239,8 +240,18 @@ def _report_stop(run: Run) -> None:
         print(f"{PROG}: {run.stop.message}", file=sys.stderr)
 
 
+WORTH_COMPILING = 100_000
+"""From this many steps the compiled loops (when numba is installed) repay loading them."""
+
+
+def _prepare(steps: int) -> None:
+    if steps >= WORTH_COMPILING:
+        compiled.warm_up()
+
+
 def command_run(argv: Sequence[str]) -> int:
     args, experiment = _build(run_parser(), argv, {"function": "--function", "load": "--load"})
+    _prepare(args.steps)
     run = experiment.plane_run()
     run.advance(args.steps)
     meta = {
@@ -256,6 +267,7 @@ def command_run(argv: Sequence[str]) -> int:
 
 def command_chain(argv: Sequence[str]) -> int:
     args, experiment = _build(chain_parser(), argv, {"chain_lr": "--lr", "load": "--load"})
+    _prepare(args.steps)
     run = experiment.chain_run()
     run.advance(args.steps)
     meta = {

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from tui_gradients.core.chain import Chain, ChainSettings
+from tui_gradients.core.compiled import chain_problem, plane_problem
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.functions import Objective, Point, fit_window, make_objective
 from tui_gradients.core.optimizers import Hyperparameters
@@ -16,6 +17,9 @@ PLANE_TOL = 1e-12
 """‖∇f‖ below this ends a 2-D run. Deliberately tiny: a loose tolerance such as 1e-2 stops gd on
 the bowl thousands of steps early, far from the minimum, which is exactly the trap shown here."""
 LIMIT = 1_000_000
+CHAIN_HISTORY_BYTES = 2**30
+"""A deep chain keeps every weight, bias, gradient and optimiser state per step: at depth 64
+with Adam a million steps would need 5 GB. Its step limit is lowered to keep within this."""
 ESCAPE_FACTOR = 1e3
 """A 2-D run that gets this many times farther out than its start, minima and view has run off:
 on a surface unbounded below (the saddle) adam's bounded steps would otherwise go on for ever."""
@@ -72,18 +76,25 @@ class Experiment:
                 tol=PLANE_TOL,
                 max_steps=LIMIT,
                 bound=ESCAPE_FACTOR * self.plane.scale,
+                compiled=plane_problem(objective.formula),
             )
         except SettingError as error:
             raise SettingError("start", f"{error.message}; pick another start") from None
 
     def chain_run(self) -> Run:
         chain = Chain(self.chain)
+        optimizer = self.chain_hyper.build()
+        params = 2 * self.chain.depth
+        step_bytes = 8 * (params * (2 + optimizer.state_size) + 1)
         try:
             return Run(
                 chain.value_and_grad,
-                self.chain_hyper.build(),
+                optimizer,
                 self.chain.initial_params(),
-                max_steps=LIMIT,
+                max_steps=min(LIMIT, CHAIN_HISTORY_BYTES // step_bytes),
+                compiled=chain_problem(
+                    self.chain.depth, self.chain.activation, self.chain.x, self.chain.y
+                ),
             )
         except SettingError as error:
             problem = error.message.replace("at the start point", "at initialisation")

@@ -40,6 +40,8 @@ class Optimizer(NamedTuple):
     update: Callable[[Array, State, Array], tuple[Array, State]]
     state_size: int
     """How many parameter-shaped arrays the state holds (0 for plain gd)."""
+    hyper: tuple[float, ...] = ()
+    """(lr, momentum, alpha, beta1, beta2, eps), for the compiled loop; unused ones are 0."""
 
 
 # --- states ---------------------------------------------------------------------------------
@@ -79,7 +81,7 @@ def gd(lr: float) -> Optimizer:
     def update(grads: Array, state: State, params: Array) -> tuple[Array, State]:
         return params - lr * grads, state
 
-    return Optimizer("gd", init, update, 0)
+    return Optimizer("gd", init, update, 0, (lr, 0, 0, 0, 0, 0))
 
 
 def _sgd_momentum(name: str, lr: float, momentum: float, nesterov: bool) -> Optimizer:
@@ -91,7 +93,7 @@ def _sgd_momentum(name: str, lr: float, momentum: float, nesterov: bool) -> Opti
         direction = grads + momentum * trace if nesterov else trace
         return params - lr * direction, TraceState(trace)
 
-    return Optimizer(name, init, update, 1)
+    return Optimizer(name, init, update, 1, (lr, momentum, 0, 0, 0, 0))
 
 
 def sgd_momentum(lr: float, momentum: float = 0.9) -> Optimizer:
@@ -110,7 +112,7 @@ def adagrad(lr: float, eps: float = 1e-10) -> Optimizer:
         total = state[0] + grads * grads
         return params - lr * grads / (np.sqrt(total) + eps), SumState(total)
 
-    return Optimizer("adagrad", init, update, 1)
+    return Optimizer("adagrad", init, update, 1, (lr, 0, 0, 0, 0, eps))
 
 
 def rmsprop(lr: float, alpha: float = 0.99, eps: float = 1e-8) -> Optimizer:
@@ -121,7 +123,7 @@ def rmsprop(lr: float, alpha: float = 0.99, eps: float = 1e-8) -> Optimizer:
         average = alpha * state[0] + (1 - alpha) * grads * grads
         return params - lr * grads / (np.sqrt(average) + eps), SquareAverageState(average)
 
-    return Optimizer("rmsprop", init, update, 1)
+    return Optimizer("rmsprop", init, update, 1, (lr, 0, alpha, 0, 0, eps))
 
 
 def adam(lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> Optimizer:
@@ -140,7 +142,7 @@ def adam(lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8
         denominator = np.sqrt(nu) / np.sqrt(1 - beta2**count) + eps
         return params - step_size * mu / denominator, AdamState(count, mu, nu)
 
-    return Optimizer("adam", init, update, 3)
+    return Optimizer("adam", init, update, 3, (lr, 0, 0, beta1, beta2, eps))
 
 
 # --- settings: validated hyperparameters ------------------------------------------------------

@@ -14,6 +14,7 @@ from enum import Enum
 
 import numpy as np
 
+from tui_gradients.core import compiled as compiled_loops
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.optimizers import Optimizer, State
 
@@ -66,6 +67,14 @@ class History:
             self._states[k] = state
         self._length += 1
 
+    def buffers(self) -> tuple[Array, Array, Array, Array]:
+        """The whole arrays (params, loss, grads, states), for a compiled loop to fill past the
+        last row; `commit` then counts what it wrote."""
+        return self._params, self._loss, self._grads, self._states
+
+    def commit(self, rows: int) -> None:
+        self._length += rows
+
     def _grow(self) -> None:
         self.reserve(2 * len(self._loss))
 
@@ -117,7 +126,9 @@ class Run:
         tol: float = 0.0,
         max_steps: int = 1_000_000,
         bound: float = HUGE,
+        compiled: compiled_loops.Problem | None = None,
     ) -> None:
+        """`compiled` is the same problem for the compiled loop, used for long advances."""
         if not (math.isfinite(tol) and tol >= 0):
             raise SettingError("tol", f"must be a finite number ≥ 0, got {tol!r}")
         if max_steps < 0:
@@ -129,6 +140,7 @@ class Run:
         self.bound = bound
         """A parameter beyond ±bound ends the run as diverged (HUGE unless the caller knows the
         problem's scale)."""
+        self.compiled = compiled
         self.stop: Stop | None = None
         start = np.asarray(start, dtype=float)
         loss, grads = value_and_grad(start)
@@ -152,6 +164,8 @@ class Run:
         history, update, value_and_grad = self.history, self.optimizer.update, self.value_and_grad
         if self.stop is None and n > 1:
             history.reserve(len(history) + min(n, self.max_steps - self.last_step))
+        if self.stop is None and self._compiled_loop_fits(n):
+            return self._advance_compiled(n)
         params, state = history.params[-1].copy(), self._state
         grads = history.grads[-1]
         with np.errstate(all="ignore"):  # bad numbers end the run below, with a reason
@@ -172,6 +186,45 @@ class Run:
                 taken += 1
                 self._check_convergence()
         self._state = state
+        return taken
+
+    def _compiled_loop_fits(self, n: int) -> bool:
+        return (
+            self.compiled is not None
+            and n >= compiled_loops.COMPILED_MIN_STEPS
+            and compiled_loops.ready()
+            and bool(self.optimizer.hyper)
+        )
+
+    def _advance_compiled(self, n: int) -> int:
+        """`advance` through the compiled loop: the same steps, stops and messages."""
+        assert self.compiled is not None
+        history = self.history
+        limits = (float(self.max_steps), self.tol, self.bound)
+        taken, why, rejected = compiled_loops.advance(
+            self.compiled,
+            self.optimizer.name,
+            self.optimizer.hyper,
+            history.buffers(),
+            self.last_step,
+            n,
+            limits,
+        )
+        history.commit(taken)
+        if self.optimizer.state_size:
+            rows = history.states[-1]
+            self._state = type(self._state)(*(row.copy() for row in rows))
+        if why == compiled_loops.LIMIT:
+            message = f"step limit {self.max_steps} reached"
+            self.stop = Stop(StopKind.LIMIT, self.last_step, message)
+        elif why == compiled_loops.DIVERGED:
+            size = history.params.shape[1]
+            params, loss, grads = rejected[:size], rejected[size], rejected[size + 1 :]
+            problem = _problem(params, float(loss), grads, self.bound)
+            step = self.last_step + 1
+            self.stop = Stop(StopKind.DIVERGED, step, f"diverged at step {step}: {problem}")
+        elif why == compiled_loops.CONVERGED:
+            self._check_convergence()
         return taken
 
     def _check_convergence(self) -> None:

@@ -24,9 +24,9 @@ from textual.events import Key, Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from tui_gradients.core import lesson
+from tui_gradients.core import compiled, lesson
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.experiment import LIMIT, Experiment
 from tui_gradients.core.export import export_session
 from tui_gradients.core.functions import PRESETS, Window, fit_window, zoom
 from tui_gradients.core.optimizers import OPTIMIZERS
@@ -60,8 +60,8 @@ TRENDS_PERIOD = 0.03
 """Seconds between redraws of the trend lines at most."""
 BIG_STEP = 10
 MAX_STEPS_PER_KEY = 20_000
-"""One key computes at most this many steps (about a second), so a long count cannot freeze the
-app; press again to go on."""
+"""Without the compiled loops, one key computes at most this many steps (about a second), so a
+long count cannot freeze the app; press again to go on. With them, up to LIMIT."""
 
 
 class GradientsApp(App[None]):
@@ -130,6 +130,7 @@ class GradientsApp(App[None]):
         self._trends_pending = False
         self._trends_drawn = -math.inf
         self._theory = False
+        self._compiled_loading = False
         self._lesson_page = lesson_page or 1
         self._open_lesson_at_start = lesson_page is not None
 
@@ -304,9 +305,30 @@ class GradientsApp(App[None]):
     def _take_count(self, default: int) -> int:
         count = int(self._count) if self._count else default
         self._count = ""
-        if count > MAX_STEPS_PER_KEY:
-            self._message = f"at most {MAX_STEPS_PER_KEY} steps per key"
-        return min(count, MAX_STEPS_PER_KEY)
+        if count >= compiled.COMPILED_MIN_STEPS and not compiled.ready():
+            self._load_compiled_loops()
+        limit = LIMIT if compiled.ready() else MAX_STEPS_PER_KEY
+        if count > limit:
+            self._message = f"at most {limit} steps per key"
+        return min(count, limit)
+
+    def _load_compiled_loops(self) -> None:
+        """In a thread, once: the first long jump runs in Python (at most MAX_STEPS_PER_KEY
+        steps) while numba loads, or compiles the first time on this machine."""
+        if self._compiled_loading:
+            return
+        self._compiled_loading = True
+        self.run_worker(self._warm_up, thread=True, group="compiled")
+
+    def _warm_up(self) -> None:
+        available = compiled.warm_up()
+        message = (
+            "compiled loops ready: long jumps now go up to a million steps per key"
+            if available
+            else "numba is not installed: long jumps stay at most "
+            f"{MAX_STEPS_PER_KEY} steps per key"
+        )
+        self.call_from_thread(self.say, message)
 
     def action_step(self, multiple: int) -> None:
         self._message = ""

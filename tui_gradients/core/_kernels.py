@@ -1,0 +1,222 @@
+"""Compiled inner loops (numba): many optimiser steps per call, written straight into a run's
+history arrays. Imported only by `compiled.warm_up`, never at start-up.
+
+Each loop mirrors `Run.advance` line for line: the same update formulas in the same order of
+operations, the same checks for bad numbers, the same stopping rules. Where a step fails a
+check, the rejected numbers are handed back so that Python can word the reason exactly as the
+uncompiled path does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# Opcodes of the formula programs (see `compiled.program`).
+CONST, W1, W2, ADD, SUB, MUL, DIV, POW, NEG = range(9)
+SIN, COS, TAN, EXP, LOG, SQRT, TANH, ABS, SIGN = range(9, 18)
+# Optimisers, and where their settings sit in the `hyper` vector.
+GD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM = range(6)
+LR, MU, ALPHA, BETA1, BETA2, EPS = range(6)
+# Activations of the chain.
+SIGMOID, TANH_ACTIVATION, RELU, LINEAR = range(4)
+# Why a call ended.
+GOING, CONVERGED, DIVERGED, LIMIT = range(4)
+
+HUGE = 1e150
+
+
+@njit(cache=True, error_model="numpy")
+def _evaluate(ops, args, consts, begin, end, w1, w2, stack):
+    top = 0
+    for i in range(begin, end):
+        op = ops[i]
+        if op == CONST:
+            stack[top] = consts[args[i]]
+            top += 1
+        elif op == W1:
+            stack[top] = w1
+            top += 1
+        elif op == W2:
+            stack[top] = w2
+            top += 1
+        elif op <= POW:
+            b = stack[top - 1]
+            a = stack[top - 2]
+            top -= 1
+            if op == ADD:
+                stack[top - 1] = a + b
+            elif op == SUB:
+                stack[top - 1] = a - b
+            elif op == MUL:
+                stack[top - 1] = a * b
+            elif op == DIV:
+                stack[top - 1] = a / b
+            elif b == 2.0:  # pow(a, 2) is a·a correctly rounded, and a multiply is cheaper
+                stack[top - 1] = a * a
+            else:
+                stack[top - 1] = np.power(a, b)
+        else:
+            x = stack[top - 1]
+            if op == NEG:
+                x = -x
+            elif op == SIN:
+                x = np.sin(x)
+            elif op == COS:
+                x = np.cos(x)
+            elif op == TAN:
+                x = np.tan(x)
+            elif op == EXP:
+                x = np.exp(x)
+            elif op == LOG:
+                x = np.log(x)
+            elif op == SQRT:
+                x = np.sqrt(x)
+            elif op == TANH:
+                x = np.tanh(x)
+            elif op == ABS:
+                x = np.abs(x)
+            else:
+                x = np.sign(x)
+            stack[top - 1] = x
+    return stack[0]
+
+
+@njit(cache=True, error_model="numpy")
+def _update(kind, hyper, params, grads, state, new_params, new_state):
+    """One step of the optimiser `kind`: torch.optim's formulas, as in `optimizers.py`."""
+    lr = hyper[LR]
+    for i in range(params.shape[0]):
+        g = grads[i]
+        if kind == GD:
+            new_params[i] = params[i] - lr * g
+        elif kind in (MOMENTUM, NESTEROV):
+            momentum = hyper[MU]
+            trace = momentum * state[0, i] + g
+            new_state[0, i] = trace
+            direction = g + momentum * trace if kind == NESTEROV else trace
+            new_params[i] = params[i] - lr * direction
+        elif kind == ADAGRAD:
+            total = state[0, i] + g * g
+            new_state[0, i] = total
+            new_params[i] = params[i] - lr * g / (np.sqrt(total) + hyper[EPS])
+        elif kind == RMSPROP:
+            alpha = hyper[ALPHA]
+            average = alpha * state[0, i] + (1 - alpha) * g * g
+            new_state[0, i] = average
+            new_params[i] = params[i] - lr * g / (np.sqrt(average) + hyper[EPS])
+        else:
+            beta1, beta2 = hyper[BETA1], hyper[BETA2]
+            count = state[0, i] + 1
+            mu = beta1 * state[1, i] + (1 - beta1) * g
+            nu = beta2 * state[2, i] + (1 - beta2) * g * g
+            new_state[0, i], new_state[1, i], new_state[2, i] = count, mu, nu
+            step_size = lr / (1 - np.power(beta1, count))
+            denominator = np.sqrt(nu) / np.sqrt(1 - np.power(beta2, count)) + hyper[EPS]
+            new_params[i] = params[i] - step_size * mu / denominator
+
+
+@njit(cache=True, error_model="numpy")
+def _bad(params, loss, grads, bound):
+    """What `run._problem` refuses: non-finite numbers, a parameter beyond ±bound, a huge loss."""
+    largest = 0.0
+    for value in params:
+        if not np.isfinite(value):
+            return True
+        largest = max(largest, abs(value))
+    if not np.isfinite(loss):
+        return True
+    for value in grads:
+        if not np.isfinite(value):
+            return True
+    return largest > bound or abs(loss) > HUGE * HUGE
+
+
+@njit(cache=True, error_model="numpy")
+def _converged(grads, tol):
+    if tol == 0:
+        return False
+    total = 0.0
+    for value in grads:
+        total += value * value
+    return np.sqrt(total) < tol
+
+
+@njit(cache=True, error_model="numpy")
+def _chain(depth, activation, x, y, params, grads, work):
+    """The chain's cost and gradient, as `Chain.trace` computes them; `work` holds z, a, aˡ⁻¹,
+    g′ and δ for each layer."""
+    z, a, a_input, gprime, delta = work[0], work[1], work[2], work[3], work[4]
+    previous = x
+    for layer in range(depth):
+        a_input[layer] = previous
+        z[layer] = params[layer] * previous + params[depth + layer]
+        value = z[layer]
+        if activation == SIGMOID:
+            value = 0.5 * (1.0 + np.tanh(0.5 * value))
+        elif activation == TANH_ACTIVATION:
+            value = np.tanh(value)
+        elif activation == RELU:
+            value = max(value, 0.0)
+        a[layer] = previous = value
+    for layer in range(depth):  # g(z) again is exactly a: the same function of the same z
+        if activation == SIGMOID:
+            gprime[layer] = a[layer] * (1.0 - a[layer])
+        elif activation == TANH_ACTIVATION:
+            gprime[layer] = 1.0 - a[layer] ** 2
+        elif activation == RELU:
+            gprime[layer] = 1.0 if z[layer] > 0 else 0.0
+        else:
+            gprime[layer] = 1.0
+    delta[depth - 1] = (a[depth - 1] - y) * gprime[depth - 1]
+    for layer in range(depth - 2, -1, -1):
+        delta[layer] = params[layer + 1] * gprime[layer] * delta[layer + 1]
+    for layer in range(depth):
+        grads[layer] = delta[layer] * a_input[layer]
+        grads[depth + layer] = delta[layer]
+    return 0.5 * (a[depth - 1] - y) ** 2
+
+
+@njit(cache=True, error_model="numpy")
+def advance(problem, ints, floats, program, consts, kind, hyper, P, L, G, S, row, n, rejected):
+    """Up to n steps after history row `row`; returns (steps taken, why it ended).
+
+    problem 0 is a formula in (w1, w2): `ints` holds the program's bounds and stack size.
+    problem 1 is the chain: `ints` holds depth and activation, `floats` x and y.
+    `floats` ends with (max_steps, tol, bound) for both.
+    """
+    size = P.shape[1]
+    params, grads, state = P[row].copy(), G[row].copy(), S[row].copy()
+    new_params, new_grads, new_state = np.empty(size), np.empty(size), state.copy()
+    max_steps, tol, bound = floats[-3], floats[-2], floats[-1]
+    ops, args = program[0], program[1]
+    stack = np.empty(ints[6] if problem == 0 else 1)
+    work = np.empty((5, ints[0] if problem == 1 else 1))
+    taken = 0
+    while taken < n:
+        if row >= max_steps:
+            return taken, LIMIT
+        _update(kind, hyper, params, grads, state, new_params, new_state)
+        if problem == 0:
+            w1, w2 = new_params[0], new_params[1]
+            loss = _evaluate(ops, args, consts, ints[0], ints[1], w1, w2, stack)
+            new_grads[0] = _evaluate(ops, args, consts, ints[2], ints[3], w1, w2, stack)
+            new_grads[1] = _evaluate(ops, args, consts, ints[4], ints[5], w1, w2, stack)
+        else:
+            loss = _chain(ints[0], ints[1], floats[0], floats[1], new_params, new_grads, work)
+        if _bad(new_params, loss, new_grads, bound):
+            rejected[:size] = new_params
+            rejected[size] = loss
+            rejected[size + 1 :] = new_grads
+            return taken, DIVERGED
+        row += 1
+        L[row] = loss
+        for i in range(size):
+            P[row, i] = params[i] = new_params[i]
+            G[row, i] = grads[i] = new_grads[i]
+            for k in range(state.shape[0]):
+                S[row, k, i] = state[k, i] = new_state[k, i]
+        taken += 1
+        if _converged(grads, tol):
+            return taken, CONVERGED
+    return taken, GOING
