@@ -29,6 +29,18 @@ STATES: dict[str, tuple[Experiment, list[str], tuple[int, int]]] = {
     "deep-sigmoid-chain": (Experiment(chain=ChainSettings(depth=16)), list("20n"), SIZE),
     "help": (Experiment(), ["question_mark"], SIZE),
     "small-terminal": (Experiment(), list("10n"), (80, 24)),
+    "race": (Experiment(), ["R", *list("300n")], SIZE),
+    "lesson-bowl": (Experiment(), ["l", "n", "n"], (120, 36)),
+    "lesson-per-coordinate": (
+        Experiment(),
+        ["l", *["right_square_bracket"] * 2, *list("100n")],
+        (120, 36),
+    ),
+    "lesson-vanishing": (
+        Experiment(),
+        ["l", *["right_square_bracket"] * 3, *list("10n")],
+        (120, 36),
+    ),
 }
 
 

@@ -91,6 +91,8 @@ def test_chain_rows(capsys):
         (["--chain-lr", "0"], "argument --chain-lr"),
         (["--lesson", "9"], "argument --lesson: must be from 1 to 5"),
         (["--lesson", "two"], "argument --lesson"),
+        (["--race", "adam,sgd"], "argument --race: unknown optimizer 'sgd'"),
+        (["serve", "--race", "adam:0"], "argument --race: adam: lr must be"),
     ],
 )
 def test_bad_arguments_one_line_exit_2(args, fragment):

@@ -212,3 +212,37 @@ def test_a_deep_chain_keeps_its_history_within_the_memory_budget():
     per_step = run.history.nbytes / len(run.history._loss)  # the arrays hold this per row
     assert run.max_steps < LIMIT and run.max_steps * per_step <= CHAIN_HISTORY_BYTES
     assert Experiment().chain_run().max_steps == LIMIT  # the seed's depth-8 chain is not cut
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("adam", (Rival("adam"),)),
+        (
+            " adagrad , adagrad:5, rmsprop:0.01 ",
+            (Rival("adagrad"), Rival("adagrad", 5.0), Rival("rmsprop", 0.01)),
+        ),
+    ],
+)
+def test_rivals_are_typed_as_names_with_an_optional_lr(text, expected):
+    from tui_gradients.core.session import parse_rivals
+
+    assert parse_rivals(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("sgd", "unknown optimizer 'sgd'"),
+        ("adam:-1", "adam: lr must be in (0, 1e+06]"),
+        ("adam:x", "not a number"),
+        ("adam,adam,adam,adam,adam,adam", "at most 5 rivals"),
+        ("", "unknown optimizer ''"),
+    ],
+)
+def test_refused_rivals_say_why(text, fragment):
+    from tui_gradients.core.session import parse_rivals
+
+    with pytest.raises(SettingError) as caught:
+        parse_rivals(text)
+    assert caught.value.name == "race" and fragment in caught.value.message

@@ -32,7 +32,14 @@ from tui_gradients.core.functions import PRESETS
 from tui_gradients.core.lesson import page_count
 from tui_gradients.core.optimizers import OPTIMIZERS
 from tui_gradients.core.run import Run, StopKind
-from tui_gradients.core.session import CHAIN_FIELDS, OPTIMIZER_FIELDS, PLANE_FIELDS, edit
+from tui_gradients.core.session import (
+    CHAIN_FIELDS,
+    OPTIMIZER_FIELDS,
+    PLANE_FIELDS,
+    Rival,
+    edit,
+    parse_rivals,
+)
 
 PROG = "tui-gradients"
 PAIR_OPTIONS = ("--start", "--betas")
@@ -172,6 +179,14 @@ def app_parser() -> ArgumentParser:
     _setting(parser, "--chain-lr", "chain_lr", "the chain's own learning rate (0.5)")
     parser.add_argument("--steps", type=steps, default=0, help="steps to take before showing (0)")
     parser.add_argument(
+        "--race",
+        type=_rivals,
+        default=(),
+        metavar="NAMES",
+        help="race these optimisers against the main one from the same start, e.g. "
+        "'adagrad,adagrad:5,adam' (a colon gives one its own lr; at most five)",
+    )
+    parser.add_argument(
         "--lesson",
         nargs="?",
         const=1,
@@ -240,6 +255,13 @@ def _report_stop(run: Run) -> None:
         print(f"{PROG}: {run.stop.message}", file=sys.stderr)
 
 
+def _rivals(text: str) -> tuple[Rival, ...]:
+    try:
+        return parse_rivals(text)
+    except SettingError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
 WORTH_COMPILING = 100_000
 """From this many steps the compiled loops (when numba is installed) repay loading them."""
 
@@ -289,7 +311,9 @@ def command_app(argv: Sequence[str]) -> int:
     args, experiment = _build(app_parser(), argv, APP_FLAGS)
     from tui_gradients.ui.app import GradientsApp  # Textual loads only when the app starts
 
-    GradientsApp(experiment, initial_steps=args.steps, lesson_page=args.lesson).run()
+    GradientsApp(
+        experiment, initial_steps=args.steps, rivals=args.race, lesson_page=args.lesson
+    ).run()
     return 0
 
 

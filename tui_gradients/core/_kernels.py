@@ -86,6 +86,10 @@ def _evaluate(ops, args, consts, begin, end, w1, w2, stack):
 def _update(kind, hyper, params, grads, state, new_params, new_state):
     """One step of the optimiser `kind`: torch.optim's formulas, as in `optimizers.py`."""
     lr = hyper[LR]
+    if kind == ADAM:  # every parameter has taken the same number of steps: one pow for all
+        count = state[0, 0] + 1
+        correction1 = 1 - np.power(hyper[BETA1], count)
+        correction2 = np.sqrt(1 - np.power(hyper[BETA2], count))
     for i in range(params.shape[0]):
         g = grads[i]
         if kind == GD:
@@ -107,12 +111,11 @@ def _update(kind, hyper, params, grads, state, new_params, new_state):
             new_params[i] = params[i] - lr * g / (np.sqrt(average) + hyper[EPS])
         else:
             beta1, beta2 = hyper[BETA1], hyper[BETA2]
-            count = state[0, i] + 1
             mu = beta1 * state[1, i] + (1 - beta1) * g
             nu = beta2 * state[2, i] + (1 - beta2) * g * g
             new_state[0, i], new_state[1, i], new_state[2, i] = count, mu, nu
-            step_size = lr / (1 - np.power(beta1, count))
-            denominator = np.sqrt(nu) / np.sqrt(1 - np.power(beta2, count)) + hyper[EPS]
+            step_size = lr / correction1
+            denominator = np.sqrt(nu) / correction2 + hyper[EPS]
             new_params[i] = params[i] - step_size * mu / denominator
 
 

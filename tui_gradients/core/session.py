@@ -44,6 +44,28 @@ class Rival:
         return self.optimizer if self.lr is None else f"{self.optimizer} lr {self.lr:g}"
 
 
+def parse_rivals(text: str) -> tuple[Rival, ...]:
+    """`adagrad, adagrad:5, adam`: optimisers to race against the main run, each with its own
+    lr after a colon if wanted. SettingError (named `race`) for anything else."""
+    rivals = []
+    for item in (part.strip() for part in text.split(",")):
+        name, _, lr_text = item.partition(":")
+        name = name.strip()
+        if name not in OPTIMIZERS:
+            choices = ", ".join(OPTIMIZERS)
+            raise SettingError("race", f"unknown optimizer {name!r}; choose from {choices}")
+        lr = parse_number("race", lr_text) if lr_text.strip() else None
+        if lr is not None:
+            try:
+                Hyperparameters(optimizer=name, lr=lr)
+            except SettingError as error:
+                raise SettingError("race", f"{name}: {error.name} {error.message}") from None
+        rivals.append(Rival(name, lr))
+    if len(rivals) > MAX_RIVALS:
+        raise SettingError("race", f"at most {MAX_RIVALS} rivals, got {len(rivals)}")
+    return tuple(rivals)
+
+
 MAX_RIVALS = len(OPTIMIZERS) - 1
 """A race holds at most six runs: the main one and one of each other optimiser."""
 ARRIVAL_FRACTION = 0.01

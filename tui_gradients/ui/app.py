@@ -34,6 +34,7 @@ from tui_gradients.core.parsing import parse_whole
 from tui_gradients.core.session import (
     PLANE_FIELDS,
     RESTARTING_FIELDS,
+    Rival,
     Session,
     edit,
     summarize,
@@ -113,6 +114,7 @@ class GradientsApp(App[None]):
         *,
         initial_steps: int = 0,
         ascii_only: bool | None = None,
+        rivals: tuple[Rival, ...] = (),
         lesson_page: int | None = None,
     ) -> None:
         """`ascii_only=None` decides from the locale and TERM (see `glyphs.unicode_terminal`);
@@ -120,6 +122,7 @@ class GradientsApp(App[None]):
         super().__init__()
         self._ascii_only = not unicode_terminal() if ascii_only is None else ascii_only
         self.session = Session(experiment or Experiment())
+        self.session.set_rivals(rivals)
         self.session.forward(initial_steps)
         self.steps_per_press = 1
         self.view = self._fitted_view()

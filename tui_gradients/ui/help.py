@@ -42,6 +42,10 @@ Press a key, watch one iteration, see why it went where it went.
 | `ctrl+p` | command palette (functions, optimisers, toggles) |
 | `?` / `q` | this help / quit |
 
+A count of 2000 or more runs through compiled loops (numba), which the first such count loads
+in the background; from then on a key may jump up to 10⁶ steps. Until then it is at most 20 000.
+The compiled loops apply the same formulas as the Python ones, to within rounding.
+
 ## The plot
 
 Contour lines of f, spaced geometrically: each ring is about a third of the height of the one
