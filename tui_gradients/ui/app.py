@@ -57,7 +57,7 @@ MIN_SIZE = (72, 20)
 """Columns and rows below which the panels cannot show their numbers."""
 TRENDS_MIN_HEIGHT = 32
 """Rows from which the trend lines are shown (below it the plot needs every row)."""
-TRENDS_PERIOD = 0.03
+TRENDS_PERIOD = 0.02
 """Seconds between redraws of the trend lines at most."""
 BIG_STEP = 10
 MAX_STEPS_PER_KEY = 20_000
@@ -242,8 +242,9 @@ class GradientsApp(App[None]):
 
     def _schedule_trends(self) -> None:
         """Redraw the trend lines at most every TRENDS_PERIOD: in the step's own frame for keys
-        up to the usual 30 Hz auto-repeat, less often when playing faster, and never more than
-        30 ms behind the last step."""
+        up to the usual 30 Hz auto-repeat (33 ms apart, with room for their jitter: a 30 ms
+        period gave a second frame for most keys), less often when playing faster, and never
+        more than 20 ms behind the last step."""
         if self._trends_pending:
             return
         self._trends_pending = True
