@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region, Size
@@ -38,6 +39,8 @@ class Lines(Widget):
         self._lines: list[Line] = []
         self._strips: dict[int, Strip] = {}
         self._base_style: Style | None = None
+        self._combined: dict[Style | None, Style] = {}
+        self._known_width: int | None = None
 
     @property
     def text(self) -> str:
@@ -55,18 +58,31 @@ class Lines(Widget):
         changed = [y for y, line in enumerate(new) if line != old[y]]
         for y in changed:
             self._strips.pop(y, None)
-            self.refresh(Region(0, y, self.size.width, 1))
+            self.refresh(Region(0, y, self._width, 1))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._lines)
 
     def on_resize(self) -> None:
         self._strips.clear()
+        self._width = self.size.width
+
+    @property
+    def _width(self) -> int:
+        """The width, kept from the last resize: working it out walks up to the screen."""
+        if self._known_width is None:
+            self._known_width = self.size.width
+        return self._known_width
+
+    @_width.setter
+    def _width(self, width: int) -> None:
+        self._known_width = width
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()
         self._base_style = None
+        self._combined = {}
 
     @property
     def _base(self) -> Style:
@@ -84,9 +100,22 @@ class Lines(Widget):
 
     def _render(self, y: int) -> Strip:
         base = self._base
-        width = self.size.width
+        width = self._width
         if y >= len(self._lines):
             return Strip.blank(width, base)
-        line = self._lines[y]
-        segments = [Segment(text, base + style if style else base) for text, style in line]
-        return Strip(segments).crop_extend(0, width, base)
+        segments, used = [], 0
+        for text, style in self._lines[y]:
+            used += cell_len(text)
+            segments.append(Segment(text, self._styled(style)))
+            if used > width:  # the rare line wider than the widget: cut it
+                return Strip(segments).crop(0, width)
+        if used < width:
+            segments.append(Segment(" " * (width - used), base))
+        return Strip(segments, width)
+
+    def _styled(self, style: Style | None) -> Style:
+        """The run's style over the widget's colours, worked out once per style."""
+        combined = self._combined.get(style)
+        if combined is None:
+            combined = self._combined[style] = self._base + style if style else self._base
+        return combined
