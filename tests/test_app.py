@@ -12,7 +12,7 @@ from tui_gradients.core import compiled
 from tui_gradients.core.experiment import ESCAPE_FACTOR, LIMIT, Experiment
 from tui_gradients.core.session import Rival, edit
 from tui_gradients.ui import raster
-from tui_gradients.ui.app import MAX_STEPS_PER_KEY, PLAY_RATES, GradientsApp
+from tui_gradients.ui.app import KEY_HISTORY_BYTES, MAX_STEPS_PER_KEY, PLAY_RATES, GradientsApp
 from tui_gradients.ui.help import HelpScreen
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
@@ -593,3 +593,17 @@ async def test_a_race_given_at_start_is_drawn_from_the_first_frame():
         assert [name for name, _ in app.session.plane_runs] == ["gd", "adam", "adagrad lr 5"]
         assert all(run.cursor == 20 for _, run in app.session.plane_runs)
         assert app.screen.has_class("-race") and "▲ adagrad lr 5" in _readout(app)
+
+
+async def test_one_key_adds_at_most_its_share_of_memory():
+    pytest.importorskip("numba")
+    assert compiled.warm_up()
+    experiment = edit(edit(Experiment(), "depth", "64"), "chain_lr", "0.01")
+    app = GradientsApp(experiment)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("R")
+        expected = KEY_HISTORY_BYTES // app.session.bytes_per_step()
+        assert MAX_STEPS_PER_KEY < expected < LIMIT
+        await pilot.press(*"9999999", "n")
+        assert app.session.step == expected
+        assert f"at most {expected} steps per key" in _status(app)

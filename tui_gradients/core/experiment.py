@@ -11,7 +11,7 @@ from tui_gradients.core.compiled import chain_problem, plane_problem
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.functions import Objective, Point, fit_window, make_objective
 from tui_gradients.core.optimizers import Hyperparameters
-from tui_gradients.core.run import Run
+from tui_gradients.core.run import History, Run
 
 PLANE_TOL = 1e-12
 """‖∇f‖ below this ends a 2-D run. Deliberately tiny: a loose tolerance such as 1e-2 stops gd on
@@ -85,7 +85,7 @@ class Experiment:
         chain = Chain(self.chain)
         optimizer = self.chain_hyper.build()
         params = 2 * self.chain.depth
-        step_bytes = 8 * (params * (2 + optimizer.state_size) + 1)
+        step_bytes = History.row_bytes(params, optimizer.state_size)
         try:
             return Run(
                 chain.value_and_grad,

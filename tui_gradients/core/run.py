@@ -109,6 +109,11 @@ class History:
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (self._params, self._loss, self._grads, self._states))
 
+    @staticmethod
+    def row_bytes(n_params: int, state_size: int) -> int:
+        """What one step adds: parameters, gradient and state, and the loss."""
+        return 8 * (n_params * (2 + state_size) + 1)
+
 
 class Run:
     """An optimiser on a problem, stepped on demand, with a cursor that can move back.

@@ -18,7 +18,7 @@ from tui_gradients.core.experiment import Experiment, PlaneSettings
 from tui_gradients.core.functions import PRESETS, Objective
 from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
 from tui_gradients.core.parsing import parse_number, parse_pair, parse_whole
-from tui_gradients.core.run import Run, Stop
+from tui_gradients.core.run import History, Run, Stop
 
 TRAP_TOL = 1e-2
 """The loose stopping rule the app warns about: ‖∇f‖ below this looks 'converged'."""
@@ -185,6 +185,13 @@ class Session:
 
     def chain_trace(self) -> Trace:
         return self.chain.trace(self.chain_run.params)
+
+    def bytes_per_step(self) -> int:
+        """The history all the runs together add with every step."""
+        return sum(
+            History.row_bytes(run.history.params.shape[1], run.optimizer.state_size)
+            for run in self.runs
+        )
 
     def arrival(self, run: Run) -> int | None:
         """The first step (up to the current one) at which `run` came within ARRIVAL_FRACTION of

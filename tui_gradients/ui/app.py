@@ -59,6 +59,9 @@ TRENDS_MIN_HEIGHT = 32
 """Rows from which the trend lines are shown (below it the plot needs every row)."""
 TRENDS_PERIOD = 0.02
 """Seconds between redraws of the trend lines at most."""
+KEY_HISTORY_BYTES = 512 * 2**20
+"""The most history one key may add, over all runs: a race of six with a deep chain would
+otherwise take gigabytes in one jump."""
 BIG_STEP = 10
 MAX_STEPS_PER_KEY = 20_000
 """Without the compiled loops, one key computes at most this many steps (about a second), so a
@@ -311,7 +314,10 @@ class GradientsApp(App[None]):
         self._count = ""
         if count >= compiled.COMPILED_MIN_STEPS and not compiled.ready():
             self._load_compiled_loops()
-        limit = LIMIT if compiled.ready() else MAX_STEPS_PER_KEY
+        limit = MAX_STEPS_PER_KEY
+        if compiled.ready():  # as far as the run limit, within the memory one key may take
+            by_memory = KEY_HISTORY_BYTES // self.session.bytes_per_step()
+            limit = max(MAX_STEPS_PER_KEY, min(LIMIT, by_memory))
         if count > limit:
             self._message = f"at most {limit} steps per key"
         return min(count, limit)
