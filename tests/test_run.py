@@ -1,5 +1,6 @@
 """Runs: history, cursor, and how they end."""
 
+import itertools
 import math
 
 import numpy as np
@@ -154,3 +155,15 @@ def test_adam_on_the_saddle_runs_off_and_is_stopped_as_diverged():
     assert run.stop.kind is StopKind.DIVERGED
     assert abs(run.history.params[-1, 1]) <= ESCAPE_FACTOR * experiment.plane.scale
     assert run.last_step > 1000  # it walked there, at most lr per step
+
+
+def test_a_series_of_long_jumps_grows_the_history_geometrically():
+    run = _bowl(lr=0.0005)  # slow enough not to converge in 200 000 steps
+    copies = []
+    original = run.history.reserve
+    run.history.reserve = lambda capacity: (copies.append(capacity), original(capacity))
+    for _ in range(40):
+        run.advance(5_000)
+    assert len(run.history) == 200_001
+    assert len(copies) <= 10  # 40 jumps; a copy of the whole history for each would be 40
+    assert all(later >= 1.45 * earlier for earlier, later in itertools.pairwise(copies))

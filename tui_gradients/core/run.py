@@ -75,6 +75,14 @@ class History:
     def commit(self, rows: int) -> None:
         self._length += rows
 
+    def make_room(self, rows: int, most: int) -> None:
+        """Room for `rows` more rows, and at least half as much again as now (at most `most`
+        in all): a long jump takes what it needs at once, and a run of long jumps does not
+        copy the whole history on every one of them."""
+        needed = self._length + rows
+        if needed > len(self._loss):
+            self.reserve(max(needed, min(len(self._loss) * 3 // 2, most)))
+
     def _grow(self) -> None:
         self.reserve(2 * len(self._loss))
 
@@ -168,7 +176,7 @@ class Run:
         taken = 0
         history, update, value_and_grad = self.history, self.optimizer.update, self.value_and_grad
         if self.stop is None and n > 1:
-            history.reserve(len(history) + min(n, self.max_steps - self.last_step))
+            history.make_room(min(n, self.max_steps - self.last_step), self.max_steps + 1)
         if self.stop is None and self._compiled_loop_fits(n):
             return self._advance_compiled(n)
         params, state = history.params[-1].copy(), self._state
