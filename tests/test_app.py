@@ -138,6 +138,7 @@ async def test_compare_draws_a_ghost_with_its_own_markers():
         (ghost,) = app.session.rival_runs
         assert ghost.cursor == 10
         assert "◆ adagrad" in _readout(app)
+        assert "first to" not in _readout(app)  # two runs: the ✓ rows say it, in less room
         plot = app.query_one(ContourPlot)
         assert (plot._codes == raster.RIVAL_CURRENT).sum() == 1  # the ghost's current point
         assert not app.screen.has_class("-race")  # one comparison keeps the chain table

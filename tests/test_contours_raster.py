@@ -154,7 +154,10 @@ def test_a_growing_path_is_drawn_as_if_drawn_whole(seed):
     walk = np.cumsum(rng.normal(0, 0.05, (300, 2)), axis=0) + 0.5
     other = walk.copy()
     other[150:] += 0.2  # the same start, then a different branch
+    moved = walk.copy()  # the same history after it grew into a larger buffer
     kept = raster.PathMask(canvas)
-    for path in [walk[:k] for k in range(1, 200)] + [walk[:120], other[:300], walk[:50]]:
+    paths = [walk[:k] for k in range(1, 200)] + [walk[:120], other[:300], walk[:50]]
+    for path in [*paths, moved[:80], walk[:90], moved[:260]]:
         fresh = raster.PathMask(canvas)
         np.testing.assert_array_equal(kept.update(path), fresh.update(path))
+        np.testing.assert_array_equal(kept.last, path[-1:])

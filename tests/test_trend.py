@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tui_gradients.ui.widgets.trend import DECADES, bucket_max, log_scale
+from tui_gradients.ui.widgets.trend import DECADES, bucket_magnitudes, bucket_max, log_scale
 
 
 def test_log_scale_floors_tiny_values_and_drops_non_finite_ones():
@@ -17,3 +17,17 @@ def test_buckets_keep_the_largest_value_of_each_run():
     assert len(buckets) == 200 and buckets.max() == 5.0 and np.count_nonzero(buckets) == 1
     short = np.arange(10.0)
     np.testing.assert_array_equal(bucket_max(short, 200), short)
+
+
+def test_bucket_magnitudes_match_the_plain_way_with_an_offset_and_bad_values():
+    rng = np.random.default_rng(5)
+    values = rng.normal(size=100_003) * np.logspace(0, -12, 100_003) + 2.5
+    for buckets in (1, 7, 200, 200_000):
+        expected = bucket_max(np.abs(values - 2.5), buckets)
+        np.testing.assert_array_equal(bucket_magnitudes(values, 2.5, buckets), expected)
+    spoiled = values.copy()
+    spoiled[[10, 50_000]] = [np.nan, np.inf]
+    finite = spoiled[np.isfinite(spoiled)]
+    np.testing.assert_array_equal(
+        bucket_magnitudes(spoiled, 2.5, 200), bucket_max(np.abs(finite - 2.5), 200)
+    )

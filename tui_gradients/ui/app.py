@@ -225,10 +225,10 @@ class GradientsApp(App[None]):
             ]
         theory = []
         if self._theory:
-            experiment = session.experiment
-            path = session.path(session.plane)
-            start = experiment.plane.start_point
-            theory = theory_rows(objective, experiment.hyper, start, path, self._ascii_only)
+            experiment, plane = session.experiment, session.plane
+            here = (float(plane.params[0]), float(plane.params[1]))
+            start, seen = experiment.plane.start_point, session.arrival(plane)
+            theory = theory_rows(objective, experiment.hyper, start, here, seen, self._ascii_only)
         self.query_one(Readout).show(
             session.step,
             session.experiment.hyper.describe(),
@@ -270,7 +270,7 @@ class GradientsApp(App[None]):
             return
         plane = session.plane
         losses = plane.history.loss[: plane.cursor + 1]
-        self.query_one("#loss-trend", Trend).show(losses - (f_star or 0.0))
+        self.query_one("#loss-trend", Trend).show(losses, f_star or 0.0)
         chain = session.chain_run
         self.query_one("#cost-trend", Trend).show(chain.history.loss[: chain.cursor + 1])
 

@@ -106,19 +106,29 @@ def _segments(rows: Array, cols: Array) -> tuple[Array, Array]:
 class PathMask:
     """The cells a trajectory covers, kept up to date from its new points only.
 
-    A step adds one point; rasterising a 10⁵-point history afresh on every key would make the
-    frame time grow with the history. Anything but growth (a step back, another run, a changed
-    branch) starts again from the whole path.
+    A step adds one point; rasterising a 10⁶-point history afresh on every key would make the
+    frame time grow with the history, and so would comparing or copying it. The points come
+    from a run's history, whose rows never change once written, so growth is recognised from
+    the same buffer with the same first and last drawn points. Anything else (a step back,
+    another run, the history moved to a larger buffer) starts again from the whole path.
     """
 
     def __init__(self, canvas: Canvas) -> None:
         self.canvas = canvas
         self.mask = np.zeros((canvas.height, canvas.width), dtype=bool)
-        self.points = np.empty((0, 2))
+        self.drawn = 0
+        self.last = np.empty((0, 2))
+        """The newest point drawn (none before the first update)."""
+        self._buffer = 0
+        self._ends = np.empty((0, 2))
 
     def update(self, points: Array) -> Array:
-        drawn = len(self.points)
-        grows = 0 < drawn <= len(points) and _same_bits(points[:drawn], self.points)
+        drawn, buffer = self.drawn, points.__array_interface__["data"][0]
+        grows = (
+            0 < drawn <= len(points)
+            and buffer == self._buffer
+            and _same_bits(points[[0, drawn - 1]], self._ends)
+        )
         if grows:
             new = points[drawn - 1 :]  # from the last drawn point on: the joining segment too
         else:
@@ -126,7 +136,9 @@ class PathMask:
             new = points
         rows, cols = path_cells(self.canvas, new)
         self.mask[rows, cols] = True
-        self.points = points.copy()  # the history's buffer is rewritten after a step back
+        self.drawn, self._buffer = len(points), buffer
+        self._ends = points[[0, -1]].copy() if len(points) else np.empty((0, 2))
+        self.last = points[-1:].copy()
         return self.mask
 
 
@@ -154,7 +166,6 @@ def overlay(
     if minima:
         mark(*point_cells(canvas, np.array(minima, dtype=float)), MINIMUM)
     for index, rival in enumerate(rivals):
-        if len(rival.points):
-            mark(*point_cells(canvas, rival.points[-1:]), RIVAL_CURRENT + index)
-    mark(*point_cells(canvas, path.points[-1:]), CURRENT)
+        mark(*point_cells(canvas, rival.last), RIVAL_CURRENT + index)
+    mark(*point_cells(canvas, path.last), CURRENT)
     return codes

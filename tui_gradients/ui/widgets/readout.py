@@ -8,13 +8,12 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 from rich.style import Style
 
 from tui_gradients.core.functions import Objective, Point
 from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.session import ARRIVAL_FRACTION, TRAP_TOL, PointSummary
-from tui_gradients.core.theory import curvature, gd_prediction, steps_until_fraction
+from tui_gradients.core.theory import curvature, gd_prediction
 from tui_gradients.ui.format import number
 from tui_gradients.ui.glyphs import NUMBERS_TO_ASCII, label
 from tui_gradients.ui.marks import MAIN, RIVALS
@@ -124,7 +123,8 @@ def _rows(
 
 
 def _race_rows(race: Sequence[RaceEntry], ascii_only: bool) -> list[Row]:
-    """One row per run (f − f*, or the step it arrived), then which arrived first."""
+    """One row per run (f − f*, or the step it arrived), then, in a race of three or more,
+    which arrived first."""
     if not race:
         return []
     rows = []
@@ -135,6 +135,8 @@ def _race_rows(race: Sequence[RaceEntry], ascii_only: bool) -> list[Row]:
             gap = entry.point.gap
             value = number(entry.point.loss if gap is None else gap)
         rows.append((f"{mark.glyph(ascii_only, current=True)} {entry.name}", mark.style, value))
+    if len(race) < 3:  # one comparison: its ✓ row says enough, and 80×24 needs the room
+        return rows
     arrived = [entry for entry in race if entry.arrival is not None]
     if arrived:
         first = min(arrived, key=lambda entry: entry.arrival or 0)
@@ -152,12 +154,13 @@ def theory_rows(
     objective: Objective,
     hyper: Hyperparameters,
     start: Point,
-    path: np.ndarray,
+    here: Point,
+    seen: int | None,
     ascii_only: bool,
 ) -> list[tuple[str, str]]:
-    """Theory beside the run: the Hessian's eigenvalues and κ (at the current point unless f
-    is quadratic), and for a quadratic what plain gd must do, with the steps it really took."""
-    here = (float(path[-1, 0]), float(path[-1, 1]))
+    """Theory beside the run: the Hessian's eigenvalues and κ (at `here` unless f is
+    quadratic), and for a quadratic what plain gd must do, beside `seen`, the step at which
+    the run came within ARRIVAL_FRACTION of the minimum (the session keeps it)."""
     curv = curvature(objective, here)
     where = "" if curv.constant else " here"
     kappa = f"{label('kappa', ascii_only)} {number(curv.condition, 4)}"
@@ -165,15 +168,15 @@ def theory_rows(
     if not (curv.constant and objective.minima):
         return rows
     minimum = objective.nearest_minimum(start) or objective.minima[0]
-    gd = gd_prediction(curv, hyper.lr, start, minimum)
-    seen = steps_until_fraction(path, minimum, gd.fraction) if hyper.optimizer == "gd" else None
+    gd = gd_prediction(curv, hyper.lr, start, minimum, ARRIVAL_FRACTION)
+    measured = seen if hyper.optimizer == "gd" else None
     predicted = (
         "never" if math.isinf(gd.steps_to_fraction) else str(math.ceil(gd.steps_to_fraction))
     )
     percent = f"{gd.fraction:.0%}"
     rows += [
         (label("factor", ascii_only), f"{_pair(gd.factors)}; lr < {number(gd.max_stable_lr, 4)}"),
-        (f"gd to {percent}", f"{predicted} steps; seen {'—' if seen is None else seen}"),
+        (f"gd to {percent}", f"{predicted} steps; seen {'—' if measured is None else measured}"),
     ]
     return rows
 

@@ -37,18 +37,18 @@ class Trend(Lines):
         self.heights: np.ndarray = np.empty(0)
         """The bars drawn, from 0 (lowest) to 7 (highest)."""
         self._values: np.ndarray | None = None
+        self._offset = 0.0
 
     def on_resize(self) -> None:
         if self._values is not None:
-            self.show(self._values)  # as many bars as the new width holds
+            self.show(self._values, self._offset)  # as many bars as the new width holds
 
-    def show(self, values: np.ndarray) -> None:
-        """`values` for steps 0..len−1, one bar per bucket of steps across the width."""
-        self._values = values
-        finite = np.abs(values[np.isfinite(values)])
+    def show(self, values: np.ndarray, offset: float = 0.0) -> None:
+        """|values − offset| for steps 0..len−1, one bar per bucket of steps across the width."""
+        self._values, self._offset = values, offset
         # bucket first: log₁₀ is increasing, so the log of a bucket's largest value is its
-        # largest log, and 10⁵ steps cost one pass instead of 10⁵ logarithms
-        logs = log_scale(bucket_max(finite, max(self.size.width, 1)))
+        # largest log, and 10⁶ steps cost two passes instead of 10⁶ logarithms
+        logs = log_scale(bucket_magnitudes(values, offset, max(self.size.width, 1)))
         if len(logs) == 0:
             self.heights = np.empty(0)
             self.set_lines([f"{self.title}: nothing finite to draw", ""])
@@ -59,6 +59,25 @@ class Trend(Lines):
         style = self.get_component_rich_style("trend--bars", partial=True)
         caption = f"{self.title}: log₁₀ {low:.1f} … {high:.1f}, steps 0–{len(values) - 1}"
         self.set_lines([caption, ((bars, style),)])
+
+
+def bucket_magnitudes(values: np.ndarray, offset: float, buckets: int) -> np.ndarray:
+    """The largest |v − offset| of each of at most `buckets` runs of values.
+
+    From each run's largest and smallest value: subtracting a constant keeps their order, so
+    nothing of length len(values) is made but the two reductions. A run holding a non-finite
+    value (a run's history never does) takes the slower way, which leaves those values out.
+    """
+    if len(values) > buckets:
+        edges = np.linspace(0, len(values), buckets + 1).astype(int)[:-1]
+        highs, lows = np.maximum.reduceat(values, edges), np.minimum.reduceat(values, edges)
+    else:
+        highs = lows = values
+    with np.errstate(invalid="ignore", over="ignore"):
+        magnitudes = np.maximum(np.abs(highs - offset), np.abs(lows - offset))
+    if np.all(np.isfinite(magnitudes)):
+        return magnitudes
+    return bucket_max(np.abs(values[np.isfinite(values)] - offset), buckets)
 
 
 def log_scale(values: np.ndarray) -> np.ndarray:
