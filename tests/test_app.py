@@ -2,6 +2,7 @@
 
 import io
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -406,16 +407,22 @@ async def test_ascii_is_chosen_by_itself_without_utf8(monkeypatch):
 
 
 async def test_without_numba_a_huge_count_is_capped_and_says_so(monkeypatch):
+    release = threading.Event()
     monkeypatch.setattr(compiled, "_kernels", None)
-    monkeypatch.setattr(compiled, "warm_up", lambda: False)  # as if numba were not installed
+    # as if numba were not installed, once the loading thread is let go
+    monkeypatch.setattr(compiled, "warm_up", lambda: release.wait(10) and False)
     app = GradientsApp()
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.press(*"9999999", "n")
-        assert app.session.step == MAX_STEPS_PER_KEY
-        assert f"at most {MAX_STEPS_PER_KEY} steps per key" in _status(app)
+        await pilot.press(*"5000", "n")
+        assert app.session.step == 5000  # in Python, while the loops load
+        assert "loading the compiled loops" in _status(app)
+        release.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "numba is not installed" in _status(app)
+        await pilot.press(*"9999999", "n")
+        assert app.session.step == 5000 + MAX_STEPS_PER_KEY
+        assert f"at most {MAX_STEPS_PER_KEY} steps per key" in _status(app)
 
 
 async def test_once_the_compiled_loops_load_a_key_jumps_up_to_the_run_limit():

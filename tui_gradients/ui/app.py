@@ -328,6 +328,7 @@ class GradientsApp(App[None]):
         if self._compiled_loading:
             return
         self._compiled_loading = True
+        self._message = "loading the compiled loops for long jumps (a few seconds the first time)"
         self.run_worker(self._warm_up, thread=True, group="compiled")
 
     def _warm_up(self) -> None:
