@@ -2,10 +2,13 @@
 numbers (to 1e-9 relative; bit equality is not promised, see `compiled`), the same stops with
 the same messages, and a run that steps on in Python afterwards as if nothing had changed."""
 
+from dataclasses import replace
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
-from tui_gradients.core import compiled
+from tui_gradients.core import compiled, specialised
 from tui_gradients.core.chain import ACTIVATIONS, ChainSettings
 from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.functions import PRESETS
@@ -144,3 +147,129 @@ def test_an_exploding_chain_stops_at_the_same_step_with_the_same_words():
     _python_only(slow, STEPS)
     assert fast.stop is not None and fast.stop.kind.value == "diverged"
     _same_history(fast, slow)
+
+
+# --- a formula's own loop (`specialised`) ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    """A cache directory of this module's own, so the first compile of each formula is tested."""
+    with pytest.MonkeyPatch.context() as patch:
+        root = tmp_path_factory.mktemp("cache")
+        patch.setenv("XDG_CACHE_HOME", str(root))
+        yield root / "tui-gradients" / "formulas"
+
+
+def _interpreted(run: Run) -> Run:
+    """The same run on the interpreter, whether or not its formula has a loop of its own."""
+    assert run.compiled is not None
+    run.compiled = replace(run.compiled, formula=None)
+    return run
+
+
+def _identical(a: Run, b: Run) -> None:
+    for name in ("params", "loss", "grads", "states"):
+        np.testing.assert_array_equal(getattr(a.history, name), getattr(b.history, name))
+    assert a.stop == b.stop
+
+
+@pytest.fixture
+def without_interpreter(monkeypatch):
+    """The interpreter fails if called: a test passes only through a formula's own loop."""
+
+    def refuse(*args):
+        raise AssertionError("the interpreter ran")
+
+    monkeypatch.setattr(compiled, "_kernels", SimpleNamespace(steps=refuse))
+
+
+@pytest.mark.parametrize("function", list(PRESETS))
+def test_a_presets_own_loop_gives_the_interpreters_numbers_bit_for_bit(function, cache):
+    for optimizer in ("gd", "adam"):
+        experiment = edit(edit(Experiment(), "function", function), "optimizer", optimizer)
+        assert compiled.specialise(experiment.plane.objective.formula)
+        own, interpreted = experiment.plane_run(), _interpreted(experiment.plane_run())
+        own.advance(STEPS)
+        interpreted.advance(STEPS)
+        _identical(own, interpreted)
+
+
+def test_the_own_loop_is_the_one_that_runs(cache, without_interpreter):
+    experiment = edit(Experiment(), "function", "rosenbrock")
+    with pytest.raises(AssertionError, match="the interpreter ran"):
+        _interpreted(experiment.plane_run()).advance(STEPS)
+    run = experiment.plane_run()
+    assert run.advance(STEPS) == STEPS
+
+
+def test_a_typed_formula_with_every_function_has_its_own_loop_with_the_same_numbers(cache):
+    formula = "sin(w1)*cos(w2) + 0.1*w1**2 + 0.1*w2**2 + exp(-abs(w1)) + log(2 + tanh(w2))"
+    formula += " + sqrt(1 + w1**2) + 0.01*tan(0.1*w2) + w1**3/(30 + w2**2) + (w1 - 1)**2.5 / 10"
+    experiment = edit(edit(Experiment(), "expr", formula), "start", "1.3, 0.7")
+    assert compiled.specialise(formula)
+    for optimizer in OPTIMIZERS:
+        chosen = edit(edit(experiment, "optimizer", optimizer), "lr", "0.01")
+        own, interpreted = chosen.plane_run(), _interpreted(chosen.plane_run())
+        own.advance(STEPS)
+        interpreted.advance(STEPS)
+        _identical(own, interpreted)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"lr": "1.5"},  # diverges
+        {"function": "saddle", "optimizer": "adam", "lr": "0.5"},  # runs off
+        {"optimizer": "adam"},  # converges
+        {"function": "himmelblau", "steps": STEPS - 3},  # reaches the step limit
+    ],
+)
+def test_the_own_loop_stops_where_the_interpreter_does(settings, cache):
+    experiment = Experiment()
+    for name, value in settings.items():
+        if name != "steps":
+            experiment = edit(experiment, name, value)
+    assert compiled.specialise(experiment.plane.objective.formula)
+    own, interpreted = experiment.plane_run(), _interpreted(experiment.plane_run())
+    for run in (own, interpreted):
+        run.max_steps = settings.get("steps", run.max_steps)
+        run.advance(10**5)
+    assert own.stop is not None
+    _identical(own, interpreted)
+
+
+def test_each_formula_is_written_once_into_the_cache(cache):
+    formulas = ["w1**2 + 2.5*w2**2", "w1**2 + 2.5*w2**2", "w1**2 + 3.5*w2**2"]
+    for formula in formulas:
+        assert compiled.specialise(formula)
+    written = sorted(cache.glob("*.py"))
+    assert sum(formula in path.read_text() for path in written for formula in formulas[1:]) == 2
+    assert all(path.name.startswith("formula_") for path in written)
+
+
+def test_a_formula_that_cannot_be_written_as_code_is_left_to_the_interpreter(cache):
+    formula = "w1*1e308*10 + w2**2"  # its derivative folds to the constant inf
+    with pytest.raises(specialised.Unsupported):
+        specialised.source(formula, "")
+    assert not compiled.specialise(formula)
+    assert not compiled.is_specialised(formula)
+
+
+def test_without_a_writable_cache_a_formula_stays_on_the_interpreter(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    formula = "w1**2 + 4.5*w2**2"
+    assert not compiled.specialise(formula)
+    assert not compiled.is_specialised(formula)
+    experiment = edit(Experiment(), "expr", formula)
+    run = experiment.plane_run()
+    assert run.advance(STEPS) > 0
+
+
+def test_shared_parts_of_f_and_its_gradient_are_computed_once():
+    code = specialised.source("sin(w1)*sin(w1) + w2**2", "")
+    assert code.count("np.sin(w1)") == 1
+    assert code.count("np.cos(w1)") == 1
+    assert "power(w2, 2.0)" in code

@@ -266,14 +266,15 @@ WORTH_COMPILING = 100_000
 """From this many steps the compiled loops (when numba is installed) repay loading them."""
 
 
-def _prepare(steps: int) -> None:
-    if steps >= WORTH_COMPILING:
-        compiled.warm_up()
+def _prepare(steps: int, formula: str | None = None) -> None:
+    """Load the compiled loops, and compile the formula's own, for a long run."""
+    if steps >= WORTH_COMPILING and compiled.warm_up() and formula is not None:
+        compiled.specialise(formula)
 
 
 def command_run(argv: Sequence[str]) -> int:
     args, experiment = _build(run_parser(), argv, {"function": "--function", "load": "--load"})
-    _prepare(args.steps)
+    _prepare(args.steps, experiment.plane.objective.formula)
     run = experiment.plane_run()
     run.advance(args.steps)
     meta = {

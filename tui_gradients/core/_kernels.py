@@ -20,6 +20,8 @@ GD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM = range(6)
 LR, MU, ALPHA, BETA1, BETA2, EPS = range(6)
 # Activations of the chain.
 SIGMOID, TANH_ACTIVATION, RELU, LINEAR = range(4)
+# What `evaluate` computes.
+FORMULA, CHAIN = range(2)
 # Why a call ended.
 GOING, CONVERGED, DIVERGED, LIMIT = range(4)
 
@@ -27,7 +29,14 @@ HUGE = 1e150
 
 
 @njit(cache=True, error_model="numpy")
-def _evaluate(ops, args, consts, begin, end, w1, w2, stack):
+def power(a, b):
+    """a ** b as numpy computes it: pow(a, 2) is a·a correctly rounded, and a multiply is
+    cheaper. Shared by the interpreter and the compiled formulas (`specialised`)."""
+    return a * a if b == 2.0 else np.power(a, b)
+
+
+@njit(cache=True, error_model="numpy")
+def _run_program(ops, args, consts, begin, end, w1, w2, stack):
     top = 0
     for i in range(begin, end):
         op = ops[i]
@@ -52,10 +61,8 @@ def _evaluate(ops, args, consts, begin, end, w1, w2, stack):
                 stack[top - 1] = a * b
             elif op == DIV:
                 stack[top - 1] = a / b
-            elif b == 2.0:  # pow(a, 2) is a·a correctly rounded, and a multiply is cheaper
-                stack[top - 1] = a * a
             else:
-                stack[top - 1] = np.power(a, b)
+                stack[top - 1] = power(a, b)
         else:
             x = stack[top - 1]
             if op == NEG:
@@ -80,6 +87,17 @@ def _evaluate(ops, args, consts, begin, end, w1, w2, stack):
                 x = np.sign(x)
             stack[top - 1] = x
     return stack[0]
+
+
+@njit(cache=True, error_model="numpy")
+def _interpret(program, consts, bounds, stack, params, grads):
+    """f and ∇f of a formula by its postfix program; `bounds` are the spans of f, ∂f/∂w1 and
+    ∂f/∂w2 in the program."""
+    ops, args = program[0], program[1]
+    w1, w2 = params[0], params[1]
+    grads[0] = _run_program(ops, args, consts, bounds[2], bounds[3], w1, w2, stack)
+    grads[1] = _run_program(ops, args, consts, bounds[4], bounds[5], w1, w2, stack)
+    return _run_program(ops, args, consts, bounds[0], bounds[1], w1, w2, stack)
 
 
 @njit(cache=True, error_model="numpy")
@@ -181,32 +199,34 @@ def _chain(depth, activation, x, y, params, grads, work):
 
 
 @njit(cache=True, error_model="numpy")
-def advance(problem, ints, floats, program, consts, kind, hyper, P, L, G, S, row, n, rejected):
+def evaluate(data, params, grads):
+    """Write ∇ at `params` into `grads` and return the loss. `data` is (problem, ints, floats,
+    program, consts, scratch): problem FORMULA runs the postfix `program` (ints are the spans of
+    f, ∂f/∂w1 and ∂f/∂w2 in it); CHAIN runs the chain (ints: depth and activation, floats: x, y).
+    A formula compiled on its own (`specialised`) has an `evaluate` of its own instead."""
+    problem, ints, floats, program, consts, scratch = data
+    if problem == FORMULA:
+        return _interpret(program, consts, ints, scratch[0], params, grads)
+    return _chain(ints[0], ints[1], floats[0], floats[1], params, grads, scratch)
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def steps(data, kind, hyper, P, L, G, S, row, n, limits, rejected):
     """Up to n steps after history row `row`; returns (steps taken, why it ended).
 
-    problem 0 is a formula in (w1, w2): `ints` holds the program's bounds and stack size.
-    problem 1 is the chain: `ints` holds depth and activation, `floats` x and y.
-    `floats` ends with (max_steps, tol, bound) for both.
+    `limits` is (max_steps, tol, bound). `specialised` copies this function's text, beside an
+    `evaluate` of its own: keep to the names it imports from here.
     """
     size = P.shape[1]
     params, grads, state = P[row].copy(), G[row].copy(), S[row].copy()
     new_params, new_grads, new_state = np.empty(size), np.empty(size), state.copy()
-    max_steps, tol, bound = floats[-3], floats[-2], floats[-1]
-    ops, args = program[0], program[1]
-    stack = np.empty(ints[6] if problem == 0 else 1)
-    work = np.empty((5, ints[0] if problem == 1 else 1))
+    max_steps, tol, bound = limits[0], limits[1], limits[2]
     taken = 0
     while taken < n:
         if row >= max_steps:
             return taken, LIMIT
         _update(kind, hyper, params, grads, state, new_params, new_state)
-        if problem == 0:
-            w1, w2 = new_params[0], new_params[1]
-            loss = _evaluate(ops, args, consts, ints[0], ints[1], w1, w2, stack)
-            new_grads[0] = _evaluate(ops, args, consts, ints[2], ints[3], w1, w2, stack)
-            new_grads[1] = _evaluate(ops, args, consts, ints[4], ints[5], w1, w2, stack)
-        else:
-            loss = _chain(ints[0], ints[1], floats[0], floats[1], new_params, new_grads, work)
+        loss = evaluate(data, new_params, new_grads)
         if _bad(new_params, loss, new_grads, bound):
             rejected[:size] = new_params
             rejected[size] = loss

@@ -66,6 +66,7 @@ BIG_STEP = 10
 MAX_STEPS_PER_KEY = 20_000
 """Without the compiled loops, one key computes at most this many steps (about a second), so a
 long count cannot freeze the app; press again to go on. With them, up to LIMIT."""
+LOADING_MESSAGE = "loading the compiled loops for long jumps (a few seconds the first time)"
 
 
 class GradientsApp(App[None]):
@@ -136,7 +137,8 @@ class GradientsApp(App[None]):
         self._trends_pending = False
         self._trends_drawn = -math.inf
         self._theory = False
-        self._compiled_loading = False
+        self._compiling: set[str] = set()
+        """Formulas whose compiled loops have been asked for (see `_load_compiled_loops`)."""
         self._lesson_page = lesson_page or 1
         self._open_lesson_at_start = lesson_page is not None
 
@@ -312,7 +314,7 @@ class GradientsApp(App[None]):
     def _take_count(self, default: int) -> int:
         count = int(self._count) if self._count else default
         self._count = ""
-        if count >= compiled.COMPILED_MIN_STEPS and not compiled.ready():
+        if count >= compiled.COMPILED_MIN_STEPS:
             self._load_compiled_loops()
         limit = MAX_STEPS_PER_KEY
         if compiled.ready():  # as far as the run limit, within the memory one key may take
@@ -323,23 +325,30 @@ class GradientsApp(App[None]):
         return min(count, limit)
 
     def _load_compiled_loops(self) -> None:
-        """In a thread, once: the first long jump runs in Python (at most MAX_STEPS_PER_KEY
-        steps) while numba loads, or compiles the first time on this machine."""
-        if self._compiled_loading:
+        """In a thread, once per formula: numba and the interpreter the first time (until then
+        a long jump runs in Python, at most MAX_STEPS_PER_KEY steps), then the formula's own
+        loop (until then the interpreter runs it). Both compile the first time on a machine."""
+        formula = self.session.experiment.plane.objective.formula
+        if formula in self._compiling:
             return
-        self._compiled_loading = True
-        self._message = "loading the compiled loops for long jumps (a few seconds the first time)"
-        self.run_worker(self._warm_up, thread=True, group="compiled")
+        first = not compiled.ready() and not self._compiling
+        self._compiling.add(formula)
+        if first:
+            self._message = LOADING_MESSAGE
+        self.run_worker(partial(self._warm_up, formula, first), thread=True, group="compiled")
 
-    def _warm_up(self) -> None:
+    def _warm_up(self, formula: str, first: bool) -> None:
         available = compiled.warm_up()
-        message = (
-            "compiled loops ready: long jumps now go up to a million steps per key"
-            if available
-            else "numba is not installed: long jumps stay at most "
-            f"{MAX_STEPS_PER_KEY} steps per key"
-        )
-        self.call_from_thread(self.say, message)
+        if first:
+            message = (
+                "compiled loops ready: long jumps now go up to a million steps per key"
+                if available
+                else "numba is not installed: long jumps stay at most "
+                f"{MAX_STEPS_PER_KEY} steps per key"
+            )
+            self.call_from_thread(self.say, message)
+        if available:
+            compiled.specialise(formula)
 
     def action_step(self, multiple: int) -> None:
         self._message = ""
