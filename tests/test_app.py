@@ -11,7 +11,8 @@ from textual.widgets import Input, Static
 
 from tui_gradients.core import compiled
 from tui_gradients.core.experiment import ESCAPE_FACTOR, LIMIT, Experiment
-from tui_gradients.core.session import Rival, edit
+from tui_gradients.core.optimizers import Hyperparameters
+from tui_gradients.core.session import Rival, Session, edit
 from tui_gradients.ui import raster
 from tui_gradients.ui.app import KEY_HISTORY_BYTES, MAX_STEPS_PER_KEY, PLAY_RATES, GradientsApp
 from tui_gradients.ui.help import HelpScreen
@@ -453,6 +454,32 @@ async def test_a_long_jump_on_a_new_formula_compiles_its_own_loop_meanwhile():
         await app.workers.wait_for_complete()
         assert compiled.is_specialised(formula)
         assert "loading" not in _status(app)  # the loops were loaded already: nothing to say
+
+
+async def test_a_long_jump_draws_the_2d_runs_while_the_chain_catches_up(monkeypatch):
+    pytest.importorskip("numba")
+    assert compiled.warm_up()
+    release = threading.Event()
+    original = Session.catch_up_chain
+
+    def held_back(session):
+        release.wait(10)
+        original(session)
+
+    monkeypatch.setattr(Session, "catch_up_chain", held_back)
+    app = GradientsApp(Experiment(hyper=Hyperparameters(lr=0.002)))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press(*"5000", "n")
+        await pilot.pause()
+        assert _readout(app).split()[:2] == ["step", "5000"]  # the 2-D run is drawn at once
+        assert "catching up to step 5000" in app.query_one(LayerTable).border_title
+        threading.Timer(0.2, release.set).start()
+        await pilot.press("b")  # waits for the chain, then steps back from 5000
+        assert app.session.step == 4999 and app.session.chain_run.cursor == 4999
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "catching up" not in app.query_one(LayerTable).border_title
+        assert _readout(app).split()[:2] == ["step", "4999"]
 
 
 async def test_exploding_chain_stops_with_a_reason_and_keeps_its_last_values():

@@ -246,3 +246,19 @@ def test_refused_rivals_say_why(text, fragment):
     with pytest.raises(SettingError) as caught:
         parse_rivals(text)
     assert caught.value.name == "race" and fragment in caught.value.message
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "adam"])  # adam's 2-D run converges on the way
+def test_a_chain_left_behind_catches_up_to_where_it_would_have_been(optimizer):
+    experiment = edit(Experiment(), "optimizer", optimizer)
+    eager, lazy = Session(experiment), Session(experiment)
+    eager.forward(600)
+    lazy.forward(600, chain=False)
+    assert lazy.chain_run.cursor == 0 and lazy.chain_target == 600
+    assert lazy.plane.cursor == eager.plane.cursor
+    lazy.catch_up_chain()
+    assert lazy.chain_target is None
+    assert lazy.step == eager.step == lazy.chain_run.cursor == 600
+    np.testing.assert_array_equal(lazy.chain_run.history.params, eager.chain_run.history.params)
+    lazy.catch_up_chain()  # nothing left to do
+    assert lazy.step == 600

@@ -88,6 +88,8 @@ class Session:
         rival_runs = self._rival_runs(self.rivals)
         self.plane, self.chain_run, self.rival_runs = plane, chain_run, rival_runs
         self.chain = Chain(self.experiment.chain)
+        self.chain_target: int | None = None
+        """The step the chain is still to be brought to (see `forward`), if any."""
         self._arrivals: dict[Run, Arrival] = {}
 
     def _rival_runs(self, rivals: tuple[Rival, ...]) -> list[Run]:
@@ -106,16 +108,29 @@ class Session:
 
     # --- moving ---------------------------------------------------------------------------------
 
-    def forward(self, n: int = 1) -> int:
-        """Advance every run to step + n (as far as each can go); returns the steps moved."""
+    def forward(self, n: int = 1, *, chain: bool = True) -> int:
+        """Advance every run to step + n (as far as each can go); returns the steps moved.
+
+        With chain=False the chain stays where it is until `catch_up_chain`: a long jump's 2-D
+        runs can then be drawn while the chain (a million steps of a deep network take tenths of
+        a second) catches up in another thread."""
         target = self.step + max(n, 0)
-        for run in self.runs:
-            run.jump(target)
-            if run.cursor < target:
-                run.forward(target - run.cursor)
+        for run in self.runs if chain else self.runs[:-1]:
+            _move_to(run, target)
+        if not chain:
+            self.chain_target = target
         reached = max(run.cursor for run in self.runs)
         moved, self.step = reached - self.step, reached
         return moved
+
+    def catch_up_chain(self) -> None:
+        """Bring the chain to where `forward(chain=False)` left the 2-D runs. Safe to run in a
+        thread while the 2-D runs are read (it moves no other run); anything else waits."""
+        if self.chain_target is None:
+            return
+        _move_to(self.chain_run, self.chain_target)
+        self.chain_target = None
+        self.step = max(run.cursor for run in self.runs)
 
     def back(self, n: int = 1) -> int:
         return self.go_to(self.step - max(n, 0))
@@ -208,6 +223,13 @@ class Session:
             for name, run in named
             if run.stop is not None and run.cursor >= run.last_step
         ]
+
+
+def _move_to(run: Run, step: int) -> None:
+    """The run's cursor on `step`, computing the steps up to it (as far as the run can go)."""
+    run.jump(step)
+    if run.cursor < step:
+        run.forward(step - run.cursor)
 
 
 def _others(optimizer: str) -> list[str]:

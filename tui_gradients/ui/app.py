@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import math
 import signal
+import threading
 import time
 from collections.abc import Iterable
 from datetime import datetime
@@ -23,6 +24,7 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Key, Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState
 
 from tui_gradients.core import compiled, lesson
 from tui_gradients.core.errors import SettingError
@@ -125,9 +127,11 @@ class GradientsApp(App[None]):
         `lesson_page` opens the lesson at that page (its setup replaces `experiment`)."""
         super().__init__()
         self._ascii_only = not unicode_terminal() if ascii_only is None else ascii_only
-        self.session = Session(experiment or Experiment())
-        self.session.set_rivals(rivals)
-        self.session.forward(initial_steps)
+        self._session = Session(experiment or Experiment())
+        self._session.set_rivals(rivals)
+        self._session.forward(initial_steps)
+        self._chain_caught_up = threading.Event()
+        self._chain_caught_up.set()
         self.steps_per_press = 1
         self.view = self._fitted_view()
         self._count = ""
@@ -141,6 +145,14 @@ class GradientsApp(App[None]):
         """Formulas whose compiled loops have been asked for (see `_load_compiled_loops`)."""
         self._lesson_page = lesson_page or 1
         self._open_lesson_at_start = lesson_page is not None
+
+    @property
+    def session(self) -> Session:
+        """The session, once the chain has caught up with the last long jump (see `action_step`):
+        whatever changes the session waits for that, a few tenths of a second at most. Only
+        drawing reads `_session` meanwhile, which is safe (`Session.catch_up_chain`)."""
+        self._chain_caught_up.wait()
+        return self._session
 
     # --- layout ---------------------------------------------------------------------------------
 
@@ -213,7 +225,7 @@ class GradientsApp(App[None]):
 
     def refresh_views(self) -> None:
         """Push the session's state down into the widgets."""
-        session = self.session
+        session = self._session
         objective = session.experiment.plane.objective
         runs = session.plane_runs
         self.query_one(ContourPlot).set_paths(
@@ -240,6 +252,8 @@ class GradientsApp(App[None]):
         )
         chain, chain_lr = session.experiment.chain, session.experiment.chain_hyper.lr
         title = f"chain: {chain.activation}, depth {chain.depth}, lr {chain_lr:g}"
+        if session.chain_target is not None:
+            title += f" {label('dot', self._ascii_only)} catching up to step {session.chain_target}"
         self.query_one(LayerTable).show(session.chain_trace(), title)
         self.screen.set_class(len(runs) > 2, "-race")
         self._show_status()
@@ -262,7 +276,7 @@ class GradientsApp(App[None]):
     def _show_trends(self) -> None:
         self._trends_pending = False
         self._trends_drawn = time.monotonic()
-        session = self.session
+        session = self._session
         f_star = session.experiment.plane.objective.f_star
         if self.screen.has_class("-race"):
             runs = session.plane_runs
@@ -285,11 +299,11 @@ class GradientsApp(App[None]):
             parts.append(f"count {self._count}")
         if self._player is not None:
             parts.append(f"▶ playing {PLAY_RATES[self._rate_index]}/s")
-        for name, stop in self.session.stops():
+        for name, stop in self._session.stops():
             parts.append(f"{name} {stop.message}")
         if self._message:
             parts.append(self._message)
-        parts.append(f"chain cost {self.session.chain_run.loss:.4g}")  # kept per step
+        parts.append(f"chain cost {self._session.chain_run.loss:.4g}")  # kept per step
         view = (
             "equal scale" if self.query_one(ContourPlot).equal_scale else "axes scaled separately"
         )
@@ -351,11 +365,29 @@ class GradientsApp(App[None]):
             compiled.specialise(formula)
 
     def action_step(self, multiple: int) -> None:
+        """Step on. A long jump draws the 2-D runs at once and lets the chain catch up in a
+        thread: its million steps take several times as long as theirs."""
         self._message = ""
-        moved = self.session.forward(self._take_count(self.steps_per_press * multiple))
-        if not moved:
+        count = self._take_count(self.steps_per_press * multiple)
+        long_jump = count >= compiled.COMPILED_MIN_STEPS and compiled.ready()
+        session = self.session
+        moved = session.forward(count, chain=not long_jump)
+        if session.chain_target is not None:
+            self._chain_caught_up.clear()
+            self.run_worker(self._catch_up_chain, thread=True, group="chain")
+        elif not moved:
             self._message = "no further step: every run has stopped"
         self.refresh_views()
+
+    def _catch_up_chain(self) -> None:
+        try:
+            self._session.catch_up_chain()
+        finally:
+            self._chain_caught_up.set()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "chain" and event.state == WorkerState.SUCCESS:
+            self.refresh_views()
 
     def action_back(self, multiple: int) -> None:
         self._message = ""
