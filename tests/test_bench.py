@@ -1,6 +1,10 @@
 """The benchmark's harness works (what it measures is printed by `python -m tui_gradients.bench`,
 never asserted here: machines are shared and noisy)."""
 
+import os
+
+import pytest
+
 from tui_gradients import bench
 
 
@@ -32,3 +36,16 @@ def test_bare_baseline_starts_and_draws_a_frame():
 def test_held_key_counts_frames_and_the_lag_after_release():
     per_key, lag = bench.held_key((80, 24), rate=30, seconds=0.5)
     assert 0 < per_key <= 2 and lag >= 0
+
+
+def test_a_jump_times_the_2d_frame_and_the_chain_catching_up():
+    first, last = bench.jump((80, 24), 3000, runs=1)
+    assert len(first) == len(last) == 1 and 0 < first[0] <= last[0]
+
+
+def test_first_compile_leaves_the_users_cache_setting_as_it_was(monkeypatch, tmp_path):
+    pytest.importorskip("numba")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert bench.first_compile() > 0
+    assert os.environ["XDG_CACHE_HOME"] == str(tmp_path)
+    assert not list(tmp_path.iterdir())  # it compiled elsewhere

@@ -25,6 +25,7 @@ import select
 import statistics
 import struct
 import sys
+import tempfile
 import termios
 import time
 import tracemalloc
@@ -147,22 +148,35 @@ def held_key(size: tuple[int, int], rate: float = 30.0, seconds: float = 2.0):
     return frames / presses, last_frame - sent
 
 
-def jump(size: tuple[int, int], steps: int, runs: int) -> list[float]:
-    """Seconds from the step key to the frame after a jump of `steps` steps typed as a count:
-    the 2-D run (gd, lr 0.002, so it does not converge on the way) and the depth-8 chain are
-    both computed, then the plot, readout, table and trends drawn. The compiled loops are
-    loaded first by one long jump, as a user's first long jump does; `r` then resets."""
+def jump(size: tuple[int, int], steps: int, runs: int) -> tuple[list[float], list[float]]:
+    """Seconds from the step key to the frame after a jump of `steps` steps typed as a count
+    (gd, lr 0.002, so the 2-D run does not converge on the way), and to the last frame it
+    causes: the 2-D run is drawn first, and the depth-8 chain's table once it has caught up in
+    its thread. The compiled loops are loaded first by one long jump, as a user's first long
+    jump does (from the caches this process fills); `r` then resets."""
+    from tui_gradients.core import compiled
+    from tui_gradients.core.functions import make_objective
+
+    if compiled.warm_up():
+        compiled.specialise(make_objective("quadratic").formula)
     terminal = Terminal(size, ["--lr", "0.002"])
     terminal.next_frame(timeout=120)
     terminal.press(b"5000n")
-    time.sleep(2)  # the loops load in a thread (they compile the first time on a machine)
-    times = []
+    time.sleep(2)  # the loops load in a thread
+    first, last = [], []
     for _ in range(runs):
         terminal.press(b"r")
         terminal.press(str(steps).encode())
-        times.append(terminal.press(b"n")[0])
+        terminal.settle()
+        sent = time.perf_counter()
+        os.write(terminal.fd, b"n")
+        ended, _ = terminal.next_frame()
+        first.append(ended - sent)
+        while terminal.pending_frame(1.0):
+            ended = time.perf_counter()
+        last.append(ended - sent)
     terminal.close()
-    return times
+    return first, last
 
 
 def keypress(size: tuple[int, int], args: Sequence[str], presses: int, naive: bool = False):
@@ -223,6 +237,23 @@ def chain_forward(depth: int, steps: int) -> Callable[[], object]:
     return lambda: experiment.chain_run().advance(steps)
 
 
+def first_compile() -> float:
+    """Seconds to give a formula its own loop with nothing cached (in a cache of its own)."""
+    from tui_gradients.core import compiled
+
+    with tempfile.TemporaryDirectory() as cache:
+        before = os.environ.get("XDG_CACHE_HOME")
+        os.environ["XDG_CACHE_HOME"] = cache
+        try:
+            start = time.perf_counter()
+            compiled.specialise(f"w1**2 + {time.time()}*w2**2")  # never seen before
+            return time.perf_counter() - start
+        finally:
+            os.environ.pop("XDG_CACHE_HOME")
+            if before is not None:
+                os.environ["XDG_CACHE_HOME"] = before
+
+
 def peak_memory(steps: int) -> float:
     tracemalloc.start()
     fast_forward("quadratic", "adam", steps)()
@@ -269,18 +300,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     _row("bytes per step, 160×48, 10⁵ steps", history_bytes, "KB", 1e-3, None)
 
     steps = 10**6
-    jumps = jump((160, 48), steps, max(2, runs // 3))
-    _row("app: 10⁶-step jump → frame, 160×48 (2-D + chain)", jumps, "ms", 1e3, None)
     baseline = _seconds(plain_loop(steps), runs)
     _row("plain Python loop, 10⁶ gd steps (baseline)", baseline, "ms", 1e3, None)
     from tui_gradients.core import compiled
+    from tui_gradients.core.functions import make_objective
 
     loaded = _seconds(compiled.warm_up, 1)
     _row("compiled loops: import numba and load the cached kernel", loaded, "ms", 1e3, None)
+    interpreted = _seconds(fast_forward("quadratic", "gd", steps), max(2, runs // 3))
+    _row("fast-forward 10⁶ gd steps, quadratic, interpreter", interpreted, "ms", 1e3, baseline)
+    _row("a new formula's own loop: first compile", [first_compile()], "ms", 1e3, None)
     for function in ("quadratic", "rosenbrock"):
+        formula = make_objective(function).formula
+        own = _seconds(lambda formula=formula: compiled.specialise(formula), 1)
+        _row(f"{function}: its own loop from the cache (compiled if absent)", own, "ms", 1e3, None)
         for optimizer in ("gd", "adagrad", "adam"):
             times = _seconds(fast_forward(function, optimizer, steps), max(2, runs // 3))
             _row(f"fast-forward 10⁶ {optimizer} steps, {function}", times, "ms", 1e3, baseline)
+    first, last = jump((160, 48), steps, max(3, runs // 2))
+    _row("app: 10⁶-step jump → frame, 160×48 (2-D run drawn)", first, "ms", 1e3, None)
+    _row("app: 10⁶-step jump → chain table caught up", last, "ms", 1e3, None)
     chain_steps = 100_000
     for depth in (50, 64):
         times = _seconds(chain_forward(depth, chain_steps), runs)

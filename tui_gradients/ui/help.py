@@ -44,7 +44,8 @@ Press a key, watch one iteration, see why it went where it went.
 
 A count of 2000 or more runs through compiled loops (numba), which the first such count loads
 in the background; from then on a key may jump up to 10⁶ steps. Until then it is at most 20 000.
-The compiled loops apply the same formulas as the Python ones, to within rounding.
+The compiled loops apply the same formulas as the Python ones, to within rounding. After a long
+jump the 2-D runs are drawn at once; the chain table says "catching up" until its steps are done.
 
 ## The plot
 
