@@ -46,7 +46,9 @@ def geometric_levels(
     if not (span > 0 and np.isfinite(span)):
         return floor, np.array([])
     above = finite - floor
-    low = float(np.quantile(above[above > 0], 0.02))
+    positive = above[above > 0]
+    rank = int(0.02 * (positive.size - 1))  # the 2 % order statistic: np.quantile's first call
+    low = float(np.partition(positive, rank)[rank])  # imports numpy.ma, 20 ms of start-up
     ratio = min(ratio, (low / span) ** (1 / levels))
     return floor, span * ratio ** np.arange(1, levels + 1)
 
