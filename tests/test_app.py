@@ -657,3 +657,19 @@ async def test_one_key_adds_at_most_its_share_of_memory():
         await pilot.press(*"9999999", "n")
         assert app.session.step == expected
         assert f"at most {expected} steps per key" in _status(app)
+
+
+async def test_the_bars_and_headers_follow_a_change_of_theme():
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("n")
+        trend, table = app.query_one("#loss-trend", Trend), app.query_one(LayerTable)
+        before = trend.component_style("trend--bars")
+        app.theme = "nord"
+        await pilot.pause()
+        await pilot.press("n")
+        after = trend.component_style("trend--bars")
+        assert after != before
+        assert after == trend.get_component_rich_style("trend--bars", partial=True)
+        header = table.component_style("layer-table--header")
+        assert header == table.get_component_rich_style("layer-table--header", partial=True)

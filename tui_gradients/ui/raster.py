@@ -100,12 +100,16 @@ def path_cells(canvas: Canvas, points: Array) -> tuple[Array, Array]:
 
 def _segments(rows: Array, cols: Array) -> tuple[Array, Array]:
     """The cells along each distinct segment, sampled once per cell of its longer side."""
-    span = 2**20
-    starts = (rows[:-1] + 1) * span + (cols[:-1] + 1)
-    ends = (rows[1:] + 1) * span + (cols[1:] + 1)
-    pairs = np.unique(np.stack([starts, ends], axis=1), axis=0)  # an oscillation repeats segments
-    r0, c0 = pairs[:, 0] // span - 1, pairs[:, 0] % span - 1
-    r1, c1 = pairs[:, 1] // span - 1, pairs[:, 1] % span - 1
+    span = 2**15  # more rows and columns than any terminal has: a cell fits in 30 bits
+    cells = (rows + 1) * span + (cols + 1)
+    # one int64 per segment, so that an oscillation's repeated segments are dropped after a
+    # plain sort (np.unique over rows of pairs costs 0.2 ms even for the one segment of a step,
+    # and its first call imports numpy.ma: a 40 ms hitch on the first step that moves)
+    pairs = np.sort(cells[:-1] * span**2 + cells[1:])
+    pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]
+    starts, ends = pairs // span**2, pairs % span**2
+    r0, c0 = starts // span - 1, starts % span - 1
+    r1, c1 = ends // span - 1, ends % span - 1
     lengths = np.maximum(np.abs(r1 - r0), np.abs(c1 - c0))
     counts = lengths + 1
     segment = np.repeat(np.arange(len(pairs)), counts)

@@ -51,12 +51,7 @@ class LayerTable(Lines):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.row_count = 0
-        self._header_style: Style | None = None
         self._shown: tuple[Trace, str] | None = None
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._header_style = None
 
     def on_resize(self) -> None:
         if self._shown is not None:
@@ -66,14 +61,13 @@ class LayerTable(Lines):
         self._shown = (trace, title)
         if self.border_title != title:
             self.border_title = title  # repaints the whole table: only when the settings change
-        if self._header_style is None:
-            self._header_style = self.get_component_rich_style("layer-table--header", partial=True)
+        header_style = self.component_style("layer-table--header")
         self.row_count = len(trace.z)
-        header, lines = _header(self.ascii_only, self._header_style), _layer_lines(trace)
+        header, lines = _header(self.ascii_only, header_style), _layer_lines(trace)
         if self.ascii_only:
             lines = [_ascii(line) for line in lines]
         if self.size.width >= TABLE_WIDTH + len(GAP) + BAR_WIDTH and not self.ascii_only:
-            header += ((f"{GAP}log₁₀|δ|", self._header_style),)
+            header += ((f"{GAP}log₁₀|δ|", header_style),)
             lines = [line + bar for line, bar in zip(lines, _delta_bars(trace), strict=True)]
         self.set_lines([header, *lines])
 

@@ -40,6 +40,7 @@ class Lines(Widget):
         self._strips: dict[int, Strip] = {}
         self._base_style: Style | None = None
         self._combined: dict[Style | None, Style] = {}
+        self._components: dict[str, Style] = {}
         self._known_width: int | None = None
 
     @property
@@ -58,7 +59,8 @@ class Lines(Widget):
         changed = [y for y, line in enumerate(new) if line != old[y]]
         for y in changed:
             self._strips.pop(y, None)
-            self.refresh(Region(0, y, self._width, 1))
+        if changed:  # one call for all: each call of refresh walks up the DOM for the offset
+            self.refresh(*(Region(0, y, self._width, 1) for y in changed))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._lines)
@@ -83,6 +85,15 @@ class Lines(Widget):
         self._strips.clear()
         self._base_style = None
         self._combined = {}
+        self._components = {}
+
+    def component_style(self, name: str) -> Style:
+        """A component class's own style, kept until the styles change: Textual forgets it on
+        every refresh, and looking it up again costs more than drawing a line."""
+        style = self._components.get(name)
+        if style is None:
+            style = self._components[name] = self.get_component_rich_style(name, partial=True)
+        return style
 
     @property
     def _base(self) -> Style:

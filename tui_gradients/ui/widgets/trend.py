@@ -56,7 +56,7 @@ class Trend(Lines):
         low, high = logs.min(), logs.max()
         self.heights = np.rint((logs - low) / max(high - low, 1e-12) * (len(BLOCKS) - 1))
         bars = "".join(BLOCKS[int(h)] for h in self.heights)
-        style = self.get_component_rich_style("trend--bars", partial=True)
+        style = self.component_style("trend--bars")
         caption = f"{self.title}: log₁₀ {low:.1f} … {high:.1f}, steps 0–{len(values) - 1}"
         self.set_lines([caption, ((bars, style),)])
 
