@@ -459,10 +459,11 @@ async def test_a_long_jump_on_a_new_formula_compiles_its_own_loop_meanwhile():
 async def test_a_long_jump_draws_the_2d_runs_while_the_chain_catches_up(monkeypatch):
     pytest.importorskip("numba")
     assert compiled.warm_up()
-    release = threading.Event()
+    started, release = threading.Event(), threading.Event()
     original = Session.catch_up_chain
 
     def held_back(session):
+        started.set()
         release.wait(10)
         original(session)
 
@@ -470,16 +471,29 @@ async def test_a_long_jump_draws_the_2d_runs_while_the_chain_catches_up(monkeypa
     app = GradientsApp(Experiment(hyper=Hyperparameters(lr=0.002)))
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press(*"5000", "n")
+        assert started.wait(5)  # at once, not when the event loop next runs
         await pilot.pause()
         assert _readout(app).split()[:2] == ["step", "5000"]  # the 2-D run is drawn at once
         assert "catching up to step 5000" in app.query_one(LayerTable).border_title
         threading.Timer(0.2, release.set).start()
         await pilot.press("b")  # waits for the chain, then steps back from 5000
         assert app.session.step == 4999 and app.session.chain_run.cursor == 4999
-        await app.workers.wait_for_complete()
         await pilot.pause()
         assert "catching up" not in app.query_one(LayerTable).border_title
         assert _readout(app).split()[:2] == ["step", "4999"]
+
+
+async def test_keys_queued_behind_a_long_jump_wait_for_the_chain_and_then_apply():
+    pytest.importorskip("numba")
+    assert compiled.warm_up()
+    app = GradientsApp(Experiment(hyper=Hyperparameters(lr=0.002)))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press(*"3000")
+        app.action_step(1)  # both in one go, as keys read together from the terminal are:
+        app.action_back(1)  # the second must not wait for a thread that has not started
+        assert app.session.step == 2999 and app.session.chain_run.cursor == 2999
+        await pilot.pause()
+        assert "catching up" not in app.query_one(LayerTable).border_title
 
 
 async def test_exploding_chain_stops_with_a_reason_and_keeps_its_last_values():

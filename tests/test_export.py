@@ -8,11 +8,14 @@ import numpy as np
 import pytest
 
 from tui_gradients.cli import main
+from tui_gradients.core import export
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.export import load_settings, settings_from_dict, settings_to_dict
+from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.session import edit
 from tui_gradients.ui.app import GradientsApp
+from tui_gradients.ui.widgets.lines import Lines
 
 
 def _unusual_experiment():
@@ -123,3 +126,24 @@ async def test_app_export_reproduces_step_for_step(tmp_path, monkeypatch, capsys
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))[1:]
     weights = np.array(rows, dtype=float)[:, 2].reshape(38, 5)
     np.testing.assert_array_equal(weights, chain_params[:, :5])
+
+
+async def test_an_export_after_a_long_jump_is_thinned_to_a_row_every_k_steps(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(export, "EXPORT_STEPS", 100)
+    app = GradientsApp(Experiment(hyper=Hyperparameters(lr=0.002)))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press(*"1000", "n", "e")
+        trajectory = app.session.plane.history.params.copy()
+        status = app.query_one("#status", Lines).text
+    assert "a row every 11 steps" in status  # ⌈1000 / 99⌉
+    document = json.loads(next(tmp_path.glob("*.json")).read_text())
+    assert document["every"] == 11
+    rows = np.array(document["trajectory"]["rows"])
+    expected_steps = [*range(0, 1001, 11), 1000]
+    np.testing.assert_array_equal(rows[:, 0], expected_steps)
+    np.testing.assert_array_equal(rows[:, 1:3], trajectory[expected_steps])
+    chain_steps = np.array(document["chain"]["rows"])[:, 0]
+    assert sorted(set(chain_steps)) == expected_steps
+    csv_rows = list(csv.reader(next(tmp_path.glob("*-trajectory.csv")).open()))[1:]
+    assert [int(row[0]) for row in csv_rows] == expected_steps

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -40,26 +41,33 @@ FORMATS = ("csv", "json", "table")
 Row = tuple[int | float, ...]
 
 
-def run_rows(run: Run) -> Iterator[Row]:
-    """One row per computed step: step 0 is the start point."""
-    history = run.history
-    for step, (params, loss, grads) in enumerate(
-        zip(history.params, history.loss, history.grads, strict=True)
-    ):
+EXPORT_STEPS = 10_000
+"""The most steps of a run that an export from the app writes. After a jump of a million steps
+every step would make files of gigabytes and take minutes (the chain table has a row per step
+and layer), so a longer history is written every k-th step, with its last step; `run` and
+`chain` on the command line write every step they compute."""
+
+
+def run_rows(run: Run, every: int = 1) -> Iterator[Row]:
+    """One row per computed step (or every `every`-th, and the last): step 0 is the start."""
+    params, loss, grads = run.history.params, run.history.loss, run.history.grads
+    for step in _steps(len(loss), every):
         yield (
             step,
-            float(params[0]),
-            float(params[1]),
-            float(loss),
-            float(grads[0]),
-            float(grads[1]),
+            float(params[step, 0]),
+            float(params[step, 1]),
+            float(loss[step]),
+            float(grads[step, 0]),
+            float(grads[step, 1]),
         )
 
 
-def chain_rows(run: Run, chain: Chain) -> Iterator[Row]:
-    """One row per step and layer: the parameters after `step` updates and what they give."""
-    for step, params in enumerate(run.history.params):
-        trace = chain.trace(params)
+def chain_rows(run: Run, chain: Chain, every: int = 1) -> Iterator[Row]:
+    """One row per step (or every `every`-th, and the last) and layer: the parameters after
+    `step` updates and what they give."""
+    params = run.history.params
+    for step in _steps(len(params), every):
+        trace = chain.trace(params[step])
         for layer in range(chain.depth):
             yield (
                 step,
@@ -149,6 +157,19 @@ def settings_from_dict(data: object) -> Experiment:
         raise SettingError("load", f"malformed settings: {error}") from None
 
 
+def _steps(count: int, every: int) -> list[int]:
+    steps = list(range(0, count, every))
+    if steps and steps[-1] != count - 1:
+        steps.append(count - 1)
+    return steps
+
+
+def export_stride(session: Session) -> int:
+    """Every how many steps an export writes a row, to stay within EXPORT_STEPS."""
+    longest = max(len(run.history) for run in session.runs)
+    return max(1, math.ceil((longest - 1) / (EXPORT_STEPS - 1)))
+
+
 def load_settings(path: str | Path) -> Experiment:
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -164,16 +185,19 @@ def load_settings(path: str | Path) -> Experiment:
 
 
 def export_session(session: Session, folder: Path, stem: str) -> list[Path]:
-    """Write the experiment as JSON (settings, trajectories, chain table) and two CSV files."""
+    """Write the experiment as JSON (settings, trajectories, chain table) and two CSV files,
+    every `export_stride` steps (recorded in the JSON as "every")."""
+    every = export_stride(session)
     document = {
         "settings": settings_to_dict(session.experiment),
         "step": session.step,
-        "trajectory": _table(run_rows(session.plane), RUN_COLUMNS),
+        "every": every,
+        "trajectory": _table(run_rows(session.plane, every), RUN_COLUMNS),
         "rivals": [
-            {"optimizer": name, **_table(run_rows(run), RUN_COLUMNS)}
+            {"optimizer": name, **_table(run_rows(run, every), RUN_COLUMNS)}
             for name, run in session.plane_runs[1:]
         ],
-        "chain": _table(chain_rows(session.chain_run, session.chain), CHAIN_COLUMNS),
+        "chain": _table(chain_rows(session.chain_run, session.chain, every), CHAIN_COLUMNS),
         "stops": {name: stop.message for name, stop in session.stops()},
     }
     paths = [
@@ -183,9 +207,9 @@ def export_session(session: Session, folder: Path, stem: str) -> list[Path]:
     ]
     paths[0].write_text(json.dumps(document, allow_nan=False) + "\n", encoding="utf-8")
     with paths[1].open("w", encoding="utf-8") as out:
-        write(run_rows(session.plane), RUN_COLUMNS, "csv", out, {})
+        write(run_rows(session.plane, every), RUN_COLUMNS, "csv", out, {})
     with paths[2].open("w", encoding="utf-8") as out:
-        write(chain_rows(session.chain_run, session.chain), CHAIN_COLUMNS, "csv", out, {})
+        write(chain_rows(session.chain_run, session.chain, every), CHAIN_COLUMNS, "csv", out, {})
     return paths
 
 

@@ -22,14 +22,14 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Key, Resize
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
-from textual.worker import Worker, WorkerState
 
 from tui_gradients.core import compiled, lesson
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import LIMIT, Experiment
-from tui_gradients.core.export import export_session
+from tui_gradients.core.export import export_session, export_stride
 from tui_gradients.core.functions import PRESETS, Window, fit_window, zoom
 from tui_gradients.core.optimizers import OPTIMIZERS
 from tui_gradients.core.parsing import parse_whole
@@ -374,20 +374,26 @@ class GradientsApp(App[None]):
         moved = session.forward(count, chain=not long_jump)
         if session.chain_target is not None:
             self._chain_caught_up.clear()
-            self.run_worker(self._catch_up_chain, thread=True, group="chain")
+            # a thread of its own, started now: a Textual worker would start only once the
+            # event loop runs again, and a key already queued behind this one would wait for
+            # the chain (see `session`) before that, for ever
+            threading.Thread(target=self._catch_up_chain, daemon=True).start()
         elif not moved:
             self._message = "no further step: every run has stopped"
         self.refresh_views()
+
+    class ChainCaughtUp(Message):
+        """The chain has reached the step of the last long jump."""
 
     def _catch_up_chain(self) -> None:
         try:
             self._session.catch_up_chain()
         finally:
             self._chain_caught_up.set()
+        self.post_message(self.ChainCaughtUp())  # thread-safe
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "chain" and event.state == WorkerState.SUCCESS:
-            self.refresh_views()
+    def on_gradients_app_chain_caught_up(self) -> None:
+        self.refresh_views()
 
     def action_back(self, multiple: int) -> None:
         self._message = ""
@@ -592,13 +598,17 @@ class GradientsApp(App[None]):
     def action_export(self) -> None:
         """Settings, trajectories and chain table into the current folder, as JSON and CSV."""
         stem = f"tui-gradients-{datetime.now():%Y%m%d-%H%M%S}"
+        session = self.session
         try:
-            paths = export_session(self.session, Path.cwd(), stem)
+            paths = export_session(session, Path.cwd(), stem)
         except OSError as error:
             self.say(f"export failed: {error.strerror} ({error.filename})")
             return
+        every = export_stride(session)
+        thinned = f", a row every {every} steps" if every > 1 else ""
         self.say(
-            f"exported {paths[0]} (+ 2 CSV); reload with: tui-gradients --load {paths[0].name}"
+            f"exported {paths[0]} (+ 2 CSV{thinned}); "
+            f"reload with: tui-gradients --load {paths[0].name}"
         )
 
     def action_screenshot(self) -> None:

@@ -46,6 +46,7 @@ A count of 2000 or more runs through compiled loops (numba), which the first suc
 in the background; from then on a key may jump up to 10⁶ steps. Until then it is at most 20 000.
 The compiled loops apply the same formulas as the Python ones, to within rounding. After a long
 jump the 2-D runs are drawn at once; the chain table says "catching up" until its steps are done.
+An export of more than 10 000 steps writes a row every k steps and the last (k is in the JSON).
 
 ## The plot
 
