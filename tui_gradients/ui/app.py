@@ -130,8 +130,7 @@ class GradientsApp(App[None]):
         self._session = Session(experiment or Experiment())
         self._session.set_rivals(rivals)
         self._session.forward(initial_steps)
-        self._chain_caught_up = threading.Event()
-        self._chain_caught_up.set()
+        self._chain_lock = threading.Lock()
         self.steps_per_press = 1
         self.view = self._fitted_view()
         self._count = ""
@@ -148,10 +147,11 @@ class GradientsApp(App[None]):
 
     @property
     def session(self) -> Session:
-        """The session, once the chain has caught up with the last long jump (see `action_step`):
-        whatever changes the session waits for that, a few tenths of a second at most. Only
-        drawing reads `_session` meanwhile, which is safe (`Session.catch_up_chain`)."""
-        self._chain_caught_up.wait()
+        """The session with the chain caught up with the last long jump (see `action_step`):
+        whatever uses the session waits for the thread doing that, a few tenths of a second at
+        most, or does it here if that thread has not started. Only drawing reads `_session`
+        meanwhile, which is safe (`Session.catch_up_chain`)."""
+        self._catch_up_chain()
         return self._session
 
     # --- layout ---------------------------------------------------------------------------------
@@ -372,12 +372,8 @@ class GradientsApp(App[None]):
         long_jump = count >= compiled.COMPILED_MIN_STEPS and compiled.ready()
         session = self.session
         moved = session.forward(count, chain=not long_jump)
-        if session.chain_target is not None:
-            self._chain_caught_up.clear()
-            # a thread of its own, started now: a Textual worker would start only once the
-            # event loop runs again, and a key already queued behind this one would wait for
-            # the chain (see `session`) before that, for ever
-            threading.Thread(target=self._catch_up_chain, daemon=True).start()
+        if session.chain_target is not None:  # after this frame, not competing with it
+            self.call_after_refresh(self._start_chain_thread)
         elif not moved:
             self._message = "no further step: every run has stopped"
         self.refresh_views()
@@ -385,12 +381,18 @@ class GradientsApp(App[None]):
     class ChainCaughtUp(Message):
         """The chain has reached the step of the last long jump."""
 
-    def _catch_up_chain(self) -> None:
-        try:
-            self._session.catch_up_chain()
-        finally:
-            self._chain_caught_up.set()
+    def _start_chain_thread(self) -> None:
+        threading.Thread(target=self._chain_thread, daemon=True).start()
+
+    def _chain_thread(self) -> None:
+        self._catch_up_chain()
         self.post_message(self.ChainCaughtUp())  # thread-safe
+
+    def _catch_up_chain(self) -> None:
+        """Once, in whichever thread comes first: the chain's thread, or a key that needs the
+        session before that thread has started or while it runs."""
+        with self._chain_lock:
+            self._session.catch_up_chain()
 
     def on_gradients_app_chain_caught_up(self) -> None:
         self.refresh_views()
