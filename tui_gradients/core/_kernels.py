@@ -1,8 +1,10 @@
 """Compiled inner loops (numba): many optimiser steps per call, written straight into a run's
 history arrays. Imported only by `compiled.warm_up`, never at start-up.
 
-Each loop mirrors `Run.advance` line for line: the same update formulas in the same order of
-operations, the same checks for bad numbers, the same stopping rules. Where a step fails a
+The loop (`steps`) mirrors `Run.advance` line for line: the same update formulas in the same
+order of operations, the same checks for bad numbers, the same stopping rules. It evaluates f
+and ∇f through `evaluate`: the formula interpreter or the chain here, a formula's own code in
+a module that `specialised` writes. Where a step fails a
 check, the rejected numbers are handed back so that Python can word the reason exactly as the
 uncompiled path does.
 """

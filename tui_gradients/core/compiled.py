@@ -59,7 +59,7 @@ OPTIMIZER_KINDS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 ACTIVATION_KINDS = ("sigmoid", "tanh", "relu", "linear")
 
 _kernels: ModuleType | None = None
-_specialised: dict[str, specialised.Advance] = {}
+_specialised: dict[str, specialised.Loop] = {}
 """Formulas with a compiled loop of their own, by formula text."""
 _lock = threading.Lock()
 
@@ -104,7 +104,7 @@ def is_specialised(formula: str) -> bool:
     return formula in _specialised
 
 
-def _exercise(loop: specialised.Advance, problem: Problem) -> None:
+def _exercise(loop: specialised.Loop, problem: Problem) -> None:
     """One tiny call, so that compiling happens here and not mid-run."""
     history = (np.zeros((2, 2)), np.zeros(2), np.zeros((2, 2)), np.zeros((2, 3, 2)))
     problem.call(loop, "adam", np.ones(6), history, 0, 1, (1.0, 0.0, 1e150))

@@ -57,7 +57,8 @@ _APPLY = {
     "neg": "-{}",
 }
 
-Advance = Callable[..., tuple[int, int]]
+Loop = Callable[..., tuple[int, int]]
+"""`steps`: (data, kind, hyper, params, loss, grads, states, row, n, limits, rejected)."""
 
 
 class Unsupported(Exception):
@@ -96,7 +97,7 @@ def cache_directory() -> Path:
     return Path(root) / "tui-gradients" / "formulas"
 
 
-def load(formula: str, kernels: ModuleType) -> Advance | None:
+def load(formula: str, kernels: ModuleType) -> Loop | None:
     """The formula's own `steps` (loaded from the cache, or written there and compiled when it is
     first called); None if it cannot be (a constant that is not finite, or no writable cache
     directory): the interpreter stays."""
