@@ -115,7 +115,7 @@ class Session:
         runs can then be drawn while the chain (a million steps of a deep network take tenths of
         a second) catches up in another thread."""
         target = self.step + max(n, 0)
-        for run in self.runs if chain else self.runs[:-1]:
+        for run in self.runs if chain else [self.plane, *self.rival_runs]:
             _move_to(run, target)
         if not chain:
             self.chain_target = target
