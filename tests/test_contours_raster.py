@@ -159,5 +159,27 @@ def test_a_growing_path_is_drawn_as_if_drawn_whole(seed):
     paths = [walk[:k] for k in range(1, 200)] + [walk[:120], other[:300], walk[:50]]
     for path in [*paths, moved[:80], walk[:90], moved[:260]]:
         fresh = raster.PathMask(canvas)
-        np.testing.assert_array_equal(kept.update(path), fresh.update(path))
+        fresh.update(path)
+        kept.update(path)
+        np.testing.assert_array_equal(kept.mask, fresh.mask)
         np.testing.assert_array_equal(kept.last, path[-1:])
+
+
+def test_a_step_is_reported_as_a_change_exactly_when_the_drawing_changes():
+    """The plot skips its redraw when `update` says nothing changed, so the answer must agree
+    with comparing what is drawn: the covered cells and the current point's cell."""
+    canvas = _canvas()
+    crawl = np.column_stack([0.2 + 0.6 * 0.999 ** np.arange(400), np.full(400, 0.5)])
+    jumps = np.cumsum(np.random.default_rng(1).normal(0, 0.1, (60, 2)), axis=0) + 0.5
+    for walk in (crawl, jumps):
+        kept, answers = raster.PathMask(canvas), []
+        before = (kept.mask.copy(), None)
+        for k in range(1, len(walk) + 1):
+            answers.append(kept.update(walk[:k]))
+            after = (kept.mask.copy(), tuple(int(v[0]) for v in canvas.cells(walk[k - 1 : k])))
+            assert answers[-1] == (not np.array_equal(after[0], before[0]) or after[1] != before[1])
+            before = after
+        assert True in answers and False in answers  # both cases really happen
+    kept.update(jumps[:10])  # a step back starts again: always a change
+    assert kept.update(jumps[:10]) is False
+    assert kept.update(jumps[:5]) is True

@@ -138,8 +138,12 @@ class PathMask:
         """The newest point drawn (none before the first update)."""
         self._buffer = 0
         self._ends = np.empty((0, 2))
+        self._current: tuple[int, int] | None = None
 
-    def update(self, points: Array) -> Array:
+    def update(self, points: Array) -> bool:
+        """Draw `points`; whether that changed what is shown: a cell newly covered, or the
+        newest point in another cell. Most steps of a slow run change neither, and then the
+        plot has nothing to redraw."""
         drawn, buffer = self.drawn, points.__array_interface__["data"][0]
         grows = (
             0 < drawn <= len(points)
@@ -152,11 +156,21 @@ class PathMask:
             self.mask[:] = False
             new = points
         rows, cols = path_cells(self.canvas, new)
+        covered = grows and bool(self.mask[rows, cols].all())
         self.mask[rows, cols] = True
         self.drawn, self._buffer = len(points), buffer
         self._ends = points[[0, -1]].copy() if len(points) else np.empty((0, 2))
         self.last = points[-1:].copy()
-        return self.mask
+        current = self._current
+        self._current = _only_cell(self.canvas, self.last)
+        return not covered or self._current != current
+
+
+def _only_cell(canvas: Canvas, point: Array) -> tuple[int, int] | None:
+    if len(point) == 0:
+        return None
+    rows, cols = canvas.cells(point)
+    return int(rows[0]), int(cols[0])
 
 
 def _same_bits(a: Array, b: Array) -> bool:

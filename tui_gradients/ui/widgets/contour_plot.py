@@ -109,12 +109,16 @@ class ContourPlot(Widget, can_focus=True):
         if self._canvas is None or self._scene != self._current_scene():
             self.refresh()
             return
+        if not self._update_masks():
+            return
         codes = self._overlay()
-        changed = np.flatnonzero(np.any(codes != self._codes, axis=1))
+        changed = np.flatnonzero(np.any(codes != self._codes, axis=1)).tolist()
         self._codes = codes
         for row in changed:
-            self._strips.pop(int(row), None)
-            self.refresh(Region(0, int(row), self.size.width, 1))
+            self._strips.pop(row, None)
+        if changed:  # one call for all: each call of refresh walks up the DOM for the offset
+            width = self.size.width
+            self.refresh(*(Region(0, row, width, 1) for row in changed))
 
     def watch_ascii_markers(self) -> None:
         self._fit_title()
@@ -149,14 +153,21 @@ class ContourPlot(Widget, can_focus=True):
             self.equal_scale,
         )
 
-    def _overlay(self) -> np.ndarray:
+    def _update_masks(self) -> bool:
+        """Bring every path's cells up to date; whether anything drawn changed."""
         assert self._canvas is not None and self._path_mask is not None
-        self._path_mask.update(self._path)
+        changed = len(self._rival_masks) != len(self._rivals)
         del self._rival_masks[len(self._rivals) :]
         while len(self._rival_masks) < len(self._rivals):
             self._rival_masks.append(raster.PathMask(self._canvas))
-        for mask, points in zip(self._rival_masks, self._rivals, strict=True):
-            mask.update(points)
+        for mask, points in zip(
+            [self._path_mask, *self._rival_masks], [self._path, *self._rivals], strict=True
+        ):
+            changed |= mask.update(points)
+        return changed
+
+    def _overlay(self) -> np.ndarray:
+        assert self._canvas is not None and self._path_mask is not None
         return raster.overlay(
             self._canvas, self._path_mask, self._rival_masks, self._objective.minima
         )
@@ -168,6 +179,7 @@ class ContourPlot(Widget, can_focus=True):
         self._scene = scene
         self._base, self._canvas = self._draw_base(scene)
         self._path_mask, self._rival_masks = raster.PathMask(self._canvas), []
+        self._update_masks()
         self._codes = self._overlay()
         self._strips.clear()
 

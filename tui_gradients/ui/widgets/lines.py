@@ -115,7 +115,7 @@ class Lines(Widget):
         if y >= len(self._lines):
             return Strip.blank(width, base)
         segments, used = [], 0
-        for text, style in self._lines[y]:
+        for text, style in _merged(self._lines[y]):
             used += cell_len(text)
             segments.append(Segment(text, self._styled(style)))
             if used > width:  # the rare line wider than the widget: cut it
@@ -130,3 +130,15 @@ class Lines(Widget):
         if combined is None:
             combined = self._combined[style] = self._base + style if style else self._base
         return combined
+
+
+def _merged(line: Line) -> list[Run]:
+    """Neighbouring runs of one style as one: a table row is a run per cell, and every segment
+    costs again in each of Textual's passes over a line (filter, cut, output)."""
+    runs: list[Run] = []
+    for text, style in line:
+        if runs and runs[-1][1] == style:
+            runs[-1] = (runs[-1][0] + text, style)
+        else:
+            runs.append((text, style))
+    return runs
