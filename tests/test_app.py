@@ -7,6 +7,7 @@ import threading
 import numpy as np
 import pytest
 from rich.console import Console
+from textual.color import Color
 from textual.widgets import Input, Static
 
 from tui_gradients.core import compiled
@@ -239,10 +240,28 @@ async def test_panel_toggles_and_escape_returns_to_the_plot():
         assert not panel.display  # too narrow to show it by default
         await pilot.press("P")
         assert panel.display and isinstance(app.focused, Input)
+        await pilot.press("n")
+        assert app.session.step == 0  # typed into the field
         await pilot.press("escape")
-        assert isinstance(app.focused, ContourPlot)
+        assert app.focused is None
+        await pilot.press("n")
+        assert app.session.step == 1  # keys drive the plot again
         await pilot.press("P")
         assert not panel.display
+
+
+async def test_the_plots_rule_is_lit_while_keys_drive_it():
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        plot = app.query_one(ContourPlot)
+        accent = Color.parse(app.theme_variables["accent"])
+        assert app.focused is None and plot.styles.border_top[1] == accent
+        await fields_ready(pilot)
+        app.query_one("#lr", Input).focus()
+        await pilot.pause()
+        assert plot.styles.border_top[1] != accent
+        await pilot.press("escape")
+        assert plot.styles.border_top[1] == accent
 
 
 async def _type_into(pilot, app, field, text):
@@ -343,7 +362,7 @@ async def test_command_palette_offers_presets_optimisers_and_toggles():
 async def test_tab_cycles_focus_through_the_fields():
     app = GradientsApp()
     async with app.run_test(size=WIDE) as pilot:
-        assert isinstance(app.focused, ContourPlot)
+        assert app.focused is None
         seen = set()
         for _ in range(6):
             await pilot.press("tab")

@@ -62,7 +62,7 @@ class Scene:
     equal_scale: bool
 
 
-class ContourPlot(Widget, can_focus=True):
+class ContourPlot(Widget):
     """Contours of f(w1, w2) from plotext, with paths composited cell by cell on top."""
 
     DEFAULT_CSS = """
