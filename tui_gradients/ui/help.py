@@ -35,10 +35,10 @@ Press a key, watch one iteration, see why it went where it went.
 | `a` | equal scale: one unit of w1 as long as one of w2 |
 | `m` | markers: braille and symbols, or plain ASCII |
 | `t` | theory: λ(H) and κ; on a quadratic, gd's factor, stable lr, steps to 1 % |
-| `P` | show or hide the settings panel (`enter` applies a field, `esc` leaves it) |
+| `P` | settings panel on or off (`enter` applies a field, `esc` hands keys back to the plot) |
 | `s` | save an SVG screenshot in the current folder |
 | `e` | export settings, trajectories and chain table (JSON, CSV); `--load FILE` replays it |
-| `tab` | move between panels and fields |
+| `tab` | move between the settings fields (the rule above the plot is lit while keys drive it) |
 | `ctrl+p` | command palette (functions, optimisers, toggles) |
 | `?` / `q` | this help / quit |
 
