@@ -1,7 +1,9 @@
 """The benchmark's harness works (what it measures is printed by `python -m tui_gradients.bench`,
 never asserted here: machines are shared and noisy)."""
 
+import importlib.util
 import os
+from pathlib import Path
 
 import pytest
 
@@ -49,3 +51,13 @@ def test_first_compile_leaves_the_users_cache_setting_as_it_was(monkeypatch, tmp
     assert bench.first_compile() > 0
     assert os.environ["XDG_CACHE_HOME"] == str(tmp_path)
     assert not list(tmp_path.iterdir())  # it compiled elsewhere
+
+
+def test_the_apps_bytecode_is_compiled_before_start_up_is_timed():
+    """Start-up is timed as an installed copy starts: every module of the app already
+    byte-compiled, even where PYTHONDONTWRITEBYTECODE is set."""
+    package = Path(bench.__file__).parent
+    bench.compile_bytecode()
+    for source in package.rglob("*.py"):
+        compiled = Path(importlib.util.cache_from_source(str(source)))
+        assert compiled.exists() and compiled.stat().st_mtime >= source.stat().st_mtime, source
