@@ -564,7 +564,8 @@ async def test_trends_and_delta_bars_follow_the_steps_where_there_is_room():
         await pilot.pause(0.3)  # the trends are redrawn at most ten times a second
         loss = app.query_one("#loss-trend", Trend).heights
         assert len(loss) > 10 and loss[0] > loss[-1]  # f − f* falls
-        assert "steps 0–300" in app.query_one("#cost-trend", Trend).text
+        cost = app.query_one("#cost-trend", Trend).heights
+        assert len(cost) > 10 and cost[0] > cost[-1]  # so does the chain's cost
         bars = _bars(app)
         assert len(bars) == 8 and bars[0] < bars[-1]  # δ vanishes towards the input
         await pilot.resize_terminal(*SMALL)

@@ -17,7 +17,7 @@ BLOCKS = "▁▂▃▄▅▆▇█"
 
 
 class Trend(Lines):
-    """A caption (what, which range of log₁₀, which steps) over a line of bars."""
+    """A caption (what, which range of log₁₀) over a line of bars for steps 0 to the current."""
 
     COMPONENT_CLASSES = {"trend--bars"}
 
@@ -57,7 +57,9 @@ class Trend(Lines):
         self.heights = np.rint((logs - low) / max(high - low, 1e-12) * (len(BLOCKS) - 1))
         bars = "".join(BLOCKS[int(h)] for h in self.heights)
         style = self.component_style("trend--bars")
-        caption = f"{self.title}: log₁₀ {low:.1f} … {high:.1f}, steps 0–{len(values) - 1}"
+        # no step count: the readout has it, and a caption that changes on every step is one
+        # more line to send on every key
+        caption = f"{self.title}: log₁₀ {low:.1f} … {high:.1f}"
         self.set_lines([caption, ((bars, style),)])
 
 
