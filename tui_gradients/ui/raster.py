@@ -150,20 +150,22 @@ class PathMask:
             and buffer == self._buffer
             and _same_bits(points[[0, drawn - 1]], self._ends)
         )
-        if grows:
-            new = points[drawn - 1 :]  # from the last drawn point on: the joining segment too
+        previous, self._current = self._current, _only_cell(self.canvas, points[-1:])
+        if grows and len(points) == drawn + 1 and self._current == previous:
+            covered = True  # one step inside the cell of the last point: nothing new to cover
         else:
-            self.mask[:] = False
-            new = points
-        rows, cols = path_cells(self.canvas, new)
-        covered = grows and bool(self.mask[rows, cols].all())
-        self.mask[rows, cols] = True
+            if grows:  # from the last drawn point on: the joining segment too
+                new = points[drawn - 1 :]
+            else:
+                self.mask[:] = False
+                new = points
+            rows, cols = path_cells(self.canvas, new)
+            covered = grows and bool(self.mask[rows, cols].all())
+            self.mask[rows, cols] = True
         self.drawn, self._buffer = len(points), buffer
         self._ends = points[[0, -1]].copy() if len(points) else np.empty((0, 2))
         self.last = points[-1:].copy()
-        current = self._current
-        self._current = _only_cell(self.canvas, self.last)
-        return not covered or self._current != current
+        return not covered or self._current != previous
 
 
 def _only_cell(canvas: Canvas, point: Array) -> tuple[int, int] | None:
