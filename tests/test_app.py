@@ -22,7 +22,7 @@ from tui_gradients.ui.widgets.layer_table import LayerTable
 from tui_gradients.ui.widgets.lines import Lines
 from tui_gradients.ui.widgets.race_chart import RaceChart
 from tui_gradients.ui.widgets.settings_panel import SettingsPanel
-from tui_gradients.ui.widgets.trend import Trend
+from tui_gradients.ui.widgets.trend import Trends
 
 from .pilot_helpers import fields_ready
 
@@ -562,9 +562,8 @@ async def test_trends_and_delta_bars_follow_the_steps_where_there_is_room():
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("3", "0", "0", "n")
         await pilot.pause(0.3)  # the trends are redrawn at most ten times a second
-        loss = app.query_one("#loss-trend", Trend).heights
+        loss, cost = app.query_one(Trends).heights
         assert len(loss) > 10 and loss[0] > loss[-1]  # f − f* falls
-        cost = app.query_one("#cost-trend", Trend).heights
         assert len(cost) > 10 and cost[0] > cost[-1]  # so does the chain's cost
         bars = _bars(app)
         assert len(bars) == 8 and bars[0] < bars[-1]  # δ vanishes towards the input
@@ -698,13 +697,13 @@ async def test_the_bars_and_headers_follow_a_change_of_theme():
     app = GradientsApp()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n")
-        trend, table = app.query_one("#loss-trend", Trend), app.query_one(LayerTable)
-        before = trend.component_style("trend--bars")
+        trend, table = app.query_one(Trends), app.query_one(LayerTable)
+        before = trend.component_style("trends--bars")
         app.theme = "nord"
         await pilot.pause()
         await pilot.press("n")
-        after = trend.component_style("trend--bars")
+        after = trend.component_style("trends--bars")
         assert after != before
-        assert after == trend.get_component_rich_style("trend--bars", partial=True)
+        assert after == trend.get_component_rich_style("trends--bars", partial=True)
         header = table.component_style("layer-table--header")
         assert header == table.get_component_rich_style("layer-table--header", partial=True)

@@ -1,8 +1,17 @@
 """The trend lines' scaling: log₁₀ with a floor, and bucketing that keeps each run's peak."""
 
 import numpy as np
+from textual.app import App, ComposeResult
 
-from tui_gradients.ui.widgets.trend import DECADES, bucket_magnitudes, bucket_max, log_scale
+from tui_gradients.ui.widgets.trend import (
+    BLOCKS,
+    DECADES,
+    GAP,
+    Trends,
+    bucket_magnitudes,
+    bucket_max,
+    log_scale,
+)
 
 
 def test_log_scale_floors_tiny_values_and_drops_non_finite_ones():
@@ -31,3 +40,25 @@ def test_bucket_magnitudes_match_the_plain_way_with_an_offset_and_bad_values():
     np.testing.assert_array_equal(
         bucket_magnitudes(spoiled, 2.5, 200), bucket_max(np.abs(finite - 2.5), 200)
     )
+
+
+async def test_quantities_sit_side_by_side_each_cut_to_its_own_column():
+    class Host(App):
+        def compose(self) -> ComposeResult:
+            yield Trends(["a first quantity with a long title", "second"])
+
+    app = Host()
+    async with app.run_test(size=(60, 5)) as pilot:
+        trends = app.query_one(Trends)
+        trends.show([(np.logspace(0, -6, 1000), 0.0), (np.logspace(-3, 0, 5) + 2.0, 2.0)])
+        await pilot.pause()
+        captions, bars = trends.text.splitlines()
+        column = (60 - 2 - GAP) // 2  # the widget's padding takes a column each side
+        assert captions[:column] == "a first quantity with a long title"[:column]
+        assert captions[column : column + GAP] == " " * GAP
+        assert captions[column + GAP :].startswith("second: log₁₀ -3.0 … 0.0")
+        first, second = trends.heights
+        assert len(first) == column and len(second) == 5  # a bar per bucket, or per step
+        assert first[0] > first[-1] and second[0] < second[-1]
+        assert bars[:column] == "".join(BLOCKS[int(h)] for h in first)
+        assert bars[column + GAP :].rstrip() == "".join(BLOCKS[int(h)] for h in second)

@@ -51,7 +51,7 @@ from tui_gradients.ui.widgets.lines import Lines
 from tui_gradients.ui.widgets.race_chart import RaceChart
 from tui_gradients.ui.widgets.readout import RaceEntry, Readout, theory_rows
 from tui_gradients.ui.widgets.settings_panel import SettingsPanel
-from tui_gradients.ui.widgets.trend import Trend
+from tui_gradients.ui.widgets.trend import Trends
 
 PLAY_RATES = (1, 2, 5, 10, 20, 30, 60)
 """Steps of auto-play per second."""
@@ -167,9 +167,7 @@ class GradientsApp(App[None]):
                     yield ContourPlot(self.session.experiment.plane.objective, self.view, id="plot")
                     yield Readout(id="readout")
                 yield LessonPanel(id="lesson")
-                with Horizontal(id="trends"):
-                    yield Trend("2-D run, f − f*", id="loss-trend")
-                    yield Trend("chain cost C", id="cost-trend")
+                yield Trends(["2-D run, f − f*", "chain cost C"], id="trends")
                 yield LayerTable(id="layers")
                 yield RaceChart(id="race-chart")
                 yield Lines(id="status")
@@ -286,13 +284,16 @@ class GradientsApp(App[None]):
             runs = session.plane_runs
             losses = [run.history.loss[: run.cursor + 1] for _, run in runs]
             self.query_one(RaceChart).show([name for name, _ in runs], losses, f_star)
-        if not self.query_one("#trends").display or self.screen.has_class("-short"):
+        trends = self.query_one(Trends)
+        if not trends.display or self.screen.has_class("-short"):
             return
-        plane = session.plane
-        losses = plane.history.loss[: plane.cursor + 1]
-        self.query_one("#loss-trend", Trend).show(losses, f_star or 0.0)
-        chain = session.chain_run
-        self.query_one("#cost-trend", Trend).show(chain.history.loss[: chain.cursor + 1])
+        plane, chain = session.plane, session.chain_run
+        trends.show(
+            [
+                (plane.history.loss[: plane.cursor + 1], f_star or 0.0),
+                (chain.history.loss[: chain.cursor + 1], 0.0),
+            ]
+        )
 
     def _show_status(self) -> None:
         parts = []

@@ -1,4 +1,4 @@
-"""A quantity over the steps so far, as one line of bars: the 2-D run's loss, the chain's cost.
+"""Quantities over the steps so far, as lines of bars: the 2-D run's loss, the chain's cost.
 
 Drawn on log₁₀ values, so that a loss falling by 0.1 % a step shows as a steady slope rather than
 a cliff followed by a flat line. The bars are one run of text in one colour (Textual's Sparkline
@@ -7,6 +7,8 @@ colours every cell on its own, about 1.6 KB a line on each step over SSH).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from tui_gradients.ui.widgets.lines import Lines
@@ -14,53 +16,68 @@ from tui_gradients.ui.widgets.lines import Lines
 DECADES = 16
 """Values more than this many decades below the largest are drawn at the bottom."""
 BLOCKS = "▁▂▃▄▅▆▇█"
+GAP = 2
+"""Spaces between two quantities."""
 
 
-class Trend(Lines):
-    """A caption (what, which range of log₁₀) over a line of bars for steps 0 to the current."""
+Series = tuple[np.ndarray, float]
+"""Values for steps 0..current, and the offset whose distance is drawn (f* for a loss)."""
 
-    COMPONENT_CLASSES = {"trend--bars"}
+
+class Trends(Lines):
+    """Several quantities side by side, each a caption (what, which range of log₁₀) over a line
+    of bars for steps 0 to the current. One widget for all: each widget a step refreshes costs
+    Textual two messages and a pass over all its lines, in every key's frame."""
+
+    COMPONENT_CLASSES = {"trends--bars"}
 
     DEFAULT_CSS = """
-    Trend {
-        width: 1fr;
+    Trends {
         padding: 0 1;
     }
-    Trend > .trend--bars {
+    Trends > .trends--bars {
         color: $accent;
     }
     """
 
-    def __init__(self, title: str, **kwargs) -> None:
+    def __init__(self, titles: Sequence[str], **kwargs) -> None:
         super().__init__(**kwargs)
-        self.title = title
-        self.heights: np.ndarray = np.empty(0)
-        """The bars drawn, from 0 (lowest) to 7 (highest)."""
-        self._values: np.ndarray | None = None
-        self._offset = 0.0
+        self.titles = tuple(titles)
+        self.heights: list[np.ndarray] = [np.empty(0) for _ in self.titles]
+        """The bars drawn for each quantity, from 0 (lowest) to 7 (highest)."""
+        self._series: Sequence[Series] | None = None
 
     def on_resize(self) -> None:
-        if self._values is not None:
-            self.show(self._values, self._offset)  # as many bars as the new width holds
+        if self._series is not None:
+            self.show(self._series)  # as many bars as the new width holds
 
-    def show(self, values: np.ndarray, offset: float = 0.0) -> None:
-        """|values − offset| for steps 0..len−1, one bar per bucket of steps across the width."""
-        self._values, self._offset = values, offset
-        # bucket first: log₁₀ is increasing, so the log of a bucket's largest value is its
-        # largest log, and 10⁶ steps cost two passes instead of 10⁶ logarithms
-        logs = log_scale(bucket_magnitudes(values, offset, max(self.size.width, 1)))
-        if len(logs) == 0:
-            self.heights = np.empty(0)
-            self.set_lines([f"{self.title}: nothing finite to draw", ""])
-            return
-        low, high = logs.min(), logs.max()
-        self.heights = np.rint((logs - low) / max(high - low, 1e-12) * (len(BLOCKS) - 1))
-        bars = "".join(BLOCKS[int(h)] for h in self.heights)
-        style = self.component_style("trend--bars")
-        # no step count: the readout has it, and a caption that changes on every step is one
-        # more line to send on every key
-        caption = f"{self.title}: log₁₀ {low:.1f} … {high:.1f}"
-        self.set_lines([caption, ((bars, style),)])
+    def show(self, series: Sequence[Series]) -> None:
+        """|values − offset| of each quantity, one bar per bucket of steps across its column."""
+        self._series = series
+        column = max((self.content_region.width - GAP * (len(series) - 1)) // len(series), 1)
+        style = self.component_style("trends--bars")
+        captions, bars = [], []
+        for index, (title, (values, offset)) in enumerate(zip(self.titles, series, strict=True)):
+            caption, self.heights[index] = _trend(title, values, offset, column)
+            gap = "" if index == 0 else " " * GAP
+            captions.append((gap + caption[:column].ljust(column), None))
+            bars.append((gap, None))
+            bars.append(("".join(BLOCKS[int(h)] for h in self.heights[index]).ljust(column), style))
+        self.set_lines([tuple(captions), tuple(bars)])
+
+
+def _trend(title: str, values: np.ndarray, offset: float, bars: int) -> tuple[str, np.ndarray]:
+    """The caption and at most `bars` bar heights of one quantity."""
+    # bucket first: log₁₀ is increasing, so the log of a bucket's largest value is its largest
+    # log, and 10⁶ steps cost two passes instead of 10⁶ logarithms
+    logs = log_scale(bucket_magnitudes(values, offset, bars))
+    if len(logs) == 0:
+        return f"{title}: nothing finite to draw", np.empty(0)
+    low, high = logs.min(), logs.max()
+    heights = np.rint((logs - low) / max(high - low, 1e-12) * (len(BLOCKS) - 1))
+    # no step count: the readout has it, and a caption that changes on every step is one more
+    # line to send on every key
+    return f"{title}: log₁₀ {low:.1f} … {high:.1f}", heights
 
 
 def bucket_magnitudes(values: np.ndarray, offset: float, buckets: int) -> np.ndarray:
