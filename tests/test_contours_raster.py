@@ -183,3 +183,19 @@ def test_a_step_is_reported_as_a_change_exactly_when_the_drawing_changes():
     kept.update(jumps[:10])  # a step back starts again: always a change
     assert kept.update(jumps[:10]) is False
     assert kept.update(jumps[:5]) is True
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 7, 64])
+def test_path_cells_do_not_depend_on_how_the_points_are_chunked(monkeypatch, chunk):
+    """Long paths are mapped to cells chunk by chunk; a repeated cell that straddles two
+    chunks must be dropped just as inside one."""
+    canvas = _canvas()
+    crawl = np.column_stack([0.2 + 0.6 * 0.999 ** np.arange(500), np.full(500, 0.5)])
+    walk = np.cumsum(np.random.default_rng(4).normal(0, 0.05, (500, 2)), axis=0) + 0.5
+    paths = (crawl, walk, np.vstack([walk[:3], np.full((40, 2), np.nan), walk[3:9]]))
+    whole = [raster.path_cells(canvas, path) for path in paths]  # one chunk: CHUNK > 500
+    monkeypatch.setattr(raster, "CHUNK", chunk)
+    for path, (rows, cols) in zip(paths, whole, strict=True):
+        chunked_rows, chunked_cols = raster.path_cells(canvas, path)
+        np.testing.assert_array_equal(chunked_rows, rows)
+        np.testing.assert_array_equal(chunked_cols, cols)
