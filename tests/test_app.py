@@ -455,7 +455,7 @@ async def test_once_the_compiled_loops_load_a_key_jumps_up_to_the_run_limit():
         await pilot.pause()
         assert compiled.ready()
         assert loaded_before or "compiled loops ready" in _status(app)
-        assert compiled.is_specialised(app.session.experiment.plane.objective.formula)
+        assert compiled.is_specialised(app.session.experiment.plane.objective.formula, "gd")
         await pilot.press(*"9999999", "n")
         assert app.session.chain_run.cursor == LIMIT  # the 2-D run converged long before
         assert f"at most {LIMIT} steps per key" in _status(app)
@@ -468,10 +468,13 @@ async def test_a_long_jump_on_a_new_formula_compiles_its_own_loop_meanwhile():
     app = GradientsApp()
     async with app.run_test(size=SMALL) as pilot:
         assert app.change_setting("expr", formula)
-        await pilot.press(*"5000", "n")  # on the interpreter, while its own loop compiles
+        await pilot.press("c")  # a comparison run: its optimiser gets a loop of its own too
+        await pilot.press(*"5000", "n")  # on the interpreter, while its own loops compile
         assert app.session.step == 5000 or app.session.plane.stop is not None
         await app.workers.wait_for_complete()
-        assert compiled.is_specialised(formula)
+        optimizers = {run.optimizer.name for _, run in app.session.plane_runs}
+        assert len(optimizers) == 2
+        assert all(compiled.is_specialised(formula, name) for name in optimizers)
         assert "loading" not in _status(app)  # the loops were loaded already: nothing to say
 
 

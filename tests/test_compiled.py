@@ -188,7 +188,7 @@ def without_interpreter(monkeypatch):
 def test_a_presets_own_loop_gives_the_interpreters_numbers_bit_for_bit(function, cache):
     for optimizer in ("gd", "adam"):
         experiment = edit(edit(Experiment(), "function", function), "optimizer", optimizer)
-        assert compiled.specialise(experiment.plane.objective.formula)
+        assert compiled.specialise(experiment.plane.objective.formula, optimizer)
         own, interpreted = experiment.plane_run(), _interpreted(experiment.plane_run())
         own.advance(STEPS)
         interpreted.advance(STEPS)
@@ -207,8 +207,8 @@ def test_a_typed_formula_with_every_function_has_its_own_loop_with_the_same_numb
     formula = "sin(w1)*cos(w2) + 0.1*w1**2 + 0.1*w2**2 + exp(-abs(w1)) + log(2 + tanh(w2))"
     formula += " + sqrt(1 + w1**2) + 0.01*tan(0.1*w2) + w1**3/(30 + w2**2) + (w1 - 1)**2.5 / 10"
     experiment = edit(edit(Experiment(), "expr", formula), "start", "1.3, 0.7")
-    assert compiled.specialise(formula)
     for optimizer in OPTIMIZERS:
+        assert compiled.specialise(formula, optimizer)
         chosen = edit(edit(experiment, "optimizer", optimizer), "lr", "0.01")
         own, interpreted = chosen.plane_run(), _interpreted(chosen.plane_run())
         own.advance(STEPS)
@@ -230,7 +230,8 @@ def test_the_own_loop_stops_where_the_interpreter_does(settings, cache):
     for name, value in settings.items():
         if name != "steps":
             experiment = edit(experiment, name, value)
-    assert compiled.specialise(experiment.plane.objective.formula)
+    optimizer = experiment.plane_run().optimizer.name
+    assert compiled.specialise(experiment.plane.objective.formula, optimizer)
     own, interpreted = experiment.plane_run(), _interpreted(experiment.plane_run())
     for run in (own, interpreted):
         run.max_steps = settings.get("steps", run.max_steps)
@@ -242,9 +243,12 @@ def test_the_own_loop_stops_where_the_interpreter_does(settings, cache):
 def test_each_formula_is_written_once_into_the_cache(cache):
     formulas = ["w1**2 + 2.5*w2**2", "w1**2 + 2.5*w2**2", "w1**2 + 3.5*w2**2"]
     for formula in formulas:
-        assert compiled.specialise(formula)
+        assert compiled.specialise(formula, "gd")
+    assert compiled.specialise(formulas[0], "adam")  # another optimiser: another loop
     written = sorted(cache.glob("*.py"))
-    assert sum(formula in path.read_text() for path in written for formula in formulas[1:]) == 2
+    texts = [path.read_text() for path in written]
+    assert sum(formula in text for text in texts for formula in formulas[1:]) == 3
+    assert sum(formulas[0] in text and "\nOPTIMISER = 5\n" in text for text in texts) == 1
     assert all(path.name.startswith("formula_") for path in written)
 
 
@@ -252,8 +256,8 @@ def test_a_formula_that_cannot_be_written_as_code_is_left_to_the_interpreter(cac
     formula = "w1*1e308*10 + w2**2"  # its derivative folds to the constant inf
     with pytest.raises(specialised.Unsupported):
         specialised.source(formula, "")
-    assert not compiled.specialise(formula)
-    assert not compiled.is_specialised(formula)
+    assert not compiled.specialise(formula, "gd")
+    assert not compiled.is_specialised(formula, "gd")
 
 
 def test_without_a_writable_cache_a_formula_stays_on_the_interpreter(tmp_path, monkeypatch):
@@ -261,8 +265,8 @@ def test_without_a_writable_cache_a_formula_stays_on_the_interpreter(tmp_path, m
     blocker.write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     formula = "w1**2 + 4.5*w2**2"
-    assert not compiled.specialise(formula)
-    assert not compiled.is_specialised(formula)
+    assert not compiled.specialise(formula, "gd")
+    assert not compiled.is_specialised(formula, "gd")
     experiment = edit(Experiment(), "expr", formula)
     run = experiment.plane_run()
     assert run.advance(STEPS) > 0

@@ -178,7 +178,7 @@ def jump(size: tuple[int, int], steps: int, runs: int) -> tuple[list[float], lis
     from tui_gradients.core.functions import make_objective
 
     if compiled.warm_up():
-        compiled.specialise(make_objective("quadratic").formula)
+        compiled.specialise(make_objective("quadratic").formula, "gd")
     terminal = Terminal(size, ["--lr", "0.002"])
     terminal.next_frame(timeout=120)
     terminal.press(b"5000n")
@@ -264,7 +264,7 @@ def first_compile() -> float:
         os.environ["XDG_CACHE_HOME"] = cache
         try:
             start = time.perf_counter()
-            compiled.specialise(f"w1**2 + {time.time()}*w2**2")  # never seen before
+            compiled.specialise(f"w1**2 + {time.time()}*w2**2", "gd")  # never seen before
             return time.perf_counter() - start
         finally:
             os.environ.pop("XDG_CACHE_HOME")
@@ -331,9 +331,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     _row("a new formula's own loop: first compile", [first_compile()], "ms", 1e3, None)
     for function in ("quadratic", "rosenbrock"):
         formula = make_objective(function).formula
-        own = _seconds(lambda formula=formula: compiled.specialise(formula), 1)
-        _row(f"{function}: its own loop from the cache (compiled if absent)", own, "ms", 1e3, None)
+        own = _seconds(lambda formula=formula: compiled.specialise(formula, "gd"), 1)
+        _row(
+            f"{function}, gd: its own loop from the cache (compiled if absent)",
+            own,
+            "ms",
+            1e3,
+            None,
+        )
         for optimizer in ("gd", "adagrad", "adam"):
+            compiled.specialise(formula, optimizer)
             times = _seconds(fast_forward(function, optimizer, steps), max(2, runs // 3))
             _row(f"fast-forward 10⁶ {optimizer} steps, {function}", times, "ms", 1e3, baseline)
     first, last = jump((160, 48), steps, max(3, runs - 2))

@@ -14,8 +14,9 @@ steps rather than to bit equality.
 
 Formulas are run as small stack programs by one compiled interpreter, so a formula typed in
 the app needs no compilation of its own to go fast. `specialise` then compiles the formula on
-its own (`specialised.py`), in the background: on the bowl that loop is about five times faster
-than the interpreter, and gives the same numbers bit for bit.
+its own for each optimiser that steps it (`specialised.py`), in the background: on the bowl
+that loop is five to eight times faster than the interpreter, and gives the same numbers bit for
+bit.
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ OPTIMIZER_KINDS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 ACTIVATION_KINDS = ("sigmoid", "tanh", "relu", "linear")
 
 _kernels: ModuleType | None = None
-_specialised: dict[str, specialised.Loop] = {}
-"""Formulas with a compiled loop of their own, by formula text."""
+_specialised: dict[tuple[str, str], specialised.Loop] = {}
+"""Compiled loops of a formula's own, by formula text and optimiser."""
 _lock = threading.Lock()
 
 
@@ -85,29 +86,31 @@ def ready() -> bool:
     return _kernels is not None
 
 
-def specialise(formula: str) -> bool:
-    """Give `formula` a compiled loop of its own, several times faster than the interpreter
-    (a second or two to compile the first time on a machine, cached after that). Until it is
-    done, or if it cannot be, the interpreter runs the formula. Needs `warm_up` first; safe
-    to call from a worker thread. Returns whether the formula has its own loop."""
+def specialise(formula: str, optimizer: str) -> bool:
+    """Give `formula` stepped by `optimizer` a compiled loop of its own, several times faster
+    than the interpreter (one to four seconds to compile the first time on a machine, cached
+    after that). Until it is done, or if it cannot be, the interpreter runs the formula. Needs
+    `warm_up` first; safe to call from a worker thread. Returns whether it has its own loop."""
+    key = (formula, optimizer)
     with _lock:
-        if formula in _specialised:
+        if key in _specialised:
             return True
-        if _kernels is None or (loop := specialised.load(formula, _kernels)) is None:
+        kind = OPTIMIZER_KINDS.index(optimizer)
+        if _kernels is None or (loop := specialised.load(formula, kind, _kernels)) is None:
             return False
-        _exercise(loop, plane_problem(formula))
-        _specialised[formula] = loop
+        _exercise(loop, plane_problem(formula), optimizer)
+        _specialised[key] = loop
     return True
 
 
-def is_specialised(formula: str) -> bool:
-    return formula in _specialised
+def is_specialised(formula: str, optimizer: str) -> bool:
+    return (formula, optimizer) in _specialised
 
 
-def _exercise(loop: specialised.Loop, problem: Problem) -> None:
+def _exercise(loop: specialised.Loop, problem: Problem, optimizer: str = "adam") -> None:
     """One tiny call, so that compiling happens here and not mid-run."""
     history = (np.zeros((2, 2)), np.zeros(2), np.zeros((2, 2)), np.zeros((2, 3, 2)))
-    problem.call(loop, "adam", np.ones(6), history, 0, 1, (1.0, 0.0, 1e150))
+    problem.call(loop, optimizer, np.ones(6), history, 0, 1, (1.0, 0.0, 1e150))
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,7 +149,7 @@ def advance(problem: Problem, optimizer: str, hyper, history, row: int, n: int, 
     """The compiled loop, which must be `ready()`: the formula's own once `specialise` has
     made it, else the interpreter. See `Problem.call`."""
     assert _kernels is not None
-    loop = _specialised.get(problem.formula or "", _kernels.steps)
+    loop = _specialised.get((problem.formula or "", optimizer), _kernels.steps)
     return problem.call(loop, optimizer, hyper, history, row, n, limits)
 
 

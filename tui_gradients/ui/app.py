@@ -143,7 +143,7 @@ class GradientsApp(App[None]):
         self._trends_pending = False
         self._trends_drawn = -math.inf
         self._theory = False
-        self._compiling: set[str] = set()
+        self._compiling: set[tuple[str, str]] = set()
         """Formulas whose compiled loops have been asked for (see `_load_compiled_loops`)."""
         self._lesson_page = lesson_page or 1
         self._open_lesson_at_start = lesson_page is not None
@@ -344,19 +344,22 @@ class GradientsApp(App[None]):
         return min(count, limit)
 
     def _load_compiled_loops(self) -> None:
-        """In a thread, once per formula: numba and the interpreter the first time (until then
-        a long jump runs in Python, at most MAX_STEPS_PER_KEY steps), then the formula's own
-        loop (until then the interpreter runs it). Both compile the first time on a machine."""
+        """In a thread, once per formula and optimiser: numba and the interpreter the first time
+        (until then a long jump runs in Python, at most MAX_STEPS_PER_KEY steps), then the
+        formula's own loop for each optimiser on the plot (until then the interpreter runs it).
+        Both compile the first time on a machine."""
         formula = self.session.experiment.plane.objective.formula
-        if formula in self._compiling:
+        wanted = {(formula, run.optimizer.name) for _, run in self.session.plane_runs}
+        wanted -= self._compiling
+        if not wanted:
             return
         first = not compiled.ready() and not self._compiling
-        self._compiling.add(formula)
+        self._compiling |= wanted
         if first:
             self._message = LOADING_MESSAGE
-        self.run_worker(partial(self._warm_up, formula, first), thread=True, group="compiled")
+        self.run_worker(partial(self._warm_up, wanted, first), thread=True, group="compiled")
 
-    def _warm_up(self, formula: str, first: bool) -> None:
+    def _warm_up(self, loops: set[tuple[str, str]], first: bool) -> None:
         available = compiled.warm_up()
         if first:
             message = (
@@ -367,7 +370,8 @@ class GradientsApp(App[None]):
             )
             self.call_from_thread(self.say, message)
         if available:
-            compiled.specialise(formula)
+            for formula, optimizer in sorted(loops):
+                compiled.specialise(formula, optimizer)
 
     def action_step(self, multiple: int) -> None:
         """Step on. A long jump draws the 2-D runs at once and lets the chain catch up in a
