@@ -248,7 +248,7 @@ def test_each_formula_is_written_once_into_the_cache(cache):
     written = sorted(cache.glob("*.py"))
     texts = [path.read_text() for path in written]
     assert sum(formula in text for text in texts for formula in formulas[1:]) == 3
-    assert sum(formulas[0] in text and "\nOPTIMISER = 5\n" in text for text in texts) == 1
+    assert sum(formulas[0] in text and "\nOPTIMIZER = 5\n" in text for text in texts) == 1
     assert all(path.name.startswith("formula_") for path in written)
 
 

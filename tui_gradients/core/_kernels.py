@@ -28,7 +28,7 @@ FORMULA, CHAIN = range(2)
 GOING, CONVERGED, DIVERGED, LIMIT = range(4)
 
 HUGE = 1e150
-OPTIMISER = -1
+OPTIMIZER = -1
 """The optimiser a loop is compiled for: any, here (the interpreter's loop and the chain's, which
 take it as an argument). A formula's own module fixes it: deciding the optimiser on every step
 made a gd loop on the bowl take 40–55 ms for 10⁶ steps instead of 20–30."""
@@ -221,7 +221,7 @@ def steps(data, kind, hyper, P, L, G, S, row, n, limits, rejected):
     """Up to n steps after history row `row`; returns (steps taken, why it ended).
 
     `limits` is (max_steps, tol, bound). `specialised` copies this function's text, beside an
-    `evaluate` and an OPTIMISER of its own: keep to the names it imports from here.
+    `evaluate` and an OPTIMIZER of its own: keep to the names it imports from here.
     """
     size = P.shape[1]
     params, grads, state = P[row].copy(), G[row].copy(), S[row].copy()
@@ -231,10 +231,10 @@ def steps(data, kind, hyper, P, L, G, S, row, n, limits, rejected):
     while taken < n:
         if row >= max_steps:
             return taken, LIMIT
-        if OPTIMISER < 0:
+        if OPTIMIZER < 0:
             _update(kind, hyper, params, grads, state, new_params, new_state)
         else:  # a constant when compiled: numba compiles `_update` for that optimiser alone
-            _update(OPTIMISER, hyper, params, grads, state, new_params, new_state)
+            _update(OPTIMIZER, hyper, params, grads, state, new_params, new_state)
         loss = evaluate(data, new_params, new_grads)
         if _bad(new_params, loss, new_grads, bound):
             rejected[:size] = new_params

@@ -2,7 +2,7 @@
 
 The interpreter in `_kernels` runs any formula without compiling it, but dispatching each of
 its operations makes a step on the bowl cost about 190 ns; the same formula compiled as code
-takes about 40, and about 25 with the optimiser fixed when it is compiled. Compiling costs one
+takes about 40, and about 30 with the optimiser fixed when it is compiled. Compiling costs one
 to four seconds per formula and optimiser, so it happens in the background
 (`compiled.specialise`) and the interpreter serves until it is done.
 
@@ -27,7 +27,7 @@ from types import ModuleType
 
 from tui_gradients.core.expression import Apply, Expression, Node, Num, Var
 
-TEMPLATE = """# {formula!r}, optimiser {optimiser}: written by tui_gradients.core.specialised
+TEMPLATE = """# {formula!r}, optimizer {optimizer}: written by tui_gradients.core.specialised
 import numpy as np
 from numba import njit
 
@@ -35,7 +35,7 @@ from tui_gradients.core._kernels import (
     CONVERGED, DIVERGED, GOING, LIMIT, _bad, _converged, _update, power,
 )
 
-OPTIMISER = {optimiser}
+OPTIMIZER = {optimizer}
 
 
 @njit(cache=True, error_model="numpy")
@@ -68,8 +68,8 @@ class Unsupported(Exception):
     """The formula cannot be written as code (a constant that is not finite)."""
 
 
-def source(formula: str, steps: str, optimiser: int = -1) -> str:
-    """The module for `formula` and the optimiser numbered `optimiser` (as in `_kernels`),
+def source(formula: str, steps: str, optimizer: int = -1) -> str:
+    """The module for `formula` and the optimiser numbered `optimizer` (as in `_kernels`),
     around the loop's text `steps`: one assignment per distinct node of f, ∂f/∂w1 and ∂f/∂w2."""
     expression = Expression.parse(formula)
     lines: list[str] = []
@@ -93,7 +93,7 @@ def source(formula: str, steps: str, optimiser: int = -1) -> str:
     d_w1, d_w2, f = emit(expression.d_w1), emit(expression.d_w2), emit(expression.tree)
     body = "\n".join(lines)
     return TEMPLATE.format(
-        formula=formula, optimiser=optimiser, body=body, d_w1=d_w1, d_w2=d_w2, f=f, steps=steps
+        formula=formula, optimizer=optimizer, body=body, d_w1=d_w1, d_w2=d_w2, f=f, steps=steps
     )
 
 
@@ -102,12 +102,12 @@ def cache_directory() -> Path:
     return Path(root) / "tui-gradients" / "formulas"
 
 
-def load(formula: str, optimiser: int, kernels: ModuleType) -> Loop | None:
+def load(formula: str, optimizer: int, kernels: ModuleType) -> Loop | None:
     """The formula's own `steps` for one optimiser (loaded from the cache, or written there and
     compiled when it is first called); None if it cannot be (a constant that is not finite, or
     no writable cache directory): the interpreter stays."""
     try:
-        code = source(formula, inspect.getsource(kernels.steps.py_func), optimiser)
+        code = source(formula, inspect.getsource(kernels.steps.py_func), optimizer)
         module = _import(_written(code))
     except (Unsupported, OSError):
         return None
