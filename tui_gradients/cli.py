@@ -266,17 +266,17 @@ WORTH_COMPILING = 100_000
 """From this many steps the compiled loops (when numba is installed) repay loading them."""
 
 
-def _prepare(steps: int, plane: Run | None = None) -> None:
-    """Load the compiled loops, and compile a 2-D run's own, for a long run."""
-    if steps >= WORTH_COMPILING and compiled.warm_up() and plane is not None:
-        assert plane.compiled is not None and plane.compiled.formula is not None
-        compiled.specialise(plane.compiled.formula, plane.optimizer.name)
+def _prepare(steps: int, experiment: Experiment | None = None) -> None:
+    """Load the compiled loops for a long run, and compile the 2-D run's own loop (its formula
+    with its optimiser) when the run is the experiment's 2-D run."""
+    if steps >= WORTH_COMPILING and compiled.warm_up() and experiment is not None:
+        compiled.specialise(experiment.plane.objective.formula, experiment.hyper.optimizer)
 
 
 def command_run(argv: Sequence[str]) -> int:
     args, experiment = _build(run_parser(), argv, {"function": "--function", "load": "--load"})
+    _prepare(args.steps, experiment)
     run = experiment.plane_run()
-    _prepare(args.steps, run)
     run.advance(args.steps)
     meta = {
         "function": experiment.plane.objective.name,
