@@ -1,5 +1,6 @@
 """The app driven through Textual's Pilot: every key, every kind of typed value."""
 
+import gc
 import io
 import math
 import threading
@@ -231,6 +232,20 @@ async def test_quit_asks_nothing(key):
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press(key)
     assert app.return_code == 0
+
+
+@pytest.mark.parametrize("resume", [True, False])
+async def test_the_collector_resumes_after_the_first_frame_only_when_asked(resume):
+    gc.disable()  # as `cli.command_app` pauses it for start-up
+    try:
+        async with GradientsApp(resume_collector=resume).run_test(size=WIDE) as pilot:
+            await pilot.pause()
+            assert gc.isenabled() is resume
+            # what start-up built is kept out of the collector's passes, and only then
+            assert (gc.get_freeze_count() > 0) is resume
+    finally:
+        gc.unfreeze()
+        gc.enable()
 
 
 async def test_panel_toggles_and_escape_returns_to_the_plot():

@@ -1,6 +1,7 @@
 """The headless CLI contract: headers, rows, number formats, exit codes."""
 
 import csv
+import gc
 import io
 import json
 import math
@@ -134,6 +135,7 @@ def test_app_command_starts_preconfigured(monkeypatch):
     def fake_run(app):
         started["experiment"] = app.session.experiment
         started["step"] = app.session.step
+        started["collecting"] = gc.isenabled()
 
     monkeypatch.setattr("tui_gradients.ui.app.GradientsApp.run", fake_run)
     args = ["--preset", "himmelblau", "--optimizer", "adam", "--start", "-1,-2"]
@@ -144,6 +146,8 @@ def test_app_command_starts_preconfigured(monkeypatch):
     assert experiment.hyper.optimizer == "adam" and experiment.hyper.lr == 0.01
     assert experiment.chain.depth == 12
     assert started["step"] == 3
+    # the collector is paused while the app starts, and running again once the app is done
+    assert started["collecting"] is False and gc.isenabled()
 
 
 NUMERIC_FLAGS = {

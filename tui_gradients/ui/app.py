@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import math
 import signal
 import threading
@@ -125,10 +126,14 @@ class GradientsApp(App[None]):
         ascii_only: bool | None = None,
         rivals: tuple[Rival, ...] = (),
         lesson_page: int | None = None,
+        resume_collector: bool = False,
     ) -> None:
         """`ascii_only=None` decides from the locale and TERM (see `glyphs.unicode_terminal`);
-        `lesson_page` opens the lesson at that page (its setup replaces `experiment`)."""
+        `lesson_page` opens the lesson at that page (its setup replaces `experiment`);
+        `resume_collector` turns the garbage collector back on after the first frame, for a
+        caller that paused it to start sooner (`cli.command_app`)."""
         super().__init__()
+        self._resume_collector = resume_collector
         self._ascii_only = not unicode_terminal() if ascii_only is None else ascii_only
         self._session = Session(experiment or Experiment())
         self._session.set_rivals(rivals)
@@ -182,6 +187,14 @@ class GradientsApp(App[None]):
         self._check_size(self.size.width, self.size.height)
         if self._open_lesson_at_start:
             self.action_toggle_lesson()
+
+    def on_ready(self) -> None:
+        """The first frame is out. What start-up built is frozen out of the collector's passes
+        before it resumes: it lives as long as the app, and scanning it would cost a later key
+        its frame (a full pass takes about 20 ms here)."""
+        if self._resume_collector:
+            gc.freeze()
+            gc.enable()
 
     def exit(
         self, result: None = None, return_code: int = 0, message: RenderableType | None = None
