@@ -11,6 +11,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -80,10 +81,17 @@ class Pane:
             time.sleep(0.1)
 
     def wait_flag(self, name: str, timeout: float) -> str:
-        """A format variable once tmux has set it (or '' after `timeout`): an exited process's
-        status arrives a moment after the pane is marked dead."""
+        """A format variable once tmux has set it (or '' after `timeout`).
+
+        An exited process's status arrives when tmux reaps it, on SIGCHLD. tmux built with
+        libutempter (Debian's) misses the SIGCHLD of a child that exits while utempter's own
+        handler is in, as it is when the pane's pty closes; the process then stays a zombie
+        (tmux/tmux#311). The maintainer's remedy is to send tmux a SIGCHLD, so each wait does.
+        """
+        server = int(self.flag("pid"))
         deadline = time.monotonic() + timeout
         while not (value := self.flag(name)) and time.monotonic() < deadline:
+            os.kill(server, signal.SIGCHLD)
             time.sleep(0.05)
         return value
 
@@ -111,8 +119,8 @@ def _left_clean(pane: Pane) -> None:
     status = pane.wait_flag("pane_dead_status", timeout=20)
     process = subprocess.run(["ps", "-o", "stat=", "-p", pid], capture_output=True, text=True)
     state = process.stdout.strip() or "gone"
-    signal = pane.flag("pane_dead_signal")
-    assert status == "0", f"{status=}, {state=}, {signal=}\n{pane.screen()}"
+    dead_signal = pane.flag("pane_dead_signal")
+    assert status == "0", f"{status=}, {state=}, {dead_signal=}\n{pane.screen()}"
     assert pane.flag("alternate_on") == "0"
     assert pane.flag("mouse_any_flag") == "0"
 
