@@ -4,12 +4,26 @@ import math
 
 import numpy as np
 import pytest
+from rich.style import Style
 from rich.text import Text
 
-from tui_gradients.core.contours import RATIO, contour_mask, contour_points, geometric_levels, grid
-from tui_gradients.core.functions import custom, quadratic
+from tui_gradients.core.contours import (
+    RATIO,
+    contour_mask,
+    contour_pixels,
+    geometric_levels,
+    grid,
+)
+from tui_gradients.core.functions import custom, make_objective, quadratic
 from tui_gradients.ui import raster
-from tui_gradients.ui.widgets.contour_plot import _figure, _measure
+from tui_gradients.ui.glyphs import BOX_TO_ASCII
+from tui_gradients.ui.widgets.contour_plot import (
+    CONTOUR_STYLE,
+    ContourPlot,
+    Scene,
+    _figure,
+    _measure,
+)
 
 
 def test_levels_are_geometric_and_start_at_the_top_of_the_view():
@@ -27,7 +41,8 @@ def test_contour_pixels_lie_on_the_levels_of_a_round_bowl():
     xs, ys = grid(window, columns, rows)
     values = xs**2 + ys**2
     floor, heights = geometric_levels(values)
-    px, py = contour_points(objective, window, columns, rows)
+    mask = contour_pixels(objective, window, columns, rows)
+    px, py = xs[mask], ys[mask]
     assert len(px) > 100
     pixel = 4.0 / (columns - 1)
     f = px**2 + py**2 - floor
@@ -48,15 +63,17 @@ def test_ill_conditioned_bowl_keeps_nested_rings_near_the_floor():
 
 def test_non_finite_values_draw_no_contour_and_raise_nothing():
     objective = custom("log(w1)")
-    px, _ = contour_points(objective, (-1.0, 1.0, -1.0, 1.0), 50, 50)
-    assert np.all(px > 0)
+    window = (-1.0, 1.0, -1.0, 1.0)
+    xs, _ = grid(window, 50, 50)
+    mask = contour_pixels(objective, window, 50, 50)
+    assert mask.any() and np.all(xs[mask] > 0)
 
 
 @pytest.mark.parametrize(("width", "height"), [(60, 20), (124, 36), (45, 12)])
 def test_overlay_cells_match_where_plotext_draws(width, height):
     window = (-46.0, 6.0, -0.225, 1.725)
     points = np.array([[-40.0, 1.5], [0.0, 0.0], [5.0, -0.2], [-45.0, 1.7], [-20.0, 0.9]])
-    canvas = _measure(width, height, window)
+    canvas, _ = _measure(width, height, window)
     plot = _figure(width, height, window)
     plot.scatter(points[:, 0], points[:, 1], marker="X")
     lines = Text.from_ansi(plot.build()).plain.split("\n")
@@ -64,6 +81,64 @@ def test_overlay_cells_match_where_plotext_draws(width, height):
     assert len(rows) == len(points)
     for row, col in zip(rows, cols, strict=True):
         assert lines[row][col] == "X"
+
+
+@pytest.mark.parametrize("ascii_markers", [False, True])
+@pytest.mark.parametrize(
+    ("function", "width", "height", "equal"),
+    [
+        ("quadratic", 104, 36, False),
+        ("rosenbrock", 60, 20, False),
+        ("himmelblau", 45, 12, True),
+        ("beale", 150, 50, False),
+        ("saddle", 12, 5, False),
+    ],
+)
+def test_contour_layer_is_plotexts_own_scatter_of_the_contour_pixels(
+    function, width, height, equal, ascii_markers
+):
+    """The contour glyphs are put in from the mask; plotext drawing the same pixels as a
+    scatter (as the layer was once drawn) gives the same characters in the same styles."""
+    objective = make_objective(function)
+    scene = Scene(objective, (-2.0, 3.0, -1.5, 2.5), width, height, ascii_markers, equal)
+    base, canvas = ContourPlot(objective, scene.window)._draw_base(scene)
+    per_cell = (1, 1) if ascii_markers else (2, 4)
+    columns, rows = canvas.columns * per_cell[0], canvas.rows * per_cell[1]
+    xs, ys = grid(canvas.window, columns, rows)
+    mask = contour_pixels(objective, canvas.window, columns, rows)
+    plot = _figure(width, height, canvas.window)
+    marker = "." if ascii_markers else "braille"
+    plot.scatter(xs[mask], ys[mask], marker=marker, color=CONTOUR_STYLE.color.triplet)
+    text = plot.build()
+    expected = _plain_cells(text.translate(BOX_TO_ASCII) if ascii_markers else text)
+    assert mask.any()
+    assert [[(char, style) for char, style in row] for row in base] == [
+        row[:width] + [(" ", Style())] * (width - len(row)) for row in expected[:height]
+    ]
+
+
+def _plain_cells(text: str) -> list[list[tuple[str, Style]]]:
+    """plotext's ANSI output as (character, style) per cell."""
+    cells = []
+    for line in Text.from_ansi(text).split("\n"):
+        styles = [Style()] * len(line.plain)
+        for span in line.spans:
+            for index in range(span.start, min(span.end, len(styles))):
+                styles[index] = styles[index] + span.style
+        cells.append(list(zip(line.plain, styles, strict=True)))
+    return cells
+
+
+def test_braille_cells_set_unicodes_dot_bits():
+    pixels = np.zeros((8, 4), dtype=bool)
+    pixels[3, 0] = True  # top left dot of the bottom left cell: dot 1
+    pixels[0, 1] = True  # its bottom right: dot 8
+    pixels[4:8, 2:4] = True  # every dot of the top right cell
+    codes = raster.braille(pixels)
+    assert codes.shape == (2, 2)
+    assert chr(codes[0, 0]) == "\u2881"  # dots 1 and 8
+    assert codes[0, 1] == codes[1, 0] == 0  # no dot: no glyph
+    assert chr(codes[1, 1]) == "\u28ff"
 
 
 def _canvas(columns=40, rows=20):
@@ -133,7 +208,9 @@ def test_each_rival_keeps_its_own_code_and_paths_never_hide_a_current_point():
 
 def test_levels_spread_over_huge_ranges_so_the_middle_still_has_rings():
     objective = custom("exp(w1*w2)")  # from e^-100 to e^100 in view
-    xs, ys = contour_points(objective, (-10.0, 10.0, -10.0, 10.0), 200, 200)
+    window = (-10.0, 10.0, -10.0, 10.0)
+    mask = contour_pixels(objective, window, 200, 200)
+    xs, ys = (values[mask] for values in grid(window, 200, 200))
     assert len(xs) > 0
     assert np.any(np.abs(xs * ys) < 10)  # rings where the values are ordinary, not only in corners
 

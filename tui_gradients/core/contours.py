@@ -74,13 +74,10 @@ def contour_mask(values: Array, levels: int = LEVELS) -> Array:
     return mask
 
 
-def contour_points(
-    objective: Objective, window: Window, columns: int, rows: int
-) -> tuple[Array, Array]:
-    """The (w1, w2) of every contour pixel in a `columns` × `rows` pixel grid over the window."""
+def contour_pixels(objective: Objective, window: Window, columns: int, rows: int) -> Array:
+    """True at each contour pixel of a `columns` × `rows` pixel grid over the window, row 0 at
+    the bottom (`grid`)."""
     xs, ys = grid(window, columns, rows)
     with np.errstate(all="ignore"):
         values = np.asarray(objective.value(xs, ys), dtype=float)
-    values = np.broadcast_to(values, xs.shape)
-    mask = contour_mask(values)
-    return xs[mask], ys[mask]
+    return contour_mask(np.broadcast_to(values, xs.shape))

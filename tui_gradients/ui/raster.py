@@ -1,4 +1,5 @@
-"""From data coordinates to terminal cells, for the trajectory drawn over the plotext layer.
+"""From data coordinates to terminal cells, for the contours and trajectories drawn in plotext's
+frame.
 
 The mapping copies plotext's own (`plotext._utility.get_matrix_data`), so a dot drawn here lands
 in the cell where plotext would draw it. Trajectories are decimated to the cell grid: a
@@ -75,6 +76,30 @@ def _grid_index(values: Array, low: float, high: float, cells: int) -> Array:
     np.fmax(index, -1, out=index)  # fmax and fmin take the number over a NaN: NaN becomes −1
     np.fmin(index, cells, out=index)
     return index.astype(np.int64)
+
+
+BRAILLE_BLANK = 0x2800
+BRAILLE_DOTS = np.array([[0x40, 0x80], [0x04, 0x20], [0x02, 0x10], [0x01, 0x08]])
+"""Unicode's bit for each dot of a braille cell, by dot row counted from the bottom and column."""
+
+
+def braille(pixels: Array) -> Array:
+    """One braille character's code point per cell of a pixel mask with 2 × 4 pixels per cell
+    (row 0 at the bottom, as `contours.grid`), 0 where the cell has no pixel set. The same
+    characters as plotext's braille marker, without its grouping of the pixels one by one."""
+    rows, columns = pixels.shape[0] // 4, pixels.shape[1] // 2
+    blocks = pixels[: rows * 4, : columns * 2].reshape(rows, 4, columns, 2)
+    dots = (blocks * BRAILLE_DOTS[None, :, None, :]).sum(axis=(1, 3))
+    return np.where(dots > 0, dots + BRAILLE_BLANK, 0)
+
+
+def grid_cells(canvas: Canvas, codes: Array) -> tuple[Array, Array, Array]:
+    """(row, column, code) on screen of each non-zero entry of a per-cell array of the data
+    area (row 0 at the bottom), for the entries inside it."""
+    up, col = np.nonzero(codes)
+    rows, cols = canvas.height - 1 - (canvas.bottom + up), canvas.left + col
+    keep = canvas.inside(rows, cols)
+    return rows[keep], cols[keep], codes[up[keep], col[keep]]
 
 
 def point_cells(canvas: Canvas, points: Array) -> tuple[Array, Array]:

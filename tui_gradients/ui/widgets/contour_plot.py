@@ -1,7 +1,8 @@
 """The loss surface's contours with the trajectories drawn over them.
 
-Two layers. The base (axes, ticks, labels, contour lines) is drawn by plotext once per surface,
-view, size and marker style, and cached as cells. The overlay (paths, current points, minima)
+Two layers. The base is drawn once per surface, view, size and marker style, and cached as
+cells: plotext draws the frame (axes, ticks, labels) and the contour glyphs are put into its data
+area from the contour mask, in braille. The overlay (paths, current points, minima)
 is a small array of codes recomputed on each step; only the terminal lines where it changed
 are refreshed. A step therefore never runs plotext and never repaints the whole plot.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -20,7 +22,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual_plotext.plot import Plot
 
-from tui_gradients.core.contours import contour_points
+from tui_gradients.core.contours import contour_pixels
 from tui_gradients.core.functions import Objective, Window, equal_scale
 from tui_gradients.ui import raster
 from tui_gradients.ui.glyphs import BOX_TO_ASCII
@@ -46,7 +48,7 @@ def _code_looks() -> dict[int, tuple[tuple[str, str], Style]]:
 
 
 LOOKS = _code_looks()
-CONTOUR_COLOR = (70, 110, 200)
+CONTOUR_STYLE = Style(color=Color.from_rgb(70, 110, 200))
 """One calm blue for every level: the eye should follow the markers, not the rings."""
 
 
@@ -63,7 +65,7 @@ class Scene:
 
 
 class ContourPlot(Widget):
-    """Contours of f(w1, w2) from plotext, with paths composited cell by cell on top."""
+    """Contours of f(w1, w2) in plotext's frame, with paths composited cell by cell on top."""
 
     DEFAULT_CSS = """
     ContourPlot {
@@ -185,21 +187,18 @@ class ContourPlot(Widget):
 
     def _draw_base(self, scene: Scene) -> tuple[list[list[Cell]], raster.Canvas]:
         width, height = max(scene.width, 1), max(scene.height, 1)
-        canvas = _measure(width, height, scene.window)
+        canvas, frame = _measure(width, height, scene.window)
         if scene.equal_scale:
-            canvas = _measure(width, height, equal_scale(scene.window, canvas.columns, canvas.rows))
-        per_cell = (1, 1) if scene.ascii_markers else (2, 4)  # a braille cell holds 2 × 4 dots
-        xs, ys = contour_points(
-            scene.objective, canvas.window, canvas.columns * per_cell[0], canvas.rows * per_cell[1]
-        )
-        plot = _figure(width, height, canvas.window)
-        if len(xs):
-            marker = "." if scene.ascii_markers else "braille"
-            plot.scatter(xs, ys, marker=marker, color=CONTOUR_COLOR)
-        text = plot.build()
+            window = equal_scale(scene.window, canvas.columns, canvas.rows)
+            canvas, frame = _measure(width, height, window)
         if scene.ascii_markers:
-            text = text.translate(BOX_TO_ASCII)
-        return _cells(Text.from_ansi(text), width, height), canvas
+            frame = frame.translate(BOX_TO_ASCII)
+        cells = _cells(Text.from_ansi(frame), width, height)
+        for row, col, code in zip(
+            *raster.grid_cells(canvas, _contours(scene, canvas)), strict=True
+        ):
+            cells[row][col] = (chr(code), CONTOUR_STYLE)
+        return cells, canvas
 
     def render_line(self, y: int) -> Strip:
         self._ensure_base()
@@ -252,14 +251,12 @@ def _figure(width: int, height: int, window: Window) -> Plot:
     return plot
 
 
-def _measure(width: int, height: int, window: Window) -> raster.Canvas:
-    """Where plotext puts the data area for this size and view.
-
-    It depends on the limits (through the tick labels' width), not on the data, so it is
-    measured on the blank figure and holds once the contours are added.
+def _measure(width: int, height: int, window: Window) -> tuple[raster.Canvas, str]:
+    """The frame plotext draws for this size and view (axes, ticks, labels), and where its data
+    area lies: that depends on the limits (through the tick labels' width), not on the data.
     """
     plot = _figure(width, height, window)
-    plot.build()
+    frame = plot.build()
     matrix = plot.monitor.matrix
     return raster.Canvas(
         width=width,
@@ -269,7 +266,22 @@ def _measure(width: int, height: int, window: Window) -> raster.Canvas:
         columns=max(len(matrix.Cols_canvas), 1),
         rows=max(len(matrix.Rows_canvas), 1),
         window=window,
-    )
+    ), frame
+
+
+def _contours(scene: Scene, canvas: raster.Canvas) -> np.ndarray:
+    """The contour glyph's code point in each cell of the data area (row 0 at the bottom), 0
+    where none passes: braille at 2 × 4 pixels a cell, or '.' at one pixel a cell in ASCII.
+
+    The pixels are the contour mask itself. Handing them to plotext as a scatter of points,
+    which it groups into braille cells one point at a time, cost more than the rest of the
+    frame: 15-45 ms of every start and every new view.
+    """
+    if scene.ascii_markers:
+        pixels = contour_pixels(scene.objective, canvas.window, canvas.columns, canvas.rows)
+        return np.where(pixels, ord("."), 0)
+    pixels = contour_pixels(scene.objective, canvas.window, canvas.columns * 2, canvas.rows * 4)
+    return raster.braille(pixels)
 
 
 def _cells(text: Text, width: int, height: int) -> list[list[Cell]]:
