@@ -31,8 +31,9 @@ def test_fast_forward_callables_really_step():
     assert len(bench.plain_loop(10)()) == 10
 
 
-def test_bare_baseline_starts_and_draws_a_frame():
-    assert len(bench.startup(1, "--bare-child")) == 1
+def test_start_up_times_the_app_and_the_bare_baseline_in_turn():
+    app, bare = bench.startup(2)
+    assert len(app) == len(bare) == 2 and min(app + bare) > 0
 
 
 def test_held_key_counts_frames_and_the_lag_after_release():

@@ -129,6 +129,23 @@ def test_divergence_keeps_rows_and_says_why_on_stderr():
     assert message.endswith(f"is beyond ±{bound:.4g}")
 
 
+def test_the_launcher_imports_the_cli_with_the_collector_paused():
+    """numpy and the core are imported without the collector's passes over them, and the
+    collector runs again once they are in: dozens of collections without the pause."""
+    code = (
+        "import gc, contextlib, io\n"
+        "starts = []\n"
+        "gc.callbacks.append(lambda phase, info: phase == 'start' and starts.append(1))\n"
+        "from tui_gradients.__main__ import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    main(['run', '--help'])\n"
+        "print(len(starts), gc.isenabled())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    collections, collecting = done.stdout.split()
+    assert int(collections) < 5 and collecting == "True", done.stdout
+
+
 def test_app_command_starts_preconfigured(monkeypatch):
     started = {}
 

@@ -25,11 +25,14 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tui_gradients.core import specialised
 from tui_gradients.core.expression import Apply, Expression, Node, Num, Var
+
+if TYPE_CHECKING:
+    from tui_gradients.core import specialised
 
 COMPILED_MIN_STEPS = 2_000
 """Shorter advances stay in Python: the call and the check of its result cost more there."""
@@ -91,6 +94,8 @@ def specialise(formula: str, optimizer: str) -> bool:
     than the interpreter (one to four seconds to compile the first time on a machine, cached
     after that). Until it is done, or if it cannot be, the interpreter runs the formula. Needs
     `warm_up` first; safe to call from a worker thread. Returns whether it has its own loop."""
+    from tui_gradients.core import specialised  # its hashlib loads OpenSSL: not at start-up
+
     key = (formula, optimizer)
     with _lock:
         if key in _specialised:
