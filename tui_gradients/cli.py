@@ -313,8 +313,8 @@ APP_FLAGS["chain_lr"] = "--chain-lr"
 def command_app(argv: Sequence[str]) -> int:
     args, experiment = _build(app_parser(), argv, APP_FLAGS)
     # Start-up builds what lives as long as the app (modules, classes, styles), so the garbage
-    # collector's passes over it find nothing, yet cost a fifth of the time to the first frame.
-    # The app resumes collecting once that frame is out (`resume_collector`).
+    # collector's passes over it find nothing, yet cost 40-50 ms of the half second to the
+    # first frame. The app resumes collecting once that frame is out (`resume_collector`).
     gc.disable()
     try:
         from tui_gradients.ui.app import GradientsApp  # Textual loads only when the app starts

@@ -274,8 +274,8 @@ def _contours(scene: Scene, canvas: raster.Canvas) -> np.ndarray:
     where none passes: braille at 2 × 4 pixels a cell, or '.' at one pixel a cell in ASCII.
 
     The pixels are the contour mask itself. Handing them to plotext as a scatter of points,
-    which it groups into braille cells one point at a time, cost more than the rest of the
-    frame: 15-45 ms of every start and every new view.
+    which it groups into braille cells one point at a time, cost more than all the rest of
+    this layer: 15-20 ms of every start and every new view.
     """
     if scene.ascii_markers:
         pixels = contour_pixels(scene.objective, canvas.window, canvas.columns, canvas.rows)
