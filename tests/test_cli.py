@@ -146,6 +146,20 @@ def test_the_launcher_imports_the_cli_with_the_collector_paused():
     assert int(collections) < 5 and collecting == "True", done.stdout
 
 
+def test_a_reader_that_stops_early_ends_the_rows_quietly():
+    """`tui-gradients run | head`: status 1 and no traceback once the reader has gone."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui_gradients", "run", "--steps", "20000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout.readline().startswith(b"step,")  # many times a pipe's buffer follows
+    process.stdout.close()
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert err == b""
+
+
 def test_app_command_starts_preconfigured(monkeypatch):
     started = {}
 

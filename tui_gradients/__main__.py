@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import os
+import sys
 from collections.abc import Sequence
 
 
@@ -10,13 +12,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The CLI, imported with the garbage collector paused. Importing numpy and the core builds
     modules, classes and functions that live as long as the process, so the collector's passes
     over them find nothing, yet cost about 15 ms of start-up (`cli.command_app` pauses it again
-    while the app starts)."""
+    while the app starts).
+
+    A reader that stops early (`tui-gradients run | head`) ends the command with status 1 and
+    no traceback, as Python's documentation of SIGPIPE advises."""
     gc.disable()
     try:
         from tui_gradients.cli import main as run_command
     finally:
         gc.enable()
-    return run_command(argv)
+    try:
+        status = run_command(argv)
+        sys.stdout.flush()  # so that a closed pipe is found here, not at exit
+    except BrokenPipeError:
+        # Python flushes stdout once more at exit: to /dev/null, that cannot fail
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return status
 
 
 if __name__ == "__main__":
