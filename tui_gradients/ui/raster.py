@@ -49,6 +49,10 @@ class Canvas:
         x0, x1, y0, y1 = self.window
         col = _grid_index(points[:, 0], x0, x1, self.columns)
         up = _grid_index(points[:, 1], y0, y1, self.rows)
+        return self.screen(up, col)
+
+    def screen(self, up: Array, col: Array) -> tuple[Array, Array]:
+        """Screen (row, column) of data-area cells counted from its bottom left corner."""
         return self.height - 1 - (self.bottom + up), self.left + col
 
     def inside(self, row: Array, col: Array) -> Array:
@@ -97,7 +101,7 @@ def grid_cells(canvas: Canvas, codes: Array) -> tuple[Array, Array, Array]:
     """(row, column, code) on screen of each non-zero entry of a per-cell array of the data
     area (row 0 at the bottom), for the entries inside it."""
     up, col = np.nonzero(codes)
-    rows, cols = canvas.height - 1 - (canvas.bottom + up), canvas.left + col
+    rows, cols = canvas.screen(up, col)
     keep = canvas.inside(rows, cols)
     return rows[keep], cols[keep], codes[up[keep], col[keep]]
 
