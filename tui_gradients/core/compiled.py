@@ -1,11 +1,13 @@
-"""Long advances through compiled loops, when numba is installed and its kernels are loaded.
+"""Long advances through fast loops: numba's, where the `fast` extra is installed and its
+kernels are loaded, else a formula's straight-line loop in plain Python (`straight`).
 
-A step in Python costs 15–35 µs (numpy on 2-vectors, one call per function), so a million
-steps take tens of seconds; the same loop compiled by numba takes tenths of a second. The
-compiled loops (`_kernels.steps`) are used only for long advances (COMPILED_MIN_STEPS or more
-in one call) and only once `warm_up` has loaded them: numba costs about 0.4 s to import and the
-first compilation several seconds, so nothing here runs at start-up. Short advances (a key
-press) and machines without numba use the Python loop in `run.py`.
+A step of the Python loop in `run.py` costs 15–35 µs (numpy on 2-vectors, one call per
+function), so a million steps take tens of seconds. The straight-line loop takes about a
+microsecond a step and is there on every install; numba's loops take tens of nanoseconds. Fast
+loops serve only long advances (COMPILED_MIN_STEPS or more in one call). numba's serve only once
+`warm_up` has loaded them: numba costs about 0.4 s to import and the first compilation several
+seconds, so nothing here runs at start-up. The chain has no straight-line loop: without numba
+it steps in `run.py`'s loop.
 
 Both loops apply the same formulas in the same order. They can still differ in the last bit
 (numpy and the C library may round sin, exp or pow differently, and a preset's hand-written
@@ -21,6 +23,7 @@ bit.
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,13 +32,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tui_gradients.core import straight
 from tui_gradients.core.expression import Apply, Expression, Node, Num, Var
 
 if TYPE_CHECKING:
     from tui_gradients.core import specialised
 
-COMPILED_MIN_STEPS = 2_000
-"""Shorter advances stay in Python: the call and the check of its result cost more there."""
+COMPILED_MIN_STEPS = 256
+"""Shorter advances stay in the Python loop: setting up a fast loop and checking what it wrote
+costs about as much as that many numpy steps."""
+NUMBA_MIN_STEPS = 20_000
+"""A jump from which loading numba (a second, in a thread) is worth it: below it the
+straight-line loops take a few milliseconds."""
 
 OPCODES = {
     "w1": 1,
@@ -57,8 +65,6 @@ OPCODES = {
     "sign": 17,
 }
 """Must agree with the opcodes in `_kernels` (CONST is 0); a test checks that they do."""
-GOING, CONVERGED, DIVERGED, LIMIT = range(4)
-"""Why a compiled call ended (as in `_kernels`)."""
 OPTIMIZER_KINDS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 ACTIVATION_KINDS = ("sigmoid", "tanh", "relu", "linear")
 
@@ -85,8 +91,20 @@ def warm_up() -> bool:
     return True
 
 
+def installed() -> bool:
+    """Whether numba is there to be loaded (the `fast` extra), without loading it."""
+    return importlib.util.find_spec("numba") is not None
+
+
 def ready() -> bool:
+    """Whether numba's loops are loaded (`warm_up`)."""
     return _kernels is not None
+
+
+def available(problem: Problem) -> bool:
+    """Whether `advance` can take `problem` a long way: numba's loops once loaded; before that,
+    or without numba, a formula's straight-line loop in plain Python (`straight`)."""
+    return _kernels is not None or problem.formula is not None
 
 
 def specialise(formula: str, optimizer: str) -> bool:
@@ -151,9 +169,12 @@ class Problem:
 
 
 def advance(problem: Problem, optimizer: str, hyper, history, row: int, n: int, limits):
-    """The compiled loop, which must be `ready()`: the formula's own once `specialise` has
-    made it, else the interpreter. See `Problem.call`."""
-    assert _kernels is not None
+    """Up to n steps by the fastest loop there is for `problem`, which must be `available`:
+    the formula's own numba loop once `specialise` has made it, else numba's interpreter, else
+    the formula's straight-line loop in Python. See `Problem.call`."""
+    if _kernels is None:
+        assert problem.formula is not None
+        return straight.advance(problem.formula, optimizer, hyper, history, row, n, limits)
     loop = _specialised.get((problem.formula or "", optimizer), _kernels.steps)
     return problem.call(loop, optimizer, hyper, history, row, n, limits)
 

@@ -17,6 +17,7 @@ import numpy as np
 from tui_gradients.core import compiled as compiled_loops
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.optimizers import Optimizer, State
+from tui_gradients.core.straight import CONVERGED, DIVERGED, LIMIT
 
 Array = np.ndarray
 ValueAndGrad = Callable[[Array], tuple[float, Array]]
@@ -172,13 +173,27 @@ class Run:
         return len(self.history) - 1
 
     def advance(self, n: int) -> int:
-        """Compute up to n new steps at the end of the history; returns how many were taken."""
+        """Compute up to n new steps at the end of the history; returns how many were taken.
+
+        A long advance goes through a fast loop (`compiled`), which hands a step back to the
+        Python loop below where only numpy's arithmetic gives it its meaning (ASIDE)."""
+        if self.stop is None and n > 1:
+            self.history.make_room(min(n, self.max_steps - self.last_step), self.max_steps + 1)
+        taken = 0
+        while taken < n and self.stop is None:
+            left = n - taken
+            if self._fast_loop_fits(left):
+                moved = self._advance_fast(left)
+                taken += moved
+                if moved == left or self.stop is not None:
+                    break
+                left = 1
+            taken += self._advance_python(left)
+        return taken
+
+    def _advance_python(self, n: int) -> int:
         taken = 0
         history, update, value_and_grad = self.history, self.optimizer.update, self.value_and_grad
-        if self.stop is None and n > 1:
-            history.make_room(min(n, self.max_steps - self.last_step), self.max_steps + 1)
-        if self.stop is None and self._compiled_loop_fits(n):
-            return self._advance_compiled(n)
         params, state = history.params[-1].copy(), self._state
         grads = history.grads[-1]
         with np.errstate(all="ignore"):  # bad numbers end the run below, with a reason
@@ -201,16 +216,16 @@ class Run:
         self._state = state
         return taken
 
-    def _compiled_loop_fits(self, n: int) -> bool:
+    def _fast_loop_fits(self, n: int) -> bool:
         return (
             self.compiled is not None
             and n >= compiled_loops.COMPILED_MIN_STEPS
-            and compiled_loops.ready()
+            and compiled_loops.available(self.compiled)
             and bool(self.optimizer.hyper)
         )
 
-    def _advance_compiled(self, n: int) -> int:
-        """`advance` through the compiled loop: the same steps, stops and messages."""
+    def _advance_fast(self, n: int) -> int:
+        """`advance` through a fast loop: the same steps, stops and messages."""
         assert self.compiled is not None
         history = self.history
         limits = (float(self.max_steps), self.tol, self.bound)
@@ -227,16 +242,16 @@ class Run:
         if self.optimizer.state_size:
             rows = history.states[-1]
             self._state = type(self._state)(*(row.copy() for row in rows))
-        if why == compiled_loops.LIMIT:
+        if why == LIMIT:
             message = f"step limit {self.max_steps} reached"
             self.stop = Stop(StopKind.LIMIT, self.last_step, message)
-        elif why == compiled_loops.DIVERGED:
+        elif why == DIVERGED:
             size = history.params.shape[1]
             params, loss, grads = rejected[:size], rejected[size], rejected[size + 1 :]
             problem = _problem(params, float(loss), grads, self.bound)
             step = self.last_step + 1
             self.stop = Stop(StopKind.DIVERGED, step, f"diverged at step {step}: {problem}")
-        elif why == compiled_loops.CONVERGED:
+        elif why == CONVERGED:
             self._check_convergence()
         return taken
 

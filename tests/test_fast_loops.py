@@ -1,0 +1,194 @@
+"""The fast loops against the Python loop they replace for long advances: the same numbers
+(to 1e-9 relative; bit equality is not promised, see `compiled`), the same stops with the same
+messages, and a run that steps on in Python afterwards as if nothing had changed. Each test runs
+on both fast loops: the straight-line Python one that every install has, and numba's."""
+
+import numpy as np
+import pytest
+
+from tui_gradients.core import compiled, straight
+from tui_gradients.core.chain import ACTIVATIONS, ChainSettings
+from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.functions import PRESETS
+from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
+from tui_gradients.core.run import Run
+from tui_gradients.core.session import edit
+
+STEPS = compiled.COMPILED_MIN_STEPS + 500
+
+
+@pytest.fixture(autouse=True, params=["straight", "numba"])
+def fast_loop(request, monkeypatch):
+    """Which fast loop `compiled.advance` takes: numba's once loaded, else the straight one."""
+    if request.param == "numba":
+        pytest.importorskip("numba")
+        assert compiled.warm_up()
+    else:
+        monkeypatch.setattr(compiled, "_kernels", None)
+    return request.param
+
+
+def _python_only(run: Run, steps: int) -> Run:
+    """Advance in chunks too short for the compiled loop."""
+    chunk = compiled.COMPILED_MIN_STEPS - 1
+    while steps > 0 and run.stop is None:
+        steps -= run.advance(min(chunk, steps)) or steps
+    return run
+
+
+def _same_history(a: Run, b: Run, rtol: float = 1e-9) -> None:
+    """Equal to `rtol` of each quantity's own scale over the run (a value passing near 0 is
+    compared on that scale, not to its own tiny size)."""
+    assert len(a.history) == len(b.history)
+    for name in ("params", "loss", "grads", "states"):
+        actual, desired = getattr(a.history, name), getattr(b.history, name)
+        scale = float(np.max(np.abs(desired), initial=0.0))
+        np.testing.assert_allclose(actual, desired, rtol=rtol, atol=rtol * scale)
+    assert (a.stop is None) == (b.stop is None)
+    if a.stop is not None:
+        assert (a.stop.kind, a.stop.step, a.stop.message) == (
+            b.stop.kind,
+            b.stop.step,
+            b.stop.message,
+        )
+
+
+@pytest.mark.parametrize("function", list(PRESETS))
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_every_preset_and_optimiser_gives_the_python_loops_numbers(function, optimizer):
+    experiment = edit(edit(Experiment(), "function", function), "optimizer", optimizer)
+    fast, slow = experiment.plane_run(), experiment.plane_run()
+    assert fast.advance(STEPS) == len(fast.history) - 1
+    _same_history(fast, _python_only(slow, STEPS))
+
+
+def test_a_typed_formula_with_every_function_gives_the_same_numbers():
+    formula = "sin(w1)*cos(w2) + 0.1*w1**2 + 0.1*w2**2 + exp(-abs(w1)) + log(2 + tanh(w2))"
+    formula += " + sqrt(1 + w1**2) + 0.01*tan(0.1*w2) + w1**3/(30 + w2**2) + (w1 - 1)**2.5 / 10"
+    experiment = edit(edit(Experiment(), "expr", formula), "start", "1.3, 0.7")
+    for optimizer in OPTIMIZERS:
+        chosen = edit(edit(experiment, "optimizer", optimizer), "lr", "0.01")
+        fast, slow = chosen.plane_run(), chosen.plane_run()
+        fast.advance(STEPS)
+        _same_history(fast, _python_only(slow, STEPS), rtol=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("settings", "kind"),
+    [
+        ({"lr": "1.5"}, "diverged"),  # w2 grows by |1 − 2·1.5| = 2 per step until it escapes
+        ({"function": "saddle", "optimizer": "adam", "lr": "0.5"}, "diverged"),  # runs off
+        ({"optimizer": "adam"}, "converged"),
+    ],
+)
+def test_stops_come_at_the_same_step_with_the_same_words(settings, kind):
+    experiment = Experiment()
+    for name, value in settings.items():
+        experiment = edit(experiment, name, value)
+    fast, slow = experiment.plane_run(), experiment.plane_run()
+    fast.advance(10**5)
+    _python_only(slow, 10**5)
+    assert fast.stop is not None and fast.stop.kind.value == kind
+    _same_history(fast, slow)
+
+
+def test_the_step_limit_stops_the_compiled_loop_too():
+    experiment = Experiment()
+    objective = experiment.plane.objective
+    hyper = Hyperparameters(optimizer="adagrad", lr=0.5)
+    problem = compiled.plane_problem(objective.formula)
+    runs = [
+        Run(objective.value_and_grad, hyper.build(), [-40.0, 1.5], max_steps=STEPS, compiled=c)
+        for c in (problem, None)
+    ]
+    runs[0].advance(10 * STEPS)
+    _python_only(runs[1], 10 * STEPS)
+    assert runs[0].stop.message == f"step limit {STEPS} reached"
+    _same_history(*runs)
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_a_run_steps_on_in_python_from_where_the_compiled_loop_left_it(optimizer):
+    experiment = edit(edit(Experiment(), "function", "rosenbrock"), "optimizer", optimizer)
+    mixed, slow = experiment.plane_run(), experiment.plane_run()
+    mixed.advance(STEPS)
+    mixed.advance(7)  # short: Python, from the optimiser state the compiled loop left
+    _same_history(mixed, _python_only(slow, STEPS + 7))
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+@pytest.mark.parametrize("optimizer", ["gd", "adam"])
+def test_the_chain_gives_the_python_loops_numbers(activation, optimizer, fast_loop):
+    _numba_only(fast_loop)
+    chain = ChainSettings(depth=12, activation=activation, init="normal", seed=3, y=0.4)
+    experiment = Experiment(chain=chain, chain_hyper=Hyperparameters(optimizer=optimizer, lr=0.05))
+    fast, slow = experiment.chain_run(), experiment.chain_run()
+    fast.advance(STEPS)
+    _same_history(fast, _python_only(slow, STEPS))
+
+
+def test_an_exploding_chain_stops_at_the_same_step_with_the_same_words(fast_loop):
+    _numba_only(fast_loop)
+    chain = ChainSettings(depth=10, activation="linear", weight=3.0)
+    experiment = Experiment(chain=chain, chain_hyper=Hyperparameters(lr=0.5))
+    fast, slow = experiment.chain_run(), experiment.chain_run()
+    fast.advance(STEPS)
+    _python_only(slow, STEPS)
+    assert fast.stop is not None and fast.stop.kind.value == "diverged"
+    _same_history(fast, slow)
+
+
+def _numba_only(fast_loop: str) -> None:
+    if fast_loop == "straight":
+        pytest.skip("the chain has no straight-line loop: without numba it steps in Python")
+
+
+# --- the straight-line loop's own rules ---------------------------------------------------------
+
+
+def test_a_step_python_cannot_take_goes_to_numpy_with_the_same_words(fast_loop):
+    """log(w1) for w1 < 0: math.log raises where numpy gives nan, so the straight loop hands
+    that step back and numpy words the stop, at the same step as the Python loop."""
+    experiment = edit(edit(Experiment(), "expr", "log(w1) + w2**2"), "start", "0.5, 1")
+    experiment = edit(experiment, "lr", "0.001")  # w1 ← w1 − lr/w1 crosses 0 after ~125 steps
+    fast, slow = experiment.plane_run(), experiment.plane_run()
+    fast.advance(STEPS)
+    _python_only(slow, STEPS)
+    assert fast.stop is not None and "the loss became non-finite" in fast.stop.message
+    _same_history(fast, slow)
+
+
+def test_after_a_handed_back_step_the_fast_loop_goes_on(fast_loop, monkeypatch):
+    """The straight loop, made to stop short every 300 steps as if Python had raised: each
+    time numpy takes one step, the fast loop takes the rest, and the run is the Python one."""
+    if fast_loop != "straight":
+        pytest.skip("only the straight-line loop hands steps back")
+    real = straight.loop
+    handed_back = []
+
+    def stopping_short(formula, optimizer):
+        def steps(P, L, G, S, k, n, *hyper):
+            written = real(formula, optimizer)(P, L, G, S, k, min(n, 300 - k % 300), *hyper)
+            handed_back.append(k + written)
+            return written
+
+        return steps
+
+    monkeypatch.setattr(straight, "loop", stopping_short)
+    experiment = edit(edit(Experiment(), "function", "rosenbrock"), "optimizer", "adam")
+    fast, slow = experiment.plane_run(), experiment.plane_run()
+    assert fast.advance(2 * STEPS) == 2 * STEPS
+    assert len(handed_back) > 3
+    _same_history(fast, _python_only(slow, 2 * STEPS))
+
+
+def test_the_straight_loop_is_written_without_recursion_for_a_deeply_nested_formula():
+    formula = "(" * 99 + "w1" + "+1)" * 99 + " + w2**2"
+    text = straight.source(formula, "gd")
+    assert text.count("+ 1.0") >= 99
+    experiment = edit(edit(Experiment(), "expr", formula), "lr", "0.1")
+    fast, slow = experiment.plane_run(), experiment.plane_run()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(compiled, "_kernels", None)
+        fast.advance(STEPS)
+    _same_history(fast, _python_only(slow, STEPS))
