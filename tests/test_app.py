@@ -1,9 +1,11 @@
 """The app driven through Textual's Pilot: every key, every kind of typed value."""
 
+import asyncio
 import gc
 import io
 import math
 import threading
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -16,7 +18,7 @@ from tui_gradients.core.experiment import ESCAPE_FACTOR, LIMIT, Experiment
 from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.session import Rival, Session, edit
 from tui_gradients.ui import raster
-from tui_gradients.ui.app import KEY_HISTORY_BYTES, MAX_STEPS_PER_KEY, PLAY_RATES, GradientsApp
+from tui_gradients.ui.app import JUMP_IN_THREAD, KEY_HISTORY_BYTES, PLAY_RATES, GradientsApp
 from tui_gradients.ui.help import HelpScreen
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
@@ -236,10 +238,16 @@ async def test_quit_asks_nothing(key):
 
 @pytest.mark.parametrize("resume", [True, False])
 async def test_the_collector_resumes_after_the_first_frame_only_when_asked(resume):
+    class Watched(GradientsApp):
+        def on_ready(self) -> None:
+            super().on_ready()
+            ready.set()
+
+    ready = asyncio.Event()
     gc.disable()  # as `cli.command_app` pauses it for start-up
     try:
-        async with GradientsApp(resume_collector=resume).run_test(size=WIDE) as pilot:
-            await pilot.pause()
+        async with Watched(resume_collector=resume).run_test(size=WIDE):
+            await ready.wait()  # the first frame is out and Ready handled: no timing involved
             assert gc.isenabled() is resume
             # what start-up built is kept out of the collector's passes, and only then
             assert (gc.get_freeze_count() > 0) is resume
@@ -441,37 +449,119 @@ async def test_ascii_is_chosen_by_itself_without_utf8(monkeypatch):
         assert "|grad f|" in _readout(app)
 
 
-async def test_without_numba_a_huge_count_is_capped_and_says_so(monkeypatch):
-    release = threading.Event()
+@pytest.fixture
+def held_jump(monkeypatch):
+    """Jumps that compute only once let go: `started` is set when one waits at its first
+    chunk of the runs named in `hold` ("plane" or "chain"), `release` lets it go on."""
+    started, release = threading.Event(), threading.Event()
+    hold = {"plane"}
+    original = Session.compute
+
+    def held_back(session, target, runs, **options):
+        kind = "chain" if runs == [session.chain_run] else "plane"
+        if kind in hold:
+            started.set()
+            assert release.wait(10)
+        return original(session, target, runs, **options)
+
+    monkeypatch.setattr(Session, "compute", held_back)
+    return SimpleNamespace(started=started, release=release, hold=hold)
+
+
+def _without_numba(monkeypatch) -> None:
     monkeypatch.setattr(compiled, "_kernels", None)
-    # as if numba were not installed, once the loading thread is let go
-    monkeypatch.setattr(compiled, "warm_up", lambda: release.wait(10) and False)
-    app = GradientsApp()
+    monkeypatch.setattr(compiled, "installed", lambda: False)
+
+
+async def test_without_numba_a_long_jump_computes_in_a_thread_and_says_how_far(
+    monkeypatch, held_jump
+):
+    _without_numba(monkeypatch)
+    app = GradientsApp(Experiment(hyper=Hyperparameters(lr=0.002)))
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.press(*"5000", "n")
-        assert app.session.step == 5000  # in Python, while the loops load
-        assert "loading the compiled loops" in _status(app)
-        release.set()
+        await pilot.press(*"100000", "n")
+        assert held_jump.started.wait(5)
+        assert app.session.step == 0  # nothing moves until the jump is computed
+        assert "computing to step 100000: 0 of 200000 steps" in _status(app)
+        await pilot.press("b", "r", "o")  # would change the runs: they wait
+        assert app.session.step == 0 and app.session.experiment.hyper.optimizer == "gd"
+        assert not app.change_setting("lr", "0.1")
+        held_jump.release.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "numba is not installed" in _status(app)
-        await pilot.press(*"9999999", "n")
-        assert app.session.step == 5000 + MAX_STEPS_PER_KEY
-        assert f"at most {MAX_STEPS_PER_KEY} steps per key" in _status(app)
+        assert app.session.step == 100000 and app.session.plane.cursor == 100000
+        assert app.session.chain_run.cursor == 100000
+        assert "computing" not in _status(app)
+        assert _readout(app).split()[:2] == ["step", "100000"]
+        await pilot.press("b")  # keys change the runs again
+        assert app.session.step == 99999
 
 
-async def test_once_the_compiled_loops_load_a_key_jumps_up_to_the_run_limit():
+async def test_esc_stops_a_jump_at_a_step_every_run_has_reached(monkeypatch, held_jump):
+    _without_numba(monkeypatch)
+    held_jump.hold.clear()
+    original = Session.compute
+
+    def slowly(session, target, runs, *, cancelled, progress):
+        calls = []
+
+        def after_a_few_chunks():  # a few chunks into the chain, esc arrives
+            calls.append(None)
+            if len(calls) == 3 and runs == [session.chain_run]:
+                app.call_from_thread(app.action_leave_field)
+            return cancelled()
+
+        return original(session, target, runs, cancelled=after_a_few_chunks, progress=progress)
+
+    monkeypatch.setattr(Session, "compute", slowly)
+    app = GradientsApp(Experiment(hyper=Hyperparameters(lr=0.002)))
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("c", *"200000", "n")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        step = app.session.step
+        assert 0 < step < 200000
+        assert all(run.cursor == step for run in app.session.runs)
+        assert f"stopped at step {step}" in _status(app)
+        await pilot.press("n")
+        assert app.session.step == step + 1
+
+
+async def test_q_ends_the_app_while_a_jump_computes(monkeypatch):
+    _without_numba(monkeypatch)
+    chunks = []
+    original = Session.compute
+
+    def counted(session, target, runs, *, cancelled, progress):
+        def check():
+            chunks.append(None)
+            return cancelled()
+
+        return original(session, target, runs, cancelled=check, progress=progress)
+
+    monkeypatch.setattr(Session, "compute", counted)
+    app = GradientsApp(edit(Experiment(), "depth", "64"))
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press(*"900000", "n")
+        await pilot.press("q")
+    await app.workers.wait_for_complete()
+    assert app.session.chain_run.last_step < 900000  # abandoned, not finished first
+
+
+async def test_once_numbas_loops_load_a_key_jumps_up_to_the_run_limit():
     pytest.importorskip("numba")
     app = GradientsApp()
     loaded_before = compiled.ready()  # by an earlier test in this process, perhaps
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.press(*"5000", "n")  # the first long jump loads the loops in a thread
+        await pilot.press(*"50000", "n")  # the first long jump loads the loops in a thread
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert compiled.ready()
-        assert loaded_before or "compiled loops ready" in _status(app)
+        assert loaded_before or "numba's loops ready" in _status(app)
         assert compiled.is_specialised(app.session.experiment.plane.objective.formula, "gd")
         await pilot.press(*"9999999", "n")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert app.session.chain_run.cursor == LIMIT  # the 2-D run converged long before
         assert f"at most {LIMIT} steps per key" in _status(app)
 
@@ -484,54 +574,40 @@ async def test_a_long_jump_on_a_new_formula_compiles_its_own_loop_meanwhile():
     async with app.run_test(size=SMALL) as pilot:
         assert app.change_setting("expr", formula)
         await pilot.press("c")  # a comparison run: its optimiser gets a loop of its own too
-        await pilot.press(*"5000", "n")  # on the interpreter, while its own loops compile
-        assert app.session.step == 5000 or app.session.plane.stop is not None
+        await pilot.press(*"50000", "n")  # on the interpreter, while its own loops compile
         await app.workers.wait_for_complete()
+        assert app.session.step == 50000 or app.session.plane.stop is not None
         optimizers = {run.optimizer.name for _, run in app.session.plane_runs}
         assert len(optimizers) == 2
         assert all(compiled.is_specialised(formula, name) for name in optimizers)
         assert "loading" not in _status(app)  # the loops were loaded already: nothing to say
 
 
-async def test_a_long_jump_draws_the_2d_runs_while_the_chain_catches_up(monkeypatch):
-    pytest.importorskip("numba")
-    assert compiled.warm_up()
-    started, release = threading.Event(), threading.Event()
-    original = Session.catch_up_chain
-
-    def held_back(session):
-        if session.chain_target is not None:  # a catch-up with something to do
-            started.set()
-            release.wait(10)
-        original(session)
-
-    monkeypatch.setattr(Session, "catch_up_chain", held_back)
+async def test_a_long_jump_draws_the_2d_runs_while_the_chain_catches_up(held_jump):
+    held_jump.hold.clear()
+    held_jump.hold.add("chain")
     app = GradientsApp(Experiment(hyper=Hyperparameters(lr=0.002)))
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press(*"5000", "n")
+        assert held_jump.started.wait(5)
         await pilot.pause()
-        assert started.wait(5)  # the chain's thread, once the jump's frame is drawn
         assert _readout(app).split()[:2] == ["step", "5000"]  # the 2-D run is drawn at once
         assert "catching up to step 5000" in app.query_one(LayerTable).border_title
-        threading.Timer(0.2, release.set).start()
-        await pilot.press("b")  # waits for the chain, then steps back from 5000
-        assert app.session.step == 4999 and app.session.chain_run.cursor == 4999
+        held_jump.release.set()
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert "catching up" not in app.query_one(LayerTable).border_title
+        await pilot.press("b")
+        assert app.session.step == 4999 and app.session.chain_run.cursor == 4999
         assert _readout(app).split()[:2] == ["step", "4999"]
 
 
-async def test_keys_queued_behind_a_long_jump_wait_for_the_chain_and_then_apply():
-    pytest.importorskip("numba")
-    assert compiled.warm_up()
-    app = GradientsApp(Experiment(hyper=Hyperparameters(lr=0.002)))
-    async with app.run_test(size=WIDE) as pilot:
-        await pilot.press(*"3000")
-        app.action_step(1)  # both in one go, as keys read together from the terminal are:
-        app.action_back(1)  # the second brings the chain up itself, its thread not started
-        assert app.session.step == 2999 and app.session.chain_run.cursor == 2999
-        await pilot.pause()
-        assert "catching up" not in app.query_one(LayerTable).border_title
+async def test_a_short_count_is_computed_in_its_own_frame():
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press(*str(JUMP_IN_THREAD // 2 - 1), "n")  # half of it for the chain
+        assert app._jump is None
+        assert app.session.step == JUMP_IN_THREAD // 2 - 1
 
 
 async def test_exploding_chain_stops_with_a_reason_and_keeps_its_last_values():
@@ -705,8 +781,10 @@ async def test_one_key_adds_at_most_its_share_of_memory():
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("R")
         expected = KEY_HISTORY_BYTES // app.session.bytes_per_step()
-        assert MAX_STEPS_PER_KEY < expected < LIMIT
+        assert JUMP_IN_THREAD < expected < LIMIT
         await pilot.press(*"9999999", "n")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert app.session.step == expected
         assert f"at most {expected} steps per key" in _status(app)
 

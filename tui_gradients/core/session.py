@@ -8,6 +8,8 @@ old experiment stays in force whenever the new value is refused.
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -26,6 +28,9 @@ FAR_FACTOR = 10.0
 """A point counts as far when its distance to the minimum exceeds this many times ‖∇f‖ (a
 flat direction: curvature below 1/FAR_FACTOR) and is not tiny in absolute terms."""
 MIN_FAR_DISTANCE = 1e-3
+CHUNK_SECONDS = 0.05
+"""A long computation checks whether it is still wanted about this often."""
+FIRST_CHUNK, MAX_CHUNK = 500, 1 << 18
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,37 @@ class Session:
         reached = max(run.cursor for run in self.runs)
         moved, self.step = reached - self.step, reached
         return moved
+
+    def compute(
+        self,
+        target: int,
+        runs: list[Run],
+        *,
+        cancelled: Callable[[], bool] = lambda: False,
+        progress: Callable[[int], None] = lambda steps: None,
+    ) -> int:
+        """Compute the histories of `runs` up to `target` without moving any cursor, in
+        chunks of about CHUNK_SECONDS each, so that a thread doing this can be stopped
+        (`cancelled`) and report the steps done so far (`progress`); returns them. Safe to run
+        in a thread while the session is drawn: drawing reads only up to the cursors."""
+        done, chunk = 0, FIRST_CHUNK
+        for run in runs:
+            while run.stop is None and run.last_step < target and not cancelled():
+                started = time.perf_counter()
+                moved = run.advance(min(chunk, target - run.last_step))
+                elapsed = time.perf_counter() - started
+                done += moved
+                progress(done)
+                chunk = _next_chunk(chunk, moved, elapsed)
+        return done
+
+    def reachable(self, target: int) -> int:
+        """The furthest step up to `target` that every run still going has computed."""
+        return min([target, *(run.last_step for run in self.runs if run.stop is None)])
+
+    def work_to(self, target: int, runs: list[Run]) -> int:
+        """Steps `compute` would take to bring `runs` to `target`."""
+        return sum(max(0, target - run.last_step) for run in runs if run.stop is None)
 
     def catch_up_chain(self) -> None:
         """Bring the chain to where `forward(chain=False)` left the 2-D runs. Safe to run in a
@@ -223,6 +259,14 @@ class Session:
             for name, run in named
             if run.stop is not None and run.cursor >= run.last_step
         ]
+
+
+def _next_chunk(chunk: int, moved: int, elapsed: float) -> int:
+    """The next chunk's size, so that it takes about CHUNK_SECONDS (the fast loops run a
+    hundred times faster than the Python one, so no one size suits both)."""
+    if moved < chunk or elapsed <= 0:
+        return chunk
+    return max(FIRST_CHUNK, min(MAX_CHUNK, int(chunk * CHUNK_SECONDS / elapsed)))
 
 
 def _move_to(run: Run, step: int) -> None:

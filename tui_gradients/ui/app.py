@@ -13,12 +13,13 @@ import signal
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 from rich.console import RenderableType
-from textual import on
+from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -27,6 +28,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
 
 from tui_gradients.core import compiled, lesson
 from tui_gradients.core.errors import SettingError
@@ -67,10 +69,43 @@ KEY_HISTORY_BYTES = 512 * 2**20
 """The most history one key may add, over all runs: a race of six with a deep chain would
 otherwise take gigabytes in one jump."""
 BIG_STEP = 10
-MAX_STEPS_PER_KEY = 20_000
-"""Without the compiled loops, one key computes at most this many steps (about a second), so a
-long count cannot freeze the app; press again to go on. With them, up to LIMIT."""
-LOADING_MESSAGE = "loading the compiled loops for long jumps (a few seconds the first time)"
+JUMP_IN_THREAD = 1000
+"""From this many steps a key's work goes to a thread: the chain steps in Python without numba
+(about 30 µs a step), so a thousand steps are about what one frame can afford."""
+WHILE_COMPUTING = {
+    *("quit", "help", "leave_field", "zoom", "reset_view", "toggle_equal_scale"),
+    *("toggle_markers", "toggle_theory", "toggle_panel", "screenshot", "command_palette"),
+}
+"""What keys may still do while a jump computes: look, not change the runs."""
+MAX_STEPS_PER_PRESS = 20_000
+"""The steps-per-key field's upper end: playing at 60 ticks a second, more would have each tick
+compute more than a second's worth."""
+PROGRESS_PERIOD = 0.1
+"""Seconds between two redraws of a jump's progress in the status line."""
+DIGITS = frozenset("0123456789")
+"""Keys that build a count: ASCII digits only (`str.isdigit` also takes ² and other digits
+`int` refuses)."""
+LOADING_MESSAGE = "loading numba's loops for long jumps (a few seconds the first time)"
+
+
+@dataclass
+class Jump:
+    """A long jump being computed in a thread: from `origin` to `target`, `done` of `total`
+    steps over all runs."""
+
+    origin: int
+    target: int
+    total: int
+    started: float
+    done: int = 0
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+    def progress(self) -> str:
+        elapsed = time.monotonic() - self.started
+        rate = f", {self.done / elapsed / 1000:.0f} k steps/s" if elapsed > 0.2 else ""
+        return (
+            f"computing to step {self.target}: {self.done} of {self.total} steps{rate}; esc stops"
+        )
 
 
 class GradientsApp(App[None]):
@@ -138,7 +173,8 @@ class GradientsApp(App[None]):
         self._session = Session(experiment or Experiment())
         self._session.set_rivals(rivals)
         self._session.forward(initial_steps)
-        self._chain_lock = threading.Lock()
+        self._jump: Jump | None = None
+        """The long jump being computed in a thread, if any (see `_start_jump`)."""
         self.steps_per_press = 1
         self.view = self._fitted_view()
         self._count = ""
@@ -155,11 +191,6 @@ class GradientsApp(App[None]):
 
     @property
     def session(self) -> Session:
-        """The session with the chain caught up with the last long jump (see `action_step`):
-        whatever uses the session waits for the thread doing that, a few tenths of a second at
-        most, or does it here if that thread has not started. Only drawing reads `_session`
-        meanwhile, which is safe (`Session.catch_up_chain`)."""
-        self._catch_up_chain()
         return self._session
 
     # --- layout ---------------------------------------------------------------------------------
@@ -313,6 +344,8 @@ class GradientsApp(App[None]):
         if self.screen.has_class("-lesson"):
             count = lesson.page_count()
             parts.append(f"lesson {self._lesson_page}/{count}: ] [ pages, pgdn pgup text, l closes")
+        if self._jump is not None:
+            parts.append(self._jump.progress())
         if self._count:
             parts.append(f"count {self._count}")
         if self._player is not None:
@@ -346,21 +379,19 @@ class GradientsApp(App[None]):
     def _take_count(self, default: int) -> int:
         count = int(self._count) if self._count else default
         self._count = ""
-        if count >= compiled.COMPILED_MIN_STEPS:
+        if count >= compiled.NUMBA_MIN_STEPS and compiled.installed():
             self._load_compiled_loops()
-        limit = MAX_STEPS_PER_KEY
-        if compiled.ready():  # as far as the run limit, within the memory one key may take
-            by_memory = KEY_HISTORY_BYTES // self.session.bytes_per_step()
-            limit = max(MAX_STEPS_PER_KEY, min(LIMIT, by_memory))
+        # as far as the run limit, within the memory one key may take
+        limit = min(LIMIT, KEY_HISTORY_BYTES // self.session.bytes_per_step())
         if count > limit:
             self._message = f"at most {limit} steps per key"
         return min(count, limit)
 
     def _load_compiled_loops(self) -> None:
-        """In a thread, once per formula and optimiser: numba and the interpreter the first time
-        (until then a long jump runs in Python, at most MAX_STEPS_PER_KEY steps), then the
-        formula's own loop for each optimiser on the plot (until then the interpreter runs it).
-        Both compile the first time on a machine."""
+        """In a thread, once per formula and optimiser: numba and its interpreter the first
+        time (until then the straight-line loops serve), then the formula's own loop for each
+        optimiser on the plot (until then the interpreter runs it). Both compile the first time
+        on a machine."""
         formula = self.session.experiment.plane.objective.formula
         wanted = {(formula, run.optimizer.name) for _, run in self.session.plane_runs}
         wanted -= self._compiling
@@ -374,50 +405,107 @@ class GradientsApp(App[None]):
 
     def _warm_up(self, loops: set[tuple[str, str]], first: bool) -> None:
         available = compiled.warm_up()
-        if first:
-            message = (
-                "compiled loops ready: long jumps now go up to a million steps per key"
-                if available
-                else "numba is not installed: long jumps stay at most "
-                f"{MAX_STEPS_PER_KEY} steps per key"
-            )
-            self.call_from_thread(self.say, message)
+        if first and available:
+            self.call_from_thread(self.say, "numba's loops ready: long jumps now run faster")
         if available:
             for formula, optimizer in sorted(loops):
                 compiled.specialise(formula, optimizer)
 
     def action_step(self, multiple: int) -> None:
-        """Step on. A long jump draws the 2-D runs at once and lets the chain catch up in a
-        thread: its million steps take several times as long as theirs."""
         self._message = ""
-        count = self._take_count(self.steps_per_press * multiple)
-        long_jump = count >= compiled.COMPILED_MIN_STEPS and compiled.ready()
-        session = self.session
-        moved = session.forward(count, chain=not long_jump)
-        if session.chain_target is not None:  # after this frame, not competing with it
-            self.call_after_refresh(self._start_chain_thread)
-        elif not moved:
+        self._step_by(self._take_count(self.steps_per_press * multiple))
+
+    def _step_by(self, count: int) -> None:
+        """Step on: at once for a short count, else in a thread (`_start_jump`)."""
+        session = self._session
+        plane = [run for _, run in session.plane_runs]
+        if session.work_to(session.step + count, [*plane, session.chain_run]) >= JUMP_IN_THREAD:
+            self._start_jump(session.step + count)
+            return
+        if not session.forward(count):
             self._message = "no further step: every run has stopped"
         self.refresh_views()
 
-    class ChainCaughtUp(Message):
-        """The chain has reached the step of the last long jump."""
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While a jump computes, keys that would change the runs wait their turn (the status
+        line says why and that esc stops the jump)."""
+        return self._jump is None or action in WHILE_COMPUTING
 
-    def _start_chain_thread(self) -> None:
-        threading.Thread(target=self._chain_thread, daemon=True).start()
+    def _start_jump(self, target: int) -> None:
+        session = self._session
+        plane = [run for _, run in session.plane_runs]
+        total = session.work_to(target, [*plane, session.chain_run])
+        self._jump = Jump(session.step, target, total, time.monotonic())
+        self._jump_progress = self.set_interval(PROGRESS_PERIOD, self._show_status)
+        self.refresh_bindings()
+        self._show_status()
+        self._compute(self._jump)
 
-    def _chain_thread(self) -> None:
-        self._catch_up_chain()
-        self.post_message(self.ChainCaughtUp())  # thread-safe
+    @work(thread=True, exclusive=True, group="jump")
+    def _compute(self, jump: Jump) -> None:
+        """The 2-D runs first, so they can be drawn while the chain, slower, goes on."""
+        worker = get_current_worker()
+        session = self._session
 
-    def _catch_up_chain(self) -> None:
-        """Once, in whichever thread comes first: the chain's thread, or a key that needs the
-        session before that thread has started or while it runs."""
-        with self._chain_lock:
-            self._session.catch_up_chain()
+        def stopped() -> bool:
+            return worker.is_cancelled or jump.cancelled.is_set()
 
-    def on_gradients_app_chain_caught_up(self) -> None:
+        def progress(done: int) -> None:
+            jump.done = done
+
+        plane = [run for _, run in session.plane_runs]
+        done = session.compute(jump.target, plane, cancelled=stopped, progress=progress)
+        self.post_message(self.PlaneComputed(jump))
+
+        def chain_progress(steps: int) -> None:
+            jump.done = done + steps
+
+        session.compute(
+            jump.target, [session.chain_run], cancelled=stopped, progress=chain_progress
+        )
+        self.post_message(self.JumpComputed(jump))
+
+    class PlaneComputed(Message):
+        """A jump's 2-D runs have reached its target (or it was stopped)."""
+
+        def __init__(self, jump: Jump) -> None:
+            super().__init__()
+            self.jump = jump
+
+    class JumpComputed(PlaneComputed):
+        """The chain has reached the jump's target too (or the jump was stopped)."""
+
+    def on_gradients_app_plane_computed(self, message: PlaneComputed) -> None:
+        if message.jump is not self._jump or message.jump.cancelled.is_set():
+            return
+        session = self._session
+        session.forward(message.jump.target - session.step, chain=False)  # computed: no work
         self.refresh_views()
+
+    def on_gradients_app_jump_computed(self, message: JumpComputed) -> None:
+        jump = message.jump
+        if jump is not self._jump:
+            return
+        session = self._session
+        if jump.cancelled.is_set():
+            reached = session.reachable(jump.target)
+            session.chain_target = None
+            session.go_to(reached)
+            self._message = f"stopped at step {reached}"
+        else:
+            session.catch_up_chain()  # computed: only moves the chain's cursor
+            if session.step == jump.origin:
+                self._message = "no further step: every run has stopped"
+        self._jump = None
+        self._jump_progress.stop()
+        self.refresh_bindings()
+        self.refresh_views()
+
+    def _cancel_jump(self) -> bool:
+        if self._jump is None:
+            return False
+        self._jump.cancelled.set()
+        return True
 
     def action_back(self, multiple: int) -> None:
         self._message = ""
@@ -444,7 +532,13 @@ class GradientsApp(App[None]):
         self._player = self.set_interval(1 / PLAY_RATES[self._rate_index], self._play_tick)
 
     def _play_tick(self) -> None:
-        if not self.session.forward(self.steps_per_press) and self._player is not None:
+        if self._jump is not None:  # the last tick's steps are still being computed
+            return
+        session = self._session
+        if session.work_to(session.step + self.steps_per_press, session.runs) >= JUMP_IN_THREAD:
+            self._start_jump(session.step + self.steps_per_press)
+            return
+        if not session.forward(self.steps_per_press) and self._player is not None:
             self._player.stop()
             self._player = None
         self.refresh_views()
@@ -458,7 +552,7 @@ class GradientsApp(App[None]):
 
     def on_key(self, event: Key) -> None:
         """Digits typed outside a field build a count for the next step command."""
-        if event.character and event.character.isdigit() and not isinstance(self.focused, Input):
+        if event.character in DIGITS and not isinstance(self.focused, Input):
             self._count = (self._count + event.character)[-7:]
             event.stop()
             self._show_status()
@@ -472,6 +566,9 @@ class GradientsApp(App[None]):
     def change_setting(self, name: str, value: str) -> bool:
         """Apply one typed setting; on refusal say why under the field and keep everything."""
         panel = self.query_one(SettingsPanel)
+        if self._jump is not None:
+            panel.show_error(name, "a jump is being computed: press enter again once it is done")
+            return False
         if name == "function" and value == "custom":
             self.query_one("#expr", Input).focus()
             self.say("type a formula in w1 and w2, then press enter")
@@ -609,7 +706,9 @@ class GradientsApp(App[None]):
             self.set_focus(None)
 
     def action_leave_field(self) -> None:
-        self.set_focus(None)
+        """esc: stop a jump being computed, else give the keys back to the plot."""
+        if not self._cancel_jump():
+            self.set_focus(None)
 
     def _show_where_keys_go(self, focused: Widget | None) -> None:
         self.screen.set_class(focused is not None, "-field-focused")
@@ -687,6 +786,8 @@ def _next(options: tuple[str, ...], current: str | None) -> str:
 
 def _steps_per_press(text: str) -> int:
     value = parse_whole("steps_per_press", text)
-    if not 1 <= value <= MAX_STEPS_PER_KEY:
-        raise SettingError("steps_per_press", f"must be from 1 to {MAX_STEPS_PER_KEY}, got {value}")
+    if not 1 <= value <= MAX_STEPS_PER_PRESS:
+        raise SettingError(
+            "steps_per_press", f"must be from 1 to {MAX_STEPS_PER_PRESS}, got {value}"
+        )
     return value

@@ -42,10 +42,14 @@ Press a key, watch one iteration, see why it went where it went.
 | `ctrl+p` | command palette (functions, optimisers, toggles) |
 | `?` / `q` | this help / quit |
 
-A count of 2000 or more runs through compiled loops (numba), which the first such count loads
-in the background; from then on a key may jump up to 10⁶ steps. Until then it is at most 20 000.
-The compiled loops apply the same formulas as the Python ones, to within rounding. After a long
-jump the 2-D runs are drawn at once; the chain table says "catching up" until its steps are done.
+A long count runs in the background: the status line shows how far it has got, `esc` stops it
+at a step every run has reached, and keys that would change the runs wait until it is done.
+One key may jump up to 10⁶ steps. The 2-D runs go through a loop written for their formula and
+optimiser in plain Python, about a microsecond a step; with the `fast` extra (numba) installed,
+a jump of 20 000 steps or more also loads numba's compiled loops in the background, faster
+again, and the chain, which otherwise steps in numpy, uses them too. Every loop applies the same
+formulas, to within rounding. After a long jump the 2-D runs are drawn first; the chain table
+says "catching up" until its steps are done.
 An export of more than 10 000 steps writes a row every k steps and the last (k is in the JSON).
 
 ## The plot
