@@ -118,8 +118,7 @@ def test_a_run_steps_on_in_python_from_where_the_compiled_loop_left_it(optimizer
 
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
 @pytest.mark.parametrize("optimizer", ["gd", "adam"])
-def test_the_chain_gives_the_python_loops_numbers(activation, optimizer, fast_loop):
-    _numba_only(fast_loop)
+def test_the_chain_gives_the_python_loops_numbers(activation, optimizer):
     chain = ChainSettings(depth=12, activation=activation, init="normal", seed=3, y=0.4)
     experiment = Experiment(chain=chain, chain_hyper=Hyperparameters(optimizer=optimizer, lr=0.05))
     fast, slow = experiment.chain_run(), experiment.chain_run()
@@ -127,8 +126,7 @@ def test_the_chain_gives_the_python_loops_numbers(activation, optimizer, fast_lo
     _same_history(fast, _python_only(slow, STEPS))
 
 
-def test_an_exploding_chain_stops_at_the_same_step_with_the_same_words(fast_loop):
-    _numba_only(fast_loop)
+def test_an_exploding_chain_stops_at_the_same_step_with_the_same_words():
     chain = ChainSettings(depth=10, activation="linear", weight=3.0)
     experiment = Experiment(chain=chain, chain_hyper=Hyperparameters(lr=0.5))
     fast, slow = experiment.chain_run(), experiment.chain_run()
@@ -136,11 +134,6 @@ def test_an_exploding_chain_stops_at_the_same_step_with_the_same_words(fast_loop
     _python_only(slow, STEPS)
     assert fast.stop is not None and fast.stop.kind.value == "diverged"
     _same_history(fast, slow)
-
-
-def _numba_only(fast_loop: str) -> None:
-    if fast_loop == "straight":
-        pytest.skip("the chain has no straight-line loop: without numba it steps in Python")
 
 
 # --- the straight-line loop's own rules ---------------------------------------------------------
@@ -166,9 +159,9 @@ def test_after_a_handed_back_step_the_fast_loop_goes_on(fast_loop, monkeypatch):
     real = straight.loop
     handed_back = []
 
-    def stopping_short(formula, optimizer):
+    def stopping_short(problem, optimizer):
         def steps(P, L, G, S, k, n, *hyper):
-            written = real(formula, optimizer)(P, L, G, S, k, min(n, 300 - k % 300), *hyper)
+            written = real(problem, optimizer)(P, L, G, S, k, min(n, 300 - k % 300), *hyper)
             handed_back.append(k + written)
             return written
 
@@ -184,7 +177,7 @@ def test_after_a_handed_back_step_the_fast_loop_goes_on(fast_loop, monkeypatch):
 
 def test_the_straight_loop_is_written_without_recursion_for_a_deeply_nested_formula():
     formula = "(" * 99 + "w1" + "+1)" * 99 + " + w2**2"
-    text = straight.source(formula, "gd")
+    text = straight.source(("plane", formula), "gd")
     assert text.count("+ 1.0") >= 99
     experiment = edit(edit(Experiment(), "expr", formula), "lr", "0.1")
     fast, slow = experiment.plane_run(), experiment.plane_run()

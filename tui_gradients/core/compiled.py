@@ -104,7 +104,7 @@ def ready() -> bool:
 def available(problem: Problem) -> bool:
     """Whether `advance` can take `problem` a long way: numba's loops once loaded; before that,
     or without numba, a formula's straight-line loop in plain Python (`straight`)."""
-    return _kernels is not None or problem.formula is not None
+    return _kernels is not None or problem.straight is not None
 
 
 def specialise(formula: str, optimizer: str) -> bool:
@@ -150,6 +150,8 @@ class Problem:
     """The shape of the working memory one evaluation needs."""
     formula: str | None = None
     """A formula, which may have a loop of its own (`specialise`)."""
+    straight: straight.Key | None = None
+    """The problem for a straight-line loop in Python, used until numba's loops are loaded."""
 
     def call(self, loop, optimizer, hyper, history, row, n, limits) -> tuple[int, int, np.ndarray]:
         """Run `loop` on `history` = (params, loss, grads, states) arrays from `row`."""
@@ -173,8 +175,8 @@ def advance(problem: Problem, optimizer: str, hyper, history, row: int, n: int, 
     the formula's own numba loop once `specialise` has made it, else numba's interpreter, else
     the formula's straight-line loop in Python. See `Problem.call`."""
     if _kernels is None:
-        assert problem.formula is not None
-        return straight.advance(problem.formula, optimizer, hyper, history, row, n, limits)
+        assert problem.straight is not None
+        return straight.advance(problem.straight, optimizer, hyper, history, row, n, limits)
     loop = _specialised.get((problem.formula or "", optimizer), _kernels.steps)
     return problem.call(loop, optimizer, hyper, history, row, n, limits)
 
@@ -200,6 +202,7 @@ def plane_problem(formula: str) -> Problem:
         consts=np.array(consts or [0.0], dtype=float),
         scratch=(1, depth),
         formula=formula,
+        straight=("plane", formula),
     )
 
 
@@ -230,4 +233,5 @@ def chain_problem(depth: int, activation: str, x: float, y: float) -> Problem:
         program=np.zeros((2, 1), dtype=np.int64),
         consts=np.zeros(1),
         scratch=(5, depth),
+        straight=("chain", depth, activation, x, y),
     )

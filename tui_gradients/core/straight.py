@@ -48,12 +48,14 @@ _UPDATES = {
         "n{i} = w{i} - lr * g{i} / (sqrt(s{i}) + eps)",
     ),
     "adam": (
+        "t{i} = t1",
         "m{i} = beta1 * m{i} + rest_beta1 * g{i}",
         "v{i} = beta2 * v{i} + rest_beta2 * g{i} * g{i}",
         "n{i} = w{i} - lr / c1 * m{i} / (sqrt(v{i}) / c2 + eps)",
     ),
 }
-"""One coordinate's update, `i` being 1 or 2; the names are the state's rows in order."""
+"""One coordinate's update, `i` counting the parameters from 1; the names are the state's rows
+in order."""
 _STATE = {
     "gd": (),
     "momentum": ("b",),
@@ -67,7 +69,6 @@ parameter, as torch does)."""
 _BEFORE_UPDATE = {
     "adam": (
         "t1 = t1 + 1.0",
-        "t2 = t1",
         "c1 = 1 - pow(beta1, t1)",
         "c2 = sqrt(1 - pow(beta2, t1))",
     )
@@ -85,40 +86,52 @@ _FUNCTIONS = {
     "sign": lambda x: 1.0 if x > 0 else -1.0 if x < 0 else x,  # np.sign: nan and ±0 stay
 }
 
+Key = tuple
+"""What a loop computes: ("plane", formula) or ("chain", depth, activation, x, y)."""
 Loop = Callable[..., int]
 """(params, loss, grads, states, row, n, lr, mu, alpha, beta1, beta2, eps) → steps written."""
 
 
-def source(formula: str, optimizer: str) -> str:
-    """The loop's text: load the row, then n times update, evaluate and write the next row."""
-    body, (f, d_w1, d_w2) = _straight_line(Expression.parse(formula))
-    state = _STATE[optimizer]
-    size = len(state)
-    loads = [
-        f"{name}{i} = S[{size * 2} * k + {2 * row + i - 1}]"
-        for row, name in enumerate(state)
-        for i in (1, 2)
+def source(problem: Key, optimizer: str) -> str:
+    """The loop's text for `problem` (see Key): load the row, then n times update, evaluate and
+    write the next row."""
+    if problem[0] == "plane":
+        body, (f, *grads) = _straight_line(Expression.parse(problem[1]))
+    else:
+        body, f, grads = _chain(*problem[1:])
+    return _loop_text(body, f, grads, optimizer)
+
+
+def _loop_text(body: list[str], f: str, grads: list[str], optimizer: str) -> str:
+    """`body` computes the loss `f` and the gradient `grads` from the new parameters n1, n2, …
+    (the current ones are w1, w2, … and their gradient g1, g2, …)."""
+    size, state = len(grads), _STATE[optimizer]
+    coordinates = range(1, size + 1)
+    slots = [
+        (f"{name}{i}", size * row + i - 1) for row, name in enumerate(state) for i in coordinates
     ]
-    stores = [
-        f"S[{size * 2} * k + {2 * row + i - 1}] = {name}{i}"
-        for row, name in enumerate(state)
-        for i in (1, 2)
-    ]
+    loads = [f"{name} = S[{size * len(state)} * k + {at}]" for name, at in slots]
+    stores = [f"S[{size * len(state)} * k + {at}] = {name}" for name, at in slots]
     update = [*_BEFORE_UPDATE.get(optimizer, ())]
-    update += [line.format(i=i) for i in (1, 2) for line in _UPDATES[optimizer]]
+    update += [line.format(i=i) for i in coordinates for line in _UPDATES[optimizer]]
+    writes = [f"P[j + {i - 1}] = n{i}; G[j + {i - 1}] = {grads[i - 1]}" for i in coordinates]
     inner = [
         *update,
         *body,
         "k += 1",
-        "j = k + k",
-        f"P[j] = n1; P[j + 1] = n2; L[k] = {f}; G[j] = {d_w1}; G[j + 1] = {d_w2}",
+        f"j = {size} * k",
+        f"L[k] = {f}",
+        *writes,
         *stores,
-        f"w1 = n1; w2 = n2; g1 = {d_w1}; g2 = {d_w2}",
+        *(f"w{i} = n{i}; g{i} = {grads[i - 1]}" for i in coordinates),
     ]
     lines = [
         "def steps(P, L, G, S, k, n, lr, mu, alpha, beta1, beta2, eps):",
         "    rest_alpha, rest_beta1, rest_beta2 = 1 - alpha, 1 - beta1, 1 - beta2",
-        "    w1 = P[2 * k]; w2 = P[2 * k + 1]; g1 = G[2 * k]; g2 = G[2 * k + 1]",
+        *(
+            f"    w{i} = P[{size} * k + {i - 1}]; g{i} = G[{size} * k + {i - 1}]"
+            for i in coordinates
+        ),
         *(f"    {line}" for line in loads),
         "    first = k",
         "    try:",
@@ -129,6 +142,48 @@ def source(formula: str, optimizer: str) -> str:
         "    return k - first",
     ]
     return "\n".join(lines) + "\n"
+
+
+_ACTIVATIONS = {
+    "sigmoid": (
+        "a{layer} = 0.5 * (1.0 + tanh(0.5 * z{layer}))",
+        "p{layer} = a{layer} * (1.0 - a{layer})",
+    ),
+    "tanh": ("a{layer} = tanh(z{layer})", "p{layer} = 1.0 - a{layer} * a{layer}"),
+    "relu": (
+        "a{layer} = z{layer} if z{layer} > 0.0 else (0.0 if z{layer} <= 0.0 else z{layer})",
+        "p{layer} = 1.0 if z{layer} > 0.0 else 0.0",
+    ),
+    "linear": ("a{layer} = z{layer}", "p{layer} = 1.0"),
+}
+"""g and g′ of each activation, as `chain.py` computes them (g′ from g(z) = a, the same number;
+relu keeps a nan as np.maximum does)."""
+
+
+def _chain(depth: int, activation: str, x: float, y: float) -> tuple[list[str], str, list[str]]:
+    """The chain's forward and backward pass, layer by layer, as `Chain.trace` runs them: the
+    weights are n1…n{depth}, the biases the next `depth` parameters."""
+    forward, derivative = _ACTIVATIONS[activation]
+    lines = []
+    for layer in range(depth):
+        previous = repr(float(x)) if layer == 0 else f"a{layer - 1}"
+        lines.append(f"z{layer} = n{layer + 1} * {previous} + n{depth + layer + 1}")
+        lines.append(forward.format(layer=layer))
+    lines += [derivative.format(layer=layer) for layer in range(depth)]
+    last = depth - 1
+    lines.append(f"e = a{last} - {float(y)!r}")
+    lines.append(f"d{last} = e * p{last}")
+    lines += [
+        f"d{layer} = n{layer + 2} * p{layer} * d{layer + 1}" for layer in range(depth - 2, -1, -1)
+    ]
+    inputs = [repr(float(x)), *(f"a{layer}" for layer in range(depth - 1))]
+    lines += [f"q{layer} = d{layer} * {inputs[layer]}" for layer in range(depth)]
+    lines.append("c = 0.5 * (e * e)")
+    return (
+        lines,
+        "c",
+        [*(f"q{layer}" for layer in range(depth)), *(f"d{layer}" for layer in range(depth))],
+    )
 
 
 def _straight_line(expression: Expression) -> tuple[list[str], tuple[str, str, str]]:
@@ -175,22 +230,22 @@ def _code(node: Apply, args: list[str | None]) -> str:
 
 
 @lru_cache(maxsize=64)
-def loop(formula: str, optimizer: str) -> Loop:
-    """The formula's loop for one optimiser, compiled once per process."""
+def loop(problem: Key, optimizer: str) -> Loop:
+    """The problem's loop for one optimiser, compiled once per process."""
     namespace: dict[str, object] = {"pow": math.pow, **_FUNCTIONS}
-    code = compile(source(formula, optimizer), f"<straight loop: {optimizer}>", "exec")
+    code = compile(source(problem, optimizer), f"<straight loop: {optimizer}>", "exec")
     exec(code, namespace)  # our own generated text: names and numbers, nothing typed
     return namespace["steps"]  # type: ignore[return-value]
 
 
-def advance(formula, optimizer, hyper, history, row, n, limits) -> tuple[int, int, np.ndarray]:
+def advance(problem, optimizer, hyper, history, row, n, limits) -> tuple[int, int, np.ndarray]:
     """Up to n steps after history row `row`, written into `history` = (params, loss, grads,
     states) arrays; returns (steps taken, why it ended, the rejected step's params, loss and
     grads when it DIVERGED), as `compiled.advance` does."""
     P, L, G, S = history
     max_steps, tol, bound = limits
     views = [memoryview(array.reshape(-1)) for array in (P, L, G, S)]
-    run = loop(formula, optimizer)
+    run = loop(problem, optimizer)
     allowed = max(0, min(n, int(max_steps) - row))
     taken, size = 0, FIRST_CHUNK
     while taken < allowed:
@@ -218,9 +273,12 @@ def _bad(params: np.ndarray, loss: np.ndarray, grads: np.ndarray, bound: float) 
 
 
 def _converged(grads: np.ndarray, tol: float) -> np.ndarray:
-    """Per row, ‖∇‖ < tol, summed in the order `Run._check_convergence` sums."""
-    with np.errstate(over="ignore"):
-        return np.sqrt(grads[:, 0] * grads[:, 0] + grads[:, 1] * grads[:, 1]) < tol
+    """Per row, ‖∇‖ < tol, the squares summed in order, as numba's loop sums them."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = grads[:, 0] * grads[:, 0]
+        for column in range(1, grads.shape[1]):
+            total = total + grads[:, column] * grads[:, column]
+        return np.sqrt(total) < tol
 
 
 def _first(flags: np.ndarray) -> int | None:
