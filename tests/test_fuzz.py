@@ -1,16 +1,23 @@
 """A seeded fuzzer: random keys, typed values and resizes, with invariants after every action.
 
-The default variant runs a few thousand actions; the `slow` one runs many more (both run in CI;
-`pytest -m "not slow"` skips the long one locally). A failure prints its seed and action number,
-which replay it exactly.
+Keys go straight into the app's message queue, and each action waits until the app and every
+widget on screen have handled what it caused (and any jump it started has been computed):
+counting messages, not sleeping, so a seed replays the same actions on any machine, at any
+speed. The default variants run a thousand actions each; the `fuzz` marker holds longer ones,
+left out of the default command (`pytest -m fuzz` runs them). A failure prints its seed and
+action number, which replay it exactly.
 """
 
+import asyncio
 import random
 
 import numpy as np
 import pytest
+from textual.events import Key
 from textual.widgets import Input
 
+from tui_gradients.core import compiled
+from tui_gradients.ui import app as app_module
 from tui_gradients.ui import raster
 from tui_gradients.ui.app import GradientsApp
 from tui_gradients.ui.help import HelpScreen
@@ -27,8 +34,28 @@ KEYS = [
     *("P", "escape", "tab", "shift+tab", "question_mark", "up", "down", "pageup", "pagedown"),
     *("t", "R", "l", "right_square_bracket", "left_square_bracket"),
 ]
-DIGITS = list("0123456789")
-"""Counts: drawn less often, so that histories stay short enough to replay quickly."""
+DIGITS = [*"0123456789", "²", "٣", "½"]
+"""Counts: drawn less often, so that histories stay short enough to replay quickly; with
+characters that `str.isdigit` or `isnumeric` takes and `int` does not."""
+CHARACTERS = {
+    "space": " ",
+    "plus": "+",
+    "minus": "-",
+    "question_mark": "?",
+    "right_square_bracket": "]",
+    "left_square_bracket": "[",
+    "full_stop": ".",
+    "comma": ",",
+    "asterisk": "*",
+    "slash": "/",
+    "left_parenthesis": "(",
+    "right_parenthesis": ")",
+    "underscore": "_",
+    "apostrophe": "'",
+}
+KEY_HISTORY_BYTES = 4 * 2**20
+"""A long count computes a few thousand steps at most (a jump still goes to its thread), so
+that two thousand actions take a minute or two."""
 VALUES = {
     "lr": ["0.5", "0.01", "1.5", "5", "-1", "0", "nan", "inf", "1e308", "abc", "", "0,5", "-0"],
     "momentum": ["0.9", "0", "0.99", "1", "-0.1", "x"],
@@ -84,9 +111,9 @@ async def fuzz(seed: int, actions: int) -> None:
             roll = rng.random()
             try:
                 if roll < 0.05:
-                    await pilot.press(rng.choice(DIGITS))
+                    await press(pilot, rng.choice(DIGITS))
                 elif roll < 0.8:
-                    await pilot.press(rng.choice(KEYS))
+                    await press(pilot, rng.choice(KEYS))
                 elif roll < 0.9:
                     field = rng.choice(list(VALUES))
                     app.change_setting(field, rng.choice(VALUES[field]))
@@ -94,7 +121,7 @@ async def fuzz(seed: int, actions: int) -> None:
                     await _type_into_a_field(pilot, app, rng)
                 else:
                     await pilot.resize_terminal(rng.randint(20, 240), rng.randint(6, 70))
-                await pilot.pause()
+                await settle(pilot)
                 check_invariants(app)
             except Exception as error:
                 raise AssertionError(f"seed {seed}, action {action}: {error!r}") from error
@@ -107,30 +134,52 @@ async def _type_into_a_field(pilot, app: GradientsApp, rng: random.Random) -> No
     field.focus()
     field.value = ""
     text = rng.choice(VALUES[field.id])[:40]
-    await pilot.press(*[c if c.isalnum() else _key_name(c) for c in text], "enter")
+    for char in text:
+        await press(pilot, char if char.isalnum() else NAMES[char])
+    await press(pilot, "enter")
 
 
-def _key_name(char: str) -> str:
-    return {
-        ".": "full_stop",
-        ",": "comma",
-        "-": "minus",
-        "+": "plus",
-        "*": "asterisk",
-        "/": "slash",
-        "(": "left_parenthesis",
-        ")": "right_parenthesis",
-        " ": "space",
-        "_": "underscore",
-        "'": "apostrophe",
-    }.get(char, char)
+NAMES = {char: name for name, char in CHARACTERS.items()}
 
 
-async def test_fuzz():
-    await fuzz(seed=1, actions=2000)
+async def press(pilot, key: str) -> None:
+    """A key as the terminal would send it, handled before this returns."""
+    character = CHARACTERS.get(key, key if len(key) == 1 else None)
+    pilot.app.post_message(Key(key, character))
+    await settle(pilot)
 
 
-@pytest.mark.slow
+async def settle(pilot) -> None:
+    """Until the app, the screen and the focused widget have handled what was sent to them,
+    twice over (what the first round handled may have sent more), any jump started has been
+    computed, and the screen has been drawn once."""
+    app = pilot.app
+    for _ in range(2):
+        for target in {app, app.screen, app.focused or app.screen}:
+            handled = asyncio.Event()
+            if target.call_later(handled.set):
+                await handled.wait()
+        if app.workers:
+            await app.workers.wait_for_complete()
+    app.screen._on_timer_update()  # as Pilot's pause does: draw what changed
+
+
+@pytest.fixture(autouse=True)
+def short_jumps(monkeypatch):
+    """Jumps of a few thousand steps, on the loops every install has: numba's compile in the
+    background for seconds, a duration no seed can replay."""
+    monkeypatch.setattr(app_module, "KEY_HISTORY_BYTES", KEY_HISTORY_BYTES)
+    monkeypatch.setattr(compiled, "_kernels", None)
+    monkeypatch.setattr(compiled, "installed", lambda: False)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+async def test_fuzz(seed):
+    """Two seeds of a thousand actions each, so that two workers share them."""
+    await fuzz(seed, actions=1000)
+
+
+@pytest.mark.fuzz
 @pytest.mark.parametrize("seed", [11, 12])
 async def test_fuzz_long(seed):
-    await fuzz(seed, actions=3000)
+    await fuzz(seed, actions=5000)

@@ -320,6 +320,8 @@ class GradientsApp(App[None]):
             self._show_trends()  # in the same frame as the step
 
     def _show_trends(self) -> None:
+        if not self.screen_stack:  # the timer fired as the app closed: nothing left to draw
+            return
         self._trends_pending = False
         self._trends_drawn = time.monotonic()
         session = self._session
