@@ -5,6 +5,7 @@ import gc
 import io
 import math
 import threading
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -17,6 +18,7 @@ from tui_gradients.core import compiled
 from tui_gradients.core.experiment import ESCAPE_FACTOR, LIMIT, Experiment
 from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.session import Rival, Session, edit
+from tui_gradients.ui import app as app_module
 from tui_gradients.ui import raster
 from tui_gradients.ui.app import JUMP_IN_THREAD, KEY_HISTORY_BYTES, PLAY_RATES, GradientsApp
 from tui_gradients.ui.help import HelpScreen
@@ -239,6 +241,8 @@ async def test_quit_asks_nothing(key):
 @pytest.mark.parametrize("resume", [True, False])
 async def test_the_collector_resumes_after_the_first_frame_only_when_asked(resume):
     class Watched(GradientsApp):
+        CSS_PATH = Path(app_module.__file__).with_name(GradientsApp.CSS_PATH)
+
         def on_ready(self) -> None:
             super().on_ready()
             ready.set()

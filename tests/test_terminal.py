@@ -174,6 +174,8 @@ def test_hangup_of_the_session_leaves_the_terminal_clean(pane_factory):
 def test_too_small_then_enlarged(pane_factory):
     pane = pane_factory(size=(50, 15))
     pane.wait_for(lambda s: "terminal too small: need 72x20" in s)
+    # manual: with no client attached, tmux may otherwise put the window back to its first size
+    pane._tmux("set-option", "-g", "window-size", "manual")
     pane._tmux("resize-window", "-x", "100", "-y", "30")
     pane.wait_for(lambda s: "step      0" in s)
     pane.keys("q")
