@@ -96,6 +96,18 @@ class Terminal:
                 ended = time.perf_counter()
         return ended
 
+    def frame_with(self, text: bytes, timeout: float = 60.0) -> float:
+        """When the first frame that writes `text` ended (a long jump shows its progress in
+        frames of its own before the frame with its result)."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            self.pending += self._read(0.5)
+            while FRAME_END in self.pending:
+                frame, self.pending = self.pending.split(FRAME_END, 1)
+                if text in frame:
+                    return time.perf_counter()
+        raise TimeoutError(f"no frame with {text!r}")
+
     def settle(self, quiet: float = 0.3) -> None:
         """Read until nothing has arrived for `quiet` seconds."""
         while self._read(quiet):
@@ -175,21 +187,26 @@ def held_key(size: tuple[int, int], rate: float = 30.0, seconds: float = 2.0):
     return frames / presses, last_frame - sent
 
 
-def jump(size: tuple[int, int], steps: int, runs: int) -> tuple[list[float], list[float]]:
-    """Seconds from the step key to the frame after a jump of `steps` steps typed as a count
-    (gd, lr 0.002, so the 2-D run does not converge on the way), and to the last frame it
-    causes: the 2-D run is drawn first, and the depth-8 chain's table once it has caught up in
-    its thread. The compiled loops are loaded first by one long jump, as a user's first long
-    jump does (from the caches this process fills); `r` then resets."""
+def jump(
+    size: tuple[int, int], steps: int, runs: int, numba: bool = True
+) -> tuple[list[float], list[float]]:
+    """Seconds from the step key to the frame that shows a jump of `steps` steps typed as a
+    count (gd, lr 0.002, so the 2-D run does not converge on the way), and to the last frame
+    it causes: the 2-D run is drawn first, and the depth-8 chain's table once it has caught up.
+    With numba installed, its loops are loaded first by one long jump, as a user's first long
+    jump does (from the caches this process fills); `r` then resets. `numba=False` runs the app
+    as if numba were not installed."""
     from tui_gradients.core import compiled
     from tui_gradients.core.functions import make_objective
 
-    if compiled.warm_up():
+    if numba and compiled.warm_up():
         compiled.specialise(make_objective("quadratic").formula, "gd")
-    terminal = Terminal(size, ["--lr", "0.002"])
+    mode = "--child" if numba else "--no-numba-child"
+    terminal = Terminal(size, ["--lr", "0.002"], mode)
     terminal.next_frame(timeout=120)
-    terminal.press(b"5000n")
-    time.sleep(4)  # the loops load in a thread (numba alone takes 0.4–1.1 s here)
+    if numba:
+        terminal.press(b"%dn" % compiled.NUMBA_MIN_STEPS)
+        time.sleep(4)  # the loops load in a thread (numba alone takes 0.4–1.1 s here)
     first, last = [], []
     for _ in range(runs):
         terminal.press(b"r")
@@ -197,7 +214,7 @@ def jump(size: tuple[int, int], steps: int, runs: int) -> tuple[list[float], lis
         terminal.settle()
         sent = time.perf_counter()
         os.write(terminal.fd, b"n")
-        ended, _ = terminal.next_frame()
+        ended = terminal.frame_with(f"{steps}  (gd".encode())
         first.append(ended - sent)
         last.append(max(terminal.last_frame(quiet=2.5), ended) - sent)  # the first: ~1.4 s
     terminal.close()
@@ -221,8 +238,12 @@ def _seconds(function: Callable[[], object], runs: int) -> list[float]:
     return times
 
 
-def fast_forward(function: str, optimizer: str, steps: int) -> Callable[[], int]:
-    """A run that really takes `steps` steps: no convergence stop, no step limit below it."""
+def fast_forward(
+    function: str, optimizer: str, steps: int, numba: bool = True
+) -> Callable[[], int]:
+    """A run that really takes `steps` steps: no convergence stop, no step limit below it;
+    with `numba=False`, on the straight-line loop even where numba's are loaded."""
+    from tui_gradients.core import compiled
     from tui_gradients.core.compiled import plane_problem
     from tui_gradients.core.functions import make_objective
     from tui_gradients.core.optimizers import Hyperparameters
@@ -232,13 +253,24 @@ def fast_forward(function: str, optimizer: str, steps: int) -> Callable[[], int]
     lr = 0.5 if function == "quadratic" else 0.001
     hyper = Hyperparameters(optimizer=optimizer, lr=lr)
     problem = plane_problem(objective.formula)
-    return lambda: Run(
-        objective.value_and_grad,
-        hyper.build(),
-        list(objective.start),
-        max_steps=steps,
-        compiled=problem,
-    ).advance(steps)
+
+    def advance() -> int:
+        run = Run(
+            objective.value_and_grad,
+            hyper.build(),
+            list(objective.start),
+            max_steps=steps,
+            compiled=problem,
+        )
+        if numba:
+            return run.advance(steps)
+        kernels, compiled._kernels = compiled._kernels, None  # as a base install runs
+        try:
+            return run.advance(steps)
+        finally:
+            compiled._kernels = kernels
+
+    return advance
 
 
 def plain_loop(steps: int) -> Callable[[], object]:
@@ -331,6 +363,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     from tui_gradients.core import compiled
     from tui_gradients.core.functions import make_objective
 
+    for function in ("quadratic", "rosenbrock"):
+        for optimizer, count in (("gd", steps), ("adagrad", steps), ("adam", steps // 10)):
+            times = _seconds(fast_forward(function, optimizer, count, numba=False), runs // 2)
+            what = f"{count // 1000} k {optimizer} steps, {function}"
+            _row(f"without numba: {what} (straight-line loop)", times, "ms", 1e3, baseline)
+    first, last = jump((160, 48), steps, max(3, runs - 2), numba=False)
+    _row("without numba: 10⁶-step jump → frame, 160×48", first, "ms", 1e3, None)
+    _row("without numba: 10⁶-step jump → chain caught up", last, "ms", 1e3, None)
+    if not compiled.installed():
+        print("numba is not installed (the `fast` extra): no rows for its loops")
+        return
     loaded = _seconds(compiled.warm_up, 1)
     _row("compiled loops: import numba and load the cached kernel", loaded, "ms", 1e3, None)
     interpreted = _seconds(fast_forward("quadratic", "gd", steps), max(2, runs // 3))
@@ -374,9 +417,14 @@ def _bare_child() -> None:
     Bare().run()
 
 
-def _child(naive: bool, args: Sequence[str]) -> None:
-    """Run the app inside the pseudo-terminal, optionally with the plot's caching defeated."""
-    if naive:
+def _child(mode: str, args: Sequence[str]) -> None:
+    """Run the app inside the pseudo-terminal: as it is, with the plot's caching defeated
+    (naive), or as if numba were not installed (the base install)."""
+    if mode == "--no-numba-child":
+        from tui_gradients.core import compiled
+
+        compiled.installed = lambda: False
+    if mode == "--naive-child":
         from tui_gradients.ui.widgets.contour_plot import ContourPlot
 
         original = ContourPlot.set_paths
@@ -395,7 +443,7 @@ def _child(naive: bool, args: Sequence[str]) -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--bare-child":
         _bare_child()
-    elif len(sys.argv) > 1 and sys.argv[1] in ("--child", "--naive-child"):
-        _child(sys.argv[1] == "--naive-child", sys.argv[2:])
+    elif len(sys.argv) > 1 and sys.argv[1] in ("--child", "--naive-child", "--no-numba-child"):
+        _child(sys.argv[1], sys.argv[2:])
     else:
         main()
