@@ -32,7 +32,9 @@ GREYS = {0, 7, 8, 15, 16, 59, 102, 145, 188, 231, *range(232, 256)}
 class Pane:
     def __init__(self, tmp_path: Path, env: dict[str, str], size=(100, 30)) -> None:
         self.socket = f"tuigrad-{uuid.uuid4().hex[:8]}"
-        environ = {**os.environ, **env}
+        # COLUMNS and LINES (pytest-xdist's workers set them) would override the pane's size
+        inherited = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+        environ = {**inherited, **env}
         # set in the command itself: tmux gives every pane its own TERM, whatever -e says
         assignments = " ".join(shlex.quote(f"{key}={value}") for key, value in env.items())
         program = f"{sys.executable} -m tui_gradients"
@@ -174,8 +176,6 @@ def test_hangup_of_the_session_leaves_the_terminal_clean(pane_factory):
 def test_too_small_then_enlarged(pane_factory):
     pane = pane_factory(size=(50, 15))
     pane.wait_for(lambda s: "terminal too small: need 72x20" in s)
-    # manual: with no client attached, tmux may otherwise put the window back to its first size
-    pane._tmux("set-option", "-g", "window-size", "manual")
     pane._tmux("resize-window", "-x", "100", "-y", "30")
     pane.wait_for(lambda s: "step      0" in s)
     pane.keys("q")

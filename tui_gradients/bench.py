@@ -46,7 +46,8 @@ class Terminal:
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: become the app
             os.environ.update(LANG="C.UTF-8", TERM="xterm-256color")
-            os.environ.pop("NO_COLOR", None)
+            for name in ("NO_COLOR", "COLUMNS", "LINES"):  # the last two override the pty's size
+                os.environ.pop(name, None)
             os.execv(sys.executable, [sys.executable, "-m", "tui_gradients.bench", mode, *args])
         columns, rows = size
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
