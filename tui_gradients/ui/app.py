@@ -26,6 +26,7 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Key, Resize
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
@@ -70,8 +71,9 @@ KEY_HISTORY_BYTES = 512 * 2**20
 otherwise take gigabytes in one jump."""
 BIG_STEP = 10
 JUMP_IN_THREAD = 1000
-"""From this many steps a key's work goes to a thread: the chain steps in Python without numba
-(about 30 µs a step), so a thousand steps are about what one frame can afford."""
+"""From this many steps of work (over all runs) a key's work goes to a thread: below the fast
+loops' COMPILED_MIN_STEPS every run steps in numpy, 15–55 µs a step, so a thousand steps are
+about what one frame can afford."""
 WHILE_COMPUTING = {
     *("quit", "help", "leave_field", "zoom", "reset_view", "toggle_equal_scale"),
     *("toggle_markers", "toggle_theory", "toggle_panel", "screenshot", "command_palette"),
@@ -175,6 +177,8 @@ class GradientsApp(App[None]):
         self._session.forward(initial_steps)
         self._jump: Jump | None = None
         """The long jump being computed in a thread, if any (see `_start_jump`)."""
+        self._jump_progress: Timer | None = None
+        """Redraws the status line while a jump computes."""
         self.steps_per_press = 1
         self.view = self._fitted_view()
         self._count = ""
@@ -499,7 +503,8 @@ class GradientsApp(App[None]):
             if session.step == jump.origin:
                 self._message = "no further step: every run has stopped"
         self._jump = None
-        self._jump_progress.stop()
+        if self._jump_progress is not None:
+            self._jump_progress.stop()
         self.refresh_bindings()
         self.refresh_views()
 
