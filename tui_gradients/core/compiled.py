@@ -6,8 +6,7 @@ function), so a million steps take tens of seconds. The straight-line loop takes
 microsecond a step and is there on every install; numba's loops take tens of nanoseconds. Fast
 loops serve only long advances (COMPILED_MIN_STEPS or more in one call). numba's serve only once
 `warm_up` has loaded them: numba costs about 0.4 s to import and the first compilation several
-seconds, so nothing here runs at start-up. The chain has no straight-line loop: without numba
-it steps in `run.py`'s loop.
+seconds, so nothing here runs at start-up.
 
 Both loops apply the same formulas in the same order. They can still differ in the last bit
 (numpy and the C library may round sin, exp or pow differently, and a preset's hand-written

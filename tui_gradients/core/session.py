@@ -103,13 +103,18 @@ class Session:
 
     @property
     def runs(self) -> list[Run]:
-        return [self.plane, *self.rival_runs, self.chain_run]
+        return [*self.surface_runs, self.chain_run]
+
+    @property
+    def surface_runs(self) -> list[Run]:
+        """The 2-D runs: the main one first, then the rivals in order."""
+        return [self.plane, *self.rival_runs]
 
     @property
     def plane_runs(self) -> list[tuple[str, Run]]:
         """The 2-D runs with their names: the main one first, then the rivals in order."""
         names = [self.experiment.hyper.optimizer, *(r.describe() for r in self.rivals)]
-        return list(zip(names, [self.plane, *self.rival_runs], strict=True))
+        return list(zip(names, self.surface_runs, strict=True))
 
     # --- moving ---------------------------------------------------------------------------------
 
@@ -117,10 +122,10 @@ class Session:
         """Advance every run to step + n (as far as each can go); returns the steps moved.
 
         With chain=False the chain stays where it is until `catch_up_chain`: a long jump's 2-D
-        runs can then be drawn while the chain (a million steps of a deep network take tenths of
-        a second) catches up in another thread."""
+        runs can then be drawn while the chain (a million steps of a deep network take several
+        times as long as theirs) is still being computed (`compute`)."""
         target = self.step + max(n, 0)
-        for run in self.runs if chain else [self.plane, *self.rival_runs]:
+        for run in self.runs if chain else self.surface_runs:
             _move_to(run, target)
         if not chain:
             self.chain_target = target
@@ -155,13 +160,13 @@ class Session:
         """The furthest step up to `target` that every run still going has computed."""
         return min([target, *(run.last_step for run in self.runs if run.stop is None)])
 
-    def work_to(self, target: int, runs: list[Run]) -> int:
-        """Steps `compute` would take to bring `runs` to `target`."""
-        return sum(max(0, target - run.last_step) for run in runs if run.stop is None)
+    def work_to(self, target: int) -> int:
+        """Steps `compute` would take to bring every run to `target`."""
+        return sum(max(0, target - run.last_step) for run in self.runs if run.stop is None)
 
     def catch_up_chain(self) -> None:
-        """Bring the chain to where `forward(chain=False)` left the 2-D runs. Safe to run in a
-        thread while the 2-D runs are read (it moves no other run); anything else waits."""
+        """Bring the chain to where `forward(chain=False)` left the 2-D runs (at once, if
+        `compute` has already computed its steps)."""
         if self.chain_target is None:
             return
         _move_to(self.chain_run, self.chain_target)

@@ -1,5 +1,6 @@
-"""Long advances in plain Python: a formula's f and ∇f and one optimiser's update, written out
-as straight-line code over floats and compiled by CPython itself.
+"""Long advances in plain Python: a formula's f and ∇f (or the chain's forward and backward
+pass) and one optimiser's update, written out as straight-line code over floats and compiled by
+CPython itself.
 
 A step of the loop in `run.py` goes through numpy on 2-vectors and a function call per part,
 15–35 µs. Written out over Python floats, with the optimiser fixed and f and ∇f inlined, the

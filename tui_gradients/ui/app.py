@@ -419,18 +419,21 @@ class GradientsApp(App[None]):
 
     def action_step(self, multiple: int) -> None:
         self._message = ""
-        self._step_by(self._take_count(self.steps_per_press * multiple))
-
-    def _step_by(self, count: int) -> None:
-        """Step on: at once for a short count, else in a thread (`_start_jump`)."""
-        session = self._session
-        plane = [run for _, run in session.plane_runs]
-        if session.work_to(session.step + count, [*plane, session.chain_run]) >= JUMP_IN_THREAD:
-            self._start_jump(session.step + count)
+        moved = self._step_by(self._take_count(self.steps_per_press * multiple))
+        if moved is None:
             return
-        if not session.forward(count):
+        if not moved:
             self._message = "no further step: every run has stopped"
         self.refresh_views()
+
+    def _step_by(self, count: int) -> int | None:
+        """Step on at once for a short count and return the steps moved; else start a jump in
+        a thread (`_start_jump`) and return None."""
+        session = self._session
+        if session.work_to(session.step + count) >= JUMP_IN_THREAD:
+            self._start_jump(session.step + count)
+            return None
+        return session.forward(count)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While a jump computes, keys that would change the runs wait their turn (the status
@@ -439,9 +442,7 @@ class GradientsApp(App[None]):
 
     def _start_jump(self, target: int) -> None:
         session = self._session
-        plane = [run for _, run in session.plane_runs]
-        total = session.work_to(target, [*plane, session.chain_run])
-        self._jump = Jump(session.step, target, total, time.monotonic())
+        self._jump = Jump(session.step, target, session.work_to(target), time.monotonic())
         self._jump_progress = self.set_interval(PROGRESS_PERIOD, self._show_status)
         self.refresh_bindings()
         self._show_status()
@@ -459,8 +460,9 @@ class GradientsApp(App[None]):
         def progress(done: int) -> None:
             jump.done = done
 
-        plane = [run for _, run in session.plane_runs]
-        done = session.compute(jump.target, plane, cancelled=stopped, progress=progress)
+        done = session.compute(
+            jump.target, session.surface_runs, cancelled=stopped, progress=progress
+        )
         self.post_message(self.PlaneComputed(jump))
 
         def chain_progress(steps: int) -> None:
@@ -541,11 +543,10 @@ class GradientsApp(App[None]):
     def _play_tick(self) -> None:
         if self._jump is not None:  # the last tick's steps are still being computed
             return
-        session = self._session
-        if session.work_to(session.step + self.steps_per_press, session.runs) >= JUMP_IN_THREAD:
-            self._start_jump(session.step + self.steps_per_press)
+        moved = self._step_by(self.steps_per_press)
+        if moved is None:
             return
-        if not session.forward(self.steps_per_press) and self._player is not None:
+        if not moved and self._player is not None:
             self._player.stop()
             self._player = None
         self.refresh_views()
