@@ -14,7 +14,7 @@ from rich.console import Console
 from textual.color import Color
 from textual.widgets import Input, Static
 
-from tui_gradients.core import compiled
+from tui_gradients.core import fast
 from tui_gradients.core.experiment import ESCAPE_FACTOR, LIMIT, Experiment
 from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.session import Rival, Session, edit
@@ -473,8 +473,8 @@ def held_jump(monkeypatch):
 
 
 def _without_numba(monkeypatch) -> None:
-    monkeypatch.setattr(compiled, "_kernels", None)
-    monkeypatch.setattr(compiled, "installed", lambda: False)
+    monkeypatch.setattr(fast, "_loaded", None)
+    monkeypatch.setattr(fast, "installed", lambda: False)
 
 
 async def test_without_numba_a_long_jump_computes_in_a_thread_and_says_how_far(
@@ -555,14 +555,14 @@ async def test_q_ends_the_app_while_a_jump_computes(monkeypatch):
 async def test_once_numbas_loops_load_a_key_jumps_up_to_the_run_limit():
     pytest.importorskip("numba")
     app = GradientsApp()
-    loaded_before = compiled.ready()  # by an earlier test in this process, perhaps
+    loaded_before = fast.ready()  # by an earlier test in this process, perhaps
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press(*"50000", "n")  # the first long jump loads the loops in a thread
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert compiled.ready()
+        assert fast.ready()
         assert loaded_before or "numba's loops ready" in _status(app)
-        assert compiled.is_specialised(app.session.experiment.plane.objective.formula, "gd")
+        assert fast.is_specialised(app.session.experiment.plane.objective.formula, "gd")
         await pilot.press(*"9999999", "n")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -572,7 +572,7 @@ async def test_once_numbas_loops_load_a_key_jumps_up_to_the_run_limit():
 
 async def test_a_long_jump_on_a_new_formula_compiles_its_own_loop_meanwhile():
     pytest.importorskip("numba")
-    assert compiled.warm_up()
+    assert fast.warm_up()
     formula = "w1**2 + 7.25*w2**2"
     app = GradientsApp()
     async with app.run_test(size=SMALL) as pilot:
@@ -583,7 +583,7 @@ async def test_a_long_jump_on_a_new_formula_compiles_its_own_loop_meanwhile():
         assert app.session.step == 50000 or app.session.plane.stop is not None
         optimizers = {run.optimizer.name for _, run in app.session.plane_runs}
         assert len(optimizers) == 2
-        assert all(compiled.is_specialised(formula, name) for name in optimizers)
+        assert all(fast.is_specialised(formula, name) for name in optimizers)
         assert "loading" not in _status(app)  # the loops were loaded already: nothing to say
 
 
@@ -779,7 +779,7 @@ async def test_a_race_given_at_start_is_drawn_from_the_first_frame():
 
 async def test_one_key_adds_at_most_its_share_of_memory():
     pytest.importorskip("numba")
-    assert compiled.warm_up()
+    assert fast.warm_up()
     experiment = edit(edit(Experiment(), "depth", "64"), "chain_lr", "0.01")
     app = GradientsApp(experiment)
     async with app.run_test(size=SMALL) as pilot:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tui_gradients import bench
-from tui_gradients.core import straight
+from tui_gradients.core.fast import straight
 
 
 def test_pseudo_terminal_sees_frames_and_keypresses():

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tui_gradients.cli import WORTH_COMPILING, main
-from tui_gradients.core import compiled
+from tui_gradients.core import fast
 from tui_gradients.core.experiment import ESCAPE_FACTOR, Experiment
 from tui_gradients.core.export import CHAIN_COLUMNS, RUN_COLUMNS
 
@@ -59,7 +59,7 @@ def test_a_long_run_compiles_its_formulas_own_loop_first(capsys):
     pytest.importorskip("numba")
     formula = "w1**2 + 9.5*w2**2"
     assert main(["run", "--expr", formula, "--steps", str(WORTH_COMPILING), "--lr", "1e-4"]) == 0
-    assert compiled.is_specialised(formula, "gd")
+    assert fast.is_specialised(formula, "gd")
     rows = _csv(capsys.readouterr().out)
     assert len(rows) == 1 + WORTH_COMPILING + 1
     w1 = float(rows[1][1]) * (1 - 2e-4) ** WORTH_COMPILING  # gd on w1² shrinks w1 by 1 − 2·lr

@@ -8,37 +8,38 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from tui_gradients.core import compiled, specialised, straight
+from tui_gradients.core import fast
 from tui_gradients.core.chain import ACTIVATIONS
 from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.fast import specialised
+from tui_gradients.core.fast.codes import OPCODES
 from tui_gradients.core.functions import PRESETS
 from tui_gradients.core.optimizers import OPTIMIZERS
 from tui_gradients.core.run import Run
 from tui_gradients.core.session import edit
 
 pytest.importorskip("numba")
-STEPS = compiled.COMPILED_MIN_STEPS + 500
+STEPS = fast.COMPILED_MIN_STEPS + 500
 
 
 @pytest.fixture(scope="module", autouse=True)
 def loaded():
-    assert compiled.warm_up()
+    assert fast.warm_up()
 
 
 def test_the_opcodes_agree_with_the_kernel():
-    from tui_gradients.core import _kernels
+    from tui_gradients.core.fast import _kernels
 
-    for name, code in compiled.OPCODES.items():
+    for name, code in OPCODES.items():
         kernel_name = {"w1": "W1", "w2": "W2", "+": "ADD", "-": "SUB", "*": "MUL", "/": "DIV"}
-        kernel_name |= {"**": "POW", "neg": "NEG"}
-        assert getattr(_kernels, kernel_name.get(name, name.upper())) == code
-    assert compiled.OPTIMIZER_KINDS == OPTIMIZERS
-    assert tuple(ACTIVATIONS) == compiled.ACTIVATION_KINDS
-    assert (straight.CONVERGED, straight.DIVERGED, straight.LIMIT) == (
-        _kernels.CONVERGED,
-        _kernels.DIVERGED,
-        _kernels.LIMIT,
-    )
+        kernel_name |= {"**": "POW", "neg": "NEG", "const": "CONST"}
+        if name != "sign":  # the interpreter's last case: whatever is left
+            assert getattr(_kernels, kernel_name.get(name, name.upper())) == code
+    assert [getattr(_kernels, name.upper()) for name in OPTIMIZERS] == list(range(6))
+    names = {"tanh": "TANH_ACTIVATION"}
+    for code, name in enumerate(ACTIVATIONS):
+        assert getattr(_kernels, names.get(name, name.upper())) == code
+    assert _kernels.LAST_BINARY == _kernels.POW
 
 
 # --- a formula's own loop (`specialised`) ---------------------------------------------------------
@@ -72,7 +73,7 @@ def _refuse_the_interpreter(monkeypatch) -> None:
     def refuse(*args):
         raise AssertionError("the interpreter ran")
 
-    monkeypatch.setattr(compiled, "_kernels", SimpleNamespace(steps=refuse))
+    monkeypatch.setattr(fast, "_loaded", SimpleNamespace(steps=refuse))
 
 
 @pytest.mark.parametrize(
@@ -82,7 +83,7 @@ def test_a_presets_own_loop_gives_the_interpreters_numbers_bit_for_bit(function,
     """Every preset and every optimiser once: each compile takes seconds, and the loop's text
     differs between two optimisers only in the constant that picks the update."""
     experiment = edit(edit(Experiment(), "function", function), "optimizer", optimizer)
-    assert compiled.specialise(experiment.plane.objective.formula, optimizer)
+    assert fast.specialise(experiment.plane.objective.formula, optimizer)
     own, interpreted = experiment.plane_run(), _interpreted(experiment.plane_run())
     own.advance(STEPS)
     interpreted.advance(STEPS)
@@ -91,7 +92,7 @@ def test_a_presets_own_loop_gives_the_interpreters_numbers_bit_for_bit(function,
 
 def test_the_own_loop_is_the_one_that_runs(cache, monkeypatch):
     experiment = edit(Experiment(), "function", "rosenbrock")
-    assert compiled.specialise(experiment.plane.objective.formula, "gd")
+    assert fast.specialise(experiment.plane.objective.formula, "gd")
     _refuse_the_interpreter(monkeypatch)
     with pytest.raises(AssertionError, match="the interpreter ran"):
         _interpreted(experiment.plane_run()).advance(STEPS)
@@ -104,7 +105,7 @@ def test_a_typed_formula_with_every_function_has_its_own_loop_with_the_same_numb
     formula += " + sqrt(1 + w1**2) + 0.01*tan(0.1*w2) + w1**3/(30 + w2**2) + (w1 - 1)**2.5 / 10"
     experiment = edit(edit(Experiment(), "expr", formula), "start", "1.3, 0.7")
     for optimizer in ("nesterov", "adam"):  # with and without a state to carry
-        assert compiled.specialise(formula, optimizer)
+        assert fast.specialise(formula, optimizer)
         chosen = edit(edit(experiment, "optimizer", optimizer), "lr", "0.01")
         own, interpreted = chosen.plane_run(), _interpreted(chosen.plane_run())
         own.advance(STEPS)
@@ -127,7 +128,7 @@ def test_the_own_loop_stops_where_the_interpreter_does(settings, cache):
         if name != "steps":
             experiment = edit(experiment, name, value)
     optimizer = experiment.plane_run().optimizer.name
-    assert compiled.specialise(experiment.plane.objective.formula, optimizer)
+    assert fast.specialise(experiment.plane.objective.formula, optimizer)
     own, interpreted = experiment.plane_run(), _interpreted(experiment.plane_run())
     for run in (own, interpreted):
         run.max_steps = settings.get("steps", run.max_steps)
@@ -139,8 +140,8 @@ def test_the_own_loop_stops_where_the_interpreter_does(settings, cache):
 def test_each_formula_is_written_once_into_the_cache(cache):
     formulas = ["w1**2 + 2.5*w2**2", "w1**2 + 2.5*w2**2", "w1**2 + 3.5*w2**2"]
     for formula in formulas:
-        assert compiled.specialise(formula, "gd")
-    assert compiled.specialise(formulas[0], "adam")  # another optimiser: another loop
+        assert fast.specialise(formula, "gd")
+    assert fast.specialise(formulas[0], "adam")  # another optimiser: another loop
     written = sorted(cache.glob("*.py"))
     texts = [path.read_text() for path in written]
     assert sum(formula in text for text in texts for formula in formulas[1:]) == 3
@@ -152,8 +153,8 @@ def test_a_formula_that_cannot_be_written_as_code_is_left_to_the_interpreter(cac
     formula = "w1*1e308*10 + w2**2"  # its derivative folds to the constant inf
     with pytest.raises(specialised.Unsupported):
         specialised.source(formula, "")
-    assert not compiled.specialise(formula, "gd")
-    assert not compiled.is_specialised(formula, "gd")
+    assert not fast.specialise(formula, "gd")
+    assert not fast.is_specialised(formula, "gd")
 
 
 def test_without_a_writable_cache_a_formula_stays_on_the_interpreter(tmp_path, monkeypatch):
@@ -161,8 +162,8 @@ def test_without_a_writable_cache_a_formula_stays_on_the_interpreter(tmp_path, m
     blocker.write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     formula = "w1**2 + 4.5*w2**2"
-    assert not compiled.specialise(formula, "gd")
-    assert not compiled.is_specialised(formula, "gd")
+    assert not fast.specialise(formula, "gd")
+    assert not fast.is_specialised(formula, "gd")
     experiment = edit(Experiment(), "expr", formula)
     run = experiment.plane_run()
     assert run.advance(STEPS) > 0

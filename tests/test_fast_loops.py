@@ -1,36 +1,37 @@
 """The fast loops against the Python loop they replace for long advances: the same numbers
-(to 1e-9 relative; bit equality is not promised, see `compiled`), the same stops with the same
+(to 1e-9 relative; bit equality is not promised, see `fast`), the same stops with the same
 messages, and a run that steps on in Python afterwards as if nothing had changed. Each test runs
 on both fast loops: the straight-line Python one that every install has, and numba's."""
 
 import numpy as np
 import pytest
 
-from tui_gradients.core import compiled, straight
+from tui_gradients.core import fast
 from tui_gradients.core.chain import ACTIVATIONS, ChainSettings
 from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.fast import straight
 from tui_gradients.core.functions import PRESETS
 from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
 from tui_gradients.core.run import Run
 from tui_gradients.core.session import edit
 
-STEPS = compiled.COMPILED_MIN_STEPS + 500
+STEPS = fast.COMPILED_MIN_STEPS + 500
 
 
 @pytest.fixture(autouse=True, params=["straight", "numba"])
 def fast_loop(request, monkeypatch):
-    """Which fast loop `compiled.advance` takes: numba's once loaded, else the straight one."""
+    """Which fast loop `quick.advance` takes: numba's once loaded, else the straight one."""
     if request.param == "numba":
         pytest.importorskip("numba")
-        assert compiled.warm_up()
+        assert fast.warm_up()
     else:
-        monkeypatch.setattr(compiled, "_kernels", None)
+        monkeypatch.setattr(fast, "_loaded", None)
     return request.param
 
 
 def _python_only(run: Run, steps: int) -> Run:
     """Advance in chunks too short for the compiled loop."""
-    chunk = compiled.COMPILED_MIN_STEPS - 1
+    chunk = fast.COMPILED_MIN_STEPS - 1
     while steps > 0 and run.stop is None:
         steps -= run.advance(min(chunk, steps)) or steps
     return run
@@ -57,9 +58,9 @@ def _same_history(a: Run, b: Run, rtol: float = 1e-9) -> None:
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_every_preset_and_optimiser_gives_the_python_loops_numbers(function, optimizer):
     experiment = edit(edit(Experiment(), "function", function), "optimizer", optimizer)
-    fast, slow = experiment.plane_run(), experiment.plane_run()
-    assert fast.advance(STEPS) == len(fast.history) - 1
-    _same_history(fast, _python_only(slow, STEPS))
+    quick, slow = experiment.plane_run(), experiment.plane_run()
+    assert quick.advance(STEPS) == len(quick.history) - 1
+    _same_history(quick, _python_only(slow, STEPS))
 
 
 def test_a_typed_formula_with_every_function_gives_the_same_numbers():
@@ -68,9 +69,9 @@ def test_a_typed_formula_with_every_function_gives_the_same_numbers():
     experiment = edit(edit(Experiment(), "expr", formula), "start", "1.3, 0.7")
     for optimizer in OPTIMIZERS:
         chosen = edit(edit(experiment, "optimizer", optimizer), "lr", "0.01")
-        fast, slow = chosen.plane_run(), chosen.plane_run()
-        fast.advance(STEPS)
-        _same_history(fast, _python_only(slow, STEPS), rtol=1e-7)
+        quick, slow = chosen.plane_run(), chosen.plane_run()
+        quick.advance(STEPS)
+        _same_history(quick, _python_only(slow, STEPS), rtol=1e-7)
 
 
 @pytest.mark.parametrize(
@@ -85,18 +86,18 @@ def test_stops_come_at_the_same_step_with_the_same_words(settings, kind):
     experiment = Experiment()
     for name, value in settings.items():
         experiment = edit(experiment, name, value)
-    fast, slow = experiment.plane_run(), experiment.plane_run()
-    fast.advance(10**5)
+    quick, slow = experiment.plane_run(), experiment.plane_run()
+    quick.advance(10**5)
     _python_only(slow, 10**5)
-    assert fast.stop is not None and fast.stop.kind.value == kind
-    _same_history(fast, slow)
+    assert quick.stop is not None and quick.stop.kind.value == kind
+    _same_history(quick, slow)
 
 
 def test_the_step_limit_stops_the_compiled_loop_too():
     experiment = Experiment()
     objective = experiment.plane.objective
     hyper = Hyperparameters(optimizer="adagrad", lr=0.5)
-    problem = compiled.plane_problem(objective.formula)
+    problem = fast.plane_problem(objective.formula)
     runs = [
         Run(objective.value_and_grad, hyper.build(), [-40.0, 1.5], max_steps=STEPS, compiled=c)
         for c in (problem, None)
@@ -121,19 +122,19 @@ def test_a_run_steps_on_in_python_from_where_the_compiled_loop_left_it(optimizer
 def test_the_chain_gives_the_python_loops_numbers(activation, optimizer):
     chain = ChainSettings(depth=12, activation=activation, init="normal", seed=3, y=0.4)
     experiment = Experiment(chain=chain, chain_hyper=Hyperparameters(optimizer=optimizer, lr=0.05))
-    fast, slow = experiment.chain_run(), experiment.chain_run()
-    fast.advance(STEPS)
-    _same_history(fast, _python_only(slow, STEPS))
+    quick, slow = experiment.chain_run(), experiment.chain_run()
+    quick.advance(STEPS)
+    _same_history(quick, _python_only(slow, STEPS))
 
 
 def test_an_exploding_chain_stops_at_the_same_step_with_the_same_words():
     chain = ChainSettings(depth=10, activation="linear", weight=3.0)
     experiment = Experiment(chain=chain, chain_hyper=Hyperparameters(lr=0.5))
-    fast, slow = experiment.chain_run(), experiment.chain_run()
-    fast.advance(STEPS)
+    quick, slow = experiment.chain_run(), experiment.chain_run()
+    quick.advance(STEPS)
     _python_only(slow, STEPS)
-    assert fast.stop is not None and fast.stop.kind.value == "diverged"
-    _same_history(fast, slow)
+    assert quick.stop is not None and quick.stop.kind.value == "diverged"
+    _same_history(quick, slow)
 
 
 # --- the straight-line loop's own rules ---------------------------------------------------------
@@ -144,11 +145,11 @@ def test_a_step_python_cannot_take_goes_to_numpy_with_the_same_words(fast_loop):
     that step back and numpy words the stop, at the same step as the Python loop."""
     experiment = edit(edit(Experiment(), "expr", "log(w1) + w2**2"), "start", "0.5, 1")
     experiment = edit(experiment, "lr", "0.001")  # w1 ← w1 − lr/w1 crosses 0 after ~125 steps
-    fast, slow = experiment.plane_run(), experiment.plane_run()
-    fast.advance(STEPS)
+    quick, slow = experiment.plane_run(), experiment.plane_run()
+    quick.advance(STEPS)
     _python_only(slow, STEPS)
-    assert fast.stop is not None and "the loss became non-finite" in fast.stop.message
-    _same_history(fast, slow)
+    assert quick.stop is not None and "the loss became non-finite" in quick.stop.message
+    _same_history(quick, slow)
 
 
 def test_after_a_handed_back_step_the_fast_loop_goes_on(fast_loop, monkeypatch):
@@ -169,10 +170,10 @@ def test_after_a_handed_back_step_the_fast_loop_goes_on(fast_loop, monkeypatch):
 
     monkeypatch.setattr(straight, "loop", stopping_short)
     experiment = edit(edit(Experiment(), "function", "rosenbrock"), "optimizer", "adam")
-    fast, slow = experiment.plane_run(), experiment.plane_run()
-    assert fast.advance(2 * STEPS) == 2 * STEPS
+    quick, slow = experiment.plane_run(), experiment.plane_run()
+    assert quick.advance(2 * STEPS) == 2 * STEPS
     assert len(handed_back) > 3
-    _same_history(fast, _python_only(slow, 2 * STEPS))
+    _same_history(quick, _python_only(slow, 2 * STEPS))
 
 
 def test_the_straight_loop_is_written_without_recursion_for_a_deeply_nested_formula():
@@ -180,8 +181,8 @@ def test_the_straight_loop_is_written_without_recursion_for_a_deeply_nested_form
     text = straight.source(("plane", formula), "gd")
     assert text.count("+ 1.0") >= 99
     experiment = edit(edit(Experiment(), "expr", formula), "lr", "0.1")
-    fast, slow = experiment.plane_run(), experiment.plane_run()
+    quick, slow = experiment.plane_run(), experiment.plane_run()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(compiled, "_kernels", None)
-        fast.advance(STEPS)
-    _same_history(fast, _python_only(slow, STEPS))
+        patch.setattr(fast, "_loaded", None)
+        quick.advance(STEPS)
+    _same_history(quick, _python_only(slow, STEPS))

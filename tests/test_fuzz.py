@@ -16,7 +16,7 @@ import pytest
 from textual.events import Key
 from textual.widgets import Input
 
-from tui_gradients.core import compiled
+from tui_gradients.core import fast
 from tui_gradients.ui import app as app_module
 from tui_gradients.ui import raster
 from tui_gradients.ui.app import GradientsApp
@@ -169,8 +169,8 @@ def short_jumps(monkeypatch):
     """Jumps of a few thousand steps, on the loops every install has: numba's compile in the
     background for seconds, a duration no seed can replay."""
     monkeypatch.setattr(app_module, "KEY_HISTORY_BYTES", KEY_HISTORY_BYTES)
-    monkeypatch.setattr(compiled, "_kernels", None)
-    monkeypatch.setattr(compiled, "installed", lambda: False)
+    monkeypatch.setattr(fast, "_loaded", None)
+    monkeypatch.setattr(fast, "installed", lambda: False)
 
 
 @pytest.mark.parametrize("seed", [1, 2])

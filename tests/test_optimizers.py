@@ -10,7 +10,16 @@ from hypothesis import strategies as st
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment, PlaneSettings
 from tui_gradients.core.functions import quadratic
-from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
+from tui_gradients.core.optimizers import (
+    HYPERPARAMETERS,
+    OPTIMIZERS,
+    GradientTransformation,
+    Hyperparameters,
+    apply_updates,
+    chain,
+    scale_by_learning_rate,
+    trace,
+)
 
 
 def _seed_run(optimizer="gd", lr=0.5, **extra):
@@ -101,8 +110,8 @@ def test_update_is_pure(name):
     grads = np.array([0.5, 0.25])
     state = optimizer.init(params)
     before = (params.copy(), grads.copy(), [s.copy() for s in state])
-    first = optimizer.update(grads, state, params)
-    second = optimizer.update(grads, state, params)
+    first = optimizer.step(grads, state, params)
+    second = optimizer.step(grads, state, params)
     np.testing.assert_array_equal(params, before[0])
     np.testing.assert_array_equal(grads, before[1])
     for s, s0 in zip(state, before[2], strict=True):
@@ -121,7 +130,7 @@ def test_adaptive_first_step_size_does_not_depend_on_gradient_scale(name, lr, gr
     """The per-coordinate scaling the seed points at: step one moves each coordinate the same."""
     optimizer = Hyperparameters(optimizer=name, lr=lr).build()
     params = np.zeros(len(grads))
-    new, _ = optimizer.update(np.array(grads), optimizer.init(params), params)
+    new, _ = optimizer.step(np.array(grads), optimizer.init(params), params)
     sizes = np.abs(new)
     # eps is added to √v ≥ 0.1·|g| (rmsprop's smallest factor), so with |g| > 1e-3 it can move a
     # step by at most eps / 1e-4 = 1e-4 relative.
@@ -164,3 +173,53 @@ def test_eps_defaults_follow_torch():
     assert Hyperparameters(optimizer="adagrad").resolved_eps == 1e-10
     assert Hyperparameters(optimizer="rmsprop").resolved_eps == 1e-8
     assert Hyperparameters(optimizer="adam").resolved_eps == 1e-8
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_update_returns_updates_that_apply_to_the_step(name):
+    """optax's contract: the transformation gives updates, `apply_updates` adds them."""
+    optimizer = Hyperparameters(optimizer=name, lr=0.3).build()
+    params, grads = np.array([1.0, -2.0]), np.array([0.5, -0.25])
+    state = optimizer.init(params)
+    updates, _ = optimizer.transform.update(grads, state, params)
+    stepped, _ = optimizer.step(grads, state, params)
+    np.testing.assert_array_equal(apply_updates(params, updates), stepped)
+    assert np.all(np.sign(updates) == -np.sign(grads))  # every first step goes downhill
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_the_learning_rate_is_a_final_scale(name):
+    """Doubling lr doubles the first update exactly: nothing before the last scale reads lr."""
+    params, grads = np.array([3.0, -1.0]), np.array([0.1, 4.0])
+    first = []
+    for lr in (0.25, 0.5):
+        optimizer = Hyperparameters(optimizer=name, lr=lr).build()
+        first.append(optimizer.transform.update(grads, optimizer.init(params), params)[0])
+    np.testing.assert_array_equal(2 * first[0], first[1])
+
+
+def test_chain_applies_in_order_and_keeps_each_state():
+    doubled = GradientTransformation(lambda p: (), lambda u, s, p: (2 * u, ()))
+    combined = chain(trace(0.5, nesterov=False), doubled, scale_by_learning_rate(1.0))
+    params = np.zeros(2)
+    state = combined.init(params)
+    assert len(state) == 1
+    updates, state = combined.update(np.ones(2), state, params)
+    np.testing.assert_array_equal(updates, [-2.0, -2.0])
+    updates, state = combined.update(np.ones(2), state, params)
+    np.testing.assert_array_equal(state[0], [1.5, 1.5])  # 0.5·1 + 1
+    np.testing.assert_array_equal(updates, [-3.0, -3.0])
+
+
+def test_the_vector_follows_the_named_order():
+    hyper = Hyperparameters(optimizer="adam", lr=0.1, momentum=0.8, alpha=0.7, beta1=0.6)
+    vector = dict(zip(HYPERPARAMETERS, hyper.vector(), strict=True))
+    assert vector == {
+        "lr": 0.1,
+        "momentum": 0.8,
+        "alpha": 0.7,
+        "beta1": 0.6,
+        "beta2": 0.999,
+        "eps": 1e-8,
+    }
+    assert hyper.build().vector == hyper.vector()

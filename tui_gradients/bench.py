@@ -197,16 +197,16 @@ def jump(
     With numba installed, its loops are loaded first by one long jump, as a user's first long
     jump does (from the caches this process fills); `r` then resets. `numba=False` runs the app
     as if numba were not installed."""
-    from tui_gradients.core import compiled
+    from tui_gradients.core import fast
     from tui_gradients.core.functions import make_objective
 
-    if numba and compiled.warm_up():
-        compiled.specialise(make_objective("quadratic").formula, "gd")
+    if numba and fast.warm_up():
+        fast.specialise(make_objective("quadratic").formula, "gd")
     mode = "--child" if numba else "--no-numba-child"
     terminal = Terminal(size, ["--lr", "0.002"], mode)
     terminal.next_frame(timeout=120)
     if numba:
-        terminal.press(b"%dn" % compiled.NUMBA_MIN_STEPS)
+        terminal.press(b"%dn" % fast.NUMBA_MIN_STEPS)
         time.sleep(4)  # the loops load in a thread (numba alone takes 0.4–1.1 s here)
     first, last = [], []
     for _ in range(runs):
@@ -244,8 +244,8 @@ def fast_forward(
 ) -> Callable[[], int]:
     """A run that really takes `steps` steps: no convergence stop, no step limit below it;
     with `numba=False`, on the straight-line loop even where numba's are loaded."""
-    from tui_gradients.core import compiled
-    from tui_gradients.core.compiled import plane_problem
+    from tui_gradients.core import fast
+    from tui_gradients.core.fast import plane_problem
     from tui_gradients.core.functions import make_objective
     from tui_gradients.core.optimizers import Hyperparameters
     from tui_gradients.core.run import Run
@@ -265,11 +265,11 @@ def fast_forward(
         )
         if numba:
             return run.advance(steps)
-        kernels, compiled._kernels = compiled._kernels, None  # as a base install runs
+        kernels, fast._loaded = fast._loaded, None  # as a base install runs
         try:
             return run.advance(steps)
         finally:
-            compiled._kernels = kernels
+            fast._loaded = kernels
 
     return advance
 
@@ -297,14 +297,14 @@ def chain_forward(depth: int, steps: int) -> Callable[[], object]:
 
 def first_compile() -> float:
     """Seconds to give a formula its own loop with nothing cached (in a cache of its own)."""
-    from tui_gradients.core import compiled
+    from tui_gradients.core import fast
 
     with tempfile.TemporaryDirectory() as cache:
         before = os.environ.get("XDG_CACHE_HOME")
         os.environ["XDG_CACHE_HOME"] = cache
         try:
             start = time.perf_counter()
-            compiled.specialise(f"w1**2 + {time.time()}*w2**2", "gd")  # never seen before
+            fast.specialise(f"w1**2 + {time.time()}*w2**2", "gd")  # never seen before
             return time.perf_counter() - start
         finally:
             os.environ.pop("XDG_CACHE_HOME")
@@ -361,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     steps = 10**6
     baseline = _seconds(plain_loop(steps), runs)
     _row("plain Python loop, 10⁶ gd steps (baseline)", baseline, "ms", 1e3, None)
-    from tui_gradients.core import compiled
+    from tui_gradients.core import fast
     from tui_gradients.core.functions import make_objective
 
     for function in ("quadratic", "rosenbrock"):
@@ -372,17 +372,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     first, last = jump((160, 48), steps, max(3, runs - 2), numba=False)
     _row("without numba: 10⁶-step jump → frame, 160×48", first, "ms", 1e3, None)
     _row("without numba: 10⁶-step jump → chain caught up", last, "ms", 1e3, None)
-    if not compiled.installed():
+    if not fast.installed():
         print("numba is not installed (the `fast` extra): no rows for its loops")
         return
-    loaded = _seconds(compiled.warm_up, 1)
+    loaded = _seconds(fast.warm_up, 1)
     _row("compiled loops: import numba and load the cached kernel", loaded, "ms", 1e3, None)
     interpreted = _seconds(fast_forward("quadratic", "gd", steps), max(2, runs // 3))
     _row("fast-forward 10⁶ gd steps, quadratic, interpreter", interpreted, "ms", 1e3, baseline)
     _row("a new formula's own loop: first compile", [first_compile()], "ms", 1e3, None)
     for function in ("quadratic", "rosenbrock"):
         formula = make_objective(function).formula
-        own = _seconds(lambda formula=formula: compiled.specialise(formula, "gd"), 1)
+        own = _seconds(lambda formula=formula: fast.specialise(formula, "gd"), 1)
         _row(
             f"{function}, gd: its own loop from the cache (compiled if absent)",
             own,
@@ -391,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             None,
         )
         for optimizer in ("gd", "adagrad", "adam"):
-            compiled.specialise(formula, optimizer)
+            fast.specialise(formula, optimizer)
             times = _seconds(fast_forward(function, optimizer, steps), max(2, runs // 3))
             _row(f"fast-forward 10⁶ {optimizer} steps, {function}", times, "ms", 1e3, baseline)
     first, last = jump((160, 48), steps, max(3, runs - 2))
@@ -422,9 +422,9 @@ def _child(mode: str, args: Sequence[str]) -> None:
     """Run the app inside the pseudo-terminal: as it is, with the plot's caching defeated
     (naive), or as if numba were not installed (the base install)."""
     if mode == "--no-numba-child":
-        from tui_gradients.core import compiled
+        from tui_gradients.core import fast
 
-        compiled.installed = lambda: False
+        fast.installed = lambda: False
     if mode == "--naive-child":
         from tui_gradients.ui.widgets.contour_plot import ContourPlot
 

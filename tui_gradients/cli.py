@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from tui_gradients.core import compiled
+from tui_gradients.core import fast
 from tui_gradients.core.chain import ACTIVATIONS, Chain
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
@@ -270,8 +270,8 @@ WORTH_COMPILING = 100_000
 def _prepare(steps: int, experiment: Experiment | None = None) -> None:
     """Load the compiled loops for a long run, and compile the 2-D run's own loop (its formula
     with its optimiser) when the run is the experiment's 2-D run."""
-    if steps >= WORTH_COMPILING and compiled.warm_up() and experiment is not None:
-        compiled.specialise(experiment.plane.objective.formula, experiment.hyper.optimizer)
+    if steps >= WORTH_COMPILING and fast.warm_up() and experiment is not None:
+        fast.specialise(experiment.plane.objective.formula, experiment.hyper.optimizer)
 
 
 def command_run(argv: Sequence[str]) -> int:

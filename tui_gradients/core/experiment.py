@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from tui_gradients.core.chain import Chain, ChainSettings
-from tui_gradients.core.compiled import chain_problem, plane_problem
 from tui_gradients.core.errors import SettingError
+from tui_gradients.core.fast import chain_problem, plane_problem
 from tui_gradients.core.functions import Objective, Point, fit_window, make_objective
 from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.run import History, Run

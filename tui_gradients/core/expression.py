@@ -43,6 +43,8 @@ FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 # `sign` appears only in derivatives (of abs); a person cannot type it.
 _INTERNAL_FUNCTIONS = {**FUNCTIONS, "sign": np.sign}
+ALL_FUNCTIONS = tuple(_INTERNAL_FUNCTIONS)
+"""Every function a tree may hold, typed or made by differentiating."""
 
 _BINARY: dict[type[ast.operator], str] = {
     ast.Add: "+",
@@ -58,6 +60,7 @@ _BINARY_EVAL: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "/": np.divide,
     "**": np.power,
 }
+BINARY_OPERATORS = tuple(_BINARY_EVAL)
 
 # Names of AST node types, for messages that say what was typed rather than "unsupported".
 _DESCRIPTIONS: dict[type[ast.AST], str] = {

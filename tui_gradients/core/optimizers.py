@@ -1,12 +1,15 @@
-"""Optimisers as pure (init, update) pairs, in the style of optax, with torch.optim's formulas.
+"""Optimisers as pure gradient transformations, composed as optax composes them, with the
+formulas and defaults of torch.optim.
 
-`init(params)` gives the starting state; `update(grads, state, params)` gives the new parameters
-and the new state and changes nothing in place, so a run can keep every state and step back.
-Each state is a NamedTuple of float arrays shaped like the parameters, which lets a run store the
-whole history of states in one numpy array.
+A transformation is an (init, update) pair: `init(params)` gives the starting state and
+`update(updates, state, params)` gives the transformed updates and the new state, changing
+nothing in place, so a run can keep every state and step back. A state is a flat tuple of
+parameter-shaped arrays, so a run stores the whole history of states in one numpy array.
+`chain` composes transformations; every optimiser ends with `scale_by_learning_rate`, and
+`apply_updates` adds the result to the parameters.
 
-The formulas and defaults are those documented for torch.optim (SGD, Adagrad, RMSprop, Adam), so
-a trajectory here matches PyTorch's to rounding:
+The formulas are those documented for torch.optim (SGD, Adagrad, RMSprop, Adam), so a
+trajectory here matches PyTorch's to rounding:
 
 - gd:        p ← p − lr·g
 - momentum:  b ← μ·b + g;            p ← p − lr·b                 (torch SGD, dampening 0)
@@ -14,7 +17,7 @@ a trajectory here matches PyTorch's to rounding:
 - adagrad:   s ← s + g²;             p ← p − lr·g / (√s + eps)    (initial accumulator 0, eps 1e-10)
 - rmsprop:   v ← α·v + (1 − α)·g²;   p ← p − lr·g / (√v + eps)    (α 0.99, eps 1e-8)
 - adam:      m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  t ← t + 1
-             p ← p − (lr / (1 − β1ᵗ))·m / (√v / √(1 − β2ᵗ) + eps)  (β 0.9, 0.999; eps 1e-8)
+             p ← p − lr·(m / (1 − β1ᵗ)) / (√v / √(1 − β2ᵗ) + eps)  (β 0.9, 0.999; eps 1e-8)
 """
 
 from __future__ import annotations
@@ -32,132 +35,148 @@ Array = np.ndarray
 State = tuple[Array, ...]
 
 
-class Optimizer(NamedTuple):
-    """An optax-style gradient transformation that also applies the step."""
+class GradientTransformation(NamedTuple):
+    """optax's pair: `update(updates, state, params) -> (updates, state)`, both pure."""
 
-    name: str
     init: Callable[[Array], State]
     update: Callable[[Array, State, Array], tuple[Array, State]]
-    state_size: int
-    """How many parameter-shaped arrays the state holds (0 for plain gd)."""
-    hyper: tuple[float, ...] = ()
-    """(lr, momentum, alpha, beta1, beta2, eps), for the compiled loop; unused ones are 0."""
 
 
-# --- states ---------------------------------------------------------------------------------
+def apply_updates(params: Array, updates: Array) -> Array:
+    return params + updates
 
 
-class EmptyState(NamedTuple):
-    pass
+def chain(*transforms: GradientTransformation) -> GradientTransformation:
+    """Apply `transforms` in order; the state is theirs, concatenated."""
+    sizes = [len(t.init(np.zeros(1))) for t in transforms]
 
-
-class TraceState(NamedTuple):
-    trace: Array
-    """The momentum buffer b."""
-
-
-class SumState(NamedTuple):
-    sum_of_squares: Array
-
-
-class SquareAverageState(NamedTuple):
-    square_average: Array
-
-
-class AdamState(NamedTuple):
-    count: Array
-    """Steps taken, kept per parameter as torch keeps state['step'] per tensor."""
-    mu: Array
-    nu: Array
-
-
-# --- the six optimisers ---------------------------------------------------------------------
-
-
-def gd(lr: float) -> Optimizer:
     def init(params: Array) -> State:
-        return EmptyState()
+        return tuple(array for t in transforms for array in t.init(params))
 
-    def update(grads: Array, state: State, params: Array) -> tuple[Array, State]:
-        return params - lr * grads, state
+    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
+        new_state: list[Array] = []
+        offset = 0
+        for transform, size in zip(transforms, sizes, strict=True):
+            updates, part = transform.update(updates, state[offset : offset + size], params)
+            new_state.extend(part)
+            offset += size
+        return updates, tuple(new_state)
 
-    return Optimizer("gd", init, update, 0, (lr, 0, 0, 0, 0, 0))
-
-
-def _sgd_momentum(name: str, lr: float, momentum: float, nesterov: bool) -> Optimizer:
-    def init(params: Array) -> State:
-        return TraceState(np.zeros_like(params))
-
-    def update(grads: Array, state: State, params: Array) -> tuple[Array, State]:
-        trace = momentum * state[0] + grads
-        direction = grads + momentum * trace if nesterov else trace
-        return params - lr * direction, TraceState(trace)
-
-    return Optimizer(name, init, update, 1, (lr, momentum, 0, 0, 0, 0))
+    return GradientTransformation(init, update)
 
 
-def sgd_momentum(lr: float, momentum: float = 0.9) -> Optimizer:
-    return _sgd_momentum("momentum", lr, momentum, nesterov=False)
+def _stateless(function: Callable[[Array], Array]) -> GradientTransformation:
+    return GradientTransformation(lambda params: (), lambda u, state, params: (function(u), ()))
 
 
-def nesterov(lr: float, momentum: float = 0.9) -> Optimizer:
-    return _sgd_momentum("nesterov", lr, momentum, nesterov=True)
+def scale_by_learning_rate(lr: float) -> GradientTransformation:
+    """The last step of every optimiser: a descent step of size lr."""
+    return _stateless(lambda updates: -lr * updates)
 
 
-def adagrad(lr: float, eps: float = 1e-10) -> Optimizer:
-    def init(params: Array) -> State:
-        return SumState(np.zeros_like(params))
+def trace(momentum: float, nesterov: bool) -> GradientTransformation:
+    """torch's SGD momentum buffer b ← μ·b + g (dampening 0); nesterov looks ahead: g + μ·b."""
 
-    def update(grads: Array, state: State, params: Array) -> tuple[Array, State]:
-        total = state[0] + grads * grads
-        return params - lr * grads / (np.sqrt(total) + eps), SumState(total)
+    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
+        buffer = momentum * state[0] + updates
+        return (updates + momentum * buffer if nesterov else buffer), (buffer,)
 
-    return Optimizer("adagrad", init, update, 1, (lr, 0, 0, 0, 0, eps))
-
-
-def rmsprop(lr: float, alpha: float = 0.99, eps: float = 1e-8) -> Optimizer:
-    def init(params: Array) -> State:
-        return SquareAverageState(np.zeros_like(params))
-
-    def update(grads: Array, state: State, params: Array) -> tuple[Array, State]:
-        average = alpha * state[0] + (1 - alpha) * grads * grads
-        return params - lr * grads / (np.sqrt(average) + eps), SquareAverageState(average)
-
-    return Optimizer("rmsprop", init, update, 1, (lr, 0, alpha, 0, 0, eps))
+    return GradientTransformation(lambda params: (np.zeros_like(params),), update)
 
 
-def adam(lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> Optimizer:
-    beta1, beta2 = betas
+def scale_by_sum_of_squares(eps: float) -> GradientTransformation:
+    """Adagrad in torch's form: the sum starts at 0 and eps is added after the square root."""
+
+    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
+        total = state[0] + updates * updates
+        return updates / (np.sqrt(total) + eps), (total,)
+
+    return GradientTransformation(lambda params: (np.zeros_like(params),), update)
+
+
+def scale_by_rms(alpha: float, eps: float) -> GradientTransformation:
+    """RMSprop: a running average of g², eps added after the square root."""
+
+    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
+        average = alpha * state[0] + (1 - alpha) * updates * updates
+        return updates / (np.sqrt(average) + eps), (average,)
+
+    return GradientTransformation(lambda params: (np.zeros_like(params),), update)
+
+
+def scale_by_adam(beta1: float, beta2: float, eps: float) -> GradientTransformation:
+    """Adam with torch's bias correction; the step count is kept per parameter, as torch keeps
+    state['step'] per tensor, so the state is three parameter-shaped arrays."""
 
     def init(params: Array) -> State:
         zeros = np.zeros_like(params)
-        return AdamState(zeros, zeros, zeros)
+        return zeros, zeros, zeros
 
-    def update(grads: Array, state: State, params: Array) -> tuple[Array, State]:
+    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
         count, mu, nu = state
         count = count + 1
-        mu = beta1 * mu + (1 - beta1) * grads
-        nu = beta2 * nu + (1 - beta2) * grads * grads
-        step_size = lr / (1 - beta1**count)
+        mu = beta1 * mu + (1 - beta1) * updates
+        nu = beta2 * nu + (1 - beta2) * updates * updates
         denominator = np.sqrt(nu) / np.sqrt(1 - beta2**count) + eps
-        return params - step_size * mu / denominator, AdamState(count, mu, nu)
+        return mu / (1 - beta1**count) / denominator, (count, mu, nu)
 
-    return Optimizer("adam", init, update, 3, (lr, 0, 0, beta1, beta2, eps))
+    return GradientTransformation(init, update)
 
 
-# --- settings: validated hyperparameters ------------------------------------------------------
+# --- the registry ---------------------------------------------------------------------------
 
-OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
-DEFAULT_EPS = {"adagrad": 1e-10, "rmsprop": 1e-8, "adam": 1e-8}
-USES = {
-    "gd": ("lr",),
-    "momentum": ("lr", "momentum"),
-    "nesterov": ("lr", "momentum"),
-    "adagrad": ("lr", "eps"),
-    "rmsprop": ("lr", "alpha", "eps"),
-    "adam": ("lr", "beta1", "beta2", "eps"),
+HYPERPARAMETERS = ("lr", "momentum", "alpha", "beta1", "beta2", "eps")
+"""The order of `Hyperparameters.vector()`, which the fast loops read by position."""
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one optimiser is built from the settings, and which of them it reads."""
+
+    scale: Callable[[Hyperparameters], tuple[GradientTransformation, ...]]
+    """What comes before the learning rate."""
+    reads: tuple[str, ...]
+    default_eps: float | None = None
+
+
+REGISTRY: dict[str, Recipe] = {
+    "gd": Recipe(lambda h: (), ("lr",)),
+    "momentum": Recipe(lambda h: (trace(h.momentum, nesterov=False),), ("lr", "momentum")),
+    "nesterov": Recipe(lambda h: (trace(h.momentum, nesterov=True),), ("lr", "momentum")),
+    "adagrad": Recipe(
+        lambda h: (scale_by_sum_of_squares(h.resolved_eps),), ("lr", "eps"), default_eps=1e-10
+    ),
+    "rmsprop": Recipe(
+        lambda h: (scale_by_rms(h.alpha, h.resolved_eps),),
+        ("lr", "alpha", "eps"),
+        default_eps=1e-8,
+    ),
+    "adam": Recipe(
+        lambda h: (scale_by_adam(h.beta1, h.beta2, h.resolved_eps),),
+        ("lr", "beta1", "beta2", "eps"),
+        default_eps=1e-8,
+    ),
 }
-"""Which hyperparameters each optimiser reads; the others are kept but ignored."""
+OPTIMIZERS = tuple(REGISTRY)
+
+
+class Optimizer(NamedTuple):
+    """A built optimiser: its transformation, and what a run needs to store and copy it."""
+
+    name: str
+    transform: GradientTransformation
+    state_size: int
+    """How many parameter-shaped arrays the state holds (0 for plain gd)."""
+    vector: tuple[float, ...]
+    """`Hyperparameters.vector()`, for the fast loops."""
+
+    def init(self, params: Array) -> State:
+        return self.transform.init(params)
+
+    def step(self, grads: Array, state: State, params: Array) -> tuple[Array, State]:
+        """The new parameters and state after one update (neither input is changed)."""
+        updates, state = self.transform.update(grads, state, params)
+        return apply_updates(params, updates), state
 
 
 @dataclass(frozen=True)
@@ -173,16 +192,14 @@ class Hyperparameters:
     eps: float | None = None
 
     def __post_init__(self) -> None:
-        if self.optimizer not in OPTIMIZERS:
+        if self.optimizer not in REGISTRY:
             raise SettingError(
                 "optimizer",
                 f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}",
             )
         _check("lr", self.lr, low=0.0, low_open=True, high=1e6)
-        _check("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
-        _check("alpha", self.alpha, low=0.0, high=1.0, high_open=True)
-        _check("beta1", self.beta1, low=0.0, high=1.0, high_open=True)
-        _check("beta2", self.beta2, low=0.0, high=1.0, high_open=True)
+        for name in ("momentum", "alpha", "beta1", "beta2"):
+            _check(name, getattr(self, name), low=0.0, high=1.0, high_open=True)
         if self.eps is not None:
             _check("eps", self.eps, low=0.0, low_open=True, high=1.0)
 
@@ -191,28 +208,29 @@ class Hyperparameters:
         return replace(self, **changes)
 
     @property
+    def recipe(self) -> Recipe:
+        return REGISTRY[self.optimizer]
+
+    @property
     def resolved_eps(self) -> float:
-        return self.eps if self.eps is not None else DEFAULT_EPS.get(self.optimizer, 1e-8)
+        if self.eps is not None:
+            return self.eps
+        return self.recipe.default_eps or 1e-8
+
+    def vector(self) -> tuple[float, ...]:
+        """The settings in HYPERPARAMETERS order, eps resolved."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)} | {"eps": self.resolved_eps}
+        return tuple(float(values[name]) for name in HYPERPARAMETERS)
 
     def build(self) -> Optimizer:
-        name, lr = self.optimizer, self.lr
-        if name == "gd":
-            return gd(lr)
-        if name == "momentum":
-            return sgd_momentum(lr, self.momentum)
-        if name == "nesterov":
-            return nesterov(lr, self.momentum)
-        if name == "adagrad":
-            return adagrad(lr, self.resolved_eps)
-        if name == "rmsprop":
-            return rmsprop(lr, self.alpha, self.resolved_eps)
-        return adam(lr, (self.beta1, self.beta2), self.resolved_eps)
+        transform = chain(*self.recipe.scale(self), scale_by_learning_rate(self.lr))
+        state_size = len(transform.init(np.zeros(1)))
+        return Optimizer(self.optimizer, transform, state_size, self.vector())
 
     def describe(self) -> str:
         """`adam lr=0.5 beta1=0.9 …`: only what this optimiser reads."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        values["eps"] = self.resolved_eps
-        return " ".join([self.optimizer] + [f"{k}={values[k]:g}" for k in USES[self.optimizer]])
+        values = dict(zip(HYPERPARAMETERS, self.vector(), strict=True))
+        return " ".join([self.optimizer] + [f"{k}={values[k]:g}" for k in self.recipe.reads])
 
 
 def _check(

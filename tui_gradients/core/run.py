@@ -14,17 +14,15 @@ from enum import Enum
 
 import numpy as np
 
-from tui_gradients.core import compiled as compiled_loops
+from tui_gradients.core import fast
 from tui_gradients.core.errors import SettingError
+from tui_gradients.core.limits import HUGE
 from tui_gradients.core.optimizers import Optimizer, State
-from tui_gradients.core.straight import CONVERGED, DIVERGED, LIMIT
 
 Array = np.ndarray
 ValueAndGrad = Callable[[Array], tuple[float, Array]]
 
-HUGE = 1e150
-"""Parameters beyond this (or a loss beyond its square) count as diverged: the next step would
-overflow float64 and show nothing useful."""
+__all__ = ["HUGE", "History", "Run", "Stop", "StopKind"]
 
 
 class StopKind(Enum):
@@ -140,9 +138,9 @@ class Run:
         tol: float = 0.0,
         max_steps: int = 1_000_000,
         bound: float = HUGE,
-        compiled: compiled_loops.Problem | None = None,
+        compiled: fast.Problem | None = None,
     ) -> None:
-        """`compiled` is the same problem for the compiled loop, used for long advances."""
+        """`compiled` is the same problem for the fast loops, used for long advances."""
         if not (math.isfinite(tol) and tol >= 0):
             raise SettingError("tol", f"must be a finite number ≥ 0, got {tol!r}")
         if max_steps < 0:
@@ -193,7 +191,7 @@ class Run:
 
     def _advance_python(self, n: int) -> int:
         taken = 0
-        history, update, value_and_grad = self.history, self.optimizer.update, self.value_and_grad
+        history, update, value_and_grad = self.history, self.optimizer.step, self.value_and_grad
         params, state = history.params[-1].copy(), self._state
         grads = history.grads[-1]
         with np.errstate(all="ignore"):  # bad numbers end the run below, with a reason
@@ -217,22 +215,17 @@ class Run:
         return taken
 
     def _fast_loop_fits(self, n: int) -> bool:
-        return (
-            self.compiled is not None
-            and n >= compiled_loops.COMPILED_MIN_STEPS
-            and compiled_loops.available(self.compiled)
-            and bool(self.optimizer.hyper)
-        )
+        return self.compiled is not None and n >= fast.COMPILED_MIN_STEPS
 
     def _advance_fast(self, n: int) -> int:
         """`advance` through a fast loop: the same steps, stops and messages."""
         assert self.compiled is not None
         history = self.history
         limits = (float(self.max_steps), self.tol, self.bound)
-        taken, why, rejected = compiled_loops.advance(
+        taken, why, rejected = fast.advance(
             self.compiled,
             self.optimizer.name,
-            self.optimizer.hyper,
+            self.optimizer.vector,
             history.buffers(),
             self.last_step,
             n,
@@ -241,17 +234,17 @@ class Run:
         history.commit(taken)
         if self.optimizer.state_size:
             rows = history.states[-1]
-            self._state = type(self._state)(*(row.copy() for row in rows))
-        if why == LIMIT:
+            self._state = tuple(row.copy() for row in rows)
+        if why == fast.LIMIT:
             message = f"step limit {self.max_steps} reached"
             self.stop = Stop(StopKind.LIMIT, self.last_step, message)
-        elif why == DIVERGED:
+        elif why == fast.DIVERGED:
             size = history.params.shape[1]
             params, loss, grads = rejected[:size], rejected[size], rejected[size + 1 :]
             problem = _problem(params, float(loss), grads, self.bound)
             step = self.last_step + 1
             self.stop = Stop(StopKind.DIVERGED, step, f"diverged at step {step}: {problem}")
-        elif why == CONVERGED:
+        elif why == fast.CONVERGED:
             self._check_convergence()
         return taken
 

@@ -31,7 +31,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from tui_gradients.core import compiled, lesson
+from tui_gradients.core import fast, lesson
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import LIMIT, Experiment
 from tui_gradients.core.export import export_session, export_stride
@@ -385,7 +385,7 @@ class GradientsApp(App[None]):
     def _take_count(self, default: int) -> int:
         count = int(self._count) if self._count else default
         self._count = ""
-        if count >= compiled.NUMBA_MIN_STEPS and compiled.installed():
+        if count >= fast.NUMBA_MIN_STEPS and fast.installed():
             self._load_compiled_loops()
         # as far as the run limit, within the memory one key may take
         limit = min(LIMIT, KEY_HISTORY_BYTES // self.session.bytes_per_step())
@@ -403,19 +403,19 @@ class GradientsApp(App[None]):
         wanted -= self._compiling
         if not wanted:
             return
-        first = not compiled.ready() and not self._compiling
+        first = not fast.ready() and not self._compiling
         self._compiling |= wanted
         if first:
             self._message = LOADING_MESSAGE
         self.run_worker(partial(self._warm_up, wanted, first), thread=True, group="compiled")
 
     def _warm_up(self, loops: set[tuple[str, str]], first: bool) -> None:
-        available = compiled.warm_up()
+        available = fast.warm_up()
         if first and available:
             self.call_from_thread(self.say, "numba's loops ready: long jumps now run faster")
         if available:
             for formula, optimizer in sorted(loops):
-                compiled.specialise(formula, optimizer)
+                fast.specialise(formula, optimizer)
 
     def action_step(self, multiple: int) -> None:
         self._message = ""

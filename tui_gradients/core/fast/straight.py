@@ -29,30 +29,27 @@ from functools import lru_cache
 import numpy as np
 
 from tui_gradients.core.expression import Apply, Expression, Node, Num, Var
+from tui_gradients.core.fast.codes import ASIDE, CONVERGED, DIVERGED, GOING, HUGE, LIMIT
 
 FIRST_CHUNK, CHUNK = 1 << 10, 1 << 16
 """Steps written between two checks, doubling from the first to the second: past a stop the
 loop runs on for at most as many steps as it had taken (and never more than a few tens of
 milliseconds' worth), while a long advance pays for few checks."""
-HUGE = 1e150
-"""As `run.HUGE`: a loss beyond its square, or a parameter beyond the bound, has diverged."""
-GOING, CONVERGED, DIVERGED, LIMIT, ASIDE = range(5)
-"""Why a call ended; the first four as in `compiled`. ASIDE: the next step needs numpy."""
 
 _UPDATES = {
     "gd": ("n{i} = w{i} - lr * g{i}",),
     "momentum": ("b{i} = mu * b{i} + g{i}", "n{i} = w{i} - lr * b{i}"),
     "nesterov": ("b{i} = mu * b{i} + g{i}", "n{i} = w{i} - lr * (g{i} + mu * b{i})"),
-    "adagrad": ("s{i} = s{i} + g{i} * g{i}", "n{i} = w{i} - lr * g{i} / (sqrt(s{i}) + eps)"),
+    "adagrad": ("s{i} = s{i} + g{i} * g{i}", "n{i} = w{i} - lr * (g{i} / (sqrt(s{i}) + eps))"),
     "rmsprop": (
         "s{i} = alpha * s{i} + rest_alpha * g{i} * g{i}",
-        "n{i} = w{i} - lr * g{i} / (sqrt(s{i}) + eps)",
+        "n{i} = w{i} - lr * (g{i} / (sqrt(s{i}) + eps))",
     ),
     "adam": (
         "t{i} = t1",
         "m{i} = beta1 * m{i} + rest_beta1 * g{i}",
         "v{i} = beta2 * v{i} + rest_beta2 * g{i} * g{i}",
-        "n{i} = w{i} - lr / c1 * m{i} / (sqrt(v{i}) / c2 + eps)",
+        "n{i} = w{i} - lr * (m{i} / c1 / (sqrt(v{i}) / c2 + eps))",
     ),
 }
 """One coordinate's update, `i` counting the parameters from 1; the names are the state's rows
@@ -242,7 +239,7 @@ def loop(problem: Key, optimizer: str) -> Loop:
 def advance(problem, optimizer, hyper, history, row, n, limits) -> tuple[int, int, np.ndarray]:
     """Up to n steps after history row `row`, written into `history` = (params, loss, grads,
     states) arrays; returns (steps taken, why it ended, the rejected step's params, loss and
-    grads when it DIVERGED), as `compiled.advance` does."""
+    grads when it DIVERGED), as `fast.advance` does."""
     P, L, G, S = history
     max_steps, tol, bound = limits
     views = [memoryview(array.reshape(-1)) for array in (P, L, G, S)]

@@ -4,7 +4,7 @@ The interpreter in `_kernels` runs any formula without compiling it, but dispatc
 its operations makes a step on the bowl cost about 190 ns; the same formula compiled as code
 takes about 40, and about 30 with the optimiser fixed when it is compiled. Compiling costs one
 to four seconds per formula and optimiser, so it happens in the background
-(`compiled.specialise`) and the interpreter serves until it is done.
+(`fast.specialise`) and the interpreter serves until it is done.
 
 The code is written to a file in the user's cache directory and imported from there, so that
 numba can cache the machine code beside it: the next start loads it in about 20 ms. The file
@@ -27,11 +27,11 @@ from types import ModuleType
 
 from tui_gradients.core.expression import Apply, Expression, Node, Num, Var
 
-TEMPLATE = """# {formula!r}, optimizer {optimizer}: written by tui_gradients.core.specialised
+TEMPLATE = """# {formula!r}, optimizer {optimizer}: written by tui_gradients.core.fast.specialised
 import numpy as np
 from numba import njit
 
-from tui_gradients.core._kernels import (
+from tui_gradients.core.fast._kernels import (
     CONVERGED, DIVERGED, GOING, LIMIT, _bad, _converged, _update, power,
 )
 
@@ -60,6 +60,8 @@ _APPLY = {
     "neg": "-{}",
 }
 
+KERNEL_SOURCES = ("_kernels.py", "codes.py")
+"""What a written module's machine code depends on besides its own text."""
 Loop = Callable[..., tuple[int, int]]
 """`steps`: (data, kind, hyper, params, loss, grads, states, row, n, limits, rejected)."""
 
@@ -115,7 +117,7 @@ def load(formula: str, optimizer: int, kernels: ModuleType) -> Loop | None:
 
 
 def _written(code: str) -> Path:
-    kernels = Path(__file__).with_name("_kernels.py").read_bytes()
+    kernels = b"".join(Path(__file__).with_name(name).read_bytes() for name in KERNEL_SOURCES)
     digest = hashlib.sha256(kernels + code.encode()).hexdigest()[:24]
     path = cache_directory() / f"formula_{digest}.py"
     if not path.exists():

@@ -1,5 +1,5 @@
 """Compiled inner loops (numba): many optimiser steps per call, written straight into a run's
-history arrays. Imported only by `compiled.warm_up`, never at start-up.
+history arrays. Imported only by `fast.warm_up`, never at start-up.
 
 The loop (`steps`) mirrors `Run.advance` line for line: the same update formulas in the same
 order of operations, the same checks for bad numbers, the same stopping rules. It evaluates f
@@ -14,20 +14,40 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-# Opcodes of the formula programs (see `compiled.program`).
-CONST, W1, W2, ADD, SUB, MUL, DIV, POW, NEG = range(9)
-SIN, COS, TAN, EXP, LOG, SQRT, TANH, ABS, SIGN = range(9, 18)
-# Optimisers, and where their settings sit in the `hyper` vector.
-GD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM = range(6)
-LR, MU, ALPHA, BETA1, BETA2, EPS = range(6)
-# Activations of the chain.
-SIGMOID, TANH_ACTIVATION, RELU, LINEAR = range(4)
-# What `evaluate` computes.
-FORMULA, CHAIN = range(2)
-# Why a call ended.
-GOING, CONVERGED, DIVERGED, LIMIT = range(4)
+from tui_gradients.core.fast.codes import (
+    ACTIVATION_KINDS,
+    CONVERGED,
+    DIVERGED,
+    FORMULA,
+    GOING,
+    HUGE,
+    LAST_BINARY,
+    LIMIT,
+    OPCODES,
+    OPTIMIZER_KINDS,
+    SLOTS,
+)
 
-HUGE = 1e150
+__all__ = ["CONVERGED", "DIVERGED", "GOING", "LIMIT"]  # for the modules `specialised` writes
+
+# numba reads these module-level integers as constants when it compiles.
+CONST, W1, W2, ADD, SUB, MUL, DIV, POW, NEG = (
+    OPCODES[name] for name in ("const", "w1", "w2", "+", "-", "*", "/", "**", "neg")
+)
+SIN, COS, TAN, EXP, LOG, SQRT, TANH, ABS = (
+    OPCODES[name] for name in ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "abs")
+)
+GD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM = (
+    OPTIMIZER_KINDS.index(name)
+    for name in ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+)
+LR, MU, ALPHA, BETA1, BETA2, EPS = (
+    SLOTS[name] for name in ("lr", "momentum", "alpha", "beta1", "beta2", "eps")
+)
+SIGMOID, TANH_ACTIVATION, RELU, LINEAR = (
+    ACTIVATION_KINDS.index(name) for name in ("sigmoid", "tanh", "relu", "linear")
+)
+
 OPTIMIZER = -1
 """The optimiser a loop is compiled for: any, here (the interpreter's loop and the chain's, which
 take it as an argument). A formula's own module fixes it: deciding the optimiser on every step
@@ -55,7 +75,7 @@ def _run_program(ops, args, consts, begin, end, w1, w2, stack):
         elif op == W2:
             stack[top] = w2
             top += 1
-        elif op <= POW:
+        elif op <= LAST_BINARY:
             b = stack[top - 1]
             a = stack[top - 2]
             top -= 1
@@ -127,20 +147,19 @@ def _update(kind, hyper, params, grads, state, new_params, new_state):
         elif kind == ADAGRAD:
             total = state[0, i] + g * g
             new_state[0, i] = total
-            new_params[i] = params[i] - lr * g / (np.sqrt(total) + hyper[EPS])
+            new_params[i] = params[i] - lr * (g / (np.sqrt(total) + hyper[EPS]))
         elif kind == RMSPROP:
             alpha = hyper[ALPHA]
             average = alpha * state[0, i] + (1 - alpha) * g * g
             new_state[0, i] = average
-            new_params[i] = params[i] - lr * g / (np.sqrt(average) + hyper[EPS])
+            new_params[i] = params[i] - lr * (g / (np.sqrt(average) + hyper[EPS]))
         else:
             beta1, beta2 = hyper[BETA1], hyper[BETA2]
             mu = beta1 * state[1, i] + (1 - beta1) * g
             nu = beta2 * state[2, i] + (1 - beta2) * g * g
             new_state[0, i], new_state[1, i], new_state[2, i] = count, mu, nu
-            step_size = lr / correction1
             denominator = np.sqrt(nu) / correction2 + hyper[EPS]
-            new_params[i] = params[i] - step_size * mu / denominator
+            new_params[i] = params[i] - lr * (mu / correction1 / denominator)
 
 
 @njit(cache=True, error_model="numpy")

@@ -1,0 +1,32 @@
+"""The numbers the fast loops share with the rest of the core, each derived from the core's own
+definition, so that adding an optimiser, an activation or an operation changes one place.
+
+numba freezes module-level integers into the machine code it caches, and does not see a change
+here as a change to `_kernels.py`: new entries go at the end of their tuples, so the numbers of
+existing ones never move.
+"""
+
+from tui_gradients.core.chain import ACTIVATIONS
+from tui_gradients.core.expression import ALL_FUNCTIONS, BINARY_OPERATORS, VARIABLES
+from tui_gradients.core.limits import HUGE
+from tui_gradients.core.optimizers import HYPERPARAMETERS, OPTIMIZERS
+
+__all__ = ["HUGE"]
+
+GOING, CONVERGED, DIVERGED, LIMIT, ASIDE = range(5)
+"""Why a fast loop stopped: still going (asked-for steps done), converged, diverged, at the
+step limit, or ASIDE: the next step needs numpy's arithmetic (only the straight-line loops)."""
+
+OPERATIONS = ("const", *VARIABLES, *BINARY_OPERATORS, "neg", *ALL_FUNCTIONS)
+"""A formula program's opcodes, by position: the interpreter takes every opcode up to the last
+binary operator as one that pops two operands."""
+OPCODES = {name: code for code, name in enumerate(OPERATIONS)}
+LAST_BINARY = OPCODES[BINARY_OPERATORS[-1]]
+
+OPTIMIZER_KINDS = OPTIMIZERS
+"""An optimiser's number in the fast loops is its place in the registry."""
+ACTIVATION_KINDS = tuple(ACTIVATIONS)
+SLOTS = {name: slot for slot, name in enumerate(HYPERPARAMETERS)}
+"""Where each setting sits in `Hyperparameters.vector()`."""
+FORMULA, CHAIN = range(2)
+"""What a problem evaluates: a formula program, or the chain network."""
