@@ -1,13 +1,11 @@
 """Waiting for what the app does after its first frame."""
 
-from tui_gradients.ui.widgets.settings_panel import SettingsPanel
-
 
 async def fields_ready(pilot) -> None:
-    """The settings fields are mounted just after the first frame; wait for them."""
-    panel = pilot.app.query_one(SettingsPanel)
+    """The settings panel is mounted just after the first frame (`Lazy`); wait for it."""
+    panel = pilot.app.main_screen.panel
     for _ in range(100):
-        if panel.filled:
+        if panel.is_mounted and panel.query("Input"):
             return
         await pilot.pause()
     raise AssertionError("the settings fields never appeared")

@@ -17,16 +17,19 @@ from textual.widgets import Input, Static
 from tui_gradients.core import fast
 from tui_gradients.core.experiment import ESCAPE_FACTOR, LIMIT, Experiment
 from tui_gradients.core.optimizers import Hyperparameters
-from tui_gradients.core.session import Rival, Session, edit
+from tui_gradients.core.rivals import Rival
+from tui_gradients.core.session import Session
+from tui_gradients.core.settings import edit
 from tui_gradients.ui import app as app_module
 from tui_gradients.ui import raster
-from tui_gradients.ui.app import JUMP_IN_THREAD, KEY_HISTORY_BYTES, PLAY_RATES, GradientsApp
+from tui_gradients.ui.app import GradientsApp
+from tui_gradients.ui.driver import JUMP_IN_THREAD, KEY_HISTORY_BYTES
 from tui_gradients.ui.help import HelpScreen
+from tui_gradients.ui.screen import PLAY_RATES
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
 from tui_gradients.ui.widgets.lines import Lines
 from tui_gradients.ui.widgets.race_chart import RaceChart
-from tui_gradients.ui.widgets.settings_panel import SettingsPanel
 from tui_gradients.ui.widgets.trend import Trends
 
 from .pilot_helpers import fields_ready
@@ -96,7 +99,7 @@ async def test_stepping_keys(keys, step):
 async def test_steps_per_key_field_scales_every_step_command():
     app = GradientsApp()
     async with app.run_test(size=WIDE) as pilot:
-        assert app.change_setting("steps_per_press", "5")
+        assert app.main_screen.change_setting("steps_per_press", "5")
         await pilot.press("n")
         assert app.session.step == 5
         await pilot.press("N")
@@ -116,7 +119,7 @@ async def test_play_pause_and_speed():
         await pilot.pause(0.2)
         assert app.session.step == played  # paused
         await pilot.press(*["minus"] * 10)
-        assert app._rate_index == 0 and PLAY_RATES[0] == 1
+        assert app.main_screen._rate_index == 0 and PLAY_RATES[0] == 1
 
 
 async def test_reset_cycle_optimizer_and_function():
@@ -263,9 +266,10 @@ async def test_the_collector_resumes_after_the_first_frame_only_when_asked(resum
 async def test_panel_toggles_and_escape_returns_to_the_plot():
     app = GradientsApp()
     async with app.run_test(size=SMALL) as pilot:
-        panel = app.query_one(SettingsPanel)
+        panel = app.main_screen.panel
         assert not panel.display  # too narrow to show it by default
-        await pilot.press("P")
+        await pilot.press("P")  # at once: the fields are mounted after the first frame
+        await fields_ready(pilot)
         assert panel.display and isinstance(app.focused, Input)
         await pilot.press("n")
         assert app.session.step == 0  # typed into the field
@@ -389,6 +393,7 @@ async def test_command_palette_offers_presets_optimisers_and_toggles():
 async def test_tab_cycles_focus_through_the_fields():
     app = GradientsApp()
     async with app.run_test(size=WIDE) as pilot:
+        await fields_ready(pilot)
         assert app.focused is None
         seen = set()
         for _ in range(6):
@@ -489,7 +494,7 @@ async def test_without_numba_a_long_jump_computes_in_a_thread_and_says_how_far(
         assert "computing to step 100000: 0 of 200000 steps" in _status(app)
         await pilot.press("b", "r", "o")  # would change the runs: they wait
         assert app.session.step == 0 and app.session.experiment.hyper.optimizer == "gd"
-        assert not app.change_setting("lr", "0.1")
+        assert not app.main_screen.change_setting("lr", "0.1")
         held_jump.release.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -512,7 +517,7 @@ async def test_esc_stops_a_jump_at_a_step_every_run_has_reached(monkeypatch, hel
         def after_a_few_chunks():  # a few chunks into the chain, esc arrives
             calls.append(None)
             if len(calls) == 3 and runs == [session.chain_run]:
-                app.call_from_thread(app.action_leave_field)
+                app.call_from_thread(app.main_screen.action_leave_field)
             return cancelled()
 
         return original(session, target, runs, cancelled=after_a_few_chunks, progress=progress)
@@ -576,7 +581,7 @@ async def test_a_long_jump_on_a_new_formula_compiles_its_own_loop_meanwhile():
     formula = "w1**2 + 7.25*w2**2"
     app = GradientsApp()
     async with app.run_test(size=SMALL) as pilot:
-        assert app.change_setting("expr", formula)
+        assert app.main_screen.change_setting("expr", formula)
         await pilot.press("c")  # a comparison run: its optimiser gets a loop of its own too
         await pilot.press(*"50000", "n")  # on the interpreter, while its own loops compile
         await app.workers.wait_for_complete()
@@ -610,7 +615,7 @@ async def test_a_short_count_is_computed_in_its_own_frame():
     app = GradientsApp()
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press(*str(JUMP_IN_THREAD // 2 - 1), "n")  # half of it for the chain
-        assert app._jump is None
+        assert app.main_screen.driver.jump is None
         assert app.session.step == JUMP_IN_THREAD // 2 - 1
 
 
@@ -691,7 +696,7 @@ async def test_lesson_pages_set_up_the_app_and_keep_the_state_when_closed():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("l")
         await pilot.pause()
-        assert app.screen.has_class("-lesson") and app._theory
+        assert app.screen.has_class("-lesson") and app.main_screen.theory
         assert "lesson 1/5: ] [ pages" in app.query_one("#status", Lines).text
         assert app.session.experiment == Experiment()  # page 1 is the seed's bowl at lr 0.5
         assert "by **0.999**" in _lesson_text(app)

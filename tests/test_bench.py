@@ -1,4 +1,4 @@
-"""The benchmark's harness works (what it measures is printed by `python -m tui_gradients.bench`,
+"""The benchmark's harness works (what it measures is printed by `python -m benchmarks.bench`,
 never asserted here: machines are shared and noisy)."""
 
 import importlib.util
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tui_gradients import bench
+import tui_gradients
+from benchmarks import bench
 from tui_gradients.core.fast import straight
 
 
@@ -59,7 +60,7 @@ def test_first_compile_leaves_the_users_cache_setting_as_it_was(monkeypatch, tmp
 def test_the_apps_bytecode_is_compiled_before_start_up_is_timed():
     """Start-up is timed as an installed copy starts: every module of the app already
     byte-compiled, even where PYTHONDONTWRITEBYTECODE is set."""
-    package = Path(bench.__file__).parent
+    package = Path(tui_gradients.__file__).parent
     bench.compile_bytecode()
     for source in package.rglob("*.py"):
         compiled = Path(importlib.util.cache_from_source(str(source)))

@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 from tui_gradients.core.chain import ACTIVATIONS, Chain, ChainSettings
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.optimizers import Hyperparameters
 
 
 def _finite_difference(chain, params, h=1e-6):
@@ -77,7 +76,7 @@ def test_normal_init_is_reproducible_from_the_seed():
 
 
 def test_optimiser_trains_the_chain_and_lowers_the_cost():
-    experiment = Experiment(chain=ChainSettings(depth=4), chain_hyper=Hyperparameters(lr=0.5))
+    experiment = Experiment(chain=ChainSettings(depth=4), chain_lr=0.5)
     run = experiment.chain_run()
     run.advance(200)
     assert run.history.loss[-1] < run.history.loss[0] / 2
@@ -85,7 +84,7 @@ def test_optimiser_trains_the_chain_and_lowers_the_cost():
 
 def test_huge_weights_with_linear_activation_explode_and_stop():
     settings_ = ChainSettings(depth=40, activation="linear", weight=10.0)
-    run = Experiment(chain=settings_, chain_hyper=Hyperparameters(lr=0.5)).chain_run()
+    run = Experiment(chain=settings_, chain_lr=0.5).chain_run()
     run.advance(100)
     assert run.stop is not None and run.stop.kind.value == "diverged"
 
@@ -119,7 +118,7 @@ def test_a_network_that_overflows_at_initialisation_is_refused_by_name():
 
 def test_a_network_that_overflows_while_training_stops_as_diverged():
     settings_ = ChainSettings(depth=20, activation="linear", weight=3.0)
-    run = Experiment(chain=settings_, chain_hyper=Hyperparameters(lr=1.0)).chain_run()
+    run = Experiment(chain=settings_, chain_lr=1.0).chain_run()
     run.advance(50)
     assert run.stop is not None and run.stop.kind.value == "diverged"
     assert np.all(np.isfinite(run.history.loss))

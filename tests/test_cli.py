@@ -11,10 +11,11 @@ import sys
 import numpy as np
 import pytest
 
-from tui_gradients.cli import WORTH_COMPILING, main
+from tui_gradients.cli import CHAIN_FLAGS, RUN_FLAGS, WORTH_COMPILING, main
 from tui_gradients.core import fast
 from tui_gradients.core.experiment import ESCAPE_FACTOR, Experiment
 from tui_gradients.core.export import CHAIN_COLUMNS, RUN_COLUMNS
+from tui_gradients.core.settings import in_section
 
 
 def _cli(*args, check_rc=0):
@@ -181,9 +182,19 @@ def test_app_command_starts_preconfigured(monkeypatch):
     assert started["collecting"] is False and gc.isenabled()
 
 
+def _number_flags(sections: tuple[str, ...], renamed: dict[str, str]) -> list[str]:
+    """The schema's number settings in these sections, by the command's own flags."""
+    return [
+        renamed.get(setting.name, f"--{setting.name}")
+        for section in sections
+        for setting in in_section(section)
+        if setting.kind == "number" and not setting.app_only
+    ]
+
+
 NUMERIC_FLAGS = {
-    "run": ["--a", "--b", "--lr", "--momentum", "--alpha", "--eps"],
-    "chain": ["--weight", "--bias", "--x", "--y", "--lr"],
+    "run": _number_flags(("surface", "optimizer"), RUN_FLAGS),
+    "chain": _number_flags(("chain",), CHAIN_FLAGS),
 }
 TYPED = ["", "text", "nan", "inf", "-inf", "1e308", "0,5", "-1e400"]
 

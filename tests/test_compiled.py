@@ -16,7 +16,7 @@ from tui_gradients.core.fast.codes import OPCODES
 from tui_gradients.core.functions import PRESETS
 from tui_gradients.core.optimizers import OPTIMIZERS
 from tui_gradients.core.run import Run
-from tui_gradients.core.session import edit
+from tui_gradients.core.settings import edit
 
 pytest.importorskip("numba")
 STEPS = fast.COMPILED_MIN_STEPS + 500

@@ -1,9 +1,13 @@
 """The numerical core and the headless CLI must never pull in Textual."""
 
+import importlib.util
+import pkgutil
 import subprocess
 import sys
 
 import pytest
+
+import tui_gradients.core
 
 
 def _modules_after(code: str) -> set[str]:
@@ -12,19 +16,19 @@ def _modules_after(code: str) -> set[str]:
     return set(out.stdout.split())
 
 
-@pytest.mark.parametrize(
-    "module",
-    [
-        "tui_gradients.core.expression",
-        "tui_gradients.core.functions",
-        "tui_gradients.core.optimizers",
-        "tui_gradients.core.run",
-        "tui_gradients.core.chain",
-        "tui_gradients.core.experiment",
-        "tui_gradients.core.export",
-        "tui_gradients.core.lesson",
-    ],
+CORE_MODULES = sorted(
+    module.name
+    for module in pkgutil.walk_packages(tui_gradients.core.__path__, "tui_gradients.core.")
+    if module.name != "tui_gradients.core.fast._kernels" or importlib.util.find_spec("numba")
 )
+"""Every module of the core, found by walking the package (numba's kernels where numba is)."""
+
+
+def test_the_walk_finds_the_whole_core():
+    assert {"tui_gradients.core.settings", "tui_gradients.core.fast.straight"} <= set(CORE_MODULES)
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
 def test_core_module_does_not_import_textual(module):
     modules = _modules_after(f"import {module}")
     assert module in modules

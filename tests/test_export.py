@@ -13,7 +13,7 @@ from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.export import load_settings, settings_from_dict, settings_to_dict
 from tui_gradients.core.optimizers import Hyperparameters
-from tui_gradients.core.session import edit
+from tui_gradients.core.settings import edit
 from tui_gradients.ui.app import GradientsApp
 from tui_gradients.ui.widgets.lines import Lines
 
@@ -42,6 +42,26 @@ def test_settings_round_trip_through_json():
     assert settings_from_dict(document) == experiment
 
 
+def test_a_version_1_document_still_loads():
+    """What exports wrote before the settings were kept as typed text."""
+    document = {
+        "version": 1,
+        "plane": {"function": "custom", "expr": "w1**2 + 3*w2**2", "a": 0.001, "b": 1.0,
+                  "start": [-7.0, 3.0]},
+        "hyper": {"optimizer": "adam", "lr": 0.05, "momentum": 0.9, "alpha": 0.99,
+                  "beta1": 0.8, "beta2": 0.99, "eps": None},
+        "chain": {"depth": 5, "activation": "tanh", "init": "normal", "weight": 1.0,
+                  "bias": 0.0, "seed": 7, "x": 1.0, "y": 0.0},
+        "chain_hyper": {"optimizer": "adam", "lr": 0.2},
+    }  # fmt: skip
+    experiment = settings_from_dict(document)
+    assert experiment.plane.expr == "w1**2 + 3*w2**2"
+    assert experiment.plane.start_point == (-7.0, 3.0)
+    assert (experiment.hyper.optimizer, experiment.hyper.lr) == ("adam", 0.05)
+    assert (experiment.hyper.beta1, experiment.hyper.eps) == (0.8, None)
+    assert (experiment.chain.depth, experiment.chain.seed, experiment.chain_lr) == (5, 7, 0.2)
+
+
 @pytest.mark.parametrize(
     ("content", "fragment"),
     [
@@ -49,6 +69,8 @@ def test_settings_round_trip_through_json():
         ('{"version": 99}', "not a tui-gradients settings document"),
         ("[]", "not a tui-gradients settings document"),
         ('{"version": 1, "plane": {}}', "malformed settings"),
+        ('{"version": 2, "values": {"lr": 0.5}}', "malformed settings"),
+        ('{"version": 2, "values": {"speed": "1"}}', "unknown setting 'speed'"),
     ],
 )
 def test_bad_settings_files_are_refused_with_a_reason(tmp_path, content, fragment):
@@ -61,7 +83,7 @@ def test_bad_settings_files_are_refused_with_a_reason(tmp_path, content, fragmen
 
 def test_a_settings_file_with_a_bad_value_names_it(tmp_path):
     document = settings_to_dict(Experiment())
-    document["hyper"]["lr"] = -1
+    document["values"]["lr"] = "-1"
     path = tmp_path / "settings.json"
     path.write_text(json.dumps(document))
     with pytest.raises(SettingError, match="lr"):
@@ -90,7 +112,7 @@ def test_cli_json_output_loads_back_to_the_same_rows(tmp_path, capsys):
     main(["run", "--load", str(path), "--steps", "40", "--format", "json"])
     assert json.loads(capsys.readouterr().out)["rows"] == json.loads(first)["rows"]
     main(["run", "--load", str(path), "--lr", "0.02", "--steps", "1", "--format", "json"])
-    assert json.loads(capsys.readouterr().out)["settings"]["hyper"]["lr"] == 0.02  # flags win
+    assert json.loads(capsys.readouterr().out)["settings"]["values"]["lr"] == "0.02"  # flags win
 
 
 def test_cli_refuses_a_missing_settings_file(capsys):

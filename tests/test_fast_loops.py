@@ -13,7 +13,7 @@ from tui_gradients.core.fast import straight
 from tui_gradients.core.functions import PRESETS
 from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
 from tui_gradients.core.run import Run
-from tui_gradients.core.session import edit
+from tui_gradients.core.settings import edit
 
 STEPS = fast.COMPILED_MIN_STEPS + 500
 
@@ -121,7 +121,7 @@ def test_a_run_steps_on_in_python_from_where_the_compiled_loop_left_it(optimizer
 @pytest.mark.parametrize("optimizer", ["gd", "adam"])
 def test_the_chain_gives_the_python_loops_numbers(activation, optimizer):
     chain = ChainSettings(depth=12, activation=activation, init="normal", seed=3, y=0.4)
-    experiment = Experiment(chain=chain, chain_hyper=Hyperparameters(optimizer=optimizer, lr=0.05))
+    experiment = Experiment(chain=chain, hyper=Hyperparameters(optimizer=optimizer), chain_lr=0.05)
     quick, slow = experiment.chain_run(), experiment.chain_run()
     quick.advance(STEPS)
     _same_history(quick, _python_only(slow, STEPS))
@@ -129,7 +129,7 @@ def test_the_chain_gives_the_python_loops_numbers(activation, optimizer):
 
 def test_an_exploding_chain_stops_at_the_same_step_with_the_same_words():
     chain = ChainSettings(depth=10, activation="linear", weight=3.0)
-    experiment = Experiment(chain=chain, chain_hyper=Hyperparameters(lr=0.5))
+    experiment = Experiment(chain=chain, chain_lr=0.5)
     quick, slow = experiment.chain_run(), experiment.chain_run()
     quick.advance(STEPS)
     _python_only(slow, STEPS)

@@ -17,7 +17,7 @@ from textual.events import Key
 from textual.widgets import Input
 
 from tui_gradients.core import fast
-from tui_gradients.ui import app as app_module
+from tui_gradients.ui import driver as driver_module
 from tui_gradients.ui import raster
 from tui_gradients.ui.app import GradientsApp
 from tui_gradients.ui.help import HelpScreen
@@ -116,7 +116,7 @@ async def fuzz(seed: int, actions: int) -> None:
                     await press(pilot, rng.choice(KEYS))
                 elif roll < 0.9:
                     field = rng.choice(list(VALUES))
-                    app.change_setting(field, rng.choice(VALUES[field]))
+                    app.main_screen.change_setting(field, rng.choice(VALUES[field]))
                 elif roll < 0.95 and not isinstance(app.screen, HelpScreen):
                     await _type_into_a_field(pilot, app, rng)
                 else:
@@ -168,7 +168,7 @@ async def settle(pilot) -> None:
 def short_jumps(monkeypatch):
     """Jumps of a few thousand steps, on the loops every install has: numba's compile in the
     background for seconds, a duration no seed can replay."""
-    monkeypatch.setattr(app_module, "KEY_HISTORY_BYTES", KEY_HISTORY_BYTES)
+    monkeypatch.setattr(driver_module, "KEY_HISTORY_BYTES", KEY_HISTORY_BYTES)
     monkeypatch.setattr(fast, "_loaded", None)
     monkeypatch.setattr(fast, "installed", lambda: False)
 

@@ -10,7 +10,8 @@ import pytest
 
 from tui_gradients.core.chain import Chain
 from tui_gradients.core.lesson import PAGES, page, page_count
-from tui_gradients.core.session import Rival, Session
+from tui_gradients.core.rivals import Rival
+from tui_gradients.core.session import Session
 from tui_gradients.core.theory import steps_until_fraction
 
 
@@ -93,4 +94,4 @@ def test_the_race_page_starts_everyone_from_the_same_point():
     session.set_rivals(setup.rivals)
     starts = {tuple(run.history.params[0]) for _, run in session.plane_runs}
     assert starts == {setup.experiment.plane.start_point}
-    assert steps_until_fraction(session.path(session.plane), (0.0, 0.0)) is None
+    assert steps_until_fraction(session.path(session.plane), [(0.0, 0.0)]) is None

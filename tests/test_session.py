@@ -7,14 +7,10 @@ import pytest
 
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.session import (
-    MAX_RIVALS,
-    TRAP_TOL,
-    Rival,
-    Session,
-    edit,
-    summarize,
-)
+from tui_gradients.core.rivals import MAX_RIVALS, Rival
+from tui_gradients.core.session import Session
+from tui_gradients.core.settings import edit
+from tui_gradients.core.summary import TRAP_TOL, summarize
 from tui_gradients.core.theory import steps_until_fraction
 
 
@@ -90,7 +86,7 @@ def test_arrival_is_the_first_step_within_one_percent_whatever_order_it_is_asked
     session.set_rivals((Rival("adagrad", lr=5.0),))
     session.forward(120)
     gd, adagrad = (run for _, run in session.plane_runs)
-    expected = steps_until_fraction(session.path(adagrad), (0.0, 0.0))
+    expected = steps_until_fraction(session.path(adagrad), [(0.0, 0.0)])
     assert expected is not None and expected < 100
     session.go_to(expected - 1)
     assert session.arrival(adagrad) is None
@@ -225,7 +221,7 @@ def test_a_deep_chain_keeps_its_history_within_the_memory_budget():
     ],
 )
 def test_rivals_are_typed_as_names_with_an_optional_lr(text, expected):
-    from tui_gradients.core.session import parse_rivals
+    from tui_gradients.core.rivals import parse_rivals
 
     assert parse_rivals(text) == expected
 
@@ -241,7 +237,7 @@ def test_rivals_are_typed_as_names_with_an_optional_lr(text, expected):
     ],
 )
 def test_refused_rivals_say_why(text, fragment):
-    from tui_gradients.core.session import parse_rivals
+    from tui_gradients.core.rivals import parse_rivals
 
     with pytest.raises(SettingError) as caught:
         parse_rivals(text)

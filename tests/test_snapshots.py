@@ -7,7 +7,7 @@ then look at the new SVGs before committing them.
 import pytest
 
 from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.session import edit
+from tui_gradients.core.settings import edit
 from tui_gradients.ui.app import GradientsApp
 
 from .pilot_helpers import fields_ready

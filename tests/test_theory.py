@@ -67,7 +67,7 @@ def test_predicted_steps_to_one_percent_are_the_steps_a_real_run_takes(function)
     assert max(prediction.factors) == pytest.approx(0.999, abs=1e-12)
     run = experiment.plane_run()
     run.advance(6000)
-    measured = steps_until_fraction(run.history.params, minimum)
+    measured = steps_until_fraction(run.history.params, [minimum])
     assert measured is not None
     assert abs(measured - prediction.steps_to_fraction) <= 1
     if function == "quadratic":
@@ -84,4 +84,4 @@ def test_above_the_stable_rate_the_prediction_is_never():
 
 def test_a_path_that_has_not_arrived_has_no_measured_count():
     path = np.array([[-40.0, 1.5], [-39.0, 0.0]])
-    assert steps_until_fraction(path, (0.0, 0.0)) is None
+    assert steps_until_fraction(path, [(0.0, 0.0)]) is None

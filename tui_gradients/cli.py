@@ -1,22 +1,23 @@
 """The `tui-gradients` command: the app by default, a headless `run` / `chain` that prints rows,
 or `serve`, the app in a web browser.
 
-Every setting flag is kept as the text typed and applied with `core.session.edit`, the same
-function the app's fields use, so the CLI and the app accept and refuse exactly the same values.
+Every setting flag comes from the schema in `core.settings`, is kept as the text typed and
+applied with `settings.edit`, the function the app's fields use, so the CLI and the app accept
+and refuse exactly the same values.
 Textual is imported only when the app starts, so `--help`, `run` and `chain` stay quick.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
-import shlex
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import NoReturn
 
 from tui_gradients.core import fast
-from tui_gradients.core.chain import ACTIVATIONS, Chain
+from tui_gradients.core.chain import Chain
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.export import (
@@ -29,18 +30,10 @@ from tui_gradients.core.export import (
     settings_to_dict,
     write,
 )
-from tui_gradients.core.functions import PRESETS
 from tui_gradients.core.lesson import page_count
-from tui_gradients.core.optimizers import OPTIMIZERS
+from tui_gradients.core.rivals import Rival, parse_rivals
 from tui_gradients.core.run import Run, StopKind
-from tui_gradients.core.session import (
-    CHAIN_FIELDS,
-    OPTIMIZER_FIELDS,
-    PLANE_FIELDS,
-    Rival,
-    edit,
-    parse_rivals,
-)
+from tui_gradients.core.settings import SETTINGS, in_section, restore
 
 PROG = "tui-gradients"
 PAIR_OPTIONS = ("--start", "--betas")
@@ -72,14 +65,21 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
 
 
 steps = whole_number(0, 10_000_000)
-port = whole_number(1, 65535)
+RUN_FLAGS: dict[str, str] = {}
+CHAIN_FLAGS = {"chain_lr": "--lr"}
+APP_FLAGS = {s.name: f"--chain-{s.name.replace('_', '-')}" for s in in_section("chain")}
+APP_FLAGS["chain_lr"] = "--chain-lr"
+"""Each command's flag for the settings whose flag is not `--name`: the app prefixes the
+chain's with `chain-`, and `chain` calls its learning rate plain `--lr`."""
 
 
-# --- the parsers: (flag, setting name) pairs, applied in this order -------------------------
+# --- the parsers: one flag per setting of the schema ------------------------------------------
 
-
-def _setting(group, flag: str, dest: str, help_text: str | None = None, **kwargs) -> None:
-    group.add_argument(flag, dest=dest, default=UNSET, help=help_text, **kwargs)
+GROUPS = {
+    "surface": "surface",
+    "optimizer": "optimizer (formulas and defaults of torch.optim)",
+    "chain": "chain network (one neuron per layer)",
+}
 
 
 def _add_load(parser: argparse.ArgumentParser) -> None:
@@ -91,41 +91,38 @@ def _add_load(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_plane_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("surface")
-    choice = group.add_mutually_exclusive_group()
-    _setting(choice, "--function", "function", "a preset (default quadratic)", choices=PRESETS)
-    choice.add_argument(
-        "--preset", dest="function", default=UNSET, choices=PRESETS, help="= --function"
-    )
-    _setting(choice, "--expr", "expr", "your own f(w1, w2), e.g. '0.001*w1**2 + w2**2'")
-    _setting(group, "--a", "a", "w1 curvature of the bowl (0.001)")
-    _setting(group, "--b", "b", "w2 curvature of the bowl (1)")
-    _setting(group, "--start", "start", "W1,W2 (default: the function's own start)")
-
-
-def _add_optimizer_arguments(parser: argparse.ArgumentParser, lr_dest: str, lr_help: str) -> None:
-    group = parser.add_argument_group("optimizer (formulas and defaults of torch.optim)")
-    _setting(group, "--optimizer", "optimizer", "default gd", choices=OPTIMIZERS)
-    _setting(group, "--lr", lr_dest, lr_help)
-    _setting(group, "--momentum", "momentum", "momentum/nesterov (0.9)")
-    _setting(group, "--alpha", "alpha", "rmsprop smoothing (0.99)")
-    _setting(group, "--betas", "betas", "adam B1,B2 (0.9,0.999)")
-    _setting(
-        group, "--eps", "eps", "adagrad 1e-10; rmsprop, adam 1e-8 (added after the square root)"
-    )
-
-
-def _add_chain_arguments(parser: argparse.ArgumentParser, prefix: str = "") -> None:
-    group = parser.add_argument_group("chain network (one neuron per layer)")
-    _setting(group, f"--{prefix}depth", "depth", "1..64 (8)")
-    _setting(group, f"--{prefix}activation", "activation", "(sigmoid)", choices=tuple(ACTIVATIONS))
-    _setting(group, f"--{prefix}init", "init", "(constant)", choices=("constant", "normal"))
-    _setting(group, f"--{prefix}weight", "weight", "constant initial weight (1)")
-    _setting(group, f"--{prefix}bias", "bias", "constant initial bias (0)")
-    _setting(group, f"--{prefix}seed", "seed", "seed for normal initialisation (0)")
-    _setting(group, f"--{prefix}x", "x", "input (1)")
-    _setting(group, f"--{prefix}y", "y", "target (0)")
+def _add_settings(
+    parser: argparse.ArgumentParser,
+    sections: Sequence[str],
+    flags: dict[str, str],
+    *,
+    app: bool = False,
+    skip: tuple[str, ...] = (),
+) -> None:
+    """A flag for each setting in `sections` (`flags` renames some), in the schema's order;
+    --function, its alias --preset and --expr exclude each other."""
+    for section in sections:
+        group = parser.add_argument_group(GROUPS[section])
+        surface = group.add_mutually_exclusive_group() if section == "surface" else None
+        for setting in in_section(section):
+            if (setting.app_only and not app) or setting.name in skip:
+                continue
+            home = surface if setting.name in ("function", "expr") and surface else group
+            options = {"choices": setting.choices} if setting.choices else {}
+            flag = flags.get(setting.name, f"--{setting.name.replace('_', '-')}")
+            metavar = None if setting.choices else flag.split("-")[-1].upper()
+            home.add_argument(
+                flag,
+                dest=setting.name,
+                default=UNSET,
+                help=setting.help,
+                metavar=metavar,
+                **options,
+            )
+            if setting.name == "function":
+                home.add_argument(
+                    "--preset", dest="function", default=UNSET, help="= --function", **options
+                )
 
 
 def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
@@ -141,10 +138,7 @@ def run_parser() -> ArgumentParser:
         "Defaults reproduce the seed: the bowl 0.001·w1² + w2², gd, lr 0.5.",
     )
     _add_load(parser)
-    _add_plane_arguments(parser)
-    _add_optimizer_arguments(
-        parser, "lr", "learning rate (default: the function's, 0.5 for the bowl)"
-    )
+    _add_settings(parser, ("surface", "optimizer"), RUN_FLAGS)
     _add_output_arguments(parser)
     return parser
 
@@ -157,8 +151,7 @@ def chain_parser() -> ArgumentParser:
         "the ones the (k+1)-th update starts from, and the values computed from them.",
     )
     _add_load(parser)
-    _add_chain_arguments(parser)
-    _add_optimizer_arguments(parser, "chain_lr", "learning rate (0.5)")
+    _add_settings(parser, ("chain", "optimizer"), CHAIN_FLAGS, skip=("lr",))
     _add_output_arguments(parser)
     return parser
 
@@ -172,12 +165,7 @@ def app_parser() -> ArgumentParser:
         f"In a web browser: '{PROG} serve --help'.",
     )
     _add_load(parser)
-    _add_plane_arguments(parser)
-    _add_optimizer_arguments(
-        parser, "lr", "learning rate (default: the function's, 0.5 for the bowl)"
-    )
-    _add_chain_arguments(parser, prefix="chain-")
-    _setting(parser, "--chain-lr", "chain_lr", "the chain's own learning rate (0.5)")
+    _add_settings(parser, ("surface", "optimizer", "chain"), APP_FLAGS, app=True)
     parser.add_argument("--steps", type=steps, default=0, help="steps to take before showing (0)")
     parser.add_argument(
         "--race",
@@ -201,28 +189,26 @@ def app_parser() -> ArgumentParser:
 
 # --- turning arguments into an experiment -------------------------------------------------------
 
-ORDER = (*PLANE_FIELDS, *OPTIMIZER_FIELDS, *CHAIN_FIELDS)
-"""A preset comes first (it brings its own start and lr), then what the user typed overrides."""
-
 
 def experiment_from(args: argparse.Namespace) -> Experiment:
-    """Defaults (or --load), then each typed flag applied as the app applies a field."""
+    """Defaults (or --load), then each typed flag applied as the app applies a field, in the
+    schema's order (a preset first: it brings its own start and lr)."""
     experiment = load_settings(args.load) if args.load else Experiment()
-    given = vars(args)
-    for name in ORDER:
-        if name in given:
-            experiment = edit(experiment, name, given[name])
-    return experiment
+    typed = {name: value for name, value in vars(args).items() if name in SETTINGS}
+    return restore(typed, experiment)
 
 
-def _build(parser: ArgumentParser, argv: Sequence[str], flags: dict[str, str]):
+def build(parser: ArgumentParser, argv: Sequence[str], flags: dict[str, str]):
+    """The arguments and the experiment they describe; a refused setting is reported under
+    the flag that set it (`flags` names those that differ from `--name`)."""
     args = parser.parse_args(argv)
     try:
         experiment = experiment_from(args)
         experiment.plane_run()  # refuses a start where f or its gradient is not finite
         experiment.chain_run()
     except SettingError as error:
-        parser.error(f"argument {flags.get(error.name, f'--{error.name}')}: {error.message}")
+        flag = flags.get(error.name, f"--{error.name.replace('_', '-')}")
+        parser.error(f"argument {flag}: {error.message}")
     return args, experiment
 
 
@@ -275,7 +261,7 @@ def _prepare(steps: int, experiment: Experiment | None = None) -> None:
 
 
 def command_run(argv: Sequence[str]) -> int:
-    args, experiment = _build(run_parser(), argv, {"function": "--function", "load": "--load"})
+    args, experiment = build(run_parser(), argv, RUN_FLAGS)
     _prepare(args.steps, experiment)
     run = experiment.plane_run()
     run.advance(args.steps)
@@ -291,7 +277,7 @@ def command_run(argv: Sequence[str]) -> int:
 
 
 def command_chain(argv: Sequence[str]) -> int:
-    args, experiment = _build(chain_parser(), argv, {"chain_lr": "--lr", "load": "--load"})
+    args, experiment = build(chain_parser(), argv, CHAIN_FLAGS)
     _prepare(args.steps)
     run = experiment.chain_run()
     run.advance(args.steps)
@@ -305,18 +291,22 @@ def command_chain(argv: Sequence[str]) -> int:
     return 0
 
 
-APP_FLAGS = {name: f"--chain-{name}" for name in CHAIN_FIELDS if name != "chain_lr"}
-APP_FLAGS["chain_lr"] = "--chain-lr"
-"""The app's flag for each chain setting whose name differs from it."""
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection while the app starts: start-up builds what lives as long as the
+    app (modules, classes, styles), so the collector's passes find nothing to free, yet delay the
+    first frame. The app resumes collecting once that frame is out (`resume_collector`); leaving
+    this block resumes it in any case."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def command_app(argv: Sequence[str]) -> int:
-    args, experiment = _build(app_parser(), argv, APP_FLAGS)
-    # Start-up builds what lives as long as the app (modules, classes, styles), so the garbage
-    # collector's passes over it find nothing, yet cost 40-50 ms of the half second to the
-    # first frame. The app resumes collecting once that frame is out (`resume_collector`).
-    gc.disable()
-    try:
+    args, experiment = build(app_parser(), argv, APP_FLAGS)
+    with collector_paused():
         from tui_gradients.ui.app import GradientsApp  # Textual loads only when the app starts
 
         GradientsApp(
@@ -326,43 +316,13 @@ def command_app(argv: Sequence[str]) -> int:
             lesson_page=args.lesson,
             resume_collector=True,
         ).run()
-    finally:
-        gc.enable()
-    return 0
-
-
-def serve_parser() -> ArgumentParser:
-    parser = ArgumentParser(
-        prog=f"{PROG} serve",
-        description="Serve the app to a web browser through textual-serve (an optional extra: "
-        "pip install 'tui-gradients[serve]'). Each browser tab runs its own copy of the app. Any "
-        f"other flags are the app's own ('{PROG} --help'). Bound to this machine unless --host "
-        "says otherwise: from a remote box, forward the port with ssh -L.",
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    parser.add_argument("--port", type=port, default=8000, help="port to listen on (8000)")
-    return parser
-
-
-def command_serve(argv: Sequence[str]) -> int:
-    args, app_argv = serve_parser().parse_known_args(argv)
-    _build(app_parser(), app_argv, APP_FLAGS)  # refuse bad app flags here, not in every tab
-    try:
-        from textual_serve.server import Server
-    except ImportError:
-        print(
-            f"{PROG} serve: needs textual-serve: pip install 'tui-gradients[serve]'",
-            file=sys.stderr,
-        )
-        return 2
-    command = shlex.join([sys.executable, "-m", "tui_gradients", *app_argv])
-    print(f"serving tui-gradients on http://{args.host}:{args.port} (ctrl+c stops)", flush=True)
-    Server(command, host=args.host, port=args.port, title=PROG).serve()
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = join_pair_values(sys.argv[1:] if argv is None else argv)
+    from tui_gradients.serve import command_serve  # it builds on this module's parsers
+
     commands = {"run": command_run, "chain": command_chain, "serve": command_serve}
     if argv and argv[0] in commands:
         return commands[argv[0]](argv[1:])

@@ -44,6 +44,9 @@ ACTIVATIONS: dict[str, tuple[Callable[[Array], Array], Callable[[Array], Array]]
 }
 
 
+INITS = ("constant", "normal")
+
+
 @dataclass(frozen=True)
 class ChainSettings:
     depth: int = 8
@@ -65,7 +68,7 @@ class ChainSettings:
                 "activation",
                 f"unknown activation {self.activation!r}; choose from {', '.join(ACTIVATIONS)}",
             )
-        if self.init not in ("constant", "normal"):
+        if self.init not in INITS:
             raise SettingError("init", f"must be constant or normal, got {self.init!r}")
         for name in ("weight", "bias", "x", "y"):
             value = getattr(self, name)

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from tui_gradients.core.chain import Chain, ChainSettings
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.fast import chain_problem, plane_problem
 from tui_gradients.core.functions import Objective, Point, fit_window, make_objective
+from tui_gradients.core.limits import LIMIT
 from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.run import History, Run
 
 PLANE_TOL = 1e-12
 """‖∇f‖ below this ends a 2-D run. Deliberately tiny: a loose tolerance such as 1e-2 stops gd on
 the bowl thousands of steps early, far from the minimum, which is exactly the trap shown here."""
-LIMIT = 1_000_000
 CHAIN_HISTORY_BYTES = 2**30
 """A deep chain keeps every weight, bias, gradient and optimiser state per step: at depth 64
 with Adam a million steps would need 5 GB. Its step limit is lowered to keep within this."""
@@ -58,12 +58,21 @@ class PlaneSettings:
 
 @dataclass(frozen=True)
 class Experiment:
-    """Everything needed to reproduce both runs step for step."""
+    """Everything needed to reproduce both runs step for step, and how the user steps them."""
 
     plane: PlaneSettings = field(default_factory=PlaneSettings)
     hyper: Hyperparameters = field(default_factory=Hyperparameters)
     chain: ChainSettings = field(default_factory=ChainSettings)
-    chain_hyper: Hyperparameters = field(default_factory=Hyperparameters)
+    chain_lr: float = 0.5
+    """The chain's optimiser is the 2-D run's, with a learning rate of its own."""
+    steps_per_press: int = 1
+
+    def __post_init__(self) -> None:
+        _ = self.chain_hyper  # validate chain_lr
+
+    @property
+    def chain_hyper(self) -> Hyperparameters:
+        return replace(self.hyper, lr=self.chain_lr)
 
     def plane_run(self, hyper: Hyperparameters | None = None) -> Run:
         """A fresh run on the surface (with other hyperparameters for a comparison run)."""

@@ -10,15 +10,14 @@ import csv
 import json
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from tui_gradients.core.chain import Chain, ChainSettings
+from tui_gradients.core.chain import Chain
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import Experiment, PlaneSettings
-from tui_gradients.core.optimizers import Hyperparameters
+from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.run import Run
+from tui_gradients.core.settings import SETTINGS, restore, saved
 
 if TYPE_CHECKING:
     from tui_gradients.core.session import Session
@@ -116,45 +115,58 @@ def _write_table(rows: Iterator[Row], columns: Sequence[str], out: IO[str]) -> N
 
 # --- settings files -------------------------------------------------------------------------
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
+"""Version 2 holds each setting as the text a user would type (`settings.saved`); version 1
+held the dataclasses' fields, and is still read."""
 
 
 def settings_to_dict(experiment: Experiment) -> dict:
-    """Everything needed to reproduce the runs, as plain JSON values."""
-    return {
-        "version": SETTINGS_VERSION,
-        "plane": asdict(experiment.plane),
-        "hyper": asdict(experiment.hyper),
-        "chain": asdict(experiment.chain),
-        "chain_hyper": asdict(experiment.chain_hyper),
-    }
+    """Everything needed to reproduce the runs, as typed text that reads back exactly."""
+    return {"version": SETTINGS_VERSION, "values": saved(experiment)}
 
 
 def settings_from_dict(data: object) -> Experiment:
-    """The experiment a settings document describes, validated like typed settings.
+    """The experiment a settings document describes, each value checked as if typed.
 
     Accepts a bare settings document or a whole export (which holds one under "settings").
     """
     if isinstance(data, dict) and "settings" in data:
         data = data["settings"]
-    if not isinstance(data, dict) or data.get("version") != SETTINGS_VERSION:
+    version = data.get("version") if isinstance(data, dict) else None
+    if version not in (1, SETTINGS_VERSION):
         raise SettingError(
             "load", f"not a tui-gradients settings document (version {SETTINGS_VERSION})"
         )
+    assert isinstance(data, dict)
     try:
-        plane = dict(data["plane"])
-        if plane.get("start") is not None:
-            plane["start"] = tuple(plane["start"])
-        return Experiment(
-            plane=PlaneSettings(**plane),
-            hyper=Hyperparameters(**data["hyper"]),
-            chain=ChainSettings(**data["chain"]),
-            chain_hyper=Hyperparameters(**data["chain_hyper"]),
-        )
+        values = data["values"] if version == SETTINGS_VERSION else _version_1(data)
+        if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+            raise TypeError("each setting must be a string")
+        unknown = sorted(set(values) - set(SETTINGS))
+        if unknown:
+            raise KeyError(f"unknown setting {unknown[0]!r}")
+        return restore(values)
     except SettingError as error:
         raise SettingError("load", f"{error.name}: {error.message}") from None
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise SettingError("load", f"malformed settings: {error}") from None
+
+
+def _version_1(data: dict) -> dict[str, str]:
+    """A version-1 document's fields as the settings' typed text."""
+    plane, hyper, chain = data["plane"], data["hyper"], data["chain"]
+    values = {"function": plane["function"]} if plane.get("expr") is None else {}
+    if plane.get("expr") is not None:
+        values["expr"] = plane["expr"]
+    values |= {name: repr(plane[name]) for name in ("a", "b")}
+    if plane.get("start") is not None:
+        values["start"] = ",".join(repr(float(v)) for v in plane["start"])
+    values |= {name: str(hyper[name]) for name in ("optimizer", "lr", "momentum", "alpha")}
+    values["betas"] = f"{hyper['beta1']!r},{hyper['beta2']!r}"
+    values["eps"] = "default" if hyper.get("eps") is None else repr(hyper["eps"])
+    values |= {name: str(value) for name, value in chain.items()}
+    values["chain_lr"] = repr(data["chain_hyper"]["lr"])
+    return values
 
 
 def _steps(count: int, every: int) -> list[int]:

@@ -19,8 +19,9 @@ import numpy as np
 from tui_gradients.core.chain import Chain, ChainSettings
 from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.optimizers import Hyperparameters
+from tui_gradients.core.rivals import Rival
 from tui_gradients.core.run import Run
-from tui_gradients.core.session import ARRIVAL_FRACTION, TRAP_TOL, Rival
+from tui_gradients.core.summary import ARRIVAL_FRACTION, TRAP_TOL
 from tui_gradients.core.theory import curvature, gd_prediction, steps_until_fraction
 
 SEARCH_LIMIT = 20_000
@@ -80,7 +81,7 @@ def _arrival(experiment: Experiment, hyper: Hyperparameters) -> int | None:
     while run.cursor < SEARCH_LIMIT and run.stop is None:
         run.forward(min(1000, SEARCH_LIMIT - run.cursor))
         path = run.history.params[: run.cursor + 1]
-        arrived = steps_until_fraction(path, minimum, ARRIVAL_FRACTION)
+        arrived = steps_until_fraction(path, [minimum], ARRIVAL_FRACTION)
         if arrived is not None:
             return arrived
     return None
@@ -135,7 +136,7 @@ def _how_long() -> tuple[Setup, Numbers]:
         "percent": f"{ARRIVAL_FRACTION:.0%}",
         "fraction": f"{ARRIVAL_FRACTION:g}",
         "predicted": math.ceil(gd.steps_to_fraction),
-        "seen": _steps(steps_until_fraction(path, (0.0, 0.0), ARRIVAL_FRACTION)),
+        "seen": _steps(steps_until_fraction(path, [(0.0, 0.0)], ARRIVAL_FRACTION)),
         "tol": f"{TRAP_TOL:g}",
         "trap_step": trap,
         "rest": math.ceil(gd.steps_to_fraction) - trap,
@@ -202,8 +203,7 @@ def _exploding() -> tuple[Setup, Numbers]:
     relu_one = replace(base, activation="relu", weight=1.0)
     relu_big = replace(base, activation="relu", weight=1.5, y=1.0)
     sigmoid_big = replace(base, weight=4.0)
-    chain_hyper = Hyperparameters(lr=0.01)
-    experiment = Experiment(chain=relu_big, chain_hyper=chain_hyper)
+    experiment = Experiment(chain=relu_big, chain_lr=0.01)
     run = experiment.chain_run()
     run.forward(1)
     after = Chain(relu_big).trace(run.params)
@@ -220,7 +220,7 @@ def _exploding() -> tuple[Setup, Numbers]:
         "sigmoid_weight": f"{sigmoid_big.weight:g}",
         "sigmoid_big": f"{_chain_numbers(sigmoid_big)['ratio']:.2e}",
         "target": f"{relu_big.y:g}",
-        "chain_lr": f"{chain_hyper.lr:g}",
+        "chain_lr": f"{experiment.chain_lr:g}",
         "dead": int(np.count_nonzero(after.a == 0)),
         "cost_before": f"{run.history.loss[0]:.4g}",
         "cost_after": f"{after.cost:.4g}",

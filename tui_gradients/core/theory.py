@@ -11,6 +11,7 @@ to fall to 1 % of its start. A step is stable only while |1 − lr·λ| < 1, i.e
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -96,9 +97,19 @@ def gd_prediction(
     return GdPrediction(factors, 2 / high if high > 0 else math.inf, steps, fraction)
 
 
-def steps_until_fraction(path: Array, minimum: Point, fraction: float = 0.01) -> int | None:
-    """The first step at which the distance to `minimum` is at most `fraction` of the start's,
-    or None if the path has not got there yet."""
-    distances = np.hypot(path[:, 0] - minimum[0], path[:, 1] - minimum[1])
-    reached = np.flatnonzero(distances <= fraction * distances[0])
+def distances_to_nearest(points: Array, minima: Sequence[Point]) -> Array:
+    """Each point's distance to the nearest of `minima`."""
+    centres = np.asarray(minima, dtype=float).reshape(-1, 2)
+    offsets = points[:, None, :] - centres[None, :, :]
+    return np.min(np.hypot(offsets[..., 0], offsets[..., 1]), axis=1)
+
+
+def steps_until_fraction(
+    path: Array, minima: Sequence[Point], fraction: float = 0.01, reach: float | None = None
+) -> int | None:
+    """The first step at which the distance to the nearest of `minima` is at most `fraction` of
+    `reach` (by default the start's, `path[0]`), or None if the path has not got there yet."""
+    distances = distances_to_nearest(path, minima)
+    limit = fraction * (distances[0] if reach is None else reach)
+    reached = np.flatnonzero(distances <= limit)
     return int(reached[0]) if len(reached) else None

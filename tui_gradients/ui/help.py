@@ -8,8 +8,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-from tui_gradients.core.session import TRAP_TOL
+from tui_gradients.core.summary import TRAP_TOL
 from tui_gradients.ui.glyphs import ASCII_BULLETS, PROSE_TO_ASCII
+from tui_gradients.ui.keys import markdown_table
 
 HELP = f"""\
 # tui-gradients
@@ -18,29 +19,7 @@ Press a key, watch one iteration, see why it went where it went.
 
 ## Keys
 
-| key | does |
-|---|---|
-| `space` `n` `→` | one step (or *steps/key* steps); digits first give a count: `2` `5` `n` |
-| `N` `shift+→` | ten times as many |
-| `b` `←` / `B` `shift+←` | step back one / ten (nothing is recomputed) |
-| `g` `home` / `G` `end` | jump to step 0 / to the last step computed |
-| `p` | play or pause; `+` / `-` change the speed |
-| `r` | reset: back to step 0 with the current settings |
-| `o` | next optimiser (same lr; the run is replayed to the same step) |
-| `f` | next function (with its own start and a suitable lr) |
-| `c` | compare: a second optimiser from the same start, drawn as ◆ / ∘ |
-| `R` | race: all six optimisers from the same start, with a loss chart |
-| `l` | the guided lesson; `]` / `[` next / previous page, `pgdn` / `pgup` scroll its text |
-| `z` / `x` / `v` | zoom in / out / reset the view |
-| `a` | equal scale: one unit of w1 as long as one of w2 |
-| `m` | markers: braille and symbols, or plain ASCII |
-| `t` | theory: λ(H) and κ; on a quadratic, gd's factor, stable lr, steps to 1 % |
-| `P` | settings panel on or off (`enter` applies a field, `esc` hands keys back to the plot) |
-| `s` | save an SVG screenshot in the current folder |
-| `e` | export settings, trajectories and chain table (JSON, CSV); `--load FILE` replays it |
-| `tab` | move between the settings fields (the rule above the plot is lit while keys drive it) |
-| `ctrl+p` | command palette (functions, optimisers, toggles) |
-| `?` / `q` | this help / quit |
+{markdown_table()}
 
 A long count runs in the background: the status line shows how far it has got, `esc` stops it
 at a step every run has reached, and keys that would change the runs wait until it is done.

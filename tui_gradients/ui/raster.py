@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tui_gradients.core.functions import Window
-from tui_gradients.core.session import MAX_RIVALS
+from tui_gradients.core.rivals import MAX_RIVALS
 
 Array = np.ndarray
 

@@ -1,4 +1,4 @@
-"""What a user feels, measured: `python -m tui_gradients.bench` prints a table.
+"""What a user feels, measured: `python -m benchmarks.bench` (from the checkout) prints a table.
 
 The app runs for real in a pseudo-terminal that answers Textual's query for synchronized
 output, so every frame ends with ESC[?2026l and can be timed to the byte. Each figure is a
@@ -33,6 +33,10 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import tui_gradients
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+"""The benchmarks live beside the package, not in it: the child processes find them here."""
 SYNC_QUERY = b"\x1b[?2026$p"
 SYNC_SUPPORTED = b"\x1b[?2026;2$y"
 FRAME_END = b"\x1b[?2026l"
@@ -48,7 +52,9 @@ class Terminal:
             os.environ.update(LANG="C.UTF-8", TERM="xterm-256color")
             for name in ("NO_COLOR", "COLUMNS", "LINES"):  # the last two override the pty's size
                 os.environ.pop(name, None)
-            os.execv(sys.executable, [sys.executable, "-m", "tui_gradients.bench", mode, *args])
+            paths = [str(CHECKOUT), *filter(None, [os.environ.get("PYTHONPATH")])]
+            os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+            os.execv(sys.executable, [sys.executable, "-m", "benchmarks.bench", mode, *args])
         columns, rows = size
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         self.pending = b""
@@ -144,7 +150,7 @@ def compile_bytecode() -> None:
     on its first start. With PYTHONDONTWRITEBYTECODE set (as on the machine this was written
     on) they would be compiled afresh on every start, 40-50 ms no user pays; Textual, numpy and
     plotext come compiled from their wheels."""
-    compileall.compile_dir(Path(__file__).parent, quiet=1)
+    compileall.compile_dir(Path(tui_gradients.__file__).parent, quiet=1)
 
 
 def startup(runs: int) -> tuple[list[float], list[float]]:
@@ -332,7 +338,7 @@ def _row(name: str, values: list[float], unit: str, scale: float, baseline: list
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tui_gradients.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     args = parser.parse_args(argv)
     presses, runs = (10, 3) if args.quick else (40, 7)

@@ -1,0 +1,62 @@
+"""The presenters, called on sessions directly: what the readout and status line say."""
+
+from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.rivals import Rival
+from tui_gradients.core.session import Session
+from tui_gradients.core.settings import edit
+from tui_gradients.ui import presenters
+from tui_gradients.ui.format import number
+
+
+def _keys(rows):
+    return [row.key for row in rows]
+
+
+def test_the_readout_shows_the_step_its_numbers_belong_to():
+    session = Session(Experiment())
+    session.forward(3)
+    shown = presenters.readout_rows(session, theory=False, ascii_only=False)
+    rows = {row.key: row for row in shown}
+    assert rows["step"].value.startswith("3 ")
+    assert rows["point"].value == ", ".join(number(float(v)) for v in session.plane.params)
+    assert "f" in rows and "ratio" in rows
+
+
+def test_theory_goes_under_the_distance_and_makes_room():
+    session = Session(Experiment())
+    keys = _keys(presenters.readout_rows(session, theory=True, ascii_only=False))
+    assert keys.index("eigen") == keys.index("to_min") + 1
+    assert "f" not in keys and "ratio" not in keys
+    gd = next(r for r in presenters.theory_rows(session, False) if r.key == "gd")
+    assert gd.value.startswith("4603 steps")  # ln(0.01)/ln(0.999), the seed's bowl
+
+
+def test_a_race_has_a_row_per_run_and_names_the_first_to_arrive():
+    session = Session(Experiment())
+    session.set_rivals((Rival("adagrad"), Rival("adam")))
+    session.forward(200)
+    rows = presenters.readout_rows(session, theory=False, ascii_only=True)
+    keys = _keys(rows)
+    assert keys[-4:] == ["run:gd", "run:adagrad", "run:adam", "first"]
+    assert "gap" not in keys
+    arrivals = {e.name: e.arrival for e in presenters.race_entries(session) if e.arrival}
+    first = min(arrivals, key=arrivals.get)
+    assert first != "gd" and rows[-1].value == f"{first}, step {arrivals[first]}"
+
+
+def test_the_trap_row_appears_where_a_loose_rule_would_stop():
+    session = Session(Experiment())
+    session.forward(2079)  # the domain note's step: ‖∇f‖ < 1e-2 first, w1 ≈ −5
+    keys = _keys(presenters.readout_rows(session, theory=False, ascii_only=False))
+    assert "trap" in keys
+    session.go_to(2078)
+    assert "trap" not in _keys(presenters.readout_rows(session, theory=False, ascii_only=False))
+
+
+def test_the_status_line_says_what_the_screen_knows():
+    session = Session(edit(Experiment(), "lr", "5"))
+    session.forward(50)
+    status = presenters.Status(count="12", playing=10, message="hello", equal_scale=True)
+    line = presenters.status_line(session, status, ascii_only=True)
+    assert "count 12" in line and "> playing 10/s" in line and "hello" in line
+    assert "2-D diverged at step" in line and line.endswith("equal scale")

@@ -1,0 +1,70 @@
+"""The settings schema: every setting shows its value in force as text that reads back to the
+same experiment, refuses bad text by its own name, and says what a change does to the runs."""
+
+import pytest
+
+from tui_gradients.core.errors import SettingError
+from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.session import Session
+from tui_gradients.core.settings import SETTINGS, edit, exact, restore, saved
+
+EXAMPLES = {
+    "choice": lambda setting: setting.choices[-1],
+    "number": lambda setting: "0.125",
+    "whole": lambda setting: "3",
+    "pair": lambda setting: "0.25,0.5",
+    "text": lambda setting: "w1**2 + 2*w2**2",
+}
+"""A value each kind of setting accepts (every number setting takes 0.125)."""
+REFUSED = {"number": "abc", "whole": "1.5", "pair": "1", "choice": "nope"}
+
+
+@pytest.mark.parametrize("name", list(SETTINGS))
+def test_every_setting_reads_back_what_it_shows(name):
+    setting = SETTINGS[name]
+    changed = edit(Experiment(), name, EXAMPLES[setting.kind](setting))
+    assert changed != Experiment()
+    assert edit(changed, name, setting.text(changed)) == changed
+
+
+@pytest.mark.parametrize("name", [n for n, s in SETTINGS.items() if s.kind in REFUSED])
+def test_every_setting_refuses_by_its_own_name(name):
+    with pytest.raises(SettingError) as caught:
+        edit(Experiment(), name, REFUSED[SETTINGS[name].kind])
+    assert caught.value.name == name
+
+
+def test_saved_settings_restore_the_same_experiment():
+    experiment = Experiment()
+    for name, setting in SETTINGS.items():
+        if name != "function":  # a preset after a formula would undo it
+            experiment = edit(experiment, name, EXAMPLES[setting.kind](setting))
+    assert restore(saved(experiment)) == experiment
+    assert "function" not in saved(experiment)  # a formula, not a preset
+    assert "expr" not in saved(Experiment())
+
+
+@pytest.mark.parametrize("value", [0.5, 1e-10, -40.0, 0.1 + 0.2, 1 / 3])
+def test_exact_text_reads_back_to_the_same_float(value):
+    assert float(exact(value)) == value
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "effect"),
+    [("lr", "0.1", "replay"), ("depth", "3", "restart"), ("steps_per_press", "5", "none")],
+)
+def test_a_change_does_what_its_setting_says_to_the_runs(name, text, effect):
+    session = Session(Experiment())
+    session.forward(20)
+    before = session.plane
+    assert session.edit(name, text) == effect
+    assert session.step == (0 if effect == "restart" else 20)
+    assert (session.plane is before) == (effect == "none")
+
+
+def test_an_optimiser_change_keeps_the_chains_own_learning_rate():
+    experiment = edit(Experiment(), "chain_lr", "0.05")
+    for name, text in [("optimizer", "adam"), ("lr", "0.2"), ("betas", "0.8,0.9")]:
+        experiment = edit(experiment, name, text)
+    assert experiment.chain_hyper.lr == 0.05
+    assert experiment.chain_hyper.optimizer == "adam" and experiment.chain_hyper.beta1 == 0.8

@@ -1,0 +1,268 @@
+"""Every setting a user can type, described once: the CLI's flags, the app's panel, the export
+and `--load`, and the tests' value lists are all made from SETTINGS.
+
+A setting is typed as text and applied with `edit`, which gives a new, validated experiment or
+raises a SettingError naming the setting; the experiment in force is never touched, so a refused
+value loses nothing. `text` shows a setting's value in force as text that `edit` reads back to
+the same value, so a saved session reloads exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from tui_gradients.core.chain import ACTIVATIONS, INITS
+from tui_gradients.core.errors import SettingError
+from tui_gradients.core.experiment import Experiment, PlaneSettings
+from tui_gradients.core.functions import PRESETS
+from tui_gradients.core.optimizers import OPTIMIZERS
+from tui_gradients.core.parsing import parse_number, parse_pair, parse_whole
+
+Kind = Literal["choice", "number", "whole", "pair", "text"]
+Effect = Literal["restart", "replay", "none"]
+"""What a change does to the runs: a new problem starts again at step 0 (restart), new optimiser
+settings replay the runs to the same step (replay), and a way of stepping changes no run."""
+MAX_STEPS_PER_PRESS = 20_000
+"""The steps-per-key field's upper end: playing at 60 ticks a second, more would have each tick
+compute more than a second's worth."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    label: str
+    """Its name in the panel."""
+    section: str
+    kind: Kind
+    help: str
+    """For `--help`: what it is, and its default."""
+    text: Callable[[Experiment], str]
+    change: Callable[[Experiment, str], Experiment]
+    choices: tuple[str, ...] = ()
+    effect: Effect = "replay"
+    app_only: bool = False
+    """Only the app has it (the headless commands print every step)."""
+
+
+def edit(experiment: Experiment, name: str, text: str) -> Experiment:
+    """A copy of `experiment` with one setting set from typed text; SettingError if refused.
+
+    The error always names the setting typed (`betas`, not `beta1`), with the part of it that
+    was wrong in the message.
+    """
+    setting = SETTINGS.get(name)
+    if setting is None:
+        raise SettingError(name, "unknown setting")
+    try:
+        return setting.change(experiment, text.strip())
+    except SettingError as error:
+        if error.name == name:
+            raise
+        raise SettingError(name, f"{error.name} {error.message}") from None
+
+
+def saved(experiment: Experiment) -> dict[str, str]:
+    """The settings as typed text, in the order `restore` applies them: a preset or a formula
+    (never both), and eps as `default` while the optimiser's own is in force."""
+    values = {name: setting.text(experiment) for name, setting in SETTINGS.items()}
+    del values["expr" if experiment.plane.expr is None else "function"]
+    if experiment.hyper.eps is None:
+        values["eps"] = "default"
+    return values
+
+
+def restore(values: dict[str, str], experiment: Experiment | None = None) -> Experiment:
+    """`values` applied in SETTINGS order (a preset first: it brings its own start and lr)."""
+    experiment = experiment or Experiment()
+    for name in SETTINGS:
+        if name in values:
+            experiment = edit(experiment, name, values[name])
+    return experiment
+
+
+def exact(value: float) -> str:
+    """The shortest text that reads back as `value`: `0.5`, `1e-10`, `-40`."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
+
+
+# --- how each setting is shown and changed ------------------------------------------------------
+
+
+def _preset(experiment: Experiment, text: str) -> Experiment:
+    if text not in PRESETS:
+        raise SettingError(
+            "function", f"unknown function {text!r}; choose from {', '.join(PRESETS)}"
+        )
+    plane = PlaneSettings(function=text, a=experiment.plane.a, b=experiment.plane.b)
+    # A preset comes with its own start and a learning rate that suits it.
+    hyper = experiment.hyper.with_changes(lr=plane.objective.suggested_lr)
+    return replace(experiment, plane=plane, hyper=hyper)
+
+
+def _formula(experiment: Experiment, text: str) -> Experiment:
+    old = experiment.plane
+    plane = PlaneSettings(function="custom", expr=text, a=old.a, b=old.b, start=old.start_point)
+    return replace(experiment, plane=plane)
+
+
+def _plane(
+    field: str, parse: Callable[[str, str], object]
+) -> Callable[[Experiment, str], Experiment]:
+    def change(experiment: Experiment, text: str) -> Experiment:
+        return replace(experiment, plane=replace(experiment.plane, **{field: parse(field, text)}))
+
+    return change
+
+
+def _hyper(field: str) -> Callable[[Experiment, str], Experiment]:
+    def change(experiment: Experiment, text: str) -> Experiment:
+        if field == "optimizer":
+            value: object = text
+        elif field == "eps" and text.lower() in ("", "default"):
+            value = None
+        else:
+            value = parse_number(field, text)
+        return replace(experiment, hyper=experiment.hyper.with_changes(**{field: value}))
+
+    return change
+
+
+def _betas(experiment: Experiment, text: str) -> Experiment:
+    beta1, beta2 = parse_pair("betas", text)
+    return replace(experiment, hyper=experiment.hyper.with_changes(beta1=beta1, beta2=beta2))
+
+
+def _chain_lr(experiment: Experiment, text: str) -> Experiment:
+    lr = parse_number("chain_lr", text)
+    try:
+        experiment.hyper.with_changes(lr=lr)  # the same range as the 2-D run's lr
+    except SettingError as error:
+        raise SettingError("chain_lr", error.message) from None
+    return replace(experiment, chain_lr=lr)
+
+
+def _chain(field: str, parse: Callable[[str, str], object] | None = None):
+    def change(experiment: Experiment, text: str) -> Experiment:
+        value = text if parse is None else parse(field, text)
+        return replace(experiment, chain=replace(experiment.chain, **{field: value}))
+
+    return change
+
+
+def _steps_per_press(experiment: Experiment, text: str) -> Experiment:
+    value = parse_whole("steps_per_press", text)
+    if not 1 <= value <= MAX_STEPS_PER_PRESS:
+        raise SettingError(
+            "steps_per_press", f"must be from 1 to {MAX_STEPS_PER_PRESS}, got {value}"
+        )
+    return replace(experiment, steps_per_press=value)
+
+
+def _pair(first: float, second: float) -> str:
+    return f"{exact(first)},{exact(second)}"
+
+
+# fmt: off
+_SETTINGS = [
+    Setting(
+        "function", "function", "surface", "choice", "a preset (default quadratic)",
+        lambda e: "custom" if e.plane.expr is not None else e.plane.function,
+        _preset, choices=tuple(PRESETS), effect="restart",
+    ),
+    Setting(
+        "expr", "f(w1,w2)", "surface", "text",
+        "your own f(w1, w2), e.g. '0.001*w1**2 + w2**2'",
+        lambda e: e.plane.expr or e.plane.objective.formula, _formula, effect="restart",
+    ),
+    Setting(
+        "a", "a (w1²)", "surface", "number", "w1 curvature of the bowl (0.001)",
+        lambda e: exact(e.plane.a), _plane("a", parse_number), effect="restart",
+    ),
+    Setting(
+        "b", "b (w2²)", "surface", "number", "w2 curvature of the bowl (1)",
+        lambda e: exact(e.plane.b), _plane("b", parse_number), effect="restart",
+    ),
+    Setting(
+        "start", "start", "surface", "pair", "W1,W2 (default: the function's own start)",
+        lambda e: _pair(*e.plane.start_point), _plane("start", parse_pair), effect="restart",
+    ),
+    Setting(
+        "optimizer", "optimizer", "optimizer", "choice", "default gd",
+        lambda e: e.hyper.optimizer, _hyper("optimizer"), choices=OPTIMIZERS,
+    ),
+    Setting(
+        "lr", "lr", "optimizer", "number",
+        "learning rate (default: the function's, 0.5 for the bowl)",
+        lambda e: exact(e.hyper.lr), _hyper("lr"),
+    ),
+    Setting(
+        "momentum", "momentum", "optimizer", "number", "momentum/nesterov (0.9)",
+        lambda e: exact(e.hyper.momentum), _hyper("momentum"),
+    ),
+    Setting(
+        "alpha", "alpha", "optimizer", "number", "rmsprop smoothing (0.99)",
+        lambda e: exact(e.hyper.alpha), _hyper("alpha"),
+    ),
+    Setting(
+        "betas", "betas", "optimizer", "pair", "adam B1,B2 (0.9,0.999)",
+        lambda e: _pair(e.hyper.beta1, e.hyper.beta2), _betas,
+    ),
+    Setting(
+        "eps", "eps", "optimizer", "number",
+        "adagrad 1e-10; rmsprop, adam 1e-8 (added after the square root); 'default' for these",
+        lambda e: exact(e.hyper.resolved_eps), _hyper("eps"),
+    ),
+    Setting(
+        "steps_per_press", "steps/key", "optimizer", "whole",
+        f"steps one key takes, 1 to {MAX_STEPS_PER_PRESS} (1)",
+        lambda e: str(e.steps_per_press), _steps_per_press, effect="none", app_only=True,
+    ),
+    Setting(
+        "depth", "depth", "chain", "whole", "1..64 (8)",
+        lambda e: str(e.chain.depth), _chain("depth", parse_whole), effect="restart",
+    ),
+    Setting(
+        "activation", "activation", "chain", "choice", "(sigmoid)",
+        lambda e: e.chain.activation, _chain("activation"), choices=tuple(ACTIVATIONS),
+        effect="restart",
+    ),
+    Setting(
+        "init", "init", "chain", "choice", "(constant)",
+        lambda e: e.chain.init, _chain("init"), choices=INITS, effect="restart",
+    ),
+    Setting(
+        "weight", "weight", "chain", "number", "constant initial weight (1)",
+        lambda e: exact(e.chain.weight), _chain("weight", parse_number), effect="restart",
+    ),
+    Setting(
+        "bias", "bias", "chain", "number", "constant initial bias (0)",
+        lambda e: exact(e.chain.bias), _chain("bias", parse_number), effect="restart",
+    ),
+    Setting(
+        "seed", "seed", "chain", "whole", "seed for normal initialisation (0)",
+        lambda e: str(e.chain.seed), _chain("seed", parse_whole), effect="restart",
+    ),
+    Setting(
+        "x", "x (input)", "chain", "number", "input (1)",
+        lambda e: exact(e.chain.x), _chain("x", parse_number), effect="restart",
+    ),
+    Setting(
+        "y", "y (target)", "chain", "number", "target (0)",
+        lambda e: exact(e.chain.y), _chain("y", parse_number), effect="restart",
+    ),
+    Setting(
+        "chain_lr", "chain lr", "chain", "number", "the chain's own learning rate (0.5)",
+        lambda e: exact(e.chain_lr), _chain_lr,
+    ),
+]
+# fmt: on
+SETTINGS: dict[str, Setting] = {setting.name: setting for setting in _SETTINGS}
+SECTIONS = {"surface": "Surface", "optimizer": "Optimiser", "chain": "Chain network"}
+"""Each section's title, in the order the panel shows them."""
+
+
+def in_section(section: str) -> list[Setting]:
+    return [setting for setting in _SETTINGS if setting.section == section]

@@ -1,0 +1,97 @@
+"""What the readout says about a run at its current step: the point, the gradient beside the
+distance to the minimum, whether a loose stopping rule would be fooled here, and when the run
+first came near the minimum."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from tui_gradients.core.functions import Objective
+from tui_gradients.core.run import Run
+from tui_gradients.core.theory import distances_to_nearest, steps_until_fraction
+
+TRAP_TOL = 1e-2
+"""The loose stopping rule the app warns about: ‖∇f‖ below this looks 'converged'."""
+FAR_FACTOR = 10.0
+"""A point counts as far when its distance to the minimum exceeds this many times ‖∇f‖ (a
+flat direction: curvature below 1/FAR_FACTOR) and is not tiny in absolute terms."""
+MIN_FAR_DISTANCE = 1e-3
+ARRIVAL_FRACTION = 0.01
+"""A run has arrived once its distance to the nearest minimum is at most this fraction of the
+start's: the same 1 % the theory overlay predicts for gd."""
+
+
+@dataclass(frozen=True)
+class PointSummary:
+    w1: float
+    w2: float
+    loss: float
+    gap: float | None
+    """f − f*, where f* is known."""
+    grad_w1: float
+    grad_w2: float
+    grad_norm: float
+    distance: float | None
+    """To the nearest known minimum."""
+
+    @property
+    def component_ratio(self) -> float:
+        """|∂f/∂w2| / |∂f/∂w1|: the seed's 1000× between the directions (inf, or nan for 0/0)."""
+        with np.errstate(all="ignore"):
+            return float(np.float64(abs(self.grad_w2)) / np.float64(abs(self.grad_w1)))
+
+    @property
+    def small_gradient_far_away(self) -> bool:
+        """The trap: a loose gradient test would stop here, yet the minimum is far."""
+        return (
+            self.distance is not None
+            and self.grad_norm < TRAP_TOL
+            and self.distance > max(FAR_FACTOR * self.grad_norm, MIN_FAR_DISTANCE)
+        )
+
+
+def summarize(objective: Objective, run: Run) -> PointSummary:
+    w1, w2 = (float(v) for v in run.params)
+    g1, g2 = (float(v) for v in run.grads)
+    nearest = objective.nearest_minimum((w1, w2))
+    return PointSummary(
+        w1=w1,
+        w2=w2,
+        loss=run.loss,
+        gap=None if objective.f_star is None else run.loss - objective.f_star,
+        grad_w1=g1,
+        grad_w2=g2,
+        grad_norm=math.hypot(g1, g2),
+        distance=None if nearest is None else math.dist(nearest, (w1, w2)),
+    )
+
+
+class Arrival:
+    """When a run first came within ARRIVAL_FRACTION of the minimum, scanning only new steps.
+
+    A run's history is fixed once computed (a step back only moves its cursor), so a long race
+    costs one pass over its history rather than one per frame.
+    """
+
+    def __init__(self, objective: Objective) -> None:
+        self._minima = list(objective.minima)
+        self._scanned = 0
+        self._reach = math.nan
+        self._found: int | None = None
+
+    def scan(self, path: np.ndarray) -> int | None:
+        """The arrival step up to the end of `path` (the run's path to its cursor), or None."""
+        if not self._minima or not len(path):
+            return None
+        if self._found is None and len(path) > self._scanned:
+            if self._scanned == 0:
+                self._reach = float(distances_to_nearest(path[:1], self._minima)[0])
+            new = path[self._scanned :]
+            hit = steps_until_fraction(new, self._minima, ARRIVAL_FRACTION, self._reach)
+            if hit is not None:
+                self._found = self._scanned + hit
+            self._scanned = len(path)
+        return self._found if self._found is not None and self._found < len(path) else None

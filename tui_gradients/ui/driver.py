@@ -1,0 +1,239 @@
+"""The driver owns the session: it takes the screen's intents (step, back, change a setting,
+compare, race), does short work at once and long work in a thread, and says what changed with
+`SessionChanged`. It draws nothing; it is a widget only so that its workers and messages are
+Textual's own (a thread's result arrives as a message on the event loop, never mid-frame).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from textual import work
+from textual.message import Message
+from textual.widget import Widget
+from textual.worker import get_current_worker
+
+from tui_gradients.core import fast
+from tui_gradients.core.experiment import LIMIT, Experiment
+from tui_gradients.core.rivals import Rival
+from tui_gradients.core.session import Session
+from tui_gradients.core.settings import Effect
+
+KEY_HISTORY_BYTES = 512 * 2**20
+"""The most history one key may add, over all runs: a race of six with a deep chain would
+otherwise take gigabytes in one jump."""
+JUMP_IN_THREAD = 1000
+"""From this many steps of work (over all runs) a key's work goes to a thread: below the fast
+loops' COMPILED_MIN_STEPS every run steps in numpy, so a thousand steps are about what one
+frame can afford."""
+LOADING_MESSAGE = "loading numba's loops for long jumps (a few seconds the first time)"
+
+
+@dataclass
+class Jump:
+    """A long jump being computed in a thread: from `origin` to `target`, `done` of `total`
+    steps over all runs."""
+
+    origin: int
+    target: int
+    total: int
+    started: float
+    done: int = 0
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+    def progress(self) -> str:
+        elapsed = time.monotonic() - self.started
+        rate = f", {self.done / elapsed / 1000:.0f} k steps/s" if elapsed > 0.2 else ""
+        return (
+            f"computing to step {self.target}: {self.done} of {self.total} steps{rate}; esc stops"
+        )
+
+
+class Driver(Widget):
+    """The session and the work on it. Posts `SessionChanged` after every change."""
+
+    DEFAULT_CSS = "Driver { display: none; }"
+
+    class SessionChanged(Message):
+        """The runs moved or were rebuilt; `message` says what happened, if anything."""
+
+        def __init__(self, message: str = "", *, plane_changed: bool = False) -> None:
+            super().__init__()
+            self.message = message
+            self.plane_changed = plane_changed
+            """A new surface or start: the view is to be fitted again."""
+
+    class PlaneComputed(Message):
+        """A jump's 2-D runs have reached its target (or it was stopped)."""
+
+        def __init__(self, jump: Jump) -> None:
+            super().__init__()
+            self.jump = jump
+
+    class ChainCaughtUp(PlaneComputed):
+        """The chain has reached the jump's target too (or the jump was stopped)."""
+
+    def __init__(self, experiment: Experiment, rivals: tuple[Rival, ...] = ()) -> None:
+        super().__init__()
+        self.session = Session(experiment)
+        self.session.set_rivals(rivals)
+        self.jump: Jump | None = None
+        """The long jump being computed in a thread, if any."""
+        self._compiling: set[tuple[str, str]] = set()
+        """Formulas and optimisers whose numba loops have been asked for."""
+
+    # --- stepping ----------------------------------------------------------------------------
+
+    def step(self, count: int) -> None:
+        """Step on at once for a short count; else compute in a thread (`jump`)."""
+        session = self.session
+        count, note = self._within_limits(count)
+        if session.work_to(session.step + count) >= JUMP_IN_THREAD:
+            self._start_jump(session.step + count, note)
+            return
+        moved = session.forward(count)
+        self._changed(note or ("" if moved else "no further step: every run has stopped"))
+
+    def _within_limits(self, count: int) -> tuple[int, str]:
+        """As far as the run limit, within the memory one key may take; and what was cut."""
+        loading = count >= fast.NUMBA_MIN_STEPS and fast.installed() and self._load_compiled_loops()
+        limit = min(LIMIT, KEY_HISTORY_BYTES // self.session.bytes_per_step())
+        if count > limit:
+            return limit, f"at most {limit} steps per key"
+        return count, LOADING_MESSAGE if loading else ""
+
+    def back(self, count: int) -> None:
+        self.session.back(count)
+        self._changed()
+
+    def go_to(self, step: int) -> None:
+        self.session.go_to(step)
+        self._changed()
+
+    def to_end(self) -> None:
+        self.session.to_end()
+        self._changed()
+
+    # --- changing the runs -------------------------------------------------------------------
+
+    def edit(self, name: str, text: str) -> Effect:
+        """One typed setting (`Session.edit`); a SettingError keeps everything and propagates."""
+        effect = self.session.edit(name, text)
+        self._changed(f"{name} set", plane_changed=effect == "restart")
+        return effect
+
+    def reset(self) -> None:
+        self.session.reset()
+        self._changed("reset to step 0", plane_changed=True)
+
+    def compare(self) -> Rival | None:
+        choice = self.session.next_ghost()
+        self._changed()
+        return choice
+
+    def race(self) -> bool:
+        racing = self.session.toggle_race()
+        self._changed()
+        return racing
+
+    def set_up(self, experiment: Experiment, rivals: tuple[Rival, ...]) -> None:
+        """A prepared state at step 0 (a lesson page)."""
+        self.session.apply(experiment, keep_step=False)
+        self.session.set_rivals(rivals)
+        self._changed(plane_changed=True)
+
+    def _changed(self, message: str = "", *, plane_changed: bool = False) -> None:
+        self.post_message(self.SessionChanged(message, plane_changed=plane_changed))
+
+    # --- long jumps, in a thread -------------------------------------------------------------
+
+    def _start_jump(self, target: int, note: str) -> None:
+        session = self.session
+        self.jump = Jump(session.step, target, session.work_to(target), time.monotonic())
+        self._changed(note)
+        self._compute(self.jump)
+
+    @work(thread=True, exclusive=True, group="jump")
+    def _compute(self, jump: Jump) -> None:
+        """The 2-D runs first, so they can be drawn while the chain, slower, goes on."""
+        worker = get_current_worker()
+        session = self.session
+
+        def stopped() -> bool:
+            return worker.is_cancelled or jump.cancelled.is_set()
+
+        def progress(done: int) -> None:
+            jump.done = done
+
+        done = session.compute(
+            jump.target, session.surface_runs, cancelled=stopped, progress=progress
+        )
+        self.post_message(self.PlaneComputed(jump))
+
+        def chain_progress(steps: int) -> None:
+            jump.done = done + steps
+
+        session.compute(
+            jump.target, [session.chain_run], cancelled=stopped, progress=chain_progress
+        )
+        self.post_message(self.ChainCaughtUp(jump))
+
+    def on_driver_plane_computed(self, message: PlaneComputed) -> None:
+        message.stop()
+        if message.jump is not self.jump or message.jump.cancelled.is_set():
+            return
+        session = self.session
+        session.forward(message.jump.target - session.step, chain=False)  # computed: no work
+        self._changed()
+
+    def on_driver_chain_caught_up(self, message: ChainCaughtUp) -> None:
+        message.stop()
+        jump = message.jump
+        if jump is not self.jump:
+            return
+        session, note = self.session, ""
+        if jump.cancelled.is_set():
+            reached = session.reachable(jump.target)
+            session.chain_target = None
+            session.go_to(reached)
+            note = f"stopped at step {reached}"
+        else:
+            session.catch_up_chain()  # computed: only moves the chain's cursor
+            if session.step == jump.origin:
+                note = "no further step: every run has stopped"
+        self.jump = None
+        self._changed(note)
+
+    def cancel(self) -> bool:
+        """Stop the jump being computed, at a step every run has reached; False if none."""
+        if self.jump is None:
+            return False
+        self.jump.cancelled.set()
+        return True
+
+    # --- numba's loops, in a thread -----------------------------------------------------------
+
+    def _load_compiled_loops(self) -> bool:
+        """Once per formula and optimiser: numba and its interpreter the first time (until then
+        the straight-line loops serve), then the formula's own loop for each optimiser on the
+        plot (until then the interpreter runs it). True when numba is loaded for the first time."""
+        formula = self.session.experiment.plane.objective.formula
+        wanted = {(formula, run.optimizer.name) for _, run in self.session.plane_runs}
+        wanted -= self._compiling
+        if not wanted:
+            return False
+        first = not fast.ready() and not self._compiling
+        self._compiling |= wanted
+        self._warm_up(wanted, first)
+        return first
+
+    @work(thread=True, group="compiled")
+    def _warm_up(self, loops: set[tuple[str, str]], first: bool) -> None:
+        if not fast.warm_up():
+            return
+        if first:
+            self.post_message(self.SessionChanged("numba's loops ready: long jumps now run faster"))
+        for formula, optimizer in sorted(loops):
+            fast.specialise(formula, optimizer)

@@ -1,0 +1,137 @@
+"""The one key table: the screen's bindings, the footer, the help screen's table and the
+README's are all made from KEYS. Free of Textual, so the README's table can be checked without
+starting an app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from textual.binding import Binding
+
+BIG_STEP = 10
+"""How many times the shifted step keys multiply a step."""
+
+
+@dataclass(frozen=True)
+class Key:
+    keys: str
+    """Textual's key names, comma-separated."""
+    action: str
+    label: str
+    """In the footer and the command palette."""
+    help: str
+    """What the key does, for the help screen and the README."""
+    footer: bool = False
+    priority: bool = False
+    while_computing: bool = False
+    """Still allowed while a long jump computes: it looks at the runs without changing them."""
+
+
+KEYS = (
+    Key(
+        "space,n,right", "step(1)", "Step",
+        "one step (or *steps/key* steps); digits first give a count: `2` `5` `n`", footer=True,
+    ),
+    Key("N,shift+right", f"step({BIG_STEP})", f"×{BIG_STEP}", "ten times as many"),
+    Key("b,left", "back(1)", "Back", "one step back (nothing is recomputed)", footer=True),
+    Key("B,shift+left", f"back({BIG_STEP})", f"Back ×{BIG_STEP}", "ten steps back"),
+    Key("g,home", "to_start", "Start", "to step 0"),
+    Key("G,end", "to_end", "End", "to the last step computed"),
+    Key("p", "play", "Play", "play or pause"),
+    Key("plus", "rate(1)", "Faster", "play faster"),
+    Key("minus", "rate(-1)", "Slower", "play slower"),
+    Key("r", "reset", "Reset", "back to step 0 with the current settings"),
+    Key(
+        "o", "cycle_optimizer", "Optimizer",
+        "next optimiser (same lr; the runs are replayed to the same step)", footer=True,
+    ),
+    Key("f", "cycle_function", "Function", "next function (with its own start and lr)"),
+    Key("c", "compare", "Compare", "a second optimiser from the same start (◆ / ∘)"),
+    Key("R", "race", "Race", "all six optimisers from the same start, with a loss chart"),
+    Key("z", "zoom(0.5)", "Zoom in", "zoom in", while_computing=True),
+    Key("x", "zoom(2)", "Zoom out", "zoom out", while_computing=True),
+    Key("v", "reset_view", "Reset view", "fit the view to the surface again", while_computing=True),
+    Key(
+        "a", "toggle_equal_scale", "Equal scale",
+        "equal scale: one unit of w1 as long as one of w2", while_computing=True,
+    ),
+    Key(
+        "m", "toggle_markers", "ASCII markers",
+        "markers: braille and symbols, or plain ASCII", while_computing=True,
+    ),
+    Key(
+        "t", "toggle_theory", "Theory",
+        "theory: λ(H) and κ; on a quadratic, gd's factor, stable lr, steps to 1 %",
+        while_computing=True,
+    ),
+    Key("l", "toggle_lesson", "Lesson", "the guided lesson, open or closed", footer=True),
+    Key("right_square_bracket", "lesson_page(1)", "Next page", "the lesson's next page"),
+    Key("left_square_bracket", "lesson_page(-1)", "Previous page", "the lesson's previous page"),
+    Key("pagedown", "scroll_lesson(1)", "Scroll lesson", "scroll the lesson's text on"),
+    Key("pageup", "scroll_lesson(-1)", "Scroll lesson back", "scroll the lesson's text back"),
+    Key(
+        "P", "toggle_panel", "Settings",
+        "settings panel on or off (`enter` applies a field)", while_computing=True,
+    ),
+    Key(
+        "s", "screenshot", "Screenshot", "save an SVG screenshot in the current folder",
+        while_computing=True,
+    ),
+    Key(
+        "e", "export", "Export",
+        "export settings, trajectories and chain table (JSON, CSV); `--load FILE` replays it",
+    ),
+    Key(
+        "escape", "leave_field", "Leave field",
+        "stop a long jump; in a field, hand the keys back to the plot", while_computing=True,
+    ),
+    Key("question_mark", "help", "Help", "this help", footer=True, while_computing=True),
+    Key("q", "app.quit", "Quit", "quit", footer=True, while_computing=True),
+    Key("ctrl+c", "app.quit", "Quit", "quit", priority=True, while_computing=True),
+)  # fmt: skip
+
+WHILE_COMPUTING = frozenset(key.action.partition("(")[0] for key in KEYS if key.while_computing)
+"""Actions a key may still take while a jump computes."""
+_SHOWN = {
+    "right": "→",
+    "left": "←",
+    "shift+right": "shift+→",
+    "shift+left": "shift+←",
+    "plus": "+",
+    "minus": "-",
+    "right_square_bracket": "]",
+    "left_square_bracket": "[",
+    "question_mark": "?",
+    "pagedown": "pgdn",
+    "pageup": "pgup",
+    "escape": "esc",
+}
+
+
+def bindings() -> list[Binding]:
+    from textual.binding import Binding
+
+    return [
+        Binding(key.keys, key.action, key.label, show=key.footer, priority=key.priority)
+        for key in KEYS
+    ]
+
+
+def shown(keys: str) -> str:
+    """`space,n,right` as a person reads it: `space` `n` `→`."""
+    return " ".join(f"`{_SHOWN.get(name, name)}`" for name in keys.split(","))
+
+
+def markdown_table() -> str:
+    """Every key and what it does, as the help screen and the README show it."""
+    rows = ["| key | does |", "|---|---|"]
+    rows += [f"| {shown(key.keys)} | {key.help} |" for key in KEYS]
+    rows.append("| `tab` | move between the settings fields |")
+    rows.append("| `ctrl+p` | command palette (functions, optimisers, toggles) |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

@@ -1,0 +1,90 @@
+"""The lesson on the main screen: a page sets the session up and its text takes the room of the
+panels it does not use."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.reactive import reactive
+
+from tui_gradients.core import lesson
+from tui_gradients.ui.widgets.lesson_panel import LessonPanel
+from tui_gradients.ui.widgets.settings_panel import field_values
+
+if TYPE_CHECKING:
+    from tui_gradients.ui.screen import MainScreen
+
+    _Base = MainScreen
+else:
+    _Base = object
+
+
+class LessonMixin(_Base):
+    """The lesson's keys and flags, for `MainScreen`."""
+
+    lesson_open = reactive(False)
+    lesson_chain = reactive(False)
+    """The page is about the chain: its text takes the plot's room, not the table's."""
+    lesson_page = 1
+
+    def watch_lesson_open(self, open_: bool) -> None:
+        self.set_class(open_, "-lesson")
+
+    def watch_lesson_chain(self, chain: bool) -> None:
+        self.set_class(chain, "-lesson-chain")
+
+    def action_toggle_lesson(self) -> None:
+        """Open the lesson where it was left (its page sets the app up), or close it and keep
+        the state the user reached."""
+        if self.lesson_open:
+            self.lesson_open = self.lesson_chain = False
+            self.say("lesson closed; l opens it again")
+            return
+        self.run_worker(_compute_every_page, thread=True, group="lesson")
+        self.show_lesson_page(self.lesson_page)
+
+    def action_lesson_page(self, change: int) -> None:
+        if not self.lesson_open:
+            self.say("l opens the lesson")
+            return
+        target = self.lesson_page + change
+        if not 1 <= target <= lesson.page_count():
+            self.say(f"the lesson has pages 1 to {lesson.page_count()}")
+            return
+        self.show_lesson_page(target)
+
+    def action_scroll_lesson(self, direction: int) -> None:
+        panel = self.query_one(LessonPanel)
+        if direction > 0:
+            panel.scroll_page_down(animate=False)
+        else:
+            panel.scroll_page_up(animate=False)
+
+    def show_lesson_page(self, number: int) -> None:
+        """Put the app into the page's state: its settings at step 0, its rivals, theory."""
+        setup = lesson.page(number).setup
+        self.lesson_page = number
+        self.theory = setup.theory
+        self.lesson_open = True
+        self.lesson_chain = setup.focus == "chain"
+        self._message = ""
+        self.redraw_lesson()
+        self.driver.set_up(setup.experiment, setup.rivals)
+        self.panel.load(field_values(setup.experiment))
+
+    def redraw_lesson(self) -> None:
+        if self.lesson_open:
+            self.query_one(LessonPanel).show(lesson.page(self.lesson_page))
+
+    def lesson_status(self) -> str | None:
+        if not self.lesson_open:
+            return None
+        count = lesson.page_count()
+        return f"lesson {self.lesson_page}/{count}: ] [ pages, pgdn pgup text, l closes"
+
+
+def _compute_every_page() -> None:
+    """In a thread while the first page is read: the later pages run optimisers for up to a
+    second to find their numbers, and are cached once computed."""
+    for number in range(1, lesson.page_count() + 1):
+        lesson.page(number)

@@ -1,0 +1,216 @@
+"""Pure functions from the session to what the panels show: readout rows, theory rows, the
+status line, the chain table's title, the trend and race series. No widget, no Textual: each is
+tested by calling it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rich.style import Style
+
+from tui_gradients.core.session import Session
+from tui_gradients.core.summary import ARRIVAL_FRACTION, TRAP_TOL, PointSummary, summarize
+from tui_gradients.core.theory import curvature, gd_prediction
+from tui_gradients.ui.format import number
+from tui_gradients.ui.glyphs import label
+from tui_gradients.ui.marks import MAIN, RIVALS
+
+NAME = Style(bold=True)
+TRAP = Style(color="yellow", bold=True, reverse=True)
+THEORY = Style(color="cyan", bold=True)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One readout row: `key` says what it is (labels change with ASCII mode, keys do not)."""
+
+    key: str
+    name: str
+    value: str
+    style: Style = NAME
+
+
+@dataclass(frozen=True)
+class RaceEntry:
+    """One 2-D run in a comparison: its name, where it is, and when it came within 1 %."""
+
+    name: str
+    point: PointSummary
+    arrival: int | None
+
+
+def readout_rows(session: Session, *, theory: bool, ascii_only: bool) -> list[Row]:
+    """The main run's numbers, the theory under them if asked for, then a row per run when
+    there are rivals. At 80×24 f and the component ratio give way to theory or a race (f − f*
+    and the gradients already say what f does), and f − f* to the race rows (each has its own)."""
+    objective = session.experiment.plane.objective
+    rows = point_rows(
+        session.step,
+        session.experiment.hyper.describe(),
+        summarize(objective, session.plane),
+        ascii_only,
+    )
+    race = race_entries(session)
+    dropped = {"f", "ratio"} if theory or race else set()
+    if race:
+        dropped.add("gap")
+    rows = [row for row in rows if row.key not in dropped]
+    if theory:
+        below = next(i for i, row in enumerate(rows) if row.key == "to_min") + 1
+        rows[below:below] = theory_rows(session, ascii_only)
+    return rows + race_rows(race, ascii_only)
+
+
+def point_rows(step: int, optimizer: str, point: PointSummary, ascii_only: bool) -> list[Row]:
+    def name(key: str) -> str:
+        return label(key, ascii_only)
+
+    rows = [
+        Row("step", "step", f"{step}  ({optimizer})"),
+        Row("point", "w1, w2", f"{number(point.w1)}, {number(point.w2)}"),
+        Row("f", "f", number(point.loss)),
+        Row("gap", name("gap"), number(point.gap)),
+        Row("grad_w1", name("grad_w1"), number(point.grad_w1)),
+        Row("grad_w2", name("grad_w2"), number(point.grad_w2)),
+        Row("grad_norm", name("grad_norm"), number(point.grad_norm)),
+        Row("to_min", "to min", number(point.distance)),
+        Row("ratio", name("ratio"), number(point.component_ratio, 4)),
+    ]
+    if point.small_gradient_far_away:
+        far = number(point.distance, 3)
+        message = f"{name('grad_norm')} < {TRAP_TOL:g}, yet {far} from the minimum"
+        rows.append(Row("trap", name("trap"), message, TRAP))
+    return rows
+
+
+def race_entries(session: Session) -> list[RaceEntry]:
+    """Every 2-D run, the main one first, when there are rivals to compare; else none."""
+    runs = session.plane_runs
+    if len(runs) < 2:
+        return []
+    objective = session.experiment.plane.objective
+    return [RaceEntry(name, summarize(objective, run), session.arrival(run)) for name, run in runs]
+
+
+def race_rows(race: Sequence[RaceEntry], ascii_only: bool) -> list[Row]:
+    """One row per run (f − f*, or the step it arrived), then, in a race of three or more,
+    which arrived first."""
+    rows = []
+    for entry, mark in zip(race, (MAIN, *RIVALS), strict=False):
+        if entry.arrival is not None:
+            value = f"✓ at step {entry.arrival}"
+        else:
+            gap = entry.point.gap
+            value = number(entry.point.loss if gap is None else gap)
+        name = f"{mark.glyph(ascii_only, current=True)} {entry.name}"
+        rows.append(Row(f"run:{entry.name}", name, value, mark.style))
+    if len(race) < 3:  # one comparison: its ✓ row says enough, and 80×24 needs the room
+        return rows
+    arrived = [entry for entry in race if entry.arrival is not None]
+    if arrived:
+        first = min(arrived, key=lambda entry: entry.arrival or 0)
+        verdict = f"{first.name}, step {first.arrival}"
+    elif race[0].point.distance is None:
+        verdict = "unknown: no known minimum"
+    else:
+        verdict = "none yet"
+    rows.append(Row("first", f"first to {ARRIVAL_FRACTION:.0%}", verdict))
+    return rows
+
+
+def theory_rows(session: Session, ascii_only: bool) -> list[Row]:
+    """The Hessian's eigenvalues and κ (at the current point unless f is quadratic), and for a
+    quadratic what plain gd must do, beside the step at which the run came within
+    ARRIVAL_FRACTION of the minimum."""
+    experiment, plane = session.experiment, session.plane
+    objective, hyper = experiment.plane.objective, experiment.hyper
+    here = (float(plane.params[0]), float(plane.params[1]))
+    curv = curvature(objective, here)
+    where = "" if curv.constant else " here"
+    kappa = f"{label('kappa', ascii_only)} {number(curv.condition, 4)}"
+    rows = [
+        Row(
+            "eigen",
+            label("eigen", ascii_only),
+            f"{_pair(curv.eigenvalues)}{where}; {kappa}",
+            THEORY,
+        )
+    ]
+    if not (curv.constant and objective.minima):
+        return rows
+    start = experiment.plane.start_point
+    minimum = objective.nearest_minimum(start) or objective.minima[0]
+    gd = gd_prediction(curv, hyper.lr, start, minimum, ARRIVAL_FRACTION)
+    measured = session.arrival(plane) if hyper.optimizer == "gd" else None
+    predicted = (
+        "never" if math.isinf(gd.steps_to_fraction) else str(math.ceil(gd.steps_to_fraction))
+    )
+    factors = f"{_pair(gd.factors)}; lr < {number(gd.max_stable_lr, 4)}"
+    seen = "—" if measured is None else measured
+    return [
+        *rows,
+        Row("factor", label("factor", ascii_only), factors, THEORY),
+        Row("gd", f"gd to {gd.fraction:.0%}", f"{predicted} steps; seen {seen}", THEORY),
+    ]
+
+
+def _pair(values: tuple[float, float]) -> str:
+    return ", ".join(number(v, 4) for v in values)
+
+
+# --- the status line, the chain's title, the series -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the screen knows that the session does not."""
+
+    lesson: str | None = None
+    jump: str | None = None
+    count: str = ""
+    playing: int | None = None
+    """Steps per second, while playing."""
+    message: str = ""
+    equal_scale: bool = False
+
+
+def status_line(session: Session, status: Status, ascii_only: bool) -> str:
+    parts = [part for part in (status.lesson, status.jump) if part]
+    if status.count:
+        parts.append(f"count {status.count}")
+    if status.playing is not None:
+        parts.append(f"{'>' if ascii_only else '▶'} playing {status.playing}/s")
+    parts += [f"{name} {stop.message}" for name, stop in session.stops()]
+    if status.message:
+        parts.append(status.message)
+    parts.append(f"chain cost {session.chain_run.loss:.4g}")
+    parts.append("equal scale" if status.equal_scale else "axes scaled separately")
+    return f" {label('dot', ascii_only)} ".join(parts)
+
+
+def chain_title(session: Session, ascii_only: bool) -> str:
+    chain = session.experiment.chain
+    title = f"chain: {chain.activation}, depth {chain.depth}, lr {session.experiment.chain_lr:g}"
+    if session.chain_target is not None:
+        title += f" {label('dot', ascii_only)} catching up to step {session.chain_target}"
+    return title
+
+
+def trend_series(session: Session) -> list[tuple[np.ndarray, float]]:
+    """f − f* of the 2-D run and the chain's cost, steps 0 to the current one."""
+    plane, chain = session.plane, session.chain_run
+    f_star = session.experiment.plane.objective.f_star
+    return [
+        (plane.history.loss[: plane.cursor + 1], f_star or 0.0),
+        (chain.history.loss[: chain.cursor + 1], 0.0),
+    ]
+
+
+def race_series(session: Session) -> tuple[list[str], list[np.ndarray], float | None]:
+    """Each 2-D run's name and losses to its cursor, and f* where known."""
+    runs = session.plane_runs
+    losses = [run.history.loss[: run.cursor + 1] for _, run in runs]
+    return [name for name, _ in runs], losses, session.experiment.plane.objective.f_star

@@ -1,0 +1,314 @@
+"""The main screen: the panels, the key table's bindings, and the flags that decide the layout.
+
+Keys become intents on the `Driver`; the driver's `SessionChanged` comes back up and the screen
+pushes what the presenters make of the session down into the widgets. Layout state lives in
+reactive flags whose watchers set the screen's CSS classes; nothing reads a class back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.events import Key, Resize
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import MountError
+from textual.widgets import Footer, Input, Static
+
+from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.functions import Window, fit_window
+from tui_gradients.core.rivals import Rival
+from tui_gradients.ui import presenters
+from tui_gradients.ui.driver import Driver
+from tui_gradients.ui.keys import WHILE_COMPUTING, bindings
+from tui_gradients.ui.lessons import LessonMixin
+from tui_gradients.ui.outputs import OutputsMixin
+from tui_gradients.ui.setting_actions import SettingsMixin
+from tui_gradients.ui.view_actions import ViewMixin
+from tui_gradients.ui.widgets.contour_plot import ContourPlot
+from tui_gradients.ui.widgets.layer_table import LayerTable
+from tui_gradients.ui.widgets.lesson_panel import LessonPanel
+from tui_gradients.ui.widgets.lines import Lines
+from tui_gradients.ui.widgets.race_chart import RaceChart
+from tui_gradients.ui.widgets.readout import Readout
+from tui_gradients.ui.widgets.settings_panel import SettingsPanel, field_values
+from tui_gradients.ui.widgets.trend import Trends
+
+PLAY_RATES = (1, 2, 5, 10, 20, 30, 60)
+"""Steps of auto-play per second."""
+WIDE_ENOUGH_FOR_PANEL = 140
+MIN_SIZE = (72, 20)
+"""Columns and rows below which the panels cannot show their numbers."""
+TRENDS_MIN_HEIGHT = 32
+"""Rows from which the trend lines are shown (below it the plot needs every row)."""
+TRENDS_PERIOD = 0.02
+"""Seconds between two redraws of the trend lines at most: the usual 30 Hz key repeat still
+redraws them in the step's own frame, faster play less often."""
+PROGRESS_PERIOD = 0.1
+"""Seconds between two redraws of a jump's progress in the status line."""
+DIGITS = frozenset("0123456789")
+"""Keys that build a count: ASCII digits only (`str.isdigit` also takes ² and other digits
+`int` refuses)."""
+
+
+class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[None]):
+    """Contour plot and readout on top, the chain table (or the race chart) below."""
+
+    AUTO_FOCUS = None
+    """Nothing has focus until a field is chosen, so a key goes straight to the bindings."""
+    BINDINGS = bindings()
+
+    ascii_only = reactive(False)
+    race = reactive(False)
+    short = reactive(False)
+    too_small = reactive(False)
+    field_focused = reactive(False)
+    theory = reactive(False)
+
+    def __init__(
+        self,
+        experiment: Experiment,
+        rivals: tuple[Rival, ...] = (),
+        *,
+        lesson_page: int | None = None,
+    ) -> None:
+        """`lesson_page` opens the lesson at that page once the screen is up."""
+        super().__init__()
+        self._open_lesson_at = lesson_page
+        self.driver = Driver(experiment, rivals)
+        self.view = self._fitted_view()
+        self.panel = SettingsPanel(field_values(experiment), id="settings")
+        self._count = ""
+        self._rate_index = PLAY_RATES.index(10)
+        self._player: Timer | None = None
+        self._progress: Timer | None = None
+        self._message = ""
+        self._trends_pending = False
+        self._trends_drawn = -math.inf
+
+    @property
+    def session(self):
+        return self.driver.session
+
+    def compose(self) -> ComposeResult:
+        yield self.driver
+        with Horizontal(id="main"), Vertical(id="work"):
+            with Horizontal(id="top"):
+                objective = self.session.experiment.plane.objective
+                yield ContourPlot(objective, self.view, id="plot")
+                yield Readout(id="readout")
+            yield LessonPanel(id="lesson")
+            yield Trends(["2-D run, f − f*", "chain cost C"], id="trends")
+            yield LayerTable(id="layers")
+            yield RaceChart(id="race-chart")
+            yield Lines(id="status")
+        yield Static(id="too-small")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self, "focused", self._show_where_keys_go)
+        self.panel.display = self.app.size.width >= WIDE_ENOUGH_FOR_PANEL
+        self._check_size(self.app.size.width, self.app.size.height)
+        self.call_after_refresh(self._mount_panel)
+        if self._open_lesson_at is not None:
+            self.lesson_page = self._open_lesson_at
+            self.action_toggle_lesson()
+        else:
+            self.refresh_views()
+
+    async def _mount_panel(self) -> None:
+        """The settings panel, after the first frame: styling its twenty-odd fields is most of
+        what a first frame would cost, and the plot and the numbers matter more at start. A quit
+        in that first instant may close the screen first: then there is nothing to mount into."""
+        main = self.query_one("#main")
+        if main.is_attached:
+            with contextlib.suppress(MountError):
+                await main.mount(self.panel, before=0)
+
+    # --- flags and their classes -----------------------------------------------------------
+
+    def watch_race(self, racing: bool) -> None:
+        self.set_class(racing, "-race")
+
+    def watch_short(self, short: bool) -> None:
+        self.set_class(short, "-short")
+
+    def watch_too_small(self, too_small: bool) -> None:
+        self.set_class(too_small, "-too-small")
+
+    def watch_field_focused(self, focused: bool) -> None:
+        self.set_class(focused, "-field-focused")
+
+    def watch_ascii_only(self, ascii_only: bool) -> None:
+        """Markers, plot frame, labels and borders: all Unicode, or all plain ASCII."""
+        self.query_one(ContourPlot).ascii_markers = ascii_only
+        for widget in self.query("Readout, LayerTable, RaceChart, LessonPanel"):
+            widget.ascii_only = ascii_only  # type: ignore[attr-defined]
+        self.redraw_lesson()
+        self.refresh_views()
+
+    def on_resize(self, event: Resize) -> None:
+        if event.size.width < WIDE_ENOUGH_FOR_PANEL and not self._panel_focused():
+            self.panel.display = False
+        self._check_size(event.size.width, event.size.height)
+
+    def _check_size(self, width: int, height: int) -> None:
+        """Below the usable minimum, say so instead of drawing a garbled layout."""
+        self.too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.short = height < TRENDS_MIN_HEIGHT
+        need = f"{MIN_SIZE[0]}x{MIN_SIZE[1]}"
+        self.query_one("#too-small", Static).update(
+            f"terminal too small: need {need}, have {width}x{height}"
+        )
+
+    # --- drawing the session ---------------------------------------------------------------
+
+    @on(Driver.SessionChanged)
+    def _session_changed(self, event: Driver.SessionChanged) -> None:
+        if event.message:
+            self._message = event.message
+        if event.plane_changed:
+            self._set_view(self._fitted_view())
+        self._sync_jump_progress()
+        self.refresh_bindings()
+        self.refresh_views()
+
+    def refresh_views(self) -> None:
+        """Push the session's state down into the widgets."""
+        session, ascii_only = self.session, self.ascii_only
+        paths = [session.path(run) for _, run in session.plane_runs]
+        self.query_one(ContourPlot).set_paths(paths[0], paths[1:])
+        rows = presenters.readout_rows(session, theory=self.theory, ascii_only=ascii_only)
+        self.query_one(Readout).show(rows)
+        title = presenters.chain_title(session, ascii_only)
+        self.query_one(LayerTable).show(session.chain_trace(), title)
+        self.race = len(session.plane_runs) > 2
+        self.show_status()
+        self._schedule_trends()
+
+    def _schedule_trends(self) -> None:
+        """Redraw the trend lines at most every TRENDS_PERIOD, and never more than that behind
+        the last step."""
+        if self._trends_pending:
+            return
+        self._trends_pending = True
+        wait = self._trends_drawn + TRENDS_PERIOD - time.monotonic()
+        if wait > 0:
+            self.set_timer(wait, self._show_trends)
+        else:
+            self._show_trends()  # in the same frame as the step
+
+    def _show_trends(self) -> None:
+        if not self.is_attached:  # the timer fired as the app closed: nothing left to draw
+            return
+        self._trends_pending = False
+        self._trends_drawn = time.monotonic()
+        if self.race:
+            self.query_one(RaceChart).show(*presenters.race_series(self.session))
+        trends = self.query_one(Trends)
+        if trends.display and not self.short:
+            trends.show(presenters.trend_series(self.session))
+
+    def show_status(self) -> None:
+        jump = self.driver.jump
+        status = presenters.Status(
+            lesson=self.lesson_status(),
+            jump=jump.progress() if jump else None,
+            count=self._count,
+            playing=PLAY_RATES[self._rate_index] if self._player else None,
+            message=self._message,
+            equal_scale=self.query_one(ContourPlot).equal_scale,
+        )
+        line = presenters.status_line(self.session, status, self.ascii_only)
+        self.query_one("#status", Lines).set_lines([line])
+
+    def say(self, message: str) -> None:
+        self._message = message
+        self.show_status()
+
+    def _sync_jump_progress(self) -> None:
+        """Redraw the status line while a jump computes, and stop when it is done."""
+        computing = self.driver.jump is not None
+        if computing and self._progress is None:
+            self._progress = self.set_interval(PROGRESS_PERIOD, self.show_status)
+        elif not computing and self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+    def _fitted_view(self) -> Window:
+        plane = self.session.experiment.plane
+        return fit_window(plane.objective, plane.start_point)
+
+    def _set_view(self, view: Window) -> None:
+        self.view = view
+        self.query_one(ContourPlot).set_surface(self.session.experiment.plane.objective, view)
+
+    # --- stepping ----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While a jump computes, keys that would change the runs wait their turn (the status
+        line says why and that esc stops the jump)."""
+        return self.driver.jump is None or action in WHILE_COMPUTING
+
+    def _take_count(self, default: int) -> int:
+        count = int(self._count) if self._count else default
+        self._count = ""
+        return count
+
+    def _steps_per_press(self) -> int:
+        return self.session.experiment.steps_per_press
+
+    def action_step(self, multiple: int) -> None:
+        self._message = ""
+        self.driver.step(self._take_count(self._steps_per_press() * multiple))
+
+    def action_back(self, multiple: int) -> None:
+        self._message = ""
+        self.driver.back(self._take_count(self._steps_per_press() * multiple))
+
+    def action_to_start(self) -> None:
+        self.driver.go_to(0)
+
+    def action_to_end(self) -> None:
+        self.driver.to_end()
+
+    def action_play(self) -> None:
+        if self._player is None:
+            self._start_player()
+        else:
+            self._player.stop()
+            self._player = None
+        self.show_status()
+
+    def _start_player(self) -> None:
+        self._player = self.set_interval(1 / PLAY_RATES[self._rate_index], self._play_tick)
+
+    def _play_tick(self) -> None:
+        """One tick's steps; play stops once no run can step on."""
+        if self.driver.jump is not None:  # the last tick's steps are still being computed
+            return
+        before = self.session.step
+        self.driver.step(self._steps_per_press())
+        if self.driver.jump is None and self.session.step == before and self._player:
+            self._player.stop()
+            self._player = None
+
+    def action_rate(self, change: int) -> None:
+        self._rate_index = max(0, min(len(PLAY_RATES) - 1, self._rate_index + change))
+        if self._player is not None:
+            self._player.stop()
+            self._start_player()
+        self.say(f"speed {PLAY_RATES[self._rate_index]} steps/s")
+
+    def on_key(self, event: Key) -> None:
+        """Digits typed outside a field build a count for the next step command."""
+        if event.character in DIGITS and not isinstance(self.focused, Input):
+            self._count = (self._count + event.character)[-7:]
+            event.stop()
+            self.show_status()

@@ -1,0 +1,75 @@
+"""The main screen's keys that change the runs' settings: a typed field, the next optimiser
+or function, a comparison, a race, a reset."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.widgets import Input
+
+from tui_gradients.core.errors import SettingError
+from tui_gradients.core.functions import PRESETS
+from tui_gradients.core.optimizers import OPTIMIZERS
+from tui_gradients.ui.marks import RIVALS
+from tui_gradients.ui.widgets.settings_panel import CUSTOM, SettingsPanel, field_values
+
+if TYPE_CHECKING:
+    from tui_gradients.ui.screen import MainScreen
+
+    _Base = MainScreen
+else:
+    _Base = object
+
+
+class SettingsMixin(_Base):
+    """For `MainScreen`."""
+
+    def on_settings_panel_submitted(self, event: SettingsPanel.Submitted) -> None:
+        self.change_setting(event.name, event.value)
+
+    def change_setting(self, name: str, value: str) -> bool:
+        """Apply one typed setting; on refusal say why under the field and keep everything."""
+        if self.driver.jump is not None:
+            self.panel.show_error(
+                name, "a jump is being computed: press enter again once it is done"
+            )
+            return False
+        if name == "function" and value == CUSTOM:
+            self.panel.query_one("#expr", Input).focus()
+            self.say("type a formula in w1 and w2, then press enter")
+            return False
+        try:
+            self.driver.edit(name, value)
+        except SettingError as error:
+            self.panel.show_error(name, f"{error.message}; still using the previous value")
+            self.say(f"{name}: refused")
+            return False
+        self.panel.load(field_values(self.session.experiment))
+        return True
+
+    def action_cycle_optimizer(self) -> None:
+        current = self.session.experiment.hyper.optimizer
+        self.change_setting("optimizer", _next(OPTIMIZERS, current))
+
+    def action_cycle_function(self) -> None:
+        plane = self.session.experiment.plane
+        current = plane.function if plane.expr is None else None
+        self.change_setting("function", _next(tuple(PRESETS), current))
+
+    def action_compare(self) -> None:
+        choice = self.driver.compare()
+        marker = RIVALS[0].glyph(self.ascii_only, current=True)
+        self.say(f"comparing with {choice.describe()} ({marker})" if choice else "comparison off")
+
+    def action_race(self) -> None:
+        racing = self.driver.race()
+        self.say("race: all six optimisers from one start" if racing else "race off")
+
+    def action_reset(self) -> None:
+        self.driver.reset()
+
+
+def _next(options: tuple[str, ...], current: str | None) -> str:
+    if current not in options:
+        return options[0]
+    return options[(options.index(current) + 1) % len(options)]
