@@ -13,12 +13,27 @@ Python's own integer arithmetic is never used, so `9**9**9` cannot hang the proc
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from tui_gradients.core.errors import SettingError
+from tui_gradients.core.tree import (
+    ALL_FUNCTIONS,
+    BINARY_OPERATORS,
+    CONSTANTS,
+    FUNCTIONS,
+    VARIABLES,
+    Apply,
+    Node,
+    Num,
+    Var,
+    call_function,
+    derivative,
+    evaluate,
+    has_variable,
+    negate,
+)
 
 MAX_LENGTH = 1000
 """Longest expression accepted, in characters."""
@@ -29,22 +44,20 @@ The derivative trees nest about twice as deep, which stays well inside Python's 
 MAX_EXPONENT = 1000.0
 """Largest constant exponent accepted (in absolute value); beyond it float64 only gives 0 or inf."""
 
-VARIABLES = ("w1", "w2")
-CONSTANTS = {"pi": float(np.pi), "e": float(np.e)}
-FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "sin": np.sin,
-    "cos": np.cos,
-    "tan": np.tan,
-    "exp": np.exp,
-    "log": np.log,
-    "sqrt": np.sqrt,
-    "tanh": np.tanh,
-    "abs": np.abs,
-}
-# `sign` appears only in derivatives (of abs); a person cannot type it.
-_INTERNAL_FUNCTIONS = {**FUNCTIONS, "sign": np.sign}
-ALL_FUNCTIONS = tuple(_INTERNAL_FUNCTIONS)
-"""Every function a tree may hold, typed or made by differentiating."""
+
+__all__ = [
+    "ALL_FUNCTIONS",
+    "BINARY_OPERATORS",
+    "VARIABLES",
+    "Apply",
+    "Expression",
+    "Node",
+    "Num",
+    "Var",
+    "derivative",
+    "evaluate",
+    "has_variable",
+]
 
 _BINARY: dict[type[ast.operator], str] = {
     ast.Add: "+",
@@ -53,15 +66,6 @@ _BINARY: dict[type[ast.operator], str] = {
     ast.Div: "/",
     ast.Pow: "**",
 }
-_BINARY_EVAL: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    "+": np.add,
-    "-": np.subtract,
-    "*": np.multiply,
-    "/": np.divide,
-    "**": np.power,
-}
-BINARY_OPERATORS = tuple(_BINARY_EVAL)
-
 # Names of AST node types, for messages that say what was typed rather than "unsupported".
 _DESCRIPTIONS: dict[type[ast.AST], str] = {
     ast.Attribute: "attribute access",
@@ -84,162 +88,6 @@ _DESCRIPTIONS: dict[type[ast.AST], str] = {
     ast.Await: "await",
     ast.Yield: "yield",
 }
-
-
-# --- the tree -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Num:
-    value: float
-
-
-@dataclass(frozen=True)
-class Var:
-    name: str
-
-
-@dataclass(frozen=True)
-class Apply:
-    """An operator (`+`, `-`, `*`, `/`, `**`, `neg`) or a named function applied to arguments."""
-
-    op: str
-    args: tuple[Node, ...]
-
-
-Node = Num | Var | Apply
-ZERO, ONE, TWO = Num(0.0), Num(1.0), Num(2.0)
-
-
-def evaluate(node: Node, w1: np.ndarray | float, w2: np.ndarray | float) -> np.ndarray:
-    """Value of the tree at (w1, w2); broadcasts over numpy arrays. Never raises on bad maths."""
-    with np.errstate(all="ignore"):
-        return _evaluate(node, {"w1": np.asarray(w1, float), "w2": np.asarray(w2, float)})
-
-
-def _evaluate(node: Node, env: dict[str, np.ndarray]) -> np.ndarray:
-    if isinstance(node, Num):
-        return np.float64(node.value)
-    if isinstance(node, Var):
-        return env[node.name]
-    args = [_evaluate(arg, env) for arg in node.args]
-    if node.op == "neg":
-        return np.negative(args[0])
-    if node.op in _BINARY_EVAL:
-        return _BINARY_EVAL[node.op](*args)
-    return _INTERNAL_FUNCTIONS[node.op](args[0])
-
-
-# --- building with light simplification ------------------------------------------------------
-# Without folding, derivatives fill up with `0*…` and `1*…`; these keep the gradient trees small.
-
-
-def _add(a: Node, b: Node) -> Node:
-    if a == ZERO:
-        return b
-    if b == ZERO:
-        return a
-    if isinstance(a, Num) and isinstance(b, Num):
-        return Num(a.value + b.value)
-    return Apply("+", (a, b))
-
-
-def _sub(a: Node, b: Node) -> Node:
-    if b == ZERO:
-        return a
-    if a == ZERO:
-        return _neg(b)
-    if isinstance(a, Num) and isinstance(b, Num):
-        return Num(a.value - b.value)
-    return Apply("-", (a, b))
-
-
-def _mul(a: Node, b: Node) -> Node:
-    if ZERO in (a, b):
-        return ZERO
-    if a == ONE:
-        return b
-    if b == ONE:
-        return a
-    if isinstance(a, Num) and isinstance(b, Num):
-        return Num(a.value * b.value)
-    return Apply("*", (a, b))
-
-
-def _div(a: Node, b: Node) -> Node:
-    if a == ZERO:
-        return ZERO
-    if b == ONE:
-        return a
-    return Apply("/", (a, b))
-
-
-def _pow(a: Node, b: Node) -> Node:
-    if b == ONE:
-        return a
-    if b == ZERO:
-        return ONE
-    return Apply("**", (a, b))
-
-
-def _neg(a: Node) -> Node:
-    if isinstance(a, Num):
-        return Num(-a.value)
-    return Apply("neg", (a,))
-
-
-def _call(name: str, a: Node) -> Node:
-    return Apply(name, (a,))
-
-
-# --- symbolic differentiation ----------------------------------------------------------------
-
-
-def derivative(node: Node, var: str) -> Node:
-    """The tree of ∂node/∂var, by the usual rules (chain, product, quotient, power)."""
-    if isinstance(node, Num):
-        return ZERO
-    if isinstance(node, Var):
-        return ONE if node.name == var else ZERO
-    op, args = node.op, node.args
-    if op == "neg":
-        return _neg(derivative(args[0], var))
-    if op in ("+", "-"):
-        combine = _add if op == "+" else _sub
-        return combine(derivative(args[0], var), derivative(args[1], var))
-    if op == "*":
-        u, v = args
-        return _add(_mul(derivative(u, var), v), _mul(u, derivative(v, var)))
-    if op == "/":
-        u, v = args
-        numerator = _sub(_mul(derivative(u, var), v), _mul(u, derivative(v, var)))
-        return _div(numerator, _pow(v, TWO))
-    if op == "**":
-        return _power_derivative(args[0], args[1], var)
-    return _mul(_outer_derivative(op, args[0]), derivative(args[0], var))
-
-
-def _power_derivative(u: Node, v: Node, var: str) -> Node:
-    du, dv = derivative(u, var), derivative(v, var)
-    if dv == ZERO:  # u**c: c·u**(c−1)·u′, valid for negative u too
-        return _mul(_mul(v, _pow(u, _sub(v, ONE))), du)
-    # General u**v = exp(v·log u): u**v·(v′·log u + v·u′/u).
-    return _mul(Apply("**", (u, v)), _add(_mul(dv, _call("log", u)), _div(_mul(v, du), u)))
-
-
-def _outer_derivative(name: str, u: Node) -> Node:
-    """d name(u) / du, as a tree in u."""
-    rules: dict[str, Callable[[], Node]] = {
-        "sin": lambda: _call("cos", u),
-        "cos": lambda: _neg(_call("sin", u)),
-        "tan": lambda: _div(ONE, _pow(_call("cos", u), TWO)),
-        "exp": lambda: _call("exp", u),
-        "log": lambda: _div(ONE, u),
-        "sqrt": lambda: _div(ONE, _mul(TWO, _call("sqrt", u))),
-        "tanh": lambda: _sub(ONE, _pow(_call("tanh", u), TWO)),
-        "abs": lambda: _call("sign", u),
-    }
-    return rules[name]()
 
 
 # --- parsing: text → whitelisted tree --------------------------------------------------------
@@ -283,7 +131,7 @@ def _convert(node: ast.AST, depth: int) -> Node:
         case ast.Name(id=name):
             return _name(name, node)
         case ast.UnaryOp(op=ast.USub(), operand=operand):
-            return _neg(_convert(operand, depth + 1))
+            return negate(_convert(operand, depth + 1))
         case ast.UnaryOp(op=ast.UAdd(), operand=operand):
             return _convert(operand, depth + 1)
         case ast.BinOp(op=op, left=left, right=right) if type(op) in _BINARY:
@@ -333,7 +181,7 @@ def _function_call(node: ast.Call, depth: int) -> Node:
         raise _fail(f"{name}() takes no keyword arguments", node)
     if len(node.args) != 1:
         raise _fail(f"{name}() takes exactly one argument, got {len(node.args)}", node)
-    return _call(name, _convert(node.args[0], depth + 1))
+    return call_function(name, _convert(node.args[0], depth + 1))
 
 
 def _check_exponent(exponent: Node, node: ast.AST) -> None:
@@ -343,12 +191,6 @@ def _check_exponent(exponent: Node, node: ast.AST) -> None:
     value = float(evaluate(exponent, 0.0, 0.0))
     if not np.isfinite(value) or abs(value) > MAX_EXPONENT:
         raise _fail(f"exponent {value:g} too large (limit ±{MAX_EXPONENT:g})", node)
-
-
-def has_variable(node: Node) -> bool:
-    if isinstance(node, Var):
-        return True
-    return isinstance(node, Apply) and any(has_variable(arg) for arg in node.args)
 
 
 # --- the public face ------------------------------------------------------------------------

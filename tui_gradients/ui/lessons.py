@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.reactive import reactive
 
 from tui_gradients.core import lesson
@@ -40,7 +41,7 @@ class LessonMixin(_Base):
             self.lesson_open = self.lesson_chain = False
             self.say("lesson closed; l opens it again")
             return
-        self.run_worker(_compute_every_page, thread=True, group="lesson")
+        self._compute_every_page()
         self.show_lesson_page(self.lesson_page)
 
     def action_lesson_page(self, change: int) -> None:
@@ -72,6 +73,13 @@ class LessonMixin(_Base):
         self.driver.set_up(setup.experiment, setup.rivals)
         self.panel.load(field_values(setup.experiment))
 
+    @work(thread=True, group="lesson")
+    def _compute_every_page(self) -> None:
+        """While the first page is read: the later pages run optimisers for up to a second to
+        find their numbers, and are cached once computed."""
+        for number in range(1, lesson.page_count() + 1):
+            lesson.page(number)
+
     def redraw_lesson(self) -> None:
         if self.lesson_open:
             self.query_one(LessonPanel).show(lesson.page(self.lesson_page))
@@ -82,9 +90,3 @@ class LessonMixin(_Base):
         count = lesson.page_count()
         return f"lesson {self.lesson_page}/{count}: ] [ pages, pgdn pgup text, l closes"
 
-
-def _compute_every_page() -> None:
-    """In a thread while the first page is read: the later pages run optimisers for up to a
-    second to find their numbers, and are cached once computed."""
-    for number in range(1, lesson.page_count() + 1):
-        lesson.page(number)
