@@ -89,4 +89,3 @@ class LessonMixin(_Base):
             return None
         count = lesson.page_count()
         return f"lesson {self.lesson_page}/{count}: ] [ pages, pgdn pgup text, l closes"
-
