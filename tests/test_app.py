@@ -812,3 +812,18 @@ async def test_the_bars_and_headers_follow_a_change_of_theme():
         assert after == trend.get_component_rich_style("trends--bars", partial=True)
         header = table.component_style("layer-table--header")
         assert header == table.get_component_rich_style("layer-table--header", partial=True)
+
+
+async def test_only_a_new_surface_fits_the_view_again():
+    """A zoom survives a change to the chain or the optimiser; a new surface is framed anew."""
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("z")
+        zoomed = app.main_screen.view
+        assert app.main_screen.change_setting("depth", "3")
+        assert app.main_screen.change_setting("lr", "0.25")
+        await pilot.pause()
+        assert app.main_screen.view == zoomed
+        assert app.main_screen.change_setting("a", "0.002")
+        await pilot.pause()
+        assert app.main_screen.view != zoomed

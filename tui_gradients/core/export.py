@@ -155,9 +155,8 @@ def settings_from_dict(data: object) -> Experiment:
 def _version_1(data: dict) -> dict[str, str]:
     """A version-1 document's fields as the settings' typed text."""
     plane, hyper, chain = data["plane"], data["hyper"], data["chain"]
-    values = {"function": plane["function"]} if plane.get("expr") is None else {}
-    if plane.get("expr") is not None:
-        values["expr"] = plane["expr"]
+    expr = plane.get("expr")
+    values = {"function": plane["function"]} if expr is None else {"expr": expr}
     values |= {name: repr(plane[name]) for name in ("a", "b")}
     if plane.get("start") is not None:
         values["start"] = ",".join(repr(float(v)) for v in plane["start"])

@@ -19,8 +19,6 @@ import numpy as np
 
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.tree import (
-    ALL_FUNCTIONS,
-    BINARY_OPERATORS,
     CONSTANTS,
     FUNCTIONS,
     VARIABLES,
@@ -44,20 +42,6 @@ The derivative trees nest about twice as deep, which stays well inside Python's 
 MAX_EXPONENT = 1000.0
 """Largest constant exponent accepted (in absolute value); beyond it float64 only gives 0 or inf."""
 
-
-__all__ = [
-    "ALL_FUNCTIONS",
-    "BINARY_OPERATORS",
-    "VARIABLES",
-    "Apply",
-    "Expression",
-    "Node",
-    "Num",
-    "Var",
-    "derivative",
-    "evaluate",
-    "has_variable",
-]
 
 _BINARY: dict[type[ast.operator], str] = {
     ast.Add: "+",

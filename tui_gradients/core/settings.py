@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 from tui_gradients.core.chain import ACTIVATIONS, INITS
 from tui_gradients.core.errors import SettingError
@@ -92,10 +92,6 @@ def exact(value: float) -> str:
 
 
 def _preset(experiment: Experiment, text: str) -> Experiment:
-    if text not in PRESETS:
-        raise SettingError(
-            "function", f"unknown function {text!r}; choose from {', '.join(PRESETS)}"
-        )
     plane = PlaneSettings(function=text, a=experiment.plane.a, b=experiment.plane.b)
     # A preset comes with its own start and a learning rate that suits it.
     hyper = experiment.hyper.with_changes(lr=plane.objective.suggested_lr)
@@ -108,26 +104,38 @@ def _formula(experiment: Experiment, text: str) -> Experiment:
     return replace(experiment, plane=plane)
 
 
-def _plane(
-    field: str, parse: Callable[[str, str], object]
-) -> Callable[[Experiment, str], Experiment]:
-    def change(experiment: Experiment, text: str) -> Experiment:
-        return replace(experiment, plane=replace(experiment.plane, **{field: parse(field, text)}))
+_PARSE: dict[Kind, Callable[[str, str], object]] = {
+    "number": parse_number,
+    "whole": parse_whole,
+    "choice": lambda name, text: text,
+}
+_SHOW: dict[Kind, Callable[[Any], str]] = {"number": exact, "whole": str, "choice": str}
+"""How `_field` reads and writes each kind of single value."""
 
-    return change
+
+def _field(
+    part: str, name: str, label: str, section: str, kind: Kind, help_text: str, **extra
+) -> Setting:
+    """A setting that is one field of `experiment.<part>`, shown and parsed as its kind says."""
+
+    def text(experiment: Experiment) -> str:
+        return _SHOW[kind](getattr(getattr(experiment, part), name))
+
+    def change(experiment: Experiment, typed: str) -> Experiment:
+        value = _PARSE[kind](name, typed)
+        return replace(experiment, **{part: replace(getattr(experiment, part), **{name: value})})
+
+    return Setting(name, label, section, kind, help_text, text, change, **extra)
 
 
-def _hyper(field: str) -> Callable[[Experiment, str], Experiment]:
-    def change(experiment: Experiment, text: str) -> Experiment:
-        if field == "optimizer":
-            value: object = text
-        elif field == "eps" and text.lower() in ("", "default"):
-            value = None
-        else:
-            value = parse_number(field, text)
-        return replace(experiment, hyper=experiment.hyper.with_changes(**{field: value}))
+def _start(experiment: Experiment, text: str) -> Experiment:
+    return replace(experiment, plane=replace(experiment.plane, start=parse_pair("start", text)))
 
-    return change
+
+def _eps(experiment: Experiment, text: str) -> Experiment:
+    """A number, or `default` (or nothing) for the optimiser's own."""
+    eps = None if text.lower() in ("", "default") else parse_number("eps", text)
+    return replace(experiment, hyper=experiment.hyper.with_changes(eps=eps))
 
 
 def _betas(experiment: Experiment, text: str) -> Experiment:
@@ -142,14 +150,6 @@ def _chain_lr(experiment: Experiment, text: str) -> Experiment:
     except SettingError as error:
         raise SettingError("chain_lr", error.message) from None
     return replace(experiment, chain_lr=lr)
-
-
-def _chain(field: str, parse: Callable[[str, str], object] | None = None):
-    def change(experiment: Experiment, text: str) -> Experiment:
-        value = text if parse is None else parse(field, text)
-        return replace(experiment, chain=replace(experiment.chain, **{field: value}))
-
-    return change
 
 
 def _steps_per_press(experiment: Experiment, text: str) -> Experiment:
@@ -177,35 +177,20 @@ _SETTINGS = [
         "your own f(w1, w2), e.g. '0.001*w1**2 + w2**2'",
         lambda e: e.plane.expr or e.plane.objective.formula, _formula, effect="restart",
     ),
-    Setting(
-        "a", "a (w1²)", "surface", "number", "w1 curvature of the bowl (0.001)",
-        lambda e: exact(e.plane.a), _plane("a", parse_number), effect="restart",
-    ),
-    Setting(
-        "b", "b (w2²)", "surface", "number", "w2 curvature of the bowl (1)",
-        lambda e: exact(e.plane.b), _plane("b", parse_number), effect="restart",
-    ),
+    _field("plane", "a", "a (w1²)", "surface", "number", "w1 curvature of the bowl (0.001)",
+           effect="restart"),
+    _field("plane", "b", "b (w2²)", "surface", "number", "w2 curvature of the bowl (1)",
+           effect="restart"),
     Setting(
         "start", "start", "surface", "pair", "W1,W2 (default: the function's own start)",
-        lambda e: _pair(*e.plane.start_point), _plane("start", parse_pair), effect="restart",
+        lambda e: _pair(*e.plane.start_point), _start, effect="restart",
     ),
-    Setting(
-        "optimizer", "optimizer", "optimizer", "choice", "default gd",
-        lambda e: e.hyper.optimizer, _hyper("optimizer"), choices=OPTIMIZERS,
-    ),
-    Setting(
-        "lr", "lr", "optimizer", "number",
-        "learning rate (default: the function's, 0.5 for the bowl)",
-        lambda e: exact(e.hyper.lr), _hyper("lr"),
-    ),
-    Setting(
-        "momentum", "momentum", "optimizer", "number", "momentum/nesterov (0.9)",
-        lambda e: exact(e.hyper.momentum), _hyper("momentum"),
-    ),
-    Setting(
-        "alpha", "alpha", "optimizer", "number", "rmsprop smoothing (0.99)",
-        lambda e: exact(e.hyper.alpha), _hyper("alpha"),
-    ),
+    _field("hyper", "optimizer", "optimizer", "optimizer", "choice", "default gd",
+           choices=OPTIMIZERS),
+    _field("hyper", "lr", "lr", "optimizer", "number",
+           "learning rate (default: the function's, 0.5 for the bowl)"),
+    _field("hyper", "momentum", "momentum", "optimizer", "number", "momentum/nesterov (0.9)"),
+    _field("hyper", "alpha", "alpha", "optimizer", "number", "rmsprop smoothing (0.99)"),
     Setting(
         "betas", "betas", "optimizer", "pair", "adam B1,B2 (0.9,0.999)",
         lambda e: _pair(e.hyper.beta1, e.hyper.beta2), _betas,
@@ -213,46 +198,26 @@ _SETTINGS = [
     Setting(
         "eps", "eps", "optimizer", "number",
         "adagrad 1e-10; rmsprop, adam 1e-8 (added after the square root); 'default' for these",
-        lambda e: exact(e.hyper.resolved_eps), _hyper("eps"),
+        lambda e: exact(e.hyper.resolved_eps), _eps,
     ),
     Setting(
         "steps_per_press", "steps/key", "optimizer", "whole",
         f"steps one key takes, 1 to {MAX_STEPS_PER_PRESS} (1)",
         lambda e: str(e.steps_per_press), _steps_per_press, effect="none", app_only=True,
     ),
-    Setting(
-        "depth", "depth", "chain", "whole", "1..64 (8)",
-        lambda e: str(e.chain.depth), _chain("depth", parse_whole), effect="restart",
-    ),
-    Setting(
-        "activation", "activation", "chain", "choice", "(sigmoid)",
-        lambda e: e.chain.activation, _chain("activation"), choices=tuple(ACTIVATIONS),
-        effect="restart",
-    ),
-    Setting(
-        "init", "init", "chain", "choice", "(constant)",
-        lambda e: e.chain.init, _chain("init"), choices=INITS, effect="restart",
-    ),
-    Setting(
-        "weight", "weight", "chain", "number", "constant initial weight (1)",
-        lambda e: exact(e.chain.weight), _chain("weight", parse_number), effect="restart",
-    ),
-    Setting(
-        "bias", "bias", "chain", "number", "constant initial bias (0)",
-        lambda e: exact(e.chain.bias), _chain("bias", parse_number), effect="restart",
-    ),
-    Setting(
-        "seed", "seed", "chain", "whole", "seed for normal initialisation (0)",
-        lambda e: str(e.chain.seed), _chain("seed", parse_whole), effect="restart",
-    ),
-    Setting(
-        "x", "x (input)", "chain", "number", "input (1)",
-        lambda e: exact(e.chain.x), _chain("x", parse_number), effect="restart",
-    ),
-    Setting(
-        "y", "y (target)", "chain", "number", "target (0)",
-        lambda e: exact(e.chain.y), _chain("y", parse_number), effect="restart",
-    ),
+    _field("chain", "depth", "depth", "chain", "whole", "1..64 (8)", effect="restart"),
+    _field("chain", "activation", "activation", "chain", "choice", "(sigmoid)",
+           choices=tuple(ACTIVATIONS), effect="restart"),
+    _field("chain", "init", "init", "chain", "choice", "(constant)", choices=INITS,
+           effect="restart"),
+    _field("chain", "weight", "weight", "chain", "number", "constant initial weight (1)",
+           effect="restart"),
+    _field("chain", "bias", "bias", "chain", "number", "constant initial bias (0)",
+           effect="restart"),
+    _field("chain", "seed", "seed", "chain", "whole", "seed for normal initialisation (0)",
+           effect="restart"),
+    _field("chain", "x", "x (input)", "chain", "number", "input (1)", effect="restart"),
+    _field("chain", "y", "y (target)", "chain", "number", "target (0)", effect="restart"),
     Setting(
         "chain_lr", "chain lr", "chain", "number", "the chain's own learning rate (0.5)",
         lambda e: exact(e.chain_lr), _chain_lr,

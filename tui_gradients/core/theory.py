@@ -17,8 +17,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from tui_gradients.core.expression import Expression, Node, derivative, evaluate, has_variable
+from tui_gradients.core.expression import Expression
 from tui_gradients.core.functions import Objective, Point
+from tui_gradients.core.tree import Node, derivative, evaluate, has_variable
 
 Array = np.ndarray
 

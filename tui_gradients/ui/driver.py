@@ -19,7 +19,7 @@ from tui_gradients.core import fast
 from tui_gradients.core.experiment import LIMIT, Experiment
 from tui_gradients.core.rivals import Rival
 from tui_gradients.core.session import Session
-from tui_gradients.core.settings import Effect
+from tui_gradients.core.settings import SETTINGS, Effect
 
 KEY_HISTORY_BYTES = 512 * 2**20
 """The most history one key may add, over all runs: a race of six with a deep chain would
@@ -121,7 +121,7 @@ class Driver(Widget):
     def edit(self, name: str, text: str) -> Effect:
         """One typed setting (`Session.edit`); a SettingError keeps everything and propagates."""
         effect = self.session.edit(name, text)
-        self._changed(f"{name} set", plane_changed=effect == "restart")
+        self._changed(f"{name} set", plane_changed=SETTINGS[name].section == "surface")
         return effect
 
     def reset(self) -> None:

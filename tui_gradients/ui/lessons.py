@@ -3,24 +3,16 @@ panels it does not use."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import work
 from textual.reactive import reactive
 
 from tui_gradients.core import lesson
+from tui_gradients.ui.screen_part import ScreenPart
 from tui_gradients.ui.widgets.lesson_panel import LessonPanel
 from tui_gradients.ui.widgets.settings_panel import field_values
 
-if TYPE_CHECKING:
-    from tui_gradients.ui.screen import MainScreen
 
-    _Base = MainScreen
-else:
-    _Base = object
-
-
-class LessonMixin(_Base):
+class LessonMixin(ScreenPart):
     """The lesson's keys and flags, for `MainScreen`."""
 
     lesson_open = reactive(False)

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from tui_gradients.core.export import export_session, export_stride
-
-if TYPE_CHECKING:
-    from tui_gradients.ui.screen import MainScreen
-
-    _Base = MainScreen
-else:
-    _Base = object
+from tui_gradients.ui.screen_part import ScreenPart
 
 
-class OutputsMixin(_Base):
+class OutputsMixin(ScreenPart):
     """The `s` and `e` keys, for `MainScreen`."""
 
     def action_export(self) -> None:

@@ -24,6 +24,7 @@ from textual.widgets import Footer, Input, Static
 from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.functions import Window, fit_window
 from tui_gradients.core.rivals import Rival
+from tui_gradients.core.session import Session
 from tui_gradients.ui import presenters
 from tui_gradients.ui.driver import Driver
 from tui_gradients.ui.keys import WHILE_COMPUTING, bindings
@@ -93,7 +94,7 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         self._trends_drawn = -math.inf
 
     @property
-    def session(self):
+    def session(self) -> Session:
         return self.driver.session
 
     def compose(self) -> ComposeResult:
@@ -176,7 +177,6 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         if event.plane_changed:
             self._set_view(self._fitted_view())
         self._sync_jump_progress()
-        self.refresh_bindings()
         self.refresh_views()
 
     def refresh_views(self) -> None:
@@ -233,13 +233,19 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         self.show_status()
 
     def _sync_jump_progress(self) -> None:
-        """Redraw the status line while a jump computes, and stop when it is done."""
+        """While a jump computes: its progress redrawn in the status line, and the footer
+        showing only the keys that may act (`check_action`). Both change only as a jump starts
+        or ends, not on every step."""
         computing = self.driver.jump is not None
-        if computing and self._progress is None:
+        if computing == (self._progress is not None):
+            return
+        if computing:
             self._progress = self.set_interval(PROGRESS_PERIOD, self.show_status)
-        elif not computing and self._progress is not None:
+        else:
+            assert self._progress is not None
             self._progress.stop()
             self._progress = None
+        self.refresh_bindings()
 
     def _fitted_view(self) -> Window:
         plane = self.session.experiment.plane

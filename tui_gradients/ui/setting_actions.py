@@ -3,25 +3,17 @@ or function, a comparison, a race, a reset."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.widgets import Input
 
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.functions import PRESETS
 from tui_gradients.core.optimizers import OPTIMIZERS
 from tui_gradients.ui.marks import RIVALS
+from tui_gradients.ui.screen_part import ScreenPart
 from tui_gradients.ui.widgets.settings_panel import CUSTOM, SettingsPanel, field_values
 
-if TYPE_CHECKING:
-    from tui_gradients.ui.screen import MainScreen
 
-    _Base = MainScreen
-else:
-    _Base = object
-
-
-class SettingsMixin(_Base):
+class SettingsMixin(ScreenPart):
     """For `MainScreen`."""
 
     def on_settings_panel_submitted(self, event: SettingsPanel.Submitted) -> None:

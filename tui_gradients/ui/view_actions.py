@@ -3,22 +3,14 @@ markers, theory, the settings panel, focus and help."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.widget import Widget
 
 from tui_gradients.core.functions import zoom
+from tui_gradients.ui.screen_part import ScreenPart
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 
-if TYPE_CHECKING:
-    from tui_gradients.ui.screen import MainScreen
 
-    _Base = MainScreen
-else:
-    _Base = object
-
-
-class ViewMixin(_Base):
+class ViewMixin(ScreenPart):
     """For `MainScreen`."""
 
     def action_zoom(self, factor: float) -> None:

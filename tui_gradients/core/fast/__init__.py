@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tui_gradients.core.fast import straight
-from tui_gradients.core.fast.codes import CONVERGED, DIVERGED, GOING, LIMIT
+from tui_gradients.core.fast.codes import CONVERGED, DIVERGED, GOING, LIMIT, OPTIMIZER_KINDS
 from tui_gradients.core.fast.problems import Problem, chain_problem, plane_problem
 
 if TYPE_CHECKING:
@@ -92,7 +92,6 @@ def specialise(formula: str, optimizer: str) -> bool:
     cannot be, the interpreter runs the formula. Needs `warm_up` first; safe to call from a
     worker thread. Returns whether it has its own loop."""
     from tui_gradients.core.fast import specialised  # hashlib loads OpenSSL: not at start-up
-    from tui_gradients.core.fast.codes import OPTIMIZER_KINDS
 
     key = (formula, optimizer)
     with _lock:

@@ -7,9 +7,9 @@ existing ones never move.
 """
 
 from tui_gradients.core.chain import ACTIVATIONS
-from tui_gradients.core.expression import ALL_FUNCTIONS, BINARY_OPERATORS, VARIABLES
 from tui_gradients.core.limits import HUGE
 from tui_gradients.core.optimizers import HYPERPARAMETERS, OPTIMIZERS
+from tui_gradients.core.tree import ALL_FUNCTIONS, BINARY_OPERATORS, VARIABLES
 
 __all__ = ["HUGE"]
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from tui_gradients.core.expression import Apply, Expression, Node, Num, Var
+from tui_gradients.core.expression import Expression
 from tui_gradients.core.fast import straight
 from tui_gradients.core.fast.codes import (
     ACTIVATION_KINDS,
@@ -17,6 +17,7 @@ from tui_gradients.core.fast.codes import (
     OPCODES,
     OPTIMIZER_KINDS,
 )
+from tui_gradients.core.tree import Apply, Node, Num, Var
 
 
 @dataclass(frozen=True, eq=False)

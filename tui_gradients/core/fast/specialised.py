@@ -25,7 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from tui_gradients.core.expression import Apply, Expression, Node, Num, Var
+from tui_gradients.core.expression import Expression
+from tui_gradients.core.tree import Apply, Node, Num, Var
 
 TEMPLATE = """# {formula!r}, optimizer {optimizer}: written by tui_gradients.core.fast.specialised
 import numpy as np

@@ -28,8 +28,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from tui_gradients.core.expression import Apply, Expression, Node, Num, Var
+from tui_gradients.core.expression import Expression
 from tui_gradients.core.fast.codes import ASIDE, CONVERGED, DIVERGED, GOING, HUGE, LIMIT
+from tui_gradients.core.tree import Apply, Node, Num, Var
 
 FIRST_CHUNK, CHUNK = 1 << 10, 1 << 16
 """Steps written between two checks, doubling from the first to the second: past a stop the
