@@ -46,14 +46,9 @@ def readout_rows(session: Session, *, theory: bool, ascii_only: bool) -> list[Ro
     """The main run's numbers, the theory under them if asked for, then a row per run when
     there are rivals. At 80×24 f and the component ratio give way to theory or a race (f − f*
     and the gradients already say what f does), and f − f* to the race rows (each has its own)."""
-    objective = session.experiment.plane.objective
-    rows = point_rows(
-        session.step,
-        session.experiment.hyper.describe(),
-        summarize(objective, session.plane),
-        ascii_only,
-    )
     race = race_entries(session)
+    main = race[0].point if race else summarize(session.experiment.plane.objective, session.plane)
+    rows = point_rows(session.step, session.experiment.hyper.describe(), main, ascii_only)
     dropped = {"f", "ratio"} if theory or race else set()
     if race:
         dropped.add("gap")
