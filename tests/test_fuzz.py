@@ -99,7 +99,8 @@ def check_invariants(app: GradientsApp) -> None:
         assert np.all(np.isfinite(run.history.loss[: run.cursor + 1]))
     assert app.query_one(LayerTable).row_count == session.experiment.chain.depth
     plot = app.query_one(ContourPlot)
-    assert plot._codes.min(initial=0) >= 0 and plot._codes.max(initial=0) <= raster.CURRENT
+    styles = plot.overlay.styles
+    assert styles.min(initial=0) >= 0 and styles.max(initial=0) <= raster.STEP_ARROW
     assert np.all(np.isfinite(session.path(session.plane)))
 
 

@@ -19,7 +19,8 @@ def test_the_readout_shows_the_step_its_numbers_belong_to():
     rows = {row.key: row for row in shown}
     assert rows["step"].value.startswith("3 ")
     assert rows["point"].value == ", ".join(number(float(v)) for v in session.plane.params)
-    assert "f" in rows and "ratio" in rows
+    assert "ratio" in rows and "gap" in rows
+    assert "f" not in rows  # f* = 0: f − f* is f, one row
 
 
 def test_theory_goes_under_the_distance_and_makes_room():

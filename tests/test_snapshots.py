@@ -4,8 +4,11 @@ After an intended change of appearance: `pytest tests/test_snapshots.py --snapsh
 then look at the new SVGs before committing them.
 """
 
+import shlex
+
 import pytest
 
+from tui_gradients.cli import APP_FLAGS, app_parser, build
 from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.settings import edit
 from tui_gradients.ui.app import GradientsApp
@@ -52,3 +55,23 @@ def test_race_of_six_at_80x24(snap_compare):
 
 def test_lesson_first_page_at_80x24(snap_compare):
     assert snap_compare(GradientsApp(lesson_page=1), terminal_size=(80, 24), press=["n", "n"])
+
+
+PICTURE_SCENARIOS = {
+    "momentum-20": ("--optimizer momentum", ["2", "0", "n"]),
+    "formula-50": ("--expr 'sin(w1)*cos(w2) + 0.1*w1**2' --start 1,2 --steps 50", []),
+    "zoomed-30": ("", ["z", "z", "z", "3", "0", "n"]),
+    "diverged-lr5": ("--lr 5", ["5", "0", "n"]),
+    "saddle-shaded": ("--preset saddle", ["1", "0", "n", "d"]),
+    "following-off": ("", ["F", "z", "z", "z", "L", "L", "L"]),
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("scenario", PICTURE_SCENARIOS)
+def test_picture_scenarios(snap_compare, scenario, size):
+    """Issue 16's scenarios: the run in sight, iterates you can count, contours you can read."""
+    flags, keys = PICTURE_SCENARIOS[scenario]
+    args, experiment = build(app_parser(), shlex.split(flags), APP_FLAGS)
+    app = GradientsApp(experiment, initial_steps=args.steps)
+    assert snap_compare(app, terminal_size=SIZES[size], press=keys)

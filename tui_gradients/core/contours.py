@@ -10,6 +10,8 @@ neighbour: a one-pixel line at braille resolution, computed with a handful of nu
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tui_gradients.core.functions import Objective, Window
@@ -53,19 +55,80 @@ def geometric_levels(
     return floor, span * ratio ** np.arange(1, levels + 1)
 
 
-def band_index(values: Array, floor: float, heights: Array) -> Array:
-    """Which band between consecutive levels each value falls in; −1 where not finite."""
+MIN_GAP = 2.0
+"""Rings whose enclosed areas differ by less than this in √pixels would touch."""
+MIN_EXTENT = (8, 4)
+"""A ring must span at least this many pixel rows and columns (two braille cells each way),
+or it draws as a blob around the minimum instead of a ring."""
+
+
+def signed_levels(values: Array, levels: int = LEVELS, ratio: float = RATIO) -> Array:
+    """Levels on both sides of f = 0 for a view where f takes both signs and no minimum is
+    known (a saddle): zero, and geometric towards the largest |f| on each side, so both
+    families of level sets are drawn instead of only those near the lowest value."""
+    finite = values[np.isfinite(values)]
+    low, high = float(finite.min()), float(finite.max())
+    half = max(levels // 2, 1)
+    above = high * ratio ** np.arange(1, half + 1)
+    below = low * ratio ** np.arange(1, half + 1)
+    return np.concatenate([above, [0.0], below[::-1]])
+
+
+def choose_levels(
+    values: Array,
+    f_star: float | None = None,
+    levels: int = LEVELS,
+    min_extent: tuple[int, int] = MIN_EXTENT,
+) -> Array:
+    """The contour levels for the values in view, highest first, thinned where rings would
+    crowd. Geometric above the minimum where one is known (f*), or above the lowest value in
+    view; on both sides of zero where f takes both signs and no minimum is known."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return np.array([])
+    if f_star is None and finite.min() < 0 < finite.max():
+        chosen = signed_levels(finite, levels)
+    else:
+        floor, heights = geometric_levels(finite, levels)
+        if f_star is not None and f_star < floor:
+            floor, heights = geometric_levels(np.append(finite, f_star), levels)
+        chosen = floor + heights
+    return thin(values, chosen, min_extent)
+
+
+def thin(values: Array, levels: Array, min_extent: tuple[int, int] = MIN_EXTENT) -> Array:
+    """Drop levels whose ring would be a blob or would touch the ring kept above it, judged by
+    the pixels each level encloses (√area grows with a ring's size, whatever its shape) and,
+    for a closed ring, by the rows and columns it spans."""
+    finite = np.sort(values[np.isfinite(values)])
+    areas = np.sqrt(np.searchsorted(finite, levels))
+    kept, last = [], math.inf
+    for level, area in zip(levels, areas, strict=True):
+        if area * area >= finite.size or last - area < MIN_GAP:
+            continue
+        below = values < level
+        rows, cols = below.any(axis=1), below.any(axis=0)
+        open_curve = rows[0] or rows[-1] or cols[0] or cols[-1]  # runs off the view: a line
+        small = np.count_nonzero(rows) < min_extent[0] or np.count_nonzero(cols) < min_extent[1]
+        if small and not open_curve:
+            break  # the levels fall: every ring after this one is smaller still
+        kept.append(level)
+        last = area
+    return np.array(kept)
+
+
+def band_index(values: Array, levels: Array) -> Array:
+    """Which band between consecutive levels (highest first) each value falls in; −1 where
+    not finite."""
     bands = np.full(values.shape, -1, dtype=np.int16)
     finite = np.isfinite(values)
-    # heights fall, so a value above more levels is in a lower band number
-    bands[finite] = np.searchsorted(-heights, -(values[finite] - floor), side="left")
+    bands[finite] = np.searchsorted(-levels, -values[finite], side="left")
     return bands
 
 
-def contour_mask(values: Array, levels: int = LEVELS) -> Array:
+def contour_mask(values: Array, levels: Array) -> Array:
     """True where a contour line passes: the band changes towards the right or upper pixel."""
-    floor, heights = geometric_levels(values, levels)
-    bands = band_index(values, floor, heights)
+    bands = band_index(values, levels)
     mask = np.zeros(values.shape, dtype=bool)
     both = (bands >= 0)[:, :-1] & (bands >= 0)[:, 1:]
     mask[:, :-1] |= (bands[:, :-1] != bands[:, 1:]) & both
@@ -74,10 +137,23 @@ def contour_mask(values: Array, levels: int = LEVELS) -> Array:
     return mask
 
 
-def contour_pixels(objective: Objective, window: Window, columns: int, rows: int) -> Array:
-    """True at each contour pixel of a `columns` × `rows` pixel grid over the window, row 0 at
-    the bottom (`grid`)."""
+def values_on(objective: Objective, window: Window, columns: int, rows: int) -> Array:
+    """f at each pixel of a `columns` × `rows` grid over the window, row 0 at the bottom."""
     xs, ys = grid(window, columns, rows)
     with np.errstate(all="ignore"):
         values = np.asarray(objective.value(xs, ys), dtype=float)
-    return contour_mask(np.broadcast_to(values, xs.shape))
+    return np.broadcast_to(values, xs.shape)
+
+
+def contour_pixels(
+    objective: Objective,
+    window: Window,
+    columns: int,
+    rows: int,
+    min_extent: tuple[int, int] = MIN_EXTENT,
+) -> tuple[Array, Array]:
+    """(mask, levels): True at each contour pixel of a `columns` × `rows` pixel grid over the
+    window, row 0 at the bottom (`grid`), and the levels drawn, highest first."""
+    values = values_on(objective, window, columns, rows)
+    levels = choose_levels(values, objective.f_star, min_extent=min_extent)
+    return contour_mask(values, levels), levels

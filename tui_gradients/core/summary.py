@@ -95,3 +95,26 @@ class Arrival:
                 self._found = self._scanned + hit
             self._scanned = len(path)
         return self._found if self._found is not None and self._found < len(path) else None
+
+
+@dataclass(frozen=True)
+class Update:
+    """What happens at the current point next: plain gd's step −lr·∇f, and the step the run's
+    optimiser will actually take from here (its state included: momentum, accumulators)."""
+
+    gradient_step: tuple[float, float]
+    step: tuple[float, float]
+
+
+def next_update(run: Run, lr: float) -> Update:
+    """Computed from the run's own state at its cursor, without moving it: the optimiser is
+    a pure (init, update) pair, so the next step can be asked for and thrown away."""
+    params, grads = run.params, run.grads
+    state = tuple(run.history.states[run.cursor]) if run.optimizer.state_size else ()
+    with np.errstate(all="ignore"):
+        new_params, _ = run.optimizer.step(grads, state, params)
+        gradient_step = -lr * grads
+        step = new_params - params
+    return Update(
+        (float(gradient_step[0]), float(gradient_step[1])), (float(step[0]), float(step[1]))
+    )

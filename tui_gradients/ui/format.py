@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from rich.style import Style
 
@@ -18,18 +19,17 @@ def number(value: float | None, digits: int = 6) -> str:
     return f"{value:.{digits}g}"
 
 
-def scientific(value: float, digits: int = 2) -> str:
-    if math.isnan(value):
-        return MISSING
-    if math.isinf(value):
-        return number(value)
-    return f"{value:.{digits}e}"
+_FLOAT = re.compile(r"(?<![\w.])\d+\.\d+(?:e[+-]?\d+)?")
+_POWER_ONE = re.compile(r"\*\*1(?![\d.])")
+_UNIT_FACTOR = re.compile(r"(?<![\w.*/)])1\*(?=[a-z(])")
 
 
-def compact(value: float, width: int = 7) -> str:
-    """At most `width` characters: three significant digits, or fewer for extreme values."""
-    text = number(value, 3)
-    return text if len(text) <= width else f"{value:.0e}"
+def readable_formula(formula: str) -> str:
+    """A formula as a title: long coefficients rounded (0.7071067811865476 → 0.7071), no
+    `**1`, no factor 1. For reading only; the exact formula is the one computed with."""
+    text = _FLOAT.sub(lambda match: f"{float(match.group()):.4g}", formula)
+    text = _POWER_ONE.sub("", text)
+    return _UNIT_FACTOR.sub("", text)
 
 
 # Decades of |value|, largest first: exploding, healthy, shrinking, vanishing. Colour is only a

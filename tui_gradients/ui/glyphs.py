@@ -25,6 +25,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "grad_weight": ("∂C/∂w", "dC/dw"),
     "delta_ratio": ("|δˡ/δᴸ|", "|d/dL|"),
     "dot": ("·", "-"),
+    "gradient_step": ("−lr·∇f →", "-lr*df g"),
+    "next_step": ("step ⇒", "step s"),
 }
 
 BOX_TO_ASCII = str.maketrans(

@@ -48,11 +48,29 @@ KEYS = (
         "next optimiser (same lr; the runs are replayed to the same step)", footer=True,
     ),
     Key("f", "cycle_function", "Function", "next function (with its own start and lr)"),
-    Key("c", "compare", "Compare", "a second optimiser from the same start (◆ / ∘)"),
+    Key("c", "compare", "Compare", "a second optimiser from the same start (◆)"),
     Key("R", "race", "Race", "all six optimisers from the same start, with a loss chart"),
     Key("z", "zoom(0.5)", "Zoom in", "zoom in", while_computing=True),
     Key("x", "zoom(2)", "Zoom out", "zoom out", while_computing=True),
-    Key("v", "reset_view", "Reset view", "fit the view to the surface again", while_computing=True),
+    Key(
+        "v", "reset_view", "Fit all",
+        "fit everything: start, minimum and every path; following on", while_computing=True,
+    ),
+    Key("H", "pan(-1, 0)", "Pan left", "pan the view left", while_computing=True),
+    Key("L", "pan(1, 0)", "Pan right", "pan the view right", while_computing=True),
+    Key("K", "pan(0, 1)", "Pan up", "pan the view up", while_computing=True),
+    Key("J", "pan(0, -1)", "Pan down", "pan the view down", while_computing=True),
+    Key(
+        "F", "toggle_follow", "Follow",
+        "follow the runs (on by default): the view pans or widens to keep every current point "
+        "in sight; off, arrows at the edge point to runs out of view",
+        while_computing=True,
+    ),
+    Key(
+        "d", "toggle_shading", "Shading",
+        "shade the surface by height, darker is lower (the legend under the plot)",
+        while_computing=True,
+    ),
     Key(
         "a", "toggle_equal_scale", "Equal scale",
         "equal scale: one unit of w1 as long as one of w2", while_computing=True,

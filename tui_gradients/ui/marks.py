@@ -1,8 +1,11 @@
-"""How each 2-D run is marked, everywhere it appears: its trail and current point on the contour
-plot, its row in the readout and its line in the race chart.
+"""How each 2-D run is marked, everywhere it appears: its iterates and current point on the
+contour plot, its row in the readout, its series and legend entry in the race chart. One shape
+per run, the same in every place.
 
 Runs differ by shape first (over SSH the terminal may have 16 colours, or the reader may not
-tell magenta from red) and by colour second. Each glyph has a plain-ASCII stand-in.
+tell magenta from red) and by colour second. Each glyph has a plain-ASCII stand-in. On the plot
+the shape's style tells its age: the segments between iterates and the older iterates dim, the
+last few bold, the current point in reverse video.
 """
 
 from __future__ import annotations
@@ -15,30 +18,35 @@ from rich.style import Style
 
 @dataclass(frozen=True)
 class RunMark:
-    trail: tuple[str, str]
-    """(Unicode, ASCII) glyph for the cells the run has passed through."""
-    current: tuple[str, str]
-    """(Unicode, ASCII) glyph for where it is now."""
+    shape: tuple[str, str]
+    """(Unicode, ASCII) glyph of the run's iterates, current point, readout row and series."""
     rgb: tuple[int, int, int]
 
-    def glyph(self, ascii_only: bool, *, current: bool = False) -> str:
-        return (self.current if current else self.trail)[ascii_only]
+    def glyph(self, ascii_only: bool) -> str:
+        return self.shape[ascii_only]
 
     @property
     def style(self) -> Style:
+        """The run's own colour, bold: its readout row, its recent iterates."""
         return Style(color=Color.from_rgb(*self.rgb), bold=True)
+
+    @property
+    def faint_style(self) -> Style:
+        """Older iterates and the segments between iterates."""
+        return Style(color=Color.from_rgb(*self.rgb), dim=True)
 
     @property
     def current_style(self) -> Style:
         return self.style + Style(reverse=True)
 
 
-MAIN = RunMark(("•", "*"), ("●", "@"), (235, 200, 40))
+MAIN = RunMark(("●", "@"), (235, 200, 40))
 RIVALS = (
-    RunMark(("∘", "o"), ("◆", "%"), (215, 95, 215)),
-    RunMark(("+", "+"), ("▲", "^"), (70, 200, 215)),
-    RunMark(("×", "x"), ("■", "#"), (240, 140, 40)),
-    RunMark(("~", "~"), ("▼", "v"), (235, 235, 235)),
-    RunMark((":", ":"), ("▶", ">"), (140, 220, 70)),
+    RunMark(("◆", "%"), (215, 95, 215)),
+    RunMark(("▲", "^"), (70, 200, 215)),
+    RunMark(("■", "#"), (240, 140, 40)),
+    RunMark(("▼", "v"), (235, 235, 235)),
+    RunMark(("▶", ">"), (140, 220, 70)),
 )
 """One per rival, in the order the session lists them."""
+MARKS = (MAIN, *RIVALS)

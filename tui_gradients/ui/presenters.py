@@ -12,11 +12,18 @@ import numpy as np
 from rich.style import Style
 
 from tui_gradients.core.session import Session
-from tui_gradients.core.summary import ARRIVAL_FRACTION, TRAP_TOL, PointSummary, summarize
+from tui_gradients.core.summary import (
+    ARRIVAL_FRACTION,
+    TRAP_TOL,
+    PointSummary,
+    Update,
+    summarize,
+)
 from tui_gradients.core.theory import curvature, gd_prediction
 from tui_gradients.ui.format import number
 from tui_gradients.ui.glyphs import label
 from tui_gradients.ui.marks import MAIN, RIVALS
+from tui_gradients.ui.raster import GRADIENT_ARROW, STEP_ARROW, Arrow
 
 NAME = Style(bold=True)
 TRAP = Style(color="yellow", bold=True, reverse=True)
@@ -42,14 +49,29 @@ class RaceEntry:
     arrival: int | None
 
 
-def readout_rows(session: Session, *, theory: bool, ascii_only: bool) -> list[Row]:
-    """The main run's numbers, the theory under them if asked for, then a row per run when
-    there are rivals. At 80×24 f and the component ratio give way to theory or a race (f − f*
-    and the gradients already say what f does), and f − f* to the race rows (each has its own)."""
+def readout_rows(
+    session: Session,
+    *,
+    theory: bool,
+    ascii_only: bool,
+    update: Update | None = None,
+    drawn: Sequence[tuple[int, int]] = (),
+) -> list[Row]:
+    """The main run's numbers at its own step, the update it takes next, the theory under them
+    if asked for, then a row per run when there are rivals. At 80×24 f and the component ratio
+    give way to theory or a race (f − f* and the gradients already say what f does), and f − f*
+    to the race rows (each has its own)."""
     race = race_entries(session)
     main = race[0].point if race else summarize(session.experiment.plane.objective, session.plane)
-    rows = point_rows(session.step, session.experiment.hyper.describe(), main, ascii_only)
+    rows = point_rows(session.plane.cursor, session.experiment.hyper.describe(), main, ascii_only)
+    rows[1:1] = stop_rows(session)
+    if update is not None:
+        rows += update_rows(update, session.experiment.hyper.optimizer != "gd", ascii_only)
+    if drawn:
+        rows.append(iterate_row(*drawn[0]))
     dropped = {"f", "ratio"} if theory or race else set()
+    if main.gap is not None and session.experiment.plane.objective.f_star == 0:
+        dropped.add("f")  # f − f* is f itself: one row, not two
     if race:
         dropped.add("gap")
     rows = [row for row in rows if row.key not in dropped]
@@ -59,7 +81,43 @@ def readout_rows(session: Session, *, theory: bool, ascii_only: bool) -> list[Ro
     return rows + race_rows(race, ascii_only)
 
 
+def stop_rows(session: Session) -> list[Row]:
+    """Where the shared count has gone past the step the numbers belong to, say why."""
+    plane = session.plane
+    if plane.stop is None or session.step <= plane.cursor:
+        return []
+    return [Row("stopped", "stopped", f"{plane.stop.message}; count at {session.step}", TRAP)]
+
+
+def update_rows(update: Update, differs: bool, ascii_only: bool) -> list[Row]:
+    """−lr·∇f, and the optimiser's own step where it is not plain gd's: the two arrows."""
+    rows = [Row("gradient_step", label("gradient_step", ascii_only), _pair(update.gradient_step))]
+    if differs:
+        rows.append(Row("next_step", label("next_step", ascii_only), _pair(update.step)))
+    return rows
+
+
+def iterate_row(iterates: int, cells: int) -> Row:
+    """How many iterates the plot shows, and in how many cells: where they are closer than a
+    cell, one mark stands for several."""
+    if iterates == cells:
+        return Row("iterates", "iterates", f"{iterates} in view")
+    return Row("iterates", "iterates", f"{iterates} in view, {cells} cells")
+
+
+def arrows(session: Session, update: Update) -> list[Arrow]:
+    """The update arrows at the main run's current point: −lr·∇f, and the optimiser's step
+    where it differs from plain gd's."""
+    start = (float(session.plane.params[0]), float(session.plane.params[1]))
+    drawn = [Arrow(start, update.gradient_step, GRADIENT_ARROW)]
+    if session.experiment.hyper.optimizer != "gd":
+        drawn.append(Arrow(start, update.step, STEP_ARROW))
+    return drawn
+
+
 def point_rows(step: int, optimizer: str, point: PointSummary, ascii_only: bool) -> list[Row]:
+    """`step` is the run's own: the step its numbers belong to."""
+
     def name(key: str) -> str:
         return label(key, ascii_only)
 
@@ -100,7 +158,7 @@ def race_rows(race: Sequence[RaceEntry], ascii_only: bool) -> list[Row]:
         else:
             gap = entry.point.gap
             value = number(entry.point.loss if gap is None else gap)
-        name = f"{mark.glyph(ascii_only, current=True)} {entry.name}"
+        name = f"{mark.glyph(ascii_only)} {entry.name}"
         rows.append(Row(f"run:{entry.name}", name, value, mark.style))
     if len(race) < 3:  # one comparison: its ✓ row says enough, and 80×24 needs the room
         return rows

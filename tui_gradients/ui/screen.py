@@ -11,6 +11,7 @@ import contextlib
 import math
 import time
 
+import numpy as np
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -22,14 +23,17 @@ from textual.widget import MountError
 from textual.widgets import Footer, Input, Static
 
 from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.functions import Window, fit_window
+from tui_gradients.core.functions import Window
 from tui_gradients.core.rivals import Rival
 from tui_gradients.core.session import Session
+from tui_gradients.core.summary import next_update
+from tui_gradients.core.view import fit_view, follow
 from tui_gradients.ui import presenters
 from tui_gradients.ui.driver import Driver
 from tui_gradients.ui.keys import WHILE_COMPUTING, bindings
 from tui_gradients.ui.lessons import LessonMixin
 from tui_gradients.ui.outputs import OutputsMixin
+from tui_gradients.ui.raster import RECENT
 from tui_gradients.ui.setting_actions import SettingsMixin
 from tui_gradients.ui.view_actions import ViewMixin
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
@@ -71,6 +75,8 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
     too_small = reactive(False)
     field_focused = reactive(False)
     theory = reactive(False)
+    following = reactive(True)
+    """The view pans or widens to keep every current point in sight."""
 
     def __init__(
         self,
@@ -183,8 +189,18 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         """Push the session's state down into the widgets."""
         session, ascii_only = self.session, self.ascii_only
         paths = [session.path(run) for _, run in session.plane_runs]
-        self.query_one(ContourPlot).set_paths(paths[0], paths[1:])
-        rows = presenters.readout_rows(session, theory=self.theory, ascii_only=ascii_only)
+        if self.following:
+            self._follow(paths)
+        update = next_update(session.plane, session.experiment.hyper.lr)
+        plot = self.query_one(ContourPlot)
+        plot.set_paths(paths, presenters.arrows(session, update))
+        rows = presenters.readout_rows(
+            session,
+            theory=self.theory,
+            ascii_only=ascii_only,
+            update=update,
+            drawn=plot.iterates_in_view(),
+        )
         self.query_one(Readout).show(rows)
         title = presenters.chain_title(session, ascii_only)
         self.query_one(LayerTable).show(session.chain_trace(), title)
@@ -249,11 +265,19 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
 
     def _fitted_view(self) -> Window:
         plane = self.session.experiment.plane
-        return fit_window(plane.objective, plane.start_point)
+        return fit_view(plane.objective, plane.start_point)
 
     def _set_view(self, view: Window) -> None:
         self.view = view
         self.query_one(ContourPlot).set_surface(self.session.experiment.plane.objective, view)
+
+    def _follow(self, paths: list[np.ndarray]) -> None:
+        """Pan or widen the view when a current point is about to leave it."""
+        current = [(float(path[-1, 0]), float(path[-1, 1])) for path in paths if len(path)]
+        recent = [(float(x), float(y)) for path in paths for x, y in path[-RECENT - 1 : -1]]
+        view = follow(self.view, current, recent)
+        if view != self.view:
+            self._set_view(view)
 
     # --- stepping ----------------------------------------------------------------------------
 

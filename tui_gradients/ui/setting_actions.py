@@ -50,7 +50,7 @@ class SettingsMixin(ScreenPart):
 
     def action_compare(self) -> None:
         choice = self.driver.compare()
-        marker = RIVALS[0].glyph(self.ascii_only, current=True)
+        marker = RIVALS[0].glyph(self.ascii_only)
         self.say(f"comparing with {choice.describe()} ({marker})" if choice else "comparison off")
 
     def action_race(self) -> None:

@@ -1,11 +1,12 @@
-"""The main screen's keys that change how the runs are seen, not the runs: zoom, scale,
-markers, theory, the settings panel, focus and help."""
+"""The main screen's keys that change how the runs are seen, not the runs: zoom, pan, follow,
+scale, markers, shading, theory, the settings panel, focus and help."""
 
 from __future__ import annotations
 
 from textual.widget import Widget
 
 from tui_gradients.core.functions import zoom
+from tui_gradients.core.view import PAN_FRACTION, contains, fit_view, pan
 from tui_gradients.ui.screen_part import ScreenPart
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 
@@ -14,16 +15,57 @@ class ViewMixin(ScreenPart):
     """For `MainScreen`."""
 
     def action_zoom(self, factor: float) -> None:
-        center = tuple(float(v) for v in self.session.plane.params)
+        """About the current point while it is in view, else about the view's middle."""
+        here = tuple(float(v) for v in self.session.plane.params)
+        center = here if contains(self.view, here) else None
         self._set_view(zoom(self.view, factor, center))
+        self._view_moved_by_hand()
+
+    def action_pan(self, right: int, up: int) -> None:
+        self._set_view(pan(self.view, right * PAN_FRACTION, up * PAN_FRACTION))
+        self._view_moved_by_hand()
+
+    def _view_moved_by_hand(self) -> None:
+        """Following would pan straight back to a point the user has just moved away from, so
+        a hand-made view that leaves a current point out turns following off (and says so)."""
+        if self.following and not self._all_in_view():
+            self.following = False
+            self.say("following off: arrows at the edge point to runs out of view; F follows")
+        self.refresh_views()
+
+    def _all_in_view(self) -> bool:
+        return all(
+            contains(self.view, (float(run.params[0]), float(run.params[1])))
+            for _, run in self.session.plane_runs
+        )
 
     def action_reset_view(self) -> None:
-        self._set_view(self._fitted_view())
+        """Fit everything: the start, the minimum and every path so far; following on."""
+        session = self.session
+        plane = session.experiment.plane
+        paths = [session.path(run) for _, run in session.plane_runs]
+        self._set_view(fit_view(plane.objective, plane.start_point, paths))
+        self.following = True
+        self.refresh_views()
+
+    def action_toggle_follow(self) -> None:
+        self.following = not self.following
+        self.say(
+            "following: the view keeps every run in sight"
+            if self.following
+            else "following off: arrows at the edge point to runs out of view"
+        )
+        self.refresh_views()
 
     def action_toggle_equal_scale(self) -> None:
         plot = self.query_one(ContourPlot)
         plot.equal_scale = not plot.equal_scale
         self.show_status()
+
+    def action_toggle_shading(self) -> None:
+        plot = self.query_one(ContourPlot)
+        plot.shading = not plot.shading
+        self.say("shading: darker is lower" if plot.shading else "shading off")
 
     def action_toggle_markers(self) -> None:
         ascii_only = not self.ascii_only

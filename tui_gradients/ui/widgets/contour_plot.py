@@ -22,34 +22,60 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual_plotext.plot import Plot
 
-from tui_gradients.core.contours import contour_pixels
+from tui_gradients.core.contours import band_index, contour_pixels, values_on
 from tui_gradients.core.functions import Objective, Window, equal_scale
 from tui_gradients.ui import raster
+from tui_gradients.ui.format import number, readable_formula
 from tui_gradients.ui.glyphs import BOX_TO_ASCII
-from tui_gradients.ui.marks import MAIN, RIVALS
+from tui_gradients.ui.marks import MAIN, MARKS
 
 Cell = tuple[str, Style]
 
-MINIMUM_GLYPH = {False: "★", True: "X"}
-MINIMUM_STYLE = Style(color="green", bold=True)
-
-
-def _code_looks() -> dict[int, tuple[tuple[str, str], Style]]:
-    """Each overlay code's (Unicode, ASCII) glyphs and style."""
-    looks = {
-        raster.PATH: (MAIN.trail, MAIN.style),
-        raster.CURRENT: (MAIN.current, MAIN.current_style),
-        raster.MINIMUM: ((MINIMUM_GLYPH[False], MINIMUM_GLYPH[True]), MINIMUM_STYLE),
-    }
-    for index, mark in enumerate(RIVALS):
-        looks[raster.RIVAL_PATH + index] = (mark.trail, mark.style)
-        looks[raster.RIVAL_CURRENT + index] = (mark.current, mark.current_style)
-    return looks
-
-
-LOOKS = _code_looks()
 CONTOUR_STYLE = Style(color=Color.from_rgb(70, 110, 200))
 """One calm blue for every level: the eye should follow the markers, not the rings."""
+MINIMUM_STYLE = Style(color="green", bold=True)
+GRADIENT_ARROW_STYLE = Style(color=Color.from_rgb(235, 235, 235), bold=True)
+"""−lr·∇f, plain gd's step: white, whatever the run."""
+SHADE_LOW, SHADE_HIGH = (8, 10, 26), (70, 74, 98)
+"""Background of the lowest and highest bands when shading: darker is lower."""
+
+UNICODE_GLYPHS = raster.Glyphs(
+    runs=tuple(mark.glyph(False) for mark in MARKS),
+    minimum="★",
+    heads=dict(zip(raster.COMPASS, "→↗↑↖←↙↓↘", strict=True)),
+    step_heads=dict(zip(raster.COMPASS, "⇒⇗⇑⇖⇐⇙⇓⇘", strict=True)),
+    edges=dict(zip(raster.COMPASS, "▸◥▴◤◂◣▾◢", strict=True)),
+    ascii_only=False,
+)
+ASCII_GLYPHS = raster.Glyphs(
+    runs=tuple(mark.glyph(True) for mark in MARKS),
+    minimum="X",
+    heads=dict.fromkeys(raster.COMPASS, "g"),
+    step_heads=dict.fromkeys(raster.COMPASS, "s"),
+    edges=dict(zip(raster.COMPASS, ">}^{<{v}", strict=True)),
+    ascii_only=True,
+)
+"""In ASCII an arrow ends in its letter (g: −lr·∇f, s: the optimiser's step), and a pointer
+to a run out of view is a bracket or caret on the border, drawn in the run's current style."""
+
+
+def _styles() -> dict[int, Style]:
+    """The style of every overlay style id (`raster.style_id`)."""
+    styles = {
+        raster.MINIMUM: MINIMUM_STYLE,
+        raster.GRADIENT_ARROW: GRADIENT_ARROW_STYLE,
+        raster.STEP_ARROW: MAIN.style,
+    }
+    for run, mark in enumerate(MARKS):
+        styles[raster.style_id(raster.SEGMENT, run)] = mark.faint_style
+        styles[raster.style_id(raster.OLD, run)] = mark.faint_style
+        styles[raster.style_id(raster.RECENT_ITERATE, run)] = mark.style
+        styles[raster.style_id(raster.CURRENT, run)] = mark.current_style
+        styles[raster.style_id(raster.EDGE, run)] = mark.current_style
+    return styles
+
+
+STYLES = _styles()
 
 
 @dataclass(frozen=True)
@@ -62,10 +88,15 @@ class Scene:
     height: int
     ascii_markers: bool
     equal_scale: bool
+    shading: bool = False
 
 
 class ContourPlot(Widget):
-    """Contours of f(w1, w2) in plotext's frame, with paths composited cell by cell on top."""
+    """Contours of f(w1, w2) in plotext's frame, with the runs composited cell by cell on top:
+    segments between iterates as faint braille lines, every iterate as its run's mark (the last
+    few bold, the current one reversed), the update arrows at the current point, and a pointer
+    on the border for any current point out of view. The contours' legend is on the last
+    line, beside the axis labels."""
 
     DEFAULT_CSS = """
     ContourPlot {
@@ -76,20 +107,20 @@ class ContourPlot(Widget):
 
     ascii_markers: reactive[bool] = reactive(False)
     equal_scale: reactive[bool] = reactive(False)
+    shading: reactive[bool] = reactive(False)
 
     def __init__(self, objective: Objective, window: Window, **kwargs) -> None:
         super().__init__(**kwargs)
         self._objective = objective
         self._window = window
         self.border_title = _title(objective)
-        self._path = np.empty((0, 2))
-        self._rivals: list[np.ndarray] = []
+        self._paths: list[np.ndarray] = []
+        self._arrows: list[raster.Arrow] = []
         self._scene: Scene | None = None
         self._base: list[list[Cell]] = []
         self._canvas: raster.Canvas | None = None
-        self._path_mask: raster.PathMask | None = None
-        self._rival_masks: list[raster.PathMask] = []
-        self._codes = np.zeros((0, 0), dtype=np.int8)
+        self._trails: list[raster.Trail] = []
+        self._overlay: raster.Overlay | None = None
         self._strips: dict[int, Strip] = {}
 
     # --- data in -----------------------------------------------------------------------------
@@ -105,22 +136,42 @@ class ContourPlot(Widget):
         """The view actually drawn (after equal scaling)."""
         return self._canvas.window if self._canvas else self._window
 
-    def set_paths(self, path: np.ndarray, rivals: list[np.ndarray] | None = None) -> None:
-        """New trajectories: refresh only the lines whose cells changed."""
-        self._path, self._rivals = path, rivals or []
-        if self._canvas is None or self._scene != self._current_scene():
+    @property
+    def overlay(self) -> raster.Overlay | None:
+        """What is drawn over the contours, cell by cell, once drawn."""
+        return self._overlay
+
+    @property
+    def canvas(self) -> raster.Canvas | None:
+        """Where the data area lies on the widget, once drawn."""
+        return self._canvas
+
+    def set_paths(self, paths: list[np.ndarray], arrows: list[raster.Arrow] | None = None) -> None:
+        """New trajectories (the main run's first) and update arrows: refresh only the lines
+        whose cells changed."""
+        self._paths, arrows = paths, arrows or []
+        if self._scene != self._current_scene():
+            self._arrows = arrows
+            if self.size.area:  # drawn now, so that what it counts is current at once
+                self._ensure_base()
             self.refresh()
             return
-        if not self._update_masks():
+        if not self._update_trails() and arrows == self._arrows:
             return
-        codes = self._overlay()
-        changed = np.flatnonzero(np.any(codes != self._codes, axis=1)).tolist()
-        self._codes = codes
+        self._arrows = arrows
+        overlay = self._compose_overlay()
+        assert self._overlay is not None
+        changed = overlay.changed_rows(self._overlay)
+        self._overlay = overlay
         for row in changed:
             self._strips.pop(row, None)
         if changed:  # one call for all: each call of refresh walks up the DOM for the offset
             width = self.size.width
             self.refresh(*(Region(0, row, width, 1) for row in changed))
+
+    def iterates_in_view(self) -> list[tuple[int, int]]:
+        """Per run (the main one first): iterates inside the view, and the cells holding them."""
+        return [trail.iterates_in_view() for trail in self._trails]
 
     def watch_ascii_markers(self) -> None:
         self._fit_title()
@@ -143,6 +194,9 @@ class ContourPlot(Widget):
     def watch_equal_scale(self) -> None:
         self.refresh()
 
+    def watch_shading(self) -> None:
+        self.refresh()
+
     # --- drawing -----------------------------------------------------------------------------
 
     def _current_scene(self) -> Scene:
@@ -153,25 +207,25 @@ class ContourPlot(Widget):
             self.size.height,
             self.ascii_markers,
             self.equal_scale,
+            self.shading,
         )
 
-    def _update_masks(self) -> bool:
-        """Bring every path's cells up to date; whether anything drawn changed."""
-        assert self._canvas is not None and self._path_mask is not None
-        changed = len(self._rival_masks) != len(self._rivals)
-        del self._rival_masks[len(self._rivals) :]
-        while len(self._rival_masks) < len(self._rivals):
-            self._rival_masks.append(raster.PathMask(self._canvas))
-        for mask, points in zip(
-            [self._path_mask, *self._rival_masks], [self._path, *self._rivals], strict=True
-        ):
-            changed |= mask.update(points)
+    def _update_trails(self) -> bool:
+        """Bring every run's trail up to date; whether anything drawn changed."""
+        assert self._canvas is not None
+        changed = len(self._trails) != len(self._paths)
+        del self._trails[len(self._paths) :]
+        while len(self._trails) < len(self._paths):
+            self._trails.append(raster.Trail(self._canvas, self.ascii_markers))
+        for trail, points in zip(self._trails, self._paths, strict=True):
+            changed |= trail.update(points)
         return changed
 
-    def _overlay(self) -> np.ndarray:
-        assert self._canvas is not None and self._path_mask is not None
+    def _compose_overlay(self) -> raster.Overlay:
+        assert self._canvas is not None
+        glyphs = ASCII_GLYPHS if self.ascii_markers else UNICODE_GLYPHS
         return raster.overlay(
-            self._canvas, self._path_mask, self._rival_masks, self._objective.minima
+            self._canvas, self._trails, self._objective.minima, glyphs, self._arrows
         )
 
     def _ensure_base(self) -> None:
@@ -180,9 +234,9 @@ class ContourPlot(Widget):
             return
         self._scene = scene
         self._base, self._canvas = self._draw_base(scene)
-        self._path_mask, self._rival_masks = raster.PathMask(self._canvas), []
-        self._update_masks()
-        self._codes = self._overlay()
+        self._trails = []
+        self._update_trails()
+        self._overlay = self._compose_overlay()
         self._strips.clear()
 
     def _draw_base(self, scene: Scene) -> tuple[list[list[Cell]], raster.Canvas]:
@@ -194,10 +248,12 @@ class ContourPlot(Widget):
         if scene.ascii_markers:
             frame = frame.translate(BOX_TO_ASCII)
         cells = _cells(Text.from_ansi(frame), width, height)
-        for row, col, code in zip(
-            *raster.grid_cells(canvas, _contours(scene, canvas)), strict=True
-        ):
+        codes, levels = _contours(scene, canvas)
+        for row, col, code in zip(*raster.grid_cells(canvas, codes), strict=True):
             cells[row][col] = (chr(code), CONTOUR_STYLE)
+        if scene.shading:
+            _shade(cells, canvas, scene.objective, levels)
+        _put_legend(cells[-1], _legend(levels, scene))
         return cells, canvas
 
     def render_line(self, y: int) -> Strip:
@@ -211,11 +267,12 @@ class ContourPlot(Widget):
 
     def _compose_row(self, y: int) -> Strip:
         """The base row with the overlay's glyphs put in, as runs of equal style."""
+        assert self._overlay is not None
         base_style = self.rich_style
         row = list(self._base[y])
-        for col in np.flatnonzero(self._codes[y]):
-            glyphs, style = LOOKS[int(self._codes[y, col])]
-            row[col] = (glyphs[self.ascii_markers], style)
+        chars, styles = self._overlay.chars[y], self._overlay.styles[y]
+        for col in np.flatnonzero(styles):
+            row[col] = (chr(chars[col]), row[col][1] + STYLES[int(styles[col])])
         segments: list[Segment] = []
         run_text, run_style = "", row[0][1] if row else Style()
         for char, style in row:
@@ -229,8 +286,56 @@ class ContourPlot(Widget):
         return Strip(segments, len(row))
 
 
+def _legend(levels: np.ndarray, scene: Scene) -> list[str]:
+    """What the rings are and which way is down, longest first: the plot's last line takes
+    the first that fits."""
+    if len(levels) == 0:
+        return ["no contours: f is flat or not finite here", "no contours"]
+    dots = "..." if scene.ascii_markers else "…"
+    minus = "-" if scene.ascii_markers else "−"
+    low, high = (number(float(v), 3).replace("-", minus) for v in (levels[-1], levels[0]))
+    rings = f"{len(levels)} rings, f = {low} {dots} {high}"
+    if scene.shading:
+        down = "darker is lower"
+    elif scene.objective.minima:
+        down = f"lowest at {'X' if scene.ascii_markers else '★'}"
+    else:
+        down = "d shades by height"
+    return [f"{rings}; {down}", f"f = {low} {dots} {high}; {down}", f"f = {low} {dots} {high}"]
+
+
+LEGEND_STYLE = Style(color=Color.from_rgb(120, 150, 215))
+
+
+def _put_legend(row: list[Cell], texts: list[str]) -> None:
+    """The first legend that fits, right-aligned on the plot's last line (plotext's axis labels
+    leave most of it empty)."""
+    used = max((col for col, (char, _) in enumerate(row) if char != " "), default=-1)
+    room = len(row) - used - 3
+    text = next((text for text in texts if len(text) <= room), None)
+    if text is None:
+        return
+    start = len(row) - len(text) - 1
+    for offset, char in enumerate(text):
+        row[start + offset] = (char, LEGEND_STYLE)
+
+
+def _shade(cells: list[list[Cell]], canvas: raster.Canvas, objective: Objective, levels) -> None:
+    """A background per data-area cell by the band f falls in there: darker is lower."""
+    values = values_on(objective, canvas.window, canvas.columns, canvas.rows)
+    bands = band_index(values, levels)
+    top = max(len(levels), 1)
+    for row, col, band in zip(*raster.grid_cells(canvas, bands + 1), strict=True):
+        t = 1 - (int(band) - 1) / top  # band 0 lies above the highest level
+        rgb = [round(lo + (hi - lo) * t) for lo, hi in zip(SHADE_LOW, SHADE_HIGH, strict=True)]
+        char, style = cells[row][col]
+        cells[row][col] = (char, style + Style(bgcolor=Color.from_rgb(*rgb)))
+
+
 def _title(objective: Objective) -> str:
-    return f"f = {objective.formula}" + (f"  ({objective.note})" if objective.note else "")
+    return f"f = {readable_formula(objective.formula)}" + (
+        f"  ({objective.note})" if objective.note else ""
+    )
 
 
 def _figure(width: int, height: int, window: Window) -> Plot:
@@ -269,19 +374,24 @@ def _measure(width: int, height: int, window: Window) -> tuple[raster.Canvas, st
     ), frame
 
 
-def _contours(scene: Scene, canvas: raster.Canvas) -> np.ndarray:
+def _contours(scene: Scene, canvas: raster.Canvas) -> tuple[np.ndarray, np.ndarray]:
     """The contour glyph's code point in each cell of the data area (row 0 at the bottom), 0
-    where none passes: braille at 2 × 4 pixels a cell, or '.' at one pixel a cell in ASCII.
+    where none passes: braille at 2 × 4 pixels a cell, or '.' at one pixel a cell in ASCII;
+    and the levels drawn.
 
     The pixels are the contour mask itself. Handing them to plotext as a scatter of points,
     which it groups into braille cells one point at a time, cost more than all the rest of
     this layer: 15-20 ms of every start and every new view.
     """
     if scene.ascii_markers:
-        pixels = contour_pixels(scene.objective, canvas.window, canvas.columns, canvas.rows)
-        return np.where(pixels, ord("."), 0)
-    pixels = contour_pixels(scene.objective, canvas.window, canvas.columns * 2, canvas.rows * 4)
-    return raster.braille(pixels)
+        pixels, levels = contour_pixels(
+            scene.objective, canvas.window, canvas.columns, canvas.rows, min_extent=(2, 2)
+        )
+        return np.where(pixels, ord("."), 0), levels
+    pixels, levels = contour_pixels(
+        scene.objective, canvas.window, canvas.columns * 2, canvas.rows * 4
+    )
+    return raster.braille(pixels), levels
 
 
 def _cells(text: Text, width: int, height: int) -> list[list[Cell]]:

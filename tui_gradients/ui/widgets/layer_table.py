@@ -2,35 +2,70 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 import numpy as np
 from rich.style import Style
 
 from tui_gradients.core.chain import Trace
-from tui_gradients.ui.format import compact, magnitude_style, scientific
+from tui_gradients.ui.format import MISSING, magnitude_style, number
 from tui_gradients.ui.glyphs import LABELS, NUMBERS_TO_ASCII, label
 from tui_gradients.ui.widgets.lines import Line, Lines, Run
 
-# (key, width): fixed widths so that the table fits 80 columns and never reflows on a step.
-COLUMNS = (
-    ("l", 2),
-    ("w", 7),
-    ("b", 7),
-    ("z", 7),
-    ("a", 7),
-    ("gprime", 7),
-    ("delta", 9),
-    ("grad_weight", 9),
-    ("delta_ratio", 7),
-)
+WIDTH = 9
+"""Every number column: room for '-4.78e-09', so no number is ever cut."""
+COLUMNS = ("l", "w", "b", "z", "a", "gprime", "delta", "grad_weight", "delta_ratio")
+DROP_ORDER = ("b", "delta_ratio", "w", "z")
+"""Where the width runs out, these columns go first (the issue's z, a, g′, δ, ∂C/∂w stay
+longest; l, a, g′, δ and ∂C/∂w always)."""
+SCIENTIFIC = frozenset({"delta", "grad_weight", "delta_ratio"})
+"""Columns whose values span decades by nature: always in scientific notation."""
 GAP = "  "
-TABLE_WIDTH = sum(width for _, width in COLUMNS) + len(GAP) * (len(COLUMNS) - 1)
+LAYER_WIDTH = 3
 BAR_WIDTH = 16
 """log₁₀|δ| per layer as a bar, where the table has the room (not at 80 columns)."""
 
 
+def table_width(columns: Sequence[str]) -> int:
+    return LAYER_WIDTH + (len(columns) - 1) * (len(GAP) + WIDTH)
+
+
+def fitting_columns(width: int) -> tuple[str, ...]:
+    """The columns that fit `width` cells, dropping DROP_ORDER's first."""
+    columns = list(COLUMNS)
+    for name in DROP_ORDER:
+        if table_width(columns) <= width:
+            break
+        columns.remove(name)
+    return tuple(columns)
+
+
+def column_format(name: str, values: np.ndarray) -> str:
+    """One format for the whole column: fixed point with three decimals while every value
+    reads well that way, scientific with three significant digits otherwise."""
+    if name in SCIENTIFIC:
+        return ".2e"
+    finite = np.abs(values[np.isfinite(values)])
+    nonzero = finite[finite > 0]
+    if len(nonzero) and (nonzero.min() < 1e-2 or nonzero.max() >= 1e4):
+        return ".2e"
+    return ".3f"
+
+
+def _cell(value: float, fmt: str) -> str:
+    if math.isnan(value):
+        return MISSING
+    if math.isinf(value):
+        return number(value)
+    return format(value, fmt)
+
+
 class LayerTable(Lines):
     """A header and one line per layer; a step redraws only the lines whose numbers changed
-    (a DataTable repaints every visible cell on any update)."""
+    (a DataTable repaints every visible cell on any update). Headers are right-aligned over
+    their numbers; a column that does not fit is dropped whole and a layer that does not fit
+    is announced, never cut."""
 
     COMPONENT_CLASSES = {"layer-table--header"}
 
@@ -55,46 +90,74 @@ class LayerTable(Lines):
 
     def on_resize(self) -> None:
         if self._shown is not None:
-            self.show(*self._shown)  # the bars come and go with the width
+            self.show(*self._shown)  # columns, bars and rows come and go with the size
 
     def show(self, trace: Trace, title: str) -> None:
         self._shown = (trace, title)
         if self.border_title != title:
             self.border_title = title  # repaints the whole table: only when the settings change
-        header_style = self.component_style("layer-table--header")
         self.row_count = len(trace.z)
-        header, lines = _header(self.ascii_only, header_style), _layer_lines(trace)
+        width = self.size.width or table_width(COLUMNS)
+        columns = fitting_columns(width)
+        header_style = self.component_style("layer-table--header")
+        header = _header(columns, self.ascii_only, header_style)
+        lines = _layer_lines(trace, columns)
         if self.ascii_only:
             lines = [_ascii(line) for line in lines]
-        if self.size.width >= TABLE_WIDTH + len(GAP) + BAR_WIDTH and not self.ascii_only:
+        if width >= table_width(columns) + len(GAP) + BAR_WIDTH and not self.ascii_only:
             header += ((f"{GAP}log₁₀|δ|", header_style),)
             lines = [line + bar for line, bar in zip(lines, _delta_bars(trace), strict=True)]
-        self.set_lines([header, *lines])
+        notes = _hidden_columns(columns, self.ascii_only)
+        if self._room_for_layers(len(notes)) < len(lines):
+            room = self._room_for_layers(len(notes) + 1)
+            notes.insert(0, f"layers {room + 1}-{len(lines)} not shown: the terminal is too short")
+            lines = lines[:room]
+        self.set_lines([header, *lines, *(((note, header_style),) for note in notes)])
+
+    def _room_for_layers(self, notes: int) -> int:
+        """Layer lines that fit beside the header and the notes (all of them before the first
+        layout, when the height is not known yet)."""
+        height = self.size.height
+        return 10**6 if height <= 0 else max(height - 1 - notes, 1)
 
 
-def _header(ascii_only: bool, style: Style) -> Line:
-    titles = [label(key, ascii_only) if key in LABELS else key for key, _ in COLUMNS]
-    cells = [f"{title:<{width}}" for title, (_, width) in zip(titles, COLUMNS, strict=True)]
+def _header(columns: Sequence[str], ascii_only: bool, style: Style) -> Line:
+    titles = [label(key, ascii_only) if key in LABELS else key for key in columns]
+    cells = [f"{titles[0]:>{LAYER_WIDTH}}"] + [f"{title:>{WIDTH}}" for title in titles[1:]]
     return ((GAP.join(cells), style),)
 
 
-def _layer_lines(trace: Trace) -> list[Line]:
+def _hidden_columns(columns: Sequence[str], ascii_only: bool) -> list[str]:
+    hidden = [key for key in COLUMNS if key not in columns]
+    if not hidden:
+        return []
+    names = ", ".join(label(key, ascii_only) if key in LABELS else key for key in hidden)
+    return [f"{names} hidden: widen the terminal to see them"]
+
+
+def _layer_lines(trace: Trace, columns: Sequence[str]) -> list[Line]:
     last = trace.delta[-1]
     with np.errstate(all="ignore"):
         ratios = np.abs(trace.delta / last) if last != 0 else np.full(len(trace.z), np.nan)
-    plain = (trace.weight, trace.bias, trace.z, trace.a, trace.gprime)
+    values = {
+        "w": trace.weight,
+        "b": trace.bias,
+        "z": trace.z,
+        "a": trace.a,
+        "gprime": trace.gprime,
+        "delta": trace.delta,
+        "grad_weight": trace.grad_weight,
+        "delta_ratio": ratios,
+    }
+    formats = {name: column_format(name, values[name]) for name in columns[1:]}
+    coloured = {"delta", "grad_weight", "delta_ratio"}
     lines = []
     for layer in range(len(trace.z)):
-        cells = [
-            (str(layer + 1), None),
-            *((compact(float(values[layer])), None) for values in plain),
-            _magnitude(trace.delta[layer], 2),
-            _magnitude(trace.grad_weight[layer], 2),
-            _magnitude(ratios[layer], 0),
-        ]
-        runs: list[Run] = []
-        for index, ((text, style), (_, width)) in enumerate(zip(cells, COLUMNS, strict=True)):
-            runs.append((f"{GAP if index else ''}{text:>{width}}", style))
+        runs: list[Run] = [(f"{layer + 1:>{LAYER_WIDTH}}", None)]
+        for name in columns[1:]:
+            value = float(values[name][layer])
+            style = magnitude_style(value) if name in coloured else None
+            runs.append((f"{GAP}{_cell(value, formats[name]):>{WIDTH}}", style))
         lines.append(tuple(runs))
     return lines
 
@@ -113,13 +176,8 @@ def _delta_bars(trace: Trace) -> list[Line]:
     bars = []
     for value, delta in zip(logs, trace.delta, strict=True):
         if not np.isfinite(value):
-            bars.append(((f"{GAP}—", None),))
+            bars.append(((f"{GAP}{MISSING}", None),))
             continue
         length = 1 + round((BAR_WIDTH - 1) * (value - low) / span)
         bars.append(((GAP + "█" * length, magnitude_style(float(delta))),))
     return bars
-
-
-def _magnitude(value: float, digits: int) -> Run:
-    value = float(value)
-    return scientific(value, digits), magnitude_style(value)

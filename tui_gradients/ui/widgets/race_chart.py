@@ -1,6 +1,9 @@
 """The loss of every 2-D run in a race against the step, on a log scale, drawn by plotext.
 
-Each run keeps its glyph and colour from the contour plot, so the chart needs no separate key.
+Each run keeps its mark from the contour plot and the readout, and the legend in the chart's
+title names them at every size. Runs that reach the same losses would hide each other if drawn
+as lines; each is drawn as its marks in columns of its own instead (run i in every n-th column,
+from column i), so where two curves coincide their marks alternate and both stay in sight.
 It is redrawn on the throttled trend timer, never more than the frame rate allows.
 """
 
@@ -11,20 +14,28 @@ from collections.abc import Sequence
 import numpy as np
 from textual_plotext import PlotextPlot
 
-from tui_gradients.ui.marks import MAIN, RIVALS
+from tui_gradients.ui.marks import MARKS
 
 FLOOR = 1e-30
 """f − f* below this (or exactly 0, once a run has converged) is drawn at this level."""
+AXIS_ROOM = 10
+"""Columns plotext takes for the y tick labels and the frame."""
 
 
-def decimate(values: np.ndarray, points: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most `points` (step, value) pairs spread evenly over the history, the last included:
-    a 10⁶-step race is drawn from a few hundred points, not a million."""
-    if len(values) <= points:
-        steps = np.arange(len(values))
-    else:
-        steps = np.unique(np.linspace(0, len(values) - 1, points).round().astype(np.int64))
-    return steps, values[steps]
+def interleaved_steps(length: int, columns: int, run: int, runs: int) -> np.ndarray:
+    """The steps run `run` of `runs` is drawn at: one per column it owns, across `columns`
+    columns spanning steps 0 to length − 1, the last step always included."""
+    if length <= 1:
+        return np.zeros(min(length, 1), dtype=np.int64)
+    owned = np.arange(run % max(runs, 1), columns, max(runs, 1))
+    steps = np.round(owned / max(columns - 1, 1) * (length - 1)).astype(np.int64)
+    return np.unique(np.append(steps[steps < length], length - 1))
+
+
+def legend(names: Sequence[str], ascii_only: bool) -> str:
+    return "  ".join(
+        f"{mark.glyph(ascii_only)} {name}" for name, mark in zip(names, MARKS, strict=False)
+    )
 
 
 class RaceChart(PlotextPlot):
@@ -39,20 +50,18 @@ class RaceChart(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         gap = "log10(f - f*)" if self.ascii_only else "log₁₀(f − f*)"
-        title = f"{gap} per step" if f_star is not None else "f per step (f* unknown)"
+        what = gap if f_star is not None else "f (f* unknown)"
+        title = f"{legend(names, self.ascii_only)}  {'-' if self.ascii_only else '·'} {what}"
         if self.border_title != title:  # setting it repaints the chart: only when it changes
             self.border_title = title
-        width = max(self.size.width, 20)
-        series = list(zip(names, losses, (MAIN, *RIVALS), strict=False))
-        for name, loss, mark in [*series[1:], series[0]]:  # the main run on top, as on the plot
-            steps, values = decimate(loss, 2 * width)
+        columns = max(self.size.width - AXIS_ROOM, 10)
+        series = list(zip(names, losses, MARKS, strict=False))
+        length = max((len(loss) for loss in losses), default=0)
+        for index, (_, loss, mark) in reversed(list(enumerate(series))):  # the main run on top
+            steps = interleaved_steps(length, columns, index, len(series))
+            steps = steps[steps < len(loss)]
+            values = loss[steps]
             if f_star is not None:
                 values = np.log10(np.maximum(values - f_star, FLOOR))
-            plt.plot(
-                steps,
-                values,
-                marker=mark.glyph(self.ascii_only, current=False),
-                color=mark.rgb,
-                label=name,
-            )
+            plt.scatter(steps, values, marker=mark.glyph(self.ascii_only), color=mark.rgb)
         self.refresh()
