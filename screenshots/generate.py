@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 from tui_gradients.core.chain import ChainSettings
-from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.experiment import Experiment, PlaneSettings
+from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.ui.app import GradientsApp
 
 HERE = Path(__file__).parent
@@ -25,6 +26,12 @@ SIZE = (160, 48)
 STATES: dict[str, tuple[Experiment, list[str], tuple[int, int]]] = {
     "default": (Experiment(), [], SIZE),
     "after-50-steps": (Experiment(), list("50n"), SIZE),
+    "momentum-zigzag": (Experiment(hyper=Hyperparameters(optimizer="momentum")), list("20n"), SIZE),
+    "saddle-shaded": (
+        Experiment(plane=PlaneSettings(function="saddle"), hyper=Hyperparameters(lr=0.1)),
+        [*list("10n"), "d"],
+        SIZE,
+    ),
     "gd-vs-adagrad": (Experiment(), ["c", *list("50n")], SIZE),
     "deep-sigmoid-chain": (Experiment(chain=ChainSettings(depth=16)), list("20n"), SIZE),
     "help": (Experiment(), ["question_mark"], SIZE),
