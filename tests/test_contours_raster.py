@@ -157,9 +157,16 @@ def _canvas(columns=40, rows=20):
     )
 
 
+def _path_cells(canvas, points):
+    """The cells the polyline through `points` crosses inside the data area."""
+    rows, cols, _, _ = raster.polyline(canvas.cells, points)
+    keep = canvas.inside(rows, cols)
+    return rows[keep], cols[keep]
+
+
 def test_a_path_is_drawn_without_gaps():
     canvas = _canvas()
-    rows, cols = raster.path_cells(canvas, np.array([[0.0, 0.5], [1.0, 0.5]]))
+    rows, cols = _path_cells(canvas, np.array([[0.0, 0.5], [1.0, 0.5]]))
     assert set(rows) == {rows[0]}
     assert sorted(cols) == list(range(canvas.left, canvas.left + canvas.columns))
 
@@ -168,7 +175,7 @@ def test_long_oscillating_history_is_decimated_to_the_grid():
     canvas = _canvas()
     k = np.arange(100_000)
     points = np.stack([0.5 + 0.4 * (-1.0) ** k, 0.5 + 0.0 * k], axis=1)
-    rows, cols = raster.path_cells(canvas, points)
+    rows, cols = _path_cells(canvas, points)
     # the 99 999 segments are two distinct ones (there and back): a few cells each, not 10⁵
     assert len(rows) <= 2 * canvas.columns
     assert len(set(zip(rows.tolist(), cols.tolist(), strict=True))) <= canvas.columns
@@ -355,10 +362,10 @@ def test_path_cells_do_not_depend_on_how_the_points_are_chunked(monkeypatch, chu
     crawl = np.column_stack([0.2 + 0.6 * 0.999 ** np.arange(500), np.full(500, 0.5)])
     walk = np.cumsum(np.random.default_rng(4).normal(0, 0.05, (500, 2)), axis=0) + 0.5
     paths = (crawl, walk, np.vstack([walk[:3], np.full((40, 2), np.nan), walk[3:9]]))
-    whole = [raster.path_cells(canvas, path) for path in paths]  # one chunk: CHUNK > 500
+    whole = [_path_cells(canvas, path) for path in paths]  # one chunk: CHUNK > 500
     monkeypatch.setattr(raster, "CHUNK", chunk)
     for path, (rows, cols) in zip(paths, whole, strict=True):
-        chunked_rows, chunked_cols = raster.path_cells(canvas, path)
+        chunked_rows, chunked_cols = _path_cells(canvas, path)
         np.testing.assert_array_equal(chunked_rows, rows)
         np.testing.assert_array_equal(chunked_cols, cols)
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from tui_gradients.core.functions import Window
 from tui_gradients.core.rivals import MAX_RIVALS
+from tui_gradients.core.view import contains
 
 Array = np.ndarray
 
@@ -198,13 +199,6 @@ def polyline(to_grid: Mapping, points: Array) -> tuple[Array, Array, Array, Arra
     return _segments(rows, cols)
 
 
-def path_cells(canvas: Canvas, points: Array) -> tuple[Array, Array]:
-    """Every cell the polyline through `points` crosses, inside the data area."""
-    rows, cols, _, _ = polyline(canvas.cells, points)
-    keep = canvas.inside(rows, cols)
-    return rows[keep], cols[keep]
-
-
 def line_glyphs(drow: Array, dcol: Array) -> Array:
     """The ASCII character that best follows each slope: '-', '|', '/' or '\\'. A cell is about
     twice as tall as it is wide, so a row counts double."""
@@ -377,7 +371,7 @@ def edge_mark(canvas: Canvas, point: Array) -> tuple[int, int, str] | None:
     it lies towards; None while it is in view."""
     x0, x1, y0, y1 = canvas.window
     x, y = float(point[0]), float(point[1])
-    if not (math.isfinite(x) and math.isfinite(y)) or (x0 <= x <= x1 and y0 <= y <= y1):
+    if not (math.isfinite(x) and math.isfinite(y)) or contains(canvas.window, (x, y)):
         return None
     vertical = "n" if y > y1 else "s" if y < y0 else ""
     horizontal = "e" if x > x1 else "w" if x < x0 else ""
