@@ -55,6 +55,8 @@ def geometric_levels(
     return floor, span * ratio ** np.arange(1, levels + 1)
 
 
+NEAR = 0.02
+"""The lowest value in view counts as near the minimum within this fraction of the range."""
 MIN_GAP = 2.0
 """Rings whose enclosed areas differ by less than this in √pixels would touch."""
 MIN_EXTENT = (8, 4)
@@ -90,7 +92,10 @@ def choose_levels(
         chosen = signed_levels(finite, levels)
     else:
         floor, heights = geometric_levels(finite, levels)
-        if f_star is not None and f_star < floor:
+        top = float(finite.max())
+        if f_star is not None and f_star < floor and floor - f_star < NEAR * (top - f_star):
+            # the minimum is in view or just outside: rings geometric around f* itself; zoomed
+            # far from it, levels counted from f* would all lie below the view
             floor, heights = geometric_levels(np.append(finite, f_star), levels)
         chosen = floor + heights
     return thin(values, chosen, min_extent)
@@ -98,22 +103,26 @@ def choose_levels(
 
 def thin(values: Array, levels: Array, min_extent: tuple[int, int] = MIN_EXTENT) -> Array:
     """Drop levels whose ring would be a blob or would touch the ring kept above it, judged by
-    the pixels each level encloses (√area grows with a ring's size, whatever its shape) and,
-    for a closed ring, by the rows and columns it spans."""
+    the pixels each level encloses (√area grows with a ring's size, whatever its shape) and by
+    the rows and columns it spans: a closed ring must span `min_extent`, and any ring must
+    shrink by half of it in rows or columns from the one kept above (long thin level sets, a
+    steep bowl seen from far, have large areas but lines a pixel apart)."""
     finite = np.sort(values[np.isfinite(values)])
     areas = np.sqrt(np.searchsorted(finite, levels))
-    kept, last = [], math.inf
+    kept, last = [], (math.inf, math.inf, math.inf)
     for level, area in zip(levels, areas, strict=True):
-        if area * area >= finite.size or last - area < MIN_GAP:
+        if area * area >= finite.size or last[0] - area < MIN_GAP:
             continue
         below = values < level
         rows, cols = below.any(axis=1), below.any(axis=0)
+        span = np.count_nonzero(rows), np.count_nonzero(cols)
         open_curve = rows[0] or rows[-1] or cols[0] or cols[-1]  # runs off the view: a line
-        small = np.count_nonzero(rows) < min_extent[0] or np.count_nonzero(cols) < min_extent[1]
-        if small and not open_curve:
+        if not open_curve and (span[0] < min_extent[0] or span[1] < min_extent[1]):
             break  # the levels fall: every ring after this one is smaller still
+        if last[1] - span[0] < min_extent[0] / 2 and last[2] - span[1] < min_extent[1] / 2:
+            continue
         kept.append(level)
-        last = area
+        last = (area, *span)
     return np.array(kept)
 
 
