@@ -407,6 +407,7 @@ async def test_command_line_settings_survive_mounting():
     app = GradientsApp(experiment, initial_steps=7)
     async with app.run_test(size=WIDE) as pilot:
         assert app.session.experiment == experiment
+        await pilot.pause()  # the steps asked for are taken after the first frame
         assert app.session.step == 7
         await fields_ready(pilot)
         assert app.query_one("#lr", Input).value == "0.002"
@@ -776,7 +777,8 @@ async def test_lesson_and_help_in_plain_ascii(page):
 async def test_a_race_given_at_start_is_drawn_from_the_first_frame():
     rivals = (Rival("adam"), Rival("adagrad", 5.0))
     app = GradientsApp(rivals=rivals, initial_steps=20)
-    async with app.run_test(size=WIDE):
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()  # the steps asked for are taken after the first frame
         assert [name for name, _ in app.session.plane_runs] == ["gd", "adam", "adagrad lr 5"]
         assert all(run.cursor == 20 for _, run in app.session.plane_runs)
         assert app.screen.has_class("-race") and "▲ adagrad lr 5" in _readout(app)

@@ -166,7 +166,7 @@ def test_app_command_starts_preconfigured(monkeypatch):
 
     def fake_run(app):
         started["experiment"] = app.session.experiment
-        started["step"] = app.session.step
+        started["steps to take"] = app.main_screen.initial_steps
         started["collecting"] = gc.isenabled()
 
     monkeypatch.setattr("tui_gradients.ui.app.GradientsApp.run", fake_run)
@@ -177,7 +177,7 @@ def test_app_command_starts_preconfigured(monkeypatch):
     assert experiment.plane.start_point == (-1.0, -2.0)
     assert experiment.hyper.optimizer == "adam" and experiment.hyper.lr == 0.01
     assert experiment.chain.depth == 12
-    assert started["step"] == 3
+    assert started["steps to take"] == 3  # once the first frame is out
     # the collector is paused while the app starts, and running again once the app is done
     assert started["collecting"] is False and gc.isenabled()
 

@@ -308,15 +308,18 @@ def command_app(argv: Sequence[str]) -> int:
     args, experiment = build(app_parser(), argv, APP_FLAGS)
     with collector_paused():
         from tui_gradients.ui.app import GradientsApp  # Textual loads only when the app starts
+        from tui_gradients.ui.terminal import Deadline
 
-        GradientsApp(
+        app = GradientsApp(
             experiment,
             initial_steps=args.steps,
             rivals=args.race,
             lesson_page=args.lesson,
             resume_collector=True,
-        ).run()
-    return 0
+            deadline=Deadline(),  # also ends the threads the interpreter would wait for
+        )
+        app.run()
+    return app.return_code or 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,11 +7,14 @@ All numbers come from `tui_gradients.core`; the UI decides only what is shown wh
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import signal
+import sys
+from types import FrameType
 
+from rich.console import RenderableType
 from textual.app import App
+from textual.driver import Driver
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -21,6 +24,7 @@ from tui_gradients.core.session import Session
 from tui_gradients.ui.glyphs import unicode_terminal
 from tui_gradients.ui.palette import commands
 from tui_gradients.ui.screen import MainScreen
+from tui_gradients.ui.terminal import Deadline
 
 
 class GradientsApp(App[None]):
@@ -43,15 +47,23 @@ class GradientsApp(App[None]):
         rivals: tuple[Rival, ...] = (),
         lesson_page: int | None = None,
         resume_collector: bool = False,
+        deadline: Deadline | None = None,
     ) -> None:
-        """`ascii_only=None` decides from the locale and TERM (see `glyphs.unicode_terminal`);
+        """`initial_steps` are taken once the first frame is out, as if typed;
+        `ascii_only=None` decides from the locale and TERM (see `glyphs.unicode_terminal`);
         `lesson_page` opens the lesson at that page (its setup replaces `experiment`);
         `resume_collector` turns the garbage collector back on after the first frame, for a
-        caller that paused it to start sooner (`cli.command_app`)."""
+        caller that paused it to start sooner (`cli.command_app`);
+        `deadline`, for a real run in a terminal (not a test): armed by every way out, it ends
+        the process if leaving takes longer, and SIGTERM and SIGHUP then end the app too."""
+        self.deadline = deadline
         super().__init__()
         self._resume_collector = resume_collector
-        self.main_screen = MainScreen(experiment or Experiment(), rivals, lesson_page=lesson_page)
-        self.main_screen.session.forward(initial_steps)
+        self._first_frame_out = False
+        self._exit_after_first_frame: tuple[int, RenderableType | None] | None = None
+        self.main_screen = MainScreen(
+            experiment or Experiment(), rivals, lesson_page=lesson_page, initial_steps=initial_steps
+        )
         self.set_reactive(
             GradientsApp.ascii_only, not unicode_terminal() if ascii_only is None else ascii_only
         )
@@ -63,9 +75,38 @@ class GradientsApp(App[None]):
     def get_default_screen(self) -> Screen:
         return self.main_screen.data_bind(GradientsApp.ascii_only)
 
+    def get_driver_class(self) -> type[Driver]:
+        """In a terminal, Textual's driver made to notice a lost terminal (`TerminalDriver`);
+        elsewhere (a browser through `serve`, Windows) Textual's choice."""
+        driver_class = super().get_driver_class()
+        if sys.platform != "win32":
+            from textual.drivers.linux_driver import LinuxDriver
+
+            from tui_gradients.ui.terminal import TerminalDriver
+
+            if driver_class is LinuxDriver:
+                return TerminalDriver
+        return driver_class
+
     def on_load(self) -> None:
         """Before anything is drawn: a hang-up during start-up must exit cleanly too."""
-        self._restore_terminal_on_signals()
+        if self.deadline is not None:
+            self._signal_loop = asyncio.get_running_loop()
+            for signal_number in (signal.SIGHUP, signal.SIGTERM):
+                signal.signal(signal_number, self._leave_on_signal)
+
+    def exit(
+        self, result: None = None, return_code: int = 0, message: RenderableType | None = None
+    ) -> None:
+        """Every way out (quit keys, signals, a lost terminal) comes here: the deadline starts.
+        Before the first frame the screen is still being built, and closing it then would pull
+        its widgets from under its own mount handlers: the exit waits for that frame."""
+        if self.deadline is not None:
+            self.deadline.arm(return_code)
+        if self._first_frame_out:
+            super().exit(result, return_code, message)
+        else:
+            self._exit_after_first_frame = (return_code, message)
 
     def on_mount(self) -> None:
         self.set_class(self.ascii_only, "-ascii")
@@ -80,11 +121,15 @@ class GradientsApp(App[None]):
         if self._resume_collector:
             gc.freeze()
             gc.enable()
+        self._first_frame_out = True
+        if self._exit_after_first_frame is not None:
+            self.exit(None, *self._exit_after_first_frame)
 
-    def _restore_terminal_on_signals(self) -> None:
-        """A closed SSH session (SIGHUP) or a kill (SIGTERM) exits through Textual, which puts
-        the terminal back (screen, cursor, mouse modes) instead of dying mid-frame."""
-        loop = asyncio.get_running_loop()
-        for signal_number in (signal.SIGHUP, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(signal_number, self.exit)
+    def _leave_on_signal(self, signal_number: int, frame: FrameType | None) -> None:
+        """A closed SSH session (SIGHUP) or a kill (SIGTERM): leave through Textual, which puts
+        the terminal back (screen, cursor, mouse modes) instead of dying mid-frame. Python runs
+        this between two bytecodes of the main thread, even while the event loop is busy, so the
+        deadline starts at once; the exit itself waits for the loop's next turn."""
+        assert self.deadline is not None
+        self.deadline.arm()
+        self._signal_loop.call_soon_threadsafe(self.exit)

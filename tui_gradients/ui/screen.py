@@ -84,10 +84,13 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         rivals: tuple[Rival, ...] = (),
         *,
         lesson_page: int | None = None,
+        initial_steps: int = 0,
     ) -> None:
-        """`lesson_page` opens the lesson at that page once the screen is up."""
+        """`lesson_page` opens the lesson at that page once the screen is up; `initial_steps`
+        are taken after the first frame, as a typed count would be (a long one in a thread)."""
         super().__init__()
         self._open_lesson_at = lesson_page
+        self.initial_steps = initial_steps
         self.driver = Driver(experiment, rivals)
         self.view = self._fitted_view()
         self.panel = SettingsPanel(field_values(experiment), id="settings")
@@ -128,6 +131,8 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
             self.action_toggle_lesson()
         else:
             self.refresh_views()
+        if self.initial_steps:
+            self.call_after_refresh(self.driver.step, self.initial_steps)
 
     async def _mount_panel(self) -> None:
         """The settings panel, after the first frame: styling its twenty-odd fields is most of
@@ -170,9 +175,9 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         self.too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
         self.short = height < TRENDS_MIN_HEIGHT
         need = f"{MIN_SIZE[0]}x{MIN_SIZE[1]}"
-        self.query_one("#too-small", Static).update(
-            f"terminal too small: need {need}, have {width}x{height}"
-        )
+        # a resize may arrive as the app closes, its widgets already gone: then nothing to say
+        for notice in self.query("#too-small").results(Static):
+            notice.update(f"terminal too small: need {need}, have {width}x{height}")
 
     # --- drawing the session ---------------------------------------------------------------
 

@@ -1,0 +1,214 @@
+"""The process ends when its terminal does, and ends promptly when asked, whatever it is doing.
+
+Each test starts the real command on a pseudo-terminal of its own, in a session of its own
+(`start_new_session`: closing the terminal sends no SIGHUP, as with a dropped connection whose
+shell does not pass the hang-up on), then takes the terminal away or asks the app to leave, and
+counts the processes still alive a few seconds later. Nothing here times the app: a survivor
+after `GRACE` seconds is a process that would have lived on.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import textwrap
+import time
+
+import pytest
+
+GRACE = 5.0
+"""Seconds after which a process still alive counts as one that outlived its terminal."""
+STATES = {
+    "idle": b"",
+    "playing": b"p++",  # play, at a higher rate
+    "jumping": b"1000000n",  # a million steps: a thread, loading numba, a progress line
+}
+
+
+class Session:
+    """The app on a pseudo-terminal: its process and the terminal's master side."""
+
+    def __init__(self, tmp_path, stdin_at_eof: bool = False) -> None:
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tui_gradients"],
+            stdin=subprocess.DEVNULL if stdin_at_eof else slave,
+            stdout=slave,
+            stderr=slave,
+            start_new_session=True,
+            env={**env, "TERM": "xterm-256color", "LANG": "C.UTF-8"},
+            cwd=tmp_path,
+        )
+        os.close(slave)
+        self.master: int | None = master
+        self.output = b""
+
+    def read(self, seconds: float) -> bytes:
+        """What the app writes in the next `seconds` (less if the terminal closes)."""
+        got, deadline = b"", time.monotonic() + seconds
+        while self.master is not None and time.monotonic() < deadline:
+            if select.select([self.master], [], [], 0.05)[0]:
+                try:
+                    chunk = os.read(self.master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                got += chunk
+        self.output += got
+        return got
+
+    def wait_for_first_frame(self) -> None:
+        deadline = time.monotonic() + 30
+        while b"step" not in self.output:
+            assert time.monotonic() < deadline, self.output[-2000:]
+            self.read(0.2)
+        while self.read(0.3):  # until the screen is quiet
+            pass
+
+    def enter(self, state: bytes) -> None:
+        if state:
+            self.type(state)
+            self.read(0.6)
+
+    def type(self, keys: bytes) -> None:
+        assert self.master is not None
+        os.write(self.master, keys)
+
+    def close_terminal(self) -> None:
+        assert self.master is not None
+        os.close(self.master)
+        self.master = None
+
+    def survived(self) -> bool:
+        """Still alive `GRACE` seconds from now (then killed, so that nothing is left)."""
+        try:
+            self.process.wait(timeout=GRACE)
+            return False
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            return True
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self.master is not None:
+            os.close(self.master)
+
+
+@pytest.fixture
+def start(tmp_path):
+    sessions: list[Session] = []
+
+    def launch(**options) -> Session:
+        session = Session(tmp_path, **options)
+        sessions.append(session)
+        return session
+
+    yield launch
+    for session in sessions:
+        session.close()
+
+
+def restored(output: bytes) -> bool:
+    """The terminal was given back: main screen after the last switch to the alternate one,
+    and mouse reporting turned off."""
+    return output.rfind(b"\x1b[?1049l") > output.rfind(b"\x1b[?1049h") and (
+        output.rfind(b"\x1b[?1000l") > output.rfind(b"\x1b[?1000h")
+    )
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_a_closed_terminal_without_hangup_ends_the_process(start, state):
+    survivors = 0
+    for _ in range(2):
+        session = start()
+        session.wait_for_first_frame()
+        session.enter(STATES[state])
+        session.close_terminal()
+        survivors += session.survived()
+    assert survivors == 0
+
+
+def test_stdin_at_its_end_ends_the_app_cleanly(start):
+    """`tui-gradients < /dev/null`: no keys can ever come, so the app leaves (Textual's own
+    input thread would spin on the empty read at full CPU for ever) without a traceback."""
+    for _ in range(2):
+        session = start(stdin_at_eof=True)
+        session.read(GRACE)  # until the app closes its end of the terminal
+        assert not session.survived()
+        assert session.process.returncode == 0
+        assert b"step" in session.output  # its first frame was drawn, then it left
+        assert b"Traceback" not in session.output and b"Error" not in session.output
+        assert restored(session.output)
+
+
+@pytest.mark.parametrize("state", ["playing", "jumping"])
+@pytest.mark.parametrize(
+    "leave",
+    [b"q", b"\x03", signal.SIGTERM, signal.SIGHUP],
+    ids=["q", "ctrl+c", "SIGTERM", "SIGHUP"],
+)
+def test_every_way_out_ends_the_app_and_gives_the_terminal_back(start, state, leave):
+    session = start()
+    session.enter(STATES[state])
+    if isinstance(leave, bytes):
+        session.type(leave)
+    else:
+        session.process.send_signal(leave)
+    session.read(1.0)
+    assert not session.survived()
+    assert session.process.returncode == 0
+    assert restored(session.output)
+
+
+DEADLINE_PROGRAM = textwrap.dedent(
+    """
+    import os, sys, termios, threading, time
+    from tui_gradients.ui.terminal import Deadline
+
+    deadline = Deadline(0.2)
+    fd = sys.stdout.fileno()
+    deadline.terminal = (fd, termios.tcgetattr(fd))
+    os.write(fd, b"\\x1b[?1049h\\x1b[?1000h")  # as the app starts: alternate screen, mouse
+    deadline.arm(status=3)
+    threading.Thread(target=time.sleep, args=(60,)).start()  # a thread nobody can stop
+    while True:  # and a main thread that never returns to an event loop
+        sum(range(1000))
+    """
+)
+
+
+def test_the_deadline_ends_a_process_that_will_not_end_and_gives_the_terminal_back():
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-c", DEADLINE_PROGRAM], stdout=slave, stdin=slave, start_new_session=True
+    )
+    os.close(slave)
+    output = b""
+    try:
+        while select.select([master], [], [], GRACE)[0]:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+        assert process.wait(timeout=GRACE) == 3
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(master)
+    assert restored(output)
