@@ -1,15 +1,20 @@
 """The expression evaluator: values, exact gradients, refusal of all that is off the whitelist."""
 
+import contextlib
+import inspect
 import math
+import sys
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tui_gradients.core import theory
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.expression import MAX_DEPTH, MAX_LENGTH, Expression
 from tui_gradients.core.functions import PRESETS, make_objective
+from tui_gradients.core.tree import Num, evaluate_all, size
 
 
 def test_seed_bowl_value_and_gradient():
@@ -206,3 +211,59 @@ def test_gradients_of_long_legal_formulas_stay_small(text):
     grid = np.linspace(0.5, 1.5, 100)
     g1, g2 = expr.gradient(grid, grid)  # evaluates, possibly to inf or nan, without raising
     assert g1.shape == g2.shape == (100,)
+
+
+# --- formulas at the limits: no recursion anywhere, shared parts computed once ---------------
+
+AT_THE_LIMITS = {
+    "reciprocals": "1/(" * 98 + "w1 + w2" + ")" * 98,
+    "tanh": "tanh(" * 99 + "w1*w2" + ")" * 99,
+    "powers": "(" * 84 + "w1" + "**w2)" * 84,
+    "flat sum": " + ".join(["w1*w2"] * 120),
+}
+
+
+@contextlib.contextmanager
+def shallow_stack(frames: int = 60):
+    """Python's recursion limit just above the current depth: any walk that recurses once per
+    level of a formula fails inside."""
+    depth = len(inspect.stack(0))
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + frames)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+@pytest.mark.parametrize("formula", AT_THE_LIMITS.values(), ids=AT_THE_LIMITS)
+def test_formulas_within_the_limits_parse_differentiate_and_evaluate_without_recursion(formula):
+    assert len(formula) <= MAX_LENGTH
+    with shallow_stack():
+        expression = Expression.parse(formula)
+        second = theory._second_derivatives(formula)
+        values = evaluate_all([expression.tree, expression.d_w1, *second], 0.3, 0.2)
+    step = 1e-6
+    numeric = (expression.value(0.3 + step, 0.2) - expression.value(0.3 - step, 0.2)) / (2 * step)
+    assert float(values[1]) == pytest.approx(float(numeric), rel=1e-5, abs=1e-9)
+
+
+def test_a_derivative_is_a_graph_that_grows_with_the_formula_not_a_tree_that_doubles():
+    def hessian_size(levels: int) -> int:
+        return size(*theory._second_derivatives("tanh(" * levels + "w1*w2" + ")" * levels))
+
+    # as a tree, each level of tanh multiplies the second derivative's size; as a graph, adds
+    assert hessian_size(99) < 2.5 * hessian_size(50) < 6.25 * hessian_size(25)
+
+
+def test_nesting_counts_nesting_not_the_length_of_a_chain():
+    Expression.parse(" - ".join(["w1"] * 150) + " + w2")  # one level, however long
+    Expression.parse(" * ".join(["w1"] * 150) + " / w2")
+    deep = "(w1 + " * (MAX_DEPTH + 1) + "w2" + ")" * (MAX_DEPTH + 1)  # each sum inside the last
+    with pytest.raises(SettingError, match="nested too deeply"):
+        Expression.parse(deep)
+
+
+def test_equal_nodes_are_one_node_and_minus_zero_is_not_zero():
+    assert Expression.parse("sin(w1)*w2").tree is Expression.parse("sin(w1) * w2").tree
+    assert Num(-0.0) is not Num(0.0) and math.copysign(1, Num(-0.0).value) < 0

@@ -1,9 +1,11 @@
 """The presenters, called on sessions directly: what the readout and status line say."""
 
+from tui_gradients.core import theory
 from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.rivals import Rival
 from tui_gradients.core.session import Session
 from tui_gradients.core.settings import edit
+from tui_gradients.core.tree import size
 from tui_gradients.ui import presenters
 from tui_gradients.ui.format import number
 
@@ -61,3 +63,19 @@ def test_the_status_line_says_what_the_screen_knows():
     line = presenters.status_line(session, status, ascii_only=True)
     assert "count 12" in line and "> playing 10/s" in line and "hello" in line
     assert "2-D diverged at step" in line and line.endswith("equal scale")
+
+
+def test_a_formula_past_the_analysis_budget_is_said_to_be_too_large(monkeypatch):
+    formula = "tanh(" * 30 + "w1*w2" + ")" * 30
+    session = Session(edit(Experiment(), "expr", formula))
+    second = theory._second_derivatives(formula)
+    monkeypatch.setattr(theory, "MAX_ANALYSED_NODES", size(*second) - 1)
+    theory._second_derivatives.cache_clear()
+    try:
+        rows = presenters.theory_rows(session, ascii_only=False)
+    finally:
+        theory._second_derivatives.cache_clear()
+    assert [row.key for row in rows] == ["eigen"]
+    assert rows[0].value.startswith("too large to analyse")
+    session.forward(1)  # and the run goes on
+    assert session.step == 1

@@ -36,9 +36,9 @@ from tui_gradients.core.tree import (
 MAX_LENGTH = 1000
 """Longest expression accepted, in characters."""
 MAX_DEPTH = 100
-"""Deepest nesting of operations accepted (a chain a+b+c+… counts one level per term).
-
-The derivative trees nest about twice as deep, which stays well inside Python's recursion limit."""
+"""Deepest nesting of operations accepted: parentheses, calls, powers and unary signs each add a
+level; a chain `a + b - c + …` or `a * b / c …` counts as one. Nothing walks a tree by recursion,
+so the limit is one of readability, not of Python's stack."""
 MAX_EXPONENT = 1000.0
 """Largest constant exponent accepted (in absolute value); beyond it float64 only gives 0 or inf."""
 
@@ -99,38 +99,74 @@ def parse(text: str) -> Node:
         raise SettingError("expr", f"not a formula: {error.msg}{column}") from None
     except (ValueError, RecursionError, MemoryError) as error:
         raise SettingError("expr", f"not a formula: {error}") from None
-    return _convert(tree.body, depth=0)
+    return _convert(tree.body)
 
 
-def _convert(node: ast.AST, depth: int) -> Node:
-    if depth > MAX_DEPTH:
-        raise _fail(f"nested too deeply (limit {MAX_DEPTH} levels)", node)
+def _convert(root: ast.expr) -> Node:
+    """The whitelisted tree of a parsed formula, built with a stack, not by recursion: each
+    node's arguments are built before it, and its depth is checked as it is first met."""
+    built: dict[int, Node] = {}
+    stack: list[tuple[ast.AST, int, bool]] = [(root, 0, False)]
+    while stack:
+        node, depth, arguments_built = stack.pop()
+        if arguments_built:
+            built[id(node)] = _build(node, [built[id(arg)] for arg, _ in _arguments(node, depth)])
+            continue
+        if depth > MAX_DEPTH:
+            raise _fail(f"nested too deeply (limit {MAX_DEPTH} levels)", node)
+        stack.append((node, depth, True))
+        stack.extend((arg, at, False) for arg, at in reversed(_arguments(node, depth)))
+    return built[id(root)]
+
+
+_GROUPS = {ast.Add: "sum", ast.Sub: "sum", ast.Mult: "product", ast.Div: "product"}
+"""Operators whose left-to-right chains are one level of nesting: `a + b - c + …` is flat."""
+
+
+def _arguments(node: ast.AST, depth: int) -> list[tuple[ast.expr, int]]:
+    """The operands `node` is built from, each with its nesting depth; refuses what is not
+    allowed. The left operand of a chain (`(a + b) + c`) stays at its parent's depth."""
     match node:
         case ast.Constant(value=bool()) | ast.Constant(value=str()) | ast.Constant(value=bytes()):
             raise _fail(f"only numbers are allowed, not {type(node.value).__name__} values", node)
-        case ast.Constant(value=int() | float() as value):
-            return _number(value, node)
+        case ast.Constant(value=int() | float()) | ast.Name():
+            return []
         case ast.Constant():
             raise _fail(f"only real numbers are allowed, not {node.value!r}", node)
-        case ast.Name(id=name):
-            return _name(name, node)
-        case ast.UnaryOp(op=ast.USub(), operand=operand):
-            return negate(_convert(operand, depth + 1))
-        case ast.UnaryOp(op=ast.UAdd(), operand=operand):
-            return _convert(operand, depth + 1)
+        case ast.UnaryOp(op=ast.USub() | ast.UAdd(), operand=operand):
+            return [(operand, depth + 1)]
         case ast.BinOp(op=op, left=left, right=right) if type(op) in _BINARY:
-            symbol = _BINARY[type(op)]
-            a, b = _convert(left, depth + 1), _convert(right, depth + 1)
-            if symbol == "**":
-                _check_exponent(b, node)
-            return Apply(symbol, (a, b))
+            group = _GROUPS.get(type(op))
+            chained = isinstance(left, ast.BinOp) and group and _GROUPS.get(type(left.op)) == group
+            return [(left, depth if chained else depth + 1), (right, depth + 1)]
         case ast.BinOp(op=op):
             raise _fail(f"the operator {type(op).__name__} is not allowed; use + - * / **", node)
         case ast.Call():
-            return _function_call(node, depth)
+            return [(_called_argument(node), depth + 1)]
         case _:
             description = _DESCRIPTIONS.get(type(node), f"{type(node).__name__} syntax")
             raise _fail(f"{description} not allowed", node)
+
+
+def _build(node: ast.AST, args: list[Node]) -> Node:
+    """The tree node for `node`, whose operands are already built (`args`)."""
+    match node:
+        case ast.Constant(value=value):
+            return _number(value, node)
+        case ast.Name(id=name):
+            return _name(name, node)
+        case ast.UnaryOp(op=ast.USub()):
+            return negate(args[0])
+        case ast.UnaryOp():
+            return args[0]
+        case ast.BinOp(op=op):
+            symbol = _BINARY[type(op)]
+            if symbol == "**":
+                _check_exponent(args[1], node)
+            return Apply(symbol, (args[0], args[1]))
+        case ast.Call(func=ast.Name(id=name)):
+            return call_function(name, args[0])
+    raise AssertionError(f"unchecked node {node!r}")  # `_arguments` refused it first
 
 
 def _number(value: int | float, node: ast.AST) -> Num:
@@ -154,7 +190,8 @@ def _name(name: str, node: ast.AST) -> Node:
     raise _fail(f"unknown name {name!r}; the names allowed are {allowed}", node)
 
 
-def _function_call(node: ast.Call, depth: int) -> Node:
+def _called_argument(node: ast.Call) -> ast.expr:
+    """The one argument of an allowed function call; refuses any other call."""
     if not isinstance(node.func, ast.Name):
         raise _fail("only the named functions can be called", node)
     name = node.func.id
@@ -165,7 +202,7 @@ def _function_call(node: ast.Call, depth: int) -> Node:
         raise _fail(f"{name}() takes no keyword arguments", node)
     if len(node.args) != 1:
         raise _fail(f"{name}() takes exactly one argument, got {len(node.args)}", node)
-    return call_function(name, _convert(node.args[0], depth + 1))
+    return node.args[0]
 
 
 def _check_exponent(exponent: Node, node: ast.AST) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 
 from tui_gradients.core.expression import Expression
 from tui_gradients.core.functions import Objective, Point
-from tui_gradients.core.tree import Node, derivative, evaluate, has_variable
+from tui_gradients.core.tree import Node, derivative, evaluate_all, has_variable, size
 
 Array = np.ndarray
 
@@ -55,22 +55,38 @@ class GdPrediction:
     fraction: float
 
 
+MAX_ANALYSED_NODES = 20_000
+"""Most distinct nodes the Hessian's three trees may have; past it the theory rows say the
+formula is too large instead of spending seconds on every step. Within the parser's limits the
+largest seen are a few thousand (`tanh` nested 99 times: 1881)."""
+
+
+class TooLarge(Exception):
+    """The formula's second derivatives are past MAX_ANALYSED_NODES."""
+
+
 @lru_cache(maxsize=64)
-def _second_derivatives(formula: str) -> tuple[tuple[Node, Node], tuple[Node, Node]]:
+def _second_derivatives(formula: str) -> tuple[Node, Node, Node]:
+    """∂²f/∂w1², ∂²f/∂w1∂w2 and ∂²f/∂w2²; TooLarge past the budget."""
     expression = Expression.parse(formula)
-    d11 = derivative(expression.d_w1, "w1")
-    d12 = derivative(expression.d_w1, "w2")
-    d22 = derivative(expression.d_w2, "w2")
-    return (d11, d12), (d12, d22)
+    second = (
+        derivative(expression.d_w1, "w1"),
+        derivative(expression.d_w1, "w2"),
+        derivative(expression.d_w2, "w2"),
+    )
+    nodes = size(*second)
+    if nodes > MAX_ANALYSED_NODES:
+        raise TooLarge(f"{nodes} nodes in its second derivatives (limit {MAX_ANALYSED_NODES})")
+    return second
 
 
 def curvature(objective: Objective, point: Point) -> Curvature:
-    """The Hessian of `objective` at `point`, with its eigenvalues."""
-    rows = _second_derivatives(objective.formula)
-    w1, w2 = point
-    with np.errstate(all="ignore"):
-        hessian = np.array([[float(evaluate(node, w1, w2)) for node in row] for row in rows])
-    constant = not any(has_variable(node) for row in rows for node in row)
+    """The Hessian of `objective` at `point`, with its eigenvalues; TooLarge for a formula
+    whose second derivatives are past the budget."""
+    second = _second_derivatives(objective.formula)
+    d11, d12, d22 = (float(value) for value in evaluate_all(list(second), *point))
+    hessian = np.array([[d11, d12], [d12, d22]])
+    constant = not any(has_variable(node) for node in second)
     if not np.all(np.isfinite(hessian)):
         return Curvature(hessian, (math.nan, math.nan), constant)
     low, high = np.linalg.eigvalsh(hessian)

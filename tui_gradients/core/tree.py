@@ -1,13 +1,16 @@
 """Formula trees: their nodes, their value at a point, and their exact derivatives.
 
+No function here recurses: every walk goes through `postorder`, so a formula as deep as the
+parser allows is as safe as a shallow one.
+
 Every operation is numpy float64 with floating-point errors silenced: an overflow gives `inf`,
 a bad logarithm gives `nan`, and the caller decides what a non-finite value means.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -37,43 +40,147 @@ BINARY_EVAL: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 }
 BINARY_OPERATORS = tuple(BINARY_EVAL)
 
-# --- the tree -------------------------------------------------------------------------------
+# --- the tree ---------------------------------------------------------------------------------
+# Nodes are interned: building a node equal to one that exists returns that one. So a formula and
+# its derivatives form one graph in which each distinct subexpression is a single object, two
+# nodes are equal exactly when they are the same object (`==` and hashing cost nothing), and a
+# walk that visits each object once (`postorder`) costs the size of the graph. Differentiating
+# `1/(1/(…(w1)…))` repeats its inner parts many times over: walked as a tree, the second
+# derivative of 98 such levels has millions of nodes; as a graph, a few thousand.
 
 
-@dataclass(frozen=True)
 class Num:
+    """A constant."""
+
+    __slots__ = ("__weakref__", "value")
+    _interned: weakref.WeakValueDictionary[str, Num] = weakref.WeakValueDictionary()
     value: float
+    variable = False
+
+    def __new__(cls, value: float) -> Num:
+        value = float(value)
+        key = value.hex()  # tells 0.0 from -0.0 (0.0 == -0.0 would merge them)
+        node = cls._interned.get(key)
+        if node is None:
+            node = super().__new__(cls)
+            node.value = value
+            cls._interned[key] = node
+        return node
+
+    def __repr__(self) -> str:
+        return f"Num({self.value!r})"
+
+    def __reduce__(self) -> tuple:
+        return Num, (self.value,)
 
 
-@dataclass(frozen=True)
 class Var:
+    """`w1` or `w2`."""
+
+    __slots__ = ("__weakref__", "name")
+    _interned: weakref.WeakValueDictionary[str, Var] = weakref.WeakValueDictionary()
     name: str
+    variable = True
+
+    def __new__(cls, name: str) -> Var:
+        node = cls._interned.get(name)
+        if node is None:
+            node = super().__new__(cls)
+            node.name = name
+            cls._interned[name] = node
+        return node
+
+    def __repr__(self) -> str:
+        return f"Var({self.name!r})"
+
+    def __reduce__(self) -> tuple:
+        return Var, (self.name,)
 
 
-@dataclass(frozen=True)
 class Apply:
     """An operator (`+`, `-`, `*`, `/`, `**`, `neg`) or a named function applied to arguments."""
 
+    __slots__ = ("__weakref__", "args", "op", "variable")
+    _interned: weakref.WeakValueDictionary[tuple, Apply] = weakref.WeakValueDictionary()
     op: str
     args: tuple[Node, ...]
+    variable: bool
+    """Whether w1 or w2 appears in it (known as it is built: asking costs nothing)."""
+
+    def __new__(cls, op: str, args: tuple[Node, ...]) -> Apply:
+        # The arguments are interned, so their identities name them; a key holding the id of
+        # an argument lives only as long as the node, which keeps that argument alive.
+        key = (op, *map(id, args))
+        node = cls._interned.get(key)
+        if node is None:
+            node = super().__new__(cls)
+            node.op, node.args = op, tuple(args)
+            node.variable = any(arg.variable for arg in args)
+            cls._interned[key] = node
+        return node
+
+    def __repr__(self) -> str:
+        return f"Apply({self.op!r}, {len(self.args)} args)"
+
+    def __reduce__(self) -> tuple:
+        return Apply, (self.op, self.args)
 
 
 Node = Num | Var | Apply
 ZERO, ONE, TWO = Num(0.0), Num(1.0), Num(2.0)
 
 
+def postorder(*roots: Node) -> list[Node]:
+    """Every distinct node under `roots`, each once, arguments before the nodes that use them.
+    With a stack, not by recursion: the depth of a formula is the user's to choose."""
+    order: list[Node] = []
+    seen: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False) for root in reversed(roots)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        if isinstance(node, Apply):
+            stack.extend((arg, False) for arg in reversed(node.args) if id(arg) not in seen)
+    return order
+
+
+def size(*roots: Node) -> int:
+    """Distinct nodes under `roots`: what evaluating them costs."""
+    return len(postorder(*roots))
+
+
 def evaluate(node: Node, w1: np.ndarray | float, w2: np.ndarray | float) -> np.ndarray:
     """Value of the tree at (w1, w2); broadcasts over numpy arrays. Never raises on bad maths."""
+    return evaluate_all([node], w1, w2)[0]
+
+
+def evaluate_all(
+    roots: list[Node], w1: np.ndarray | float, w2: np.ndarray | float
+) -> list[np.ndarray]:
+    """The values of several trees at (w1, w2), each shared node computed once."""
+    env = {"w1": np.asarray(w1, float), "w2": np.asarray(w2, float)}
+    values: dict[int, np.ndarray] = {}
     with np.errstate(all="ignore"):
-        return _evaluate(node, {"w1": np.asarray(w1, float), "w2": np.asarray(w2, float)})
+        for node in postorder(*roots):
+            values[id(node)] = _apply(node, [values[id(arg)] for arg in _args(node)], env)
+    return [values[id(root)] for root in roots]
 
 
-def _evaluate(node: Node, env: dict[str, np.ndarray]) -> np.ndarray:
+def _args(node: Node) -> tuple[Node, ...]:
+    return node.args if isinstance(node, Apply) else ()
+
+
+def _apply(node: Node, args: list[np.ndarray], env: dict[str, np.ndarray]) -> np.ndarray:
     if isinstance(node, Num):
         return np.float64(node.value)
     if isinstance(node, Var):
         return env[node.name]
-    args = [_evaluate(arg, env) for arg in node.args]
     if node.op == "neg":
         return np.negative(args[0])
     if node.op in BINARY_EVAL:
@@ -147,31 +254,38 @@ def call_function(name: str, a: Node) -> Node:
 
 
 def derivative(node: Node, var: str) -> Node:
-    """The tree of ∂node/∂var, by the usual rules (chain, product, quotient, power)."""
+    """The tree of ∂node/∂var, by the usual rules (chain, product, quotient, power), node by
+    node in `postorder`: each distinct subexpression is differentiated once."""
+    done: dict[int, Node] = {}
+    for part in postorder(node):
+        done[id(part)] = _rule(part, var, [done[id(arg)] for arg in _args(part)])
+    return done[id(node)]
+
+
+def _rule(node: Node, var: str, d: list[Node]) -> Node:
+    """∂node/∂var, given the derivatives `d` of its arguments."""
     if isinstance(node, Num):
         return ZERO
     if isinstance(node, Var):
         return ONE if node.name == var else ZERO
     op, args = node.op, node.args
     if op == "neg":
-        return negate(derivative(args[0], var))
+        return negate(d[0])
     if op in ("+", "-"):
-        combine = _add if op == "+" else _sub
-        return combine(derivative(args[0], var), derivative(args[1], var))
+        return (_add if op == "+" else _sub)(d[0], d[1])
     if op == "*":
         u, v = args
-        return _add(_mul(derivative(u, var), v), _mul(u, derivative(v, var)))
+        return _add(_mul(d[0], v), _mul(u, d[1]))
     if op == "/":
         u, v = args
-        numerator = _sub(_mul(derivative(u, var), v), _mul(u, derivative(v, var)))
+        numerator = _sub(_mul(d[0], v), _mul(u, d[1]))
         return _div(numerator, _pow(v, TWO))
     if op == "**":
-        return _power_derivative(args[0], args[1], var)
-    return _mul(_outer_derivative(op, args[0]), derivative(args[0], var))
+        return _power_derivative(args[0], args[1], d[0], d[1])
+    return _mul(_outer_derivative(op, args[0]), d[0])
 
 
-def _power_derivative(u: Node, v: Node, var: str) -> Node:
-    du, dv = derivative(u, var), derivative(v, var)
+def _power_derivative(u: Node, v: Node, du: Node, dv: Node) -> Node:
     if dv == ZERO:  # u**c: c·u**(c−1)·u′, valid for negative u too
         return _mul(_mul(v, _pow(u, _sub(v, ONE))), du)
     # General u**v = exp(v·log u): u**v·(v′·log u + v·u′/u).
@@ -194,6 +308,4 @@ def _outer_derivative(name: str, u: Node) -> Node:
 
 
 def has_variable(node: Node) -> bool:
-    if isinstance(node, Var):
-        return True
-    return isinstance(node, Apply) and any(has_variable(arg) for arg in node.args)
+    return node.variable

@@ -19,7 +19,7 @@ from tui_gradients.core.summary import (
     Update,
     summarize,
 )
-from tui_gradients.core.theory import curvature, gd_prediction
+from tui_gradients.core.theory import TooLarge, curvature, gd_prediction
 from tui_gradients.ui.format import number
 from tui_gradients.ui.glyphs import label
 from tui_gradients.ui.marks import MAIN, RIVALS
@@ -181,7 +181,10 @@ def theory_rows(session: Session, ascii_only: bool) -> list[Row]:
     experiment, plane = session.experiment, session.plane
     objective, hyper = experiment.plane.objective, experiment.hyper
     here = (float(plane.params[0]), float(plane.params[1]))
-    curv = curvature(objective, here)
+    try:
+        curv = curvature(objective, here)
+    except TooLarge as error:
+        return [Row("eigen", label("eigen", ascii_only), f"too large to analyse: {error}", THEORY)]
     where = "" if curv.constant else " here"
     kappa = f"{label('kappa', ascii_only)} {number(curv.condition, 4)}"
     rows = [

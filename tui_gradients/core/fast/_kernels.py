@@ -62,35 +62,33 @@ def power(a, b):
 
 
 @njit(cache=True, error_model="numpy")
-def _run_program(ops, args, consts, begin, end, w1, w2, stack):
-    top = 0
-    for i in range(begin, end):
+def _run_program(program, consts, w1, w2, registers):
+    """Each instruction i sets register i: a constant, a variable, or an operation on the
+    registers its operands name (`problems.plane_problem`)."""
+    ops, first, second = program[0], program[1], program[2]
+    for i in range(ops.shape[0]):
         op = ops[i]
         if op == CONST:
-            stack[top] = consts[args[i]]
-            top += 1
+            x = consts[first[i]]
         elif op == W1:
-            stack[top] = w1
-            top += 1
+            x = w1
         elif op == W2:
-            stack[top] = w2
-            top += 1
+            x = w2
         elif op <= LAST_BINARY:
-            b = stack[top - 1]
-            a = stack[top - 2]
-            top -= 1
+            a = registers[first[i]]
+            b = registers[second[i]]
             if op == ADD:
-                stack[top - 1] = a + b
+                x = a + b
             elif op == SUB:
-                stack[top - 1] = a - b
+                x = a - b
             elif op == MUL:
-                stack[top - 1] = a * b
+                x = a * b
             elif op == DIV:
-                stack[top - 1] = a / b
+                x = a / b
             else:
-                stack[top - 1] = power(a, b)
+                x = power(a, b)
         else:
-            x = stack[top - 1]
+            x = registers[first[i]]
             if op == NEG:
                 x = -x
             elif op == SIN:
@@ -111,19 +109,17 @@ def _run_program(ops, args, consts, begin, end, w1, w2, stack):
                 x = np.abs(x)
             else:
                 x = np.sign(x)
-            stack[top - 1] = x
-    return stack[0]
+        registers[i] = x
 
 
 @njit(cache=True, error_model="numpy")
-def _interpret(program, consts, bounds, stack, params, grads):
-    """f and ∇f of a formula by its postfix program; `bounds` are the spans of f, ∂f/∂w1 and
-    ∂f/∂w2 in the program."""
-    ops, args = program[0], program[1]
-    w1, w2 = params[0], params[1]
-    grads[0] = _run_program(ops, args, consts, bounds[2], bounds[3], w1, w2, stack)
-    grads[1] = _run_program(ops, args, consts, bounds[4], bounds[5], w1, w2, stack)
-    return _run_program(ops, args, consts, bounds[0], bounds[1], w1, w2, stack)
+def _interpret(program, consts, roots, registers, params, grads):
+    """f and ∇f of a formula by its register program; `roots` are the registers that end
+    holding f, ∂f/∂w1 and ∂f/∂w2."""
+    _run_program(program, consts, params[0], params[1], registers)
+    grads[0] = registers[roots[1]]
+    grads[1] = registers[roots[2]]
+    return registers[roots[0]]
 
 
 @njit(cache=True, error_model="numpy")
@@ -226,9 +222,9 @@ def _chain(depth, activation, x, y, params, grads, work):
 @njit(cache=True, error_model="numpy")
 def evaluate(data, params, grads):
     """Write ∇ at `params` into `grads` and return the loss. `data` is (problem, ints, floats,
-    program, consts, scratch): problem FORMULA runs the postfix `program` (ints are the spans of
-    f, ∂f/∂w1 and ∂f/∂w2 in it); CHAIN runs the chain (ints: depth and activation, floats: x, y).
-    A formula compiled on its own (`specialised`) has an `evaluate` of its own instead."""
+    program, consts, scratch): problem FORMULA runs the register `program` (ints are the
+    registers of f, ∂f/∂w1 and ∂f/∂w2); CHAIN runs the chain (ints: depth and activation,
+    floats: x, y). A formula compiled on its own (`specialised`) has its own `evaluate`."""
     problem, ints, floats, program, consts, scratch = data
     if problem == FORMULA:
         return _interpret(program, consts, ints, scratch[0], params, grads)

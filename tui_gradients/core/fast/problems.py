@@ -17,7 +17,7 @@ from tui_gradients.core.fast.codes import (
     OPCODES,
     OPTIMIZER_KINDS,
 )
-from tui_gradients.core.tree import Apply, Node, Num, Var
+from tui_gradients.core.tree import Num, Var, postorder
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,45 +56,34 @@ class Problem:
 
 @lru_cache(maxsize=64)
 def plane_problem(formula: str) -> Problem:
-    """f, ∂f/∂w1 and ∂f/∂w2 of `formula` as one postfix program, each a span of it."""
+    """f, ∂f/∂w1 and ∂f/∂w2 of `formula` as one register program: instruction i computes
+    register i from a constant, a variable or earlier registers, so each distinct node of the
+    three trees is computed once per step (`_kernels._run_program`)."""
     expression = Expression.parse(formula)
-    ops: list[int] = []
-    args: list[int] = []
+    roots = (expression.tree, expression.d_w1, expression.d_w2)
+    order = postorder(*roots)
+    register = {id(node): index for index, node in enumerate(order)}
     consts: list[float] = []
-    bounds: list[int] = []
-    depth = 0
-    for tree in (expression.tree, expression.d_w1, expression.d_w2):
-        bounds.append(len(ops))
-        depth = max(depth, _emit(tree, ops, args, consts))
-        bounds.append(len(ops))
+    program = np.zeros((3, len(order)), dtype=np.int64)
+    for index, node in enumerate(order):
+        if isinstance(node, Num):
+            program[:, index] = OPCODES["const"], len(consts), 0
+            consts.append(node.value)
+        elif isinstance(node, Var):
+            program[0, index] = OPCODES[node.name]
+        else:
+            operands = [register[id(arg)] for arg in node.args]
+            program[:, index] = OPCODES[node.op], operands[0], operands[-1]
     return Problem(
         kind=FORMULA,
-        ints=np.array(bounds, dtype=np.int64),
+        ints=np.array([register[id(root)] for root in roots], dtype=np.int64),
         floats=np.zeros(2),
-        program=np.array([ops, args], dtype=np.int64),
+        program=program,
         consts=np.array(consts or [0.0], dtype=float),
-        scratch=(1, depth),
+        scratch=(1, len(order)),
         straight=("plane", formula),
         formula=formula,
     )
-
-
-def _emit(node: Node, ops: list[int], args: list[int], consts: list[float]) -> int:
-    """Append `node` in postfix order; returns the stack depth it needs."""
-    if isinstance(node, Num):
-        ops.append(OPCODES["const"])
-        args.append(len(consts))
-        consts.append(node.value)
-        return 1
-    if isinstance(node, Var):
-        ops.append(OPCODES[node.name])
-        args.append(0)
-        return 1
-    assert isinstance(node, Apply)
-    need = max(_emit(arg, ops, args, consts) + index for index, arg in enumerate(node.args))
-    ops.append(OPCODES[node.op])
-    args.append(0)
-    return need
 
 
 def chain_problem(depth: int, activation: str, x: float, y: float) -> Problem:
@@ -103,7 +92,7 @@ def chain_problem(depth: int, activation: str, x: float, y: float) -> Problem:
         kind=CHAIN,
         ints=np.array([depth, ACTIVATION_KINDS.index(activation)], dtype=np.int64),
         floats=np.array([x, y]),
-        program=np.zeros((2, 1), dtype=np.int64),
+        program=np.zeros((3, 1), dtype=np.int64),
         consts=np.zeros(1),
         scratch=(5, depth),
         straight=("chain", depth, activation, x, y),

@@ -26,7 +26,7 @@ from pathlib import Path
 from types import ModuleType
 
 from tui_gradients.core.expression import Expression
-from tui_gradients.core.tree import Apply, Node, Num, Var
+from tui_gradients.core.tree import Node, Num, Var, postorder
 
 TEMPLATE = """# {formula!r}, optimizer {optimizer}: written by tui_gradients.core.fast.specialised
 import numpy as np
@@ -75,25 +75,21 @@ def source(formula: str, steps: str, optimizer: int = -1) -> str:
     """The module for `formula` and the optimiser numbered `optimizer` (as in `_kernels`),
     around the loop's text `steps`: one assignment per distinct node of f, ∂f/∂w1 and ∂f/∂w2."""
     expression = Expression.parse(formula)
+    roots = (expression.d_w1, expression.d_w2, expression.tree)
     lines: list[str] = []
     names: dict[Node, str] = {}
-
-    def emit(node: Node) -> str:
+    for node in postorder(*roots):
         if isinstance(node, Num):
             if not math.isfinite(node.value):
                 raise Unsupported(f"constant {node.value}")
-            return repr(node.value)
-        if isinstance(node, Var):
-            return node.name
-        if node not in names:
-            assert isinstance(node, Apply)
-            args = [emit(arg) for arg in node.args]
+            names[node] = repr(node.value)
+        elif isinstance(node, Var):
+            names[node] = node.name
+        else:
             names[node] = f"t{len(lines)}"
-            code = _APPLY.get(node.op, f"np.{node.op}({{}})").format(*args)
+            code = _APPLY.get(node.op, f"np.{node.op}({{}})").format(*map(names.get, node.args))
             lines.append(f"    {names[node]} = {code}")
-        return names[node]
-
-    d_w1, d_w2, f = emit(expression.d_w1), emit(expression.d_w2), emit(expression.tree)
+    d_w1, d_w2, f = (names[root] for root in roots)
     body = "\n".join(lines)
     return TEMPLATE.format(
         formula=formula, optimizer=optimizer, body=body, d_w1=d_w1, d_w2=d_w2, f=f, steps=steps

@@ -30,7 +30,7 @@ import numpy as np
 
 from tui_gradients.core.expression import Expression
 from tui_gradients.core.fast.codes import ASIDE, CONVERGED, DIVERGED, GOING, HUGE, LIMIT
-from tui_gradients.core.tree import Apply, Node, Num, Var
+from tui_gradients.core.tree import Apply, Node, Num, Var, postorder
 
 FIRST_CHUNK, CHUNK = 1 << 10, 1 << 16
 """Steps written between two checks, doubling from the first to the second: past a stop the
@@ -186,39 +186,24 @@ def _chain(depth: int, activation: str, x: float, y: float) -> tuple[list[str], 
 
 
 def _straight_line(expression: Expression) -> tuple[list[str], tuple[str, str, str]]:
-    """One assignment per distinct node of f, ∂f/∂w1 and ∂f/∂w2, children first; and the names
-    holding the three. Walked with a stack, not by recursion: a formula within the parser's
-    limits has derivative trees twice as deep."""
-    lines: list[str] = []
-    names: dict[int, str] = {}
-
-    def name_of(node: Node) -> str | None:
-        if isinstance(node, Num):
-            return repr(node.value) if math.isfinite(node.value) else f"float('{node.value!r}')"
-        if isinstance(node, Var):
-            return "n1" if node.name == "w1" else "n2"
-        return names.get(id(node))
-
-    for root in (expression.tree, expression.d_w1, expression.d_w2):
-        stack: list[Node] = [root]
-        while stack:
-            node = stack[-1]
-            if name_of(node) is not None:
-                stack.pop()
-                continue
-            assert isinstance(node, Apply)
-            pending = [arg for arg in node.args if name_of(arg) is None]
-            if pending:
-                stack.extend(pending)
-                continue
-            stack.pop()
-            names[id(node)] = name = f"_{len(lines)}"
-            lines.append(f"{name} = {_code(node, [name_of(arg) for arg in node.args])}")
+    """One assignment per distinct node of f, ∂f/∂w1 and ∂f/∂w2, arguments first; and the
+    names holding the three."""
     roots = (expression.tree, expression.d_w1, expression.d_w2)
-    return lines, tuple(name_of(root) for root in roots)  # type: ignore[return-value]
+    lines: list[str] = []
+    names: dict[Node, str] = {}
+    for node in postorder(*roots):
+        if isinstance(node, Num):
+            value = node.value
+            names[node] = repr(value) if math.isfinite(value) else f"float('{value!r}')"
+        elif isinstance(node, Var):
+            names[node] = "n1" if node.name == "w1" else "n2"
+        else:
+            names[node] = name = f"_{len(lines)}"
+            lines.append(f"{name} = {_code(node, [names[arg] for arg in node.args])}")
+    return lines, tuple(names[root] for root in roots)  # type: ignore[return-value]
 
 
-def _code(node: Apply, args: list[str | None]) -> str:
+def _code(node: Apply, args: list[str]) -> str:
     if node.op == "**":
         if node.args[1] == Num(2.0):  # as `_kernels.power`: a·a is pow(a, 2) correctly rounded
             return f"{args[0]} * {args[0]}"
