@@ -829,3 +829,19 @@ async def test_only_a_new_surface_fits_the_view_again():
         assert app.main_screen.change_setting("a", "0.002")
         await pilot.pause()
         assert app.main_screen.view != zoomed
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36), (160, 48), (240, 70)])
+@pytest.mark.parametrize("how", ["locale", "m key"])
+async def test_plain_ascii_is_complete_at_every_width(size, how):
+    """Panel borders, its choice arrows, its labels (w1²), the race chart's frame: nothing on
+    screen outside ASCII, whether the locale asked for it or `m` did (on its next frame)."""
+    race = (Rival("adam"), Rival("adagrad", 5.0))
+    app = GradientsApp(ascii_only=how == "locale", rivals=race)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("t", "5", "n", *(["m"] if how == "m key" else []))
+        await pilot.pause()
+        if size[0] >= 140:
+            assert app.query_one("#settings").region.width  # the panel is on screen
+        screen = _screen_text(app)
+    assert screen.isascii(), sorted({c for c in screen if not c.isascii()})

@@ -108,12 +108,6 @@ class GradientsApp(App[None]):
         else:
             self._exit_after_first_frame = (return_code, message)
 
-    def on_mount(self) -> None:
-        self.set_class(self.ascii_only, "-ascii")
-
-    def watch_ascii_only(self, ascii_only: bool) -> None:
-        self.set_class(ascii_only, "-ascii")
-
     def on_ready(self) -> None:
         """The first frame is out. What start-up built is frozen out of the collector's passes
         before it resumes: it lives as long as the app, and scanning it would cost a later key

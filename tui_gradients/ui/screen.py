@@ -57,6 +57,8 @@ TRENDS_PERIOD = 0.02
 redraws them in the step's own frame, faster play less often."""
 PROGRESS_PERIOD = 0.1
 """Seconds between two redraws of a jump's progress in the status line."""
+ASCII_STYLED = "#plot, #readout, #layers, #race-chart, #lesson, #trends, Footer"
+"""The widgets whose borders or bars app.tcss draws in ASCII when they have the class -ascii."""
 DIGITS = frozenset("0123456789")
 """Keys that build a count: ASCII digits only (`str.isdigit` also takes ² and other digits
 `int` refuses)."""
@@ -160,6 +162,9 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
     def watch_ascii_only(self, ascii_only: bool) -> None:
         """Markers, plot frame, labels and borders: all Unicode, or all plain ASCII."""
         self.query_one(ContourPlot).ascii_markers = ascii_only
+        self.panel.show_in_ascii(ascii_only)
+        for widget in self.query(ASCII_STYLED):
+            widget.set_class(ascii_only, "-ascii")
         for widget in self.query("Readout, LayerTable, RaceChart, LessonPanel"):
             widget.ascii_only = ascii_only  # type: ignore[attr-defined]
         self.redraw_lesson()

@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from rich.text import Text
+from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
+from tui_gradients.ui.glyphs import BOX_TO_ASCII
 from tui_gradients.ui.marks import MARKS
 
 FLOOR = 1e-30
@@ -65,3 +68,11 @@ class RaceChart(PlotextPlot):
                 values = np.log10(np.maximum(values - f_star, FLOOR))
             plt.scatter(steps, values, marker=mark.glyph(self.ascii_only), color=mark.rgb)
         self.refresh()
+
+    def render(self) -> RenderResult:
+        """plotext's chart; in plain ASCII its box-drawing frame and ticks turned into - | +
+        (one character for one, so the colours stay where they were)."""
+        chart = super().render()
+        if self.ascii_only and isinstance(chart, Text):
+            chart.plain = chart.plain.translate(BOX_TO_ASCII)
+        return chart

@@ -17,6 +17,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.settings import SECTIONS, SETTINGS, Setting, in_section
+from tui_gradients.ui.glyphs import PROSE_TO_ASCII
 
 CUSTOM = "custom"
 """The function field's last choice: it hands the keys to the formula field."""
@@ -38,9 +39,10 @@ def _editor(setting: Setting, value: str) -> Widget:
     return Input(value, id=setting.name, compact=True, select_on_focus=True)
 
 
-class SettingsPanel(VerticalScroll):
-    """The parameter panel. Posts `SettingsPanel.Submitted`; the screen answers with
-    `show_error` or `load`."""
+class SettingsPanel(Horizontal):
+    """The parameter panel: its fields in a scrolling column, and the rule at its edge (a widget
+    of its own, so that turning it to ASCII restyles one widget, not the hundred fields).
+    Posts `SettingsPanel.Submitted`; the screen answers with `show_error` or `load`."""
 
     @dataclass
     class Submitted(Message):
@@ -51,20 +53,48 @@ class SettingsPanel(VerticalScroll):
         super().__init__(**kwargs)
         self._values = values
         self._focus_on_mount = False
+        self.ascii_only = False
+        """Labels, messages and the choices' arrows in plain ASCII (`show_in_ascii`)."""
 
     def compose(self) -> ComposeResult:
-        for section, title in SECTIONS.items():
-            yield Label(title, classes="section")
-            for setting in in_section(section):
-                with Horizontal(classes="field"):
-                    yield Label(setting.label, classes="field-label")
-                    yield _editor(setting, self._values.get(setting.name, ""))
-                yield Static("", id=f"{setting.name}-error", classes="error")
+        with VerticalScroll(id="settings-fields"):
+            for section, title in SECTIONS.items():
+                yield Label(self._plain(title), classes="section")
+                for setting in in_section(section):
+                    with Horizontal(classes="field"):
+                        label = self._plain(setting.label)
+                        yield Label(label, id=f"{setting.name}-label", classes="field-label")
+                        yield _editor(setting, self._values.get(setting.name, ""))
+                    yield Static("", id=f"{setting.name}-error", classes="error")
+        yield Static(classes="edge")
 
     def on_mount(self) -> None:
         self.load(self._values)
+        # the choices' arrows are their own widgets' children, there after the next refresh
+        self.call_after_refresh(self.show_in_ascii, self.ascii_only)
         if self._focus_on_mount:
             self.call_after_refresh(self.focus_first_field)
+
+    def _plain(self, text: str) -> str:
+        return text.translate(PROSE_TO_ASCII) if self.ascii_only else text
+
+    def show_in_ascii(self, ascii_only: bool) -> None:
+        """Every label, message and arrow of the panel in ASCII, or back in Unicode."""
+        self.ascii_only = ascii_only
+        if not self.is_mounted:
+            return
+        sections = self.query(".section").results(Label)
+        for label, title in zip(sections, SECTIONS.values(), strict=True):
+            label.update(self._plain(title))
+        for setting in SETTINGS.values():
+            self.query_one(f"#{setting.name}-label", Label).update(self._plain(setting.label))
+        for arrow, (unicode, ascii) in ((".down-arrow", ("▼", "v")), (".up-arrow", ("▲", "^"))):
+            for widget in self.query(arrow).results(Static):
+                widget.update(ascii if ascii_only else unicode)
+        self.query_one(".edge").set_class(ascii_only, "-ascii")
+        # a scroll bar's thumb ends are block characters: none in ASCII (the fields still
+        # scroll into view as tab reaches them); inline, so that no field is restyled
+        self.query_one("#settings-fields").styles.scrollbar_size_vertical = 0 if ascii_only else 1
 
     def focus_first_field(self) -> None:
         """Into the panel; a key pressed in the instant before the fields exist still lands."""
@@ -86,7 +116,7 @@ class SettingsPanel(VerticalScroll):
         if not self.is_mounted:
             return
         error = self.query_one(f"#{name}-error", Static)
-        error.update(message or "")
+        error.update(self._plain(message or ""))
         error.set_class(bool(message), "visible")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
