@@ -14,6 +14,7 @@ from rich.console import Console
 from textual.color import Color
 from textual.widgets import Input, Static
 
+from tui_gradients.cli import APP_FLAGS, app_options, app_parser, build
 from tui_gradients.core import fast
 from tui_gradients.core.experiment import ESCAPE_FACTOR, LIMIT, Experiment
 from tui_gradients.core.optimizers import Hyperparameters
@@ -692,9 +693,13 @@ def _lesson_text(app):
     return " ".join(app.query_one("#lesson").query_one(Markdown).source.split())
 
 
-async def test_lesson_pages_set_up_the_app_and_keep_the_state_when_closed():
+async def test_lesson_pages_set_up_the_app_and_give_the_session_back_when_closed():
     app = GradientsApp(edit(Experiment(), "lr", "0.1"))
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4", "0", "n", "c", "z")  # the user's own work: 40 steps, a rival, a zoom
+        await pilot.pause()
+        before = (app.session, app.session.step, app.session.rivals, app.main_screen.view)
+        readout_before = _readout(app)
         await pilot.press("l")
         await pilot.pause()
         assert app.screen.has_class("-lesson") and app.main_screen.theory
@@ -723,7 +728,12 @@ async def test_lesson_pages_set_up_the_app_and_keep_the_state_when_closed():
         await pilot.press("n", "l")
         await pilot.pause()
         assert not app.screen.has_class("-lesson") and not app.screen.has_class("-lesson-chain")
-        assert app.session.step == 1 and app.query_one("#top").display
+        assert app.query_one("#top").display and not app.main_screen.theory
+        session = app.session
+        assert (session, session.step, session.rivals, app.main_screen.view) == before
+        assert _readout(app) == readout_before
+        assert app.query_one("#lr", Input).value == "0.1"
+        assert "your session is back at step 40" in app.query_one("#status", Lines).text
 
 
 async def test_lesson_opens_at_a_page_and_scrolls_with_page_down():
@@ -845,3 +855,49 @@ async def test_plain_ascii_is_complete_at_every_width(size, how):
             assert app.query_one("#settings").region.width  # the panel is on screen
         screen = _screen_text(app)
     assert screen.isascii(), sorted({c for c in screen if not c.isascii()})
+
+
+def _picture(app) -> tuple:
+    """What the screen shows of the session: the plot's characters and styles, the readout,
+    the chain table, and the view's switches."""
+    plot = app.query_one(ContourPlot)
+    cells = [[(s.text, s.style) for s in plot.render_line(y)] for y in range(plot.size.height)]
+    screen = app.main_screen
+    return cells, _readout(app), app.query_one(LayerTable).text, screen.saved_view()
+
+
+async def test_load_opens_the_app_where_its_export_left_it(tmp_path, monkeypatch):
+    """Export at step 50 with a rival, zoomed, panned, theory and equal scale on; --load of
+    that file shows the same picture and numbers."""
+    monkeypatch.chdir(tmp_path)
+    args, experiment = build(app_parser(), ["--preset", "himmelblau"], APP_FLAGS)
+    app = GradientsApp(experiment, **app_options(args))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("5", "0", "n", "c", "z", "H", "t", "a", "d")
+        await pilot.pause()
+        saved = _picture(app)
+        await pilot.press("e")
+        await pilot.pause()
+    export = next(tmp_path.glob("*.json"))
+    args, experiment = build(app_parser(), ["--load", str(export)], APP_FLAGS)
+    app = GradientsApp(experiment, **app_options(args))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert app.session.step == 50 and [r.describe() for r in app.session.rivals] == ["adagrad"]
+        assert _picture(app) == saved
+
+
+async def test_load_of_an_export_made_in_the_lesson_opens_that_page(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = GradientsApp(lesson_page=2)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("3", "n", "e")
+        await pilot.pause()
+    args, experiment = build(
+        app_parser(), ["--load", str(next(tmp_path.glob("*.json")))], APP_FLAGS
+    )
+    app = GradientsApp(experiment, **app_options(args))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert app.main_screen.lesson_open and app.main_screen.lesson_page == 2
+        assert app.session.step == 3

@@ -11,8 +11,15 @@ from tui_gradients.cli import main
 from tui_gradients.core import export
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.export import load_settings, settings_from_dict, settings_to_dict
+from tui_gradients.core.export import (
+    Resume,
+    SavedView,
+    load_settings,
+    settings_from_dict,
+    settings_to_dict,
+)
 from tui_gradients.core.optimizers import Hyperparameters
+from tui_gradients.core.rivals import Rival
 from tui_gradients.core.settings import edit
 from tui_gradients.ui.app import GradientsApp
 from tui_gradients.ui.widgets.lines import Lines
@@ -169,3 +176,20 @@ async def test_an_export_after_a_long_jump_is_thinned_to_a_row_every_k_steps(tmp
     assert sorted(set(chain_steps)) == expected_steps
     csv_rows = list(csv.reader(next(tmp_path.glob("*-trajectory.csv")).open()))[1:]
     assert [int(row[0]) for row in csv_rows] == expected_steps
+
+
+def test_where_the_app_was_reads_back_and_bad_values_name_their_key():
+    view = SavedView((-5.0, 5.0, -1.0, 2.0), following=False, equal_scale=True, theory=True)
+    resume = Resume(50, (Rival("adagrad"), Rival("adam", 0.3)), view, lesson_page=2)
+    assert Resume.from_dict(json.loads(json.dumps(resume.to_dict())), pages=5) == resume
+    bad = {
+        "step": -1,
+        "rivals": "sgd",
+        "lesson_page": 9,
+        "view": {"window": [1, 0, 0, 1]},
+    }
+    for key, value in bad.items():
+        with pytest.raises(SettingError, match=rf"resume\.{key}"):
+            Resume.from_dict({**resume.to_dict(), key: value}, pages=5)
+    with pytest.raises(SettingError, match=r"resume\.view\.following"):
+        Resume.from_dict({"view": {"window": [0, 1, 0, 1], "following": "yes"}}, pages=5)

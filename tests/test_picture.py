@@ -9,7 +9,7 @@ import shlex
 import numpy as np
 import pytest
 
-from tui_gradients.cli import APP_FLAGS, app_parser, build
+from tui_gradients.cli import APP_FLAGS, app_options, app_parser, build
 from tui_gradients.ui.app import GradientsApp
 from tui_gradients.ui.marks import MARKS
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
@@ -21,7 +21,7 @@ NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
 
 def _app(flags: str) -> GradientsApp:
     args, experiment = build(app_parser(), shlex.split(flags), APP_FLAGS)
-    return GradientsApp(experiment, initial_steps=args.steps, rivals=args.race)
+    return GradientsApp(experiment, **app_options(args))
 
 
 def _screen_cells(plot: ContourPlot) -> list[list[tuple[str, object]]]:

@@ -8,7 +8,7 @@ import shlex
 
 import pytest
 
-from tui_gradients.cli import APP_FLAGS, app_parser, build
+from tui_gradients.cli import APP_FLAGS, app_options, app_parser, build
 from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.settings import edit
 from tui_gradients.ui.app import GradientsApp
@@ -73,5 +73,5 @@ def test_picture_scenarios(snap_compare, scenario, size):
     """Issue 16's scenarios: the run in sight, iterates you can count, contours you can read."""
     flags, keys = PICTURE_SCENARIOS[scenario]
     args, experiment = build(app_parser(), shlex.split(flags), APP_FLAGS)
-    app = GradientsApp(experiment, initial_steps=args.steps)
+    app = GradientsApp(experiment, **app_options(args))
     assert snap_compare(app, terminal_size=SIZES[size], press=keys)

@@ -24,8 +24,9 @@ from tui_gradients.core.export import (
     CHAIN_COLUMNS,
     FORMATS,
     RUN_COLUMNS,
+    Resume,
     chain_rows,
-    load_settings,
+    load_export,
     run_rows,
     settings_to_dict,
     write,
@@ -166,11 +167,16 @@ def app_parser() -> ArgumentParser:
     )
     _add_load(parser)
     _add_settings(parser, ("surface", "optimizer", "chain"), APP_FLAGS, app=True)
-    parser.add_argument("--steps", type=steps, default=0, help="steps to take before showing (0)")
+    parser.add_argument(
+        "--steps",
+        type=steps,
+        default=None,
+        help="steps to take once the app shows (0, or the step --load saved)",
+    )
     parser.add_argument(
         "--race",
         type=_rivals,
-        default=(),
+        default=None,
         metavar="NAMES",
         help="race these optimisers against the main one from the same start, e.g. "
         "'adagrad,adagrad:5,adam' (a colon gives one its own lr; at most five)",
@@ -190,20 +196,22 @@ def app_parser() -> ArgumentParser:
 # --- turning arguments into an experiment -------------------------------------------------------
 
 
-def experiment_from(args: argparse.Namespace) -> Experiment:
+def experiment_from(args: argparse.Namespace) -> tuple[Experiment, Resume]:
     """Defaults (or --load), then each typed flag applied as the app applies a field, in the
-    schema's order (a preset first: it brings its own start and lr)."""
-    experiment = load_settings(args.load) if args.load else Experiment()
+    schema's order (a preset first: it brings its own start and lr); and where a loaded export
+    left the app."""
+    loaded = load_export(args.load, page_count()) if args.load else (Experiment(), Resume())
     typed = {name: value for name, value in vars(args).items() if name in SETTINGS}
-    return restore(typed, experiment)
+    return restore(typed, loaded[0]), loaded[1]
 
 
 def build(parser: ArgumentParser, argv: Sequence[str], flags: dict[str, str]):
-    """The arguments and the experiment they describe; a refused setting is reported under
-    the flag that set it (`flags` names those that differ from `--name`)."""
+    """The arguments and the experiment they describe, with `args.resume` (a `Resume`) where a
+    loaded export left the app; a refused setting is reported under the flag that set it
+    (`flags` names those that differ from `--name`)."""
     args = parser.parse_args(argv)
     try:
-        experiment = experiment_from(args)
+        experiment, args.resume = experiment_from(args)
         experiment.plane_run()  # refuses a start where f or its gradient is not finite
         experiment.chain_run()
     except SettingError as error:
@@ -312,14 +320,25 @@ def command_app(argv: Sequence[str]) -> int:
 
         app = GradientsApp(
             experiment,
-            initial_steps=args.steps,
-            rivals=args.race,
-            lesson_page=args.lesson,
+            **app_options(args),
             resume_collector=True,
             deadline=Deadline(),  # also ends the threads the interpreter would wait for
         )
         app.run()
     return app.return_code or 0
+
+
+def app_options(args: argparse.Namespace) -> dict:
+    """The app's step, rivals, lesson page and view: as typed, else as --load saved them. A
+    saved view is kept only while the surface is the saved one (no surface flag typed)."""
+    resume: Resume = args.resume
+    surface_typed = any(hasattr(args, setting.name) for setting in in_section("surface"))
+    return {
+        "initial_steps": resume.step if args.steps is None else args.steps,
+        "rivals": resume.rivals if args.race is None else args.race,
+        "lesson_page": resume.lesson_page if args.lesson is None else args.lesson,
+        "view": None if surface_typed else resume.view,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

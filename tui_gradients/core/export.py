@@ -10,12 +10,16 @@ import csv
 import json
 import math
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from tui_gradients.core.chain import Chain
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.functions import Window
+from tui_gradients.core.limits import LIMIT
+from tui_gradients.core.rivals import Rival, parse_rivals
 from tui_gradients.core.run import Run
 from tui_gradients.core.settings import SETTINGS, restore, saved
 
@@ -181,26 +185,142 @@ def export_stride(session: Session) -> int:
     return max(1, math.ceil((longest - 1) / (EXPORT_STEPS - 1)))
 
 
+@dataclass(frozen=True)
+class SavedView:
+    """How the plot was looked at: the window, and the view's switches."""
+
+    window: Window
+    following: bool = True
+    equal_scale: bool = False
+    shading: bool = False
+    theory: bool = False
+
+
+@dataclass(frozen=True)
+class Resume:
+    """What an export holds beyond the settings, so that `--load` opens the app where it was
+    saved: the step, the rivals, the view, the lesson page if one was open."""
+
+    step: int = 0
+    rivals: tuple[Rival, ...] = ()
+    view: SavedView | None = None
+    lesson_page: int | None = None
+
+    def to_dict(self) -> dict:
+        view = self.view
+        return {
+            "step": self.step,
+            "rivals": ",".join(_rival_text(rival) for rival in self.rivals),
+            "view": None
+            if view is None
+            else {
+                "window": list(view.window),
+                "following": view.following,
+                "equal_scale": view.equal_scale,
+                "shading": view.shading,
+                "theory": view.theory,
+            },
+            "lesson_page": self.lesson_page,
+        }
+
+    @classmethod
+    def from_dict(cls, data: object, pages: int) -> Resume:
+        """Each value checked as the flags check theirs; SettingError names the key."""
+        if not isinstance(data, dict):
+            raise SettingError("load", "resume: not a table of values")
+        step = _whole(data.get("step", 0), "step", 0, LIMIT)
+        rivals_text = _typed(data.get("rivals", ""), str, "rivals")
+        try:
+            rivals = parse_rivals(rivals_text) if rivals_text else ()
+        except SettingError as error:
+            raise SettingError("load", f"resume.rivals: {error.message}") from None
+        page = data.get("lesson_page")
+        page = None if page is None else _whole(page, "lesson_page", 1, pages)
+        view = data.get("view")
+        return cls(step, rivals, None if view is None else _saved_view(view), page)
+
+
+def _rival_text(rival: Rival) -> str:
+    """A rival as `--race` takes it."""
+    return rival.optimizer if rival.lr is None else f"{rival.optimizer}:{rival.lr!r}"
+
+
+def _typed(value: object, kind: type, key: str) -> object:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise SettingError("load", f"resume.{key}: expected {kind.__name__}, got {value!r:.40}")
+    return value
+
+
+def _whole(value: object, key: str, low: int, high: int) -> int:
+    number = _typed(value, int, key)
+    assert isinstance(number, int)
+    if not low <= number <= high:
+        raise SettingError("load", f"resume.{key}: must be from {low} to {high}, got {number}")
+    return number
+
+
+def _saved_view(data: object) -> SavedView:
+    if not isinstance(data, dict):
+        raise SettingError("load", "resume.view: not a table of values")
+    window = data.get("window")
+    if not (
+        isinstance(window, list)
+        and len(window) == 4
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in window)
+        and all(math.isfinite(v) for v in window)
+        and window[0] < window[1]
+        and window[2] < window[3]
+    ):
+        raise SettingError("load", "resume.view.window: expected [w1 min, w1 max, w2 min, w2 max]")
+    switches = {
+        name: _typed(data.get(name, default), bool, f"view.{name}")
+        for name, default in (
+            ("following", True),
+            ("equal_scale", False),
+            ("shading", False),
+            ("theory", False),
+        )
+    }
+    return SavedView(tuple(float(v) for v in window), **switches)  # type: ignore[arg-type]
+
+
 def load_settings(path: str | Path) -> Experiment:
+    """The settings of a file written by export or `--format json`."""
+    return settings_from_dict(_read_document(path))
+
+
+def load_export(path: str | Path, pages: int) -> tuple[Experiment, Resume]:
+    """The settings of a file written by export, and where the app was (`Resume`; empty for a
+    file that does not say, such as `--format json`); `pages` is the lesson's page count."""
+    data = _read_document(path)
+    experiment = settings_from_dict(data)
+    resume = data.get("resume") if isinstance(data, dict) else None
+    return experiment, Resume() if resume is None else Resume.from_dict(resume, pages)
+
+
+def _read_document(path: str | Path) -> object:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise SettingError("load", f"cannot read {path}: {error.strerror}") from None
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise SettingError(
             "load", f"{path} is not JSON: {error.msg} at line {error.lineno}"
         ) from None
-    return settings_from_dict(data)
 
 
-def export_session(session: Session, folder: Path, stem: str) -> list[Path]:
-    """Write the experiment as JSON (settings, trajectories, chain table) and two CSV files,
-    every `export_stride` steps (recorded in the JSON as "every")."""
+def export_session(
+    session: Session, folder: Path, stem: str, resume: Resume | None = None
+) -> list[Path]:
+    """Write the experiment as JSON (settings, trajectories, chain table, and `resume`, where
+    the app was) and two CSV files, every `export_stride` steps (recorded as "every")."""
     every = export_stride(session)
+    resume = resume or Resume(session.step, session.rivals)
     document = {
         "settings": settings_to_dict(session.experiment),
+        "resume": resume.to_dict(),
         "step": session.step,
         "every": every,
         "trajectory": _table(run_rows(session.plane, every), RUN_COLUMNS),

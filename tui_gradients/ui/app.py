@@ -19,6 +19,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.export import SavedView
 from tui_gradients.core.rivals import Rival
 from tui_gradients.core.session import Session
 from tui_gradients.ui.glyphs import unicode_terminal
@@ -46,12 +47,14 @@ class GradientsApp(App[None]):
         ascii_only: bool | None = None,
         rivals: tuple[Rival, ...] = (),
         lesson_page: int | None = None,
+        view: SavedView | None = None,
         resume_collector: bool = False,
         deadline: Deadline | None = None,
     ) -> None:
         """`initial_steps` are taken once the first frame is out, as if typed;
         `ascii_only=None` decides from the locale and TERM (see `glyphs.unicode_terminal`);
         `lesson_page` opens the lesson at that page (its setup replaces `experiment`);
+        `view` is the plot's window and switches as an export saved them;
         `resume_collector` turns the garbage collector back on after the first frame, for a
         caller that paused it to start sooner (`cli.command_app`);
         `deadline`, for a real run in a terminal (not a test): armed by every way out, it ends
@@ -62,7 +65,11 @@ class GradientsApp(App[None]):
         self._first_frame_out = False
         self._exit_after_first_frame: tuple[int, RenderableType | None] | None = None
         self.main_screen = MainScreen(
-            experiment or Experiment(), rivals, lesson_page=lesson_page, initial_steps=initial_steps
+            experiment or Experiment(),
+            rivals,
+            lesson_page=lesson_page,
+            initial_steps=initial_steps,
+            saved_view=view,
         )
         self.set_reactive(
             GradientsApp.ascii_only, not unicode_terminal() if ascii_only is None else ascii_only

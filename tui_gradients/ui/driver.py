@@ -144,6 +144,21 @@ class Driver(Widget):
         self.session.set_rivals(rivals)
         self._changed(plane_changed=True)
 
+    def lend(self) -> Session:
+        """A session of its own for the lesson (its pages set it up); the one it replaces is
+        returned, to be given back untouched (`give_back`). Not while a jump computes: the
+        lesson's key waits for it (`keys.WHILE_COMPUTING`)."""
+        assert self.jump is None
+        own = self.session
+        self.session = Session(own.experiment)
+        return own
+
+    def give_back(self, session: Session, message: str) -> None:
+        """The session `lend` took, with its history, step and rivals as they were."""
+        assert self.jump is None
+        self.session = session
+        self._changed(message, plane_changed=True)
+
     def _changed(self, message: str = "", *, plane_changed: bool = False) -> None:
         self.post_message(self.SessionChanged(message, plane_changed=plane_changed))
 

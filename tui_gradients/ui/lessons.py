@@ -1,5 +1,6 @@
 """The lesson on the main screen: a page sets the session up and its text takes the room of the
-panels it does not use."""
+panels it does not use. The lesson works on a session of its own: closing it gives back the
+user's session, history, step, rivals and view, exactly as they were when it opened."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from textual import work
 from textual.reactive import reactive
 
 from tui_gradients.core import lesson
+from tui_gradients.core.export import SavedView
+from tui_gradients.core.session import Session
 from tui_gradients.ui.screen_part import ScreenPart
 from tui_gradients.ui.widgets.lesson_panel import LessonPanel
 from tui_gradients.ui.widgets.settings_panel import field_values
@@ -19,6 +22,8 @@ class LessonMixin(ScreenPart):
     lesson_chain = reactive(False)
     """The page is about the chain: its text takes the plot's room, not the table's."""
     lesson_page = 1
+    _borrowed: tuple[Session, SavedView] | None = None
+    """The user's session and view while the lesson has the app."""
 
     def watch_lesson_open(self, open_: bool) -> None:
         self.set_class(open_, "-lesson")
@@ -27,14 +32,24 @@ class LessonMixin(ScreenPart):
         self.set_class(chain, "-lesson-chain")
 
     def action_toggle_lesson(self) -> None:
-        """Open the lesson where it was left (its page sets the app up), or close it and keep
-        the state the user reached."""
+        """Open the lesson where it was left (its page sets up a session of its own), or close
+        it and give the user's session back."""
         if self.lesson_open:
-            self.lesson_open = self.lesson_chain = False
-            self.say("lesson closed; l opens it again")
+            self._close_lesson()
             return
+        self._borrowed = (self.driver.lend(), self.saved_view())
         self._compute_every_page()
         self.show_lesson_page(self.lesson_page)
+
+    def _close_lesson(self) -> None:
+        self.lesson_open = self.lesson_chain = False
+        assert self._borrowed is not None
+        session, self._saved_view = self._borrowed
+        self._borrowed = None
+        self.panel.load(field_values(session.experiment))
+        self.driver.give_back(
+            session, f"lesson closed: your session is back at step {session.step}; l reopens it"
+        )
 
     def action_lesson_page(self, change: int) -> None:
         if not self.lesson_open:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from tui_gradients.core.export import export_session, export_stride
+from tui_gradients.core.export import Resume, export_session, export_stride
 from tui_gradients.ui.screen_part import ScreenPart
 
 
@@ -17,7 +17,7 @@ class OutputsMixin(ScreenPart):
         stem = f"tui-gradients-{datetime.now():%Y%m%d-%H%M%S}"
         session = self.session
         try:
-            paths = export_session(session, Path.cwd(), stem)
+            paths = export_session(session, Path.cwd(), stem, self.resume())
         except OSError as error:
             self.say(f"export failed: {error.strerror} ({error.filename})")
             return
@@ -27,6 +27,12 @@ class OutputsMixin(ScreenPart):
             f"exported {paths[0]} (+ 2 CSV{thinned}); "
             f"reload with: tui-gradients --load {paths[0].name}"
         )
+
+    def resume(self) -> Resume:
+        """Where the app is, for `--load` to open it there again."""
+        session = self.session
+        page = self.lesson_page if self.lesson_open else None
+        return Resume(session.step, session.rivals, self.saved_view(), page)
 
     def action_screenshot(self) -> None:
         path = self.app.save_screenshot(path=str(Path.cwd()))

@@ -23,6 +23,7 @@ from textual.widget import MountError
 from textual.widgets import Footer, Input, Static
 
 from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.export import SavedView
 from tui_gradients.core.functions import Window
 from tui_gradients.core.rivals import Rival
 from tui_gradients.core.session import Session
@@ -87,12 +88,15 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         *,
         lesson_page: int | None = None,
         initial_steps: int = 0,
+        saved_view: SavedView | None = None,
     ) -> None:
         """`lesson_page` opens the lesson at that page once the screen is up; `initial_steps`
-        are taken after the first frame, as a typed count would be (a long one in a thread)."""
+        are taken after the first frame, as a typed count would be (a long one in a thread);
+        `saved_view` replaces the fitted view (after the lesson's page has set the app up)."""
         super().__init__()
         self._open_lesson_at = lesson_page
         self.initial_steps = initial_steps
+        self._saved_view = saved_view
         self.driver = Driver(experiment, rivals)
         self.view = self._fitted_view()
         self.panel = SettingsPanel(field_values(experiment), id="settings")
@@ -130,8 +134,9 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         self.call_after_refresh(self._mount_panel)
         if self._open_lesson_at is not None:
             self.lesson_page = self._open_lesson_at
-            self.action_toggle_lesson()
+            self.action_toggle_lesson()  # its set-up fits the view, then the saved one applies
         else:
+            self._restore_view()
             self.refresh_views()
         if self.initial_steps:
             self.call_after_refresh(self.driver.step, self.initial_steps)
@@ -192,6 +197,7 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
             self._message = event.message
         if event.plane_changed:
             self._set_view(self._fitted_view())
+            self._restore_view()
         self._sync_jump_progress()
         self.refresh_views()
 
@@ -272,6 +278,21 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
             self._progress.stop()
             self._progress = None
         self.refresh_bindings()
+
+    def _restore_view(self) -> None:
+        """The view an export saved, once (`--load`)."""
+        saved, self._saved_view = self._saved_view, None
+        if saved is None:
+            return
+        plot = self.query_one(ContourPlot)
+        plot.equal_scale, plot.shading = saved.equal_scale, saved.shading
+        self.following, self.theory = saved.following, saved.theory
+        self._set_view(saved.window)
+
+    def saved_view(self) -> SavedView:
+        """The view as an export saves it."""
+        plot = self.query_one(ContourPlot)
+        return SavedView(self.view, self.following, plot.equal_scale, plot.shading, self.theory)
 
     def _fitted_view(self) -> Window:
         plane = self.session.experiment.plane
