@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 from textual.color import Color
+from textual.events import Key
 from textual.widgets import Input, Static
 
 from tui_gradients.cli import APP_FLAGS, app_options, app_parser, build
@@ -901,3 +902,20 @@ async def test_load_of_an_export_made_in_the_lesson_opens_that_page(tmp_path, mo
         await pilot.pause()
         assert app.main_screen.lesson_open and app.main_screen.lesson_page == 2
         assert app.session.step == 3
+
+
+async def test_a_burst_of_keys_is_drawn_once_on_its_last_step(monkeypatch):
+    """500 `n` arriving together (a paste, a held key on a slow link) are 500 steps and a few
+    redraws, not 500: the screen is not frozen until the last is drawn."""
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        drawn = []
+        original = app.main_screen.refresh_views
+        monkeypatch.setattr(app.main_screen, "refresh_views", lambda: drawn.append(1) or original())
+        for _ in range(500):
+            app.post_message(Key("n", "n"))
+        await pilot.pause()
+        assert app.session.step == 500
+        assert _readout(app).startswith("step      500 ")
+        assert len(drawn) <= 5

@@ -107,6 +107,7 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         self._message = ""
         self._trends_pending = False
         self._trends_drawn = -math.inf
+        self._refresh_queued = False
 
     @property
     def session(self) -> Session:
@@ -199,6 +200,15 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
             self._set_view(self._fitted_view())
             self._restore_view()
         self._sync_jump_progress()
+        if not self._refresh_queued:
+            self._refresh_queued = True
+            self.call_later(self._refresh_after_burst)
+
+    def _refresh_after_burst(self) -> None:
+        """One redraw for every change already queued: a burst of 500 `n` (a held key, a paste)
+        is 500 changes in the queue, and drawing each would keep the screen frozen until the
+        last; queued behind them, this draws once, on the last step."""
+        self._refresh_queued = False
         self.refresh_views()
 
     def refresh_views(self) -> None:
