@@ -53,9 +53,9 @@ CHARACTERS = {
     "underscore": "_",
     "apostrophe": "'",
 }
-KEY_HISTORY_BYTES = 4 * 2**20
+HISTORY_BUDGET = 4 * 2**20
 """A long count computes a few thousand steps at most (a jump still goes to its thread), so
-that two thousand actions take a minute or two."""
+that two thousand actions take a minute or two; and the histories are thinned often."""
 VALUES = {
     "lr": ["0.5", "0.01", "1.5", "5", "-1", "0", "nan", "inf", "1e308", "abc", "", "0,5", "-0"],
     "momentum": ["0.9", "0", "0.99", "1", "-0.1", "x"],
@@ -169,7 +169,7 @@ async def settle(pilot) -> None:
 def short_jumps(monkeypatch):
     """Jumps of a few thousand steps, on the loops every install has: numba's compile in the
     background for seconds, a duration no seed can replay."""
-    monkeypatch.setattr(driver_module, "KEY_HISTORY_BYTES", KEY_HISTORY_BYTES)
+    monkeypatch.setattr(driver_module, "HISTORY_BUDGET", HISTORY_BUDGET)
     monkeypatch.setattr(fast, "_loaded", None)
     monkeypatch.setattr(fast, "installed", lambda: False)
 

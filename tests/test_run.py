@@ -11,6 +11,7 @@ from tui_gradients.core.experiment import ESCAPE_FACTOR, Experiment, PlaneSettin
 from tui_gradients.core.functions import custom, quadratic, rosenbrock, saddle
 from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.run import HUGE, Run, StopKind
+from tui_gradients.core.settings import edit
 
 
 def _bowl(lr=0.5, optimizer="gd"):
@@ -167,3 +168,29 @@ def test_a_series_of_long_jumps_grows_the_history_geometrically():
     assert len(run.history) == 200_001
     assert len(copies) <= 10  # 40 jumps; a copy of the whole history for each would be 40
     assert all(later >= 1.45 * earlier for earlier, later in itertools.pairwise(copies))
+
+
+def test_a_thinned_history_keeps_every_kth_step_exactly_and_runs_on_the_same():
+    """Thinning keeps rows bit for bit (every 2nd, 4th, … step up to an edge, every step
+    after it), the cursor lands on kept steps, and the run goes on as if never thinned, its
+    step limit counted in steps, not rows."""
+    experiment = edit(edit(Experiment(), "function", "rosenbrock"), "lr", "0.0005")
+    thinned, whole = experiment.plane_run(), experiment.plane_run()
+    thinned.max_steps = whole.max_steps = 9000
+    whole.advance(9000)
+    thinned.advance(3001)
+    thinned.forward(2999)
+    for _ in range(3):
+        assert thinned.thin()
+        history = thinned.history
+        steps = history.steps
+        assert np.array_equal(history.params, whole.history.params[steps])
+        assert np.array_equal(history.states, whole.history.states[steps])
+        assert np.all(np.diff(steps) > 0) and steps[-1] == 3001
+        assert thinned.cursor in set(steps.tolist())
+    assert history.stride == 8 and history.thinned_to == 3000
+    assert thinned.back(1) == 8  # from 2992 to the kept step before
+    assert thinned.forward(1) == 8
+    thinned.advance(20_000)  # the fast loop, from a thinned history, to the step limit
+    assert thinned.last_step == 9000 and thinned.stop is not None
+    assert np.array_equal(thinned.history.params[-1], whole.history.params[-1])

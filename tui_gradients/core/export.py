@@ -52,16 +52,17 @@ and layer), so a longer history is written every k-th step, with its last step; 
 
 
 def run_rows(run: Run, every: int = 1) -> Iterator[Row]:
-    """One row per computed step (or every `every`-th, and the last): step 0 is the start."""
-    params, loss, grads = run.history.params, run.history.loss, run.history.grads
-    for step in _steps(len(loss), every):
+    """One row per kept step (or every `every`-th, and the last): step 0 is the start."""
+    history = run.history
+    params, loss, grads = history.params, history.loss, history.grads
+    for row in _rows(len(loss), every):
         yield (
-            step,
-            float(params[step, 0]),
-            float(params[step, 1]),
-            float(loss[step]),
-            float(grads[step, 0]),
-            float(grads[step, 1]),
+            history.step_of(row),
+            float(params[row, 0]),
+            float(params[row, 1]),
+            float(loss[row]),
+            float(grads[row, 0]),
+            float(grads[row, 1]),
         )
 
 
@@ -69,11 +70,11 @@ def chain_rows(run: Run, chain: Chain, every: int = 1) -> Iterator[Row]:
     """One row per step (or every `every`-th, and the last) and layer: the parameters after
     `step` updates and what they give."""
     params = run.history.params
-    for step in _steps(len(params), every):
-        trace = chain.trace(params[step])
+    for row in _rows(len(params), every):
+        trace = chain.trace(params[row])
         for layer in range(chain.depth):
             yield (
-                step,
+                run.history.step_of(row),
                 layer + 1,
                 *(
                     float(values[layer])
@@ -172,11 +173,11 @@ def _version_1(data: dict) -> dict[str, str]:
     return values
 
 
-def _steps(count: int, every: int) -> list[int]:
-    steps = list(range(0, count, every))
-    if steps and steps[-1] != count - 1:
-        steps.append(count - 1)
-    return steps
+def _rows(count: int, every: int) -> list[int]:
+    rows = list(range(0, count, every))
+    if rows and rows[-1] != count - 1:
+        rows.append(count - 1)
+    return rows
 
 
 def export_stride(session: Session) -> int:

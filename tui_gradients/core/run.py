@@ -41,8 +41,10 @@ class Stop:
 class History:
     """Every step's parameters, loss, gradient and optimiser state, in growable arrays.
 
-    Row k holds the parameters after k updates, the loss and gradient there, and the optimiser
-    state that the (k+1)-th update starts from.
+    The row for step k holds the parameters after k updates, the loss and gradient there, and
+    the optimiser state that the (k+1)-th update starts from. Until the history is thinned, row
+    k is step k. `thin` keeps every `stride`-th step up to `thinned_to` and every step after it,
+    so that a history past the app's memory budget keeps its shape and its recent steps.
     """
 
     def __init__(self, n_params: int, state_size: int, capacity: int = 1024) -> None:
@@ -51,6 +53,60 @@ class History:
         self._grads = np.empty((capacity, n_params))
         self._states = np.empty((capacity, state_size, n_params))
         self._length = 0
+        self.stride = 1
+        self.thinned_to = 0
+        """Steps up to this one (a multiple of `stride`) are kept only every `stride` steps."""
+
+    # --- steps and rows ----------------------------------------------------------------------
+
+    def row_of(self, step: int) -> int:
+        """The row of `step`, or of the kept step before it."""
+        if step <= self.thinned_to:
+            return step // self.stride
+        return self.thinned_to // self.stride + step - self.thinned_to
+
+    def step_of(self, row: int) -> int:
+        edge = self.thinned_to // self.stride
+        return row * self.stride if row <= edge else self.thinned_to + row - edge
+
+    @property
+    def last_step(self) -> int:
+        return self.step_of(self._length - 1)
+
+    @property
+    def steps(self) -> Array:
+        """The step of each row."""
+        rows = np.arange(self._length)
+        edge = self.thinned_to // self.stride
+        return np.where(rows <= edge, rows * self.stride, self.thinned_to + rows - edge)
+
+    def kept_at_or_before(self, step: int) -> int:
+        return self.step_of(self.row_of(step))
+
+    def kept_at_or_after(self, step: int) -> int:
+        before = self.kept_at_or_before(step)
+        return before if before == step else self.step_of(self.row_of(step) + 1)
+
+    def thin(self) -> bool:
+        """Keep every other kept step up to the last multiple of twice the stride, and every
+        step after it; False if that would keep as much as now."""
+        stride, last = 2 * self.stride, self.last_step
+        edge = last // stride * stride
+        # every step after `edge` must be kept now (it is, past `thinned_to`), and fewer rows
+        if edge < self.thinned_to or edge // stride + 1 + last - edge >= self._length:
+            return False
+        kept = np.arange(0, last + 1, stride)[: edge // stride + 1]
+        old_edge = self.thinned_to
+        rows = np.where(
+            kept <= old_edge, kept // self.stride, old_edge // self.stride + kept - old_edge
+        )
+        rows = np.concatenate([rows, self.row_of(edge + 1) + np.arange(last - edge)])
+        for name in ("_params", "_loss", "_grads", "_states"):
+            setattr(self, name, getattr(self, name)[rows])  # a copy: the old arrays are freed
+        self._length, self.stride, self.thinned_to = len(rows), stride, edge
+        return True
+
+    # --- rows ---------------------------------------------------------------------------------
 
     def __len__(self) -> int:
         return self._length
@@ -168,7 +224,12 @@ class Run:
 
     @property
     def last_step(self) -> int:
-        return len(self.history) - 1
+        return self.history.last_step
+
+    @property
+    def rows_to_cursor(self) -> int:
+        """How many rows of the history lie at or before the cursor."""
+        return self.history.row_of(self.cursor) + 1
 
     def advance(self, n: int) -> int:
         """Compute up to n new steps at the end of the history; returns how many were taken.
@@ -176,7 +237,8 @@ class Run:
         A long advance goes through a fast loop (`compiled`), which hands a step back to the
         Python loop below where only numpy's arithmetic gives it its meaning (ASIDE)."""
         if self.stop is None and n > 1:
-            self.history.make_room(min(n, self.max_steps - self.last_step), self.max_steps + 1)
+            rows_left = self.max_steps - self.last_step
+            self.history.make_room(min(n, rows_left), len(self.history) + rows_left)
         taken = 0
         while taken < n and self.stop is None:
             left = n - taken
@@ -221,13 +283,15 @@ class Run:
         """`advance` through a fast loop: the same steps, stops and messages."""
         assert self.compiled is not None
         history = self.history
-        limits = (float(self.max_steps), self.tol, self.bound)
+        row = len(history) - 1
+        # the loops count steps by rows: in a thinned history the limit is as many rows on
+        limits = (float(self.max_steps - self.last_step + row), self.tol, self.bound)
         taken, why, rejected = fast.advance(
             self.compiled,
             self.optimizer.name,
             self.optimizer.vector,
             history.buffers(),
-            self.last_step,
+            row,
             n,
             limits,
         )
@@ -265,34 +329,43 @@ class Run:
     # --- moving the cursor ---------------------------------------------------------------------
 
     def forward(self, n: int = 1) -> int:
-        """Move the cursor n steps on, computing steps past the end; returns the steps moved."""
+        """Move the cursor n steps on, computing steps past the end; returns the steps moved
+        (in a thinned stretch of the history, on to the next step kept)."""
         target = self.cursor + n
         if target > self.last_step:
             self.advance(target - self.last_step)
-        moved = min(target, self.last_step) - self.cursor
-        self.cursor += moved
-        return moved
+        before = self.cursor
+        self.cursor = self.history.kept_at_or_after(min(target, self.last_step))
+        return self.cursor - before
 
     def back(self, n: int = 1) -> int:
-        moved = min(n, self.cursor)
-        self.cursor -= moved
-        return moved
+        """Move the cursor n steps back (to the kept step at or before, where thinned)."""
+        before = self.cursor
+        self.cursor = self.history.kept_at_or_before(max(0, self.cursor - n))
+        return before - self.cursor
 
     def jump(self, step: int) -> None:
-        """Put the cursor on `step`, clamped to the computed history."""
-        self.cursor = max(0, min(step, self.last_step))
+        """Put the cursor on `step` (or the kept step before it), within the history."""
+        self.cursor = self.history.kept_at_or_before(max(0, min(step, self.last_step)))
+
+    def thin(self) -> bool:
+        """Thin the history (`History.thin`), the cursor on a step still kept."""
+        if not self.history.thin():
+            return False
+        self.cursor = self.history.kept_at_or_before(self.cursor)
+        return True
 
     @property
     def params(self) -> Array:
-        return self.history.params[self.cursor]
+        return self.history.params[self.history.row_of(self.cursor)]
 
     @property
     def loss(self) -> float:
-        return float(self.history.loss[self.cursor])
+        return float(self.history.loss[self.history.row_of(self.cursor)])
 
     @property
     def grads(self) -> Array:
-        return self.history.grads[self.cursor]
+        return self.history.grads[self.history.row_of(self.cursor)]
 
 
 def _problem(params: Array, loss: float, grads: Array, bound: float) -> str | None:

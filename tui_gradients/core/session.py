@@ -17,6 +17,9 @@ from tui_gradients.core.run import History, Run, Stop
 from tui_gradients.core.settings import SETTINGS, Effect, edit
 from tui_gradients.core.summary import Arrival
 
+HISTORY_BUDGET = 512 * 2**20
+"""The most memory the histories of all runs together may hold (rivals and the chain
+included). Past it, the largest are thinned (`History.thin`) to make room."""
 CHUNK_SECONDS = 0.05
 """A long computation checks whether it is still wanted about this often."""
 FIRST_CHUNK, MAX_CHUNK = 500, 1 << 18
@@ -192,10 +195,41 @@ class Session:
     # --- what to show ---------------------------------------------------------------------------
 
     def path(self, run: Run) -> np.ndarray:
-        return run.history.params[: run.cursor + 1]
+        """The run's kept iterates up to its cursor (every one, unless thinned)."""
+        return run.history.params[: run.rows_to_cursor]
 
     def chain_trace(self) -> Trace:
         return self.chain.trace(self.chain_run.params)
+
+    def history_bytes(self) -> int:
+        return sum(run.history.nbytes for run in self.runs)
+
+    def make_room(self, steps: int, budget: int = HISTORY_BUDGET) -> int:
+        """Thin the largest histories until `steps` more steps of every run fit in `budget`
+        (or none can be thinned further); returns how many steps fit."""
+        per_step = self.bytes_per_step()
+        self._thin_while(lambda: self.history_bytes() + steps * per_step > budget)
+        return max(0, (budget - self.history_bytes()) // per_step)
+
+    def keep_within(self, budget: int = HISTORY_BUDGET) -> None:
+        """Thin the largest histories while all of them hold more than `budget` (the arrays
+        grow ahead of the steps that fill them: a step may take the total past it)."""
+        self._thin_while(lambda: self.history_bytes() > budget)
+
+    def _thin_while(self, over: Callable[[], bool]) -> None:
+        """Thin the largest history that can be, while `over()`; a cursor on a step no
+        longer kept moves to the one before (and the shared step with it)."""
+        while over():
+            largest = sorted(self.runs, key=lambda run: run.history.nbytes, reverse=True)
+            thinned = next((run for run in largest if run.thin()), None)
+            if thinned is None:
+                return
+            self.step = min(self.step, max(run.cursor for run in self.runs))
+
+    def thinned(self) -> tuple[int, int] | None:
+        """(stride, up to step) of the most thinned history, if any is."""
+        history = max((run.history for run in self.runs), key=lambda history: history.stride)
+        return (history.stride, history.thinned_to) if history.stride > 1 else None
 
     def bytes_per_step(self) -> int:
         """The history all the runs together add with every step."""
@@ -208,7 +242,7 @@ class Session:
         """The first step (up to the current one) at which `run` came within ARRIVAL_FRACTION of
         its start's distance to the nearest minimum; None if it has not, or no minimum is known."""
         tracker = self._arrivals.setdefault(run, Arrival(self.experiment.plane.objective))
-        return tracker.scan(self.path(run))
+        return tracker.scan(run)
 
     def stops(self) -> list[tuple[str, Stop]]:
         """Each run's stop reason, named, for runs that have stopped at or before this step."""

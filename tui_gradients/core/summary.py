@@ -78,23 +78,27 @@ class Arrival:
 
     def __init__(self, objective: Objective) -> None:
         self._minima = list(objective.minima)
-        self._scanned = 0
+        self._scanned = -1
+        """The last step scanned."""
         self._reach = math.nan
         self._found: int | None = None
 
-    def scan(self, path: np.ndarray) -> int | None:
-        """The arrival step up to the end of `path` (the run's path to its cursor), or None."""
-        if not self._minima or not len(path):
+    def scan(self, run: Run) -> int | None:
+        """The arrival step up to the run's cursor, or None. Steps are scanned once, as kept
+        when scanned: a history thinned later keeps the step found before."""
+        if not self._minima:
             return None
-        if self._found is None and len(path) > self._scanned:
-            if self._scanned == 0:
+        history, rows = run.history, run.rows_to_cursor
+        first = 0 if self._scanned < 0 else history.row_of(self._scanned) + 1
+        if self._found is None and rows > first:
+            path = history.params[:rows]
+            if self._scanned < 0:
                 self._reach = float(distances_to_nearest(path[:1], self._minima)[0])
-            new = path[self._scanned :]
-            hit = steps_until_fraction(new, self._minima, ARRIVAL_FRACTION, self._reach)
+            hit = steps_until_fraction(path[first:], self._minima, ARRIVAL_FRACTION, self._reach)
             if hit is not None:
-                self._found = self._scanned + hit
-            self._scanned = len(path)
-        return self._found if self._found is not None and self._found < len(path) else None
+                self._found = history.step_of(first + hit)
+            self._scanned = run.cursor
+        return self._found if self._found is not None and self._found <= run.cursor else None
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,8 @@ def next_update(run: Run, lr: float) -> Update:
     """Computed from the run's own state at its cursor, without moving it: the optimiser is
     a pure (init, update) pair, so the next step can be asked for and thrown away."""
     params, grads = run.params, run.grads
-    state = tuple(run.history.states[run.cursor]) if run.optimizer.state_size else ()
+    row = run.history.row_of(run.cursor)
+    state = tuple(run.history.states[row]) if run.optimizer.state_size else ()
     with np.errstate(all="ignore"):
         new_params, _ = run.optimizer.step(grads, state, params)
         gradient_step = -lr * grads

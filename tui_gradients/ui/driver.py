@@ -18,12 +18,9 @@ from textual.worker import get_current_worker
 from tui_gradients.core import fast
 from tui_gradients.core.experiment import LIMIT, Experiment
 from tui_gradients.core.rivals import Rival
-from tui_gradients.core.session import Session
+from tui_gradients.core.session import HISTORY_BUDGET, Session
 from tui_gradients.core.settings import SETTINGS, Effect
 
-KEY_HISTORY_BYTES = 512 * 2**20
-"""The most history one key may add, over all runs: a race of six with a deep chain would
-otherwise take gigabytes in one jump."""
 JUMP_IN_THREAD = 1000
 """From this many steps of work (over all runs) a key's work goes to a thread: below the fast
 loops' COMPILED_MIN_STEPS every run steps in numpy, so a thousand steps are about what one
@@ -97,11 +94,12 @@ class Driver(Widget):
         self._changed(note or ("" if moved else "no further step: every run has stopped"))
 
     def _within_limits(self, count: int) -> tuple[int, str]:
-        """As far as the run limit, within the memory one key may take; and what was cut."""
+        """As far as the run limit, within the histories' memory budget (thinning them to make
+        room, `Session.make_room`); and what was cut."""
         loading = count >= fast.NUMBA_MIN_STEPS and fast.installed() and self._load_compiled_loops()
-        limit = min(LIMIT, KEY_HISTORY_BYTES // self.session.bytes_per_step())
+        limit = min(LIMIT, self.session.make_room(count, HISTORY_BUDGET))
         if count > limit:
-            return limit, f"at most {limit} steps per key"
+            return limit, f"at most {limit} steps per key ({HISTORY_BUDGET >> 20} MB of history)"
         return count, LOADING_MESSAGE if loading else ""
 
     def back(self, count: int) -> None:
@@ -160,6 +158,8 @@ class Driver(Widget):
         self._changed(message, plane_changed=True)
 
     def _changed(self, message: str = "", *, plane_changed: bool = False) -> None:
+        if self.jump is None:  # a jump's thread writes into the histories: thin after it
+            self.session.keep_within(HISTORY_BUDGET)
         self.post_message(self.SessionChanged(message, plane_changed=plane_changed))
 
     # --- long jumps, in a thread -------------------------------------------------------------

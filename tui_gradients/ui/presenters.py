@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from rich.style import Style
 
-from tui_gradients.core.session import Session
+from tui_gradients.core.session import HISTORY_BUDGET, Session
 from tui_gradients.core.summary import (
     ARRIVAL_FRACTION,
     TRAP_TOL,
@@ -64,7 +64,7 @@ def readout_rows(
     race = race_entries(session)
     main = race[0].point if race else summarize(session.experiment.plane.objective, session.plane)
     rows = point_rows(session.plane.cursor, session.experiment.hyper.describe(), main, ascii_only)
-    rows[1:1] = stop_rows(session)
+    rows[1:1] = stop_rows(session) + thinned_rows(session)
     if update is not None:
         rows += update_rows(update, session.experiment.hyper.optimizer != "gd", ascii_only)
     if drawn:
@@ -87,6 +87,17 @@ def stop_rows(session: Session) -> list[Row]:
     if plane.stop is None or session.step <= plane.cursor:
         return []
     return [Row("stopped", "stopped", f"{plane.stop.message}; count at {session.step}", TRAP)]
+
+
+def thinned_rows(session: Session) -> list[Row]:
+    """Past the memory budget the oldest steps are kept only every k-th: say so, since stepping
+    back there moves k steps at a time and the plot draws every k-th iterate."""
+    thinned = session.thinned()
+    if thinned is None:
+        return []
+    stride, up_to = thinned
+    budget = f"{HISTORY_BUDGET >> 20} MB"
+    return [Row("thinned", "history", f"every {stride}th step kept to {up_to} ({budget})", TRAP)]
 
 
 def update_rows(update: Update, differs: bool, ascii_only: bool) -> list[Row]:
@@ -260,13 +271,17 @@ def trend_series(session: Session) -> list[tuple[np.ndarray, float]]:
     plane, chain = session.plane, session.chain_run
     f_star = session.experiment.plane.objective.f_star
     return [
-        (plane.history.loss[: plane.cursor + 1], f_star or 0.0),
-        (chain.history.loss[: chain.cursor + 1], 0.0),
+        (plane.history.loss[: plane.rows_to_cursor], f_star or 0.0),
+        (chain.history.loss[: chain.rows_to_cursor], 0.0),
     ]
 
 
-def race_series(session: Session) -> tuple[list[str], list[np.ndarray], float | None]:
-    """Each 2-D run's name and losses to its cursor, and f* where known."""
+def race_series(
+    session: Session,
+) -> tuple[list[str], list[np.ndarray], float | None, list[np.ndarray]]:
+    """Each 2-D run's name and losses to its cursor, f* where known, and the step of each
+    loss (every step, unless the history was thinned)."""
     runs = session.plane_runs
-    losses = [run.history.loss[: run.cursor + 1] for _, run in runs]
-    return [name for name, _ in runs], losses, session.experiment.plane.objective.f_star
+    losses = [run.history.loss[: run.rows_to_cursor] for _, run in runs]
+    steps = [run.history.steps[: run.rows_to_cursor] for _, run in runs]
+    return [name for name, _ in runs], losses, session.experiment.plane.objective.f_star, steps

@@ -47,8 +47,13 @@ class RaceChart(PlotextPlot):
     ascii_only = False
 
     def show(
-        self, names: Sequence[str], losses: Sequence[np.ndarray], f_star: float | None
+        self,
+        names: Sequence[str],
+        losses: Sequence[np.ndarray],
+        f_star: float | None,
+        steps: Sequence[np.ndarray] | None = None,
     ) -> None:
+        """`steps` are the step of each loss (by default, its index: every step kept)."""
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
@@ -61,12 +66,13 @@ class RaceChart(PlotextPlot):
         series = list(zip(names, losses, MARKS, strict=False))
         length = max((len(loss) for loss in losses), default=0)
         for index, (_, loss, mark) in reversed(list(enumerate(series))):  # the main run on top
-            steps = interleaved_steps(length, columns, index, len(series))
-            steps = steps[steps < len(loss)]
-            values = loss[steps]
+            rows = interleaved_steps(length, columns, index, len(series))
+            rows = rows[rows < len(loss)]
+            values = loss[rows]
             if f_star is not None:
                 values = np.log10(np.maximum(values - f_star, FLOOR))
-            plt.scatter(steps, values, marker=mark.glyph(self.ascii_only), color=mark.rgb)
+            x = rows if steps is None else steps[index][rows]
+            plt.scatter(x, values, marker=mark.glyph(self.ascii_only), color=mark.rgb)
         self.refresh()
 
     def render(self) -> RenderResult:
