@@ -9,6 +9,7 @@ after `GRACE` seconds is a process that would have lived on.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import pty
@@ -180,7 +181,7 @@ DEADLINE_PROGRAM = textwrap.dedent(
 
     deadline = Deadline(0.2)
     fd = sys.stdout.fileno()
-    deadline.terminal = (fd, termios.tcgetattr(fd))
+    deadline.terminal = (fd, fd, termios.tcgetattr(fd))
     os.write(fd, b"\\x1b[?1049h\\x1b[?1000h")  # as the app starts: alternate screen, mouse
     deadline.arm(status=3)
     threading.Thread(target=time.sleep, args=(60,)).start()  # a thread nobody can stop
@@ -212,3 +213,42 @@ def test_the_deadline_ends_a_process_that_will_not_end_and_gives_the_terminal_ba
             process.kill()
         os.close(master)
     assert restored(output)
+
+
+class _LeavingApp:
+    """As much of an app as the driver's key handling touches, already on its way out."""
+
+    def __init__(self, return_code: int | None) -> None:
+        self.return_code = return_code
+        self.deadline = _Deadline()
+        self.posted: list = []
+
+    async def _post_message(self, message) -> bool:  # what a driver sends keys with
+        self.posted.append(message)
+        return True
+
+
+class _Deadline:
+    def __init__(self) -> None:
+        self.armed_with: int | None = None
+
+    def arm(self, status: int = 0) -> None:
+        self.armed_with = status
+
+
+@pytest.mark.parametrize("return_code", [None, 1])
+async def test_a_quit_key_while_the_app_is_leaving_starts_the_deadline(return_code):
+    """A crash report holds the event loop: the keys still reach the driver, which ends the
+    process on a quit key instead of waiting for the report."""
+    from textual.events import Key
+
+    from tui_gradients.ui.terminal import TerminalDriver
+
+    app = _LeavingApp(return_code)
+    driver = TerminalDriver(app)  # type: ignore[arg-type]
+    driver.process_message(Key("x", "x"))
+    assert app.deadline.armed_with is None
+    driver.process_message(Key("ctrl+c", None))
+    assert app.deadline.armed_with == return_code  # only once it is leaving
+    await asyncio.sleep(0.05)
+    assert len(app.posted) == 2  # the keys go on to the app as ever

@@ -15,7 +15,6 @@ quit key, SIGTERM, SIGHUP, a lost terminal) it ends within `EXIT_DEADLINE`, what
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import os
@@ -26,8 +25,10 @@ import time
 from codecs import getincrementaldecoder
 from typing import Any
 
+from textual import events
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
+from textual.message import Message
 
 EXIT_DEADLINE = 0.3
 """Seconds from the request to leave to the end of the process at the latest: under the half
@@ -39,6 +40,7 @@ RESTORE = (
     "\x1b[?1049l\x1b[?25h"  # main screen, cursor shown
 )
 """What Textual writes as it leaves application mode, for a deadline to write in its place."""
+QUIT_KEYS = ("q", "ctrl+c")
 
 
 class Deadline:
@@ -46,8 +48,9 @@ class Deadline:
 
     def __init__(self, seconds: float = EXIT_DEADLINE) -> None:
         self.seconds = seconds
-        self.terminal: tuple[int, Any] | None = None
-        """The terminal's file descriptor and its settings before the app, to put back."""
+        self.terminal: tuple[int, int, Any] | None = None
+        """What to put back: the descriptors the app writes to and reads from, and the input's
+        settings before the app changed them."""
         self._armed = threading.Event()
 
     @property
@@ -74,21 +77,18 @@ class Deadline:
         terminal is still there."""
         if self.terminal is None:
             return
-        fd, settings = self.terminal
+        output, input_, settings = self.terminal
         with contextlib.suppress(OSError, termios.error):
-            flags = fcntl.fcntl(fd, fcntl.F_GETFL)
-            fcntl.fcntl(fd, fcntl.F_SETFL, flags | os.O_NONBLOCK)
-            os.write(fd, RESTORE.encode())
+            flags = fcntl.fcntl(output, fcntl.F_GETFL)
+            fcntl.fcntl(output, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+            os.write(output, RESTORE.encode())
+        with contextlib.suppress(OSError, termios.error):
             if settings is not None:
-                termios.tcsetattr(fd, termios.TCSANOW, settings)
+                termios.tcsetattr(input_, termios.TCSANOW, settings)
 
 
 class TerminalDriver(LinuxDriver):
     """Textual's Linux driver that ends the app when its terminal goes away."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def deadline(self) -> Deadline | None:
@@ -96,10 +96,10 @@ class TerminalDriver(LinuxDriver):
         return getattr(self._app, "deadline", None)
 
     def start_application_mode(self) -> None:
-        self._loop = asyncio.get_running_loop()
         super().start_application_mode()
         if self.deadline is not None:
-            self.deadline.terminal = (self.fileno, self.attrs_before)
+            output = self._file.fileno() if self._file is not None else self.fileno
+            self.deadline.terminal = (output, self.fileno, self.attrs_before)
 
     def write(self, data: str) -> None:
         """Nothing is queued once the writer thread has died (a write to a closed terminal
@@ -132,9 +132,17 @@ class TerminalDriver(LinuxDriver):
         finally:
             selector.close()
 
+    def process_message(self, message: Message) -> None:
+        """A quit key once the app is already leaving (a crash report being built holds its
+        event loop, which takes no more keys): the deadline ends the process."""
+        deadline, status = self.deadline, self._app.return_code
+        quit_key = isinstance(message, events.Key) and message.key in QUIT_KEYS
+        if quit_key and status is not None and deadline is not None:
+            deadline.arm(status)
+        super().process_message(message)
+
     def _lose_terminal(self) -> None:
         if self.deadline is not None:
             self.deadline.arm()
-        if self._loop is not None:
-            with contextlib.suppress(RuntimeError):  # the loop has closed: the app has ended
-                self._loop.call_soon_threadsafe(self._app.exit)
+        with contextlib.suppress(RuntimeError):  # the loop has closed: the app has ended
+            self._loop.call_soon_threadsafe(self._app.exit)  # the event loop Textual gave us
