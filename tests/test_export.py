@@ -1,11 +1,17 @@
 """Nothing lost: export the experiment, load it back, get the same run step for step."""
 
 import csv
+import functools
 import io
 import json
+import os
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tui_gradients.cli import main
 from tui_gradients.core import export
@@ -14,12 +20,14 @@ from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.export import (
     Resume,
     SavedView,
+    export_session,
     load_settings,
     settings_from_dict,
     settings_to_dict,
 )
 from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.rivals import Rival
+from tui_gradients.core.session import Session
 from tui_gradients.core.settings import edit
 from tui_gradients.ui.app import GradientsApp
 from tui_gradients.ui.widgets.lines import Lines
@@ -72,7 +80,7 @@ def test_a_version_1_document_still_loads():
 @pytest.mark.parametrize(
     ("content", "fragment"),
     [
-        ("not json", "is not JSON"),
+        ("not json", "not JSON"),
         ('{"version": 99}', "not a tui-gradients settings document"),
         ("[]", "not a tui-gradients settings document"),
         ('{"version": 1, "plane": {}}', "malformed settings"),
@@ -127,7 +135,7 @@ def test_cli_refuses_a_missing_settings_file(capsys):
         main(["run", "--load", "/nonexistent/settings.json"])
     assert caught.value.code == 2
     assert capsys.readouterr().err.startswith(
-        "tui-gradients run: error: argument --load: cannot read"
+        "tui-gradients run: error: argument --load: /nonexistent/settings.json: cannot read"
     )
 
 
@@ -193,3 +201,92 @@ def test_where_the_app_was_reads_back_and_bad_values_name_their_key():
             Resume.from_dict({**resume.to_dict(), key: value}, pages=5)
     with pytest.raises(SettingError, match=r"resume\.view\.following"):
         Resume.from_dict({"view": {"window": [0, 1, 0, 1], "following": "yes"}}, pages=5)
+
+
+def _load_error(capsys, path) -> str:
+    """`run --load path`: refused with status 2 and one line on stderr (returned)."""
+    with pytest.raises(SystemExit) as caught:
+        main(["run", "--load", str(path), "--steps", "1"])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ('{"version": 2, "values": {"lr": "1' + "0" * 400 + '"}}', "lr"),
+        ('{"version": 2, "values": {"depth": "' + "9" * 5000 + '"}}', "depth"),
+        ('{"version": 1, "plane": {"a": ' + "1" * 5000 + "}}", "digits"),
+        ("[" * 100_000, "nested too deeply"),
+        (b'{"version": 2, "values": {"lr": "\xff"}}', "not UTF-8"),
+        ('{"version": 2, "values": {"init": "normal", "seed": 1.5}}', "must be a string"),
+        ('{"version": 1, "plane": {"function": "quadratic", "a": 1e400}}', "malformed"),
+    ],
+    ids=["401 digits", "5000 digits", "5000-digit JSON number", "deep", "bytes", "type", "inf"],
+)
+def test_hostile_settings_are_one_line_naming_the_file_and_what(
+    tmp_path, capsys, content, fragment
+):
+    path = tmp_path / "hostile.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    err = _load_error(capsys, path)
+    assert str(path) in err and fragment in err
+
+
+def test_load_reads_only_regular_files_of_a_stated_size(tmp_path, capsys, monkeypatch):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # no writer: opening it must not wait for one
+    assert "not a regular file" in _load_error(capsys, fifo)
+    assert "not a regular file" in _load_error(capsys, "/dev/zero")
+    assert "not a regular file" in _load_error(capsys, tmp_path)
+    link = tmp_path / "zero.json"
+    link.symlink_to("/dev/urandom")
+    assert "not a regular file" in _load_error(capsys, link)
+    monkeypatch.setattr(export, "MAX_LOAD_BYTES", 1000)
+    big = tmp_path / "big.json"
+    big.write_text(" " * 2000 + "{}")
+    assert "--load reads files up to" in _load_error(capsys, big)
+
+
+@functools.cache
+def _export() -> Path:
+    """A real export: a race at step 20 with a lesson page open."""
+    session = Session(edit(Experiment(), "optimizer", "adam"))
+    session.set_rivals((Rival("adagrad"), Rival("gd", 0.1)))
+    session.forward(20)
+    view = SavedView((-50.0, 10.0, -1.0, 2.0), theory=True)
+    resume = Resume(20, session.rivals, view, lesson_page=2)
+    return export_session(session, Path(tempfile.mkdtemp()), "export", resume)[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_mutated_exports_load_or_are_refused_in_one_line(data, tmp_path_factory):
+    """A real export, cut, flipped or spliced: `run --load` runs it or refuses it (status 2,
+    one line), never a traceback."""
+    original = _export().read_bytes()
+    kind = data.draw(st.sampled_from(["cut", "flip", "splice"]))
+    at = data.draw(st.integers(0, len(original) - 1))
+    if kind == "cut":
+        mutated = original[:at]
+    elif kind == "flip":
+        mutated = (
+            original[:at]
+            + bytes([original[at] ^ data.draw(st.integers(1, 255))])
+            + original[at + 1 :]
+        )
+    else:
+        insert = data.draw(
+            st.sampled_from([b"[", b"{", b"1e999", b'"', b"-", b"null", b"99999999999"])
+        )
+        mutated = original[:at] + insert + original[at:]
+    path = tmp_path_factory.mktemp("mutated") / "export.json"
+    path.write_bytes(mutated)
+    try:
+        status = main(["run", "--load", str(path), "--steps", "2", "--format", "csv"])
+    except SystemExit as refused:
+        assert refused.code == 2
+    else:
+        assert status == 0

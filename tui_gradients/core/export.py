@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +51,8 @@ EXPORT_STEPS = 10_000
 every step would make files of gigabytes and take minutes (the chain table has a row per step
 and layer), so a longer history is written every k-th step, with its last step; `run` and
 `chain` on the command line write every step they compute."""
+EXPORT_CHAIN_ROWS = 100_000
+"""The most rows of the chain table an export writes (a deep chain is thinned more)."""
 
 
 def run_rows(run: Run, every: int = 1) -> Iterator[Row]:
@@ -153,7 +157,7 @@ def settings_from_dict(data: object) -> Experiment:
         return restore(values)
     except SettingError as error:
         raise SettingError("load", f"{error.name}: {error.message}") from None
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
         raise SettingError("load", f"malformed settings: {error}") from None
 
 
@@ -181,9 +185,11 @@ def _rows(count: int, every: int) -> list[int]:
 
 
 def export_stride(session: Session) -> int:
-    """Every how many steps an export writes a row, to stay within EXPORT_STEPS."""
+    """Every how many steps an export writes a row: within EXPORT_STEPS rows per run, and
+    EXPORT_CHAIN_ROWS rows (steps × layers) of the chain table."""
     longest = max(len(run.history) for run in session.runs)
-    return max(1, math.ceil((longest - 1) / (EXPORT_STEPS - 1)))
+    per_step = max(1, math.ceil(session.chain.depth * EXPORT_STEPS / EXPORT_CHAIN_ROWS))
+    return max(1, math.ceil((longest - 1) * per_step / (EXPORT_STEPS - 1)))
 
 
 @dataclass(frozen=True)
@@ -285,31 +291,73 @@ def _saved_view(data: object) -> SavedView:
     return SavedView(tuple(float(v) for v in window), **switches)  # type: ignore[arg-type]
 
 
+MAX_LOAD_BYTES = 32 * 2**20
+"""The largest file `--load` reads: an export from the app is at most a few MB (its tables are
+thinned to EXPORT_STEPS steps and EXPORT_CHAIN_ROWS rows)."""
+
+
 def load_settings(path: str | Path) -> Experiment:
     """The settings of a file written by export or `--format json`."""
-    return settings_from_dict(_read_document(path))
+    return _named(path, lambda data: settings_from_dict(data), _read_document(path))
 
 
 def load_export(path: str | Path, pages: int) -> tuple[Experiment, Resume]:
     """The settings of a file written by export, and where the app was (`Resume`; empty for a
     file that does not say, such as `--format json`); `pages` is the lesson's page count."""
-    data = _read_document(path)
-    experiment = settings_from_dict(data)
-    resume = data.get("resume") if isinstance(data, dict) else None
-    return experiment, Resume() if resume is None else Resume.from_dict(resume, pages)
+
+    def read(data: object) -> tuple[Experiment, Resume]:
+        resume = data.get("resume") if isinstance(data, dict) else None
+        experiment = settings_from_dict(data)
+        return experiment, Resume() if resume is None else Resume.from_dict(resume, pages)
+
+    return _named(path, read, _read_document(path))
+
+
+def _named(path: str | Path, read, data: object):  # type: ignore[no-untyped-def]
+    """`read(data)`, any refusal worded as one line that names the file."""
+    try:
+        return read(data)
+    except SettingError as error:
+        raise SettingError("load", f"{path}: {error.message}") from None
 
 
 def _read_document(path: str | Path) -> object:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
+    """The JSON in a regular file of at most MAX_LOAD_BYTES, read safely: a FIFO, a device or
+    a directory is refused before anything is read, and so is a file too large; bad UTF-8,
+    bad JSON, nesting too deep or a number too long are each one line."""
+
+    def refuse(reason: str) -> SettingError:
+        return SettingError("load", f"{path}: {reason}")
+
+    try:  # O_NONBLOCK: a FIFO without a writer must not hold the open
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as error:
-        raise SettingError("load", f"cannot read {path}: {error.strerror}") from None
+        raise refuse(f"cannot read: {error.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise refuse("not a regular file (--load reads a file written by export)")
+        if info.st_size > MAX_LOAD_BYTES:
+            mb = MAX_LOAD_BYTES >> 20
+            raise refuse(f"{info.st_size / 2**20:.0f} MB; --load reads files up to {mb} MB")
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            raw = file.read(MAX_LOAD_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_LOAD_BYTES:
+        raise refuse(f"grew past {MAX_LOAD_BYTES >> 20} MB while read")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise refuse(f"not UTF-8 text (byte {error.start})") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise SettingError(
-            "load", f"{path} is not JSON: {error.msg} at line {error.lineno}"
-        ) from None
+        raise refuse(f"not JSON: {error.msg} at line {error.lineno}") from None
+    except RecursionError:
+        raise refuse("not a settings file: nested too deeply") from None
+    except ValueError as error:  # an integer of more digits than Python converts
+        raise refuse(f"not a settings file: {error}") from None
 
 
 def export_session(
