@@ -12,8 +12,12 @@ from hypothesis import strategies as st
 
 from tui_gradients.core import theory
 from tui_gradients.core.errors import SettingError
+from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.expression import MAX_DEPTH, MAX_LENGTH, Expression
-from tui_gradients.core.functions import PRESETS, make_objective
+from tui_gradients.core.fast import specialised, straight
+from tui_gradients.core.fast.problems import plane_problem
+from tui_gradients.core.functions import PRESETS, custom, make_objective
+from tui_gradients.core.settings import edit
 from tui_gradients.core.tree import Num, evaluate_all, size
 
 
@@ -267,3 +271,57 @@ def test_nesting_counts_nesting_not_the_length_of_a_chain():
 def test_equal_nodes_are_one_node_and_minus_zero_is_not_zero():
     assert Expression.parse("sin(w1)*w2").tree is Expression.parse("sin(w1) * w2").tree
     assert Num(-0.0) is not Num(0.0) and math.copysign(1, Num(-0.0).value) < 0
+
+
+_LEAVES = st.sampled_from(["w1", "w2", "1", "0.5", "2", "pi", "e", "0", "1e300", "-3"])
+
+
+def _wrap(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.tuples(inner, st.sampled_from("+-*/"), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        st.tuples(inner, inner).map(lambda t: f"{t[0]}**{t[1]}"),
+        st.tuples(
+            st.sampled_from(["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "abs"]), inner
+        ).map(lambda t: f"{t[0]}({t[1]})"),
+        inner.map(lambda x: f"-{x}"),
+    )
+
+
+_FORMULAS = st.recursive(_LEAVES, _wrap, max_leaves=40)
+
+
+@st.composite
+def _deep_formulas(draw) -> str:
+    """A formula wrapped in up to a hundred and ten levels: at the limits and past them."""
+    text = draw(_FORMULAS)
+    for _ in range(draw(st.integers(0, MAX_DEPTH + 10))):
+        name = draw(st.sampled_from(["tanh", "sin", "(1 + ", "(w2 * ", "1/(2 + "]))
+        text = f"{name}({text})" if name.isalpha() else f"{name}{text})"
+    return text
+
+
+@settings(max_examples=150, deadline=None)
+@given(formula=st.one_of(_FORMULAS, _deep_formulas()))
+def test_any_formula_runs_everywhere_or_is_refused_with_a_message(formula):
+    """Parse, gradient, both loops' code, the theory rows and a few steps: each works or
+    says why in a SettingError (or 'too large to analyse'), never an exception of Python's."""
+    try:
+        expression = Expression.parse(formula)
+    except SettingError as refused:
+        assert refused.message
+        return
+    with np.errstate(all="ignore"):
+        expression.value(0.3, -0.7)
+        expression.gradient(np.linspace(-1, 1, 5), 0.2)
+    plane_problem(expression.text)
+    straight.source(("plane", expression.text), "adam")
+    with contextlib.suppress(specialised.Unsupported):
+        specialised.source(expression.text, "    pass")
+    with contextlib.suppress(theory.TooLarge):
+        theory.curvature(custom(expression.text), (0.3, -0.7))
+    try:
+        run = edit(Experiment(), "expr", expression.text).plane_run()
+    except SettingError as refused:  # f or its gradient not finite at the start
+        assert refused.message
+        return
+    run.advance(3)

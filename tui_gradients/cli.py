@@ -37,8 +37,9 @@ from tui_gradients.core.run import Run, StopKind
 from tui_gradients.core.settings import SETTINGS, in_section, restore
 
 PROG = "tui-gradients"
-PAIR_OPTIONS = ("--start", "--betas")
-"""Options whose value is 'X,Y' and may begin with a minus sign (`--start -40,1.5`)."""
+LEADING_MINUS_OPTIONS = ("--start", "--betas", "--expr")
+"""Options whose value may begin with a minus sign that argparse would take for an option:
+'X,Y' pairs (`--start -40,1.5`) and formulas (`--expr -w1`)."""
 UNSET = argparse.SUPPRESS
 """Settings flags have no argparse default: what is not typed comes from --load or the seed."""
 
@@ -221,11 +222,12 @@ def build(parser: ArgumentParser, argv: Sequence[str], flags: dict[str, str]):
 
 
 def join_pair_values(argv: Sequence[str]) -> list[str]:
-    """Let `--start -40,1.5` work as typed: argparse alone reads `-40,1.5` as an option."""
+    """Let `--start -40,1.5` and `--expr -w1` work as typed: argparse alone reads `-40,1.5`
+    and `-w1` as options."""
     joined: list[str] = []
     items = iter(argv)
     for item in items:
-        if item in PAIR_OPTIONS:
+        if item in LEADING_MINUS_OPTIONS:
             value = next(items, None)
             joined.append(item if value is None else f"{item}={value}")
         else:
