@@ -1,5 +1,6 @@
 """The chain network: backprop against finite differences and the sigmoid bound."""
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -122,3 +123,36 @@ def test_a_network_that_overflows_while_training_stops_as_diverged():
     run.advance(50)
     assert run.stop is not None and run.stop.kind.value == "diverged"
     assert np.all(np.isfinite(run.history.loss))
+
+
+_TINY = np.finfo(float).tiny
+"""The smallest normal float64: below it a value has lost digits whatever the formula."""
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_activations_and_their_derivatives_are_exact_to_1e_12_wherever_normal(name):
+    """Against 50-digit arithmetic, from the far tails (σ(−700) ≈ 1e-304, tanh′(20) ≈ 2e-17)
+    through 0: the textbook forms round the tails to 0 or lose their digits."""
+    mpmath.mp.dps = 50
+    g, g_prime = ACTIVATIONS[name]
+    z = np.concatenate([np.linspace(-700.0, 700.0, 2801), [-40.0, -30.0, 20.0, -1e-9, 0.0, 1e-9]])
+    if name == "sigmoid":
+        # σ′ = e⁻ᶻ/(1 + e⁻ᶻ)²: σ(1 − σ) would cancel even in 50 digits at z = 90
+        exps = [mpmath.exp(-mpmath.mpf(v)) for v in z]
+        exact = [(1 / (1 + e), e / (1 + e) ** 2) for e in exps]
+    else:
+        exact = [(mpmath.tanh(mpmath.mpf(v)), mpmath.sech(mpmath.mpf(v)) ** 2) for v in z]
+    for computed, truth in ((g(z), [e[0] for e in exact]), (g_prime(z), [e[1] for e in exact])):
+        for value, true in zip(computed, truth, strict=True):
+            if abs(true) >= _TINY:
+                assert abs(mpmath.mpf(float(value)) - true) <= 1e-12 * abs(true), (value, true)
+
+
+def test_a_saturated_sigmoid_layer_shows_its_tiny_numbers_not_zero():
+    """Depth 1, z = −40: a = g′ ≈ 4.25e-18, not the 0.0 that 0.5·(1 + tanh(z/2)) gives."""
+    chain = Chain(ChainSettings(depth=1, activation="sigmoid", weight=1.0, bias=-41.0, x=1.0))
+    trace = chain.trace(chain.settings.initial_params())
+    assert trace.z[0] == -40.0
+    assert trace.a[0] == pytest.approx(4.248354255291589e-18, rel=1e-12)
+    assert trace.gprime[0] == pytest.approx(4.248354255291589e-18, rel=1e-12)
+    assert trace.delta[0] != 0.0

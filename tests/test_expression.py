@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tui_gradients.core import theory
@@ -302,6 +302,7 @@ def _deep_formulas(draw) -> str:
 
 @settings(max_examples=150, deadline=None)
 @given(formula=st.one_of(_FORMULAS, _deep_formulas()))
+@example(formula="abs(w1)")  # its second derivative holds sign's derivative: once a KeyError
 def test_any_formula_runs_everywhere_or_is_refused_with_a_message(formula):
     """Parse, gradient, both loops' code, the theory rows and a few steps: each works or
     says why in a SettingError (or 'too large to analyse'), never an exception of Python's."""

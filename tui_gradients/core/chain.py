@@ -27,18 +27,33 @@ Array = np.ndarray
 MAX_DEPTH = 64
 
 
+# The activations and their derivatives are written so that no exp overflows and no tail loses
+# its digits: the table exists to show values like 4e-18, which the textbook forms round to 0.
+# σ(z) for z < 0 is eᶻ/(1 + eᶻ), not 1 − something; σ′ = σ(z)·σ(−z) = e/(1 + e)² with
+# e = e^−|z|, not σ(1 − σ), whose 1 − σ cancels for large z; tanh′ = sech² = 4t/(1 + t)² with
+# t = e^−2|z|, not 1 − tanh², which is 0 from |z| ≈ 19 on. The fast loops use the same forms.
+
+
 def _sigmoid(z: Array) -> Array:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # the same function, without exp overflow for z ≪ 0
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _sigmoid_prime(z: Array) -> Array:
-    s = _sigmoid(z)
-    return s * (1.0 - s)
+    e = np.exp(-np.abs(z))
+    d = 1.0 + e
+    return e / (d * d)
+
+
+def _tanh_prime(z: Array) -> Array:
+    t = np.exp(-2.0 * np.abs(z))
+    d = 1.0 + t
+    return 4.0 * t / (d * d)
 
 
 ACTIVATIONS: dict[str, tuple[Callable[[Array], Array], Callable[[Array], Array]]] = {
     "sigmoid": (_sigmoid, _sigmoid_prime),
-    "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
+    "tanh": (np.tanh, _tanh_prime),
     "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float)),
     "linear": (lambda z: z, np.ones_like),
 }

@@ -50,8 +50,9 @@ class GdPrediction:
     max_stable_lr: float
     """2 / λ_max: above it the steepest direction grows instead of shrinking."""
     steps_to_fraction: float
-    """Steps for the distance to the minimum to fall to `fraction` of its start, set by the
-    slowest direction that the start point has a component along (inf if it never does)."""
+    """Steps for the distance to the minimum to fall to `fraction` of its start, from the
+    start's component along each eigenvector: exact for gd on a quadratic (inf if it never
+    does)."""
     fraction: float
 
 
@@ -100,18 +101,40 @@ def gd_prediction(
     low, high = curv.eigenvalues
     factors = (abs(1 - lr * low), abs(1 - lr * high))
     _, vectors = np.linalg.eigh(curv.hessian)
-    offset = np.subtract(start, minimum)
-    components = np.abs(vectors.T @ offset)
-    reach = max(float(np.linalg.norm(offset)), 1e-300)
-    present = [f for f, c in zip(factors, components, strict=True) if c > 1e-12 * reach]
-    slowest = max(present, default=0.0)
-    if slowest >= 1:
-        steps = math.inf
-    elif slowest == 0:
-        steps = 1.0
-    else:
-        steps = math.log(fraction) / math.log(slowest)
+    components = np.abs(vectors.T @ np.subtract(start, minimum))
+    steps = _steps_to_fraction(np.array(factors), components, fraction)
     return GdPrediction(factors, 2 / high if high > 0 else math.inf, steps, fraction)
+
+
+def _steps_to_fraction(factors: Array, components: Array, fraction: float) -> float:
+    """The first k with ‖d_k‖ ≤ fraction·‖d_0‖, where gd on a quadratic multiplies the start's
+    component c_i along eigenvector i by factor f_i each step: ‖d_k‖² = Σ c_i² f_i^2k, which
+    falls with k, so k is found by bisection below the bound the slowest factor alone gives
+    (ln fraction / ln f_max, exact only when the start lies along that direction). inf when
+    a component present never shrinks."""
+    weights = components**2
+    total = float(weights.sum())
+    present = weights > 1e-24 * total
+    if total == 0 or not present.any():
+        return 0.0
+    slowest = float(factors[present].max())
+    if slowest >= 1:
+        return math.inf
+    if slowest == 0:
+        return 1.0
+    target = fraction * fraction * total
+
+    def reached(k: int) -> bool:
+        with np.errstate(under="ignore"):
+            return float(weights[present] @ factors[present] ** (2 * k)) <= target
+
+    low, high = 0, max(1, math.ceil(math.log(fraction) / math.log(slowest)))
+    while not reached(high):  # rounding at the bound itself: one step more
+        high += 1
+    while low < high:
+        middle = (low + high) // 2
+        low, high = (low, middle) if reached(middle) else (middle + 1, high)
+    return float(low)
 
 
 def distances_to_nearest(points: Array, minima: Sequence[Point]) -> Array:

@@ -303,6 +303,7 @@ def _outer_derivative(name: str, u: Node) -> Node:
         "sqrt": lambda: _div(ONE, _mul(TWO, call_function("sqrt", u))),
         "tanh": lambda: _sub(ONE, _pow(call_function("tanh", u), TWO)),
         "abs": lambda: call_function("sign", u),
+        "sign": lambda: ZERO,  # in a second derivative of abs: 0 wherever it is defined
     }
     return rules[name]()
 

@@ -194,18 +194,23 @@ def _chain(depth, activation, x, y, params, grads, work):
         a_input[layer] = previous
         z[layer] = params[layer] * previous + params[depth + layer]
         value = z[layer]
-        if activation == SIGMOID:
-            value = 0.5 * (1.0 + np.tanh(0.5 * value))
+        if activation == SIGMOID:  # the stable forms of `chain.py`
+            e = np.exp(-abs(value))
+            value = 1.0 / (1.0 + e) if value >= 0 else e / (1.0 + e)
         elif activation == TANH_ACTIVATION:
             value = np.tanh(value)
         elif activation == RELU:
             value = max(value, 0.0)
         a[layer] = previous = value
-    for layer in range(depth):  # g(z) again is exactly a: the same function of the same z
+    for layer in range(depth):
         if activation == SIGMOID:
-            gprime[layer] = a[layer] * (1.0 - a[layer])
+            e = np.exp(-abs(z[layer]))
+            d = 1.0 + e
+            gprime[layer] = e / (d * d)
         elif activation == TANH_ACTIVATION:
-            gprime[layer] = 1.0 - a[layer] ** 2
+            t = np.exp(-2.0 * abs(z[layer]))
+            d = 1.0 + t
+            gprime[layer] = 4.0 * t / (d * d)
         elif activation == RELU:
             gprime[layer] = 1.0 if z[layer] > 0 else 0.0
         else:

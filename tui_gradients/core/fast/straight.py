@@ -145,18 +145,24 @@ def _loop_text(body: list[str], f: str, grads: list[str], optimizer: str) -> str
 
 _ACTIVATIONS = {
     "sigmoid": (
-        "a{layer} = 0.5 * (1.0 + tanh(0.5 * z{layer}))",
-        "p{layer} = a{layer} * (1.0 - a{layer})",
+        (
+            "e{layer} = exp(-abs(z{layer}))",
+            "a{layer} = 1.0 / (1.0 + e{layer}) if z{layer} >= 0 else e{layer} / (1.0 + e{layer})",
+        ),
+        "p{layer} = e{layer} / ((1.0 + e{layer}) * (1.0 + e{layer}))",
     ),
-    "tanh": ("a{layer} = tanh(z{layer})", "p{layer} = 1.0 - a{layer} * a{layer}"),
+    "tanh": (
+        ("a{layer} = tanh(z{layer})", "e{layer} = exp(-2.0 * abs(z{layer}))"),
+        "p{layer} = 4.0 * e{layer} / ((1.0 + e{layer}) * (1.0 + e{layer}))",
+    ),
     "relu": (
-        "a{layer} = z{layer} if z{layer} > 0.0 else (0.0 if z{layer} <= 0.0 else z{layer})",
+        ("a{layer} = z{layer} if z{layer} > 0.0 else (0.0 if z{layer} <= 0.0 else z{layer})",),
         "p{layer} = 1.0 if z{layer} > 0.0 else 0.0",
     ),
-    "linear": ("a{layer} = z{layer}", "p{layer} = 1.0"),
+    "linear": (("a{layer} = z{layer}",), "p{layer} = 1.0"),
 }
-"""g and g′ of each activation, as `chain.py` computes them (g′ from g(z) = a, the same number;
-relu keeps a nan as np.maximum does)."""
+"""g and g′ of each activation, in the stable forms of `chain.py` (relu keeps a nan as
+np.maximum does)."""
 
 
 def _chain(depth: int, activation: str, x: float, y: float) -> tuple[list[str], str, list[str]]:
@@ -167,7 +173,7 @@ def _chain(depth: int, activation: str, x: float, y: float) -> tuple[list[str], 
     for layer in range(depth):
         previous = repr(float(x)) if layer == 0 else f"a{layer - 1}"
         lines.append(f"z{layer} = n{layer + 1} * {previous} + n{depth + layer + 1}")
-        lines.append(forward.format(layer=layer))
+        lines += [line.format(layer=layer) for line in forward]
     lines += [derivative.format(layer=layer) for layer in range(depth)]
     last = depth - 1
     lines.append(f"e = a{last} - {float(y)!r}")
