@@ -7,12 +7,21 @@ import json
 import math
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
 
-from tui_gradients.cli import CHAIN_FLAGS, RUN_FLAGS, WORTH_COMPILING, main
-from tui_gradients.core import fast
+from tui_gradients.cli import (
+    CHAIN_FLAGS,
+    EXIT_LIMIT,
+    RUN_FLAGS,
+    WORTH_COMPILING,
+    main,
+    run_parser,
+)
+from tui_gradients.core import experiment as experiment_module
+from tui_gradients.core import export, fast
 from tui_gradients.core.experiment import ESCAPE_FACTOR, Experiment
 from tui_gradients.core.export import CHAIN_COLUMNS, RUN_COLUMNS
 from tui_gradients.core.settings import in_section
@@ -235,3 +244,45 @@ def test_out_of_range_values_name_the_flag(args, flag, capsys):
         main(args)
     assert caught.value.code == 2
     assert f"argument {flag}: " in capsys.readouterr().err
+
+
+def test_a_step_limit_reached_is_said_with_its_own_exit_status(monkeypatch, capsys):
+    monkeypatch.setattr(experiment_module, "LIMIT", 50)
+    status = main(["run", "--preset", "rosenbrock", "--lr", "1e-5", "--steps", "100"])
+    out, err = capsys.readouterr()
+    assert status == EXIT_LIMIT == 3
+    assert "step limit 50 reached: 50 of the 100 steps asked for" in err
+    assert out.count("\n") == 52  # the header and steps 0 to 50
+    assert main(["run", "--preset", "rosenbrock", "--lr", "1e-5", "--steps", "50"]) == 0
+    assert "exit status" in run_parser().format_help()
+
+
+def test_json_rows_are_written_as_they_are_computed(capsys):
+    """A million rows of JSON must not sit in memory: the first rows are out before the last
+    is made."""
+    written_at: list[int] = []
+    made = 0
+
+    class Out(io.StringIO):
+        def write(self, text: str) -> int:
+            written_at.append(made)
+            return super().write(text)
+
+    def rows():
+        nonlocal made
+        for step in range(1000):
+            made += 1
+            yield (step, float(step), 0.5)
+
+    out = Out()
+    export.write(rows(), ("step", "x", "y"), "json", out, {"settings": {"a": 1}})
+    assert min(written_at[1:]) < 10  # rows went out while the rest were still to come
+    document = json.loads(out.getvalue())
+    assert document["settings"] == {"a": 1} and document["columns"] == ["step", "x", "y"]
+    assert document["rows"][999] == {"step": 999, "x": 999.0, "y": 0.5}
+
+
+def test_a_slow_first_compile_says_what_the_wait_is(monkeypatch, capsys):
+    monkeypatch.setattr(fast, "warm_up", lambda: time.sleep(1.5) or False)
+    assert main(["run", "--steps", str(WORTH_COMPILING), "--format", "csv"]) == 0
+    assert "compiling the fast loops" in capsys.readouterr().err

@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import gc
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import NoReturn
 
@@ -32,6 +33,7 @@ from tui_gradients.core.export import (
     write,
 )
 from tui_gradients.core.lesson import page_count
+from tui_gradients.core.limits import LIMIT
 from tui_gradients.core.rivals import Rival, parse_rivals
 from tui_gradients.core.run import Run, StopKind
 from tui_gradients.core.settings import SETTINGS, in_section, restore
@@ -128,7 +130,13 @@ def _add_settings(
 
 
 def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--steps", type=steps, default=100, help="updates to make (100)")
+    parser.add_argument(
+        "--steps",
+        type=steps,
+        default=100,
+        help=f"updates to make (100; a 2-D run stops at step {LIMIT}, the chain where its "
+        "history would pass 1 GiB)",
+    )
     parser.add_argument("--format", choices=FORMATS, default="csv")
 
 
@@ -138,6 +146,7 @@ def run_parser() -> ArgumentParser:
         description="Print a 2-D trajectory: CSV header step,w1,w2,loss,grad_w1,grad_w2; "
         "row 0 is the start point. "
         "Defaults reproduce the seed: the bowl 0.001·w1² + w2², gd, lr 0.5.",
+        epilog=EXIT_STATUSES,
     )
     _add_load(parser)
     _add_settings(parser, ("surface", "optimizer"), RUN_FLAGS)
@@ -151,6 +160,7 @@ def chain_parser() -> ArgumentParser:
         description="Print per-layer values of a one-neuron-per-layer network as it trains. "
         "Rows for step k hold the parameters after k updates (step 0 = initialisation), "
         "the ones the (k+1)-th update starts from, and the values computed from them.",
+        epilog=EXIT_STATUSES,
     )
     _add_load(parser)
     _add_settings(parser, ("chain", "optimizer"), CHAIN_FLAGS, skip=("lr",))
@@ -246,10 +256,29 @@ def _stop(run: Run) -> dict:
     return {"stop": reason}
 
 
-def _report_stop(run: Run) -> None:
-    """Say on stderr why a run ended before its last requested step."""
-    if run.stop is not None and run.stop.kind in (StopKind.DIVERGED, StopKind.CONVERGED):
-        print(f"{PROG}: {run.stop.message}", file=sys.stderr)
+EXIT_LIMIT = 3
+"""`run` and `chain` stopped at a step limit before the steps asked for."""
+EXIT_STATUSES = (
+    "exit status: 0 when the steps asked for are written, or the run converged or diverged "
+    "first (said on stderr); 2 for a refused argument or file; "
+    f"{EXIT_LIMIT} when a step limit ended the run first (said on stderr, with the limit)"
+)
+
+
+def _report_stop(run: Run, asked: int) -> int:
+    """Say on stderr why a run ended before its last requested step; the exit status."""
+    stop = run.stop
+    if stop is None or run.last_step >= asked:
+        return 0
+    if stop.kind is StopKind.LIMIT:
+        print(
+            f"{PROG}: {stop.message}: {run.last_step} of the {asked} steps asked for were "
+            f"written (the limit keeps a history within memory; exit status {EXIT_LIMIT})",
+            file=sys.stderr,
+        )
+        return EXIT_LIMIT
+    print(f"{PROG}: {stop.message}", file=sys.stderr)
+    return 0
 
 
 def _rivals(text: str) -> tuple[Rival, ...]:
@@ -265,9 +294,25 @@ WORTH_COMPILING = 100_000
 
 def _prepare(steps: int, experiment: Experiment | None = None) -> None:
     """Load the compiled loops for a long run, and compile the 2-D run's own loop (its formula
-    with its optimiser) when the run is the experiment's 2-D run."""
-    if steps >= WORTH_COMPILING and fast.warm_up() and experiment is not None:
-        fast.specialise(experiment.plane.objective.formula, experiment.hyper.optimizer)
+    with its optimiser) when the run is the experiment's 2-D run. The first time on a machine
+    that takes seconds: past one, stderr says what the wait is."""
+    if steps < WORTH_COMPILING:
+        return
+    note = threading.Timer(
+        1.0,
+        lambda: print(
+            f"{PROG}: compiling the fast loops (the first time for this formula and optimiser; "
+            "cached for the next run)",
+            file=sys.stderr,
+            flush=True,
+        ),
+    )
+    note.start()
+    try:
+        if fast.warm_up() and experiment is not None:
+            fast.specialise(experiment.plane.objective.formula, experiment.hyper.optimizer)
+    finally:
+        note.cancel()
 
 
 def command_run(argv: Sequence[str]) -> int:
@@ -282,8 +327,7 @@ def command_run(argv: Sequence[str]) -> int:
         "settings": settings_to_dict(experiment),
     }
     write(run_rows(run), RUN_COLUMNS, args.format, sys.stdout, meta | _stop(run))
-    _report_stop(run)
-    return 0
+    return _report_stop(run, args.steps)
 
 
 def command_chain(argv: Sequence[str]) -> int:
@@ -297,8 +341,7 @@ def command_chain(argv: Sequence[str]) -> int:
     }
     rows = chain_rows(run, Chain(experiment.chain))
     write(rows, CHAIN_COLUMNS, args.format, sys.stdout, meta | _stop(run))
-    _report_stop(run)
-    return 0
+    return _report_stop(run, args.steps)
 
 
 @contextlib.contextmanager

@@ -97,17 +97,30 @@ def chain_rows(run: Run, chain: Chain, every: int = 1) -> Iterator[Row]:
 
 
 def write(rows: Iterator[Row], columns: Sequence[str], fmt: str, out: IO[str], meta: dict) -> None:
-    """Write rows in `fmt`; `meta` (settings, stop reason) goes into JSON only."""
+    """Write rows in `fmt` as they come (a million rows never sit in memory at once); `meta`
+    (settings, stop reason) goes into JSON only."""
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([_cell(v) for v in row] for row in rows)
+        writer.writerows(map(_csv_row, rows))
     elif fmt == "json":
-        records = [dict(zip(columns, row, strict=True)) for row in rows]
-        json.dump({**meta, "columns": list(columns), "rows": records}, out, allow_nan=False)
-        out.write("\n")
+        _write_json(rows, columns, out, meta)
     else:
         _write_table(rows, columns, out)
+
+
+def _csv_row(row: Row) -> list[str]:
+    return [_cell(v) for v in row]
+
+
+def _write_json(rows: Iterator[Row], columns: Sequence[str], out: IO[str], meta: dict) -> None:
+    """{**meta, "columns": [...], "rows": [{column: value}, ...]}, a row at a time."""
+    head = json.dumps({**meta, "columns": list(columns)}, allow_nan=False)
+    out.write(head[:-1] + ', "rows": [')
+    for index, row in enumerate(rows):
+        record = json.dumps(dict(zip(columns, row, strict=True)), allow_nan=False)
+        out.write(record if index == 0 else ", " + record)
+    out.write("]}\n")
 
 
 def _cell(value: int | float) -> str:
