@@ -1,9 +1,12 @@
 """The app driven through Textual's Pilot: every key, every kind of typed value."""
 
 import asyncio
+import errno
 import gc
 import io
 import math
+import os
+import re
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -226,14 +229,72 @@ async def test_help_screen_opens_and_closes():
         assert not isinstance(app.screen, HelpScreen)
 
 
-async def test_screenshot_is_saved_in_the_current_folder(tmp_path, monkeypatch):
+async def test_screenshot_and_export_share_one_naming_scheme_and_name_the_file_in_full(
+    tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     app = GradientsApp()
     async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("s", "s", "e")
+        await pilot.pause()
+        shots = sorted(tmp_path.glob("*.svg"))
+        exports = sorted(tmp_path.glob("*.json"))
+        assert len(shots) == 2 and len(exports) == 1  # two in one second: -2, not overwritten
+        stems = [path.name.split(".")[0] for path in (*shots, *exports)]
+        assert all(re.fullmatch(r"tui-gradients-\d{8}-\d{6}(-\d+)?", stem) for stem in stems)
+        status = _status(app)
+        assert status.count("\n") >= 1  # wrapped over rows at 80 columns, not cut
+        assert str(exports[0]) in status.replace("\n", "")
+
+
+async def test_out_writes_into_its_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    args, experiment = build(app_parser(), ["--out", str(tmp_path / "out")], APP_FLAGS)
+    app = GradientsApp(experiment, **app_options(args))
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("s", "e")
+        await pilot.pause()
+    assert len(list((tmp_path / "out").glob("tui-gradients-*"))) == 4  # svg, json, 2 csv
+    assert not list(tmp_path.glob("tui-gradients-*"))
+
+
+async def test_a_full_disk_leaves_no_file_and_the_failure_stays_until_esc(tmp_path, monkeypatch):
+    """The disk fills as the export is written: no file is left, not even a partial one; the
+    failure names the folder and stays in the status line through other keys until esc."""
+    monkeypatch.chdir(tmp_path)
+
+    def full(descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        assert not list(tmp_path.iterdir())  # neither the files nor their temporaries
+        assert "export failed, nothing written: No space left on device" in _status(app)
+        await pilot.press("n", "n", "z")
+        await pilot.pause()
+        assert app.session.step == 2  # the app goes on
+        assert str(tmp_path) in _status(app).replace("\n", "")
+        await pilot.press("escape")
+        assert "export failed" not in _status(app)
+
+
+async def test_a_folder_that_cannot_be_written_is_said_and_nothing_breaks():
+    app = GradientsApp(out_dir=Path("/sys"))  # read-only, even for root
+    async with app.run_test(size=SMALL) as pilot:
         await pilot.press("s")
-        files = list(tmp_path.glob("*.svg"))
-        assert len(files) == 1
-        assert str(files[0]) in _status(app)
+        await pilot.pause()
+        assert "screenshot failed, nothing written" in _status(app)
+        assert app.is_running
+
+
+def test_out_must_be_a_folder(tmp_path, capsys):
+    with pytest.raises(SystemExit) as refused:
+        build(app_parser(), ["--out", str(tmp_path / "missing")], APP_FLAGS)
+    assert refused.value.code == 2 and "not a folder" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("key", ["q", "ctrl+c"])
@@ -935,3 +996,14 @@ async def test_a_burst_of_keys_is_drawn_once_on_its_last_step(monkeypatch):
         assert app.session.step == 500
         assert _readout(app).startswith("step      500 ")
         assert len(drawn) <= 5
+
+
+async def test_a_crash_is_the_apps_exit_status(monkeypatch):
+    """`tui-gradients` exits with the app's return code: 1 after a crash, never 0."""
+    app = GradientsApp()
+    monkeypatch.setattr(app.main_screen, "action_toggle_theory", lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        async with app.run_test(size=SMALL) as pilot:
+            await pilot.press("t")
+            await pilot.pause()
+    assert app.return_code == 1

@@ -15,6 +15,7 @@ import gc
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from tui_gradients.core import fast
@@ -193,6 +194,13 @@ def app_parser() -> ArgumentParser:
         "'adagrad,adagrad:5,adam' (a colon gives one its own lr; at most five)",
     )
     parser.add_argument(
+        "--out",
+        type=_folder,
+        default=None,
+        metavar="DIR",
+        help="folder for screenshots (s) and exports (e); the current folder by default",
+    )
+    parser.add_argument(
         "--lesson",
         nargs="?",
         const=1,
@@ -279,6 +287,13 @@ def _report_stop(run: Run, asked: int) -> int:
         return EXIT_LIMIT
     print(f"{PROG}: {stop.message}", file=sys.stderr)
     return 0
+
+
+def _folder(text: str) -> Path:
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"not a folder: {text}")
+    return path
 
 
 def _rivals(text: str) -> tuple[Rival, ...]:
@@ -383,6 +398,7 @@ def app_options(args: argparse.Namespace) -> dict:
         "rivals": resume.rivals if args.race is None else args.race,
         "lesson_page": resume.lesson_page if args.lesson is None else args.lesson,
         "view": None if surface_typed else resume.view,
+        "out_dir": args.out,
     }
 
 

@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING
 from tui_gradients.core.chain import Chain
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.files import write_atomically
 from tui_gradients.core.functions import Window
 from tui_gradients.core.limits import LIMIT
 from tui_gradients.core.rivals import Rival, parse_rivals
@@ -373,11 +374,15 @@ def _read_document(path: str | Path) -> object:
         raise refuse(f"not a settings file: {error}") from None
 
 
+EXPORT_SUFFIXES = (".json", "-trajectory.csv", "-chain.csv")
+
+
 def export_session(
     session: Session, folder: Path, stem: str, resume: Resume | None = None
 ) -> list[Path]:
     """Write the experiment as JSON (settings, trajectories, chain table, and `resume`, where
-    the app was) and two CSV files, every `export_stride` steps (recorded as "every")."""
+    the app was) and two CSV files, every `export_stride` steps (recorded as "every"), all
+    three or none (`write_atomically`)."""
     every = export_stride(session)
     resume = resume or Resume(session.step, session.rivals)
     document = {
@@ -393,17 +398,19 @@ def export_session(
         "chain": _table(chain_rows(session.chain_run, session.chain, every), CHAIN_COLUMNS),
         "stops": {name: stop.message for name, stop in session.stops()},
     }
-    paths = [
-        folder / f"{stem}.json",
-        folder / f"{stem}-trajectory.csv",
-        folder / f"{stem}-chain.csv",
-    ]
-    paths[0].write_text(json.dumps(document, allow_nan=False) + "\n", encoding="utf-8")
-    with paths[1].open("w", encoding="utf-8") as out:
-        write(run_rows(session.plane, every), RUN_COLUMNS, "csv", out, {})
-    with paths[2].open("w", encoding="utf-8") as out:
-        write(chain_rows(session.chain_run, session.chain, every), CHAIN_COLUMNS, "csv", out, {})
-    return paths
+    json_path, trajectory, chain = (folder / f"{stem}{suffix}" for suffix in EXPORT_SUFFIXES)
+    write_atomically(
+        {
+            json_path: lambda out: out.write(json.dumps(document, allow_nan=False) + "\n"),
+            trajectory: lambda out: write(
+                run_rows(session.plane, every), RUN_COLUMNS, "csv", out, {}
+            ),
+            chain: lambda out: write(
+                chain_rows(session.chain_run, session.chain, every), CHAIN_COLUMNS, "csv", out, {}
+            ),
+        }
+    )
+    return [json_path, trajectory, chain]
 
 
 def _table(rows: Iterator[Row], columns: Sequence[str]) -> dict:

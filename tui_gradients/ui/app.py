@@ -10,6 +10,7 @@ import asyncio
 import gc
 import signal
 import sys
+from pathlib import Path
 from types import FrameType
 
 from rich.console import RenderableType
@@ -48,6 +49,7 @@ class GradientsApp(App[None]):
         rivals: tuple[Rival, ...] = (),
         lesson_page: int | None = None,
         view: SavedView | None = None,
+        out_dir: Path | None = None,
         resume_collector: bool = False,
         deadline: Deadline | None = None,
     ) -> None:
@@ -55,6 +57,7 @@ class GradientsApp(App[None]):
         `ascii_only=None` decides from the locale and TERM (see `glyphs.unicode_terminal`);
         `lesson_page` opens the lesson at that page (its setup replaces `experiment`);
         `view` is the plot's window and switches as an export saved them;
+        `out_dir` is where screenshots and exports go (by default the current folder);
         `resume_collector` turns the garbage collector back on after the first frame, for a
         caller that paused it to start sooner (`cli.command_app`);
         `deadline`, for a real run in a terminal (not a test): armed by every way out, it ends
@@ -71,6 +74,7 @@ class GradientsApp(App[None]):
             initial_steps=initial_steps,
             saved_view=view,
         )
+        self.main_screen.out_dir = out_dir
         self.set_reactive(
             GradientsApp.ascii_only, not unicode_terminal() if ascii_only is None else ascii_only
         )

@@ -242,10 +242,12 @@ class Status:
     """Steps per second, while playing."""
     message: str = ""
     equal_scale: bool = False
+    alert: str = ""
+    """A failure the user has not dismissed yet: first, before everything else."""
 
 
 def status_line(session: Session, status: Status, ascii_only: bool) -> str:
-    parts = [part for part in (status.lesson, status.jump) if part]
+    parts = [part for part in (status.alert, status.lesson, status.jump) if part]
     if status.count:
         parts.append(f"count {status.count}")
     if status.playing is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import textwrap
 import time
 
 import numpy as np
@@ -56,6 +57,8 @@ TRENDS_MIN_HEIGHT = 32
 TRENDS_PERIOD = 0.02
 """Seconds between two redraws of the trend lines at most: the usual 30 Hz key repeat still
 redraws them in the step's own frame, faster play less often."""
+STATUS_ROWS = 3
+"""The most rows the status line takes to show a file's name or a failure in full."""
 PROGRESS_PERIOD = 0.1
 """Seconds between two redraws of a jump's progress in the status line."""
 ASCII_STYLED = "#plot, #readout, #layers, #race-chart, #lesson, #trends, Footer"
@@ -108,6 +111,8 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         self._trends_pending = False
         self._trends_drawn = -math.inf
         self._refresh_queued = False
+        self._alert = ""
+        self._message_in_full = False
 
     @property
     def session(self) -> Session:
@@ -266,13 +271,35 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
             playing=PLAY_RATES[self._rate_index] if self._player else None,
             message=self._message,
             equal_scale=self.query_one(ContourPlot).equal_scale,
+            alert=self._alert,
         )
         line = presenters.status_line(self.session, status, self.ascii_only)
-        self.query_one("#status", Lines).set_lines([line])
+        widget = self.query_one("#status", Lines)
+        width = widget.size.width or self.app.size.width - 2
+        if (self._alert or self._message_in_full) and len(line) > width:
+            # a file's name or an error is worth rows: wrapped, not cut
+            lines = textwrap.wrap(line, width, break_on_hyphens=False)[:STATUS_ROWS]
+        else:
+            lines = [line]
+        widget.set_lines(lines)
 
-    def say(self, message: str) -> None:
-        self._message = message
+    def say(self, message: str, *, in_full: bool = False) -> None:
+        """A message in the status line until the next; `in_full`, wrapped rather than cut
+        (a file's name)."""
+        self._message, self._message_in_full = message, in_full
         self.show_status()
+
+    def alert(self, message: str) -> None:
+        """A failure, kept in the status line (wrapped, first) until esc dismisses it."""
+        self._alert = f"{message}; esc dismisses"
+        self.show_status()
+
+    def dismiss_alert(self) -> bool:
+        if not self._alert:
+            return False
+        self._alert = ""
+        self.show_status()
+        return True
 
     def _sync_jump_progress(self) -> None:
         """While a jump computes: its progress redrawn in the status line, and the footer

@@ -85,8 +85,9 @@ class ViewMixin(ScreenPart):
             self.set_focus(None)
 
     def action_leave_field(self) -> None:
-        """esc: stop a jump being computed, else give the keys back to the plot."""
-        if not self.driver.cancel():
+        """esc: dismiss a failure shown, or stop a jump being computed, else give the keys
+        back to the plot."""
+        if not self.dismiss_alert() and not self.driver.cancel():
             self.set_focus(None)
 
     def _show_where_keys_go(self, focused: Widget | None) -> None:
