@@ -29,25 +29,30 @@ def _listening_addresses(port: int) -> set[str]:
     return addresses
 
 
-@pytest.fixture
-def server():
+def _start(*flags: str) -> tuple[int, subprocess.Popen]:
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "tui_gradients", "serve", "--port", str(port), "--lr", "0.2"],
+        [sys.executable, "-m", "tui_gradients", "serve", "--port", str(port), *flags],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    return port, process
+
+
+@pytest.fixture
+def server():
+    port, process = _start("--lr", "0.2")
     yield port, process
     process.terminate()
     process.wait(timeout=10)
 
 
-def _fetch(port: int, timeout: float = 20.0) -> str:
+def _fetch(port: int, timeout: float = 20.0, address: str = "127.0.0.1") -> str:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+            with urllib.request.urlopen(f"http://{address}:{port}/", timeout=2) as response:
                 return response.read().decode()
         except OSError:
             if time.monotonic() > deadline:
@@ -96,7 +101,11 @@ def test_a_browser_connection_runs_the_app_with_the_given_flags(server):
 
     async def session() -> tuple[bytes, bytes]:
         url = f"http://127.0.0.1:{port}/ws?width=100&height=30"
-        async with aiohttp.ClientSession() as client, client.ws_connect(url) as websocket:
+        origin = f"http://127.0.0.1:{port}"  # the page's own, as a browser sends it
+        async with (
+            aiohttp.ClientSession() as client,
+            client.ws_connect(url, origin=origin) as websocket,
+        ):
 
             async def read_until(text: bytes) -> bytes:
                 seen = b""
@@ -118,3 +127,99 @@ def test_a_browser_connection_runs_the_app_with_the_given_flags(server):
 
     first, second = asyncio.run(session())
     assert b"0.001*w1**2" in first and b"1  (gd lr=0.2)" in second
+
+
+def _handshake(port: int, headers: dict[str, str]) -> int:
+    """The HTTP status a websocket handshake to /ws gets with these headers."""
+    import base64
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request(
+        "GET",
+        "/ws?width=80&height=24",
+        headers={
+            "Connection": "Upgrade",
+            "Upgrade": "websocket",
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": base64.b64encode(b"0123456789abcdef").decode(),
+            **headers,
+        },
+    )
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def test_only_the_servers_own_page_may_start_an_app(server):
+    """Any page a user visits could open a websocket to localhost: without the page's Origin
+    (or with a name that is not this machine's) there is no app."""
+    port, _ = server
+    _fetch(port)
+    own = f"http://127.0.0.1:{port}"
+    assert _handshake(port, {"Origin": "http://evil.example"}) == 403
+    assert _handshake(port, {}) == 403
+    assert _handshake(port, {"Origin": "http://evil.example", "Host": "evil.example"}) == 403
+    assert _handshake(port, {"Origin": own}) == 101
+
+
+def test_the_page_loads_nothing_from_the_web(server):
+    port, _ = server
+    page = _fetch(port)
+    assert "googleapis" not in page and "https://" not in page
+    assert f"http://127.0.0.1:{port}/static/fonts/RobotoMono" in page
+
+
+def test_at_most_max_apps_run_at_once():
+    import asyncio
+
+    import aiohttp
+
+    port, process = _start("--max-apps", "1")
+    try:
+        _fetch(port)
+        url, origin = f"http://127.0.0.1:{port}/ws", f"http://127.0.0.1:{port}"
+
+        async def two_tabs() -> int:
+            async with (
+                aiohttp.ClientSession() as client,
+                client.ws_connect(url, origin=origin) as first,
+            ):
+                await asyncio.wait_for(first.receive(), timeout=30)  # its app is running
+                try:
+                    async with client.ws_connect(url, origin=origin):
+                        return 101
+                except aiohttp.WSServerHandshakeError as refused:
+                    return refused.status
+
+        assert asyncio.run(two_tabs()) == 503
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux's loopback range")
+def test_all_interfaces_warn_and_the_page_uses_the_address_the_browser_used():
+    port, process = _start("--host", "0.0.0.0")
+    try:
+        page = _fetch(port, address="127.0.0.2")  # another of this machine's addresses
+        assert f"ws://127.0.0.2:{port}/ws" in page and "0.0.0.0" not in page
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=10)
+    assert "warning: listening on 0.0.0.0: anyone who can reach port" in err
+
+
+def test_a_port_in_use_is_one_line_and_status_2():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "tui_gradients", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "cannot listen on 127.0.0.1" in done.stderr
