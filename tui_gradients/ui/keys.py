@@ -94,7 +94,7 @@ KEYS = (
         "settings panel on or off (`enter` applies a field)", while_computing=True,
     ),
     Key(
-        "s", "screenshot", "Screenshot", "save an SVG screenshot in the current folder",
+        "s", "screenshot", "Screenshot", "save an SVG screenshot (into --out, else here)",
         while_computing=True,
     ),
     Key(
@@ -103,7 +103,8 @@ KEYS = (
     ),
     Key(
         "escape", "leave_field", "Leave field",
-        "stop a long jump; in a field, hand the keys back to the plot", while_computing=True,
+        "dismiss a failure shown; stop a long jump; in a field, hand the keys back to the plot",
+        while_computing=True,
     ),
     Key("question_mark", "help", "Help", "this help", footer=True, while_computing=True),
     Key("q", "app.quit", "Quit", "quit", footer=True, while_computing=True),
