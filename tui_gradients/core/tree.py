@@ -49,6 +49,17 @@ BINARY_OPERATORS = tuple(BINARY_EVAL)
 # derivative of 98 such levels has millions of nodes; as a graph, a few thousand.
 
 
+def _intern(cls, table: weakref.WeakValueDictionary, key: object, **fields: object):  # type: ignore[no-untyped-def]
+    """The node of `cls` under `key` in `table`, made with `fields` the first time."""
+    node = table.get(key)
+    if node is None:
+        node = object.__new__(cls)
+        for name, value in fields.items():
+            object.__setattr__(node, name, value)
+        table[key] = node
+    return node
+
+
 class Num:
     """A constant."""
 
@@ -59,13 +70,8 @@ class Num:
 
     def __new__(cls, value: float) -> Num:
         value = float(value)
-        key = value.hex()  # tells 0.0 from -0.0 (0.0 == -0.0 would merge them)
-        node = cls._interned.get(key)
-        if node is None:
-            node = super().__new__(cls)
-            node.value = value
-            cls._interned[key] = node
-        return node
+        # hex tells 0.0 from -0.0 (0.0 == -0.0 would merge them)
+        return _intern(cls, cls._interned, value.hex(), value=value)
 
     def __repr__(self) -> str:
         return f"Num({self.value!r})"
@@ -83,12 +89,7 @@ class Var:
     variable = True
 
     def __new__(cls, name: str) -> Var:
-        node = cls._interned.get(name)
-        if node is None:
-            node = super().__new__(cls)
-            node.name = name
-            cls._interned[name] = node
-        return node
+        return _intern(cls, cls._interned, name, name=name)
 
     def __repr__(self) -> str:
         return f"Var({self.name!r})"
@@ -110,14 +111,9 @@ class Apply:
     def __new__(cls, op: str, args: tuple[Node, ...]) -> Apply:
         # The arguments are interned, so their identities name them; a key holding the id of
         # an argument lives only as long as the node, which keeps that argument alive.
+        variable = any(arg.variable for arg in args)
         key = (op, *map(id, args))
-        node = cls._interned.get(key)
-        if node is None:
-            node = super().__new__(cls)
-            node.op, node.args = op, tuple(args)
-            node.variable = any(arg.variable for arg in args)
-            cls._interned[key] = node
-        return node
+        return _intern(cls, cls._interned, key, op=op, args=tuple(args), variable=variable)
 
     def __repr__(self) -> str:
         return f"Apply({self.op!r}, {len(self.args)} args)"
