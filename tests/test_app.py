@@ -1007,3 +1007,61 @@ async def test_a_crash_is_the_apps_exit_status(monkeypatch):
             await pilot.press("t")
             await pilot.pause()
     assert app.return_code == 1
+
+
+async def test_the_footer_shows_the_keys_that_matter_even_at_80_columns():
+    from textual.widgets._footer import FooterKey
+
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        keys = {key.description: key for key in app.screen.query(FooterKey)}
+        for label in ("Step", "Back", "Play", "Compare", "Race", "Lesson", "Help", "Quit"):
+            assert label in keys, sorted(keys)
+            assert keys[label].region.right <= SMALL[0]  # on screen, not cut off
+
+
+async def test_a_field_with_the_keys_shows_how_to_apply_and_leave_it():
+    from textual.widgets._footer import FooterKey
+
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await fields_ready(pilot)
+        app.query_one("#lr", Input).focus()
+        await pilot.pause()
+        shown = {key.description for key in app.screen.query(FooterKey)}
+        assert {"Apply", "Back to plot", "Next field"} <= shown
+
+
+async def test_help_is_built_once_and_says_how_to_close_it():
+    from textual.widgets import Markdown
+
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        first = app.screen
+        assert "closes this help" in first.query_one(Markdown).source
+        await pilot.press("q", "question_mark")
+        await pilot.pause()
+        assert app.screen is first  # shown again, not built again
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main_screen
+
+
+async def test_lr_keys_halve_and_double_and_replay_to_the_same_step():
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("5", "n", "less_than_sign", "right_curly_bracket")
+        await pilot.pause()
+        experiment = app.session.experiment
+        assert experiment.hyper.lr == 0.25 and experiment.chain_lr == 1.0
+        assert app.session.step == 5
+        fresh = Session(experiment)
+        fresh.forward(5)
+        assert np.array_equal(app.session.plane.params, fresh.plane.params)
+        assert "chain: lr doubled to 1, replayed to step 5" in _status(app)
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert app.session.experiment.hyper.lr == 0.5

@@ -15,6 +15,7 @@ from types import FrameType
 
 from rich.console import RenderableType
 from textual.app import App
+from textual.binding import Binding
 from textual.driver import Driver
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -98,6 +99,11 @@ class GradientsApp(App[None]):
             if driver_class is LinuxDriver:
                 return TerminalDriver
         return driver_class
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Textual shows some keys by symbol (`⏎` for enter): by name in plain ASCII."""
+        shown = super().get_key_display(binding)
+        return binding.key if self.ascii_only and not shown.isascii() else shown
 
     def on_load(self) -> None:
         """Before anything is drawn: a hang-up during start-up must exit cleanly too."""

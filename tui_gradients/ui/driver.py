@@ -116,10 +116,12 @@ class Driver(Widget):
 
     # --- changing the runs -------------------------------------------------------------------
 
-    def edit(self, name: str, text: str) -> Effect:
-        """One typed setting (`Session.edit`); a SettingError keeps everything and propagates."""
+    def edit(self, name: str, text: str, message: str = "") -> Effect:
+        """One typed setting (`Session.edit`); a SettingError keeps everything and propagates.
+        `message` says what happened (by default, that the setting was set)."""
         effect = self.session.edit(name, text)
-        self._changed(f"{name} set", plane_changed=SETTINGS[name].section == "surface")
+        surface = SETTINGS[name].section == "surface"
+        self._changed(message or f"{name} set", plane_changed=surface)
         return effect
 
     def reset(self) -> None:

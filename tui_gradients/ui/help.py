@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import Screen
 from textual.widgets import Markdown
 
 from tui_gradients.core.summary import TRAP_TOL
@@ -16,6 +16,8 @@ HELP = f"""\
 # tui-gradients
 
 Press a key, watch one iteration, see why it went where it went.
+
+**`esc`, `q` or `?` closes this help**; the arrow keys and `pgdn` `pgup` scroll it.
 
 ## Keys
 
@@ -114,7 +116,7 @@ rate and steps together with the 2-D run.
 """
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,q,question_mark", "dismiss", "Close"),
     ]

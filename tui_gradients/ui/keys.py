@@ -39,17 +39,30 @@ KEYS = (
     Key("B,shift+left", f"back({BIG_STEP})", f"Back ×{BIG_STEP}", "ten steps back"),
     Key("g,home", "to_start", "Start", "to step 0"),
     Key("G,end", "to_end", "End", "to the last step computed"),
-    Key("p", "play", "Play", "play or pause"),
+    Key("p", "play", "Play", "play or pause", footer=True),
     Key("plus", "rate(1)", "Faster", "play faster"),
     Key("minus", "rate(-1)", "Slower", "play slower"),
     Key("r", "reset", "Reset", "back to step 0 with the current settings"),
     Key(
         "o", "cycle_optimizer", "Optimizer",
-        "next optimiser (same lr; the runs are replayed to the same step)", footer=True,
+        "next optimiser (same lr; the runs are replayed to the same step)",
+    ),
+    Key("less_than_sign", "scale_lr('lr', 0.5)", "lr ÷2", "halve the 2-D runs' lr (replayed)"),
+    Key("greater_than_sign", "scale_lr('lr', 2)", "lr ×2", "double the 2-D runs' lr (replayed)"),
+    Key(
+        "left_curly_bracket", "scale_lr('chain_lr', 0.5)", "chain lr ÷2",
+        "halve the chain's lr (replayed)",
+    ),
+    Key(
+        "right_curly_bracket", "scale_lr('chain_lr', 2)", "chain lr ×2",
+        "double the chain's lr (replayed)",
     ),
     Key("f", "cycle_function", "Function", "next function (with its own start and lr)"),
-    Key("c", "compare", "Compare", "a second optimiser from the same start (◆)"),
-    Key("R", "race", "Race", "all six optimisers from the same start, with a loss chart"),
+    Key("c", "compare", "Compare", "a second optimiser from the same start (◆)", footer=True),
+    Key(
+        "R", "race", "Race", "all six optimisers from the same start, with a loss chart",
+        footer=True,
+    ),
     Key("z", "zoom(0.5)", "Zoom in", "zoom in", while_computing=True),
     Key("x", "zoom(2)", "Zoom out", "zoom out", while_computing=True),
     Key(
@@ -126,6 +139,10 @@ _SHOWN = {
     "pagedown": "pgdn",
     "pageup": "pgup",
     "escape": "esc",
+    "less_than_sign": "<",
+    "greater_than_sign": ">",
+    "left_curly_bracket": "{",
+    "right_curly_bracket": "}",
 }
 
 

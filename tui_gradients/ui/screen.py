@@ -131,7 +131,7 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
             yield RaceChart(id="race-chart")
             yield Lines(id="status")
         yield Static(id="too-small")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.watch(self, "focused", self._show_where_keys_go)

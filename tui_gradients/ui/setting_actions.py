@@ -1,5 +1,5 @@
 """The main screen's keys that change the runs' settings: a typed field, the next optimiser
-or function, a comparison, a race, a reset."""
+or function, halving or doubling a learning rate, a comparison, a race, a reset."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ class SettingsMixin(ScreenPart):
     def on_settings_panel_submitted(self, event: SettingsPanel.Submitted) -> None:
         self.change_setting(event.name, event.value)
 
-    def change_setting(self, name: str, value: str) -> bool:
-        """Apply one typed setting; on refusal say why under the field and keep everything."""
+    def change_setting(self, name: str, value: str, message: str = "") -> bool:
+        """Apply one typed setting; on refusal say why under the field and keep everything.
+        `message` is what the status line says once it is applied."""
         if self.driver.jump is not None:
             self.panel.show_error(
                 name, "a jump is being computed: press enter again once it is done"
@@ -31,10 +32,10 @@ class SettingsMixin(ScreenPart):
             self.say("type a formula in w1 and w2, then press enter")
             return False
         try:
-            self.driver.edit(name, value)
+            self.driver.edit(name, value, message)
         except SettingError as error:
             self.panel.show_error(name, f"{error.message}; still using the previous value")
-            self.say(f"{name}: refused")
+            self.say(f"{name}: {error.message}; still using the previous value")
             return False
         self.panel.load(field_values(self.session.experiment))
         return True
@@ -47,6 +48,17 @@ class SettingsMixin(ScreenPart):
         plane = self.session.experiment.plane
         current = plane.function if plane.expr is None else None
         self.change_setting("function", _next(tuple(PRESETS), current))
+
+    def action_scale_lr(self, name: str, factor: float) -> None:
+        """Halve or double a learning rate (`lr` of the 2-D runs or `chain_lr`), replayed to
+        the same step as a typed value is; a refused value is said and changes nothing."""
+        experiment = self.session.experiment
+        current = experiment.hyper.lr if name == "lr" else experiment.chain_lr
+        value = f"{current * factor:.6g}"
+        which = "2-D runs" if name == "lr" else "chain"
+        verb = "halved" if factor < 1 else "doubled"
+        step = self.session.step
+        self.change_setting(name, value, f"{which}: lr {verb} to {value}, replayed to step {step}")
 
     def action_compare(self) -> None:
         choice = self.driver.compare()

@@ -97,6 +97,11 @@ class ViewMixin(ScreenPart):
         return self.focused is not None and self.panel in self.focused.ancestors
 
     def action_help(self) -> None:
+        """The help screen, built once for each of Unicode and ASCII: the first opening
+        renders its Markdown (most of a second); later ones only show it again."""
         from tui_gradients.ui.help import HelpScreen  # Markdown is slow to import: not at start
 
-        self.app.push_screen(HelpScreen(ascii_only=self.ascii_only))
+        name = "help-ascii" if self.ascii_only else "help"
+        if not self.app.is_screen_installed(name):
+            self.app.install_screen(HelpScreen(ascii_only=self.ascii_only), name)
+        self.app.push_screen(name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
@@ -28,6 +29,25 @@ def field_values(experiment: Experiment) -> dict[str, str]:
     return {name: setting.text(experiment) for name, setting in SETTINGS.items()}
 
 
+FIELD_KEYS = [
+    Binding("escape", "screen.leave_field", "Back to plot"),
+    Binding("tab", "app.focus_next", "Next field"),
+]
+"""Shown in the footer while a field has the keys: how to leave it and where tab goes."""
+
+
+class Field(Input):
+    """A setting's text field: `enter` applies it (the footer says so)."""
+
+    BINDINGS = [Binding("enter", "submit", "Apply"), *FIELD_KEYS]
+
+
+class Choice(Select[str]):
+    """A setting's choice: `enter` opens its list (the footer says so)."""
+
+    BINDINGS = [Binding("enter", "show_overlay", "Choose"), *FIELD_KEYS]
+
+
 def _editor(setting: Setting, value: str) -> Widget:
     """A choice or a text field, created holding the value in force: a Select reports its
     starting value once mounted, and that report must not read as a new choice."""
@@ -35,8 +55,8 @@ def _editor(setting: Setting, value: str) -> Widget:
         choices = (*setting.choices, CUSTOM) if setting.name == "function" else setting.choices
         start = value if value in choices else Select.NULL
         options = [(choice, choice) for choice in choices]
-        return Select(options, value=start, id=setting.name, allow_blank=False, compact=True)
-    return Input(value, id=setting.name, compact=True, select_on_focus=True)
+        return Choice(options, value=start, id=setting.name, allow_blank=False, compact=True)
+    return Field(value, id=setting.name, compact=True, select_on_focus=True)
 
 
 class SettingsPanel(Horizontal):
