@@ -1065,3 +1065,73 @@ async def test_lr_keys_halve_and_double_and_replay_to_the_same_step():
         await pilot.press("greater_than_sign")
         await pilot.pause()
         assert app.session.experiment.hyper.lr == 0.5
+
+
+def _plot_middle(app) -> tuple[ContourPlot, int, int]:
+    plot = app.query_one(ContourPlot)
+    canvas = plot.canvas
+    return plot, canvas.left + canvas.columns // 3, canvas.height - 1 - canvas.bottom - 2
+
+
+async def test_a_click_on_the_plot_starts_every_run_there():
+    app = GradientsApp(rivals=(Rival("adagrad"),))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("9", "n")
+        await pilot.pause()
+        plot, col, row = _plot_middle(app)
+        w1, w2 = plot.canvas.point_at(row, col)
+        await pilot.click(ContourPlot, offset=(col, row))
+        await pilot.pause()
+        start = app.session.experiment.plane.start_point
+        assert start == pytest.approx((w1, w2), rel=1e-3)
+        assert app.session.step == 0
+        assert all(np.array_equal(run.params, start) for _, run in app.session.plane_runs)
+        assert "start set by a click" in _status(app)
+        assert f"{start[0]:g}" in app.query_one("#start", Input).value
+
+
+async def test_dragging_pans_and_the_wheel_zooms_about_the_pointer():
+    from textual import events
+
+    app = GradientsApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        plot, col, row = _plot_middle(app)
+        canvas, before = plot.canvas, app.main_screen.view
+        await pilot.mouse_down(ContourPlot, offset=(col, row))
+        await pilot.hover(ContourPlot, offset=(col + 6, row - 3))
+        await pilot.mouse_up(ContourPlot, offset=(col + 6, row - 3))
+        await pilot.pause()
+        after = app.main_screen.view
+        width, height = before[1] - before[0], before[3] - before[2]
+        assert after[0] - before[0] == pytest.approx(-6 / canvas.columns * width)  # with it
+        assert after[2] - before[2] == pytest.approx(-3 / canvas.rows * height)
+        assert app.session.experiment.plane.start_point == (-40.0, 1.5)  # a drag is no click
+        plot, col, row = _plot_middle(app)
+        pointer = plot.canvas.point_at(row, col)
+        plot.post_message(events.MouseScrollUp(plot, col, row, 0, 0, 0, False, False, False))
+        await pilot.pause()
+        zoomed = app.main_screen.view
+        assert zoomed[1] - zoomed[0] == pytest.approx(0.8 * (after[1] - after[0]))
+        # the point under the pointer stays where it was in the view
+        share = (pointer[0] - after[0]) / (after[1] - after[0])
+        assert (pointer[0] - zoomed[0]) / (zoomed[1] - zoomed[0]) == pytest.approx(share)
+
+
+async def test_play_stops_by_itself_once_every_2d_run_has_stopped_and_says_why():
+    app = GradientsApp(edit(Experiment(), "lr", "5"), rivals=(Rival("gd", 3.0),))
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("p")
+        screen = app.main_screen
+        for _ in range(20):  # ticks by hand: the count, not the clock, decides
+            if screen._player is None:
+                break
+            screen._play_tick()
+            await pilot.pause()
+        assert screen._player is None
+        status = _status(app)
+        assert "play stopped: every 2-D run has stopped" in status
+        assert "diverged at step" in status
+        stopped_at = app.session.step
+        await pilot.pause(0.3)
+        assert app.session.step == stopped_at

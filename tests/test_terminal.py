@@ -180,3 +180,16 @@ def test_too_small_then_enlarged(pane_factory):
     pane.wait_for(lambda s: "step      0" in s)
     pane.keys("q")
     _left_clean(pane)
+
+
+def test_a_mouse_click_in_a_real_terminal_reaches_the_plot(pane_factory):
+    """tmux passes the terminal's mouse report (SGR: button 0 pressed, then released, at
+    column 30, row 10) to the app, which has asked for mouse reporting."""
+    pane = pane_factory()
+    pane.wait_for(lambda s: "step      0" in s)
+    assert pane.flag("mouse_any_flag") == "1" or pane.flag("mouse_all_flag") == "1"
+    pane.keys("-l", "\x1b[<0;30;10M\x1b[<0;30;10m")
+    screen = pane.wait_for(lambda s: "start set by a click" in s)
+    assert "step      0" in screen
+    pane.keys("q")
+    _left_clean(pane)

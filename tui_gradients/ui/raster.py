@@ -65,6 +65,18 @@ class Canvas:
         """Screen (row, column) of data-area cells counted from its bottom left corner."""
         return self.height - 1 - (self.bottom + up), self.left + col
 
+    def point_at(self, row: int, col: int) -> tuple[float, float] | None:
+        """The (w1, w2) a screen cell of the data area stands for (the middle of what
+        `cells` puts there); None outside the data area."""
+        if not bool(self.inside(np.array(row), np.array(col))):
+            return None
+        x0, x1, y0, y1 = self.window
+        across, up = col - self.left, self.height - 1 - self.bottom - row
+        return (
+            x0 + across * (x1 - x0) / max(self.columns - 1, 1),
+            y0 + up * (y1 - y0) / max(self.rows - 1, 1),
+        )
+
     def inside(self, row: Array, col: Array) -> Array:
         """In the data area and on the widget (at tiny sizes plotext's data area overhangs it)."""
         top = max(self.height - self.bottom - self.rows, 0)

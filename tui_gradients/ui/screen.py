@@ -388,14 +388,26 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         self._player = self.set_interval(1 / PLAY_RATES[self._rate_index], self._play_tick)
 
     def _play_tick(self) -> None:
-        """One tick's steps; play stops once no run can step on."""
+        """One tick's steps. Play stops by itself, saying why, once every 2-D run has stopped
+        (converged, diverged, at its limit): the plot would not change again. The chain has
+        no stopping rule of its own; `n` steps it on."""
         if self.driver.jump is not None:  # the last tick's steps are still being computed
             return
         before = self.session.step
         self.driver.step(self._steps_per_press())
-        if self.driver.jump is None and self.session.step == before and self._player:
-            self._player.stop()
-            self._player = None
+        if self.driver.jump is not None or self._player is None:
+            return
+        runs = [run for _, run in self.session.plane_runs]
+        if all(run.stop is not None and run.cursor >= run.last_step for run in runs):
+            self._stop_player("play stopped: every 2-D run has stopped (why: on this line)")
+        elif self.session.step == before:
+            self._stop_player("play stopped: no run can step on")
+
+    def _stop_player(self, reason: str) -> None:
+        assert self._player is not None
+        self._player.stop()
+        self._player = None
+        self.say(reason)
 
     def action_rate(self, change: int) -> None:
         self._rate_index = max(0, min(len(PLAY_RATES) - 1, self._rate_index + change))

@@ -10,6 +10,9 @@ from tui_gradients.core.view import PAN_FRACTION, contains, fit_view, pan
 from tui_gradients.ui.screen_part import ScreenPart
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 
+WHEEL_ZOOM = 1.25
+"""How much one notch of the wheel widens the view (towards the user) or narrows it."""
+
 
 class ViewMixin(ScreenPart):
     """For `MainScreen`."""
@@ -23,6 +26,30 @@ class ViewMixin(ScreenPart):
 
     def action_pan(self, right: int, up: int) -> None:
         self._set_view(pan(self.view, right * PAN_FRACTION, up * PAN_FRACTION))
+        self._view_moved_by_hand()
+
+    # --- the mouse on the plot ------------------------------------------------------------------
+
+    def on_contour_plot_clicked(self, event: ContourPlot.Clicked) -> None:
+        """A click sets the start point there: every run starts again from it."""
+        if self.driver.jump is not None:
+            self.say("a jump is being computed: click again once it is done (esc stops it)")
+            return
+        w1, w2 = event.point
+        self.change_setting(
+            "start",
+            f"{w1:.4g},{w2:.4g}",
+            f"start set by a click to ({w1:.4g}, {w2:.4g}): the runs start again at step 0",
+        )
+
+    def on_contour_plot_scrolled(self, event: ContourPlot.Scrolled) -> None:
+        """The wheel zooms about the pointer, as `z` and `x` do about the current point."""
+        factor = WHEEL_ZOOM**event.steps
+        self._set_view(zoom(self.view, factor, event.point))
+        self._view_moved_by_hand()
+
+    def on_contour_plot_dragged(self, event: ContourPlot.Dragged) -> None:
+        self._set_view(pan(self.view, event.right, event.up))
         self._view_moved_by_hand()
 
     def _view_moved_by_hand(self) -> None:

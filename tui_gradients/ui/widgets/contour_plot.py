@@ -16,7 +16,9 @@ from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.geometry import Region
+from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -119,11 +121,74 @@ class ContourPlot(Widget):
         self._scene: Scene | None = None
         self._base: list[list[Cell]] = []
         self._canvas: raster.Canvas | None = None
+        self._pressed: tuple[int, int] | None = None
+        """Where the button went down on the data area, until it comes up."""
+        self._last = (0, 0)
+        self._dragged = False
         self._trails: list[raster.Trail] = []
         self._overlay: raster.Overlay | None = None
         self._strips: dict[int, Strip] = {}
 
     # --- data in -----------------------------------------------------------------------------
+
+    # --- the mouse: messages up, the screen decides ----------------------------------------
+
+    class Clicked(Message):
+        """A click on the data area at `point` (w1, w2)."""
+
+        def __init__(self, point: tuple[float, float]) -> None:
+            super().__init__()
+            self.point = point
+
+    class Scrolled(Message):
+        """The wheel over the data area: `steps` > 0 towards the user (zoom out)."""
+
+        def __init__(self, point: tuple[float, float], steps: int) -> None:
+            super().__init__()
+            self.point, self.steps = point, steps
+
+    class Dragged(Message):
+        """The view dragged by `right` and `up` fractions of its width and height."""
+
+        def __init__(self, right: float, up: float) -> None:
+            super().__init__()
+            self.right, self.up = right, up
+
+    def _point(self, event: events.MouseEvent) -> tuple[float, float] | None:
+        return self._canvas.point_at(event.y, event.x) if self._canvas else None
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        if event.button == 1 and self._point(event) is not None:
+            self._pressed = self._last = (event.x, event.y)
+            self._dragged = False
+            self.capture_mouse()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        """While pressed, each cell the pointer moves pans the view with it."""
+        if self._pressed is None or self._canvas is None:
+            return
+        moved = (event.x - self._last[0], event.y - self._last[1])
+        if moved != (0, 0):
+            self._last, self._dragged = (event.x, event.y), True
+            canvas = self._canvas
+            self.post_message(self.Dragged(-moved[0] / canvas.columns, moved[1] / canvas.rows))
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        pressed, self._pressed = self._pressed, None
+        self.release_mouse()
+        if pressed is not None and not self._dragged and (point := self._point(event)):
+            self.post_message(self.Clicked(point))
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self._scroll(event, -1)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self._scroll(event, 1)
+
+    def _scroll(self, event: events.MouseEvent, steps: int) -> None:
+        event.stop()  # the wheel zooms the plot and scrolls nothing behind it
+        if point := self._point(event):
+            self.post_message(self.Scrolled(point, steps))
 
     def set_surface(self, objective: Objective, window: Window) -> None:
         """A new surface or view: the base layer is redrawn on the next paint."""
