@@ -9,6 +9,7 @@ a bad logarithm gives `nan`, and the caller decides what a non-finite value mean
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable
 
@@ -49,15 +50,21 @@ BINARY_OPERATORS = tuple(BINARY_EVAL)
 # derivative of 98 such levels has millions of nodes; as a graph, a few thousand.
 
 
+_INTERNING = threading.Lock()
+
+
 def _intern(cls, table: weakref.WeakValueDictionary, key: object, **fields: object):  # type: ignore[no-untyped-def]
-    """The node of `cls` under `key` in `table`, made with `fields` the first time."""
-    node = table.get(key)
-    if node is None:
-        node = object.__new__(cls)
-        for name, value in fields.items():
-            object.__setattr__(node, name, value)
-        table[key] = node
-    return node
+    """The node of `cls` under `key` in `table`, made with `fields` the first time (under a
+    lock: a thread compiling a formula's loop builds trees too, and two equal nodes made at
+    once would be two objects)."""
+    with _INTERNING:
+        node = table.get(key)
+        if node is None:
+            node = object.__new__(cls)
+            for name, value in fields.items():
+                object.__setattr__(node, name, value)
+            table[key] = node
+        return node
 
 
 class Num:
