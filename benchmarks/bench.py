@@ -132,14 +132,19 @@ class Terminal:
             received += len(data)
         return ended - sent, received
 
-    def close(self) -> None:
+    def close(self) -> float:
+        """Quit with `q`; the seconds until the process has ended (inf if it had not in 5 s)."""
+        self.settle()
+        sent = time.perf_counter()
         os.write(self.fd, b"q")
-        deadline = time.perf_counter() + 5
-        while time.perf_counter() < deadline:
+        ended = math.inf
+        while time.perf_counter() < sent + 5:
             if os.waitpid(self.pid, os.WNOHANG) != (0, 0):
+                ended = time.perf_counter()
                 break
-            self._read(0.05)
+            self._read(0.002)
         os.close(self.fd)
+        return ended - sent
 
 
 # --- measurements -------------------------------------------------------------------------------
@@ -228,12 +233,32 @@ def jump(
     return first, last
 
 
-def keypress(size: tuple[int, int], args: Sequence[str], presses: int, naive: bool = False):
-    terminal = Terminal(size, args, "--naive-child" if naive else "--child")
+def keypress(
+    size: tuple[int, int],
+    args: Sequence[str],
+    presses: int,
+    naive: bool = False,
+    bare: bool = False,
+):
+    """Key → frame seconds and bytes per key, for the app, its naive twin, or the bare app
+    (`--bare-child`: one Static updated per key, and a Footer)."""
+    mode = "--bare-child" if bare else "--naive-child" if naive else "--child"
+    terminal = Terminal(size, args, mode)
     terminal.next_frame(timeout=120)
     samples = [terminal.press(b"n") for _ in range(presses)]
     terminal.close()
     return [s[0] for s in samples], [s[1] for s in samples]
+
+
+def quit_times(runs: int) -> tuple[list[float], list[float]]:
+    """Seconds from `q` to the end of the process, for the app and the bare app in turn."""
+    app, bare = [], []
+    for _ in range(runs):
+        for mode, times in (("--bare-child", bare), ("--child", app)):
+            terminal = Terminal((160, 48), [], mode)
+            terminal.next_frame(timeout=120)
+            times.append(terminal.close())
+    return app, bare
 
 
 def _seconds(function: Callable[[], object], runs: int) -> list[float]:
@@ -352,11 +377,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     _row("start-up of a bare Textual app (baseline)", bare, "ms", 1e3, None)
     for size in [(80, 24), (160, 48), (240, 70)]:
         naive, naive_bytes = keypress(size, [], presses, naive=True)
+        bare_keys, _ = keypress(size, [], presses, bare=True)
         cached, cached_bytes = keypress(size, [], presses)
         label = f"{size[0]}×{size[1]}"
         _row(f"key → frame, {label}", cached, "ms", 1e3, naive)
         _row(f"key → frame, {label}, naive (baseline)", naive, "ms", 1e3, None)
+        _row(f"key → frame, {label}, against a bare Textual app", cached, "ms", 1e3, bare_keys)
+        _row(f"key → frame, {label}, bare Textual app (floor)", bare_keys, "ms", 1e3, None)
         _row(f"bytes per step, {label}", cached_bytes, "KB", 1e-3, naive_bytes)
+    app_quit, bare_quit = quit_times(runs)
+    _row("q → process ended, 160×48", app_quit, "ms", 1e3, bare_quit)
+    _row("q → process ended, bare Textual app (floor)", bare_quit, "ms", 1e3, None)
     per_key, lag = zip(*(held_key((160, 48)) for _ in range(max(2, runs // 3))), strict=True)
     _row("held key at 30 Hz, 160×48: frames per key", list(per_key), "", 1, None)
     _row("held key: last frame after release", list(lag), "ms", 1e3, None)
@@ -413,13 +444,21 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def _bare_child() -> None:
     from textual.app import App
-    from textual.widgets import Static
+    from textual.widgets import Footer, Static
 
     class Bare(App[None]):
-        BINDINGS = [("q", "quit")]
+        """The floor: what any Textual app pays for a key that changes one line."""
+
+        BINDINGS = [("q", "quit", "Quit"), ("n", "step", "Step")]
+        count = 0
 
         def compose(self):
-            yield Static("a bare Textual app")
+            yield Static("a bare Textual app: step 0")
+            yield Footer()
+
+        def action_step(self) -> None:
+            self.count += 1
+            self.query_one(Static).update(f"a bare Textual app: step {self.count}")
 
     Bare().run()
 

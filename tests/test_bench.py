@@ -83,3 +83,10 @@ def test_fast_forward_without_numba_really_steps_on_the_straight_loop(monkeypatc
 def test_a_jump_without_numba_is_timed_to_the_frame_that_shows_it():
     first, last = bench.jump((80, 24), 3000, runs=1, numba=False)
     assert len(first) == len(last) == 1 and 0 < first[0] <= last[0]
+
+
+def test_the_bare_app_answers_keys_and_both_quit_times_are_measured():
+    latencies, sizes = bench.keypress((80, 24), [], presses=2, bare=True)
+    assert len(latencies) == 2 and min(sizes) > 0
+    app, bare = bench.quit_times(1)
+    assert 0 < app[0] < 5 and 0 < bare[0] < 5  # both ended (inf if not)
