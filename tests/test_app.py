@@ -1135,3 +1135,21 @@ async def test_play_stops_by_itself_once_every_2d_run_has_stopped_and_says_why()
         stopped_at = app.session.step
         await pilot.pause(0.3)
         assert app.session.step == stopped_at
+
+
+async def test_rivals_are_added_and_dropped_one_at_a_time_without_the_command_line():
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("2", "0", "n", "A", "A")
+        await pilot.pause()
+        names = [name for name, _ in app.session.plane_runs]
+        assert names == ["gd", "adagrad", "rmsprop"] and app.screen.has_class("-race")
+        assert all(run.cursor == 20 for _, run in app.session.plane_runs)  # caught up
+        assert "added rmsprop (▲)" in _status(app)
+        await pilot.press(*"AAAA")
+        await pilot.pause()
+        assert len(app.session.rivals) == 5
+        assert "every optimiser is on the plot already" in _status(app)
+        await pilot.press(*"DDDDD", "D")
+        await pilot.pause()
+        assert app.session.rivals == () and "no rival to drop" in _status(app)

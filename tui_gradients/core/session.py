@@ -185,6 +185,25 @@ class Session:
         self.set_rivals(() if choice is None else (choice,))
         return choice
 
+    def add_rival(self) -> Rival | None:
+        """One more rival: the first optimiser (in `others`' order) not on the plot yet; None
+        when all six are."""
+        present = {self.experiment.hyper.optimizer, *(rival.optimizer for rival in self.rivals)}
+        missing = [name for name in others(self.experiment.hyper.optimizer) if name not in present]
+        if not missing or len(self.rivals) >= MAX_RIVALS:
+            return None
+        rival = Rival(missing[0])
+        self.set_rivals((*self.rivals, rival))
+        return rival
+
+    def drop_rival(self) -> Rival | None:
+        """The last rival taken off the plot; None when there is none."""
+        if not self.rivals:
+            return None
+        dropped = self.rivals[-1]
+        self.set_rivals(self.rivals[:-1])
+        return dropped
+
     def toggle_race(self) -> bool:
         """All six optimisers at once (the main one and every other), or back to one run."""
         racing = len(self.rivals) < MAX_RIVALS

@@ -133,6 +133,16 @@ class Driver(Widget):
         self._changed()
         return choice
 
+    def add_rival(self) -> Rival | None:
+        rival = self.session.add_rival()
+        self._changed()
+        return rival
+
+    def drop_rival(self) -> Rival | None:
+        rival = self.session.drop_rival()
+        self._changed()
+        return rival
+
     def race(self) -> bool:
         racing = self.session.toggle_race()
         self._changed()

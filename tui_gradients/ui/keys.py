@@ -63,6 +63,8 @@ KEYS = (
         "R", "race", "Race", "all six optimisers from the same start, with a loss chart",
         footer=True,
     ),
+    Key("A", "add_rival", "Add rival", "one more optimiser from the same start (up to six)"),
+    Key("D", "drop_rival", "Drop rival", "take the last rival off the plot"),
     Key("z", "zoom(0.5)", "Zoom in", "zoom in", while_computing=True),
     Key("x", "zoom(2)", "Zoom out", "zoom out", while_computing=True),
     Key(

@@ -65,6 +65,18 @@ class SettingsMixin(ScreenPart):
         marker = RIVALS[0].glyph(self.ascii_only)
         self.say(f"comparing with {choice.describe()} ({marker})" if choice else "comparison off")
 
+    def action_add_rival(self) -> None:
+        rival = self.driver.add_rival()
+        if rival is None:
+            self.say("every optimiser is on the plot already")
+            return
+        mark = RIVALS[len(self.session.rivals) - 1].glyph(self.ascii_only)
+        self.say(f"added {rival.describe()} ({mark}) from the same start; D drops the last")
+
+    def action_drop_rival(self) -> None:
+        rival = self.driver.drop_rival()
+        self.say(f"dropped {rival.describe()}" if rival else "no rival to drop (A adds one)")
+
     def action_race(self) -> None:
         racing = self.driver.race()
         self.say("race: all six optimisers from one start" if racing else "race off")
