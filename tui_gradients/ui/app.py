@@ -74,8 +74,8 @@ class GradientsApp(App[None]):
             lesson_page=lesson_page,
             initial_steps=initial_steps,
             saved_view=view,
+            out_dir=out_dir,
         )
-        self.main_screen.out_dir = out_dir
         self.set_reactive(
             GradientsApp.ascii_only, not unicode_terminal() if ascii_only is None else ascii_only
         )

@@ -19,9 +19,6 @@ from tui_gradients.ui.screen_part import ScreenPart
 class OutputsMixin(ScreenPart):
     """The `s` and `e` keys, for `MainScreen`."""
 
-    out_dir: Path | None = None
-    """Where `s` and `e` write; None: the current folder at the time."""
-
     def _folder(self) -> Path:
         return self.out_dir or Path.cwd()
 

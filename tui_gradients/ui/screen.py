@@ -11,6 +11,7 @@ import contextlib
 import math
 import textwrap
 import time
+from pathlib import Path
 
 import numpy as np
 from textual import on
@@ -92,11 +93,14 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         lesson_page: int | None = None,
         initial_steps: int = 0,
         saved_view: SavedView | None = None,
+        out_dir: Path | None = None,
     ) -> None:
         """`lesson_page` opens the lesson at that page once the screen is up; `initial_steps`
         are taken after the first frame, as a typed count would be (a long one in a thread);
-        `saved_view` replaces the fitted view (after the lesson's page has set the app up)."""
+        `saved_view` replaces the fitted view (after the lesson's page has set the app up);
+        `out_dir` is where `s` and `e` write (None: the current folder at the time)."""
         super().__init__()
+        self.out_dir = out_dir
         self._open_lesson_at = lesson_page
         self.initial_steps = initial_steps
         self._saved_view = saved_view
