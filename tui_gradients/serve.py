@@ -98,7 +98,7 @@ def locked_server(command: str, host: str, port: int, most: int):  # type: ignor
     """textual-serve's Server, answering only its own page, at most `most` apps at a time."""
     import aiohttp_jinja2
     from aiohttp import web
-    from textual_serve.server import Server
+    from textual_serve.server import Server, to_int
 
     class LockedServer(Server):
         def __init__(self) -> None:
@@ -130,7 +130,7 @@ def locked_server(command: str, host: str, port: int, most: int):  # type: ignor
                 "ws" + base.removeprefix("http") + str(request.app.router["websocket"].url_for())
             )
             context = {
-                "font_size": max(6, min(48, _number(request.query.get("fontsize"), 16))),
+                "font_size": max(6, min(48, to_int(request.query.get("fontsize", "16"), 16))),
                 "app_websocket_url": websocket,
                 "config": {"static": {"url": static + "/"}},
                 "application": {"name": self.title},
@@ -155,10 +155,3 @@ def locked_server(command: str, host: str, port: int, most: int):  # type: ignor
                 self.running -= 1
 
     return LockedServer()
-
-
-def _number(text: str | None, default: int) -> int:
-    try:
-        return int(text) if text is not None else default
-    except ValueError:
-        return default

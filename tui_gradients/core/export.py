@@ -11,8 +11,8 @@ import json
 import math
 import os
 import stat
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.files import write_atomically
 from tui_gradients.core.functions import Window
 from tui_gradients.core.limits import LIMIT
-from tui_gradients.core.rivals import Rival, parse_rivals
+from tui_gradients.core.rivals import Rival, format_rivals, parse_rivals
 from tui_gradients.core.run import Run
 from tui_gradients.core.settings import SETTINGS, restore, saved
 
@@ -228,19 +228,13 @@ class Resume:
     lesson_page: int | None = None
 
     def to_dict(self) -> dict:
-        view = self.view
+        view = (
+            None if self.view is None else {**asdict(self.view), "window": list(self.view.window)}
+        )
         return {
             "step": self.step,
-            "rivals": ",".join(_rival_text(rival) for rival in self.rivals),
-            "view": None
-            if view is None
-            else {
-                "window": list(view.window),
-                "following": view.following,
-                "equal_scale": view.equal_scale,
-                "shading": view.shading,
-                "theory": view.theory,
-            },
+            "rivals": format_rivals(self.rivals),
+            "view": view,
             "lesson_page": self.lesson_page,
         }
 
@@ -259,11 +253,6 @@ class Resume:
         page = None if page is None else _whole(page, "lesson_page", 1, pages)
         view = data.get("view")
         return cls(step, rivals, None if view is None else _saved_view(view), page)
-
-
-def _rival_text(rival: Rival) -> str:
-    """A rival as `--race` takes it."""
-    return rival.optimizer if rival.lr is None else f"{rival.optimizer}:{rival.lr!r}"
 
 
 def _typed(value: object, kind: type, key: str) -> object:
@@ -293,14 +282,10 @@ def _saved_view(data: object) -> SavedView:
         and window[2] < window[3]
     ):
         raise SettingError("load", "resume.view.window: expected [w1 min, w1 max, w2 min, w2 max]")
-    switches = {
-        name: _typed(data.get(name, default), bool, f"view.{name}")
-        for name, default in (
-            ("following", True),
-            ("equal_scale", False),
-            ("shading", False),
-            ("theory", False),
-        )
+    switches = {  # every field but the window is a switch, with its default when absent
+        field.name: _typed(data.get(field.name, field.default), bool, f"view.{field.name}")
+        for field in fields(SavedView)
+        if field.name != "window"
     }
     return SavedView(tuple(float(v) for v in window), **switches)  # type: ignore[arg-type]
 
@@ -385,33 +370,32 @@ def export_session(
     three or none (`write_atomically`)."""
     every = export_stride(session)
     resume = resume or Resume(session.step, session.rivals)
+    # each table once: the JSON and its CSV twin hold the same rows (a chain row is a trace)
+    trajectory_rows = list(run_rows(session.plane, every))
+    chain_table = list(chain_rows(session.chain_run, session.chain, every))
     document = {
         "settings": settings_to_dict(session.experiment),
         "resume": resume.to_dict(),
         "step": session.step,
         "every": every,
-        "trajectory": _table(run_rows(session.plane, every), RUN_COLUMNS),
+        "trajectory": _table(trajectory_rows, RUN_COLUMNS),
         "rivals": [
             {"optimizer": name, **_table(run_rows(run, every), RUN_COLUMNS)}
             for name, run in session.plane_runs[1:]
         ],
-        "chain": _table(chain_rows(session.chain_run, session.chain, every), CHAIN_COLUMNS),
+        "chain": _table(chain_table, CHAIN_COLUMNS),
         "stops": {name: stop.message for name, stop in session.stops()},
     }
     json_path, trajectory, chain = (folder / f"{stem}{suffix}" for suffix in EXPORT_SUFFIXES)
     write_atomically(
         {
             json_path: lambda out: out.write(json.dumps(document, allow_nan=False) + "\n"),
-            trajectory: lambda out: write(
-                run_rows(session.plane, every), RUN_COLUMNS, "csv", out, {}
-            ),
-            chain: lambda out: write(
-                chain_rows(session.chain_run, session.chain, every), CHAIN_COLUMNS, "csv", out, {}
-            ),
+            trajectory: lambda out: write(iter(trajectory_rows), RUN_COLUMNS, "csv", out, {}),
+            chain: lambda out: write(iter(chain_table), CHAIN_COLUMNS, "csv", out, {}),
         }
     )
     return [json_path, trajectory, chain]
 
 
-def _table(rows: Iterator[Row], columns: Sequence[str]) -> dict:
+def _table(rows: Iterable[Row], columns: Sequence[str]) -> dict:
     return {"columns": list(columns), "rows": [list(row) for row in rows]}

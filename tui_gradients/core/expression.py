@@ -29,6 +29,7 @@ from tui_gradients.core.tree import (
     call_function,
     derivative,
     evaluate,
+    evaluate_all,
     has_variable,
     negate,
 )
@@ -238,4 +239,5 @@ class Expression:
 
     def gradient(self, w1: np.ndarray | float, w2: np.ndarray | float) -> tuple[np.ndarray, ...]:
         shape = np.broadcast(np.asarray(w1), np.asarray(w2)).shape
-        return tuple(np.broadcast_to(evaluate(d, w1, w2), shape) for d in (self.d_w1, self.d_w2))
+        partials = evaluate_all([self.d_w1, self.d_w2], w1, w2)  # their shared parts once
+        return tuple(np.broadcast_to(partial, shape) for partial in partials)

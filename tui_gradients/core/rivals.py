@@ -50,6 +50,14 @@ def parse_rivals(text: str) -> tuple[Rival, ...]:
     return tuple(rivals)
 
 
+def format_rivals(rivals: tuple[Rival, ...]) -> str:
+    """The text `parse_rivals` reads back as `rivals` (an lr written exactly)."""
+    return ",".join(
+        rival.optimizer if rival.lr is None else f"{rival.optimizer}:{rival.lr!r}"
+        for rival in rivals
+    )
+
+
 def others(optimizer: str) -> list[str]:
     """The other optimisers, the per-coordinate ones first: what the seed compares gd with."""
     order = ["adagrad", "rmsprop", "adam", "momentum", "nesterov", "gd"]

@@ -65,6 +65,11 @@ class History:
             return step // self.stride
         return self.thinned_to // self.stride + step - self.thinned_to
 
+    def _rows_of(self, steps: Array) -> Array:
+        """`row_of` for many kept steps at once."""
+        edge = self.thinned_to
+        return np.minimum(steps, edge) // self.stride + np.maximum(steps - edge, 0)
+
     def step_of(self, row: int) -> int:
         edge = self.thinned_to // self.stride
         return row * self.stride if row <= edge else self.thinned_to + row - edge
@@ -95,12 +100,8 @@ class History:
         # every step after `edge` must be kept now (it is, past `thinned_to`), and fewer rows
         if edge < self.thinned_to or edge // stride + 1 + last - edge >= self._length:
             return False
-        kept = np.arange(0, last + 1, stride)[: edge // stride + 1]
-        old_edge = self.thinned_to
-        rows = np.where(
-            kept <= old_edge, kept // self.stride, old_edge // self.stride + kept - old_edge
-        )
-        rows = np.concatenate([rows, self.row_of(edge + 1) + np.arange(last - edge)])
+        kept = np.concatenate([np.arange(0, edge + 1, stride), np.arange(edge + 1, last + 1)])
+        rows = self._rows_of(kept)
         for name in ("_params", "_loss", "_grads", "_states"):
             setattr(self, name, getattr(self, name)[rows])  # a copy: the old arrays are freed
         self._length, self.stride, self.thinned_to = len(rows), stride, edge

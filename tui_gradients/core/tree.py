@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
@@ -153,6 +154,13 @@ def postorder(*roots: Node) -> list[Node]:
     return order
 
 
+@lru_cache(maxsize=256)
+def _evaluation_order(roots: tuple[Node, ...]) -> tuple[Node, ...]:
+    """`postorder`, walked once per formula: a typed formula is evaluated on every step of a
+    run and on every point of the contour grid."""
+    return tuple(postorder(*roots))
+
+
 def size(*roots: Node) -> int:
     """Distinct nodes under `roots`: what evaluating them costs."""
     return len(postorder(*roots))
@@ -170,7 +178,7 @@ def evaluate_all(
     env = {"w1": np.asarray(w1, float), "w2": np.asarray(w2, float)}
     values: dict[int, np.ndarray] = {}
     with np.errstate(all="ignore"):
-        for node in postorder(*roots):
+        for node in _evaluation_order(tuple(roots)):
             values[id(node)] = _apply(node, [values[id(arg)] for arg in _args(node)], env)
     return [values[id(root)] for root in roots]
 

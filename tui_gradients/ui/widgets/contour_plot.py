@@ -121,9 +121,9 @@ class ContourPlot(Widget):
         self._scene: Scene | None = None
         self._base: list[list[Cell]] = []
         self._canvas: raster.Canvas | None = None
-        self._pressed: tuple[int, int] | None = None
-        """Where the button went down on the data area, until it comes up."""
-        self._last = (0, 0)
+        self._pointer: tuple[int, int] | None = None
+        """Where the pointer was last seen with the button down on the data area (None while
+        it is up)."""
         self._dragged = False
         self._trails: list[raster.Trail] = []
         self._overlay: raster.Overlay | None = None
@@ -159,24 +159,23 @@ class ContourPlot(Widget):
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
         if event.button == 1 and self._point(event) is not None:
-            self._pressed = self._last = (event.x, event.y)
-            self._dragged = False
+            self._pointer, self._dragged = (event.x, event.y), False
             self.capture_mouse()
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
         """While pressed, each cell the pointer moves pans the view with it."""
-        if self._pressed is None or self._canvas is None:
+        if self._pointer is None or self._canvas is None:
             return
-        moved = (event.x - self._last[0], event.y - self._last[1])
+        moved = (event.x - self._pointer[0], event.y - self._pointer[1])
         if moved != (0, 0):
-            self._last, self._dragged = (event.x, event.y), True
+            self._pointer, self._dragged = (event.x, event.y), True
             canvas = self._canvas
             self.post_message(self.Dragged(-moved[0] / canvas.columns, moved[1] / canvas.rows))
 
     def on_mouse_up(self, event: events.MouseUp) -> None:
-        pressed, self._pressed = self._pressed, None
+        pressed, self._pointer = self._pointer is not None, None
         self.release_mouse()
-        if pressed is not None and not self._dragged and (point := self._point(event)):
+        if pressed and not self._dragged and (point := self._point(event)):
             self.post_message(self.Clicked(point))
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
