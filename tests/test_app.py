@@ -16,7 +16,7 @@ import pytest
 from rich.console import Console
 from textual.color import Color
 from textual.events import Key
-from textual.widgets import Input, Static
+from textual.widgets import Input, Select, Static
 
 from tui_gradients.cli import APP_FLAGS, app_options, app_parser, build
 from tui_gradients.core import fast
@@ -31,7 +31,9 @@ from tui_gradients.ui import driver as driver_module
 from tui_gradients.ui import raster
 from tui_gradients.ui.app import GradientsApp
 from tui_gradients.ui.driver import JUMP_IN_THREAD
+from tui_gradients.ui.format import ordinal
 from tui_gradients.ui.help import HelpScreen
+from tui_gradients.ui.marks import MARKS
 from tui_gradients.ui.screen import PLAY_RATES
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
@@ -179,14 +181,19 @@ async def test_race_marks_every_run_apart_and_names_the_first_to_arrive():
             raster.style_id(raster.CURRENT, run) for run in range(6)
         }
         assert len(current) >= 4  # runs that share a cell hide each other; most are apart
-        readout = _readout(app)
-        assert all(name in readout for name, _ in app.session.plane_runs)
+        readout = " ".join(_readout(app).split())
+        for mark, (_, run) in zip(MARKS, app.session.plane_runs, strict=True):
+            assert f"{mark.glyph(False)} {run.optimizer.name} lr 0.5 " in readout
         # RMSprop and Adam have arrived by step 200 at lr 0.5; the session says which was first.
-        arrivals = {name: app.session.arrival(run) for name, run in app.session.plane_runs}
-        first = min((step, name) for name, step in arrivals.items() if step is not None)
-        assert f"first to 1% {first[1]}, step {first[0]}" in " ".join(readout.split())
+        arrivals = [app.session.arrival(run) for _, run in app.session.plane_runs]
+        first = min((step, i) for i, step in enumerate(arrivals) if step is not None)
+        run = app.session.plane_runs[first[1]][1]
+        mark = MARKS[first[1]].glyph(False)
+        assert f"first to 1% {mark} {run.optimizer.name}, step {first[0]}" in readout
         chart = app.query_one(RaceChart)
-        assert all(name in chart.border_title for name, _ in app.session.plane_runs)  # legend
+        legend = chart.border_title
+        assert all(f" {run.optimizer.name}" in legend for _, run in app.session.plane_runs)
+        assert "all at lr 0.5" in legend  # one lr for all: said once
         assert chart.border_title.endswith("log₁₀(f − f*)")
         await pilot.press("R")
         assert app.session.rivals == () and not app.screen.has_class("-race")
@@ -772,11 +779,11 @@ async def test_lesson_pages_set_up_the_app_and_give_the_session_back_when_closed
         await pilot.press("N", "right_square_bracket", "right_square_bracket")
         await pilot.pause()
         assert app.session.step == 0  # a page starts its example afresh
-        assert [r.describe() for r in app.session.rivals] == [
-            "adagrad",
+        assert [r.label(app.session.experiment.hyper) for r in app.session.rivals] == [
+            "adagrad lr 0.5",
             "adagrad lr 5",
-            "rmsprop",
-            "adam",
+            "rmsprop lr 0.5",
+            "adam lr 0.5",
         ]
         assert not app.query_one(RaceChart).display  # the lesson has that room
         await pilot.press("right_square_bracket")
@@ -852,9 +859,11 @@ async def test_a_race_given_at_start_is_drawn_from_the_first_frame():
     app = GradientsApp(rivals=rivals, initial_steps=20)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()  # the steps asked for are taken after the first frame
-        assert [name for name, _ in app.session.plane_runs] == ["gd", "adam", "adagrad lr 5"]
+        names = [name for name, _ in app.session.plane_runs]
+        assert names == ["gd lr 0.5", "adam lr 0.5", "adagrad lr 5"]
         assert all(run.cursor == 20 for _, run in app.session.plane_runs)
-        assert app.screen.has_class("-race") and "▲ adagrad lr 5" in _readout(app)
+        assert app.screen.has_class("-race")
+        assert re.search(r"▲ adagrad +lr 5 +0\.\d", _readout(app))
 
 
 async def test_all_histories_stay_within_one_budget_thinned_past_it(monkeypatch):
@@ -874,7 +883,8 @@ async def test_all_histories_stay_within_one_budget_thinned_past_it(monkeypatch)
             await pilot.pause()
             assert app.session.history_bytes() <= budget
         assert app.session.thinned() is not None
-        assert "history   every 2th step kept" in _readout(app) or "th step kept" in _readout(app)
+        stride, _ = app.session.thinned()
+        assert re.search(rf"history +every {ordinal(stride)} step kept", _readout(app))
         step = app.session.step
         assert step > budget // per_step  # more steps than would fit unthinned
         fresh = Session(app.session.experiment)
@@ -961,7 +971,7 @@ async def test_load_opens_the_app_where_its_export_left_it(tmp_path, monkeypatch
     app = GradientsApp(experiment, **app_options(args))
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
-        assert app.session.step == 50 and [r.describe() for r in app.session.rivals] == ["adagrad"]
+        assert app.session.step == 50 and app.session.rivals == (Rival("adagrad"),)
         assert _picture(app) == saved
 
 
@@ -1143,9 +1153,10 @@ async def test_rivals_are_added_and_dropped_one_at_a_time_without_the_command_li
         await pilot.press("2", "0", "n", "A", "A")
         await pilot.pause()
         names = [name for name, _ in app.session.plane_runs]
-        assert names == ["gd", "adagrad", "rmsprop"] and app.screen.has_class("-race")
+        assert names == ["gd lr 0.5", "adagrad lr 0.5", "rmsprop lr 0.5"]
+        assert app.screen.has_class("-race")
         assert all(run.cursor == 20 for _, run in app.session.plane_runs)  # caught up
-        assert "added rmsprop (▲)" in _status(app)
+        assert "added rmsprop lr 0.5 (▲)" in _status(app)
         await pilot.press(*"AAAA")
         await pilot.pause()
         assert len(app.session.rivals) == 5
@@ -1153,3 +1164,73 @@ async def test_rivals_are_added_and_dropped_one_at_a_time_without_the_command_li
         await pilot.press(*"DDDDD", "D")
         await pilot.pause()
         assert app.session.rivals == () and "no rival to drop" in _status(app)
+
+
+def _line_of(widget: Lines, start: str) -> int:
+    """The row (from the widget's top edge) of its first line that begins with `start`."""
+    lines = widget.text.splitlines()
+    line = next(y for y, text in enumerate(lines) if text.startswith(start))
+    return widget.content_region.y - widget.region.y + line
+
+
+async def test_a_selected_rival_is_tuned_in_the_panel_and_by_the_lr_keys():
+    app = GradientsApp(rivals=(Rival("adagrad"), Rival("adam")))
+    async with app.run_test(size=WIDE) as pilot:
+        await fields_ready(pilot)
+        await pilot.press("1", "0", "n", "S", "S")
+        await pilot.pause()
+        panel = app.main_screen.panel
+        assert app.session.selected == 2
+        assert "Optimiser: ▲ adam lr 0.5" in str(panel.query_one("#optimizer-section").content)
+        assert panel.query_one("#optimizer", Select).value == "adam"
+        assert panel.query_one("#eps", Input).value == "1e-08"  # adam's own, not gd's
+        assert "selected ▲ adam lr 0.5" in _status(app)
+        await _type_into(pilot, app, "betas", "0.8,0.99")
+        await pilot.press("escape")
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert app.session.rivals[1] == Rival("adam", 1.0, (("beta1", 0.8), ("beta2", 0.99)))
+        assert app.session.experiment == Experiment()  # the main run's settings untouched
+        assert panel.query_one("#lr", Input).value == "1"
+        assert "▲ adam: lr doubled to 1, replayed to step 10" in _status(app)
+        assert re.search(r"▲ adam +lr 1 ", _readout(app))  # its lr beside its name
+        assert "[▲ adam lr 1]" in app.query_one(RaceChart).border_title
+        alone = edit(edit(edit(Experiment(), "optimizer", "adam"), "lr", "1"), "betas", "0.8,0.99")
+        fresh = Session(alone)
+        fresh.forward(10)
+        np.testing.assert_array_equal(app.session.rival_runs[1].params, fresh.plane.params)
+        await pilot.press("S", "o")  # back to the main run: o changes its optimiser
+        await pilot.pause()
+        assert app.session.selected == 0 and app.session.experiment.hyper.optimizer == "momentum"
+        assert str(panel.query_one("#optimizer-section").content) == "Optimiser: ● momentum lr 0.5"
+
+
+async def test_a_click_on_a_readout_row_or_the_legend_selects_that_run():
+    app = GradientsApp(rivals=(Rival("adagrad", 5.0), Rival("adam")))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("5", "n")
+        await pilot.pause()
+        readout = app.query_one("#readout", Lines)
+        await pilot.click("#readout", offset=(3, _line_of(readout, "◆ adagrad")))
+        await pilot.pause()
+        assert app.session.selected == 1 and app.session.selected_hyper.lr == 5.0
+        chart = app.query_one(RaceChart)
+        legend_column = 1 + chart.border_title.index("▲ adam")
+        await pilot.click(RaceChart, offset=(legend_column + 2, 0))
+        await pilot.pause()
+        assert app.session.selected == 2
+        await pilot.click(RaceChart, offset=(legend_column + 2, 3))  # inside the chart: nothing
+        await pilot.click("#readout", offset=(3, _line_of(readout, "step")))  # not a run's row
+        await pilot.pause()
+        assert app.session.selected == 2
+        await pilot.click("#readout", offset=(3, _line_of(readout, "● gd")))
+        await pilot.pause()
+        assert app.session.selected == 0
+
+
+async def test_with_one_run_there_is_nothing_to_select():
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("S")
+        await pilot.pause()
+        assert app.session.selected == 0 and "only one run on the plot" in _status(app)

@@ -152,6 +152,7 @@ async def test_app_export_reproduces_step_for_step(tmp_path, monkeypatch, capsys
     assert document["step"] == 37
     (rival,) = document["rivals"]
     assert rival["optimizer"] == "adagrad" and len(rival["rows"]) == 38
+    assert rival["hyperparameters"]["lr"] == app.session.experiment.hyper.lr
     np.testing.assert_array_equal(np.array(document["trajectory"]["rows"])[:, 1:3], trajectory)
     assert len(document["chain"]["rows"]) == 38 * 5
 
@@ -188,7 +189,8 @@ async def test_an_export_after_a_long_jump_is_thinned_to_a_row_every_k_steps(tmp
 
 def test_where_the_app_was_reads_back_and_bad_values_name_their_key():
     view = SavedView((-5.0, 5.0, -1.0, 2.0), following=False, equal_scale=True, theory=True)
-    resume = Resume(50, (Rival("adagrad"), Rival("adam", 0.3)), view, lesson_page=2)
+    tuned = Rival("adam", None, (("beta1", 0.8), ("eps", 1e-6)))
+    resume = Resume(50, (Rival("adagrad"), Rival("adam", 0.3), tuned), view, lesson_page=2)
     assert Resume.from_dict(json.loads(json.dumps(resume.to_dict())), pages=5) == resume
     bad = {
         "step": -1,

@@ -40,11 +40,14 @@ def test_a_race_has_a_row_per_run_and_names_the_first_to_arrive():
     session.forward(200)
     rows = presenters.readout_rows(session, theory=False, ascii_only=True)
     keys = _keys(rows)
-    assert keys[-4:] == ["run:gd", "run:adagrad", "run:adam", "first"]
+    assert keys[-4:] == ["run:0", "run:1", "run:2", "first"]
+    assert [row.name for row in rows[-4:-1]] == ["@ gd", "% adagrad", "^ adam"]
+    assert rows[-2].value.startswith("lr 0.5 ")  # each run's lr beside its name
     assert "gap" not in keys
     arrivals = {e.name: e.arrival for e in presenters.race_entries(session) if e.arrival}
     first = min(arrivals, key=arrivals.get)
-    assert first != "gd" and rows[-1].value == f"{first}, step {arrivals[first]}"
+    optimizer = first.partition(" lr ")[0]
+    assert optimizer != "gd" and rows[-1].value.endswith(f" {optimizer}, step {arrivals[first]}")
 
 
 def test_the_trap_row_appears_where_a_loose_rule_would_stop():

@@ -24,6 +24,15 @@ def test_each_run_gets_its_own_columns_and_the_last_step(length):
 
 
 def test_the_legend_names_every_run_with_its_mark():
-    names = ["gd", "adagrad", "rmsprop"]
-    assert legend(names, ascii_only=False) == "● gd  ◆ adagrad  ▲ rmsprop"
-    assert legend(names, ascii_only=True) == "@ gd  % adagrad  ^ rmsprop"
+    names = ["gd lr 0.5", "adagrad lr 5", "rmsprop lr 0.5"]
+    text, ends = legend(names, False, 0)
+    assert text == "[● gd lr 0.5]  ◆ adagrad lr 5  ▲ rmsprop lr 0.5"
+    assert [text[end - 1] for end in ends] == ["]", "5", "5"] and ends[-1] == len(text)
+    assert legend(names, True, 2)[0] == "@ gd lr 0.5  % adagrad lr 5  [^ rmsprop lr 0.5]"
+
+
+def test_a_legend_of_runs_at_one_lr_says_it_once():
+    names = ["gd lr 0.5", "adagrad lr 0.5", "rmsprop lr 0.5"]
+    text, ends = legend(names, False, 1)
+    assert text == "● gd  [◆ adagrad]  ▲ rmsprop  all at lr 0.5"
+    assert text[: ends[1]].endswith("[◆ adagrad]") and ends[2] == text.index("  all")

@@ -4,10 +4,13 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.rivals import MAX_RIVALS, Rival
+from tui_gradients.core.optimizers import OPTIMIZERS
+from tui_gradients.core.rivals import MAX_RIVALS, TUNABLE, Rival, format_rivals, parse_rivals
 from tui_gradients.core.session import Session
 from tui_gradients.core.settings import edit
 from tui_gradients.core.summary import TRAP_TOL, summarize
@@ -44,7 +47,7 @@ def test_a_race_runs_every_optimiser_once_and_catches_up_to_the_step():
     session = Session(Experiment())
     session.forward(7)
     assert session.toggle_race() is True
-    names = [name for name, _ in session.plane_runs]
+    names = [name.removesuffix(" lr 0.5") for name, _ in session.plane_runs]
     assert sorted(names) == sorted(["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"])
     assert all(run.cursor == 7 for _, run in session.plane_runs)
     assert session.toggle_race() is False
@@ -62,7 +65,8 @@ def test_a_rival_with_its_own_lr_keeps_it_when_the_main_lr_changes():
         abs(run.history.params[1, 0] - run.history.params[0, 0]) for run in session.rival_runs
     ]
     np.testing.assert_allclose(first_moves, [5.0, 0.25], rtol=1e-6)
-    assert [name for name, _ in session.plane_runs] == ["gd", "adagrad lr 5", "adam"]
+    names = [name for name, _ in session.plane_runs]
+    assert names == ["gd lr 0.25", "adagrad lr 5", "adam lr 0.25"]
 
 
 @pytest.mark.parametrize(
@@ -218,6 +222,8 @@ def test_a_deep_chain_keeps_its_history_within_the_memory_budget():
             " adagrad , adagrad:5, rmsprop:0.01 ",
             (Rival("adagrad"), Rival("adagrad", 5.0), Rival("rmsprop", 0.01)),
         ),
+        ("adam:0.1:beta2=0.99:beta1=0.8", (Rival("adam", 0.1, (("beta1", 0.8), ("beta2", 0.99))),)),
+        ("rmsprop::eps=1e-06", (Rival("rmsprop", None, (("eps", 1e-6),)),)),
     ],
 )
 def test_rivals_are_typed_as_names_with_an_optional_lr(text, expected):
@@ -232,6 +238,9 @@ def test_rivals_are_typed_as_names_with_an_optional_lr(text, expected):
         ("sgd", "unknown optimizer 'sgd'"),
         ("adam:-1", "adam: lr must be in (0, 1e+06]"),
         ("adam:x", "not a number"),
+        ("adam:0.1:lr=2", "'lr=2' is not an lr or one of momentum"),
+        ("adam:0.1:beta1=1.5", "adam: beta1 must be in [0, 1)"),
+        ("adam:0.1:0.2", "'0.2' is not an lr"),
         ("adam,adam,adam,adam,adam,adam", "at most 5 rivals"),
         ("", "unknown optimizer ''"),
     ],
@@ -258,3 +267,80 @@ def test_a_chain_left_behind_catches_up_to_where_it_would_have_been(optimizer):
     np.testing.assert_array_equal(lazy.chain_run.history.params, eager.chain_run.history.params)
     lazy.catch_up_chain()  # nothing left to do
     assert lazy.step == 600
+
+
+TUNED = st.builds(
+    Rival,
+    st.sampled_from(OPTIMIZERS),
+    st.none() | st.floats(1e-6, 1e3),
+    st.dictionaries(st.sampled_from(TUNABLE), st.floats(0.0, 0.999), max_size=len(TUNABLE)).map(
+        lambda tuned: tuple((name, tuned[name]) for name in TUNABLE if name in tuned)
+    ),
+)
+
+
+@given(st.lists(TUNED, min_size=1, max_size=MAX_RIVALS))
+def test_format_rivals_writes_what_parse_rivals_reads_back(rivals):
+    """An export saves the rivals as text and --load reads them: tuned ones included."""
+    rivals = tuple(r for r in rivals if dict(r.tuned).get("eps", 1) > 0)
+    assume(rivals)
+    assert parse_rivals(format_rivals(rivals)) == rivals
+
+
+def test_a_selected_rival_is_tuned_alone_and_replayed_to_the_step():
+    session = Session(Experiment())
+    session.set_rivals((Rival("adagrad"), Rival("adam")))
+    session.forward(30)
+    main_before = session.plane.history.params.copy()
+    adagrad_before = session.rival_runs[0].history.params.copy()
+    assert session.select(2) == 2 and session.selected_hyper.optimizer == "adam"
+    session.edit("betas", "0.8,0.99")
+    session.edit("lr", "0.1")
+    assert session.rivals[1] == Rival("adam", 0.1, (("beta1", 0.8), ("beta2", 0.99)))
+    assert session.experiment == Experiment()  # the main run's settings are untouched
+    np.testing.assert_array_equal(session.plane.history.params, main_before)
+    np.testing.assert_array_equal(session.rival_runs[0].history.params, adagrad_before)
+    tuned = session.rival_runs[1]
+    assert tuned.cursor == session.step == 30
+    alone = Session(
+        edit(edit(edit(Experiment(), "optimizer", "adam"), "lr", "0.1"), "betas", "0.8,0.99")
+    )
+    alone.forward(30)
+    np.testing.assert_array_equal(tuned.history.params[:31], alone.plane.history.params[:31])
+    assert [name for name, _ in session.plane_runs][2] == "adam lr 0.1"
+
+
+def test_a_rival_follows_the_main_run_except_in_what_it_set_itself():
+    session = Session(Experiment())
+    session.set_rivals((Rival("rmsprop"),))
+    session.select(1)
+    session.edit("alpha", "0.9")
+    session.edit("optimizer", "adam")  # its own optimiser, alpha kept for when it reads it
+    session.select(0)
+    session.edit("lr", "0.2")
+    session.edit("betas", "0.5,0.9")
+    hyper = session.rivals[0].hyper(session.experiment.hyper)
+    assert (hyper.optimizer, hyper.lr, hyper.beta1, hyper.alpha) == ("adam", 0.2, 0.5, 0.9)
+    assert session.experiment.hyper.optimizer == "gd"
+
+
+def test_a_refused_rival_value_keeps_the_rival_and_its_run():
+    session = Session(Experiment())
+    session.set_rivals((Rival("adam"),))
+    session.forward(5)
+    session.select(1)
+    run = session.rival_runs[0]
+    with pytest.raises(SettingError, match="lr"):
+        session.edit("lr", "-3")
+    assert session.rivals == (Rival("adam"),) and session.rival_runs[0] is run
+
+
+def test_the_selection_wraps_and_returns_to_the_main_run_when_its_rival_goes():
+    session = Session(Experiment())
+    session.set_rivals((Rival("adagrad"), Rival("adam")))
+    assert [session.select(i) for i in (1, 2, 3)] == [1, 2, 0]
+    session.select(2)
+    session.drop_rival()
+    assert session.selected == 0 and session.selected_hyper == session.experiment.hyper
+    session.edit("steps_per_press", "5")  # not an optimiser setting: shared, whatever is selected
+    assert session.experiment.steps_per_press == 5

@@ -10,6 +10,7 @@ import pytest
 
 from tui_gradients.cli import APP_FLAGS, app_options, app_parser, build
 from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.rivals import parse_rivals
 from tui_gradients.core.settings import edit
 from tui_gradients.ui.app import GradientsApp
 
@@ -46,6 +47,13 @@ def test_refused_value_under_its_field(snap_compare):
 
     app = GradientsApp(edit(Experiment(), "depth", "4"))
     assert snap_compare(app, terminal_size=(160, 48), run_before=type_bad_lr)
+
+
+def test_selected_rival_in_the_panel(snap_compare):
+    """A race of three, the last rival selected and tuned: the panel edits its settings."""
+    app = GradientsApp(rivals=parse_rivals("adagrad:5,adam:0.1:beta1=0.8"))
+    keys = ["2", "0", "n", "S", "S"]
+    assert snap_compare(app, terminal_size=(160, 48), press=keys, run_before=fields_ready)
 
 
 def test_race_of_six_at_80x24(snap_compare):

@@ -191,7 +191,8 @@ def app_parser() -> ArgumentParser:
         default=None,
         metavar="NAMES",
         help="race these optimisers against the main one from the same start, e.g. "
-        "'adagrad,adagrad:5,adam' (a colon gives one its own lr; at most five)",
+        "'adagrad,adagrad:5,adam:0.1:beta1=0.8' (a colon gives one its own lr, then any of "
+        "momentum, alpha, beta1, beta2, eps as name=value; at most five)",
     )
     parser.add_argument(
         "--out",

@@ -22,6 +22,7 @@ from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.files import write_atomically
 from tui_gradients.core.functions import Window
 from tui_gradients.core.limits import LIMIT
+from tui_gradients.core.optimizers import HYPERPARAMETERS
 from tui_gradients.core.rivals import Rival, format_rivals, parse_rivals
 from tui_gradients.core.run import Run
 from tui_gradients.core.settings import SETTINGS, restore, saved
@@ -380,8 +381,12 @@ def export_session(
         "every": every,
         "trajectory": _table(trajectory_rows, RUN_COLUMNS),
         "rivals": [
-            {"optimizer": name, **_table(run_rows(run, every), RUN_COLUMNS)}
-            for name, run in session.plane_runs[1:]
+            {
+                "optimizer": run.optimizer.name,
+                "hyperparameters": dict(zip(HYPERPARAMETERS, run.optimizer.vector, strict=True)),
+                **_table(run_rows(run, every), RUN_COLUMNS),
+            }
+            for run in session.rival_runs
         ],
         "chain": _table(chain_table, CHAIN_COLUMNS),
         "stops": {name: stop.message for name, stop in session.stops()},

@@ -2,60 +2,101 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
+from tui_gradients.core.optimizers import HYPERPARAMETERS, OPTIMIZERS, Hyperparameters
 from tui_gradients.core.parsing import parse_number
 
 MAX_RIVALS = len(OPTIMIZERS) - 1
 """A race holds at most six runs: the main one and one of each other optimiser."""
+TUNABLE = tuple(name for name in HYPERPARAMETERS if name != "lr")
+"""What a rival may set for itself besides its optimiser and lr (`adam:0.1:beta1=0.8`)."""
 
 
 @dataclass(frozen=True)
 class Rival:
-    """Another optimiser run from the same start as the main run, with the main run's settings
-    except its name and, if given, its own learning rate (Adagrad at lr 5 against gd at 0.5)."""
+    """Another optimiser run from the same start as the main run. It follows the main run's
+    settings except its optimiser and what it sets itself: its own lr (Adagrad at 5 against
+    gd at 0.5) and any of TUNABLE, as (name, value) pairs in TUNABLE order."""
 
     optimizer: str
     lr: float | None = None
+    tuned: tuple[tuple[str, float], ...] = ()
 
     def hyper(self, main: Hyperparameters) -> Hyperparameters:
+        """Its settings; eps is its optimiser's own default unless it set one."""
         lr = main.lr if self.lr is None else self.lr
-        return main.with_changes(optimizer=self.optimizer, lr=lr, eps=None)
+        own = {"eps": None} | dict(self.tuned)
+        return main.with_changes(optimizer=self.optimizer, lr=lr, **own)
 
-    def describe(self) -> str:
-        return self.optimizer if self.lr is None else f"{self.optimizer} lr {self.lr:g}"
+    def retuned(self, hyper: Hyperparameters, main: Hyperparameters) -> Rival:
+        """This rival set to `hyper`: whatever differs from its settings now becomes its own."""
+        before = self.hyper(main)
+        changed = {
+            field.name: getattr(hyper, field.name)
+            for field in fields(hyper)
+            if getattr(hyper, field.name) != getattr(before, field.name)
+        }
+        lr = changed.pop("lr", self.lr)
+        changed.pop("optimizer", None)
+        tuned = dict(self.tuned) | changed  # eps None: back to the optimiser's own
+        return Rival(hyper.optimizer, lr, _in_order(tuned))
+
+    def label(self, main: Hyperparameters) -> str:
+        """Its name with the lr it runs at, as every legend shows it: `adagrad lr 5`."""
+        return f"{self.optimizer} lr {self.hyper(main).lr:g}"
 
 
 def parse_rivals(text: str) -> tuple[Rival, ...]:
-    """`adagrad, adagrad:5, adam`: optimisers to race against the main run, each with its own
-    lr after a colon if wanted. SettingError (named `race`) for anything else."""
-    rivals = []
-    for item in (part.strip() for part in text.split(",")):
-        name, _, lr_text = item.partition(":")
-        name = name.strip()
-        if name not in OPTIMIZERS:
-            choices = ", ".join(OPTIMIZERS)
-            raise SettingError("race", f"unknown optimizer {name!r}; choose from {choices}")
-        lr = parse_number("race", lr_text) if lr_text.strip() else None
-        if lr is not None:
-            try:
-                Hyperparameters(optimizer=name, lr=lr)
-            except SettingError as error:
-                raise SettingError("race", f"{name}: {error.name} {error.message}") from None
-        rivals.append(Rival(name, lr))
+    """`adagrad, adagrad:5, adam:0.1:beta1=0.8`: optimisers to race against the main run, each
+    with its own lr after a colon if wanted, then any of TUNABLE as name=value. SettingError
+    (named `race`) for anything else."""
+    rivals = tuple(_parse_rival(item.strip()) for item in text.split(","))
     if len(rivals) > MAX_RIVALS:
         raise SettingError("race", f"at most {MAX_RIVALS} rivals, got {len(rivals)}")
-    return tuple(rivals)
+    return rivals
+
+
+def _parse_rival(item: str) -> Rival:
+    name, *parts = (part.strip() for part in item.split(":"))
+    if name not in OPTIMIZERS:
+        choices = ", ".join(OPTIMIZERS)
+        raise SettingError("race", f"unknown optimizer {name!r}; choose from {choices}")
+    lr, tuned = None, {}
+    for position, part in enumerate(parts):
+        key, equals, value = part.partition("=")
+        if not equals and position == 0:
+            lr = parse_number("race", part) if part else None
+        elif key.strip() in TUNABLE:
+            tuned[key.strip()] = parse_number("race", value)
+        else:
+            raise SettingError(
+                "race", f"{name}: {part!r} is not an lr or one of {', '.join(TUNABLE)}=value"
+            )
+    rival = Rival(name, lr, _in_order(tuned))
+    try:
+        rival.hyper(Hyperparameters(optimizer=name))
+    except SettingError as error:
+        raise SettingError("race", f"{name}: {error.name} {error.message}") from None
+    return rival
+
+
+def _in_order(tuned: dict[str, float | None]) -> tuple[tuple[str, float], ...]:
+    return tuple((name, value) for name in TUNABLE if (value := tuned.get(name)) is not None)
 
 
 def format_rivals(rivals: tuple[Rival, ...]) -> str:
-    """The text `parse_rivals` reads back as `rivals` (an lr written exactly)."""
-    return ",".join(
-        rival.optimizer if rival.lr is None else f"{rival.optimizer}:{rival.lr!r}"
-        for rival in rivals
-    )
+    """The text `parse_rivals` reads back as `rivals` (every number written exactly)."""
+    return ",".join(_format_rival(rival) for rival in rivals)
+
+
+def _format_rival(rival: Rival) -> str:
+    parts = [rival.optimizer] + ([] if rival.lr is None else [repr(rival.lr)])
+    if rival.tuned and rival.lr is None:
+        parts.append("")  # an empty lr keeps the main run's
+    parts += [f"{name}={value!r}" for name, value in rival.tuned]
+    return ":".join(parts)
 
 
 def others(optimizer: str) -> list[str]:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
 from tui_gradients.core.chain import Chain, Trace
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.rivals import MAX_RIVALS, Rival, others
 from tui_gradients.core.run import History, Run, Stop
 from tui_gradients.core.settings import SETTINGS, Effect, edit
@@ -31,6 +33,9 @@ class Session:
     def __init__(self, experiment: Experiment) -> None:
         self.experiment = experiment
         self.rivals: tuple[Rival, ...] = ()
+        self.selected = 0
+        """The 2-D run whose optimiser settings the panel and the lr keys change: 0 for the
+        main run, i for rival i."""
         self.step = 0
         self._build()
 
@@ -59,9 +64,31 @@ class Session:
 
     @property
     def plane_runs(self) -> list[tuple[str, Run]]:
-        """The 2-D runs with their names: the main one first, then the rivals in order."""
-        names = [self.experiment.hyper.optimizer, *(r.describe() for r in self.rivals)]
+        """The 2-D runs with their names, the main one first, then the rivals in order; with
+        rivals, every name says the lr its run takes (`adagrad lr 5`)."""
+        hyper = self.experiment.hyper
+        if not self.rivals:
+            return [(hyper.optimizer, self.plane)]
+        names = [Rival(hyper.optimizer).label(hyper), *(r.label(hyper) for r in self.rivals)]
         return list(zip(names, self.surface_runs, strict=True))
+
+    # --- the selected run -----------------------------------------------------------------------
+
+    def select(self, index: int) -> int:
+        """Select run `index` (0 the main run, i rival i), wrapping around; returns it."""
+        self.selected = index % (len(self.rivals) + 1)
+        return self.selected
+
+    @property
+    def selected_hyper(self) -> Hyperparameters:
+        hyper = self.experiment.hyper
+        return self.rivals[self.selected - 1].hyper(hyper) if self.selected else hyper
+
+    @property
+    def selected_experiment(self) -> Experiment:
+        """The settings as the panel shows them: the selected run's optimiser settings, the
+        rest shared by every run."""
+        return replace(self.experiment, hyper=self.selected_hyper)
 
     # --- moving ---------------------------------------------------------------------------------
 
@@ -151,8 +178,12 @@ class Session:
 
     def edit(self, name: str, text: str) -> Effect:
         """Set one setting from typed text (`settings.edit`) and do what it asks of the runs;
-        a SettingError keeps everything as it was."""
+        a SettingError keeps everything as it was. An optimiser's setting goes to the selected
+        run: with a rival selected, that rival alone is replayed to the step."""
         effect = SETTINGS[name].effect
+        if self.selected and SETTINGS[name].per_run:
+            self._edit_rival(self.selected - 1, name, text)
+            return effect
         experiment = edit(self.experiment, name, text)
         if effect == "none":
             self.experiment = experiment
@@ -163,14 +194,28 @@ class Session:
     def reset(self) -> None:
         self.apply(self.experiment, keep_step=False)
 
+    def _edit_rival(self, index: int, name: str, text: str) -> None:
+        main = self.experiment.hyper
+        rival = self.rivals[index]
+        typed = edit(replace(self.experiment, hyper=rival.hyper(main)), name, text)
+        retuned = rival.retuned(typed.hyper, main)
+        run = self.experiment.plane_run(retuned.hyper(main))
+        _move_to(run, self.step)
+        self._arrivals.pop(self.rival_runs[index], None)
+        self.rivals = (*self.rivals[:index], retuned, *self.rivals[index + 1 :])
+        self.rival_runs[index] = run
+
     def set_rivals(self, rivals: tuple[Rival, ...]) -> None:
         """Race these optimisers against the main run from the same start, caught up to the
-        current step; a SettingError (unknown name, bad lr, too many) keeps the old ones."""
+        current step; a SettingError (unknown name, bad lr, too many) keeps the old ones.
+        The selection stays on its run while there is one, else returns to the main run."""
         if len(rivals) > MAX_RIVALS:
             raise SettingError("race", f"at most {MAX_RIVALS} rivals, got {len(rivals)}")
         runs = self._rival_runs(rivals)
         self.rivals, self.rival_runs = rivals, runs
         self._arrivals = {}
+        if self.selected > len(rivals):
+            self.selected = 0
         for run in runs:
             run.forward(self.step)
 

@@ -44,6 +44,9 @@ class Setting:
     effect: Effect = "replay"
     app_only: bool = False
     """Only the app has it (the headless commands print every step)."""
+    per_run: bool = False
+    """Each 2-D run may have its own (an optimiser's setting): with a rival selected, the
+    panel and the lr keys change that rival's."""
 
 
 def edit(experiment: Experiment, name: str, text: str) -> Experiment:
@@ -186,19 +189,21 @@ _SETTINGS = [
         lambda e: _pair(*e.plane.start_point), _start, effect="restart",
     ),
     _field("hyper", "optimizer", "optimizer", "optimizer", "choice", "default gd",
-           choices=OPTIMIZERS),
+           choices=OPTIMIZERS, per_run=True),
     _field("hyper", "lr", "lr", "optimizer", "number",
-           "learning rate (default: the function's, 0.5 for the bowl)"),
-    _field("hyper", "momentum", "momentum", "optimizer", "number", "momentum/nesterov (0.9)"),
-    _field("hyper", "alpha", "alpha", "optimizer", "number", "rmsprop smoothing (0.99)"),
+           "learning rate (default: the function's, 0.5 for the bowl)", per_run=True),
+    _field("hyper", "momentum", "momentum", "optimizer", "number", "momentum/nesterov (0.9)",
+           per_run=True),
+    _field("hyper", "alpha", "alpha", "optimizer", "number", "rmsprop smoothing (0.99)",
+           per_run=True),
     Setting(
         "betas", "betas", "optimizer", "pair", "adam B1,B2 (0.9,0.999)",
-        lambda e: _pair(e.hyper.beta1, e.hyper.beta2), _betas,
+        lambda e: _pair(e.hyper.beta1, e.hyper.beta2), _betas, per_run=True,
     ),
     Setting(
         "eps", "eps", "optimizer", "number",
         "adagrad 1e-10; rmsprop, adam 1e-8 (added after the square root); 'default' for these",
-        lambda e: exact(e.hyper.resolved_eps), _eps,
+        lambda e: exact(e.hyper.resolved_eps), _eps, per_run=True,
     ),
     Setting(
         "steps_per_press", "steps/key", "optimizer", "whole",

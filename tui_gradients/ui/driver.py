@@ -133,6 +133,12 @@ class Driver(Widget):
         self._changed()
         return choice
 
+    def select(self, index: int) -> int:
+        """Select a 2-D run for the panel and the lr keys (`Session.select`); returns it."""
+        selected = self.session.select(index)
+        self._changed()
+        return selected
+
     def add_rival(self) -> Rival | None:
         rival = self.session.add_rival()
         self._changed()

@@ -19,6 +19,13 @@ def number(value: float | None, digits: int = 6) -> str:
     return f"{value:.{digits}g}"
 
 
+def ordinal(count: int) -> str:
+    """`2nd`, `4th`, `32nd`, `112th`: how a stride reads in a sentence."""
+    if count % 100 in (11, 12, 13):
+        return f"{count}th"
+    return f"{count}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(count % 10, 'th') }"
+
+
 _FLOAT = re.compile(r"(?<![\w.])\d+\.\d+(?:e[+-]?\d+)?")
 _POWER_ONE = re.compile(r"\*\*1(?![\d.])")
 _UNIT_FACTOR = re.compile(r"(?<![\w.*/)])1\*(?=[a-z(])")

@@ -45,10 +45,16 @@ KEYS = (
     Key("r", "reset", "Reset", "back to step 0 with the current settings"),
     Key(
         "o", "cycle_optimizer", "Optimizer",
-        "next optimiser (same lr; the runs are replayed to the same step)",
+        "the selected run's next optimiser (same lr; replayed to the same step)",
     ),
-    Key("less_than_sign", "scale_lr('lr', 0.5)", "lr ÷2", "halve the 2-D runs' lr (replayed)"),
-    Key("greater_than_sign", "scale_lr('lr', 2)", "lr ×2", "double the 2-D runs' lr (replayed)"),
+    Key(
+        "less_than_sign", "scale_lr('lr', 0.5)", "lr ÷2",
+        "halve the selected 2-D run's lr (replayed)",
+    ),
+    Key(
+        "greater_than_sign", "scale_lr('lr', 2)", "lr ×2",
+        "double the selected 2-D run's lr (replayed)",
+    ),
     Key(
         "left_curly_bracket", "scale_lr('chain_lr', 0.5)", "chain lr ÷2",
         "halve the chain's lr (replayed)",
@@ -65,6 +71,11 @@ KEYS = (
     ),
     Key("A", "add_rival", "Add rival", "one more optimiser from the same start (up to six)"),
     Key("D", "drop_rival", "Drop rival", "take the last rival off the plot"),
+    Key(
+        "S", "select_next_run", "Select run",
+        "select the next 2-D run (or click its readout row or legend entry): the panel, `o` and "
+        "`<` `>` then change its optimiser settings",
+    ),
     Key("z", "zoom(0.5)", "Zoom in", "zoom in", while_computing=True),
     Key("x", "zoom(2)", "Zoom out", "zoom out", while_computing=True),
     Key(

@@ -12,7 +12,6 @@ from tui_gradients.core.export import SavedView
 from tui_gradients.core.session import Session
 from tui_gradients.ui.screen_part import ScreenPart
 from tui_gradients.ui.widgets.lesson_panel import LessonPanel
-from tui_gradients.ui.widgets.settings_panel import field_values
 
 
 class LessonMixin(ScreenPart):
@@ -46,7 +45,6 @@ class LessonMixin(ScreenPart):
         assert self._borrowed is not None
         session, self._saved_view = self._borrowed
         self._borrowed = None
-        self.panel.load(field_values(session.experiment))
         self.driver.give_back(
             session, f"lesson closed: your session is back at step {session.step}; l reopens it"
         )
@@ -78,7 +76,6 @@ class LessonMixin(ScreenPart):
         self._message = ""
         self.redraw_lesson()
         self.driver.set_up(setup.experiment, setup.rivals)
-        self.panel.load(field_values(setup.experiment))
 
     @work(thread=True, group="lesson")
     def _compute_every_page(self) -> None:

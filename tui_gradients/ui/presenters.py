@@ -20,7 +20,7 @@ from tui_gradients.core.summary import (
     summarize,
 )
 from tui_gradients.core.theory import TooLarge, curvature, gd_prediction
-from tui_gradients.ui.format import number
+from tui_gradients.ui.format import number, ordinal
 from tui_gradients.ui.glyphs import label
 from tui_gradients.ui.marks import MAIN, RIVALS
 from tui_gradients.ui.raster import GRADIENT_ARROW, STEP_ARROW, Arrow
@@ -28,6 +28,8 @@ from tui_gradients.ui.raster import GRADIENT_ARROW, STEP_ARROW, Arrow
 NAME = Style(bold=True)
 TRAP = Style(color="yellow", bold=True, reverse=True)
 THEORY = Style(color="cyan", bold=True)
+LR_WIDTH = 5
+"""The race rows' lr column: `0.5`, `0.001` and `1e-05` line up."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ class RaceEntry:
     """One 2-D run in a comparison: its name, where it is, and when it came within 1 %."""
 
     name: str
+    """Its optimiser and the lr it runs at: `adagrad lr 5`."""
+    optimizer: str
+    lr: float
     point: PointSummary
     arrival: int | None
 
@@ -78,7 +83,7 @@ def readout_rows(
     if theory:
         below = next(i for i, row in enumerate(rows) if row.key == "to_min") + 1
         rows[below:below] = theory_rows(session, ascii_only)
-    return rows + race_rows(race, ascii_only)
+    return rows + race_rows(race, ascii_only, session.selected)
 
 
 def stop_rows(session: Session) -> list[Row]:
@@ -97,7 +102,8 @@ def thinned_rows(session: Session) -> list[Row]:
         return []
     stride, up_to = thinned
     budget = f"{HISTORY_BUDGET >> 20} MB"
-    return [Row("thinned", "history", f"every {stride}th step kept to {up_to} ({budget})", TRAP)]
+    kept = f"every {ordinal(stride)} step kept to {up_to} ({budget})"
+    return [Row("thinned", "history", kept, TRAP)]
 
 
 def update_rows(update: Update, differs: bool, ascii_only: bool) -> list[Row]:
@@ -156,27 +162,40 @@ def race_entries(session: Session) -> list[RaceEntry]:
     if len(runs) < 2:
         return []
     objective = session.experiment.plane.objective
-    return [RaceEntry(name, summarize(objective, run), session.arrival(run)) for name, run in runs]
+    return [
+        RaceEntry(
+            name,
+            run.optimizer.name,
+            run.optimizer.vector[0],
+            summarize(objective, run),
+            session.arrival(run),
+        )
+        for name, run in runs
+    ]
 
 
-def race_rows(race: Sequence[RaceEntry], ascii_only: bool) -> list[Row]:
-    """One row per run (f − f*, or the step it arrived), then, in a race of three or more,
-    which arrived first."""
+def race_rows(race: Sequence[RaceEntry], ascii_only: bool, selected: int = 0) -> list[Row]:
+    """One row per run: its mark and optimiser, then its lr and f − f* (or the step it
+    arrived), the selected run's in reverse video; then, in a race of three or more, which
+    arrived first. The lr goes with the value, so the names stay narrow at 80 columns."""
     rows = []
-    for entry, mark in zip(race, (MAIN, *RIVALS), strict=False):
+    for index, (entry, mark) in enumerate(zip(race, (MAIN, *RIVALS), strict=False)):
         if entry.arrival is not None:
-            value = f"✓ at step {entry.arrival}"
+            where = f"✓ step {entry.arrival}"
         else:
             gap = entry.point.gap
-            value = number(entry.point.loss if gap is None else gap)
-        name = f"{mark.glyph(ascii_only)} {entry.name}"
-        rows.append(Row(f"run:{entry.name}", name, value, mark.style))
+            where = number(entry.point.loss if gap is None else gap)
+        value = f"lr {entry.lr:<{LR_WIDTH}g} {where}"
+        name = f"{mark.glyph(ascii_only)} {entry.optimizer}"
+        style = mark.current_style if index == selected else mark.style
+        rows.append(Row(f"run:{index}", name, value, style))
     if len(race) < 3:  # one comparison: its ✓ row says enough, and 80×24 needs the room
         return rows
+    marks = dict(zip(race, (MAIN, *RIVALS), strict=False))
     arrived = [entry for entry in race if entry.arrival is not None]
-    if arrived:
+    if arrived:  # its mark tells it from a run of the same optimiser at another lr
         first = min(arrived, key=lambda entry: entry.arrival or 0)
-        verdict = f"{first.name}, step {first.arrival}"
+        verdict = f"{marks[first].glyph(ascii_only)} {first.optimizer}, step {first.arrival}"
     elif race[0].point.distance is None:
         verdict = "unknown: no known minimum"
     else:

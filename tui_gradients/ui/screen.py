@@ -117,6 +117,8 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         self._refresh_queued = False
         self._alert = ""
         self._message_in_full = False
+        self._panel_shows: tuple[str, Experiment] | None = None
+        """What the panel was last loaded with (`sync_panel`)."""
 
     @property
     def session(self) -> Session:
@@ -240,6 +242,7 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         title = presenters.chain_title(session, ascii_only)
         self.query_one(LayerTable).show(session.chain_trace(), title)
         self.race = len(session.plane_runs) > 2
+        self.sync_panel()
         self.show_status()
         self._schedule_trends()
 
@@ -261,7 +264,8 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         self._trends_pending = False
         self._trends_drawn = time.monotonic()
         if self.race:
-            self.query_one(RaceChart).show(*presenters.race_series(self.session))
+            series = presenters.race_series(self.session)
+            self.query_one(RaceChart).show(*series, selected=self.session.selected)
         trends = self.query_one(Trends)
         if trends.display and not self.short:
             trends.show(presenters.trend_series(self.session))

@@ -8,8 +8,10 @@ from textual.widgets import Input
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.functions import PRESETS
 from tui_gradients.core.optimizers import OPTIMIZERS
-from tui_gradients.ui.marks import RIVALS
+from tui_gradients.ui.marks import MARKS, RIVALS
 from tui_gradients.ui.screen_part import ScreenPart
+from tui_gradients.ui.widgets.race_chart import RaceChart
+from tui_gradients.ui.widgets.readout import Readout
 from tui_gradients.ui.widgets.settings_panel import CUSTOM, SettingsPanel, field_values
 
 
@@ -37,11 +39,45 @@ class SettingsMixin(ScreenPart):
             self.panel.show_error(name, f"{error.message}; still using the previous value")
             self.say(f"{name}: {error.message}; still using the previous value")
             return False
-        self.panel.load(field_values(self.session.experiment))
+        self.sync_panel(force=True)
         return True
 
+    def sync_panel(self, *, force: bool = False) -> None:
+        """The panel showing the selected run's settings, and naming it when there are rivals;
+        reloaded (clearing the errors shown) only when they changed, or when `force`d."""
+        session = self.session
+        editing = self.run_name(session.selected) if session.rivals else ""
+        shown = (editing, session.selected_experiment)
+        if shown == self._panel_shows and not force:
+            return
+        self._panel_shows = shown
+        self.panel.load(field_values(session.selected_experiment))
+        self.panel.show_editing(editing)
+
+    def run_name(self, index: int) -> str:
+        """`◆ adagrad lr 5`: a 2-D run's mark and name, as its readout row shows them."""
+        return f"{MARKS[index].glyph(self.ascii_only)} {self.session.plane_runs[index][0]}"
+
+    def select_run(self, index: int) -> None:
+        if not self.session.rivals:
+            self.say("only one run on the plot: c compares, A adds a rival")
+            return
+        selected = self.driver.select(index)
+        self.say(f"selected {self.run_name(selected)}: the panel, o, < and > act on it; S: next")
+
+    def action_select_next_run(self) -> None:
+        self.select_run(self.session.selected + 1)
+
+    def on_readout_row_clicked(self, event: Readout.RowClicked) -> None:
+        kind, _, index = event.key.partition(":")
+        if kind == "run":
+            self.select_run(int(index))
+
+    def on_race_chart_run_clicked(self, event: RaceChart.RunClicked) -> None:
+        self.select_run(event.index)
+
     def action_cycle_optimizer(self) -> None:
-        current = self.session.experiment.hyper.optimizer
+        current = self.session.selected_hyper.optimizer
         self.change_setting("optimizer", _next(OPTIMIZERS, current))
 
     def action_cycle_function(self) -> None:
@@ -50,20 +86,36 @@ class SettingsMixin(ScreenPart):
         self.change_setting("function", _next(tuple(PRESETS), current))
 
     def action_scale_lr(self, name: str, factor: float) -> None:
-        """Halve or double a learning rate (`lr` of the 2-D runs or `chain_lr`), replayed to
-        the same step as a typed value is; a refused value is said and changes nothing."""
-        experiment = self.session.experiment
-        current = experiment.hyper.lr if name == "lr" else experiment.chain_lr
+        """Halve or double a learning rate (`lr` of the selected 2-D run or `chain_lr`),
+        replayed to the same step as a typed value is; a refused value is said and changes
+        nothing."""
+        session = self.session
+        chain = name == "chain_lr"
+        current = session.experiment.chain_lr if chain else session.selected_hyper.lr
         value = f"{current * factor:.6g}"
-        which = "2-D runs" if name == "lr" else "chain"
         verb = "halved" if factor < 1 else "doubled"
-        step = self.session.step
-        self.change_setting(name, value, f"{which}: lr {verb} to {value}, replayed to step {step}")
+        message = f"{self._lr_owner(chain)}: lr {verb} to {value}, replayed to step {session.step}"
+        if not chain and session.selected == 0 and any(r.lr is None for r in session.rivals):
+            message += " (with the rivals that have no lr of their own)"
+        self.change_setting(name, value, message)
+
+    def _lr_owner(self, chain: bool) -> str:
+        """Whose lr the keys change: the chain's, the only 2-D run's, or the selected run's."""
+        session = self.session
+        if chain:
+            return "chain"
+        if not session.rivals:
+            return "2-D run"
+        mark = MARKS[session.selected].glyph(self.ascii_only)
+        return f"{mark} {session.selected_hyper.optimizer}"
 
     def action_compare(self) -> None:
         choice = self.driver.compare()
+        if choice is None:
+            self.say("comparison off")
+            return
         marker = RIVALS[0].glyph(self.ascii_only)
-        self.say(f"comparing with {choice.describe()} ({marker})" if choice else "comparison off")
+        self.say(f"comparing with {choice.label(self.session.experiment.hyper)} ({marker})")
 
     def action_add_rival(self) -> None:
         rival = self.driver.add_rival()
@@ -71,11 +123,15 @@ class SettingsMixin(ScreenPart):
             self.say("every optimiser is on the plot already")
             return
         mark = RIVALS[len(self.session.rivals) - 1].glyph(self.ascii_only)
-        self.say(f"added {rival.describe()} ({mark}) from the same start; D drops the last")
+        name = rival.label(self.session.experiment.hyper)
+        self.say(f"added {name} ({mark}) from the same start; D drops the last")
 
     def action_drop_rival(self) -> None:
         rival = self.driver.drop_rival()
-        self.say(f"dropped {rival.describe()}" if rival else "no rival to drop (A adds one)")
+        if rival is None:
+            self.say("no rival to drop (A adds one)")
+            return
+        self.say(f"dropped {rival.label(self.session.experiment.hyper)}")
 
     def action_race(self) -> None:
         racing = self.driver.race()

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+from textual import events
+from textual.message import Message
 
 from tui_gradients.ui.glyphs import NUMBERS_TO_ASCII
 from tui_gradients.ui.presenters import Row
@@ -26,9 +30,17 @@ class Readout(Lines):
     ascii_only = False
     """Plain-ASCII values, for terminals without UTF-8."""
 
+    @dataclass
+    class RowClicked(Message):
+        """A row was clicked: its `Row.key` (a run's row is `run:<index>`)."""
+
+        key: str
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._rows: Sequence[Row] = ()
+        self._line_keys: list[str] = []
+        """The key of the row each line belongs to (a long value wraps onto more lines)."""
 
     def show(self, rows: Sequence[Row]) -> None:
         self._rows = rows
@@ -41,9 +53,16 @@ class Readout(Lines):
         name_width = max((len(row.name) for row in self._rows), default=0)
         room = max(self.size.width - name_width - 1, 8)
         lines: list[Line] = []
+        self._line_keys = []
         for row in self._rows:
             value = row.value.translate(NUMBERS_TO_ASCII) if self.ascii_only else row.value
             pieces = [value] if len(value) <= room else textwrap.wrap(value, room) or [""]
             lines.append(((row.name.ljust(name_width + 1), row.style), (pieces[0], None)))
             lines.extend(((" " * (name_width + 1) + piece, None),) for piece in pieces[1:])
+            self._line_keys += [row.key] * len(pieces)
         self.set_lines(lines)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None and 0 <= offset.y < len(self._line_keys):
+            self.post_message(self.RowClicked(self._line_keys[offset.y]))

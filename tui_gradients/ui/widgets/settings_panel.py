@@ -73,13 +73,15 @@ class SettingsPanel(Horizontal):
         super().__init__(**kwargs)
         self._values = values
         self._focus_on_mount = False
+        self._editing = ""
+        """The run whose optimiser settings the fields show, when there are several."""
         self.ascii_only = False
         """Labels, messages and the choices' arrows in plain ASCII (`show_in_ascii`)."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="settings-fields"):
-            for section, title in SECTIONS.items():
-                yield Label(self._plain(title), classes="section")
+            for section in SECTIONS:
+                yield Label(self._title(section), id=f"{section}-section", classes="section")
                 for setting in in_section(section):
                     with Horizontal(classes="field"):
                         label = self._plain(setting.label)
@@ -98,14 +100,26 @@ class SettingsPanel(Horizontal):
     def _plain(self, text: str) -> str:
         return text.translate(PROSE_TO_ASCII) if self.ascii_only else text
 
+    def _title(self, section: str) -> str:
+        """The section's title; the optimiser's names the run it edits, if there are several."""
+        title = SECTIONS[section]
+        editing = section == "optimizer" and self._editing
+        return self._plain(f"{title}: {self._editing}" if editing else title)
+
+    def show_editing(self, run: str) -> None:
+        """Name the run whose optimiser settings the fields now show and change ("" for the
+        only run)."""
+        self._editing = run
+        if self.is_mounted:
+            self.query_one("#optimizer-section", Label).update(self._title("optimizer"))
+
     def show_in_ascii(self, ascii_only: bool) -> None:
         """Every label, message and arrow of the panel in ASCII, or back in Unicode."""
         self.ascii_only = ascii_only
         if not self.is_mounted:
             return
-        sections = self.query(".section").results(Label)
-        for label, title in zip(sections, SECTIONS.values(), strict=True):
-            label.update(self._plain(title))
+        for section in SECTIONS:
+            self.query_one(f"#{section}-section", Label).update(self._title(section))
         for setting in SETTINGS.values():
             self.query_one(f"#{setting.name}-label", Label).update(self._plain(setting.label))
         for arrow, (unicode, ascii) in ((".down-arrow", ("▼", "v")), (".up-arrow", ("▲", "^"))):
