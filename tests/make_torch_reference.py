@@ -3,7 +3,10 @@
     pip install torch && python tests/make_torch_reference.py
 
 The stored numbers come from torch.optim, not from this project, so comparing with them checks
-our formulas against an independent implementation even where torch is not installed.
+our formulas against an independent implementation even where torch is not installed. torch's
+default dtype is set to float64, so that the scalars some optimisers keep as tensors (NAdam's
+product of momenta, ASGD's η) are not rounded to float32: the formulas are compared, not
+torch's choice of scalar precision.
 """
 
 import json
@@ -15,30 +18,72 @@ from tui_gradients.core.functions import make_objective
 from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
 
 CASES = [("quadratic", 0.5), ("rosenbrock", 0.001)]
-STEPS = 100
+VARIANTS = [
+    ("momentum", {"dampening": 0.5, "weight_decay": 0.1}),
+    ("nesterov", {"weight_decay": 0.05}),
+    ("gd", {"weight_decay": 0.2}),
+    ("adagrad", {"weight_decay": 0.1}),
+    ("rmsprop", {"alpha": 0.9, "weight_decay": 0.01}),
+    ("adam", {"amsgrad": True}),
+    ("adamw", {"amsgrad": True, "weight_decay": 0.1}),
+    ("nadam", {"momentum_decay": 0.01, "weight_decay": 0.01}),
+    ("adadelta", {"rho": 0.8}),
+    ("rprop", {"eta_minus": 0.3, "eta_plus": 1.5, "step_min": 1e-3, "step_max": 2.0}),
+    ("asgd", {"lambd": 0.01, "alpha": 0.5}),
+]
+"""Each optimiser's flags away from their defaults."""
+STEPS = 200
 OUT = Path(__file__).parent / "data" / "torch_reference.json"
 
 
 def torch_optimizer(hyper: Hyperparameters, params: torch.Tensor) -> torch.optim.Optimizer:
-    name, lr = hyper.optimizer, hyper.lr
-    if name == "gd":
-        return torch.optim.SGD([params], lr=lr)
-    if name in ("momentum", "nesterov"):
-        nesterov = name == "nesterov"
-        return torch.optim.SGD([params], lr=lr, momentum=hyper.momentum, nesterov=nesterov)
+    """torch's optimiser for `hyper`, every setting it reads passed on explicitly."""
+    h, name, group = hyper, hyper.optimizer, [params]
+    betas = (h.beta1, h.beta2)
+    wd = h.resolved("weight_decay")
+    eps = h.resolved("eps")
+    if name in ("gd", "momentum", "nesterov"):
+        momentum = 0.0 if name == "gd" else h.momentum
+        return torch.optim.SGD(
+            group, lr=h.lr, momentum=momentum, dampening=h.dampening,
+            nesterov=name == "nesterov", weight_decay=wd,
+        )  # fmt: skip
     if name == "adagrad":
-        return torch.optim.Adagrad([params], lr=lr)
+        return torch.optim.Adagrad(group, lr=h.lr, eps=eps, weight_decay=wd)
     if name == "rmsprop":
-        return torch.optim.RMSprop([params], lr=lr)
-    return torch.optim.Adam([params], lr=lr)
+        return torch.optim.RMSprop(
+            group, lr=h.lr, alpha=h.resolved("alpha"), eps=eps, weight_decay=wd
+        )
+    if name in ("adam", "adamw"):
+        kind = torch.optim.Adam if name == "adam" else torch.optim.AdamW
+        return kind(group, lr=h.lr, betas=betas, eps=eps, weight_decay=wd, amsgrad=h.amsgrad)
+    if name == "nadam":
+        return torch.optim.NAdam(
+            group, lr=h.lr, betas=betas, eps=eps, weight_decay=wd, momentum_decay=h.momentum_decay
+        )
+    if name == "radam":
+        return torch.optim.RAdam(group, lr=h.lr, betas=betas, eps=eps, weight_decay=wd)
+    if name == "adamax":
+        return torch.optim.Adamax(group, lr=h.lr, betas=betas, eps=eps, weight_decay=wd)
+    if name == "adadelta":
+        return torch.optim.Adadelta(group, lr=h.lr, rho=h.rho, eps=eps, weight_decay=wd)
+    if name == "rprop":
+        return torch.optim.Rprop(
+            group, lr=h.lr, etas=(h.eta_minus, h.eta_plus), step_sizes=(h.step_min, h.step_max)
+        )
+    if name == "asgd":
+        return torch.optim.ASGD(
+            group, lr=h.lr, lambd=h.lambd, alpha=h.resolved("alpha"), weight_decay=wd
+        )
+    raise ValueError(f"no torch optimiser for {name}")
 
 
-def trajectory(function: str, lr: float, name: str) -> list[list[float]]:
+def trajectory(function: str, hyper: Hyperparameters, steps: int = STEPS) -> list[list[float]]:
     objective = make_objective(function)
     params = torch.tensor(objective.start, dtype=torch.float64, requires_grad=True)
-    optimizer = torch_optimizer(Hyperparameters(optimizer=name, lr=lr), params)
+    optimizer = torch_optimizer(hyper, params)
     points = [params.detach().tolist()]
-    for _ in range(STEPS):
+    for _ in range(steps):
         optimizer.zero_grad()
         objective.value(params[0], params[1]).backward()
         optimizer.step()
@@ -46,14 +91,25 @@ def trajectory(function: str, lr: float, name: str) -> list[list[float]]:
     return points
 
 
-def main() -> None:
-    cases = [
-        {"function": f, "lr": lr, "optimizer": name, "params": trajectory(f, lr, name)}
-        for f, lr in CASES
-        for name in OPTIMIZERS
+def cases() -> list[dict]:
+    """Every optimiser with its defaults, and each with its flags set, on both surfaces."""
+    settings = [(name, {}) for name in OPTIMIZERS] + VARIANTS
+    return [
+        {"function": function, "lr": lr, "optimizer": name, "changes": changes}
+        for function, lr in CASES
+        for name, changes in settings
     ]
-    OUT.write_text(json.dumps({"torch": torch.__version__, "cases": cases}))
-    print(f"wrote {len(cases)} trajectories to {OUT}")
+
+
+def hyper_of(case: dict) -> Hyperparameters:
+    return Hyperparameters(optimizer=case["optimizer"], lr=case["lr"], **case["changes"])
+
+
+def main() -> None:
+    torch.set_default_dtype(torch.float64)
+    stored = [case | {"params": trajectory(case["function"], hyper_of(case))} for case in cases()]
+    OUT.write_text(json.dumps({"torch": torch.__version__, "cases": stored}))
+    print(f"wrote {len(stored)} trajectories to {OUT}")
 
 
 if __name__ == "__main__":

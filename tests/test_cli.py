@@ -194,7 +194,7 @@ def test_app_command_starts_preconfigured(monkeypatch):
 def _number_flags(sections: tuple[str, ...], renamed: dict[str, str]) -> list[str]:
     """The schema's number settings in these sections, by the command's own flags."""
     return [
-        renamed.get(setting.name, f"--{setting.name}")
+        renamed.get(setting.name, f"--{setting.name.replace('_', '-')}")
         for section in sections
         for setting in in_section(section)
         if setting.kind == "number" and not setting.app_only
@@ -213,7 +213,7 @@ TYPED = ["", "text", "nan", "inf", "-inf", "1e308", "0,5", "-1e400"]
 def test_every_numeric_flag_refuses_what_people_type(command, typed, capsys):
     for flag in NUMERIC_FLAGS[command]:
         if (flag in ("--weight", "--bias", "--x", "--y") and typed == "1e308") or (
-            flag == "--eps" and typed == ""
+            flag in ("--eps", "--alpha", "--weight-decay") and typed == ""
         ):
             continue  # 1e308: tested below; an empty --eps means "the optimiser's default"
         with pytest.raises(SystemExit) as caught:

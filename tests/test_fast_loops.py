@@ -10,7 +10,7 @@ from tui_gradients.core import fast
 from tui_gradients.core.chain import ACTIVATIONS, ChainSettings
 from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.fast import straight
-from tui_gradients.core.functions import PRESETS
+from tui_gradients.core.functions import PRESETS, custom
 from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
 from tui_gradients.core.run import Run
 from tui_gradients.core.settings import edit
@@ -57,8 +57,13 @@ def _same_history(a: Run, b: Run, rtol: float = 1e-9) -> None:
 @pytest.mark.parametrize("function", list(PRESETS))
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_every_preset_and_optimiser_gives_the_python_loops_numbers(function, optimizer):
+    """The Python loop here evaluates the preset's formula, as the fast loops do, not its
+    hand-written gradient: the two differ in the last bit, and NAdam at lr 0.5 on the rotated
+    bowl grows such a difference 10⁷-fold in 50 steps (the hand-written gradient's own
+    agreement with the formula is tested in test_expression)."""
     experiment = edit(edit(Experiment(), "function", function), "optimizer", optimizer)
     quick, slow = experiment.plane_run(), experiment.plane_run()
+    slow.value_and_grad = custom(experiment.plane.objective.formula).value_and_grad
     assert quick.advance(STEPS) == len(quick.history) - 1
     _same_history(quick, _python_only(slow, STEPS))
 

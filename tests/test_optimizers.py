@@ -203,11 +203,11 @@ def test_chain_applies_in_order_and_keeps_each_state():
     combined = chain(trace(0.5, nesterov=False), doubled, scale_by_learning_rate(1.0))
     params = np.zeros(2)
     state = combined.init(params)
-    assert len(state) == 1
+    assert len(state) == 2  # the momentum's step count and buffer
     updates, state = combined.update(np.ones(2), state, params)
     np.testing.assert_array_equal(updates, [-2.0, -2.0])
     updates, state = combined.update(np.ones(2), state, params)
-    np.testing.assert_array_equal(state[0], [1.5, 1.5])  # 0.5·1 + 1
+    np.testing.assert_array_equal(state[1], [1.5, 1.5])  # 0.5·1 + 1
     np.testing.assert_array_equal(updates, [-3.0, -3.0])
 
 
@@ -221,5 +221,77 @@ def test_the_vector_follows_the_named_order():
         "beta1": 0.6,
         "beta2": 0.999,
         "eps": 1e-8,
+        "weight_decay": 0.0,
+        "dampening": 0.0,
+        "amsgrad": 0.0,
+        "rho": 0.9,
+        "eta_minus": 0.5,
+        "eta_plus": 1.2,
+        "step_min": 1e-6,
+        "step_max": 50.0,
+        "lambd": 1e-4,
+        "momentum_decay": 4e-3,
     }
     assert hyper.build().vector == hyper.vector()
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "name", "value"),
+    [
+        ("adagrad", "eps", 1e-10),
+        ("adadelta", "eps", 1e-6),
+        ("adamax", "eps", 1e-8),
+        ("rmsprop", "alpha", 0.99),
+        ("asgd", "alpha", 0.75),
+        ("adamw", "weight_decay", 1e-2),
+        ("adam", "weight_decay", 0.0),
+    ],
+)
+def test_settings_shared_by_name_take_each_optimisers_own_torch_default(optimizer, name, value):
+    assert Hyperparameters(optimizer=optimizer).resolved(name) == value
+    assert Hyperparameters(optimizer=optimizer, **{name: 0.5}).resolved(name) == 0.5
+
+
+@pytest.mark.parametrize(
+    ("changes", "name"),
+    [
+        ({"optimizer": "nesterov", "dampening": 0.1}, "dampening"),
+        ({"eta_minus": 1.0}, "eta_minus"),
+        ({"eta_plus": 0.9}, "eta_plus"),
+        ({"step_min": 60.0}, "step_min"),
+        ({"rho": 1.0}, "rho"),
+        ({"weight_decay": -0.1}, "weight_decay"),
+        ({"amsgrad": 1}, "amsgrad"),
+    ],
+)
+def test_torchs_own_limits_are_refused_by_name(changes, name):
+    with pytest.raises(SettingError) as caught:
+        Hyperparameters(**changes)
+    assert caught.value.name == name
+
+
+def test_rprop_grows_a_step_while_the_sign_holds_and_skips_one_that_flips():
+    """Closed form on f = w²/2 from w = 10 with lr 1: steps of 1.2ᵏ while the gradient keeps
+    its sign (w passes 0 at the 7th); at the flip the step shrinks by eta− and w stays put;
+    then it moves back by that smaller step."""
+    optimizer = Hyperparameters(optimizer="rprop", lr=1.0).build()
+    w = np.array([10.0])
+    state, moves = optimizer.init(w), []
+    for _ in range(9):
+        stepped, state = optimizer.step(w.copy(), state, w)  # ∇(w²/2) = w
+        moves.append(float(w[0] - stepped[0]))
+        w = stepped
+        if len(moves) == 8:
+            assert state[1][0] == pytest.approx(1.2**6 * 0.5)
+    np.testing.assert_allclose(moves[:7], 1.2 ** np.arange(7))
+    assert moves[7] == 0.0 and moves[8] == pytest.approx(-(1.2**6) * 0.5)
+
+
+def test_asgd_decays_its_step_size_by_the_documented_power():
+    hyper = Hyperparameters(optimizer="asgd", lr=0.1, lambd=0.5, alpha=0.75)
+    optimizer = hyper.build()
+    params = np.array([0.0])
+    state = optimizer.init(params)
+    for t in range(1, 5):  # g = 1 at p = 0: the step is −η_t exactly, once p is reset to 0
+        updates, state = optimizer.transform.update(np.ones(1), state, params)
+        assert updates[0] == pytest.approx(-0.1 / (1 + 0.5 * 0.1 * (t - 1)) ** 0.75)

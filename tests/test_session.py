@@ -1,5 +1,6 @@
 """The session the app steps through, settings typed as text, and the trap flag."""
 
+import contextlib
 import math
 
 import numpy as np
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.optimizers import OPTIMIZERS
+from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
 from tui_gradients.core.rivals import MAX_RIVALS, TUNABLE, Rival, format_rivals, parse_rivals
 from tui_gradients.core.session import Session
 from tui_gradients.core.settings import edit
@@ -39,7 +40,7 @@ def test_ghost_is_the_other_optimiser_from_the_same_start():
     seen = ["adagrad"]
     while (choice := session.next_ghost()) is not None:
         seen.append(choice.optimizer)
-    assert "gd" not in seen and len(seen) == 5
+    assert "gd" not in seen and sorted(seen) == sorted(set(OPTIMIZERS) - {"gd"})
     assert session.rival_runs == []
 
 
@@ -269,11 +270,18 @@ def test_a_chain_left_behind_catches_up_to_where_it_would_have_been(optimizer):
     assert lazy.step == 600
 
 
+TUNED_VALUES = {name: st.floats(0.001, 0.999) for name in TUNABLE} | {
+    "amsgrad": st.booleans(),
+    "eta_plus": st.floats(1.001, 10.0),
+    "step_min": st.floats(0.0, 1.0),
+    "step_max": st.floats(1.0, 100.0),
+}
+"""A value each setting a rival may set accepts."""
 TUNED = st.builds(
     Rival,
     st.sampled_from(OPTIMIZERS),
     st.none() | st.floats(1e-6, 1e3),
-    st.dictionaries(st.sampled_from(TUNABLE), st.floats(0.0, 0.999), max_size=len(TUNABLE)).map(
+    st.fixed_dictionaries({}, optional=TUNED_VALUES).map(
         lambda tuned: tuple((name, tuned[name]) for name in TUNABLE if name in tuned)
     ),
 )
@@ -282,8 +290,12 @@ TUNED = st.builds(
 @given(st.lists(TUNED, min_size=1, max_size=MAX_RIVALS))
 def test_format_rivals_writes_what_parse_rivals_reads_back(rivals):
     """An export saves the rivals as text and --load reads them: tuned ones included."""
-    rivals = tuple(r for r in rivals if dict(r.tuned).get("eps", 1) > 0)
-    assume(rivals)
+    valid = []
+    for rival in rivals:
+        with contextlib.suppress(SettingError):  # e.g. nesterov with dampening: never written
+            valid.append(rival.hyper(Hyperparameters(optimizer=rival.optimizer)) and rival)
+    assume(valid)
+    rivals = tuple(valid)
     assert parse_rivals(format_rivals(rivals)) == rivals
 
 

@@ -12,10 +12,11 @@ EXAMPLES = {
     "choice": lambda setting: setting.choices[-1],
     "number": lambda setting: "0.125",
     "whole": lambda setting: "3",
-    "pair": lambda setting: "0.25,0.5",
+    "pair": lambda setting: "0.25,1.5" if setting.name == "etas" else "0.25,0.5",
     "text": lambda setting: "w1**2 + 2*w2**2",
 }
-"""A value each kind of setting accepts (every number setting takes 0.125)."""
+"""A value each kind of setting accepts (every number setting takes 0.125; rprop's etas must
+straddle 1)."""
 REFUSED = {"number": "abc", "whole": "1.5", "pair": "1", "choice": "nope"}
 
 

@@ -5,26 +5,32 @@ A transformation is an (init, update) pair: `init(params)` gives the starting st
 `update(updates, state, params)` gives the transformed updates and the new state, changing
 nothing in place, so a run can keep every state and step back. A state is a flat tuple of
 parameter-shaped arrays, so a run stores the whole history of states in one numpy array.
-`chain` composes transformations; every optimiser ends with `scale_by_learning_rate`, and
-`apply_updates` adds the result to the parameters.
+`chain` composes transformations; an optimiser ends with `scale_by_learning_rate` (rprop and
+asgd, whose lr is not a final scale, with `scale(-1)`), and `apply_updates` adds the result to
+the parameters.
 
-The formulas are those documented for torch.optim (SGD, Adagrad, RMSprop, Adam), so a
-trajectory here matches PyTorch's to rounding:
+The formulas are those documented for torch.optim (SGD, Adagrad, RMSprop, Adam, AdamW, NAdam,
+RAdam, Adamax, Adadelta, Rprop, ASGD), with torch's defaults, so a trajectory here matches
+PyTorch's to rounding (`tests/make_torch_reference.py` keeps the evidence):
 
 - gd:        p ← p − lr·g
-- momentum:  b ← μ·b + g;            p ← p − lr·b                 (torch SGD, dampening 0)
-- nesterov:  b ← μ·b + g;            p ← p − lr·(g + μ·b)         (torch SGD, nesterov=True)
-- adagrad:   s ← s + g²;             p ← p − lr·g / (√s + eps)    (initial accumulator 0, eps 1e-10)
-- rmsprop:   v ← α·v + (1 − α)·g²;   p ← p − lr·g / (√v + eps)    (α 0.99, eps 1e-8)
+- momentum:  b ← g at first, then μ·b + (1 − dampening)·g;  p ← p − lr·b     (torch SGD)
+- nesterov:  the same b;  p ← p − lr·(g + μ·b)                              (nesterov=True)
+- adagrad:   s ← s + g²;  p ← p − lr·g / (√s + eps)       (initial accumulator 0, eps 1e-10)
+- rmsprop:   v ← α·v + (1 − α)·g²;  p ← p − lr·g / (√v + eps)              (α 0.99, eps 1e-8)
 - adam:      m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  t ← t + 1
-             p ← p − lr·(m / (1 − β1ᵗ)) / (√v / √(1 − β2ᵗ) + eps)  (β 0.9, 0.999; eps 1e-8)
+             p ← p − lr·(m / (1 − β1ᵗ)) / (√v / √(1 − β2ᵗ) + eps)   (amsgrad: the largest v)
+- adamw:     adam, then p ← p − lr·wd·p (decoupled weight decay, 0.01)
+- nadam, radam, adamax, adadelta, rprop, asgd: see each `scale_by_*` below.
+
+Every one but rprop takes torch's weight_decay, g ← g + wd·p, first (`add_decayed_weights`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -74,14 +80,37 @@ def scale_by_learning_rate(lr: float) -> GradientTransformation:
     return _stateless(lambda updates: -lr * updates)
 
 
-def trace(momentum: float, nesterov: bool) -> GradientTransformation:
-    """torch's SGD momentum buffer b ← μ·b + g (dampening 0); nesterov looks ahead: g + μ·b."""
+def add_decayed_weights(weight_decay: float) -> GradientTransformation:
+    """torch's `weight_decay`: g ← g + wd·p, before anything else reads g (L2); AdamW puts it
+    after its scaling instead (decoupled)."""
+    if weight_decay == 0:
+        return _stateless(lambda updates: updates)
 
     def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
-        buffer = momentum * state[0] + updates
-        return (updates + momentum * buffer if nesterov else buffer), (buffer,)
+        return updates + weight_decay * params, ()
 
-    return GradientTransformation(lambda params: (np.zeros_like(params),), update)
+    return GradientTransformation(lambda params: (), update)
+
+
+def _counted(params: Array) -> State:
+    return (np.zeros_like(params),)
+
+
+def trace(momentum: float, nesterov: bool, dampening: float = 0.0) -> GradientTransformation:
+    """torch's SGD momentum buffer: b ← g at the first step, then b ← μ·b + (1 − dampening)·g;
+    nesterov looks ahead: g + μ·b. The state is the step count, then b."""
+
+    def init(params: Array) -> State:
+        return (*_counted(params), np.zeros_like(params))
+
+    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
+        count, buffer = state
+        first = count[0] == 0  # torch's buffer starts as the first gradient
+        buffer = updates.copy() if first else momentum * buffer + (1 - dampening) * updates
+        direction = updates + momentum * buffer if nesterov else buffer
+        return direction, (count + 1, buffer)
+
+    return GradientTransformation(init, update)
 
 
 def scale_by_sum_of_squares(eps: float) -> GradientTransformation:
@@ -104,60 +133,252 @@ def scale_by_rms(alpha: float, eps: float) -> GradientTransformation:
     return GradientTransformation(lambda params: (np.zeros_like(params),), update)
 
 
-def scale_by_adam(beta1: float, beta2: float, eps: float) -> GradientTransformation:
-    """Adam with torch's bias correction; the step count is kept per parameter, as torch keeps
-    state['step'] per tensor, so the state is three parameter-shaped arrays."""
+def _steps_taken(count: Array) -> float:
+    """The step number: every coordinate has taken the same count of steps. Its powers are taken
+    of a Python float, once: numpy's vectorised pow may round differently from the C library's,
+    which the fast loops use, and a last-bit difference grows on a run near a minimum."""
+    return float(count[0])
 
-    def init(params: Array) -> State:
-        zeros = np.zeros_like(params)
-        return zeros, zeros, zeros
+
+def _zeros(rows: int) -> Callable[[Array], State]:
+    return lambda params: tuple(np.zeros_like(params) for _ in range(rows))
+
+
+def scale_by_adam(beta1: float, beta2: float, eps: float, amsgrad: bool) -> GradientTransformation:
+    """Adam with torch's bias correction; the step count is kept per parameter, as torch keeps
+    state['step'] per tensor. The state is (count, m, v, the largest v so far): the last is
+    what `amsgrad` divides by, and is kept (unused) without it, so that every Adam has one
+    layout."""
 
     def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
-        count, mu, nu = state
+        count, mu, nu, nu_max = state
         count = count + 1
+        t = _steps_taken(count)
         mu = beta1 * mu + (1 - beta1) * updates
         nu = beta2 * nu + (1 - beta2) * updates * updates
-        denominator = np.sqrt(nu) / np.sqrt(1 - beta2**count) + eps
-        return mu / (1 - beta1**count) / denominator, (count, mu, nu)
+        nu_max = np.maximum(nu_max, nu) if amsgrad else nu_max
+        denominator = np.sqrt(nu_max if amsgrad else nu) / math.sqrt(1 - beta2**t) + eps
+        return mu / (1 - beta1**t) / denominator, (count, mu, nu, nu_max)
+
+    return GradientTransformation(_zeros(4), update)
+
+
+def scale_by_nadam(
+    beta1: float, beta2: float, eps: float, momentum_decay: float
+) -> GradientTransformation:
+    """torch's NAdam: a momentum μₜ = β1·(1 − ½·0.96^(t·ψ)) that warms up, Nesterov's look-ahead
+    through the product of the μ so far. State: (count, ∏μ, m, v)."""
+
+    def init(params: Array) -> State:
+        return (
+            np.zeros_like(params),
+            np.ones_like(params),
+            np.zeros_like(params),
+            np.zeros_like(params),
+        )
+
+    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
+        count, product, mu, nu = state
+        count = count + 1
+        t = _steps_taken(count)
+        momentum = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))
+        following = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+        product = product * momentum
+        mu = beta1 * mu + (1 - beta1) * updates
+        nu = beta2 * nu + (1 - beta2) * updates * updates
+        denominator = np.sqrt(nu / (1 - beta2**t)) + eps
+        now = (1 - momentum) / (1 - product) * updates / denominator
+        ahead = following / (1 - product * following) * mu / denominator
+        return now + ahead, (count, product, mu, nu)
 
     return GradientTransformation(init, update)
 
 
+def scale_by_radam(beta1: float, beta2: float, eps: float) -> GradientTransformation:
+    """torch's RAdam: Adam's step once the variance of its adaptive lr is tractable (ρₜ > 5),
+    rectified by rₜ; before that, momentum alone. State: (count, m, v)."""
+    rho_inf = 2 / (1 - beta2) - 1
+
+    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
+        count, mu, nu = state
+        count = count + 1
+        t = _steps_taken(count)
+        mu = beta1 * mu + (1 - beta1) * updates
+        nu = beta2 * nu + (1 - beta2) * updates * updates
+        corrected = mu / (1 - beta1**t)
+        correction2 = 1 - beta2**t
+        rho = rho_inf - 2 * t * beta2**t / correction2
+        if rho <= 5:
+            return corrected, (count, mu, nu)
+        rectifier = math.sqrt(
+            (rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho)
+        )
+        adaptive = math.sqrt(correction2) / (np.sqrt(nu) + eps)
+        return corrected * adaptive * rectifier, (count, mu, nu)
+
+    return GradientTransformation(_zeros(3), update)
+
+
+def scale_by_adamax(beta1: float, beta2: float, eps: float) -> GradientTransformation:
+    """torch's Adamax: u ← max(β2·u, |g| + eps), step m / ((1 − β1ᵗ)·u). State: (count, m, u)."""
+
+    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
+        count, mu, largest = state
+        count = count + 1
+        mu = beta1 * mu + (1 - beta1) * updates
+        largest = np.maximum(beta2 * largest, np.abs(updates) + eps)
+        return mu / largest / (1 - beta1 ** _steps_taken(count)), (count, mu, largest)
+
+    return GradientTransformation(_zeros(3), update)
+
+
+def scale_by_adadelta(rho: float, eps: float) -> GradientTransformation:
+    """torch's Adadelta: Δ = √(E[Δ²] + eps) / √(E[g²] + eps) · g, both averages with rho.
+    State: (E[g²], E[Δ²])."""
+
+    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
+        square, deltas = state
+        square = rho * square + (1 - rho) * updates * updates
+        delta = np.sqrt(deltas + eps) / np.sqrt(square + eps) * updates
+        deltas = rho * deltas + (1 - rho) * delta * delta
+        return delta, (square, deltas)
+
+    return GradientTransformation(_zeros(2), update)
+
+
+def scale_by_rprop(
+    lr: float, etas: tuple[float, float], step_sizes: tuple[float, float]
+) -> GradientTransformation:
+    """torch's Rprop: each coordinate's own step, grown by eta+ while its gradient keeps its
+    sign and shrunk by eta− when it flips (that step then skipped); the step starts at lr and
+    stays within step_sizes. It moves by the sign of g alone. State: (previous g, step)."""
+    eta_minus, eta_plus = etas
+    smallest, largest = step_sizes
+
+    def init(params: Array) -> State:
+        return np.zeros_like(params), np.full_like(params, lr)
+
+    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
+        previous, step = state
+        agreement = np.sign(updates * previous)
+        factor = np.where(agreement > 0, eta_plus, np.where(agreement < 0, eta_minus, 1.0))
+        step = np.clip(step * factor, smallest, largest)
+        kept = np.where(agreement < 0, 0.0, updates)
+        return step * np.sign(kept), (kept, step)
+
+    return GradientTransformation(init, update)
+
+
+def scale_by_asgd(lr: float, lambd: float, alpha: float) -> GradientTransformation:
+    """torch's ASGD, as the iterates move (its running average is not a step): p shrinks by
+    λ·η and steps by η·g, with ηₜ = lr / (1 + λ·lr·(t − 1))^α. State: the count."""
+
+    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
+        (count,) = state
+        eta = lr / (1 + lambd * lr * _steps_taken(count)) ** alpha
+        return eta * (lambd * params) + eta * updates, (count + 1,)
+
+    return GradientTransformation(_counted, update)
+
+
+def scale(factor: float) -> GradientTransformation:
+    return _stateless(lambda updates: factor * updates)
+
+
 # --- the registry ---------------------------------------------------------------------------
 
-HYPERPARAMETERS = ("lr", "momentum", "alpha", "beta1", "beta2", "eps")
-"""The order of `Hyperparameters.vector()`, which the fast loops read by position."""
+HYPERPARAMETERS = (
+    "lr", "momentum", "alpha", "beta1", "beta2", "eps",
+    "weight_decay", "dampening", "amsgrad", "rho", "eta_minus", "eta_plus",
+    "step_min", "step_max", "lambd", "momentum_decay",
+)  # fmt: skip
+"""The order of `Hyperparameters.vector()`, which the fast loops read by position: new ones go
+at the end."""
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """How one optimiser is built from the settings, and which of them it reads."""
+    """How one optimiser is built from the settings, which of them it reads, and its own
+    defaults for the settings whose torch default differs between optimisers (eps, alpha,
+    weight_decay)."""
 
     scale: Callable[[Hyperparameters], tuple[GradientTransformation, ...]]
     """What comes before the learning rate."""
     reads: tuple[str, ...]
-    default_eps: float | None = None
+    defaults: dict[str, float] = field(default_factory=dict)
+    scaled_by_lr: bool = True
+    """False where lr is not a final scale (Rprop's first step size, ASGD's η)."""
 
 
+def _l2(h: Hyperparameters) -> GradientTransformation:
+    return add_decayed_weights(h.resolved("weight_decay"))
+
+
+def _adam(h: Hyperparameters, decoupled: bool) -> tuple[GradientTransformation, ...]:
+    adam = scale_by_adam(h.beta1, h.beta2, h.resolved("eps"), h.amsgrad)
+    if decoupled:  # AdamW: p·(1 − lr·wd), written as the update −lr·wd·p
+        return adam, add_decayed_weights(h.resolved("weight_decay"))
+    return _l2(h), adam
+
+
+_ADAM_READS = ("lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad")
 REGISTRY: dict[str, Recipe] = {
-    "gd": Recipe(lambda h: (), ("lr",)),
-    "momentum": Recipe(lambda h: (trace(h.momentum, nesterov=False),), ("lr", "momentum")),
-    "nesterov": Recipe(lambda h: (trace(h.momentum, nesterov=True),), ("lr", "momentum")),
+    "gd": Recipe(lambda h: (_l2(h),), ("lr", "weight_decay")),
+    "momentum": Recipe(
+        lambda h: (_l2(h), trace(h.momentum, False, h.dampening)),
+        ("lr", "momentum", "dampening", "weight_decay"),
+    ),
+    "nesterov": Recipe(
+        lambda h: (_l2(h), trace(h.momentum, True)), ("lr", "momentum", "weight_decay")
+    ),
     "adagrad": Recipe(
-        lambda h: (scale_by_sum_of_squares(h.resolved_eps),), ("lr", "eps"), default_eps=1e-10
+        lambda h: (_l2(h), scale_by_sum_of_squares(h.resolved("eps"))),
+        ("lr", "eps", "weight_decay"),
+        {"eps": 1e-10},
     ),
     "rmsprop": Recipe(
-        lambda h: (scale_by_rms(h.alpha, h.resolved_eps),),
-        ("lr", "alpha", "eps"),
-        default_eps=1e-8,
+        lambda h: (_l2(h), scale_by_rms(h.resolved("alpha"), h.resolved("eps"))),
+        ("lr", "alpha", "eps", "weight_decay"),
     ),
-    "adam": Recipe(
-        lambda h: (scale_by_adam(h.beta1, h.beta2, h.resolved_eps),),
-        ("lr", "beta1", "beta2", "eps"),
-        default_eps=1e-8,
+    "adam": Recipe(lambda h: _adam(h, decoupled=False), _ADAM_READS),
+    "adamw": Recipe(lambda h: _adam(h, decoupled=True), _ADAM_READS, {"weight_decay": 1e-2}),
+    "nadam": Recipe(
+        lambda h: (
+            _l2(h),
+            scale_by_nadam(h.beta1, h.beta2, h.resolved("eps"), h.momentum_decay),
+        ),
+        ("lr", "beta1", "beta2", "eps", "weight_decay", "momentum_decay"),
+    ),
+    "radam": Recipe(
+        lambda h: (_l2(h), scale_by_radam(h.beta1, h.beta2, h.resolved("eps"))),
+        ("lr", "beta1", "beta2", "eps", "weight_decay"),
+    ),
+    "adamax": Recipe(
+        lambda h: (_l2(h), scale_by_adamax(h.beta1, h.beta2, h.resolved("eps"))),
+        ("lr", "beta1", "beta2", "eps", "weight_decay"),
+    ),
+    "adadelta": Recipe(
+        lambda h: (_l2(h), scale_by_adadelta(h.rho, h.resolved("eps"))),
+        ("lr", "rho", "eps", "weight_decay"),
+        {"eps": 1e-6},
+    ),
+    "rprop": Recipe(
+        lambda h: (scale_by_rprop(h.lr, (h.eta_minus, h.eta_plus), (h.step_min, h.step_max)),),
+        ("lr", "eta_minus", "eta_plus", "step_min", "step_max"),
+        scaled_by_lr=False,
+    ),
+    "asgd": Recipe(
+        lambda h: (_l2(h), scale_by_asgd(h.lr, h.lambd, h.resolved("alpha"))),
+        ("lr", "lambd", "alpha", "weight_decay"),
+        {"alpha": 0.75},
+        scaled_by_lr=False,
     ),
 }
 OPTIMIZERS = tuple(REGISTRY)
+SWITCHES_OFF = {"weight_decay": None, "dampening": 0.0, "amsgrad": False}
+"""The settings that switch a variant of an optimiser on, at torch's defaults."""
+SHARED_DEFAULTS = {"eps": 1e-8, "alpha": 0.99, "weight_decay": 0.0}
+"""Where an optimiser's recipe names no default of its own."""
 
 
 class Optimizer(NamedTuple):
@@ -181,15 +402,26 @@ class Optimizer(NamedTuple):
 
 @dataclass(frozen=True)
 class Hyperparameters:
-    """Everything an optimiser might read. `eps=None` means the optimiser's torch default."""
+    """Everything an optimiser might read, with torch.optim's defaults. eps, alpha and
+    weight_decay are None for the optimiser's own default (`resolved`)."""
 
     optimizer: str = "gd"
     lr: float = 0.5
     momentum: float = 0.9
-    alpha: float = 0.99
+    alpha: float | None = None
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float | None = None
+    weight_decay: float | None = None
+    dampening: float = 0.0
+    amsgrad: bool = False
+    rho: float = 0.9
+    eta_minus: float = 0.5
+    eta_plus: float = 1.2
+    step_min: float = 1e-6
+    step_max: float = 50.0
+    lambd: float = 1e-4
+    momentum_decay: float = 4e-3
 
     def __post_init__(self) -> None:
         if self.optimizer not in REGISTRY:
@@ -198,10 +430,21 @@ class Hyperparameters:
                 f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}",
             )
         _check("lr", self.lr, low=0.0, low_open=True, high=1e6)
-        for name in ("momentum", "alpha", "beta1", "beta2"):
+        for name in ("momentum", "beta1", "beta2", "dampening", "rho"):
             _check(name, getattr(self, name), low=0.0, high=1.0, high_open=True)
-        if self.eps is not None:
-            _check("eps", self.eps, low=0.0, low_open=True, high=1.0)
+        for name, high in (("alpha", 1.0), ("weight_decay", 1e3), ("eps", 1.0)):
+            if (value := getattr(self, name)) is not None:
+                _check(name, value, low=0.0, low_open=name == "eps", high=high, high_open=True)
+        _check("eta_minus", self.eta_minus, low=0.0, low_open=True, high=1.0, high_open=True)
+        _check("eta_plus", self.eta_plus, low=1.0, low_open=True, high=1e3)
+        _check("step_min", self.step_min, low=0.0, high=self.step_max)
+        _check("step_max", self.step_max, low=0.0, low_open=True, high=1e6)
+        _check("lambd", self.lambd, low=0.0, high=1e3)
+        _check("momentum_decay", self.momentum_decay, low=0.0, high=1e3)
+        if not isinstance(self.amsgrad, bool):
+            raise SettingError("amsgrad", f"must be on or off, got {self.amsgrad!r}")
+        if self.optimizer == "nesterov" and self.dampening != 0:
+            raise SettingError("dampening", "must be 0 for nesterov (as torch requires)")
 
     def with_changes(self, **changes: Any) -> Hyperparameters:
         """A validated copy; the original stays in force if the change is refused."""
@@ -211,26 +454,39 @@ class Hyperparameters:
     def recipe(self) -> Recipe:
         return REGISTRY[self.optimizer]
 
+    def resolved(self, name: str) -> float:
+        """A setting's value, the optimiser's own default where it is None."""
+        value = getattr(self, name)
+        if value is not None:
+            return float(value)
+        return self.recipe.defaults.get(name, SHARED_DEFAULTS[name])
+
     @property
     def resolved_eps(self) -> float:
-        if self.eps is not None:
-            return self.eps
-        return self.recipe.default_eps or 1e-8
+        return self.resolved("eps")
 
     def vector(self) -> tuple[float, ...]:
-        """The settings in HYPERPARAMETERS order, eps resolved."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)} | {"eps": self.resolved_eps}
-        return tuple(float(values[name]) for name in HYPERPARAMETERS)
+        """The settings in HYPERPARAMETERS order, defaults resolved."""
+        return tuple(self.resolved(name) for name in HYPERPARAMETERS)
 
     def build(self) -> Optimizer:
-        transform = chain(*self.recipe.scale(self), scale_by_learning_rate(self.lr))
+        recipe = self.recipe
+        last = scale_by_learning_rate(self.lr) if recipe.scaled_by_lr else scale(-1.0)
+        transform = chain(*recipe.scale(self), last)
         state_size = len(transform.init(np.zeros(1)))
         return Optimizer(self.optimizer, transform, state_size, self.vector())
 
     def describe(self) -> str:
-        """`adam lr=0.5 beta1=0.9 …`: only what this optimiser reads."""
+        """`adam lr=0.5 beta1=0.9 …`: only what this optimiser reads, its switches (weight
+        decay, dampening, amsgrad) only when they are on."""
         values = dict(zip(HYPERPARAMETERS, self.vector(), strict=True))
-        return " ".join([self.optimizer] + [f"{k}={values[k]:g}" for k in self.recipe.reads])
+        off = dict(zip(HYPERPARAMETERS, replace(self, **SWITCHES_OFF).vector(), strict=True))
+        words = [self.optimizer]
+        for name in self.recipe.reads:
+            if name in SWITCHES_OFF and values[name] == off[name]:
+                continue
+            words.append(name if name == "amsgrad" else f"{name}={values[name]:g}")
+        return " ".join(words)
 
 
 def _check(

@@ -8,8 +8,9 @@ from tui_gradients.core.errors import SettingError
 from tui_gradients.core.optimizers import HYPERPARAMETERS, OPTIMIZERS, Hyperparameters
 from tui_gradients.core.parsing import parse_number
 
-MAX_RIVALS = len(OPTIMIZERS) - 1
-"""A race holds at most six runs: the main one and one of each other optimiser."""
+MAX_RIVALS = 5
+"""A race holds at most six runs, the main one and five rivals: each has a mark of its own, and
+six paths are about as many as a plot can keep apart."""
 TUNABLE = tuple(name for name in HYPERPARAMETERS if name != "lr")
 """What a rival may set for itself besides its optimiser and lr (`adam:0.1:beta1=0.8`)."""
 
@@ -22,7 +23,7 @@ class Rival:
 
     optimizer: str
     lr: float | None = None
-    tuned: tuple[tuple[str, float], ...] = ()
+    tuned: tuple[tuple[str, float | bool], ...] = ()
 
     def hyper(self, main: Hyperparameters) -> Hyperparameters:
         """Its settings; eps is its optimiser's own default unless it set one."""
@@ -69,7 +70,7 @@ def _parse_rival(item: str) -> Rival:
         if not equals and position == 0:
             lr = parse_number("race", part) if part else None
         elif key.strip() in TUNABLE:
-            tuned[key.strip()] = parse_number("race", value)
+            tuned[key.strip()] = _parse_value(key.strip(), value.strip())
         else:
             raise SettingError(
                 "race", f"{name}: {part!r} is not an lr or one of {', '.join(TUNABLE)}=value"
@@ -82,7 +83,15 @@ def _parse_rival(item: str) -> Rival:
     return rival
 
 
-def _in_order(tuned: dict[str, float | None]) -> tuple[tuple[str, float], ...]:
+def _parse_value(name: str, text: str) -> float | bool:
+    if name != "amsgrad":
+        return parse_number("race", text)
+    if text not in ("on", "off"):
+        raise SettingError("race", f"amsgrad must be on or off, got {text!r}")
+    return text == "on"
+
+
+def _in_order(tuned: dict[str, float | bool | None]) -> tuple[tuple[str, float | bool], ...]:
     return tuple((name, value) for name in TUNABLE if (value := tuned.get(name)) is not None)
 
 
@@ -95,11 +104,16 @@ def _format_rival(rival: Rival) -> str:
     parts = [rival.optimizer] + ([] if rival.lr is None else [repr(rival.lr)])
     if rival.tuned and rival.lr is None:
         parts.append("")  # an empty lr keeps the main run's
-    parts += [f"{name}={value!r}" for name, value in rival.tuned]
+    parts += [
+        f"{name}={('on' if value else 'off') if isinstance(value, bool) else repr(value)}"
+        for name, value in rival.tuned
+    ]
     return ":".join(parts)
 
 
 def others(optimizer: str) -> list[str]:
-    """The other optimisers, the per-coordinate ones first: what the seed compares gd with."""
-    order = ["adagrad", "rmsprop", "adam", "momentum", "nesterov", "gd"]
+    """The other optimisers, the per-coordinate ones first (what the seed compares gd with),
+    then the classic ones, then the rest of torch.optim; a race takes the first five."""
+    classic = ["adagrad", "rmsprop", "adam", "momentum", "nesterov", "gd"]
+    order = classic + [name for name in OPTIMIZERS if name not in classic]
     return [name for name in order if name != optimizer]

@@ -220,7 +220,8 @@ class Session:
             run.forward(self.step)
 
     def next_ghost(self) -> Rival | None:
-        """Cycle one comparison run: off → adagrad → the others → off (never the main one)."""
+        """Cycle one comparison run: off → adagrad → every other optimiser → off (never the
+        main one)."""
         order = [Rival(name) for name in others(self.experiment.hyper.optimizer)]
         current = self.rivals[0] if len(self.rivals) == 1 else None
         position = order.index(current) if current in order else -1
@@ -250,10 +251,11 @@ class Session:
         return dropped
 
     def toggle_race(self) -> bool:
-        """All six optimisers at once (the main one and every other), or back to one run."""
+        """Six optimisers at once (the main one and the first five `others`), or back to one
+        run."""
         racing = len(self.rivals) < MAX_RIVALS
-        everyone = others(self.experiment.hyper.optimizer)
-        self.set_rivals(tuple(Rival(name) for name in everyone) if racing else ())
+        entrants = others(self.experiment.hyper.optimizer)[:MAX_RIVALS]
+        self.set_rivals(tuple(Rival(name) for name in entrants) if racing else ())
         return racing
 
     # --- what to show ---------------------------------------------------------------------------

@@ -17,13 +17,17 @@ from tui_gradients.core.chain import ACTIVATIONS, INITS
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment, PlaneSettings
 from tui_gradients.core.functions import PRESETS
-from tui_gradients.core.optimizers import OPTIMIZERS
+from tui_gradients.core.optimizers import OPTIMIZERS, REGISTRY
 from tui_gradients.core.parsing import parse_number, parse_pair, parse_whole
 
 Kind = Literal["choice", "number", "whole", "pair", "text"]
 Effect = Literal["restart", "replay", "none"]
 """What a change does to the runs: a new problem starts again at step 0 (restart), new optimiser
 settings replay the runs to the same step (replay), and a way of stepping changes no run."""
+OWN_DEFAULTS = ("alpha", "eps", "weight_decay")
+"""Optimiser settings whose torch default differs between optimisers: None (typed `default`)
+means the optimiser's own."""
+SWITCH = {"on": True, "off": False, "true": True, "false": False, "1": True, "0": False}
 MAX_STEPS_PER_PRESS = 20_000
 """The steps-per-key field's upper end: playing at 60 ticks a second, more would have each tick
 compute more than a second's worth."""
@@ -47,6 +51,9 @@ class Setting:
     per_run: bool = False
     """Each 2-D run may have its own (an optimiser's setting): with a rival selected, the
     panel and the lr keys change that rival's."""
+    sets: tuple[str, ...] = ()
+    """The optimiser settings (`Hyperparameters` fields) it sets: the panel shows it only for
+    an optimiser that reads one of them."""
 
 
 def edit(experiment: Experiment, name: str, text: str) -> Experiment:
@@ -68,12 +75,20 @@ def edit(experiment: Experiment, name: str, text: str) -> Experiment:
 
 def saved(experiment: Experiment) -> dict[str, str]:
     """The settings as typed text, in the order `restore` applies them: a preset or a formula
-    (never both), and eps as `default` while the optimiser's own is in force."""
+    (never both), and `default` where the optimiser's own default is in force."""
     values = {name: setting.text(experiment) for name, setting in SETTINGS.items()}
     del values["expr" if experiment.plane.expr is None else "function"]
-    if experiment.hyper.eps is None:
-        values["eps"] = "default"
+    for name in OWN_DEFAULTS:
+        if getattr(experiment.hyper, name) is None:
+            values[name] = "default"
     return values
+
+
+def shown_for(optimizer: str) -> list[Setting]:
+    """The settings that matter with `optimizer`: all but the optimiser settings it does not
+    read."""
+    reads = set(REGISTRY[optimizer].reads)
+    return [s for s in _SETTINGS if not s.sets or reads.intersection(s.sets)]
 
 
 def restore(values: dict[str, str], experiment: Experiment | None = None) -> Experiment:
@@ -135,15 +150,51 @@ def _start(experiment: Experiment, text: str) -> Experiment:
     return replace(experiment, plane=replace(experiment.plane, start=parse_pair("start", text)))
 
 
-def _eps(experiment: Experiment, text: str) -> Experiment:
-    """A number, or `default` (or nothing) for the optimiser's own."""
-    eps = None if text.lower() in ("", "default") else parse_number("eps", text)
-    return replace(experiment, hyper=experiment.hyper.with_changes(eps=eps))
+def _own_default(name: str) -> Callable[[Experiment, str], Experiment]:
+    """A number, or `default` (or nothing) for the optimiser's own (torch's differ)."""
+
+    def change(experiment: Experiment, text: str) -> Experiment:
+        value = None if text.lower() in ("", "default") else parse_number(name, text)
+        return replace(experiment, hyper=experiment.hyper.with_changes(**{name: value}))
+
+    return change
 
 
-def _betas(experiment: Experiment, text: str) -> Experiment:
-    beta1, beta2 = parse_pair("betas", text)
-    return replace(experiment, hyper=experiment.hyper.with_changes(beta1=beta1, beta2=beta2))
+def _hyper_pair(name: str, first: str, second: str) -> Callable[[Experiment, str], Experiment]:
+    """A pair typed as `A,B` setting two optimiser settings (torch's tuples: betas, etas)."""
+
+    def change(experiment: Experiment, text: str) -> Experiment:
+        a, b = parse_pair(name, text)
+        return replace(experiment, hyper=experiment.hyper.with_changes(**{first: a, second: b}))
+
+    return change
+
+
+def _switch(experiment: Experiment, text: str) -> Experiment:
+    if text.lower() not in SWITCH:
+        raise SettingError("amsgrad", f"must be on or off, got {text!r}")
+    return replace(experiment, hyper=experiment.hyper.with_changes(amsgrad=SWITCH[text.lower()]))
+
+
+def _optimizer_setting(
+    name: str, label: str, help_text: str, sets: tuple[str, ...], kind: Kind = "number", **extra
+) -> Setting:
+    """One of an optimiser's settings: each 2-D run may have its own."""
+    if len(sets) == 2:
+        text = lambda e: _pair(*(e.hyper.resolved(field) for field in sets))  # noqa: E731
+        change = _hyper_pair(name, *sets)
+        kind = "pair"
+    elif name in OWN_DEFAULTS:
+        text, change = (lambda e: exact(e.hyper.resolved(name))), _own_default(name)
+    elif name == "amsgrad":
+        text, change = (lambda e: "on" if e.hyper.amsgrad else "off"), _switch
+        extra["choices"] = ("off", "on")
+        kind = "choice"
+    else:
+        return _field("hyper", name, label, "optimizer", kind, help_text, per_run=True, sets=sets)
+    return Setting(
+        name, label, "optimizer", kind, help_text, text, change, per_run=True, sets=sets, **extra
+    )
 
 
 def _chain_lr(experiment: Experiment, text: str) -> Experiment:
@@ -191,20 +242,36 @@ _SETTINGS = [
     _field("hyper", "optimizer", "optimizer", "optimizer", "choice", "default gd",
            choices=OPTIMIZERS, per_run=True),
     _field("hyper", "lr", "lr", "optimizer", "number",
-           "learning rate (default: the function's, 0.5 for the bowl)", per_run=True),
-    _field("hyper", "momentum", "momentum", "optimizer", "number", "momentum/nesterov (0.9)",
-           per_run=True),
-    _field("hyper", "alpha", "alpha", "optimizer", "number", "rmsprop smoothing (0.99)",
-           per_run=True),
-    Setting(
-        "betas", "betas", "optimizer", "pair", "adam B1,B2 (0.9,0.999)",
-        lambda e: _pair(e.hyper.beta1, e.hyper.beta2), _betas, per_run=True,
+           "learning rate (default: the function's, 0.5 for the bowl); rprop's first step "
+           "size", per_run=True),
+    _optimizer_setting("momentum", "momentum", "momentum/nesterov (0.9)", ("momentum",)),
+    _optimizer_setting("dampening", "dampening", "momentum's dampening (0; nesterov needs 0)",
+                       ("dampening",)),
+    _optimizer_setting("alpha", "alpha",
+                       "rmsprop smoothing 0.99; asgd's power for eta 0.75; 'default' for these",
+                       ("alpha",)),
+    _optimizer_setting("betas", "betas", "adam, adamw, nadam, radam, adamax B1,B2 (0.9,0.999)",
+                       ("beta1", "beta2")),
+    _optimizer_setting(
+        "eps", "eps",
+        "adagrad 1e-10, adadelta 1e-6, the others 1e-8 (added after the square root); "
+        "'default' for these", ("eps",),
     ),
-    Setting(
-        "eps", "eps", "optimizer", "number",
-        "adagrad 1e-10; rmsprop, adam 1e-8 (added after the square root); 'default' for these",
-        lambda e: exact(e.hyper.resolved_eps), _eps, per_run=True,
+    _optimizer_setting(
+        "weight_decay", "wt decay",
+        "L2 term wd*w added to the gradient (0); adamw's is decoupled (0.01); 'default'",
+        ("weight_decay",),
     ),
+    _optimizer_setting("amsgrad", "amsgrad", "adam, adamw: divide by the largest v (off)",
+                       ("amsgrad",)),
+    _optimizer_setting("rho", "rho", "adadelta's averaging (0.9)", ("rho",)),
+    _optimizer_setting("momentum_decay", "mom. decay", "nadam's momentum decay (0.004)",
+                       ("momentum_decay",)),
+    _optimizer_setting("etas", "etas", "rprop's shrink,grow factors ETA-,ETA+ (0.5,1.2)",
+                       ("eta_minus", "eta_plus")),
+    _optimizer_setting("step_sizes", "step sizes", "rprop's MIN,MAX step (1e-06,50)",
+                       ("step_min", "step_max")),
+    _optimizer_setting("lambd", "lambd", "asgd's decay term (0.0001)", ("lambd",)),
     Setting(
         "steps_per_press", "steps/key", "optimizer", "whole",
         f"steps one key takes, 1 to {MAX_STEPS_PER_PRESS} (1)",

@@ -88,15 +88,32 @@ page 3.
 
 ## Optimisers
 
-All follow the formulas and defaults documented for `torch.optim`:
+All follow the formulas and defaults documented for `torch.optim` (checked step for step
+against torch 2.13 in float64). Only the settings an optimiser reads are shown in the panel.
 
 - **gd**: w ← w − lr·g.
-- **momentum**, **nesterov**: torch's SGD with momentum 0.9 (buffer b ← μ·b + g).
+- **momentum**, **nesterov**: torch's SGD with momentum 0.9: the buffer starts as the first
+  gradient, then b ← μ·b + (1 − dampening)·g (dampening 0; nesterov needs 0).
 - **adagrad**: torch's form: the sum of squared gradients starts at 0, and eps = 1e-10 is added
   *after* the square root: w ← w − lr·g / (√Σg² + eps). (Keras starts its sum at 0.1 and places
   eps differently; its paths are not the same.)
 - **rmsprop**: alpha 0.99, eps 1e-8 after the square root.
-- **adam**: betas (0.9, 0.999), eps 1e-8, with bias correction.
+- **adam**: betas (0.9, 0.999), eps 1e-8, with bias correction; `amsgrad` divides by the largest
+  second moment so far. **adamw**: the same, its weight decay (0.01) applied to w directly.
+- **nadam**: Adam with a Nesterov look-ahead and a momentum that warms up (decay 0.004).
+- **radam**: Adam once the variance of its step size can be estimated (ρₜ > 5), rectified;
+  momentum alone for the first few steps.
+- **adamax**: Adam with the largest |g| (decayed by β2) in place of √v.
+- **adadelta**: lr 1 in torch; the step is √(E[Δ²] + eps) / √(E[g²] + eps)·g, rho 0.9, eps 1e-6.
+- **rprop**: each coordinate's own step, ×1.2 while its gradient keeps its sign, ×0.5 when it
+  flips (that step skipped), within 1e-6…50; it moves by the sign of g only; lr is the first step.
+- **asgd**: w shrinks by λ·η and steps by η·g, η = lr / (1 + λ·lr·t)^alpha (λ 1e-4, alpha 0.75);
+  the path shown is the iterates, not torch's running average of them.
+
+Every optimiser but rprop takes `weight decay` (torch's weight_decay: wd·w added to g). Flags
+and fields share one name: `--weight-decay`, `--dampening`, `--amsgrad on`, `--rho`,
+`--momentum-decay`, `--etas 0.5,1.2`, `--step-sizes 1e-6,50`, `--lambd`; `default` restores an
+optimiser's own eps, alpha or weight decay.
 
 Adagrad's first step moves every coordinate by lr whatever the size of its gradient. That
 per-coordinate scaling is what rescues w1 on the bowl, but only because the bowl's axes are w1

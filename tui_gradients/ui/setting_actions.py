@@ -8,6 +8,7 @@ from textual.widgets import Input
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.functions import PRESETS
 from tui_gradients.core.optimizers import OPTIMIZERS
+from tui_gradients.core.settings import shown_for
 from tui_gradients.ui.marks import MARKS, RIVALS
 from tui_gradients.ui.screen_part import ScreenPart
 from tui_gradients.ui.widgets.race_chart import RaceChart
@@ -53,6 +54,8 @@ class SettingsMixin(ScreenPart):
         self._panel_shows = shown
         self.panel.load(field_values(session.selected_experiment))
         self.panel.show_editing(editing)
+        optimizer = session.selected_hyper.optimizer
+        self.panel.show_only({setting.name for setting in shown_for(optimizer)})
 
     def run_name(self, index: int) -> str:
         """`◆ adagrad lr 5`: a 2-D run's mark and name, as its readout row shows them."""

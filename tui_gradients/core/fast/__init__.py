@@ -28,8 +28,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tui_gradients.core.fast import straight
-from tui_gradients.core.fast.codes import CONVERGED, DIVERGED, GOING, LIMIT, OPTIMIZER_KINDS
+from tui_gradients.core.fast.codes import (
+    CHAIN,
+    CONVERGED,
+    DIVERGED,
+    GOING,
+    LIMIT,
+    OPTIMIZER_KINDS,
+)
 from tui_gradients.core.fast.problems import Problem, chain_problem, plane_problem
+from tui_gradients.core.optimizers import Hyperparameters
 
 if TYPE_CHECKING:
     from tui_gradients.core.fast import specialised
@@ -111,8 +119,11 @@ def is_specialised(formula: str, optimizer: str) -> bool:
 
 def _exercise(loop: specialised.Loop, problem: Problem, optimizer: str = "adam") -> None:
     """One tiny call, so that compiling happens here and not mid-run."""
-    history = (np.zeros((2, 2)), np.zeros(2), np.zeros((2, 2)), np.zeros((2, 3, 2)))
-    problem.call(loop, optimizer, np.ones(6), history, 0, 1, (1.0, 0.0, 1e150))
+    size = 2 * int(problem.ints[0]) if problem.kind == CHAIN else 2
+    hyper = Hyperparameters(optimizer=optimizer, lr=0.1)
+    rows = hyper.build().state_size
+    history = (np.zeros((2, size)), np.zeros(2), np.zeros((2, size)), np.zeros((2, rows, size)))
+    problem.call(loop, optimizer, hyper.vector(), history, 0, 1, (1.0, 0.0, 1e150))
 
 
 def advance(problem: Problem, optimizer: str, hyper, history, row: int, n: int, limits):

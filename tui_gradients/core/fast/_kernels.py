@@ -37,13 +37,20 @@ CONST, W1, W2, ADD, SUB, MUL, DIV, POW, NEG = (
 SIN, COS, TAN, EXP, LOG, SQRT, TANH, ABS = (
     OPCODES[name] for name in ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "abs")
 )
-GD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM = (
-    OPTIMIZER_KINDS.index(name)
-    for name in ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
-)
-LR, MU, ALPHA, BETA1, BETA2, EPS = (
-    SLOTS[name] for name in ("lr", "momentum", "alpha", "beta1", "beta2", "eps")
-)
+(
+    GD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM,
+    ADAMW, NADAM, RADAM, ADAMAX, ADADELTA, RPROP, ASGD,
+) = (OPTIMIZER_KINDS.index(name) for name in (
+    "gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam",
+    "adamw", "nadam", "radam", "adamax", "adadelta", "rprop", "asgd",
+))  # fmt: skip
+(
+    LR, MU, ALPHA, BETA1, BETA2, EPS, WD, DAMPENING, AMSGRAD, RHO,
+    ETA_MINUS, ETA_PLUS, STEP_MIN, STEP_MAX, LAMBD, MOMENTUM_DECAY,
+) = (SLOTS[name] for name in (
+    "lr", "momentum", "alpha", "beta1", "beta2", "eps", "weight_decay", "dampening", "amsgrad",
+    "rho", "eta_minus", "eta_plus", "step_min", "step_max", "lambd", "momentum_decay",
+))  # fmt: skip
 SIGMOID, TANH_ACTIVATION, RELU, LINEAR = (
     ACTIVATION_KINDS.index(name) for name in ("sigmoid", "tanh", "relu", "linear")
 )
@@ -124,38 +131,106 @@ def _interpret(program, consts, roots, registers, params, grads):
 
 @njit(cache=True, error_model="numpy")
 def _update(kind, hyper, params, grads, state, new_params, new_state):
-    """One step of the optimiser `kind`: torch.optim's formulas, as in `optimizers.py`."""
-    lr = hyper[LR]
-    if kind == ADAM:  # every parameter has taken the same number of steps: one pow for all
-        count = state[0, 0] + 1
-        correction1 = 1 - np.power(hyper[BETA1], count)
-        correction2 = np.sqrt(1 - np.power(hyper[BETA2], count))
+    """One step of the optimiser `kind`: torch.optim's formulas, as in `optimizers.py`, operation
+    for operation. Every parameter has taken the same number of steps: what depends on the
+    count alone is computed once."""
+    lr, eps, wd = hyper[LR], hyper[EPS], hyper[WD]
+    beta1, beta2 = hyper[BETA1], hyper[BETA2]
+    count = state[0, 0] + 1 if state.shape[0] else 1.0  # where the optimiser keeps a count first
+    correction1 = 1 - np.power(beta1, count)
+    correction2 = 1 - np.power(beta2, count)
+    if kind == NADAM:
+        decay = hyper[MOMENTUM_DECAY]
+        now = beta1 * (1 - 0.5 * np.power(0.96, count * decay))
+        ahead = beta1 * (1 - 0.5 * np.power(0.96, (count + 1) * decay))
+    if kind == RADAM:
+        rho_inf = 2 / (1 - beta2) - 1
+        sma = rho_inf - 2 * count * np.power(beta2, count) / correction2
+        rect = 0.0
+        if sma > 5:
+            rect = np.sqrt((sma - 4) * (sma - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * sma))
+    if kind == ASGD:
+        eta = lr / np.power(1 + hyper[LAMBD] * lr * state[0, 0], hyper[ALPHA])
     for i in range(params.shape[0]):
         g = grads[i]
+        h = g + wd * params[i] if wd != 0 and kind != ADAMW else g
         if kind == GD:
-            new_params[i] = params[i] - lr * g
+            new_params[i] = params[i] - lr * h
         elif kind in (MOMENTUM, NESTEROV):
             momentum = hyper[MU]
-            trace = momentum * state[0, i] + g
-            new_state[0, i] = trace
-            direction = g + momentum * trace if kind == NESTEROV else trace
+            first = state[0, i] == 0.0  # torch's buffer starts as the first gradient
+            trace = h if first else momentum * state[1, i] + (1 - hyper[DAMPENING]) * h
+            new_state[0, i] = state[0, i] + 1.0
+            new_state[1, i] = trace
+            direction = h + momentum * trace if kind == NESTEROV else trace
             new_params[i] = params[i] - lr * direction
         elif kind == ADAGRAD:
-            total = state[0, i] + g * g
+            total = state[0, i] + h * h
             new_state[0, i] = total
-            new_params[i] = params[i] - lr * (g / (np.sqrt(total) + hyper[EPS]))
+            new_params[i] = params[i] - lr * (h / (np.sqrt(total) + eps))
         elif kind == RMSPROP:
             alpha = hyper[ALPHA]
-            average = alpha * state[0, i] + (1 - alpha) * g * g
+            average = alpha * state[0, i] + (1 - alpha) * h * h
             new_state[0, i] = average
-            new_params[i] = params[i] - lr * (g / (np.sqrt(average) + hyper[EPS]))
-        else:
-            beta1, beta2 = hyper[BETA1], hyper[BETA2]
-            mu = beta1 * state[1, i] + (1 - beta1) * g
-            nu = beta2 * state[2, i] + (1 - beta2) * g * g
+            new_params[i] = params[i] - lr * (h / (np.sqrt(average) + eps))
+        elif kind in (ADAM, ADAMW):
+            mu = beta1 * state[1, i] + (1 - beta1) * h
+            nu = beta2 * state[2, i] + (1 - beta2) * h * h
+            largest = state[3, i]
+            if hyper[AMSGRAD] != 0:
+                largest = nu if nu > largest else largest
             new_state[0, i], new_state[1, i], new_state[2, i] = count, mu, nu
-            denominator = np.sqrt(nu) / correction2 + hyper[EPS]
-            new_params[i] = params[i] - lr * (mu / correction1 / denominator)
+            new_state[3, i] = largest
+            second = largest if hyper[AMSGRAD] != 0 else nu
+            direction = mu / correction1 / (np.sqrt(second) / np.sqrt(correction2) + eps)
+            if kind == ADAMW:
+                direction = direction + wd * params[i]
+            new_params[i] = params[i] - lr * direction
+        elif kind == NADAM:
+            product = state[1, i] * now
+            mu = beta1 * state[2, i] + (1 - beta1) * h
+            nu = beta2 * state[3, i] + (1 - beta2) * h * h
+            new_state[0, i], new_state[1, i] = count, product
+            new_state[2, i], new_state[3, i] = mu, nu
+            denominator = np.sqrt(nu / correction2) + eps
+            step = (1 - now) / (1 - product) * h / denominator
+            step = step + ahead / (1 - product * ahead) * mu / denominator
+            new_params[i] = params[i] - lr * step
+        elif kind == RADAM:
+            mu = beta1 * state[1, i] + (1 - beta1) * h
+            nu = beta2 * state[2, i] + (1 - beta2) * h * h
+            new_state[0, i], new_state[1, i], new_state[2, i] = count, mu, nu
+            if sma > 5:
+                adaptive = np.sqrt(correction2) / (np.sqrt(nu) + eps)
+                new_params[i] = params[i] - lr * (mu / correction1 * adaptive * rect)
+            else:
+                new_params[i] = params[i] - lr * (mu / correction1)
+        elif kind == ADAMAX:
+            mu = beta1 * state[1, i] + (1 - beta1) * h
+            largest = max(beta2 * state[2, i], abs(h) + eps)
+            new_state[0, i], new_state[1, i], new_state[2, i] = count, mu, largest
+            new_params[i] = params[i] - lr * (mu / largest / correction1)
+        elif kind == ADADELTA:
+            rho = hyper[RHO]
+            square = rho * state[0, i] + (1 - rho) * h * h
+            delta = np.sqrt(state[1, i] + eps) / np.sqrt(square + eps) * h
+            new_state[0, i] = square
+            new_state[1, i] = rho * state[1, i] + (1 - rho) * delta * delta
+            new_params[i] = params[i] - lr * delta
+        elif kind == RPROP:
+            agreement = g * state[0, i]
+            factor = 1.0
+            if agreement > 0:
+                factor = hyper[ETA_PLUS]
+            elif agreement < 0:
+                factor = hyper[ETA_MINUS]
+            step = min(max(state[1, i] * factor, hyper[STEP_MIN]), hyper[STEP_MAX])
+            kept = 0.0 if agreement < 0 else g
+            new_state[0, i], new_state[1, i] = kept, step
+            new_params[i] = params[i] - step * np.sign(kept)
+        else:  # ASGD
+            new_state[0, i] = state[0, i] + 1.0
+            new_params[i] = params[i] - (eta * (hyper[LAMBD] * params[i]) + eta * h)
 
 
 @njit(cache=True, error_model="numpy")

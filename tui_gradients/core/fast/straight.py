@@ -30,6 +30,7 @@ import numpy as np
 
 from tui_gradients.core.expression import Expression
 from tui_gradients.core.fast.codes import ASIDE, CONVERGED, DIVERGED, GOING, HUGE, LIMIT
+from tui_gradients.core.optimizers import HYPERPARAMETERS
 from tui_gradients.core.tree import Apply, Node, Num, Var, postorder
 
 FIRST_CHUNK, CHUNK = 1 << 10, 1 << 16
@@ -37,41 +38,139 @@ FIRST_CHUNK, CHUNK = 1 << 10, 1 << 16
 loop runs on for at most as many steps as it had taken (and never more than a few tens of
 milliseconds' worth), while a long advance pays for few checks."""
 
+_DECAYED = "h{i} = g{i} + wd * w{i} if wd else g{i}"
+"""torch's weight_decay (L2): the gradient every update below reads is h."""
+_ADAM_MOMENTS = (
+    "m{i} = beta1 * m{i} + rest_beta1 * h{i}",
+    "v{i} = beta2 * v{i} + rest_beta2 * h{i} * h{i}",
+)
+_ADAM_DIRECTION = "m{i} / c1 / (sqrt(x{i} if amsgrad else v{i}) / c2 + eps)"
 _UPDATES = {
-    "gd": ("n{i} = w{i} - lr * g{i}",),
-    "momentum": ("b{i} = mu * b{i} + g{i}", "n{i} = w{i} - lr * b{i}"),
-    "nesterov": ("b{i} = mu * b{i} + g{i}", "n{i} = w{i} - lr * (g{i} + mu * b{i})"),
-    "adagrad": ("s{i} = s{i} + g{i} * g{i}", "n{i} = w{i} - lr * (g{i} / (sqrt(s{i}) + eps))"),
+    "gd": (_DECAYED, "n{i} = w{i} - lr * h{i}"),
+    "momentum": (
+        _DECAYED,
+        "b{i} = h{i} if t{i} == 0.0 else mu * b{i} + rest_dampening * h{i}",
+        "t{i} = t{i} + 1.0",
+        "n{i} = w{i} - lr * b{i}",
+    ),
+    "nesterov": (
+        _DECAYED,
+        "b{i} = h{i} if t{i} == 0.0 else mu * b{i} + rest_dampening * h{i}",
+        "t{i} = t{i} + 1.0",
+        "n{i} = w{i} - lr * (h{i} + mu * b{i})",
+    ),
+    "adagrad": (
+        _DECAYED,
+        "s{i} = s{i} + h{i} * h{i}",
+        "n{i} = w{i} - lr * (h{i} / (sqrt(s{i}) + eps))",
+    ),
     "rmsprop": (
-        "s{i} = alpha * s{i} + rest_alpha * g{i} * g{i}",
-        "n{i} = w{i} - lr * (g{i} / (sqrt(s{i}) + eps))",
+        _DECAYED,
+        "s{i} = alpha * s{i} + rest_alpha * h{i} * h{i}",
+        "n{i} = w{i} - lr * (h{i} / (sqrt(s{i}) + eps))",
     ),
     "adam": (
+        _DECAYED,
         "t{i} = t1",
-        "m{i} = beta1 * m{i} + rest_beta1 * g{i}",
-        "v{i} = beta2 * v{i} + rest_beta2 * g{i} * g{i}",
-        "n{i} = w{i} - lr * (m{i} / c1 / (sqrt(v{i}) / c2 + eps))",
+        *_ADAM_MOMENTS,
+        "x{i} = (v{i} if v{i} > x{i} else x{i}) if amsgrad else x{i}",
+        f"n{{i}} = w{{i}} - lr * ({_ADAM_DIRECTION})",
+    ),
+    "adamw": (  # decoupled: the decay is added after Adam's scaling, g itself is not decayed
+        "h{i} = g{i}",
+        "t{i} = t1",
+        *_ADAM_MOMENTS,
+        "x{i} = (v{i} if v{i} > x{i} else x{i}) if amsgrad else x{i}",
+        f"n{{i}} = w{{i}} - lr * ({_ADAM_DIRECTION} + wd * w{{i}})",
+    ),
+    "nadam": (
+        _DECAYED,
+        "t{i} = t1",
+        "r{i} = r{i} * u1",
+        *_ADAM_MOMENTS,
+        "o{i} = sqrt(v{i} / c2) + eps",
+        "n{i} = w{i} - lr * ((1 - u1) / (1 - r{i}) * h{i} / o{i}"
+        " + u2 / (1 - r{i} * u2) * m{i} / o{i})",
+    ),
+    "radam": (
+        _DECAYED,
+        "t{i} = t1",
+        *_ADAM_MOMENTS,
+        "n{i} = w{i} - lr * (m{i} / c1 * (sqrt(c2) / (sqrt(v{i}) + eps)) * rect"
+        " if sma > 5 else m{i} / c1)",
+    ),
+    "adamax": (
+        _DECAYED,
+        "t{i} = t1",
+        "m{i} = beta1 * m{i} + rest_beta1 * h{i}",
+        "x{i} = max(beta2 * x{i}, abs(h{i}) + eps)",
+        "n{i} = w{i} - lr * (m{i} / x{i} / c1)",
+    ),
+    "adadelta": (
+        _DECAYED,
+        "s{i} = rho * s{i} + rest_rho * h{i} * h{i}",
+        "o{i} = sqrt(y{i} + eps) / sqrt(s{i} + eps) * h{i}",
+        "y{i} = rho * y{i} + rest_rho * o{i} * o{i}",
+        "n{i} = w{i} - lr * o{i}",
+    ),
+    "rprop": (
+        "o{i} = g{i} * r{i}",
+        "x{i} = min(max(x{i} * (eta_plus if o{i} > 0 else eta_minus if o{i} < 0 else 1.0),"
+        " step_min), step_max)",
+        "r{i} = 0.0 if o{i} < 0 else g{i}",
+        "n{i} = w{i} - x{i} * sign(r{i})",
+    ),
+    "asgd": (
+        _DECAYED,
+        "t{i} = t{i} + 1.0",
+        "n{i} = w{i} - (eta * (lambd * w{i}) + eta * h{i})",
     ),
 }
-"""One coordinate's update, `i` counting the parameters from 1; the names are the state's rows
-in order."""
+"""One coordinate's update, `i` counting the parameters from 1, as `optimizers.py` computes it
+operation for operation; the state's names are in `_STATE`. No name may be one the chain's
+pass uses (z, a, e, p, d, q, c)."""
 _STATE = {
     "gd": (),
-    "momentum": ("b",),
-    "nesterov": ("b",),
+    "momentum": ("t", "b"),
+    "nesterov": ("t", "b"),
     "adagrad": ("s",),
     "rmsprop": ("s",),
-    "adam": ("t", "m", "v"),
+    "adam": ("t", "m", "v", "x"),
+    "adamw": ("t", "m", "v", "x"),
+    "nadam": ("t", "r", "m", "v"),
+    "radam": ("t", "m", "v"),
+    "adamax": ("t", "m", "x"),
+    "adadelta": ("s", "y"),
+    "rprop": ("r", "x"),
+    "asgd": ("t",),
 }
-"""The optimiser's state rows, as `optimizers.py` stores them (adam keeps its count per
-parameter, as torch does)."""
+"""The optimiser's state rows, as `optimizers.py` stores them (a count is kept per parameter,
+as torch does)."""
+_COUNT = "t1 = t1 + 1.0"
+_ADAM_CORRECTIONS = (_COUNT, "c1 = 1 - pow(beta1, t1)", "c2 = sqrt(1 - pow(beta2, t1))")
 _BEFORE_UPDATE = {
-    "adam": (
-        "t1 = t1 + 1.0",
+    "adam": _ADAM_CORRECTIONS,
+    "adamw": _ADAM_CORRECTIONS,
+    "nadam": (
+        _COUNT,
+        "u1 = beta1 * (1 - 0.5 * pow(0.96, t1 * momentum_decay))",
+        "u2 = beta1 * (1 - 0.5 * pow(0.96, (t1 + 1) * momentum_decay))",
+        "c2 = 1 - pow(beta2, t1)",
+    ),
+    "radam": (
+        _COUNT,
         "c1 = 1 - pow(beta1, t1)",
-        "c2 = sqrt(1 - pow(beta2, t1))",
-    )
+        "c2 = 1 - pow(beta2, t1)",
+        "sma = rho_inf - 2 * t1 * pow(beta2, t1) / c2",
+        "rect = sqrt((sma - 4) * (sma - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * sma))"
+        " if sma > 5 else 0.0",
+    ),
+    "adamax": (_COUNT, "c1 = 1 - pow(beta1, t1)"),
+    "asgd": ("eta = lr / pow(1 + lambd * lr * t1, alpha)",),
 }
+"""What every coordinate's update shares, computed once per step (every count is alike)."""
+_ARGUMENTS = {"momentum": "mu", "weight_decay": "wd"}
+"""The loop's names for the hyperparameters, where they differ from the settings'."""
 _OPERATORS = {"+": "{} + {}", "-": "{} - {}", "*": "{} * {}", "/": "{} / {}", "neg": "-{}"}
 _FUNCTIONS = {
     "sin": math.sin,
@@ -88,7 +187,7 @@ _FUNCTIONS = {
 Key = tuple
 """What a loop computes: ("plane", formula) or ("chain", depth, activation, x, y)."""
 Loop = Callable[..., int]
-"""(params, loss, grads, states, row, n, lr, mu, alpha, beta1, beta2, eps) → steps written."""
+"""(params, loss, grads, states, row, n, *the hyperparameters in order) → steps written."""
 
 
 def source(problem: Key, optimizer: str) -> str:
@@ -124,9 +223,12 @@ def _loop_text(body: list[str], f: str, grads: list[str], optimizer: str) -> str
         *stores,
         *(f"w{i} = n{i}; g{i} = {grads[i - 1]}" for i in coordinates),
     ]
+    arguments = ", ".join(_ARGUMENTS.get(name, name) for name in HYPERPARAMETERS)
     lines = [
-        "def steps(P, L, G, S, k, n, lr, mu, alpha, beta1, beta2, eps):",
+        f"def steps(P, L, G, S, k, n, {arguments}):",
         "    rest_alpha, rest_beta1, rest_beta2 = 1 - alpha, 1 - beta1, 1 - beta2",
+        "    rest_dampening, rest_rho = 1 - dampening, 1 - rho",
+        "    rho_inf = 2 / (1 - beta2) - 1",
         *(
             f"    w{i} = P[{size} * k + {i - 1}]; g{i} = G[{size} * k + {i - 1}]"
             for i in coordinates

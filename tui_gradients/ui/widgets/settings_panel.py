@@ -75,6 +75,8 @@ class SettingsPanel(Horizontal):
         self._focus_on_mount = False
         self._editing = ""
         """The run whose optimiser settings the fields show, when there are several."""
+        self._shown: set[str] = set(SETTINGS)
+        """The settings whose fields are shown (`show_only`)."""
         self.ascii_only = False
         """Labels, messages and the choices' arrows in plain ASCII (`show_in_ascii`)."""
 
@@ -83,7 +85,7 @@ class SettingsPanel(Horizontal):
             for section in SECTIONS:
                 yield Label(self._title(section), id=f"{section}-section", classes="section")
                 for setting in in_section(section):
-                    with Horizontal(classes="field"):
+                    with Horizontal(id=f"{setting.name}-field", classes="field"):
                         label = self._plain(setting.label)
                         yield Label(label, id=f"{setting.name}-label", classes="field-label")
                         yield _editor(setting, self._values.get(setting.name, ""))
@@ -92,6 +94,7 @@ class SettingsPanel(Horizontal):
 
     def on_mount(self) -> None:
         self.load(self._values)
+        self.show_only(self._shown)
         # the choices' arrows are their own widgets' children, there after the next refresh
         self.call_after_refresh(self.show_in_ascii, self.ascii_only)
         if self._focus_on_mount:
@@ -129,6 +132,17 @@ class SettingsPanel(Horizontal):
         # a scroll bar's thumb ends are block characters: none in ASCII (the fields still
         # scroll into view as tab reaches them); inline, so that no field is restyled
         self.query_one("#settings-fields").styles.scrollbar_size_vertical = 0 if ascii_only else 1
+
+    def show_only(self, names: set[str]) -> None:
+        """Show the fields of these settings alone (an optimiser's settings that the selected
+        optimiser does not read are hidden); each keeps its value."""
+        self._shown = names
+        if not self.is_mounted:
+            return
+        for name in SETTINGS:
+            row = self.query_one(f"#{name}-field")
+            if row.display != (name in names):
+                row.display = name in names
 
     def focus_first_field(self) -> None:
         """Into the panel; a key pressed in the instant before the fields exist still lands."""
