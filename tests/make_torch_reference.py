@@ -16,6 +16,7 @@ import torch
 
 from tui_gradients.core.functions import make_objective
 from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
+from tui_gradients.core.schedules import KINDS, WHOLE, Schedule
 
 CASES = [("quadratic", 0.5), ("rosenbrock", 0.001)]
 VARIANTS = [
@@ -32,6 +33,16 @@ VARIANTS = [
     ("asgd", {"lambd": 0.01, "alpha": 0.5}),
 ]
 """Each optimiser's flags away from their defaults."""
+SCHEDULES = [
+    ("step", {"step_size": 30, "gamma": 0.5}),
+    ("exponential", {"gamma": 0.98}),
+    ("cosine", {"T_max": 50, "eta_min": 1e-4}),
+    ("onecycle", {"total_steps": 200}),
+    ("linear", {"start_factor": 0.25, "total_iters": 20}),
+    ("plateau", {"patience": 5, "factor": 0.5, "threshold": 0.01}),
+]
+"""Each lr_scheduler, with arguments that make it act within the 200 steps."""
+SCHEDULED = ("gd", "adam")
 STEPS = 200
 OUT = Path(__file__).parent / "data" / "torch_reference.json"
 
@@ -78,31 +89,63 @@ def torch_optimizer(hyper: Hyperparameters, params: torch.Tensor) -> torch.optim
     raise ValueError(f"no torch optimiser for {name}")
 
 
+def torch_scheduler(hyper: Hyperparameters, optimizer: torch.optim.Optimizer):
+    """torch's scheduler for `hyper.schedule` (None without one): OneCycleLR with its maximum at
+    lr and no momentum cycling, as this project does it."""
+    name = hyper.schedule.name
+    if name == "none":
+        return None
+    schedulers = torch.optim.lr_scheduler
+    whole = {k: int(v) if k in WHOLE else v for k, v in hyper.schedule.arguments.items()}
+    if name == "onecycle":
+        return schedulers.OneCycleLR(optimizer, max_lr=hyper.lr, cycle_momentum=False, **whole)
+    return getattr(schedulers, KINDS[name].torch_name)(optimizer, **whole)
+
+
 def trajectory(function: str, hyper: Hyperparameters, steps: int = STEPS) -> list[list[float]]:
+    """A training loop: the loss, its gradient, the optimiser's step, then the scheduler's
+    (the plateau rule given the loss)."""
     objective = make_objective(function)
     params = torch.tensor(objective.start, dtype=torch.float64, requires_grad=True)
     optimizer = torch_optimizer(hyper, params)
+    scheduler = torch_scheduler(hyper, optimizer)
     points = [params.detach().tolist()]
     for _ in range(steps):
         optimizer.zero_grad()
-        objective.value(params[0], params[1]).backward()
+        loss = objective.value(params[0], params[1])
+        loss.backward()
         optimizer.step()
+        if scheduler is not None:
+            plateau = hyper.schedule.name == "plateau"
+            scheduler.step(loss.item()) if plateau else scheduler.step()
         points.append(params.detach().tolist())
     return points
 
 
 def cases() -> list[dict]:
     """Every optimiser with its defaults, and each with its flags set, on both surfaces."""
-    settings = [(name, {}) for name in OPTIMIZERS] + VARIANTS
+    settings = [(name, {}, ("none", {})) for name in OPTIMIZERS]
+    settings += [(name, changes, ("none", {})) for name, changes in VARIANTS]
+    settings += [(name, {}, schedule) for schedule in SCHEDULES for name in SCHEDULED]
     return [
-        {"function": function, "lr": lr, "optimizer": name, "changes": changes}
+        {
+            "function": function,
+            "lr": lr,
+            "optimizer": name,
+            "changes": changes,
+            "schedule": schedule,
+            "schedule_args": arguments,
+        }
         for function, lr in CASES
-        for name, changes in settings
+        for name, changes, (schedule, arguments) in settings
     ]
 
 
 def hyper_of(case: dict) -> Hyperparameters:
-    return Hyperparameters(optimizer=case["optimizer"], lr=case["lr"], **case["changes"])
+    schedule = Schedule(case["schedule"], tuple(case["schedule_args"].items()))
+    return Hyperparameters(
+        optimizer=case["optimizer"], lr=case["lr"], schedule=schedule, **case["changes"]
+    )
 
 
 def main() -> None:

@@ -1236,3 +1236,39 @@ async def test_with_one_run_there_is_nothing_to_select():
         await pilot.press("S")
         await pilot.pause()
         assert app.session.selected == 0 and "only one run on the plot" in _status(app)
+
+
+async def test_a_schedule_shows_the_lr_in_force_and_its_trend():
+    experiment = edit(edit(Experiment(), "schedule", "step"), "schedule_args", "step_size=3")
+    app = GradientsApp(experiment)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("7", "n")
+        await pilot.pause(0.1)
+        assert re.search(r"lr now +0\.005 \(step\)", _readout(app))  # 0.5·0.1² after 3 and 6
+        assert re.search(r"−lr·∇f → +0\.000398", _readout(app))  # gd's step at that lr
+        trends = app.query_one(Trends)
+        assert "lr (step): log₁₀ -2.3 … -0.3" in trends.text
+        lrs, _ = trends.heights[2], None
+        assert lrs[0] > lrs[-1]
+        await pilot.press("b", "b")
+        await pilot.pause()
+        assert re.search(r"lr now +0\.05 \(step\)", _readout(app))  # back at step 5
+
+
+async def test_the_panel_shows_only_what_the_optimiser_reads():
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await fields_ready(pilot)
+        await pilot.pause()
+        panel = app.main_screen.panel
+
+        def shown() -> set[str]:
+            rows = panel.query(".field")
+            return {row.id.removesuffix("-field") for row in rows if row.display}
+
+        assert {"lr", "weight_decay"} <= shown() and not {"momentum", "betas", "etas"} & shown()
+        await _type_into(pilot, app, "lr", "0.01")
+        app.main_screen.change_setting("optimizer", "rprop")
+        await pilot.pause()
+        assert {"etas", "step_sizes", "lr"} <= shown() and "weight_decay" not in shown()
+        assert app.session.experiment.hyper.lr == 0.01  # hidden or shown, values are kept

@@ -286,3 +286,10 @@ def test_a_slow_first_compile_says_what_the_wait_is(monkeypatch, capsys):
     monkeypatch.setattr(fast, "warm_up", lambda: time.sleep(1.5) or False)
     assert main(["run", "--steps", str(WORTH_COMPILING), "--format", "csv"]) == 0
     assert "compiling the fast loops" in capsys.readouterr().err
+
+
+def test_run_writes_the_lr_each_step_takes_in_a_last_column(capsys):
+    main(["run", "--schedule", "step", "--schedule-args", "step_size=2,gamma=0.5", "--steps", "5"])
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0][-1] == "lr" and tuple(rows[0][:-1]) == RUN_COLUMNS[:-1]
+    assert [float(row[-1]) for row in rows[1:]] == [0.5 * 0.5 ** (t // 2) for t in range(6)]

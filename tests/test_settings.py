@@ -12,19 +12,37 @@ EXAMPLES = {
     "choice": lambda setting: setting.choices[-1],
     "number": lambda setting: "0.125",
     "whole": lambda setting: "3",
-    "pair": lambda setting: "0.25,1.5" if setting.name == "etas" else "0.25,0.5",
+    "pair": lambda setting: "0.25,0.5",
     "text": lambda setting: "w1**2 + 2*w2**2",
 }
-"""A value each kind of setting accepts (every number setting takes 0.125; rprop's etas must
-straddle 1)."""
+"""A value each kind of setting accepts (every number setting takes 0.125)."""
+OWN_EXAMPLES = {"etas": "0.25,1.5", "optimizer": "nadam", "schedule_args": "patience=3"}
+"""Where a setting needs its own: rprop's etas straddle 1; asgd (the last optimiser) takes no
+schedule; the last schedule (plateau) takes patience."""
+BASES = {"schedule_args": {"schedule": "plateau"}}
+"""What must be set before a setting can be: a schedule's arguments need the schedule."""
+
+
+def _example(name: str) -> str:
+    setting = SETTINGS[name]
+    return OWN_EXAMPLES.get(name) or EXAMPLES[setting.kind](setting)
+
+
+def _base(name: str) -> Experiment:
+    experiment = Experiment()
+    for other, value in BASES.get(name, {}).items():
+        experiment = edit(experiment, other, value)
+    return experiment
+
+
 REFUSED = {"number": "abc", "whole": "1.5", "pair": "1", "choice": "nope"}
 
 
 @pytest.mark.parametrize("name", list(SETTINGS))
 def test_every_setting_reads_back_what_it_shows(name):
-    setting = SETTINGS[name]
-    changed = edit(Experiment(), name, EXAMPLES[setting.kind](setting))
-    assert changed != Experiment()
+    setting, base = SETTINGS[name], _base(name)
+    changed = edit(base, name, _example(name))
+    assert changed != base
     assert edit(changed, name, setting.text(changed)) == changed
 
 
@@ -37,9 +55,9 @@ def test_every_setting_refuses_by_its_own_name(name):
 
 def test_saved_settings_restore_the_same_experiment():
     experiment = Experiment()
-    for name, setting in SETTINGS.items():
+    for name in SETTINGS:
         if name != "function":  # a preset after a formula would undo it
-            experiment = edit(experiment, name, EXAMPLES[setting.kind](setting))
+            experiment = edit(experiment, name, _example(name))
     assert restore(saved(experiment)) == experiment
     assert "function" not in saved(experiment)  # a formula, not a preset
     assert "expr" not in saved(Experiment())

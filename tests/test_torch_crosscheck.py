@@ -2,7 +2,8 @@
 
 Always: against reference trajectories that torch.optim computed (tests/data, written by
 tests/make_torch_reference.py): every optimiser with torch's defaults, and each with its flags
-set, 200 steps on the bowl and on Rosenbrock. Where torch is installed, also live.
+set, and gd and Adam under each lr schedule, 200 steps on the bowl and on Rosenbrock. Where
+torch is installed, also live.
 
 Past about 250 steps on the bowl, w2 is within 1e-20 of 0 and an adaptive optimiser divides
 that noise by its own size: a last-bit difference then becomes a step of size lr, so no two
@@ -18,13 +19,17 @@ import pytest
 from tui_gradients.core.functions import make_objective
 from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
 from tui_gradients.core.run import Run
+from tui_gradients.core.schedules import KINDS, NAMES, Schedule
 
 STEPS = 200
 REFERENCE = json.loads((Path(__file__).parent / "data" / "torch_reference.json").read_text())
 
 
 def _hyper(case: dict) -> Hyperparameters:
-    return Hyperparameters(optimizer=case["optimizer"], lr=case["lr"], **case["changes"])
+    schedule = Schedule(case["schedule"], tuple(case["schedule_args"].items()))
+    return Hyperparameters(
+        optimizer=case["optimizer"], lr=case["lr"], schedule=schedule, **case["changes"]
+    )
 
 
 def _our_trajectory(function: str, hyper: Hyperparameters, steps: int) -> np.ndarray:
@@ -36,7 +41,8 @@ def _our_trajectory(function: str, hyper: Hyperparameters, steps: int) -> np.nda
 
 def _case_id(case: dict) -> str:
     changes = ",".join(f"{k}={v}" for k, v in case["changes"].items())
-    return f"{case['function']}-{case['optimizer']}{'-' if changes else ''}{changes}"
+    schedule = "" if case["schedule"] == "none" else f"-{case['schedule']}"
+    return f"{case['function']}-{case['optimizer']}{'-' if changes else ''}{changes}{schedule}"
 
 
 @pytest.mark.parametrize("case", REFERENCE["cases"], ids=_case_id)
@@ -51,6 +57,20 @@ def test_reference_covers_every_optimizer_with_and_without_its_flags():
     flagged = {c["optimizer"] for c in REFERENCE["cases"] if c["changes"]}
     assert flagged == set(OPTIMIZERS) - {"radam", "adamax"}  # they have no flag of their own
     assert all(len(c["params"]) == 201 for c in REFERENCE["cases"])
+    assert {c["schedule"] for c in REFERENCE["cases"]} == set(NAMES)
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_every_schedule_moves_the_lr_within_the_stored_steps(name):
+    """A reference that never changed its lr would check nothing of the schedule."""
+    for case in (c for c in REFERENCE["cases"] if c["schedule"] == name):
+        optimizer = _hyper(case).build()
+        objective = make_objective(case["function"])
+        run = Run(objective.value_and_grad, optimizer, list(objective.start))
+        run.advance(STEPS)
+        if len(set(run.history.states[:, optimizer.lr_row, 0])) > 1:
+            return
+    raise AssertionError(f"no stored {name} case changes its lr")
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS)

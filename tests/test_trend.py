@@ -45,12 +45,18 @@ def test_bucket_magnitudes_match_the_plain_way_with_an_offset_and_bad_values():
 async def test_quantities_sit_side_by_side_each_cut_to_its_own_column():
     class Host(App):
         def compose(self) -> ComposeResult:
-            yield Trends(["a first quantity with a long title", "second"])
+            yield Trends()
 
     app = Host()
     async with app.run_test(size=(60, 5)) as pilot:
         trends = app.query_one(Trends)
-        trends.show([(np.logspace(0, -6, 1000), 0.0), (np.logspace(-3, 0, 5) + 2.0, 2.0)])
+        first_title = "a first quantity with a long title"
+        trends.show(
+            [
+                (first_title, np.logspace(0, -6, 1000), 0.0),
+                ("second", np.logspace(-3, 0, 5) + 2.0, 2.0),
+            ]
+        )
         await pilot.pause()
         captions, bars = trends.text.splitlines()
         column = (60 - 2 - GAP) // 2  # the widget's padding takes a column each side

@@ -30,7 +30,9 @@ from tui_gradients.core.settings import SETTINGS, restore, saved
 if TYPE_CHECKING:
     from tui_gradients.core.session import Session
 
-RUN_COLUMNS = ("step", "w1", "w2", "loss", "grad_w1", "grad_w2")
+RUN_COLUMNS = ("step", "w1", "w2", "loss", "grad_w1", "grad_w2", "lr")
+"""`lr` is the learning rate of the step after the row (it moves only under a schedule); new
+columns go at the end, so that readers of the older ones keep working."""
 CHAIN_COLUMNS = (
     "step",
     "layer",
@@ -61,6 +63,7 @@ def run_rows(run: Run, every: int = 1) -> Iterator[Row]:
     """One row per kept step (or every `every`-th, and the last): step 0 is the start."""
     history = run.history
     params, loss, grads = history.params, history.loss, history.grads
+    lr_row, lr = run.optimizer.lr_row, run.optimizer.vector[0]
     for row in _rows(len(loss), every):
         yield (
             history.step_of(row),
@@ -69,6 +72,7 @@ def run_rows(run: Run, every: int = 1) -> Iterator[Row]:
             float(loss[row]),
             float(grads[row, 0]),
             float(grads[row, 1]),
+            lr if lr_row is None else float(history.states[row, lr_row, 0]),
         )
 
 

@@ -36,16 +36,20 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tui_gradients.core.errors import SettingError
+from tui_gradients.core.schedules import Schedule
 
 Array = np.ndarray
 State = tuple[Array, ...]
 
 
 class GradientTransformation(NamedTuple):
-    """optax's pair: `update(updates, state, params) -> (updates, state)`, both pure."""
+    """optax's pair: `update(updates, state, params) -> (updates, state)`, both pure. One that
+    `wants_value` is also given the loss at params, as optax's extra `value` argument (the
+    plateau schedule reads it)."""
 
     init: Callable[[Array], State]
-    update: Callable[[Array, State, Array], tuple[Array, State]]
+    update: Callable[..., tuple[Array, State]]
+    wants_value: bool = False
 
 
 def apply_updates(params: Array, updates: Array) -> Array:
@@ -59,16 +63,22 @@ def chain(*transforms: GradientTransformation) -> GradientTransformation:
     def init(params: Array) -> State:
         return tuple(array for t in transforms for array in t.init(params))
 
-    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
+    def update(
+        updates: Array, state: State, params: Array, value: float = math.nan
+    ) -> tuple[Array, State]:
         new_state: list[Array] = []
         offset = 0
         for transform, size in zip(transforms, sizes, strict=True):
-            updates, part = transform.update(updates, state[offset : offset + size], params)
+            part_state = state[offset : offset + size]
+            if transform.wants_value:
+                updates, part = transform.update(updates, part_state, params, value)
+            else:
+                updates, part = transform.update(updates, part_state, params)
             new_state.extend(part)
             offset += size
         return updates, tuple(new_state)
 
-    return GradientTransformation(init, update)
+    return GradientTransformation(init, update, any(t.wants_value for t in transforms))
 
 
 def _stateless(function: Callable[[Array], Array]) -> GradientTransformation:
@@ -281,6 +291,34 @@ def scale_by_asgd(lr: float, lambd: float, alpha: float) -> GradientTransformati
     return GradientTransformation(_counted, update)
 
 
+SCHEDULE_ROWS = 5
+NO_LOSS_YET = np.finfo(float).max
+"""The plateau rule's best loss before the first step (torch's inf, kept finite so that every
+state row can be written to JSON)."""
+
+
+def scale_by_schedule(lr: float, schedule: Schedule) -> GradientTransformation:
+    """The last step with a learning-rate schedule: −lrₜ·updates, then the scheduler's step
+    (after the optimiser's, as in a torch training loop, whose plateau rule is given the loss
+    that this step's gradient came with). State: (step count, lr in force, best loss, bad
+    steps, cooldown)."""
+
+    def init(params: Array) -> State:
+        first = np.full_like(params, schedule.first(lr))
+        zeros = np.zeros_like(params)
+        return zeros, first, np.full_like(params, NO_LOSS_YET), zeros, zeros
+
+    def update(updates: Array, state: State, params: Array, value: float) -> tuple[Array, State]:
+        count, rate, best, bad, cooldown = state
+        now = float(rate[0])
+        memory = (float(best[0]), float(bad[0]), float(cooldown[0]))
+        following, memory = schedule.next(now, int(count[0]) + 1, lr, value, memory)
+        rows = (np.full_like(params, v) for v in (following, *memory))
+        return -now * updates, (count + 1, *rows)
+
+    return GradientTransformation(init, update, wants_value=True)
+
+
 def scale(factor: float) -> GradientTransformation:
     return _stateless(lambda updates: factor * updates)
 
@@ -390,14 +428,28 @@ class Optimizer(NamedTuple):
     """How many parameter-shaped arrays the state holds (0 for plain gd)."""
     vector: tuple[float, ...]
     """`Hyperparameters.vector()`, for the fast loops."""
+    scheduled: bool = False
+    """Its lr follows a schedule, kept in its last state rows (`lr_row`); the fast loops
+    have no schedules, so such a run steps in numpy."""
 
     def init(self, params: Array) -> State:
         return self.transform.init(params)
 
-    def step(self, grads: Array, state: State, params: Array) -> tuple[Array, State]:
-        """The new parameters and state after one update (neither input is changed)."""
-        updates, state = self.transform.update(grads, state, params)
+    def step(
+        self, grads: Array, state: State, params: Array, value: float = math.nan
+    ) -> tuple[Array, State]:
+        """The new parameters and state after one update (neither input is changed); `value`
+        is the loss at params (the plateau schedule reads it)."""
+        if self.transform.wants_value:
+            updates, state = self.transform.update(grads, state, params, value)
+        else:
+            updates, state = self.transform.update(grads, state, params)
         return apply_updates(params, updates), state
+
+    @property
+    def lr_row(self) -> int | None:
+        """The state row holding the lr in force, when scheduled."""
+        return self.state_size - SCHEDULE_ROWS + 1 if self.scheduled else None
 
 
 @dataclass(frozen=True)
@@ -413,6 +465,8 @@ class Hyperparameters:
     beta2: float = 0.999
     eps: float | None = None
     weight_decay: float | None = None
+    schedule: Schedule = field(default_factory=Schedule)
+    """The learning-rate schedule (none: lr throughout)."""
     dampening: float = 0.0
     amsgrad: bool = False
     rho: float = 0.9
@@ -445,6 +499,12 @@ class Hyperparameters:
             raise SettingError("amsgrad", f"must be on or off, got {self.amsgrad!r}")
         if self.optimizer == "nesterov" and self.dampening != 0:
             raise SettingError("dampening", "must be 0 for nesterov (as torch requires)")
+        if self.schedule.name != "none" and not self.recipe.scaled_by_lr:
+            raise SettingError(
+                "schedule",
+                f"{self.optimizer} takes no schedule here: rprop's lr is only its first step "
+                "size, and asgd decays its own",
+            )
 
     def with_changes(self, **changes: Any) -> Hyperparameters:
         """A validated copy; the original stays in force if the change is refused."""
@@ -471,10 +531,16 @@ class Hyperparameters:
 
     def build(self) -> Optimizer:
         recipe = self.recipe
-        last = scale_by_learning_rate(self.lr) if recipe.scaled_by_lr else scale(-1.0)
+        if self.schedule.name != "none":
+            last = scale_by_schedule(self.lr, self.schedule)
+        elif recipe.scaled_by_lr:
+            last = scale_by_learning_rate(self.lr)
+        else:
+            last = scale(-1.0)
         transform = chain(*recipe.scale(self), last)
         state_size = len(transform.init(np.zeros(1)))
-        return Optimizer(self.optimizer, transform, state_size, self.vector())
+        scheduled = self.schedule.name != "none"
+        return Optimizer(self.optimizer, transform, state_size, self.vector(), scheduled)
 
     def describe(self) -> str:
         """`adam lr=0.5 beta1=0.9 …`: only what this optimiser reads, its switches (weight

@@ -256,7 +256,7 @@ class Run:
         taken = 0
         history, update, value_and_grad = self.history, self.optimizer.step, self.value_and_grad
         params, state = history.params[-1].copy(), self._state
-        grads = history.grads[-1]
+        grads, loss = history.grads[-1], float(history.loss[-1])
         with np.errstate(all="ignore"):  # bad numbers end the run below, with a reason
             while taken < n and self.stop is None:
                 if self.last_step >= self.max_steps:
@@ -264,13 +264,13 @@ class Run:
                         StopKind.LIMIT, self.last_step, f"step limit {self.max_steps} reached"
                     )
                     break
-                new_params, new_state = update(grads, state, params)
-                loss, new_grads = value_and_grad(new_params)
-                if problem := _problem(new_params, loss, new_grads, self.bound):
+                new_params, new_state = update(grads, state, params, loss)
+                new_loss, new_grads = value_and_grad(new_params)
+                if problem := _problem(new_params, new_loss, new_grads, self.bound):
                     step = self.last_step + 1
                     self.stop = Stop(StopKind.DIVERGED, step, f"diverged at step {step}: {problem}")
                     break
-                params, state, grads = new_params, new_state, new_grads
+                params, state, grads, loss = new_params, new_state, new_grads, new_loss
                 history.append(params, loss, grads, state)
                 taken += 1
                 self._check_convergence()
@@ -278,7 +278,9 @@ class Run:
         return taken
 
     def _fast_loop_fits(self, n: int) -> bool:
-        return self.compiled is not None and n >= fast.COMPILED_MIN_STEPS
+        """The fast loops have no lr schedules: a scheduled run steps in numpy."""
+        fits = self.compiled is not None and n >= fast.COMPILED_MIN_STEPS
+        return fits and not self.optimizer.scheduled
 
     def _advance_fast(self, n: int) -> int:
         """`advance` through a fast loop: the same steps, stops and messages."""

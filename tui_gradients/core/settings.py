@@ -19,6 +19,8 @@ from tui_gradients.core.experiment import Experiment, PlaneSettings
 from tui_gradients.core.functions import PRESETS
 from tui_gradients.core.optimizers import OPTIMIZERS, REGISTRY
 from tui_gradients.core.parsing import parse_number, parse_pair, parse_whole
+from tui_gradients.core.schedules import NAMES as SCHEDULES
+from tui_gradients.core.schedules import Schedule, parse_schedule
 
 Kind = Literal["choice", "number", "whole", "pair", "text"]
 Effect = Literal["restart", "replay", "none"]
@@ -176,6 +178,16 @@ def _switch(experiment: Experiment, text: str) -> Experiment:
     return replace(experiment, hyper=experiment.hyper.with_changes(amsgrad=SWITCH[text.lower()]))
 
 
+def _schedule(experiment: Experiment, text: str) -> Experiment:
+    """A new schedule starts from torch's defaults: the old one's arguments are not its own."""
+    return replace(experiment, hyper=experiment.hyper.with_changes(schedule=Schedule(text)))
+
+
+def _schedule_args(experiment: Experiment, text: str) -> Experiment:
+    schedule = parse_schedule(experiment.hyper.schedule.name, text)
+    return replace(experiment, hyper=experiment.hyper.with_changes(schedule=schedule))
+
+
 def _optimizer_setting(
     name: str, label: str, help_text: str, sets: tuple[str, ...], kind: Kind = "number", **extra
 ) -> Setting:
@@ -272,6 +284,19 @@ _SETTINGS = [
     _optimizer_setting("step_sizes", "step sizes", "rprop's MIN,MAX step (1e-06,50)",
                        ("step_min", "step_max")),
     _optimizer_setting("lambd", "lambd", "asgd's decay term (0.0001)", ("lambd",)),
+    Setting(
+        "schedule", "schedule", "optimizer", "choice",
+        "lr schedule, stepped after every step (torch.optim.lr_scheduler): none, step (StepLR), "
+        "exponential, cosine (CosineAnnealingLR), onecycle, linear (LinearLR), plateau "
+        "(ReduceLROnPlateau); the 2-D runs and the chain all follow it",
+        lambda e: e.hyper.schedule.name, _schedule, choices=SCHEDULES,
+    ),
+    Setting(
+        "schedule_args", "sched. args", "optimizer", "text",
+        "the schedule's arguments by torch's names, e.g. 'T_max=500,eta_min=0.01' "
+        "(torch's defaults for the rest; `tui-gradients run --help` lists them)",
+        lambda e: e.hyper.schedule.text(), _schedule_args,
+    ),
     Setting(
         "steps_per_press", "steps/key", "optimizer", "whole",
         f"steps one key takes, 1 to {MAX_STEPS_PER_PRESS} (1)",

@@ -117,7 +117,7 @@ def next_update(run: Run, lr: float) -> Update:
     row = run.history.row_of(run.cursor)
     state = tuple(run.history.states[row]) if run.optimizer.state_size else ()
     with np.errstate(all="ignore"):
-        new_params, _ = run.optimizer.step(grads, state, params)
+        new_params, _ = run.optimizer.step(grads, state, params, run.loss)
         gradient_step = -lr * grads
         step = new_params - params
     return Update(

@@ -110,6 +110,15 @@ against torch 2.13 in float64). Only the settings an optimiser reads are shown i
 - **asgd**: w shrinks by λ·η and steps by η·g, η = lr / (1 + λ·lr·t)^alpha (λ 1e-4, alpha 0.75);
   the path shown is the iterates, not torch's running average of them.
 
+**Schedules** (`schedule` and `sched. args` in the panel, `--schedule NAME --schedule-args
+k=v,…`) are torch.optim.lr_scheduler's StepLR (`step`), ExponentialLR, CosineAnnealingLR
+(`cosine`), OneCycleLR, LinearLR (`linear`, a warm-up) and ReduceLROnPlateau (`plateau`, given
+the loss of each step), stepped once after every optimiser step, each lr computed from the last
+as torch does. The readout's `lr now` is the lr of the next step, and a third trend line draws
+it. OneCycleLR here leaves the momentum alone and holds its last lr past total_steps. rprop and
+asgd take no schedule (lr is not their step size). A scheduled run steps in numpy: long jumps
+are slower than without a schedule.
+
 Every optimiser but rprop takes `weight decay` (torch's weight_decay: wd·w added to g). Flags
 and fields share one name: `--weight-decay`, `--dampening`, `--amsgrad on`, `--rho`,
 `--momentum-decay`, `--etas 0.5,1.2`, `--step-sizes 1e-6,50`, `--lambd`; `default` restores an

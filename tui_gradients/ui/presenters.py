@@ -69,7 +69,7 @@ def readout_rows(
     race = race_entries(session)
     main = race[0].point if race else summarize(session.experiment.plane.objective, session.plane)
     rows = point_rows(session.plane.cursor, session.experiment.hyper.describe(), main, ascii_only)
-    rows[1:1] = stop_rows(session) + thinned_rows(session)
+    rows[1:1] = stop_rows(session) + thinned_rows(session) + schedule_rows(session)
     if update is not None:
         rows += update_rows(update, session.experiment.hyper.optimizer != "gd", ascii_only)
     if drawn:
@@ -287,14 +287,37 @@ def chain_title(session: Session, ascii_only: bool) -> str:
     return title
 
 
-def trend_series(session: Session) -> list[tuple[np.ndarray, float]]:
-    """f − f* of the 2-D run and the chain's cost, steps 0 to the current one."""
+def trend_series(session: Session) -> list[tuple[str, np.ndarray, float]]:
+    """f − f* of the 2-D run and the chain's cost, steps 0 to the current one; and, under a
+    schedule, the lr each next step takes."""
     plane, chain = session.plane, session.chain_run
     f_star = session.experiment.plane.objective.f_star
-    return [
-        (plane.history.loss[: plane.rows_to_cursor], f_star or 0.0),
-        (chain.history.loss[: chain.rows_to_cursor], 0.0),
+    series = [
+        ("2-D run, f − f*", plane.history.loss[: plane.rows_to_cursor], f_star or 0.0),
+        ("chain cost C", chain.history.loss[: chain.rows_to_cursor], 0.0),
     ]
+    row = plane.optimizer.lr_row
+    if row is not None:
+        lrs = plane.history.states[: plane.rows_to_cursor, row, 0]
+        series.append((f"lr ({session.experiment.hyper.schedule.name})", lrs, 0.0))
+    return series
+
+
+def lr_in_force(session: Session) -> float:
+    """The lr the main run's next step takes: the schedule's at the cursor, if it has one."""
+    plane = session.plane
+    row = plane.optimizer.lr_row
+    if row is None:
+        return session.experiment.hyper.lr
+    return float(plane.history.states[plane.history.row_of(plane.cursor), row, 0])
+
+
+def schedule_rows(session: Session) -> list[Row]:
+    """Under a schedule, the lr the main run's next step takes."""
+    if session.plane.optimizer.lr_row is None:
+        return []
+    name = session.experiment.hyper.schedule.name
+    return [Row("lr_now", "lr now", f"{number(lr_in_force(session), 4)} ({name})")]
 
 
 def race_series(

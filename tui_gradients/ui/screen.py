@@ -132,7 +132,7 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
                 yield ContourPlot(objective, self.view, id="plot")
                 yield Readout(id="readout")
             yield LessonPanel(id="lesson")
-            yield Trends(["2-D run, f − f*", "chain cost C"], id="trends")
+            yield Trends(id="trends")
             yield LayerTable(id="layers")
             yield RaceChart(id="race-chart")
             yield Lines(id="status")
@@ -228,7 +228,7 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         paths = [session.path(run) for _, run in session.plane_runs]
         if self.following:
             self._follow(paths)
-        update = next_update(session.plane, session.experiment.hyper.lr)
+        update = next_update(session.plane, presenters.lr_in_force(session))
         plot = self.query_one(ContourPlot)
         plot.set_paths(paths, presenters.arrows(session, update))
         rows = presenters.readout_rows(

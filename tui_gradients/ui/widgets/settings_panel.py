@@ -94,7 +94,7 @@ class SettingsPanel(Horizontal):
 
     def on_mount(self) -> None:
         self.load(self._values)
-        self.show_only(self._shown)
+        self._show_chosen_fields()  # `is_mounted` is not yet true in the mount handler
         # the choices' arrows are their own widgets' children, there after the next refresh
         self.call_after_refresh(self.show_in_ascii, self.ascii_only)
         if self._focus_on_mount:
@@ -137,12 +137,14 @@ class SettingsPanel(Horizontal):
         """Show the fields of these settings alone (an optimiser's settings that the selected
         optimiser does not read are hidden); each keeps its value."""
         self._shown = names
-        if not self.is_mounted:
-            return
+        if self.is_mounted:
+            self._show_chosen_fields()
+
+    def _show_chosen_fields(self) -> None:
         for name in SETTINGS:
             row = self.query_one(f"#{name}-field")
-            if row.display != (name in names):
-                row.display = name in names
+            if row.display != (name in self._shown):
+                row.display = name in self._shown
 
     def focus_first_field(self) -> None:
         """Into the panel; a key pressed in the instant before the fields exist still lands."""

@@ -20,7 +20,8 @@ GAP = 2
 """Spaces between two quantities."""
 
 
-Series = tuple[np.ndarray, float]
+Series = tuple[str, np.ndarray, float]
+"""What a quantity is, its values from step 0, and the offset its distance is measured from."""
 """Values for steps 0..current, and the offset whose distance is drawn (f* for a loss)."""
 
 
@@ -40,10 +41,9 @@ class Trends(Lines):
     }
     """
 
-    def __init__(self, titles: Sequence[str], **kwargs) -> None:
+    def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.titles = tuple(titles)
-        self.heights: list[np.ndarray] = [np.empty(0) for _ in self.titles]
+        self.heights: list[np.ndarray] = []
         """The bars drawn for each quantity, from 0 (lowest) to 7 (highest)."""
         self._series: Sequence[Series] | None = None
 
@@ -57,12 +57,14 @@ class Trends(Lines):
         column = max((self.content_region.width - GAP * (len(series) - 1)) // len(series), 1)
         style = self.component_style("trends--bars")
         captions, bars = [], []
-        for index, (title, (values, offset)) in enumerate(zip(self.titles, series, strict=True)):
-            caption, self.heights[index] = _trend(title, values, offset, column)
+        self.heights = []
+        for index, (title, values, offset) in enumerate(series):
+            caption, heights = _trend(title, values, offset, column)
+            self.heights.append(heights)
             gap = "" if index == 0 else " " * GAP
             captions.append((gap + caption[:column].ljust(column), None))
             bars.append((gap, None))
-            bars.append(("".join(BLOCKS[int(h)] for h in self.heights[index]).ljust(column), style))
+            bars.append(("".join(BLOCKS[int(h)] for h in heights).ljust(column), style))
         self.set_lines([tuple(captions), tuple(bars)])
 
 
