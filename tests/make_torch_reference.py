@@ -15,7 +15,8 @@ from pathlib import Path
 import torch
 
 from tui_gradients.core.functions import make_objective
-from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
+from tui_gradients.core.optimizers import TORCH_OPTIMIZERS as OPTIMIZERS
+from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.schedules import KINDS, WHOLE, Schedule
 
 CASES = [("quadratic", 0.5), ("rosenbrock", 0.001)]

@@ -19,7 +19,7 @@ from textual.events import Key
 from textual.widgets import Input, Select, Static
 
 from tui_gradients.cli import APP_FLAGS, app_options, app_parser, build
-from tui_gradients.core import fast
+from tui_gradients.core import fast, lesson
 from tui_gradients.core.experiment import ESCAPE_FACTOR, LIMIT, Experiment
 from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.rivals import Rival, others
@@ -775,7 +775,7 @@ async def test_lesson_pages_set_up_the_app_and_give_the_session_back_when_closed
         await pilot.press("l")
         await pilot.pause()
         assert app.screen.has_class("-lesson") and app.main_screen.theory
-        assert "lesson 1/5: ] [ pages" in app.query_one("#status", Lines).text
+        assert f"lesson 1/{lesson.page_count()}: ] [ pages" in app.query_one("#status", Lines).text
         assert app.session.experiment == Experiment()  # page 1 is the seed's bowl at lr 0.5
         assert "by **0.999**" in _lesson_text(app)
         await pilot.press("N", "right_square_bracket", "right_square_bracket")
@@ -792,11 +792,12 @@ async def test_lesson_pages_set_up_the_app_and_give_the_session_back_when_closed
         await pilot.pause()
         assert app.screen.has_class("-lesson-chain")
         assert not app.query_one("#top").display and app.query_one(LayerTable).display
-        await pilot.press("right_square_bracket", "right_square_bracket")
-        assert "pages 1 to 5" in app.query_one("#status", Lines).text
+        pages = lesson.page_count()
+        await pilot.press(*["right_square_bracket"] * (pages - 4 + 1))  # past the last page
+        assert f"pages 1 to {pages}" in app.query_one("#status", Lines).text
         await pilot.press("left_square_bracket")
         await pilot.pause()
-        assert app.query_one("#lesson").border_title.startswith("lesson 4/5")
+        assert app.query_one("#lesson").border_title.startswith(f"lesson {pages - 1}/{pages}")
         await pilot.press("n", "l")
         await pilot.pause()
         assert not app.screen.has_class("-lesson") and not app.screen.has_class("-lesson-chain")
@@ -813,7 +814,7 @@ async def test_lesson_opens_at_a_page_and_scrolls_with_page_down():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         panel = app.query_one("#lesson")
-        assert panel.border_title.startswith("lesson 3/5")
+        assert panel.border_title.startswith(f"lesson 3/{lesson.page_count()}")
         assert "adagrad, lr 5: **" in _lesson_text(app)
         assert panel.max_scroll_y > 0  # at 80×24 this page is longer than its room
         await pilot.press("pagedown")
@@ -1272,3 +1273,21 @@ async def test_the_panel_shows_only_what_the_optimiser_reads():
         await pilot.pause()
         assert {"etas", "step_sizes", "lr"} <= shown() and "weight_decay" not in shown()
         assert app.session.experiment.hyper.lr == 0.01  # hidden or shown, values are kept
+
+
+async def test_a_quit_while_the_panel_mounts_waits_for_it(monkeypatch):
+    """A hang-up in the instant after the first frame used to close the screen while the
+    settings panel's Selects were still mounting: a crash report, exit status 1."""
+    from tui_gradients.ui.screen import MainScreen
+
+    mount = MainScreen._mount_panel
+
+    async def quit_mid_mount(self) -> None:
+        self.app.exit()  # as SIGHUP would, between the first frame and the panel
+        await mount(self)
+
+    monkeypatch.setattr(MainScreen, "_mount_panel", quit_mid_mount)
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+    assert app.return_code == 0 and app.main_screen.panel.is_mounted

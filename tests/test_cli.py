@@ -24,6 +24,7 @@ from tui_gradients.core import experiment as experiment_module
 from tui_gradients.core import export, fast
 from tui_gradients.core.experiment import ESCAPE_FACTOR, Experiment
 from tui_gradients.core.export import CHAIN_COLUMNS, RUN_COLUMNS
+from tui_gradients.core.lesson import page_count
 from tui_gradients.core.settings import in_section
 
 
@@ -112,7 +113,7 @@ def test_chain_rows(capsys):
         (["chain", "--activation", "nope"], "argument --activation"),
         (["run", "--optimizer", "adam", "--betas", "1,0.9"], "argument --betas"),
         (["--chain-lr", "0"], "argument --chain-lr"),
-        (["--lesson", "9"], "argument --lesson: must be from 1 to 5"),
+        (["--lesson", "9"], f"argument --lesson: must be from 1 to {page_count()}"),
         (["--lesson", "two"], "argument --lesson"),
         (["--race", "adam,sgd"], "argument --race: unknown optimizer 'sgd'"),
         (["serve", "--race", "adam:0"], "argument --race: adam: lr must be"),

@@ -11,7 +11,8 @@ from tui_gradients.core.chain import ACTIVATIONS, ChainSettings
 from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.fast import straight
 from tui_gradients.core.functions import PRESETS, custom
-from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
+from tui_gradients.core.optimizers import FAST_OPTIMIZERS as OPTIMIZERS
+from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.run import Run
 from tui_gradients.core.settings import edit
 

@@ -95,3 +95,20 @@ def test_the_race_page_starts_everyone_from_the_same_point():
     starts = {tuple(run.history.params[0]) for _, run in session.plane_runs}
     assert starts == {setup.experiment.plane.start_point}
     assert steps_until_fraction(session.path(session.plane), [(0.0, 0.0)]) is None
+
+
+def test_page_six_quotes_newton_and_its_rivals_from_their_own_runs():
+    """One step for Newton on both bowls; the diagonal one step on the bowl only; every number
+    is the run's own."""
+    setup = page(6).setup
+    assert setup.experiment.plane.function == "rotated"
+    session = Session(setup.experiment)
+    session.set_rivals(setup.rivals)
+    session.forward(5000)
+    arrivals = {name: session.arrival(run) for name, run in session.plane_runs}
+    assert arrivals["newton lr 1"] == 1 and arrivals["newton_diag lr 1"] > 1000
+    rows = [line for line in page(6).text.splitlines() if line.startswith("| ")]
+    table = {row.split("|")[1].strip(): row.split("|")[2:4] for row in rows[1:]}
+    assert [cell.strip() for cell in table["newton, lr 1"]] == ["**1**", "**1**"]
+    assert table["g / diag(H), lr 1"][1].strip() == str(arrivals["newton_diag lr 1"])
+    assert table["gd, lr 0.5"][1].strip() == str(arrivals["gd lr 0.5"])

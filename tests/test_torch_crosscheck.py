@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from tui_gradients.core.functions import make_objective
-from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
+from tui_gradients.core.optimizers import TORCH_OPTIMIZERS as OPTIMIZERS
+from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.run import Run
 from tui_gradients.core.schedules import KINDS, NAMES, Schedule
 

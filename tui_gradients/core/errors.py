@@ -12,3 +12,8 @@ class SettingError(ValueError):
         super().__init__(f"{name}: {message}")
         self.name = name
         self.message = message
+
+
+class StepRefused(ArithmeticError):
+    """An optimiser cannot take its next step from here, and says why (Newton where the
+    Hessian is singular or indefinite). The run stops with that message."""

@@ -13,6 +13,7 @@ from tui_gradients.core.functions import Objective, Point, fit_window, make_obje
 from tui_gradients.core.limits import LIMIT
 from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.run import History, Run
+from tui_gradients.core.theory import hessian_function
 
 PLANE_TOL = 1e-12
 """‖∇f‖ below this ends a 2-D run. Deliberately tiny: a loose tolerance such as 1e-2 stops gd on
@@ -72,6 +73,10 @@ class Experiment:
 
     @property
     def chain_hyper(self) -> Hyperparameters:
+        """The 2-D run's optimiser with the chain's lr; plain gd for a second-order one (the
+        chain has no Hessian here), as its title says."""
+        if self.hyper.recipe.second_order:
+            return Hyperparameters(optimizer="gd", lr=self.chain_lr, schedule=self.hyper.schedule)
         return replace(self.hyper, lr=self.chain_lr)
 
     def plane_run(self, hyper: Hyperparameters | None = None) -> Run:
@@ -80,7 +85,7 @@ class Experiment:
         try:
             return Run(
                 objective.value_and_grad,
-                (hyper or self.hyper).build(),
+                (hyper or self.hyper).build(hessian=hessian_function(objective.formula)),
                 list(self.plane.start_point),
                 tol=PLANE_TOL,
                 max_steps=LIMIT,

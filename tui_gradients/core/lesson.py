@@ -21,6 +21,7 @@ from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.rivals import Rival
 from tui_gradients.core.run import Run
+from tui_gradients.core.settings import edit
 from tui_gradients.core.summary import ARRIVAL_FRACTION, TRAP_TOL
 from tui_gradients.core.theory import curvature, gd_prediction, steps_until_fraction
 
@@ -229,11 +230,36 @@ def _exploding() -> tuple[Setup, Numbers]:
     }
 
 
+def _curvature() -> tuple[Setup, Numbers]:
+    bowl = Experiment()
+    rotated = edit(bowl, "function", "rotated")
+    hyper = rotated.hyper
+    adagrad_lr = 5.0
+    rivals = (
+        Rival("adagrad", lr=adagrad_lr),
+        Rival("newton_diag", lr=1.0),
+        Rival("newton", lr=1.0),
+    )
+    numbers: Numbers = {
+        "kappa": f"{curvature(rotated.plane.objective, rotated.plane.start_point).condition:g}",
+        "percent": f"{ARRIVAL_FRACTION:.0%}",
+        "lr": f"{hyper.lr:g}",
+        "adagrad_lr": f"{adagrad_lr:g}",
+    }
+    runs = {"gd": Rival("gd"), "adagrad": rivals[0], "diag": rivals[1], "newton": rivals[2]}
+    for surface, experiment in (("bowl", bowl), ("rotated", rotated)):
+        for name, rival in runs.items():
+            arrival = _arrival(experiment, rival.hyper(experiment.hyper))
+            numbers[f"{name}_{surface}"] = _steps(arrival)
+    return Setup(rotated, rivals=rivals), numbers
+
+
 PAGES: list[tuple[str, str, Callable[[], tuple[Setup, Numbers]]]] = [
     ("1-bowl", "a small gradient is not a minimum", _bowl),
     ("2-how-long", "how long gd needs", _how_long),
     ("3-per-coordinate", "per-coordinate step sizes", _per_coordinate),
     ("4-vanishing", "vanishing gradients", _vanishing),
     ("5-exploding", "ReLU and large weights", _exploding),
+    ("6-curvature", "rescaling by the curvature: Newton", _curvature),
 ]
 """(template file, title, builder) for each page, in order."""

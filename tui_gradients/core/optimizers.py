@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from tui_gradients.core.errors import SettingError
+from tui_gradients.core.errors import SettingError, StepRefused
 from tui_gradients.core.schedules import Schedule
 
 Array = np.ndarray
@@ -291,6 +291,8 @@ def scale_by_asgd(lr: float, lambd: float, alpha: float) -> GradientTransformati
     return GradientTransformation(_counted, update)
 
 
+MAX_CONDITION = 1e12
+"""κ past which H counts as singular: its inverse would be mostly rounding."""
 SCHEDULE_ROWS = 5
 NO_LOSS_YET = np.finfo(float).max
 """The plateau rule's best loss before the first step (torch's inf, kept finite so that every
@@ -317,6 +319,45 @@ def scale_by_schedule(lr: float, schedule: Schedule) -> GradientTransformation:
         return -now * updates, (count + 1, *rows)
 
     return GradientTransformation(init, update, wants_value=True)
+
+
+Hessian = Callable[[Array], Array]
+"""The 2×2 Hessian of the surface at a point."""
+
+
+def precondition_by_hessian(hessian: Hessian | None, diagonal: bool) -> GradientTransformation:
+    """Newton's direction H⁻¹·g, or with `diagonal` g / diag(H) (each coordinate scaled by its
+    own curvature, as a diagonal preconditioner does). Only where H is positive definite (its
+    diagonal positive) is that a descent direction: elsewhere the step is refused and says
+    why (StepRefused) rather than heading for a saddle or a maximum."""
+    if hessian is None:
+        raise SettingError("optimizer", "newton needs a Hessian: the 2-D surfaces have one")
+
+    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
+        h = hessian(params)
+        if not np.all(np.isfinite(h)):
+            raise StepRefused("the Hessian is not finite here")
+        if diagonal:
+            curvatures = np.diag(h)
+            if np.any(curvatures <= 0):
+                shown = ", ".join(f"{c:.3g}" for c in curvatures)
+                raise StepRefused(f"a curvature on the diagonal of H is not positive ({shown})")
+            return updates / curvatures, ()
+        low, high = np.linalg.eigvalsh(h)
+        if low <= 0 or high / low > MAX_CONDITION:
+            kind, towards = "singular", "nowhere in particular"
+            if low < 0:
+                kind, towards = "indefinite", "a saddle"
+            if high < 0:
+                kind, towards = "negative definite", "a maximum"
+            raise StepRefused(
+                f"H is {kind} here (λ = {low:.3g}, {high:.3g}): Newton's step heads for "
+                f"{towards}, not downhill; start where f curves up in every direction (t shows "
+                "λ), or pick another optimiser"
+            )
+        return np.linalg.solve(h, updates), ()
+
+    return GradientTransformation(lambda params: (), update)
 
 
 def scale(factor: float) -> GradientTransformation:
@@ -346,6 +387,8 @@ class Recipe:
     defaults: dict[str, float] = field(default_factory=dict)
     scaled_by_lr: bool = True
     """False where lr is not a final scale (Rprop's first step size, ASGD's η)."""
+    second_order: bool = False
+    """It reads the surface's Hessian (`Hyperparameters.build(hessian=…)`)."""
 
 
 def _l2(h: Hyperparameters) -> GradientTransformation:
@@ -411,8 +454,14 @@ REGISTRY: dict[str, Recipe] = {
         {"alpha": 0.75},
         scaled_by_lr=False,
     ),
+    "newton": Recipe(lambda h: (), ("lr",), second_order=True),
+    "newton_diag": Recipe(lambda h: (), ("lr",), second_order=True),
 }
 OPTIMIZERS = tuple(REGISTRY)
+FAST_OPTIMIZERS = tuple(name for name, recipe in REGISTRY.items() if not recipe.second_order)
+"""Those the fast loops can step (every one but Newton's two, which need the Hessian)."""
+TORCH_OPTIMIZERS = FAST_OPTIMIZERS
+"""Those torch.optim has."""
 SWITCHES_OFF = {"weight_decay": None, "dampening": 0.0, "amsgrad": False}
 """The settings that switch a variant of an optimiser on, at torch's defaults."""
 SHARED_DEFAULTS = {"eps": 1e-8, "alpha": 0.99, "weight_decay": 0.0}
@@ -429,8 +478,9 @@ class Optimizer(NamedTuple):
     vector: tuple[float, ...]
     """`Hyperparameters.vector()`, for the fast loops."""
     scheduled: bool = False
-    """Its lr follows a schedule, kept in its last state rows (`lr_row`); the fast loops
-    have no schedules, so such a run steps in numpy."""
+    """Its lr follows a schedule, kept in its last state rows (`lr_row`)."""
+    fast: bool = True
+    """The fast loops can step it: they have no schedules and no Hessian."""
 
     def init(self, params: Array) -> State:
         return self.transform.init(params)
@@ -529,7 +579,8 @@ class Hyperparameters:
         """The settings in HYPERPARAMETERS order, defaults resolved."""
         return tuple(self.resolved(name) for name in HYPERPARAMETERS)
 
-    def build(self) -> Optimizer:
+    def build(self, hessian: Hessian | None = None) -> Optimizer:
+        """The optimiser; a second-order one needs the surface's `hessian`."""
         recipe = self.recipe
         if self.schedule.name != "none":
             last = scale_by_schedule(self.lr, self.schedule)
@@ -537,10 +588,14 @@ class Hyperparameters:
             last = scale_by_learning_rate(self.lr)
         else:
             last = scale(-1.0)
-        transform = chain(*recipe.scale(self), last)
+        first = recipe.scale(self)
+        if recipe.second_order:
+            first = (precondition_by_hessian(hessian, self.optimizer == "newton_diag"),)
+        transform = chain(*first, last)
         state_size = len(transform.init(np.zeros(1)))
         scheduled = self.schedule.name != "none"
-        return Optimizer(self.optimizer, transform, state_size, self.vector(), scheduled)
+        fast = not scheduled and not recipe.second_order
+        return Optimizer(self.optimizer, transform, state_size, self.vector(), scheduled, fast)
 
     def describe(self) -> str:
         """`adam lr=0.5 beta1=0.9 …`: only what this optimiser reads, its switches (weight

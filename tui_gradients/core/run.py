@@ -15,7 +15,7 @@ from enum import Enum
 import numpy as np
 
 from tui_gradients.core import fast
-from tui_gradients.core.errors import SettingError
+from tui_gradients.core.errors import SettingError, StepRefused
 from tui_gradients.core.limits import HUGE
 from tui_gradients.core.optimizers import Optimizer, State
 
@@ -264,7 +264,12 @@ class Run:
                         StopKind.LIMIT, self.last_step, f"step limit {self.max_steps} reached"
                     )
                     break
-                new_params, new_state = update(grads, state, params, loss)
+                try:
+                    new_params, new_state = update(grads, state, params, loss)
+                except StepRefused as refusal:
+                    step = self.last_step + 1
+                    self.stop = Stop(StopKind.DIVERGED, step, f"stopped at step {step}: {refusal}")
+                    break
                 new_loss, new_grads = value_and_grad(new_params)
                 if problem := _problem(new_params, new_loss, new_grads, self.bound):
                     step = self.last_step + 1
@@ -278,9 +283,9 @@ class Run:
         return taken
 
     def _fast_loop_fits(self, n: int) -> bool:
-        """The fast loops have no lr schedules: a scheduled run steps in numpy."""
+        """The fast loops have no lr schedules and no Hessian: such runs step in numpy."""
         fits = self.compiled is not None and n >= fast.COMPILED_MIN_STEPS
-        return fits and not self.optimizer.scheduled
+        return fits and self.optimizer.fast
 
     def _advance_fast(self, n: int) -> int:
         """`advance` through a fast loop: the same steps, stops and messages."""

@@ -11,12 +11,13 @@ to fall to 1 % of its start. A step is stable only while |1 − lr·λ| < 1, i.e
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from tui_gradients.core.errors import StepRefused
 from tui_gradients.core.expression import Expression
 from tui_gradients.core.functions import Objective, Point
 from tui_gradients.core.tree import Node, derivative, evaluate_all, has_variable, size
@@ -79,6 +80,21 @@ def _second_derivatives(formula: str) -> tuple[Node, Node, Node]:
     if nodes > MAX_ANALYSED_NODES:
         raise TooLarge(f"{nodes} nodes in its second derivatives (limit {MAX_ANALYSED_NODES})")
     return second
+
+
+def hessian_function(formula: str) -> Callable[[Array], Array]:
+    """H at a point, for a second-order optimiser (its second derivatives built on first use);
+    a formula too large to differentiate twice refuses the step (StepRefused)."""
+
+    def hessian(params: Array) -> Array:
+        try:
+            second = _second_derivatives(formula)
+        except TooLarge as error:
+            raise StepRefused(f"its Hessian is too large to compute ({error})") from None
+        d11, d12, d22 = (float(value) for value in evaluate_all(list(second), *params))
+        return np.array([[d11, d12], [d12, d22]])
+
+    return hessian
 
 
 def curvature(objective: Objective, point: Point) -> Curvature:

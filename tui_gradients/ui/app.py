@@ -67,7 +67,8 @@ class GradientsApp(App[None]):
         super().__init__()
         self._resume_collector = resume_collector
         self._first_frame_out = False
-        self._exit_after_first_frame: tuple[int, RenderableType | None] | None = None
+        self._panel_mounted = False
+        self._exit_when_started: tuple[int, RenderableType | None] | None = None
         self.main_screen = MainScreen(
             experiment or Experiment(),
             rivals,
@@ -116,14 +117,24 @@ class GradientsApp(App[None]):
         self, result: None = None, return_code: int = 0, message: RenderableType | None = None
     ) -> None:
         """Every way out (quit keys, signals, a lost terminal) comes here: the deadline starts.
-        Before the first frame the screen is still being built, and closing it then would pull
-        its widgets from under its own mount handlers: the exit waits for that frame."""
+        Until the first frame is out and the settings panel (mounted just after it) is in, the
+        screen is still being built, and closing it would pull widgets from under their own
+        mount handlers (a Select's overlay, for one): the exit waits for both."""
         if self.deadline is not None:
             self.deadline.arm(return_code)
-        if self._first_frame_out:
+        if self._first_frame_out and self._panel_mounted:
             super().exit(result, return_code, message)
         else:
-            self._exit_after_first_frame = (return_code, message)
+            self._exit_when_started = (return_code, message)
+
+    def panel_mounted(self) -> None:
+        """The screen's settings panel is in (or will not be): start-up is over."""
+        self._panel_mounted = True
+        self._exit_if_asked()
+
+    def _exit_if_asked(self) -> None:
+        if self._exit_when_started is not None:
+            self.exit(None, *self._exit_when_started)
 
     def on_ready(self) -> None:
         """The first frame is out. What start-up built is frozen out of the collector's passes
@@ -133,8 +144,7 @@ class GradientsApp(App[None]):
             gc.freeze()
             gc.enable()
         self._first_frame_out = True
-        if self._exit_after_first_frame is not None:
-            self.exit(None, *self._exit_after_first_frame)
+        self._exit_if_asked()
 
     def _leave_on_signal(self, signal_number: int, frame: FrameType | None) -> None:
         """A closed SSH session (SIGHUP) or a kill (SIGTERM): leave through Textual, which puts

@@ -110,6 +110,13 @@ against torch 2.13 in float64). Only the settings an optimiser reads are shown i
 - **asgd**: w shrinks by λ·η and steps by η·g, η = lr / (1 + λ·lr·t)^alpha (λ 1e-4, alpha 0.75);
   the path shown is the iterates, not torch's running average of them.
 
+- **newton**: w ← w − lr·H⁻¹∇f, with the surface's own Hessian (lr 1 is the full step, less
+  damps it). On any quadratic it reaches the minimum in one step, turned or not. Where H is not
+  positive definite the step would not go downhill: the run stops and says whether H is
+  singular, indefinite (a saddle) or negative definite (a maximum). **newton_diag** divides by
+  the diagonal of H only: exact on the bowl, no better than Adagrad on the rotated one. Both
+  step in numpy, and the chain (which has no Hessian here) then steps with gd.
+
 **Schedules** (`schedule` and `sched. args` in the panel, `--schedule NAME --schedule-args
 k=v,…`) are torch.optim.lr_scheduler's StepLR (`step`), ExponentialLR, CosineAnnealingLR
 (`cosine`), OneCycleLR, LinearLR (`linear`, a warm-up) and ReduceLROnPlateau (`plateau`, given

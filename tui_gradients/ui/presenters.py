@@ -282,6 +282,8 @@ def status_line(session: Session, status: Status, ascii_only: bool) -> str:
 def chain_title(session: Session, ascii_only: bool) -> str:
     chain = session.experiment.chain
     title = f"chain: {chain.activation}, depth {chain.depth}, lr {session.experiment.chain_lr:g}"
+    if session.experiment.hyper.recipe.second_order:
+        title += f", gd ({session.experiment.hyper.optimizer} needs a Hessian, the surface's)"
     if session.chain_target is not None:
         title += f" {label('dot', ascii_only)} catching up to step {session.chain_target}"
     return title

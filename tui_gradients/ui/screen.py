@@ -158,9 +158,12 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         what a first frame would cost, and the plot and the numbers matter more at start. A quit
         in that first instant may close the screen first: then there is nothing to mount into."""
         main = self.query_one("#main")
-        if main.is_attached:
-            with contextlib.suppress(MountError):
-                await main.mount(self.panel, before=0)
+        try:
+            if main.is_attached:
+                with contextlib.suppress(MountError):
+                    await main.mount(self.panel, before=0)
+        finally:
+            self.app.panel_mounted()  # type: ignore[attr-defined]
 
     # --- flags and their classes -----------------------------------------------------------
 
