@@ -365,12 +365,18 @@ def _row(name: str, values: list[float], unit: str, scale: float, baseline: list
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument(
+        "--optimizers", action="store_true", help="only the fast loops of every optimiser"
+    )
     args = parser.parse_args(argv)
     presses, runs = (10, 3) if args.quick else (40, 7)
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}")
     print("| measure | median | p90 | min | max | unit | vs baseline |")
     print("|---|---|---|---|---|---|---|")
+    if args.optimizers:
+        every_optimizer(runs)
+        return
     compile_bytecode()
     app, bare = startup(2 * runs)
     _row("start-up to first frame (160×48)", app, "ms", 1e3, bare)
@@ -440,6 +446,29 @@ def main(argv: Sequence[str] | None = None) -> None:
         rates = [chain_steps / t for t in times]
         _row(f"depth-{depth} chain", rates, "k steps/s", 1e-3, None)
     print(f"| peak memory, 10⁶ adam steps of history | {peak_memory(steps):.0f} | | | | MB | |")
+
+
+def every_optimizer(runs: int, steps: int = 10**6) -> None:
+    """10⁶ steps of each optimiser the fast loops take, on the bowl: the straight-line loop
+    (10⁵ steps, as a base install runs them), then numba's loop of the formula's own."""
+    from tui_gradients.core import fast
+    from tui_gradients.core.functions import make_objective
+    from tui_gradients.core.optimizers import FAST_OPTIMIZERS
+
+    baseline = _seconds(plain_loop(steps), runs)
+    _row("plain Python loop, 10⁶ gd steps (baseline)", baseline, "ms", 1e3, None)
+    for optimizer in FAST_OPTIMIZERS:
+        times = _seconds(fast_forward("quadratic", optimizer, steps // 10, numba=False), runs)
+        scaled = [10 * t for t in times]  # per 10⁶ steps, against the same baseline
+        _row(f"straight-line loop, {optimizer}, per 10⁶ steps", scaled, "ms", 1e3, baseline)
+    if not fast.warm_up():
+        print("numba is not installed (the `fast` extra): no rows for its loops")
+        return
+    formula = make_objective("quadratic").formula
+    for optimizer in FAST_OPTIMIZERS:
+        fast.specialise(formula, optimizer)
+        times = _seconds(fast_forward("quadratic", optimizer, steps), runs)
+        _row(f"numba, {optimizer}, 10⁶ steps", times, "ms", 1e3, baseline)
 
 
 def _bare_child() -> None:

@@ -48,6 +48,12 @@ STATES: dict[str, tuple[Experiment, list[str], tuple[int, int]]] = {
         ["l", *["right_square_bracket"] * 3, *list("10n")],
         (120, 36),
     ),
+    "lesson-newton": (
+        Experiment(),
+        ["l", *["right_square_bracket"] * 5, "n"],
+        (120, 36),
+    ),
+    "tuned-rival": (Experiment(), ["A", "A", *list("20n"), "S", "S", "greater_than_sign"], SIZE),
 }
 
 

@@ -233,7 +233,7 @@ class Session:
 
     def add_rival(self) -> Rival | None:
         """One more rival: the first optimiser (in `others`' order) not on the plot yet; None
-        when all six are."""
+        when six runs are."""
         present = {self.experiment.hyper.optimizer, *(rival.optimizer for rival in self.rivals)}
         missing = [name for name in others(self.experiment.hyper.optimizer) if name not in present]
         if not missing or len(self.rivals) >= MAX_RIVALS:

@@ -70,12 +70,15 @@ f and the component ratio are left out while theory is shown.
 
 ## Race
 
-`R` starts every optimiser from the same point with the same settings, so up to six paths share
-the plot. The readout gives each run a row (its marker, then f − f*, or the step at which it
+`R` starts six optimisers (the main one, then adagrad, rmsprop, adam, momentum, nesterov or
+gd) from the same point with the same settings, so six paths share the plot; `A` adds any
+other optimiser, up to six runs, `D` drops the last. `S`, or a click on a run's row or legend
+entry, selects a run: the panel's optimiser fields, `o` and `<` `>` then change that run alone.
+The readout gives each run a row (its marker and lr, then f − f*, or the step at which it
 first came within 1 % of the start's distance to the minimum) and names the run that got there
 first. In place of the chain table, a chart draws log₁₀(f − f*) of each run against the step
-with the same markers; plotext's legend in its corner names them. `R` again ends the race, and
-`c` goes back to a single comparison.
+with the same markers; the legend in its title names them, the selected run in brackets. `R`
+again ends the race, and `c` goes back to a single comparison.
 
 ## The lesson
 

@@ -66,10 +66,10 @@ KEYS = (
     Key("f", "cycle_function", "Function", "next function (with its own start and lr)"),
     Key("c", "compare", "Compare", "a second optimiser from the same start (◆)", footer=True),
     Key(
-        "R", "race", "Race", "all six optimisers from the same start, with a loss chart",
+        "R", "race", "Race", "six optimisers from the same start, with a loss chart",
         footer=True,
     ),
-    Key("A", "add_rival", "Add rival", "one more optimiser from the same start (up to six)"),
+    Key("A", "add_rival", "Add rival", "one more optimiser from the same start (up to six runs)"),
     Key("D", "drop_rival", "Drop rival", "take the last rival off the plot"),
     Key(
         "S", "select_next_run", "Select run",

@@ -177,14 +177,15 @@ def race_entries(session: Session) -> list[RaceEntry]:
 def race_rows(race: Sequence[RaceEntry], ascii_only: bool, selected: int = 0) -> list[Row]:
     """One row per run: its mark and optimiser, then its lr and f − f* (or the step it
     arrived), the selected run's in reverse video; then, in a race of three or more, which
-    arrived first. The lr goes with the value, so the names stay narrow at 80 columns."""
+    arrived first. The lr goes with the value, so the names stay narrow at 80 columns; four
+    digits of f − f* keep a row to one line."""
     rows = []
     for index, (entry, mark) in enumerate(zip(race, (MAIN, *RIVALS), strict=False)):
         if entry.arrival is not None:
             where = f"✓ step {entry.arrival}"
         else:
             gap = entry.point.gap
-            where = number(entry.point.loss if gap is None else gap)
+            where = number(entry.point.loss if gap is None else gap, 4)
         value = f"lr {entry.lr:<{LR_WIDTH}g} {where}"
         name = f"{mark.glyph(ascii_only)} {entry.optimizer}"
         style = mark.current_style if index == selected else mark.style
