@@ -32,6 +32,9 @@ VARIANTS = [
     ("adadelta", {"rho": 0.8}),
     ("rprop", {"eta_minus": 0.3, "eta_plus": 1.5, "step_min": 1e-3, "step_max": 2.0}),
     ("asgd", {"lambd": 0.01, "alpha": 0.5}),
+    ("lbfgs", {"line_search": True}),
+    ("lbfgs", {"max_iter": 1}),
+    ("lbfgs", {"history_size": 3, "line_search": True, "max_iter": 5}),
 ]
 """Each optimiser's flags away from their defaults."""
 SCHEDULES = [
@@ -83,6 +86,12 @@ def torch_optimizer(hyper: Hyperparameters, params: torch.Tensor) -> torch.optim
         return torch.optim.Rprop(
             group, lr=h.lr, etas=(h.eta_minus, h.eta_plus), step_sizes=(h.step_min, h.step_max)
         )
+    if name == "lbfgs":
+        search = "strong_wolfe" if h.line_search else None
+        return torch.optim.LBFGS(
+            group, lr=h.lr, max_iter=h.max_iter, history_size=h.history_size,
+            line_search_fn=search,
+        )  # fmt: skip
     if name == "asgd":
         return torch.optim.ASGD(
             group, lr=h.lr, lambd=h.lambd, alpha=h.resolved("alpha"), weight_decay=wd
@@ -111,16 +120,27 @@ def trajectory(function: str, hyper: Hyperparameters, steps: int = STEPS) -> lis
     optimizer = torch_optimizer(hyper, params)
     scheduler = torch_scheduler(hyper, optimizer)
     points = [params.detach().tolist()]
-    for _ in range(steps):
+
+    def closure() -> torch.Tensor:
         optimizer.zero_grad()
         loss = objective.value(params[0], params[1])
         loss.backward()
-        optimizer.step()
+        return loss
+
+    for _ in range(steps):
+        loss = optimizer.step(closure) if hyper.optimizer == "lbfgs" else _step(optimizer, closure)
         if scheduler is not None:
             plateau = hyper.schedule.name == "plateau"
             scheduler.step(loss.item()) if plateau else scheduler.step()
         points.append(params.detach().tolist())
     return points
+
+
+def _step(optimizer: torch.optim.Optimizer, closure) -> torch.Tensor:
+    """One step of a training loop: the loss and its gradient, then the optimiser's step."""
+    loss = closure()
+    optimizer.step()
+    return loss
 
 
 def cases() -> list[dict]:

@@ -866,7 +866,11 @@ async def test_a_race_given_at_start_is_drawn_from_the_first_frame():
         assert names == ["gd lr 0.5", "adam lr 0.5", "adagrad lr 5"]
         assert all(run.cursor == 20 for _, run in app.session.plane_runs)
         assert app.screen.has_class("-race")
-        assert re.search(r"▲ adagrad +lr 5 +0\.\d", _readout(app))
+        for _ in range(50):  # the readout is redrawn behind the queued change
+            if re.match(r"step +20 ", _readout(app)):
+                break
+            await pilot.pause()
+        assert re.search(r"▲ adagrad +lr 5 +0\.\d", _readout(app)), _readout(app)
 
 
 async def test_all_histories_stay_within_one_budget_thinned_past_it(monkeypatch):
@@ -1291,3 +1295,24 @@ async def test_a_quit_while_the_panel_mounts_waits_for_it(monkeypatch):
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
     assert app.return_code == 0 and app.main_screen.panel.is_mounted
+
+
+@pytest.mark.parametrize(
+    ("function", "optimizer", "words"),
+    [
+        ("saddle", "newton", "H is indefinite here"),
+        ("quadratic", "lbfgs", "converged at step"),
+    ],
+)
+async def test_second_order_and_lbfgs_runs_stop_with_their_reason_on_screen(
+    function, optimizer, words
+):
+    experiment = edit(edit(Experiment(), "function", function), "optimizer", optimizer)
+    if optimizer == "lbfgs":
+        experiment = edit(experiment, "line_search", "strong_wolfe")
+    app = GradientsApp(experiment)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("5", "n")
+        await pilot.pause()
+        assert words in _status(app) or words in _readout(app)
+        assert app.return_code is None  # no crash drawing a refused next step

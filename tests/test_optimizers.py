@@ -236,6 +236,9 @@ def test_the_vector_follows_the_named_order():
         "step_max": 50.0,
         "lambd": 1e-4,
         "momentum_decay": 4e-3,
+        "history_size": 100.0,
+        "max_iter": 20.0,
+        "line_search": 0.0,
     }
     assert hyper.build().vector == hyper.vector()
 
@@ -359,3 +362,33 @@ def test_the_chain_steps_with_gd_under_newton_and_says_so():
     assert experiment.chain_run().optimizer.name == "gd"
     with pytest.raises(SettingError, match="needs a Hessian"):
         Hyperparameters(optimizer="newton").build()
+
+
+def test_lbfgs_with_a_line_search_solves_the_bowl_and_then_stops_by_torchs_own_rule():
+    experiment = edit(edit(Experiment(), "optimizer", "lbfgs"), "line_search", "strong_wolfe")
+    run = experiment.plane_run()
+    run.advance(10)
+    assert run.stop is not None and run.stop.kind.value == "converged"
+    assert "tolerance_change 1e-09" in run.stop.message  # torch's next step would not move
+    assert math.hypot(*run.history.params[-1]) < 1e-3  # from 40 away, in two steps
+    assert run.stop.step == 2 and len(run.history) == 3
+
+
+def test_lbfgs_keeps_its_memory_in_the_state_so_stepping_on_from_a_row_is_the_same():
+    """Its pairs (s, y), direction and step live in state rows: a run that steps on from a
+    history row takes the same next step as one that never stopped."""
+    experiment = edit(edit(Experiment(), "optimizer", "lbfgs"), "max_iter", "1")
+    whole, halves = experiment.plane_run(), experiment.plane_run()
+    whole.advance(12)
+    halves.advance(6)
+    halves.jump(6)
+    halves.advance(6)
+    np.testing.assert_array_equal(whole.history.params, halves.history.params)
+    assert whole.optimizer.state_size == 5 + 2 + 3 * 100
+
+
+@pytest.mark.parametrize(("name", "value"), [("history_size", 0), ("max_iter", 2.5)])
+def test_lbfgs_settings_are_whole_numbers(name, value):
+    with pytest.raises(SettingError) as caught:
+        Hyperparameters(optimizer="lbfgs", **{name: value})
+    assert caught.value.name == name

@@ -17,3 +17,8 @@ class SettingError(ValueError):
 class StepRefused(ArithmeticError):
     """An optimiser cannot take its next step from here, and says why (Newton where the
     Hessian is singular or indefinite). The run stops with that message."""
+
+
+class NoFurtherStep(Exception):
+    """An optimiser has met its own stopping rule and would not move again (LBFGS once
+    max|∇f| ≤ its tolerance_grad): the run stops as converged, with this message."""

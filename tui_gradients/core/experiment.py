@@ -85,7 +85,10 @@ class Experiment:
         try:
             return Run(
                 objective.value_and_grad,
-                (hyper or self.hyper).build(hessian=hessian_function(objective.formula)),
+                (hyper or self.hyper).build(
+                    hessian=hessian_function(objective.formula),
+                    value_and_grad=objective.value_and_grad,
+                ),
                 list(self.plane.start_point),
                 tol=PLANE_TOL,
                 max_steps=LIMIT,
@@ -97,7 +100,7 @@ class Experiment:
 
     def chain_run(self) -> Run:
         chain = Chain(self.chain)
-        optimizer = self.chain_hyper.build()
+        optimizer = self.chain_hyper.build(value_and_grad=chain.value_and_grad)
         params = 2 * self.chain.depth
         step_bytes = History.row_bytes(params, optimizer.state_size)
         try:

@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from tui_gradients.core import lbfgs
 from tui_gradients.core.errors import SettingError, StepRefused
 from tui_gradients.core.schedules import Schedule
 
@@ -360,6 +361,25 @@ def precondition_by_hessian(hessian: Hessian | None, diagonal: bool) -> Gradient
     return GradientTransformation(lambda params: (), update)
 
 
+def lbfgs_steps(value_and_grad: lbfgs.ValueAndGrad | None, h: Hyperparameters):
+    """torch's LBFGS: each update is a whole `step(closure)` (up to max_iter iterations, each
+    evaluating f as it needs), given as the move to where it ends."""
+    if value_and_grad is None:
+        raise SettingError("optimizer", "lbfgs needs to evaluate f itself")
+
+    def init(params: Array) -> State:
+        return lbfgs.initial_state(params, h.history_size)
+
+    def update(updates: Array, state: State, params: Array, value: float) -> tuple[Array, State]:
+        end, state = lbfgs.step(
+            value_and_grad, params, value, updates, state, h.lr, h.max_iter, h.history_size,
+            h.line_search,
+        )  # fmt: skip
+        return end - params, state
+
+    return GradientTransformation(init, update, wants_value=True)
+
+
 def scale(factor: float) -> GradientTransformation:
     return _stateless(lambda updates: factor * updates)
 
@@ -369,7 +389,7 @@ def scale(factor: float) -> GradientTransformation:
 HYPERPARAMETERS = (
     "lr", "momentum", "alpha", "beta1", "beta2", "eps",
     "weight_decay", "dampening", "amsgrad", "rho", "eta_minus", "eta_plus",
-    "step_min", "step_max", "lambd", "momentum_decay",
+    "step_min", "step_max", "lambd", "momentum_decay", "history_size", "max_iter", "line_search",
 )  # fmt: skip
 """The order of `Hyperparameters.vector()`, which the fast loops read by position: new ones go
 at the end."""
@@ -454,14 +474,18 @@ REGISTRY: dict[str, Recipe] = {
         {"alpha": 0.75},
         scaled_by_lr=False,
     ),
+    "lbfgs": Recipe(
+        lambda h: (), ("lr", "history_size", "max_iter", "line_search"), scaled_by_lr=False
+    ),
     "newton": Recipe(lambda h: (), ("lr",), second_order=True),
     "newton_diag": Recipe(lambda h: (), ("lr",), second_order=True),
 }
 OPTIMIZERS = tuple(REGISTRY)
-FAST_OPTIMIZERS = tuple(name for name, recipe in REGISTRY.items() if not recipe.second_order)
-"""Those the fast loops can step (every one but Newton's two, which need the Hessian)."""
-TORCH_OPTIMIZERS = FAST_OPTIMIZERS
+TORCH_OPTIMIZERS = tuple(name for name, recipe in REGISTRY.items() if not recipe.second_order)
 """Those torch.optim has."""
+FAST_OPTIMIZERS = tuple(name for name in TORCH_OPTIMIZERS if name != "lbfgs")
+"""Those the fast loops can step: not Newton's two (the Hessian) nor LBFGS (its line search
+evaluates f as often as it needs, not once a step)."""
 SWITCHES_OFF = {"weight_decay": None, "dampening": 0.0, "amsgrad": False}
 """The settings that switch a variant of an optimiser on, at torch's defaults."""
 SHARED_DEFAULTS = {"eps": 1e-8, "alpha": 0.99, "weight_decay": 0.0}
@@ -526,6 +550,10 @@ class Hyperparameters:
     step_max: float = 50.0
     lambd: float = 1e-4
     momentum_decay: float = 4e-3
+    history_size: int = 100
+    max_iter: int = 20
+    line_search: bool = False
+    """LBFGS's strong-Wolfe line search (torch's line_search_fn="strong_wolfe")."""
 
     def __post_init__(self) -> None:
         if self.optimizer not in REGISTRY:
@@ -545,15 +573,20 @@ class Hyperparameters:
         _check("step_max", self.step_max, low=0.0, low_open=True, high=1e6)
         _check("lambd", self.lambd, low=0.0, high=1e3)
         _check("momentum_decay", self.momentum_decay, low=0.0, high=1e3)
-        if not isinstance(self.amsgrad, bool):
-            raise SettingError("amsgrad", f"must be on or off, got {self.amsgrad!r}")
+        for name in ("amsgrad", "line_search"):
+            if not isinstance(getattr(self, name), bool):
+                raise SettingError(name, f"must be on or off, got {getattr(self, name)!r}")
+        for name, high in (("history_size", 1000), ("max_iter", 1000)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+                raise SettingError(name, f"must be a whole number from 1 to {high}, got {value!r}")
         if self.optimizer == "nesterov" and self.dampening != 0:
             raise SettingError("dampening", "must be 0 for nesterov (as torch requires)")
         if self.schedule.name != "none" and not self.recipe.scaled_by_lr:
             raise SettingError(
                 "schedule",
                 f"{self.optimizer} takes no schedule here: rprop's lr is only its first step "
-                "size, and asgd decays its own",
+                "size, asgd decays its own, lbfgs's line search sets its own",
             )
 
     def with_changes(self, **changes: Any) -> Hyperparameters:
@@ -579,8 +612,13 @@ class Hyperparameters:
         """The settings in HYPERPARAMETERS order, defaults resolved."""
         return tuple(self.resolved(name) for name in HYPERPARAMETERS)
 
-    def build(self, hessian: Hessian | None = None) -> Optimizer:
-        """The optimiser; a second-order one needs the surface's `hessian`."""
+    def build(
+        self,
+        hessian: Hessian | None = None,
+        value_and_grad: lbfgs.ValueAndGrad | None = None,
+    ) -> Optimizer:
+        """The optimiser; a second-order one needs the surface's `hessian`, LBFGS the problem's
+        `value_and_grad` (it evaluates f as often as its line search wants)."""
         recipe = self.recipe
         if self.schedule.name != "none":
             last = scale_by_schedule(self.lr, self.schedule)
@@ -591,10 +629,12 @@ class Hyperparameters:
         first = recipe.scale(self)
         if recipe.second_order:
             first = (precondition_by_hessian(hessian, self.optimizer == "newton_diag"),)
+        if self.optimizer == "lbfgs":  # its update is the whole move: no last scale
+            first, last = (lbfgs_steps(value_and_grad, self),), scale(1.0)
         transform = chain(*first, last)
         state_size = len(transform.init(np.zeros(1)))
         scheduled = self.schedule.name != "none"
-        fast = not scheduled and not recipe.second_order
+        fast = not scheduled and not recipe.second_order and self.optimizer != "lbfgs"
         return Optimizer(self.optimizer, transform, state_size, self.vector(), scheduled, fast)
 
     def describe(self) -> str:

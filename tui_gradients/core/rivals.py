@@ -11,8 +11,13 @@ from tui_gradients.core.parsing import parse_number
 MAX_RIVALS = 5
 """A race holds at most six runs, the main one and five rivals: each has a mark of its own, and
 six paths are about as many as a plot can keep apart."""
-TUNABLE = tuple(name for name in HYPERPARAMETERS if name != "lr")
-"""What a rival may set for itself besides its optimiser and lr (`adam:0.1:beta1=0.8`)."""
+TUNABLE = tuple(
+    name
+    for name in HYPERPARAMETERS
+    if name not in ("lr", "history_size", "max_iter", "line_search")
+)
+"""What a rival may set for itself besides its optimiser and lr (`adam:0.1:beta1=0.8`); LBFGS's
+settings are the main run's."""
 
 
 @dataclass(frozen=True)

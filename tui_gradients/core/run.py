@@ -15,7 +15,7 @@ from enum import Enum
 import numpy as np
 
 from tui_gradients.core import fast
-from tui_gradients.core.errors import SettingError, StepRefused
+from tui_gradients.core.errors import NoFurtherStep, SettingError, StepRefused
 from tui_gradients.core.limits import HUGE
 from tui_gradients.core.optimizers import Optimizer, State
 
@@ -269,6 +269,12 @@ class Run:
                 except StepRefused as refusal:
                     step = self.last_step + 1
                     self.stop = Stop(StopKind.DIVERGED, step, f"stopped at step {step}: {refusal}")
+                    break
+                except NoFurtherStep as finished:
+                    step = self.last_step
+                    self.stop = Stop(
+                        StopKind.CONVERGED, step, f"converged at step {step}: {finished}"
+                    )
                     break
                 new_loss, new_grads = value_and_grad(new_params)
                 if problem := _problem(new_params, new_loss, new_grads, self.bound):

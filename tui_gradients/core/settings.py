@@ -178,6 +178,13 @@ def _switch(experiment: Experiment, text: str) -> Experiment:
     return replace(experiment, hyper=experiment.hyper.with_changes(amsgrad=SWITCH[text.lower()]))
 
 
+def _line_search(experiment: Experiment, text: str) -> Experiment:
+    if text not in ("none", "strong_wolfe"):
+        raise SettingError("line_search", f"must be none or strong_wolfe, got {text!r}")
+    searched = text == "strong_wolfe"
+    return replace(experiment, hyper=experiment.hyper.with_changes(line_search=searched))
+
+
 def _schedule(experiment: Experiment, text: str) -> Experiment:
     """A new schedule starts from torch's defaults: the old one's arguments are not its own."""
     return replace(experiment, hyper=experiment.hyper.with_changes(schedule=Schedule(text)))
@@ -284,6 +291,18 @@ _SETTINGS = [
     _optimizer_setting("step_sizes", "step sizes", "rprop's MIN,MAX step (1e-06,50)",
                        ("step_min", "step_max")),
     _optimizer_setting("lambd", "lambd", "asgd's decay term (0.0001)", ("lambd",)),
+    _field("hyper", "history_size", "history", "optimizer", "whole",
+           "lbfgs: pairs (s, y) remembered (100; the main run's, for every run)",
+           sets=("history_size",)),
+    _field("hyper", "max_iter", "max iter", "optimizer", "whole",
+           "lbfgs: iterations in one step (20, as torch's step(closure); 1 shows each)",
+           sets=("max_iter",)),
+    Setting(
+        "line_search", "line search", "optimizer", "choice",
+        "lbfgs: none (a fixed step of lr) or strong_wolfe (torch's line_search_fn)",
+        lambda e: "strong_wolfe" if e.hyper.line_search else "none", _line_search,
+        choices=("none", "strong_wolfe"), sets=("line_search",),
+    ),
     Setting(
         "schedule", "schedule", "optimizer", "choice",
         "lr schedule, stepped after every step (torch.optim.lr_scheduler): none, step (StepLR), "

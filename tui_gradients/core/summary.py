@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tui_gradients.core.errors import NoFurtherStep, StepRefused
 from tui_gradients.core.functions import Objective
 from tui_gradients.core.run import Run
 from tui_gradients.core.theory import distances_to_nearest, steps_until_fraction
@@ -117,9 +118,12 @@ def next_update(run: Run, lr: float) -> Update:
     row = run.history.row_of(run.cursor)
     state = tuple(run.history.states[row]) if run.optimizer.state_size else ()
     with np.errstate(all="ignore"):
-        new_params, _ = run.optimizer.step(grads, state, params, run.loss)
         gradient_step = -lr * grads
-        step = new_params - params
+        try:
+            new_params, _ = run.optimizer.step(grads, state, params, run.loss)
+            step = new_params - params
+        except (StepRefused, NoFurtherStep):  # Newton where H is not positive definite, …
+            step = np.full_like(params, math.nan)
     return Update(
         (float(gradient_step[0]), float(gradient_step[1])), (float(step[0]), float(step[1]))
     )

@@ -113,6 +113,11 @@ against torch 2.13 in float64). Only the settings an optimiser reads are shown i
 - **asgd**: w shrinks by λ·η and steps by η·g, η = lr / (1 + λ·lr·t)^alpha (λ 1e-4, alpha 0.75);
   the path shown is the iterates, not torch's running average of them.
 
+- **lbfgs**: torch's LBFGS. One step here is one call of its `step(closure)`: up to `max iter`
+  (20) L-BFGS iterations from the last `history` (100) pairs of steps and gradient changes,
+  each a fixed step of lr or, with `line search` strong_wolfe, a step found by torch's strong
+  Wolfe search. `max iter` 1 shows every iteration. It stops, as converged, where torch's next
+  step would not move (its tolerance_grad 1e-7 or tolerance_change 1e-9).
 - **newton**: w ← w − lr·H⁻¹∇f, with the surface's own Hessian (lr 1 is the full step, less
   damps it). On any quadratic it reaches the minimum in one step, turned or not. Where H is not
   positive definite the step would not go downhill: the run stops and says whether H is
@@ -131,7 +136,8 @@ are slower than without a schedule.
 
 Every optimiser but rprop takes `weight decay` (torch's weight_decay: wd·w added to g). Flags
 and fields share one name: `--weight-decay`, `--dampening`, `--amsgrad on`, `--rho`,
-`--momentum-decay`, `--etas 0.5,1.2`, `--step-sizes 1e-6,50`, `--lambd`; `default` restores an
+`--momentum-decay`, `--etas 0.5,1.2`, `--step-sizes 1e-6,50`, `--lambd`, `--history-size`,
+`--max-iter`, `--line-search strong_wolfe`; `default` restores an
 optimiser's own eps, alpha or weight decay.
 
 Adagrad's first step moves every coordinate by lr whatever the size of its gradient. That
