@@ -35,7 +35,7 @@ def run_the_cli() -> None:
         text=True,
         check=True,
     ).stdout.splitlines()
-    assert rows[0] == "step,w1,w2,loss,grad_w1,grad_w2" and len(rows) == 5, rows
+    assert rows[0] == "step,w1,w2,loss,grad_w1,grad_w2,lr" and len(rows) == 5, rows
 
 
 if __name__ == "__main__":
