@@ -112,13 +112,17 @@ def step(
 
 
 def _pack(params, scalars, d, prev_grad, memory, history_size):
-    """The state rows (`state_rows`) of what a step leaves for the next."""
+    """The state rows (`state_rows`) of what a step leaves for the next, written into one
+    array whose rows are the state (one allocation, not three hundred)."""
     dirs, stps, ro = memory
-    zeros = np.zeros_like(params)
-    rows = [np.full_like(params, value) for value in scalars] + [d, prev_grad]
-    rows += dirs + [zeros] * (history_size - len(dirs))
-    rows += stps + [zeros] * (history_size - len(stps))
-    rows += [np.full_like(params, value) for value in ro] + [zeros] * (history_size - len(ro))
+    rows = np.zeros((state_rows(history_size), params.size))
+    rows[:SCALARS] = np.asarray(scalars, dtype=float)[:, None]
+    rows[SCALARS], rows[SCALARS + 1] = d, prev_grad
+    kept, first = len(dirs), SCALARS + 2
+    if kept:
+        rows[first : first + kept] = dirs
+        rows[first + history_size : first + history_size + kept] = stps
+        rows[first + 2 * history_size : first + 2 * history_size + kept] = np.asarray(ro)[:, None]
     return tuple(rows)
 
 
