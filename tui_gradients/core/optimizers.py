@@ -57,6 +57,15 @@ def apply_updates(params: Array, updates: Array) -> Array:
     return params + updates
 
 
+def _update(
+    transform: GradientTransformation, updates: Array, state: State, params: Array, value: float
+) -> tuple[Array, State]:
+    """`transform.update`, given the loss too if it wants it."""
+    if transform.wants_value:
+        return transform.update(updates, state, params, value)
+    return transform.update(updates, state, params)
+
+
 def chain(*transforms: GradientTransformation) -> GradientTransformation:
     """Apply `transforms` in order; the state is theirs, concatenated."""
     sizes = [len(t.init(np.zeros(1))) for t in transforms]
@@ -71,10 +80,7 @@ def chain(*transforms: GradientTransformation) -> GradientTransformation:
         offset = 0
         for transform, size in zip(transforms, sizes, strict=True):
             part_state = state[offset : offset + size]
-            if transform.wants_value:
-                updates, part = transform.update(updates, part_state, params, value)
-            else:
-                updates, part = transform.update(updates, part_state, params)
+            updates, part = _update(transform, updates, part_state, params, value)
             new_state.extend(part)
             offset += size
         return updates, tuple(new_state)
@@ -363,7 +369,8 @@ def precondition_by_hessian(hessian: Hessian | None, diagonal: bool) -> Gradient
 
 def lbfgs_steps(value_and_grad: lbfgs.ValueAndGrad | None, h: Hyperparameters):
     """torch's LBFGS: each update is a whole `step(closure)` (up to max_iter iterations, each
-    evaluating f as it needs), given as the move to where it ends."""
+    evaluating f as it needs), given, as rprop's and asgd's are, pointing uphill: the last
+    step negates it into the move to where it ends."""
     if value_and_grad is None:
         raise SettingError("optimizer", "lbfgs needs to evaluate f itself")
 
@@ -375,7 +382,7 @@ def lbfgs_steps(value_and_grad: lbfgs.ValueAndGrad | None, h: Hyperparameters):
             value_and_grad, params, value, updates, state, h.lr, h.max_iter, h.history_size,
             h.line_search,
         )  # fmt: skip
-        return end - params, state
+        return params - end, state
 
     return GradientTransformation(init, update, wants_value=True)
 
@@ -401,14 +408,27 @@ class Recipe:
     defaults for the settings whose torch default differs between optimisers (eps, alpha,
     weight_decay)."""
 
-    scale: Callable[[Hyperparameters], tuple[GradientTransformation, ...]]
+    scale: Callable[[Hyperparameters, Problem], tuple[GradientTransformation, ...]]
     """What comes before the learning rate."""
     reads: tuple[str, ...]
     defaults: dict[str, float] = field(default_factory=dict)
     scaled_by_lr: bool = True
-    """False where lr is not a final scale (Rprop's first step size, ASGD's η)."""
+    """False where lr is not a final scale (Rprop's first step size, ASGD's η, LBFGS's own
+    steps): their updates point uphill and the last step negates them."""
     second_order: bool = False
-    """It reads the surface's Hessian (`Hyperparameters.build(hessian=…)`)."""
+    """It reads the surface's Hessian (`Problem.hessian`)."""
+    fast: bool = True
+    """The fast loops step it: not Newton's two (the Hessian) nor LBFGS (its line search
+    evaluates f as often as it needs, not once a step)."""
+
+
+class Problem(NamedTuple):
+    """What a few optimisers read of the problem itself, beyond its gradient."""
+
+    value_and_grad: lbfgs.ValueAndGrad | None = None
+    """For LBFGS, which evaluates f as often as its line search wants."""
+    hessian: Hessian | None = None
+    """For Newton's two: the surface's Hessian."""
 
 
 def _l2(h: Hyperparameters) -> GradientTransformation:
@@ -424,72 +444,89 @@ def _adam(h: Hyperparameters, decoupled: bool) -> tuple[GradientTransformation, 
 
 _ADAM_READS = ("lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad")
 REGISTRY: dict[str, Recipe] = {
-    "gd": Recipe(lambda h: (_l2(h),), ("lr", "weight_decay")),
+    "gd": Recipe(lambda h, p: (_l2(h),), ("lr", "weight_decay")),
     "momentum": Recipe(
-        lambda h: (_l2(h), trace(h.momentum, False, h.dampening)),
+        lambda h, p: (_l2(h), trace(h.momentum, False, h.dampening)),
         ("lr", "momentum", "dampening", "weight_decay"),
     ),
     "nesterov": Recipe(
-        lambda h: (_l2(h), trace(h.momentum, True)), ("lr", "momentum", "weight_decay")
+        lambda h, p: (_l2(h), trace(h.momentum, True)), ("lr", "momentum", "weight_decay")
     ),
     "adagrad": Recipe(
-        lambda h: (_l2(h), scale_by_sum_of_squares(h.resolved("eps"))),
+        lambda h, p: (_l2(h), scale_by_sum_of_squares(h.resolved("eps"))),
         ("lr", "eps", "weight_decay"),
         {"eps": 1e-10},
     ),
     "rmsprop": Recipe(
-        lambda h: (_l2(h), scale_by_rms(h.resolved("alpha"), h.resolved("eps"))),
+        lambda h, p: (_l2(h), scale_by_rms(h.resolved("alpha"), h.resolved("eps"))),
         ("lr", "alpha", "eps", "weight_decay"),
     ),
-    "adam": Recipe(lambda h: _adam(h, decoupled=False), _ADAM_READS),
-    "adamw": Recipe(lambda h: _adam(h, decoupled=True), _ADAM_READS, {"weight_decay": 1e-2}),
+    "adam": Recipe(lambda h, p: _adam(h, decoupled=False), _ADAM_READS),
+    "adamw": Recipe(lambda h, p: _adam(h, decoupled=True), _ADAM_READS, {"weight_decay": 1e-2}),
     "nadam": Recipe(
-        lambda h: (
+        lambda h, p: (
             _l2(h),
             scale_by_nadam(h.beta1, h.beta2, h.resolved("eps"), h.momentum_decay),
         ),
         ("lr", "beta1", "beta2", "eps", "weight_decay", "momentum_decay"),
     ),
     "radam": Recipe(
-        lambda h: (_l2(h), scale_by_radam(h.beta1, h.beta2, h.resolved("eps"))),
+        lambda h, p: (_l2(h), scale_by_radam(h.beta1, h.beta2, h.resolved("eps"))),
         ("lr", "beta1", "beta2", "eps", "weight_decay"),
     ),
     "adamax": Recipe(
-        lambda h: (_l2(h), scale_by_adamax(h.beta1, h.beta2, h.resolved("eps"))),
+        lambda h, p: (_l2(h), scale_by_adamax(h.beta1, h.beta2, h.resolved("eps"))),
         ("lr", "beta1", "beta2", "eps", "weight_decay"),
     ),
     "adadelta": Recipe(
-        lambda h: (_l2(h), scale_by_adadelta(h.rho, h.resolved("eps"))),
+        lambda h, p: (_l2(h), scale_by_adadelta(h.rho, h.resolved("eps"))),
         ("lr", "rho", "eps", "weight_decay"),
         {"eps": 1e-6},
     ),
     "rprop": Recipe(
-        lambda h: (scale_by_rprop(h.lr, (h.eta_minus, h.eta_plus), (h.step_min, h.step_max)),),
+        lambda h, p: (scale_by_rprop(h.lr, (h.eta_minus, h.eta_plus), (h.step_min, h.step_max)),),
         ("lr", "eta_minus", "eta_plus", "step_min", "step_max"),
         scaled_by_lr=False,
     ),
     "asgd": Recipe(
-        lambda h: (_l2(h), scale_by_asgd(h.lr, h.lambd, h.resolved("alpha"))),
+        lambda h, p: (_l2(h), scale_by_asgd(h.lr, h.lambd, h.resolved("alpha"))),
         ("lr", "lambd", "alpha", "weight_decay"),
         {"alpha": 0.75},
         scaled_by_lr=False,
     ),
     "lbfgs": Recipe(
-        lambda h: (), ("lr", "history_size", "max_iter", "line_search"), scaled_by_lr=False
+        lambda h, p: (lbfgs_steps(p.value_and_grad, h),),
+        ("lr", "history_size", "max_iter", "line_search"),
+        scaled_by_lr=False,
+        fast=False,
     ),
-    "newton": Recipe(lambda h: (), ("lr",), second_order=True),
-    "newton_diag": Recipe(lambda h: (), ("lr",), second_order=True),
+    "newton": Recipe(
+        lambda h, p: (precondition_by_hessian(p.hessian, diagonal=False),),
+        ("lr",),
+        second_order=True,
+        fast=False,
+    ),
+    "newton_diag": Recipe(
+        lambda h, p: (precondition_by_hessian(p.hessian, diagonal=True),),
+        ("lr",),
+        second_order=True,
+        fast=False,
+    ),
 }
 OPTIMIZERS = tuple(REGISTRY)
 TORCH_OPTIMIZERS = tuple(name for name, recipe in REGISTRY.items() if not recipe.second_order)
 """Those torch.optim has."""
-FAST_OPTIMIZERS = tuple(name for name in TORCH_OPTIMIZERS if name != "lbfgs")
-"""Those the fast loops can step: not Newton's two (the Hessian) nor LBFGS (its line search
-evaluates f as often as it needs, not once a step)."""
+FAST_OPTIMIZERS = tuple(name for name, recipe in REGISTRY.items() if recipe.fast)
+"""Those the fast loops can step (`Recipe.fast`)."""
 SWITCHES_OFF = {"weight_decay": None, "dampening": 0.0, "amsgrad": False}
 """The settings that switch a variant of an optimiser on, at torch's defaults."""
 SHARED_DEFAULTS = {"eps": 1e-8, "alpha": 0.99, "weight_decay": 0.0}
 """Where an optimiser's recipe names no default of its own."""
+
+
+def label(optimizer: str, lr: float) -> str:
+    """`adagrad lr 5`: how every legend names a run, by its optimiser and its lr."""
+    return f"{optimizer} lr {lr:g}"
 
 
 class Optimizer(NamedTuple):
@@ -514,11 +551,13 @@ class Optimizer(NamedTuple):
     ) -> tuple[Array, State]:
         """The new parameters and state after one update (neither input is changed); `value`
         is the loss at params (the plateau schedule reads it)."""
-        if self.transform.wants_value:
-            updates, state = self.transform.update(grads, state, params, value)
-        else:
-            updates, state = self.transform.update(grads, state, params)
+        updates, state = _update(self.transform, grads, state, params, value)
         return apply_updates(params, updates), state
+
+    @property
+    def label(self) -> str:
+        """`adagrad lr 5`, as legends show the run it steps."""
+        return label(self.name, self.vector[0])
 
     @property
     def lr_row(self) -> int | None:
@@ -620,21 +659,16 @@ class Hyperparameters:
         """The optimiser; a second-order one needs the surface's `hessian`, LBFGS the problem's
         `value_and_grad` (it evaluates f as often as its line search wants)."""
         recipe = self.recipe
-        if self.schedule.name != "none":
+        scheduled = self.schedule.name != "none"
+        if scheduled:
             last = scale_by_schedule(self.lr, self.schedule)
         elif recipe.scaled_by_lr:
             last = scale_by_learning_rate(self.lr)
         else:
             last = scale(-1.0)
-        first = recipe.scale(self)
-        if recipe.second_order:
-            first = (precondition_by_hessian(hessian, self.optimizer == "newton_diag"),)
-        if self.optimizer == "lbfgs":  # its update is the whole move: no last scale
-            first, last = (lbfgs_steps(value_and_grad, self),), scale(1.0)
-        transform = chain(*first, last)
+        transform = chain(*recipe.scale(self, Problem(value_and_grad, hessian)), last)
         state_size = len(transform.init(np.zeros(1)))
-        scheduled = self.schedule.name != "none"
-        fast = not scheduled and not recipe.second_order and self.optimizer != "lbfgs"
+        fast = recipe.fast and not scheduled
         return Optimizer(self.optimizer, transform, state_size, self.vector(), scheduled, fast)
 
     def describe(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.optimizers import HYPERPARAMETERS, OPTIMIZERS, Hyperparameters
+from tui_gradients.core.optimizers import HYPERPARAMETERS, OPTIMIZERS, Hyperparameters, label
 from tui_gradients.core.parsing import parse_number
 
 MAX_RIVALS = 5
@@ -50,8 +50,8 @@ class Rival:
         return Rival(hyper.optimizer, lr, _in_order(tuned))
 
     def label(self, main: Hyperparameters) -> str:
-        """Its name with the lr it runs at, as every legend shows it: `adagrad lr 5`."""
-        return f"{self.optimizer} lr {self.hyper(main).lr:g}"
+        """Its name with the lr it runs at, as every legend shows it (`Optimizer.label`)."""
+        return label(self.optimizer, self.hyper(main).lr)
 
 
 def parse_rivals(text: str) -> tuple[Rival, ...]:

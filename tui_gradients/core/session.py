@@ -66,11 +66,9 @@ class Session:
     def plane_runs(self) -> list[tuple[str, Run]]:
         """The 2-D runs with their names, the main one first, then the rivals in order; with
         rivals, every name says the lr its run takes (`adagrad lr 5`)."""
-        hyper = self.experiment.hyper
         if not self.rivals:
-            return [(hyper.optimizer, self.plane)]
-        names = [Rival(hyper.optimizer).label(hyper), *(r.label(hyper) for r in self.rivals)]
-        return list(zip(names, self.surface_runs, strict=True))
+            return [(self.plane.optimizer.name, self.plane)]
+        return [(run.optimizer.label, run) for run in self.surface_runs]
 
     # --- the selected run -----------------------------------------------------------------------
 

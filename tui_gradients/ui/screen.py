@@ -117,7 +117,7 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         self._refresh_queued = False
         self._alert = ""
         self._message_in_full = False
-        self._panel_shows: tuple[str, Experiment] | None = None
+        self._panel_shows: tuple[int, tuple[Rival, ...], Experiment, bool] | None = None
         """What the panel was last loaded with (`sync_panel`)."""
 
     @property

@@ -45,13 +45,14 @@ class SettingsMixin(ScreenPart):
 
     def sync_panel(self, *, force: bool = False) -> None:
         """The panel showing the selected run's settings, and naming it when there are rivals;
-        reloaded (clearing the errors shown) only when they changed, or when `force`d."""
+        reloaded (clearing the errors shown) only when they changed, or when `force`d. Called
+        on every redraw: what it compares is what the session already holds, nothing built."""
         session = self.session
-        editing = self.run_name(session.selected) if session.rivals else ""
-        shown = (editing, session.selected_experiment)
+        shown = (session.selected, session.rivals, session.experiment, self.ascii_only)
         if shown == self._panel_shows and not force:
             return
         self._panel_shows = shown
+        editing = self.run_name(session.selected) if session.rivals else ""
         self.panel.load(field_values(session.selected_experiment))
         self.panel.show_editing(editing)
         optimizer = session.selected_hyper.optimizer
