@@ -95,6 +95,8 @@ SCENARIOS = [
     ("", ["z", "z", "z", "3", "0", "n"]),
     ("--lr 5", ["5", "0", "n"]),
     ("--preset rosenbrock --optimizer adam --lr 0.05", ["4", "0", "n"]),
+    ("--preset penguins", ["3", "0", "n"]),  # axes in the tens and the thousands
+    ("--preset penguins --standardize x --batch-size 32 --lr 0.1", ["1", "5", "n"]),
 ]
 
 

@@ -3,6 +3,7 @@ same experiment, refuses bad text by its own name, and says what a change does t
 
 import pytest
 
+from tui_gradients.core.data import packaged
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.session import Session
@@ -16,11 +17,26 @@ EXAMPLES = {
     "text": lambda setting: "w1**2 + 2*w2**2",
 }
 """A value each kind of setting accepts (every number setting takes 0.125)."""
-OWN_EXAMPLES = {"etas": "0.25,1.5", "optimizer": "nadam", "schedule_args": "patience=3"}
+OWN_EXAMPLES = {
+    "etas": "0.25,1.5",
+    "optimizer": "nadam",
+    "schedule_args": "patience=3",
+    "data": packaged("penguins.csv"),
+    "x_column": "bill_length_mm",
+    "y_column": "bill_depth_mm",
+}
 """Where a setting needs its own: rprop's etas straddle 1; asgd (the last optimiser) takes no
-schedule; the last schedule (plateau) takes patience."""
-BASES = {"schedule_args": {"schedule": "plateau"}}
-"""What must be set before a setting can be: a schedule's arguments need the schedule."""
+schedule; the last schedule (plateau) takes patience; data needs a file and its columns."""
+PENGUINS = {"function": "penguins"}
+BASES = {
+    "schedule_args": {"schedule": "plateau"},
+    **dict.fromkeys(("x_column", "y_column", "standardize", "batch_size"), PENGUINS),
+    "model": {**PENGUINS, "y_column": "gentoo"},
+}
+"""What must be set before a setting can be: a schedule's arguments need the schedule, the
+data's settings a data set (and logistic a 0/1 column)."""
+CHECKS = ("data_sha256",)
+"""Settings that check the file rather than change the experiment (tested in test_data)."""
 
 
 def _example(name: str) -> str:
@@ -38,7 +54,7 @@ def _base(name: str) -> Experiment:
 REFUSED = {"number": "abc", "whole": "1.5", "pair": "1", "choice": "nope"}
 
 
-@pytest.mark.parametrize("name", list(SETTINGS))
+@pytest.mark.parametrize("name", [name for name in SETTINGS if name not in CHECKS])
 def test_every_setting_reads_back_what_it_shows(name):
     setting, base = SETTINGS[name], _base(name)
     changed = edit(base, name, _example(name))
@@ -55,8 +71,9 @@ def test_every_setting_refuses_by_its_own_name(name):
 
 def test_saved_settings_restore_the_same_experiment():
     experiment = Experiment()
-    for name in SETTINGS:
-        if name != "function":  # a preset after a formula would undo it
+    for name, setting in SETTINGS.items():
+        # a preset after a formula would undo it; data has its own test (test_data)
+        if name != "function" and setting.section != "data":
             experiment = edit(experiment, name, _example(name))
     assert restore(saved(experiment)) == experiment
     assert "function" not in saved(experiment)  # a formula, not a preset

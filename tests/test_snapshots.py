@@ -72,6 +72,9 @@ PICTURE_SCENARIOS = {
     "diverged-lr5": ("--lr 5", ["5", "0", "n"]),
     "saddle-shaded": ("--preset saddle", ["1", "0", "n", "d"]),
     "following-off": ("", ["F", "z", "z", "z", "L", "L", "L"]),
+    "penguins-raw": ("--preset penguins", ["3", "0", "n"]),
+    "penguins-standardised": ("--preset penguins --standardize x", ["n"]),
+    "penguins-minibatch": ("--preset penguins --standardize x --batch-size 32 --lr 0.1", ["N"]),
 }
 
 

@@ -70,18 +70,21 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
 
 
 steps = whole_number(0, 10_000_000)
-RUN_FLAGS: dict[str, str] = {}
+DATA_FLAGS = {"x_column": "--x", "y_column": "--y", "batch_seed": "--seed"}
+RUN_FLAGS = dict(DATA_FLAGS)
 CHAIN_FLAGS = {"chain_lr": "--lr"}
 APP_FLAGS = {s.name: f"--chain-{s.name.replace('_', '-')}" for s in in_section("chain")}
-APP_FLAGS["chain_lr"] = "--chain-lr"
+APP_FLAGS |= {"chain_lr": "--chain-lr", **DATA_FLAGS}
 """Each command's flag for the settings whose flag is not `--name`: the app prefixes the
-chain's with `chain-`, and `chain` calls its learning rate plain `--lr`."""
+chain's with `chain-`, `chain` calls its learning rate plain `--lr`, and the data's columns
+and seed are `--x`, `--y` and `--seed`."""
 
 
 # --- the parsers: one flag per setting of the schema ------------------------------------------
 
 GROUPS = {
     "surface": "surface",
+    "data": "data (a regression fitted to a CSV file: w1 = w, w2 = b)",
     "optimizer": "optimizer (formulas and defaults of torch.optim)",
     "chain": "chain network (one neuron per layer)",
 }
@@ -144,13 +147,15 @@ def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
 def run_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog=f"{PROG} run",
-        description="Print a 2-D trajectory: CSV header step,w1,w2,loss,grad_w1,grad_w2; "
-        "row 0 is the start point. "
+        description="Print a 2-D trajectory: CSV header step,w1,w2,loss,grad_w1,grad_w2,lr; "
+        "row 0 is the start point. On data (--data, --preset penguins) w1 and w2 are the "
+        "slope w and intercept b of y = w*x + b, loss is the full-batch loss and, with "
+        "--batch-size, grad_w1 and grad_w2 are the minibatch gradient the next step follows. "
         "Defaults reproduce the seed: the bowl 0.001·w1² + w2², gd, lr 0.5.",
         epilog=EXIT_STATUSES,
     )
     _add_load(parser)
-    _add_settings(parser, ("surface", "optimizer"), RUN_FLAGS)
+    _add_settings(parser, ("surface", "data", "optimizer"), RUN_FLAGS)
     _add_output_arguments(parser)
     return parser
 
@@ -178,7 +183,7 @@ def app_parser() -> ArgumentParser:
         f"In a web browser: '{PROG} serve --help'.",
     )
     _add_load(parser)
-    _add_settings(parser, ("surface", "optimizer", "chain"), APP_FLAGS, app=True)
+    _add_settings(parser, ("surface", "data", "optimizer", "chain"), APP_FLAGS, app=True)
     parser.add_argument(
         "--steps",
         type=steps,
@@ -325,8 +330,9 @@ def _prepare(steps: int, experiment: Experiment | None = None) -> None:
     )
     note.start()
     try:
-        if fast.warm_up() and experiment is not None:
-            fast.specialise(experiment.plane.objective.formula, experiment.hyper.optimizer)
+        formula = None if experiment is None else experiment.plane.objective.formula
+        if fast.warm_up() and formula is not None:
+            fast.specialise(formula, experiment.hyper.optimizer)
     finally:
         note.cancel()
 
@@ -393,7 +399,9 @@ def app_options(args: argparse.Namespace) -> dict:
     """The app's step, rivals, lesson page and view: as typed, else as --load saved them. A
     saved view is kept only while the surface is the saved one (no surface flag typed)."""
     resume: Resume = args.resume
-    surface_typed = any(hasattr(args, setting.name) for setting in in_section("surface"))
+    surface_typed = any(
+        hasattr(args, setting.name) for setting in (*in_section("surface"), *in_section("data"))
+    )
     return {
         "initial_steps": resume.step if args.steps is None else args.steps,
         "rivals": resume.rivals if args.race is None else args.race,

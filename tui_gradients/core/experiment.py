@@ -6,12 +6,23 @@ import math
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+import numpy as np
+
 from tui_gradients.core.chain import Chain, ChainSettings
+from tui_gradients.core.data import packaged, read_columns
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.fast import chain_problem, plane_problem
 from tui_gradients.core.functions import Objective, Point, fit_window, make_objective
 from tui_gradients.core.limits import LIMIT
 from tui_gradients.core.optimizers import Hyperparameters
+from tui_gradients.core.regression import (
+    MODELS,
+    Minibatches,
+    Regression,
+    regression_objective,
+    sampled,
+    scaling_for,
+)
 from tui_gradients.core.run import History, Run
 from tui_gradients.core.theory import hessian_function
 
@@ -26,9 +37,16 @@ ESCAPE_FACTOR = 1e3
 on a surface unbounded below (the saddle) adam's bounded steps would otherwise go on for ever."""
 
 
+DATA_PRESETS = {"penguins": ("penguins.csv", "flipper_length_mm", "body_mass_g")}
+"""Data sets shipped with the app: the file in `tui_gradients/data`, and its x and y."""
+DATA = "data"
+"""The function of a surface fitted to the user's file (`PlaneSettings.data`)."""
+
+
 @dataclass(frozen=True)
 class PlaneSettings:
-    """Which surface, and where to start on it."""
+    """Which surface, and where to start on it; for a surface fitted to data, which columns,
+    which model, what is standardised and how the samples are batched."""
 
     function: str = "quadratic"
     expr: str | None = None
@@ -36,15 +54,75 @@ class PlaneSettings:
     b: float = 1.0
     start: Point | None = None
     """None means the function's own start point."""
+    data: str | None = None
+    """The user's CSV file (the function is then DATA)."""
+    x_column: str = ""
+    """The column of the data to fit from: empty for the preset's own, or the file's first
+    column of numbers."""
+    y_column: str = ""
+    """The column to fit: empty for the preset's own, or the file's last column of numbers."""
+    model: str = "linear"
+    standardize: str = "none"
+    """What is standardised (`regression.STANDARDIZED`)."""
+    batch_size: int = 0
+    """Samples per step; 0 for all of them (the full batch)."""
+    batch_seed: int = 0
 
     def __post_init__(self) -> None:
         if self.start is not None:
             _check_point(self.start)
         _ = self.objective  # validate the function, its curvatures or formula now
+        if self.batch_size and self.regression is None:
+            raise SettingError("batch_size", "minibatches need data: --data FILE or penguins")
+        if self.regression is not None and not 0 <= self.batch_size <= self.regression.rows:
+            rows = self.regression.rows
+            raise SettingError(
+                "batch_size",
+                f"must be from 1 to {rows} (0 for the full batch), got {self.batch_size}",
+            )
+
+    @property
+    def fitted(self) -> bool:
+        """Whether the surface is a model fitted to data."""
+        return self.function in DATA_PRESETS or self.function == DATA
 
     @cached_property
     def objective(self) -> Objective:
-        return make_objective(self.function, expr=self.expr, a=self.a, b=self.b)
+        if not self.fitted:
+            return make_objective(self.function, expr=self.expr, a=self.a, b=self.b)
+        if self.model not in MODELS:
+            raise SettingError("model", f"must be one of {', '.join(MODELS)}, got {self.model!r}")
+        columns = read_columns(*self.source)
+        if self.model == "logistic" and not np.isin(columns.y, (0.0, 1.0)).all():
+            bad = columns.y[~np.isin(columns.y, (0.0, 1.0))][0]
+            raise SettingError(
+                "y_column", f"logistic needs a 0/1 column; {columns.y_name!r} has {bad:g}"
+            )
+        regression = Regression(
+            self.model, columns, scaling_for(columns, self.standardize, self.model)
+        )
+        return regression_objective(self.function, regression)
+
+    @property
+    def source(self) -> tuple[str, str, str]:
+        """The file and the x and y columns a fitted surface reads."""
+        if self.function == DATA:
+            if self.data is None:
+                raise SettingError("data", "type the path of a CSV file")
+            return self.data, self.x_column, self.y_column
+        name, x, y = DATA_PRESETS[self.function]
+        return packaged(name), self.x_column or x, self.y_column or y
+
+    @property
+    def regression(self) -> Regression | None:
+        return self.objective.regression
+
+    @property
+    def batches(self) -> Minibatches | None:
+        """How a minibatch run draws its samples (None for the full batch)."""
+        if not self.batch_size or self.regression is None:
+            return None
+        return Minibatches(self.regression.rows, self.batch_size, self.batch_seed)
 
     @property
     def start_point(self) -> Point:
@@ -70,6 +148,7 @@ class Experiment:
 
     def __post_init__(self) -> None:
         _ = self.chain_hyper  # validate chain_lr
+        _check_batches(self.plane, self.hyper)
 
     @property
     def chain_hyper(self) -> Hyperparameters:
@@ -81,19 +160,23 @@ class Experiment:
 
     def plane_run(self, hyper: Hyperparameters | None = None) -> Run:
         """A fresh run on the surface (with other hyperparameters for a comparison run)."""
-        objective = self.plane.objective
+        objective, batches = self.plane.objective, self.plane.batches
+        hyper = hyper or self.hyper
+        _check_batches(self.plane, hyper)
+        formula = objective.formula
         try:
             return Run(
                 objective.value_and_grad,
-                (hyper or self.hyper).build(
-                    hessian=hessian_function(objective.formula),
+                hyper.build(
+                    hessian=objective.hessian or hessian_function(formula),
                     value_and_grad=objective.value_and_grad,
                 ),
                 list(self.plane.start_point),
                 tol=PLANE_TOL,
                 max_steps=LIMIT,
                 bound=ESCAPE_FACTOR * self.plane.scale,
-                compiled=plane_problem(objective.formula),
+                compiled=None if formula is None or batches else plane_problem(formula),
+                sampled=None if batches is None else sampled(self.plane.regression, batches),
             )
         except SettingError as error:
             raise SettingError("start", f"{error.message}; pick another start") from None
@@ -118,6 +201,14 @@ class Experiment:
             raise SettingError(
                 "weight", f"{problem}: try smaller weights or fewer layers"
             ) from None
+
+
+def _check_batches(plane: PlaneSettings, hyper: Hyperparameters) -> None:
+    """LBFGS evaluates f and ∇f itself, as its line search wants: on the full batch only."""
+    if plane.batch_size and hyper.recipe.evaluates:
+        raise SettingError(
+            "optimizer", f"{hyper.optimizer} evaluates on the full batch: set batch size 0 first"
+        )
 
 
 def _check_point(point: Point) -> None:

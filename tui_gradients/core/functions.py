@@ -10,11 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.expression import Expression
+
+if TYPE_CHECKING:
+    from tui_gradients.core.regression import Regression
 
 Array = np.ndarray
 Point = tuple[float, float]
@@ -27,8 +31,10 @@ class Objective:
     """A loss surface with everything the app needs to draw and explain it."""
 
     name: str
-    formula: str
-    """The same function as a formula the expression parser accepts (used to cross-check)."""
+    formula: str | None
+    """The same function as a formula the expression parser accepts: the Hessian, the theory
+    rows and the fast loops are built from it. None for a loss with no short formula (logistic
+    regression), which brings its own `hessian` and steps only in numpy."""
     value: Callable[[Array, Array], Array]
     gradient: Callable[[Array, Array], tuple[Array, Array]]
     start: Point
@@ -39,6 +45,10 @@ class Objective:
     window: Window | None = None
     """A hand-picked view; when None the view is fitted to the start point and the minima."""
     note: str = field(default="", compare=False)
+    hessian: Callable[[Array], Array] | None = field(default=None, compare=False)
+    """H at a point, where there is no formula to differentiate."""
+    regression: Regression | None = field(default=None, compare=False)
+    """The model and data behind a surface fitted to data."""
 
     def value_and_grad(self, params: Array) -> tuple[float, Array]:
         """f and ∇f at a 2-vector, as the optimisers want them.

@@ -254,6 +254,38 @@ def _curvature() -> tuple[Setup, Numbers]:
     return Setup(rotated, rivals=rivals), numbers
 
 
+def _scaling() -> tuple[Setup, Numbers]:
+    raw = edit(Experiment(), "function", "penguins")
+    scaled = edit(raw, "standardize", "x")
+    objective, start = raw.plane.objective, raw.plane.start_point
+    regression = objective.regression
+    assert regression is not None and objective.minima
+    curv = curvature(objective, start)
+    gd = gd_prediction(curv, raw.hyper.lr, start, objective.minima[0], ARRIVAL_FRACTION)
+    slope, intercept = regression.scaling.original(*objective.minima[0])
+    arrived, bowl = _arrival(scaled, scaled.hyper), Experiment().plane
+    mean_x2, mean_x, *_ = regression.moments
+    return Setup(raw, theory=True), {
+        "rows": regression.rows,
+        "mean_x": f"{mean_x:.0f}",
+        "mean_x2": f"{mean_x2:.3g}",
+        "kappa": f"{curv.condition:.3g}",
+        "max_lr": f"{gd.max_stable_lr:.3g}",
+        "lr": f"{raw.hyper.lr:g}",
+        "factor": f"{max(gd.factors):.9f}",
+        "gd_steps": f"{gd.steps_to_fraction:,.0f}",
+        "percent": f"{ARRIVAL_FRACTION:.0%}",
+        "kappa_scaled": f"{curvature(scaled.plane.objective, start).condition:.3g}",
+        "lr_scaled": f"{scaled.hyper.lr:g}",
+        "scaled_steps": _steps(arrived),
+        "step_word": "step" if arrived == 1 else "steps",
+        "kappa_bowl": f"{curvature(bowl.objective, bowl.start_point).condition:.4g}",
+        "slope": f"{slope:.4g}",
+        "intercept_sign": "−" if intercept < 0 else "+",
+        "intercept": f"{abs(intercept):.4g}",
+    }
+
+
 PAGES: list[tuple[str, str, Callable[[], tuple[Setup, Numbers]]]] = [
     ("1-bowl", "a small gradient is not a minimum", _bowl),
     ("2-how-long", "how long gd needs", _how_long),
@@ -261,5 +293,6 @@ PAGES: list[tuple[str, str, Callable[[], tuple[Setup, Numbers]]]] = [
     ("4-vanishing", "vanishing gradients", _vanishing),
     ("5-exploding", "ReLU and large weights", _exploding),
     ("6-curvature", "rescaling by the curvature: Newton", _curvature),
+    ("7-scaling", "real data: an unscaled feature is the bowl", _scaling),
 ]
 """(template file, title, builder) for each page, in order."""

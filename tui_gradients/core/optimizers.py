@@ -420,6 +420,9 @@ class Recipe:
     fast: bool = True
     """The fast loops step it: not Newton's two (the Hessian) nor LBFGS (its line search
     evaluates f as often as it needs, not once a step)."""
+    evaluates: bool = False
+    """It evaluates f and ∇f itself, where it wants (LBFGS): on the full batch, so it cannot
+    step on minibatches."""
 
 
 class Problem(NamedTuple):
@@ -499,6 +502,7 @@ REGISTRY: dict[str, Recipe] = {
         ("lr", "history_size", "max_iter", "line_search"),
         scaled_by_lr=False,
         fast=False,
+        evaluates=True,
     ),
     "newton": Recipe(
         lambda h, p: (precondition_by_hessian(p.hessian, diagonal=False),),

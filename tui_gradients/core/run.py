@@ -21,6 +21,8 @@ from tui_gradients.core.optimizers import Optimizer, State
 
 Array = np.ndarray
 ValueAndGrad = Callable[[Array], tuple[float, Array]]
+Sampled = Callable[[Array, int], tuple[float, Array]]
+"""(params, step) → the loss and gradient stored at that step (a minibatch's gradient)."""
 
 __all__ = ["HUGE", "History", "Run", "Stop", "StopKind"]
 
@@ -196,23 +198,26 @@ class Run:
         max_steps: int = 1_000_000,
         bound: float = HUGE,
         compiled: fast.Problem | None = None,
+        sampled: Sampled | None = None,
     ) -> None:
-        """`compiled` is the same problem for the fast loops, used for long advances."""
+        """`compiled` is the same problem for the fast loops, used for long advances.
+        `sampled`, for minibatches, gives the loss and gradient stored at each step from the
+        step's number too (then no fast loop serves)."""
         if not (math.isfinite(tol) and tol >= 0):
             raise SettingError("tol", f"must be a finite number ≥ 0, got {tol!r}")
         if max_steps < 0:
             raise SettingError("steps", f"must be ≥ 0, got {max_steps}")
-        self.value_and_grad = value_and_grad
         self.optimizer = optimizer
         self.tol = tol
         self.max_steps = max_steps
         self.bound = bound
         """A parameter beyond ±bound ends the run as diverged (HUGE unless the caller knows the
         problem's scale)."""
-        self.compiled = compiled
+        self.compiled = None if sampled else compiled
+        self.evaluate: Sampled = sampled or (lambda params, _: value_and_grad(params))
         self.stop: Stop | None = None
         start = np.asarray(start, dtype=float)
-        loss, grads = value_and_grad(start)
+        loss, grads = self.evaluate(start, 0)
         if problem := _problem(start, loss, grads, bound):
             raise SettingError("start", f"{problem} at the start point")
         self._state: State = optimizer.init(start)
@@ -254,7 +259,7 @@ class Run:
 
     def _advance_python(self, n: int) -> int:
         taken = 0
-        history, update, value_and_grad = self.history, self.optimizer.step, self.value_and_grad
+        history, update, evaluate = self.history, self.optimizer.step, self.evaluate
         params, state = history.params[-1].copy(), self._state
         grads, loss = history.grads[-1], float(history.loss[-1])
         with np.errstate(all="ignore"):  # bad numbers end the run below, with a reason
@@ -276,7 +281,7 @@ class Run:
                         StopKind.CONVERGED, step, f"converged at step {step}: {finished}"
                     )
                     break
-                new_loss, new_grads = value_and_grad(new_params)
+                new_loss, new_grads = evaluate(new_params, self.last_step + 1)
                 if problem := _problem(new_params, new_loss, new_grads, self.bound):
                     step = self.last_step + 1
                     self.stop = Stop(StopKind.DIVERGED, step, f"diverged at step {step}: {problem}")

@@ -9,16 +9,19 @@ the same value, so a saved session reloads exactly.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from tui_gradients.core.chain import ACTIVATIONS, INITS
+from tui_gradients.core.data import MAX_DATA_BYTES, header
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import Experiment, PlaneSettings
+from tui_gradients.core.experiment import DATA, DATA_PRESETS, Experiment, PlaneSettings
 from tui_gradients.core.functions import PRESETS
 from tui_gradients.core.optimizers import OPTIMIZERS, REGISTRY
 from tui_gradients.core.parsing import parse_number, parse_pair, parse_whole
+from tui_gradients.core.regression import MODELS, STANDARDIZED
 from tui_gradients.core.schedules import NAMES as SCHEDULES
 from tui_gradients.core.schedules import Schedule, parse_schedule
 
@@ -29,6 +32,8 @@ settings replay the runs to the same step (replay), and a way of stepping change
 OWN_DEFAULTS = ("alpha", "eps", "weight_decay")
 """Optimiser settings whose torch default differs between optimisers: None (typed `default`)
 means the optimiser's own."""
+FUNCTIONS = (*PRESETS, *DATA_PRESETS)
+"""The function field's choices (and `f`'s cycle)."""
 SWITCH = {"on": True, "off": False, "true": True, "false": False, "1": True, "0": False}
 MAX_STEPS_PER_PRESS = 20_000
 """The steps-per-key field's upper end: playing at 60 ticks a second, more would have each tick
@@ -50,6 +55,8 @@ class Setting:
     effect: Effect = "replay"
     app_only: bool = False
     """Only the app has it (the headless commands print every step)."""
+    in_panel: bool = True
+    """False for a check that a file holds, not a choice (the data file's hash)."""
     per_run: bool = False
     """Each 2-D run may have its own (an optimiser's setting): with a rival selected, the
     panel and the lr keys change that rival's."""
@@ -76,10 +83,15 @@ def edit(experiment: Experiment, name: str, text: str) -> Experiment:
 
 
 def saved(experiment: Experiment) -> dict[str, str]:
-    """The settings as typed text, in the order `restore` applies them: a preset or a formula
-    (never both), and `default` where the optimiser's own default is in force."""
+    """The settings as typed text, in the order `restore` applies them: a preset, a formula or
+    a data file (one of them), and `default` where the optimiser's own default is in force."""
     values = {name: setting.text(experiment) for name, setting in SETTINGS.items()}
     del values["expr" if experiment.plane.expr is None else "function"]
+    if experiment.plane.data is not None:
+        del values["function"]
+    if not experiment.plane.fitted:  # no data: nothing to say about it
+        for setting in in_section("data"):
+            del values[setting.name]
     for name in OWN_DEFAULTS:
         if getattr(experiment.hyper, name) is None:
             values[name] = "default"
@@ -112,10 +124,75 @@ def exact(value: float) -> str:
 
 
 def _preset(experiment: Experiment, text: str) -> Experiment:
-    plane = PlaneSettings(function=text, a=experiment.plane.a, b=experiment.plane.b)
-    # A preset comes with its own start and a learning rate that suits it.
+    old = experiment.plane
+    if text == DATA:
+        if old.data is None:
+            raise SettingError("function", "type the path of a CSV file in the data field")
+        return _new_surface(experiment, replace(old, function=DATA, expr=None, start=None))
+    return _new_surface(experiment, PlaneSettings(function=text, a=old.a, b=old.b))
+
+
+def _new_surface(experiment: Experiment, plane: PlaneSettings) -> Experiment:
+    """A new surface comes with its own start and a learning rate that suits it."""
     hyper = experiment.hyper.with_changes(lr=plane.objective.suggested_lr)
     return replace(experiment, plane=plane, hyper=hyper)
+
+
+def _data(experiment: Experiment, text: str) -> Experiment:
+    """A CSV file to fit (empty: back to the bowl). Its columns stay chosen where the file has
+    them; otherwise its first and last columns of numbers."""
+    old = experiment.plane
+    if not text:
+        return experiment if old.data is None else _preset(experiment, "quadratic")
+    path = os.path.expanduser(text)
+    names = header(path) if old.fitted else []
+    keep = old.x_column in names and old.y_column in names
+    plane = replace(
+        old if old.fitted else PlaneSettings(),
+        function=DATA,
+        data=path,
+        x_column=old.x_column if keep else "",
+        y_column=old.y_column if keep else "",
+        start=None,
+    )
+    return _new_surface(experiment, plane)
+
+
+def _fitted_field(name: str, parse: Callable[[str, str], object] = lambda _, text: text):
+    """A setting of the model fitted to data: a new surface, with its own start and lr."""
+
+    def change(experiment: Experiment, text: str) -> Experiment:
+        old = experiment.plane
+        value = parse(name, text)
+        if not old.fitted:
+            raise SettingError(name, "no data loaded: choose penguins, or type a CSV file path")
+        return _new_surface(experiment, replace(old, start=None, **{name: value}))
+
+    return change
+
+
+def _sampling(name: str) -> Callable[[Experiment, str], Experiment]:
+    """Batch size or seed: the same surface, sampled anew (from step 0)."""
+
+    def change(experiment: Experiment, text: str) -> Experiment:
+        value = parse_whole(name, text)
+        if value < 0:
+            raise SettingError(name, f"must be ≥ 0, got {value}")
+        return replace(experiment, plane=replace(experiment.plane, **{name: value}))
+
+    return change
+
+
+def _data_sha256(experiment: Experiment, text: str) -> Experiment:
+    """Refuse a data file whose bytes are not those an export recorded."""
+    regression = experiment.plane.regression
+    if text and regression is not None and text != regression.columns.sha256:
+        raise SettingError(
+            "data_sha256",
+            f"{regression.columns.path} has changed since it was saved (its SHA-256 differs); "
+            "restore the file, or load the settings without its hash",
+        )
+    return experiment
 
 
 def _formula(experiment: Experiment, text: str) -> Experiment:
@@ -241,19 +318,55 @@ def _pair(first: float, second: float) -> str:
 # fmt: off
 _SETTINGS = [
     Setting(
-        "function", "function", "surface", "choice", "a preset (default quadratic)",
+        "function", "function", "surface", "choice",
+        "a preset (default quadratic); penguins: a regression on data shipped with the app",
         lambda e: "custom" if e.plane.expr is not None else e.plane.function,
-        _preset, choices=tuple(PRESETS), effect="restart",
+        _preset, choices=FUNCTIONS, effect="restart",
     ),
     Setting(
         "expr", "f(w1,w2)", "surface", "text",
         "your own f(w1, w2), e.g. '0.001*w1**2 + w2**2'",
-        lambda e: e.plane.expr or e.plane.objective.formula, _formula, effect="restart",
+        lambda e: e.plane.expr or e.plane.objective.formula or "", _formula, effect="restart",
     ),
     _field("plane", "a", "a (w1²)", "surface", "number", "w1 curvature of the bowl (0.001)",
            effect="restart"),
     _field("plane", "b", "b (w2²)", "surface", "number", "w2 curvature of the bowl (1)",
            effect="restart"),
+    Setting(
+        "data", "data file", "data", "text",
+        "a CSV file with a header row: the plot becomes the loss of y = w*x + b fitted to two "
+        f"of its columns, w1 = w and w2 = b (up to {MAX_DATA_BYTES >> 20} MB)",
+        lambda e: e.plane.data or "", _data, effect="restart",
+    ),
+    Setting(
+        "x_column", "x", "data", "text",
+        "the column x (default: penguins' flipper_length_mm, a file's first column of numbers)",
+        lambda e: e.plane.regression.columns.x_name if e.plane.regression else e.plane.x_column,
+        _fitted_field("x_column"), effect="restart",
+    ),
+    Setting(
+        "y_column", "y", "data", "text",
+        "the column y (default: penguins' body_mass_g, a file's last column of numbers)",
+        lambda e: e.plane.regression.columns.y_name if e.plane.regression else e.plane.y_column,
+        _fitted_field("y_column"), effect="restart",
+    ),
+    Setting(
+        "model", "model", "data", "choice",
+        "linear (mean squared error) or logistic (mean log loss of a 0/1 y)",
+        lambda e: e.plane.model, _fitted_field("model"), choices=MODELS, effect="restart",
+    ),
+    Setting(
+        "standardize", "scale", "data", "choice",
+        "standardise none, x, or x and y (xy) to mean 0 and s.d. 1 (none)",
+        lambda e: e.plane.standardize, _fitted_field("standardize"), choices=STANDARDIZED,
+        effect="restart",
+    ),
+    Setting(
+        "data_sha256", "sha256", "data", "text",
+        "refuse the data file unless its SHA-256 is this (exports record it)",
+        lambda e: e.plane.regression.columns.sha256 if e.plane.regression else "",
+        _data_sha256, effect="none", in_panel=False,
+    ),
     Setting(
         "start", "start", "surface", "pair", "W1,W2 (default: the function's own start)",
         lambda e: _pair(*e.plane.start_point), _start, effect="restart",
@@ -317,6 +430,15 @@ _SETTINGS = [
         lambda e: e.hyper.schedule.text(), _schedule_args,
     ),
     Setting(
+        "batch_size", "batch size", "data", "whole",
+        "samples per step, drawn without replacement in each epoch (0: all of them)",
+        lambda e: str(e.plane.batch_size), _sampling("batch_size"), effect="restart",
+    ),
+    Setting(
+        "batch_seed", "seed", "data", "whole", "seed of the minibatches' order (0)",
+        lambda e: str(e.plane.batch_seed), _sampling("batch_seed"), effect="restart",
+    ),
+    Setting(
         "steps_per_press", "steps/key", "optimizer", "whole",
         f"steps one key takes, 1 to {MAX_STEPS_PER_PRESS} (1)",
         lambda e: str(e.steps_per_press), _steps_per_press, effect="none", app_only=True,
@@ -341,9 +463,18 @@ _SETTINGS = [
 ]
 # fmt: on
 SETTINGS: dict[str, Setting] = {setting.name: setting for setting in _SETTINGS}
-SECTIONS = {"surface": "Surface", "optimizer": "Optimiser", "chain": "Chain network"}
+SECTIONS = {
+    "surface": "Surface",
+    "data": "Data",
+    "optimizer": "Optimiser",
+    "chain": "Chain network",
+}
 """Each section's title, in the order the panel shows them."""
 
 
 def in_section(section: str) -> list[Setting]:
     return [setting for setting in _SETTINGS if setting.section == section]
+
+
+IN_PANEL = [setting for setting in _SETTINGS if setting.in_panel]
+"""The settings the app's panel has a field for."""

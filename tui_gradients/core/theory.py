@@ -99,11 +99,15 @@ def hessian_function(formula: str) -> Callable[[Array], Array]:
 
 def curvature(objective: Objective, point: Point) -> Curvature:
     """The Hessian of `objective` at `point`, with its eigenvalues; TooLarge for a formula
-    whose second derivatives are past the budget."""
-    second = _second_derivatives(objective.formula)
-    d11, d12, d22 = (float(value) for value in evaluate_all(list(second), *point))
-    hessian = np.array([[d11, d12], [d12, d22]])
-    constant = not any(has_variable(node) for node in second)
+    whose second derivatives are past the budget. A loss with no formula brings its own."""
+    if objective.formula is None:
+        assert objective.hessian is not None, "an objective has a formula or a Hessian"
+        hessian, constant = objective.hessian(np.asarray(point, dtype=float)), False
+    else:
+        second = _second_derivatives(objective.formula)
+        d11, d12, d22 = (float(value) for value in evaluate_all(list(second), *point))
+        hessian = np.array([[d11, d12], [d12, d22]])
+        constant = not any(has_variable(node) for node in second)
     if not np.all(np.isfinite(hessian)):
         return Curvature(hessian, (math.nan, math.nan), constant)
     low, high = np.linalg.eigvalsh(hessian)

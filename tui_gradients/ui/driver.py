@@ -120,7 +120,7 @@ class Driver(Widget):
         """One typed setting (`Session.edit`); a SettingError keeps everything and propagates.
         `message` says what happened (by default, that the setting was set)."""
         effect = self.session.edit(name, text)
-        surface = SETTINGS[name].section == "surface"
+        surface = SETTINGS[name].section in ("surface", "data")
         self._changed(message or f"{name} set", plane_changed=surface)
         return effect
 
@@ -253,6 +253,8 @@ class Driver(Widget):
         the straight-line loops serve), then the formula's own loop for each optimiser on the
         plot (until then the interpreter runs it). True when numba is loaded for the first time."""
         formula = self.session.experiment.plane.objective.formula
+        if formula is None:  # a logistic fit: its runs step in numpy
+            return False
         wanted = {(formula, run.optimizer.name) for _, run in self.session.plane_runs}
         wanted -= self._compiling
         if not wanted:

@@ -78,6 +78,7 @@ PROSE_TO_ASCII = str.maketrans(
         "κ": "kappa",
         "λ": "lambda",
         "μ": "mu",
+        "σ": "sigmoid",
         "←": "<-",
         "→": "->",
         "•": "*",

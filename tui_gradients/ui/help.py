@@ -8,6 +8,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Markdown
 
+from tui_gradients.core.data import MAX_DATA_BYTES
 from tui_gradients.core.summary import TRAP_TOL
 from tui_gradients.ui.glyphs import ASCII_BULLETS, PROSE_TO_ASCII
 from tui_gradients.ui.keys import markdown_table
@@ -80,11 +81,34 @@ first. In place of the chain table, a chart draws log₁₀(f − f*) of each ru
 with the same markers; the legend in its title names them, the selected run in brackets. `R`
 again ends the race, and `c` goes back to a single comparison.
 
+## Data
+
+The bowl is what least squares looks like when a feature is not scaled. `f` reaches
+**penguins**, a regression that ships with the app: body mass (g) against flipper length (mm)
+of 342 Palmer penguins. There w1 is the slope w and w2 the intercept b of y = w·x + b, and the
+surface is the mean squared error, a quadratic whose Hessian 2·[[mean x², mean x], [mean x, 1]]
+comes from the data: with x near 200, κ is about 8 million, and gd crawls exactly as on the
+seed's bowl. `--data FILE --x COL --y COL` fits your own CSV file (a header row, then numbers;
+up to {MAX_DATA_BYTES >> 20} MB); `--model logistic` fits a 0/1 column by the mean log loss,
+p = σ(w·x + b), whose Hessian changes from point to point.
+
+`u` standardises x, then x and y (mean 0, standard deviation 1), then neither: the surface, κ
+and the runs start again, with the learning rate the new surface suggests (1/λ_max at the
+start). With x standardised the Hessian is 2·I, κ = 1, and gd at lr 0.5 lands on the minimum in
+one step. The readout's **fit** row gives the fitted line in the data's own units whichever
+way the problem is parameterised.
+
+`--batch-size N` steps on minibatches of N samples, drawn without replacement, in an order that
+follows from `--seed` and the epoch: replaying or stepping back gives the same batches. The
+contours, f and f − f* stay those of the full batch; the readout's **batch** row gives the
+epoch, the batch and the loss on it. The gradient shown is the minibatch's, the one the step
+follows. An export records the data file's SHA-256, and `--load` refuses a file that changed.
+
 ## The lesson
 
-`l` opens five pages, each with a short text beside the live panels. A page puts the app in a
-prepared state at step 0 (the bowl, a race, a chain) and you step on from there; every number
-in its text is computed from the same runs when the page is built. The text takes the room of
+`l` opens the lesson's pages, each with a short text beside the live panels. A page puts the
+app in a prepared state at step 0 (the bowl, a race, a chain) and you step on from there; every
+number in its text is computed from the same runs when the page is built. The text takes the room of
 the panels that page does not use. `l` closes it and keeps whatever state you reached; opening
 it again returns to the same page and sets it up afresh. `tui-gradients --lesson 3` starts on
 page 3.

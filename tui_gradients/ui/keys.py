@@ -64,6 +64,10 @@ KEYS = (
         "double the chain's lr (replayed)",
     ),
     Key("f", "cycle_function", "Function", "next function (with its own start and lr)"),
+    Key(
+        "u", "cycle_standardize", "Standardise",
+        "on data: standardise nothing, x, or x and y (mean 0, s.d. 1), with the new surface's lr",
+    ),
     Key("c", "compare", "Compare", "a second optimiser from the same start (◆)", footer=True),
     Key(
         "R", "race", "Race", "six optimisers from the same start, with a loss chart",

@@ -21,7 +21,7 @@ from tui_gradients.core.summary import (
 )
 from tui_gradients.core.theory import TooLarge, curvature, gd_prediction
 from tui_gradients.ui.format import number, ordinal
-from tui_gradients.ui.glyphs import label
+from tui_gradients.ui.glyphs import PROSE_TO_ASCII, label
 from tui_gradients.ui.marks import MAIN, RIVALS
 from tui_gradients.ui.raster import GRADIENT_ARROW, STEP_ARROW, Arrow
 
@@ -70,6 +70,7 @@ def readout_rows(
     main = race[0].point if race else summarize(session.experiment.plane.objective, session.plane)
     rows = point_rows(session.plane.cursor, session.experiment.hyper.describe(), main, ascii_only)
     rows[1:1] = stop_rows(session) + thinned_rows(session) + schedule_rows(session)
+    rows[3:3] = data_rows(session, ascii_only)
     if update is not None:
         rows += update_rows(update, session.experiment.hyper.optimizer != "gd", ascii_only)
     if drawn:
@@ -104,6 +105,32 @@ def thinned_rows(session: Session) -> list[Row]:
     budget = f"{HISTORY_BUDGET >> 20} MB"
     kept = f"every {ordinal(stride)} step kept to {up_to} ({budget})"
     return [Row("thinned", "history", kept, TRAP)]
+
+
+def data_rows(session: Session, ascii_only: bool) -> list[Row]:
+    """On a surface fitted to data: the model the main run's (w, b) stands for, in the data's
+    own units whatever is standardised; and with minibatches, where in its epoch the step is
+    and the loss of the batch it steps on (the plot and f show the full batch's)."""
+    plane = session.experiment.plane
+    regression = plane.regression
+    if regression is None:
+        return []
+    w, b = (float(v) for v in session.plane.params)
+    slope, intercept = regression.scaling.original(w, b)
+    sign = "−" if intercept < 0 else "+"
+    line = f"{number(slope, 4)}·x {sign} {number(abs(intercept), 4)}"
+    fit = f"y = {line}" if regression.model == "linear" else f"p = σ({line})"
+    if ascii_only:
+        fit = fit.translate(PROSE_TO_ASCII)
+    rows = [Row("fit", "fit", fit)]
+    batches = plane.batches
+    if batches is not None:
+        step = session.plane.cursor
+        epoch, batch = batches.locate(step)
+        loss, _ = regression.batch_loss_and_grad(session.plane.params, batches.indices(step))
+        rows.append(Row("epoch", "epoch", f"{epoch + 1}, batch {batch + 1}/{batches.per_epoch}"))
+        rows.append(Row("batch", "batch f", number(loss)))
+    return rows
 
 
 def update_rows(update: Update, differs: bool, ascii_only: bool) -> list[Row]:

@@ -6,14 +6,16 @@ from __future__ import annotations
 from textual.widgets import Input
 
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.functions import PRESETS
 from tui_gradients.core.optimizers import OPTIMIZERS
-from tui_gradients.core.settings import shown_for
+from tui_gradients.core.regression import STANDARDIZED
+from tui_gradients.core.settings import FUNCTIONS, shown_for
+from tui_gradients.core.theory import curvature
+from tui_gradients.ui.glyphs import label
 from tui_gradients.ui.marks import MARKS, RIVALS
 from tui_gradients.ui.screen_part import ScreenPart
 from tui_gradients.ui.widgets.race_chart import RaceChart
 from tui_gradients.ui.widgets.readout import Readout
-from tui_gradients.ui.widgets.settings_panel import CUSTOM, SettingsPanel, field_values
+from tui_gradients.ui.widgets.settings_panel import CUSTOM, OWN_DATA, SettingsPanel, field_values
 
 
 class SettingsMixin(ScreenPart):
@@ -33,6 +35,10 @@ class SettingsMixin(ScreenPart):
         if name == "function" and value == CUSTOM:
             self.panel.query_one("#expr", Input).focus()
             self.say("type a formula in w1 and w2, then press enter")
+            return False
+        if name == "function" and value == OWN_DATA and self.session.experiment.plane.data is None:
+            self.panel.query_one("#data", Input).focus()
+            self.say("type the path of a CSV file with a header row, then press enter")
             return False
         try:
             self.driver.edit(name, value, message)
@@ -87,7 +93,21 @@ class SettingsMixin(ScreenPart):
     def action_cycle_function(self) -> None:
         plane = self.session.experiment.plane
         current = plane.function if plane.expr is None else None
-        self.change_setting("function", _next(tuple(PRESETS), current))
+        self.change_setting("function", _next(FUNCTIONS, current))
+
+    def action_cycle_standardize(self) -> None:
+        """none → x → xy on least squares; none ⇄ x on a logistic fit (its y is 0/1)."""
+        plane = self.session.experiment.plane
+        if not plane.fitted:
+            self.say("no data to standardise: f to penguins, or --data FILE")
+            return
+        choices = STANDARDIZED if plane.model == "linear" else STANDARDIZED[:2]
+        chosen = _next(choices, plane.standardize)
+        if self.change_setting("standardize", chosen):
+            kappa = curvature(self.session.experiment.plane.objective, (0.0, 0.0)).condition
+            lr = self.session.experiment.hyper.lr
+            kappa_name = label("kappa", self.ascii_only)
+            self.say(f"standardised: {chosen}; {kappa_name} {kappa:.4g}; lr {lr:g}")
 
     def action_scale_lr(self, name: str, factor: float) -> None:
         """Halve or double a learning rate (`lr` of the selected 2-D run or `chain_lr`),

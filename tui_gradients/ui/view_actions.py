@@ -42,6 +42,9 @@ class ViewMixin(ScreenPart):
             f"start set by a click to ({w1:.4g}, {w2:.4g}): the runs start again at step 0",
         )
 
+    def on_contour_plot_resized(self, _: ContourPlot.Resized) -> None:
+        self.refresh_views()  # the readout's iterates row counts the plot's cells
+
     def on_contour_plot_scrolled(self, event: ContourPlot.Scrolled) -> None:
         """The wheel zooms about the pointer, as `z` and `x` do about the current point."""
         factor = WHEEL_ZOOM**event.steps

@@ -129,9 +129,11 @@ class ContourPlot(Widget):
         self._overlay: raster.Overlay | None = None
         self._strips: dict[int, Strip] = {}
 
-    # --- data in -----------------------------------------------------------------------------
+    # --- messages up: the mouse, and a new size ------------------------------------------
 
-    # --- the mouse: messages up, the screen decides ----------------------------------------
+    class Resized(Message):
+        """The plot has a new size, so its cells (and how many iterates share one) changed:
+        whatever quotes them must be shown again."""
 
     class Clicked(Message):
         """A click on the data area at `point` (w1, w2)."""
@@ -243,6 +245,7 @@ class ContourPlot(Widget):
 
     def on_resize(self) -> None:
         self._fit_title()
+        self.post_message(self.Resized())
 
     def _fit_title(self) -> None:
         """The formula as the border title. Setting it repaints the whole plot, so this runs
@@ -397,6 +400,10 @@ def _shade(cells: list[list[Cell]], canvas: raster.Canvas, objective: Objective,
 
 
 def _title(objective: Objective) -> str:
+    """The formula and its note; for a fit to data the note alone (the formula of its moments
+    says less than the words, and a logistic loss has none)."""
+    if objective.regression is not None or objective.formula is None:
+        return objective.note
     return f"f = {readable_formula(objective.formula)}" + (
         f"  ({objective.note})" if objective.note else ""
     )

@@ -16,17 +16,19 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
-from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.settings import SECTIONS, SETTINGS, Setting, in_section
+from tui_gradients.core.experiment import DATA, Experiment
+from tui_gradients.core.settings import IN_PANEL, SECTIONS, Setting, in_section
 from tui_gradients.ui.glyphs import PROSE_TO_ASCII
 
 CUSTOM = "custom"
-"""The function field's last choice: it hands the keys to the formula field."""
+"""A function field's choice that hands the keys to the formula field."""
+OWN_DATA = DATA
+"""The function field's last choice: it hands the keys to the data file's field."""
 
 
 def field_values(experiment: Experiment) -> dict[str, str]:
     """The text each field shows for the settings in force."""
-    return {name: setting.text(experiment) for name, setting in SETTINGS.items()}
+    return {setting.name: setting.text(experiment) for setting in IN_PANEL}
 
 
 FIELD_KEYS = [
@@ -52,7 +54,8 @@ def _editor(setting: Setting, value: str) -> Widget:
     """A choice or a text field, created holding the value in force: a Select reports its
     starting value once mounted, and that report must not read as a new choice."""
     if setting.choices:
-        choices = (*setting.choices, CUSTOM) if setting.name == "function" else setting.choices
+        function = setting.name == "function"
+        choices = (*setting.choices, CUSTOM, OWN_DATA) if function else setting.choices
         start = value if value in choices else Select.NULL
         options = [(choice, choice) for choice in choices]
         return Choice(options, value=start, id=setting.name, allow_blank=False, compact=True)
@@ -75,7 +78,7 @@ class SettingsPanel(Horizontal):
         self._focus_on_mount = False
         self._editing = ""
         """The run whose optimiser settings the fields show, when there are several."""
-        self._shown: set[str] = set(SETTINGS)
+        self._shown: set[str] = {setting.name for setting in IN_PANEL}
         """The settings whose fields are shown (`show_only`)."""
         self.ascii_only = False
         """Labels, messages and the choices' arrows in plain ASCII (`show_in_ascii`)."""
@@ -85,6 +88,8 @@ class SettingsPanel(Horizontal):
             for section in SECTIONS:
                 yield Label(self._title(section), id=f"{section}-section", classes="section")
                 for setting in in_section(section):
+                    if not setting.in_panel:
+                        continue
                     with Horizontal(id=f"{setting.name}-field", classes="field"):
                         label = self._plain(setting.label)
                         yield Label(label, id=f"{setting.name}-label", classes="field-label")
@@ -123,7 +128,7 @@ class SettingsPanel(Horizontal):
             return
         for section in SECTIONS:
             self.query_one(f"#{section}-section", Label).update(self._title(section))
-        for setting in SETTINGS.values():
+        for setting in IN_PANEL:
             self.query_one(f"#{setting.name}-label", Label).update(self._plain(setting.label))
         for arrow, (unicode, ascii) in ((".down-arrow", ("▼", "v")), (".up-arrow", ("▲", "^"))):
             for widget in self.query(arrow).results(Static):
@@ -141,7 +146,7 @@ class SettingsPanel(Horizontal):
             self._show_chosen_fields()
 
     def _show_chosen_fields(self) -> None:
-        for name in SETTINGS:
+        for name in (setting.name for setting in IN_PANEL):
             row = self.query_one(f"#{name}-field")
             if row.display != (name in self._shown):
                 row.display = name in self._shown

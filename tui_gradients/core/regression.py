@@ -1,0 +1,295 @@
+"""The loss of a two-parameter model fitted to data, as a surface: the seed's bowl is what least
+squares looks like when a feature is not scaled.
+
+The model is y ≈ w·x + b, and the parameters (w1, w2) are (w, b). `linear` is the mean squared
+error, a quadratic in (w, b) whose Hessian 2·[[mean x², mean x], [mean x, 1]] is set by the data
+alone: with x in the hundreds, mean x² dwarfs 1 and κ is in the millions. Its formula is written
+out from those moments, so the Hessian, the theory rows and the fast loops treat it like any
+typed formula. `logistic` is the mean log loss of a 0/1 target, p = σ(w·x + b); it has no short
+formula, and brings its own exact gradient and Hessian.
+
+Standardising x (and, for least squares, y) changes the parameters, not the fitted line:
+`Scaling.original` maps (w, b) back to the slope and intercept in the data's own units.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+import numpy as np
+
+from tui_gradients.core.data import Columns
+from tui_gradients.core.errors import SettingError
+from tui_gradients.core.functions import Objective
+
+Array = np.ndarray
+MODELS = ("linear", "logistic")
+STANDARDIZED = ("none", "x", "xy")
+"""What is standardised (to mean 0, standard deviation 1): nothing, x, or x and y."""
+GRID_CELLS = 4_000_000
+"""Grid points × distinct samples evaluated at once when drawing the logistic surface."""
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """x and y as stepped are (x − x_mean)/x_std and (y − y_mean)/y_std."""
+
+    x_mean: float = 0.0
+    x_std: float = 1.0
+    y_mean: float = 0.0
+    y_std: float = 1.0
+
+    def original(self, w: float, b: float) -> tuple[float, float]:
+        """The slope and intercept in the data's units of the line (w, b) on scaled data:
+        y = y_mean + y_std·(w·(x − x_mean)/x_std + b)."""
+        slope = self.y_std * w / self.x_std
+        return slope, self.y_mean + self.y_std * b - slope * self.x_mean
+
+    @property
+    def identity(self) -> bool:
+        return self == Scaling()
+
+
+def scaling_for(columns: Columns, scale: str, model: str) -> Scaling:
+    if scale not in STANDARDIZED:
+        raise SettingError(
+            "standardize", f"must be one of {', '.join(STANDARDIZED)}, got {scale!r}"
+        )
+    if scale == "xy" and model == "logistic":
+        raise SettingError("standardize", "a 0/1 target stays as it is: use x with logistic")
+    x = (float(columns.x.mean()), float(columns.x.std())) if scale != "none" else (0.0, 1.0)
+    y = (float(columns.y.mean()), float(columns.y.std())) if scale == "xy" else (0.0, 1.0)
+    return Scaling(*x, *y)
+
+
+@dataclass(frozen=True, eq=False)
+class Regression:
+    """A model, the data it is fitted to (scaled as asked), and its loss."""
+
+    model: str
+    columns: Columns
+    scaling: Scaling
+
+    @cached_property
+    def x(self) -> Array:
+        return (self.columns.x - self.scaling.x_mean) / self.scaling.x_std
+
+    @cached_property
+    def y(self) -> Array:
+        return (self.columns.y - self.scaling.y_mean) / self.scaling.y_std
+
+    @property
+    def rows(self) -> int:
+        return self.columns.rows
+
+    # --- least squares: everything from five moments ----------------------------------------
+
+    @cached_property
+    def moments(self) -> tuple[float, float, float, float, float]:
+        """mean x², mean x, mean x·y, mean y, mean y²: f = A·w² + 2B·w·b + b² − 2C·w − 2D·b + E."""
+        x, y = self.x, self.y
+        return tuple(float(np.mean(v)) for v in (x * x, x, x * y, y, y * y))  # type: ignore[return-value]
+
+    @property
+    def formula(self) -> str | None:
+        """The mean squared error as a formula in w1 = w and w2 = b (None for logistic)."""
+        if self.model != "linear":
+            return None
+        a, b, c, d, e = self.moments
+        return f"{a!r}*w1**2 + {2 * b!r}*w1*w2 + w2**2 - {2 * c!r}*w1 - {2 * d!r}*w2 + {e!r}"
+
+    # --- the loss, its gradient and Hessian -------------------------------------------------
+
+    def value(self, w: Array, b: Array) -> Array:
+        """The full-batch loss at (w, b): scalars, or arrays of any shape (a contour grid)."""
+        if self.model == "linear":
+            a, mx, c, d, e = self.moments
+            return a * w**2 + 2 * mx * w * b + b**2 - 2 * c * w - 2 * d * b + e
+        return self._logistic_grid(np.asarray(w, dtype=float), np.asarray(b, dtype=float))
+
+    def gradient(self, w: Array, b: Array) -> tuple[Array, Array]:
+        if self.model == "linear":
+            a, mx, c, d, _ = self.moments
+            return 2 * (a * w + mx * b - c), 2 * (mx * w + b - d)
+        x, y, weights = self._distinct
+        error = _sigmoid(w * x + b) - y
+        return float(weights @ (error * x)), float(weights @ error)
+
+    def hessian(self, params: Array) -> Array:
+        """H at (w, b): constant for least squares, mean σ′(z)·[[x², x], [x, 1]] for logistic."""
+        if self.model == "linear":
+            a, mx, *_ = self.moments
+            return 2 * np.array([[a, mx], [mx, 1.0]])
+        x, _, weights = self._distinct
+        p = _sigmoid(params[0] * x + params[1])
+        s = weights * p * (1 - p)
+        return np.array([[s @ (x * x), s @ x], [s @ x, s.sum()]])
+
+    def batch_loss_and_grad(self, params: Array, rows: Array) -> tuple[float, Array]:
+        """The loss and its gradient on the samples `rows` alone (a minibatch)."""
+        x, y = self.x[rows], self.y[rows]
+        z = params[0] * x + params[1]
+        if self.model == "linear":
+            residual = z - y
+            loss = float(np.mean(residual * residual))
+            error = 2 * residual
+        else:
+            loss = float(np.mean(np.logaddexp(0.0, z) - y * z))
+            error = _sigmoid(z) - y
+        return loss, np.array([np.mean(error * x), np.mean(error)])
+
+    @cached_property
+    def _distinct(self) -> tuple[Array, Array, Array]:
+        """The distinct (x, y) samples and each one's share of the data: the logistic loss and
+        its derivatives are sums over samples, and measurements repeat (342 penguins have 55
+        distinct flipper lengths), so the surface is drawn from far fewer terms, exactly."""
+        pairs, counts = np.unique(np.column_stack([self.x, self.y]), axis=0, return_counts=True)
+        return pairs[:, 0].copy(), pairs[:, 1].copy(), counts / self.rows
+
+    def _logistic_grid(self, w: Array, b: Array) -> Array:
+        x, y, weights = self._distinct
+        w, b = np.broadcast_arrays(w, b)
+        flat_w, flat_b = w.reshape(-1), b.reshape(-1)
+        out = np.empty(flat_w.shape)
+        chunk = max(1, GRID_CELLS // len(x))
+        for start in range(0, len(flat_w), chunk):
+            z = flat_w[start : start + chunk, None] * x + flat_b[start : start + chunk, None]
+            out[start : start + chunk] = (np.logaddexp(0.0, z) - y * z) @ weights
+        return out.reshape(w.shape) if w.ndim else out[0]
+
+    # --- the minimum ------------------------------------------------------------------------
+
+    @cached_property
+    def minimum(self) -> tuple[float, float] | None:
+        """Least squares: the normal equations, in closed form. Logistic: Newton's method with
+        halving steps; None where the classes separate (the loss only approaches its infimum
+        as |w| grows without end)."""
+        if self.model == "linear":
+            a, mx, c, d, _ = self.moments
+            w, b = np.linalg.solve(np.array([[a, mx], [mx, 1.0]]), np.array([c, d]))
+            return float(w), float(b)
+        return _newton_minimum(self)
+
+    @property
+    def note(self) -> str:
+        model = "least squares" if self.model == "linear" else "logistic loss"
+        scaling = self.scaling
+        scaled = "" if scaling.identity else " (x standardised)" if scaling.y_std == 1.0 else ""
+        if scaling.y_std != 1.0 or scaling.y_mean != 0.0:
+            scaled = " (x and y standardised)"
+        return (
+            f"{model} of {self.columns.y_name} on {self.columns.x_name}{scaled}, "
+            f"{self.rows} rows: w1 = slope w, w2 = intercept b"
+        )
+
+
+def _sigmoid(z: Array) -> Array:
+    """σ(z) without overflow for large |z|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def _newton_minimum(regression: Regression) -> tuple[float, float] | None:
+    params = np.zeros(2)
+    loss = float(regression.value(params[0], params[1]))
+    for _ in range(100):
+        gradient = np.array(regression.gradient(*params))
+        hessian = regression.hessian(params)
+        if not np.all(np.isfinite(hessian)) or np.linalg.det(hessian) <= 0:
+            return None
+        step = np.linalg.solve(hessian, gradient)
+        factor = 1.0
+        while factor > 1e-10:
+            trial = params - factor * step
+            trial_loss = float(regression.value(trial[0], trial[1]))
+            if trial_loss <= loss:
+                break
+            factor /= 2
+        params, loss = trial, trial_loss
+        if np.max(np.abs(factor * step)) <= 1e-12 * (1 + np.max(np.abs(params))):
+            return float(params[0]), float(params[1])
+        if np.max(np.abs(params)) > 1e12:
+            return None
+    return None
+
+
+# --- minibatches ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Minibatches:
+    """Each epoch visits every sample once, in an order drawn from (seed, epoch): the batch a
+    step uses follows from the step number alone, so stepping back and replaying a run gives
+    the same batches."""
+
+    rows: int
+    size: int
+    seed: int
+
+    @property
+    def per_epoch(self) -> int:
+        return math.ceil(self.rows / self.size)
+
+    def locate(self, step: int) -> tuple[int, int]:
+        """(epoch, batch within it), both from 0, of the gradient taken at `step`."""
+        return divmod(step, self.per_epoch)
+
+    def indices(self, step: int) -> Array:
+        epoch, batch = self.locate(step)
+        order = _order(self.rows, self.seed, epoch)
+        return order[batch * self.size : (batch + 1) * self.size]
+
+
+@lru_cache(maxsize=4)
+def _order(rows: int, seed: int, epoch: int) -> Array:
+    return np.random.default_rng([seed, epoch]).permutation(rows)
+
+
+def sampled(
+    regression: Regression, batches: Minibatches
+) -> Callable[[Array, int], tuple[float, Array]]:
+    """For a run: at step k, the full-batch loss (what the plot's contours and f − f* show)
+    and the gradient of minibatch k (what the step follows)."""
+
+    def value_and_grad(params: Array, step: int) -> tuple[float, Array]:
+        with np.errstate(all="ignore"):
+            full = float(regression.value(params[0], params[1]))
+            _, gradient = regression.batch_loss_and_grad(params, batches.indices(step))
+        return full, gradient
+
+    return value_and_grad
+
+
+# --- as a surface --------------------------------------------------------------------------
+
+
+def regression_objective(name: str, regression: Regression) -> Objective:
+    """The loss surface of `regression`, started at (0, 0) with a learning rate of 1/λ_max at
+    the start (for least squares, the largest that does not overshoot along any direction)."""
+    minimum = regression.minimum
+    start = (0.0, 0.0)
+    value = regression.value
+    steepest = float(np.linalg.eigvalsh(regression.hessian(np.zeros(2)))[-1])
+    return Objective(
+        name=name,
+        formula=regression.formula,
+        value=value,
+        gradient=regression.gradient,
+        start=start,
+        minima=() if minimum is None else (minimum,),
+        f_star=None if minimum is None else float(value(*minimum)),
+        suggested_lr=_round_down(1 / steepest),
+        note=regression.note,
+        hessian=regression.hessian,
+        regression=regression,
+    )
+
+
+def _round_down(value: float) -> float:
+    """`value` to two significant digits, rounded down (bar rounding in its last bits: 1/2 is
+    0.5, though 1/λ for a λ one bit above 2 is a hair below it): a learning rate that reads
+    well."""
+    exponent = math.floor(math.log10(value)) - 1
+    return float(f"{math.floor(value / 10**exponent * (1 + 1e-12))}e{exponent}")
