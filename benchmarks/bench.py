@@ -33,6 +33,8 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 import tui_gradients
 
 CHECKOUT = Path(__file__).resolve().parents[1]
@@ -170,8 +172,36 @@ def startup(runs: int) -> tuple[list[float], list[float]]:
     return app, bare
 
 
-def _first_frame(mode: str) -> float:
-    terminal = Terminal((160, 48), [], mode)
+def data_startup(runs: int, rows: int = 100_000) -> dict[str, list[float]]:
+    """Seconds to the first frame with a CSV file of `rows` samples to read and fit (least
+    squares, and logistic on a 0/1 column), against the app on the bowl and a bare Textual
+    app, all started in turn."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(200.0, 14.0, rows)
+    y = 50.0 * x - 5800.0 + rng.normal(0.0, 400.0, rows)
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as file:
+        file.write("x,y,heavy\n")
+        file.writelines(
+            f"{a!r},{b!r},{int(b > 4200)}\n" for a, b in zip(x.tolist(), y.tolist(), strict=True)
+        )
+    kinds = {
+        "bare": ("--bare-child", []),
+        "bowl": ("--child", []),
+        "linear": ("--child", ["--data", file.name, "--x", "x", "--y", "y"]),
+        "logistic": ("--child", ["--data", file.name, "--y", "heavy", "--model", "logistic"]),
+    }
+    times: dict[str, list[float]] = {kind: [] for kind in kinds}
+    try:
+        for _ in range(runs):
+            for kind, (mode, args) in kinds.items():
+                times[kind].append(_first_frame(mode, args))
+    finally:
+        os.unlink(file.name)
+    return times
+
+
+def _first_frame(mode: str, args: Sequence[str] = ()) -> float:
+    terminal = Terminal((160, 48), args, mode)
     ended, _ = terminal.next_frame()
     terminal.close()
     return ended - terminal.started
@@ -368,6 +398,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--optimizers", action="store_true", help="only the fast loops of every optimiser"
     )
+    parser.add_argument(
+        "--data", action="store_true", help="only start-up with a CSV file of 10⁵ rows"
+    )
     args = parser.parse_args(argv)
     presses, runs = (10, 3) if args.quick else (40, 7)
 
@@ -378,9 +411,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         every_optimizer(runs)
         return
     compile_bytecode()
+    if args.data:
+        data_rows(runs)
+        return
     app, bare = startup(2 * runs)
     _row("start-up to first frame (160×48)", app, "ms", 1e3, bare)
     _row("start-up of a bare Textual app (baseline)", bare, "ms", 1e3, None)
+    data_rows(runs)
     for size in [(80, 24), (160, 48), (240, 70)]:
         naive, naive_bytes = keypress(size, [], presses, naive=True)
         bare_keys, _ = keypress(size, [], presses, bare=True)
@@ -446,6 +483,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         rates = [chain_steps / t for t in times]
         _row(f"depth-{depth} chain", rates, "k steps/s", 1e-3, None)
     print(f"| peak memory, 10⁶ adam steps of history | {peak_memory(steps):.0f} | | | | MB | |")
+
+
+def data_rows(runs: int) -> None:
+    times = data_startup(runs)
+    bowl, bare = times["bowl"], times["bare"]
+    for model in ("linear", "logistic"):
+        what = f"start-up, 160×48, a 10⁵-row CSV fitted ({model})"
+        _row(f"{what}, against the bowl", times[model], "ms", 1e3, bowl)
+        _row(f"{what}, against a bare Textual app", times[model], "ms", 1e3, bare)
+    _row("start-up, 160×48, the bowl", bowl, "ms", 1e3, bare)
+    _row("start-up, 160×48, a bare Textual app (floor)", bare, "ms", 1e3, None)
 
 
 def every_optimizer(runs: int, steps: int = 10**6) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from tui_gradients.core.chain import ChainSettings
 from tui_gradients.core.experiment import Experiment, PlaneSettings
 from tui_gradients.core.optimizers import Hyperparameters
+from tui_gradients.core.settings import edit
 from tui_gradients.ui.app import GradientsApp
 
 HERE = Path(__file__).parent
@@ -54,6 +55,16 @@ STATES: dict[str, tuple[Experiment, list[str], tuple[int, int]]] = {
         (120, 36),
     ),
     "tuned-rival": (Experiment(), ["A", "A", *list("20n"), "S", "S", "greater_than_sign"], SIZE),
+    "penguins-unscaled": (
+        edit(Experiment(), "function", "penguins"),
+        ["c", "t", *list("30n")],
+        SIZE,
+    ),
+    "lesson-scaling": (
+        Experiment(),
+        ["l", *["right_square_bracket"] * 6, *list("5n")],
+        (120, 36),
+    ),
 }
 
 

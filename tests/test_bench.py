@@ -38,6 +38,12 @@ def test_start_up_times_the_app_and_the_bare_baseline_in_turn():
     assert len(app) == len(bare) == 2 and min(app + bare) > 0
 
 
+def test_data_start_up_reaches_a_frame_with_each_model():
+    times = bench.data_startup(1, rows=200)
+    assert set(times) == {"bare", "bowl", "linear", "logistic"}
+    assert all(len(values) == 1 and values[0] > 0 for values in times.values())
+
+
 def test_held_key_counts_frames_and_the_lag_after_release():
     """Only that it measures: how many frames a loaded machine draws per key is its own."""
     per_key, lag = bench.held_key((80, 24), rate=30, seconds=0.5)

@@ -13,6 +13,7 @@ import pytest
 
 from tui_gradients.cli import main
 from tui_gradients.core import data as data_module
+from tui_gradients.core import regression as regression_module
 from tui_gradients.core.data import packaged, read_columns
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment, PlaneSettings
@@ -416,3 +417,17 @@ def test_a_changed_data_file_hash_is_refused_by_the_flag(tmp_path):
     with pytest.raises(SettingError, match="has changed"):
         edit(experiment, "data_sha256", "0" * 64)
     assert replace(experiment.plane, start=(1.0, 1.0)).regression.columns.sha256 == digest
+
+
+def test_a_logistic_contour_grid_over_many_samples_is_drawn_close_to_the_exact_loss(tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.normal(0.0, 1.0, 5000)
+    y = (x + rng.normal(0.0, 1.0, 5000) > 0).astype(int)
+    lines = ["x,y", *(f"{a!r},{b}" for a, b in zip(x.tolist(), y.tolist(), strict=True))]
+    path = _write(tmp_path, "\n".join(lines) + "\n")
+    objective = PlaneSettings(function="data", data=path, model="logistic").objective
+    assert len(objective.regression._summary[0]) <= regression_module.DRAWN_SAMPLES < 5000
+    w, b = np.meshgrid(np.linspace(-3, 6, 7), np.linspace(-4, 4, 5))
+    exact = np.vectorize(lambda w, b: objective.value(float(w), float(b)))(w, b)
+    np.testing.assert_allclose(objective.value(w, b), exact, rtol=1e-3)
+    assert np.abs(objective.value(w, b) - exact).max() > 0  # it went through the summary

@@ -56,8 +56,8 @@ def read_columns(path: str, x: str = "", y: str = "") -> Columns:
 
 def header(path: str) -> list[str]:
     """The column names of the CSV file at `path`."""
-    _regular_file(path)
-    return _table(path, _bytes(path))[0]
+    info = _regular_file(path)
+    return _parsed(path, info.st_size, info.st_mtime_ns).names
 
 
 def packaged(name: str) -> str:
@@ -104,29 +104,50 @@ def _table(path: str, raw: bytes) -> tuple[list[str], list[list[str]]]:
     return [name.strip() for name in rows[0]], rows[1:]
 
 
-@lru_cache(maxsize=8)
-def _read(path: str, x: str, y: str, size: int, mtime_ns: int) -> Columns:
-    """Keyed by size and modification time: a file changed on disk is read anew."""
+@dataclass(frozen=True, eq=False)
+class _Table:
+    names: list[str]
+    rows: list[list[str]]
+    sha256: str
+
+
+@lru_cache(maxsize=2)
+def _parsed(path: str, size: int, mtime_ns: int) -> _Table:
+    """The file read and parsed once for every column asked of it (the settings are applied
+    one by one, each asking again); keyed by size and modification time, so a file changed on
+    disk is read anew."""
     raw = _bytes(path)
     names, rows = _table(path, raw)
     if len(rows) < 2:
         raise SettingError("data", f"{path}: {len(rows)} data row(s); a fit needs at least 2")
-    x, y = x or _numeric(path, names, rows, first=True), y or _numeric(path, names, rows)
-    positions = [_position(path, names, x, "x_column"), _position(path, names, y, "y_column")]
     if any(len(row) != len(names) for row in rows):
         number = next(i for i, row in enumerate(rows) if len(row) != len(names))
         cells = len(rows[number])
         raise SettingError(
             "data", f"{path}: row {number + 1} has {cells} cells, the header {len(names)}"
         )
-    values = np.column_stack([_column(path, rows, at, names[at]) for at in positions])
-    for column, (name, which) in enumerate(((x, "x_column"), (y, "y_column"))):
-        if np.ptp(values[:, column]) == 0:
+    return _Table(names, rows, hashlib.sha256(raw).hexdigest())
+
+
+@lru_cache(maxsize=8)
+def _read(path: str, x: str, y: str, size: int, mtime_ns: int) -> Columns:
+    table = _parsed(path, size, mtime_ns)
+    names, rows = table.names, table.rows
+    x, y = x or _numeric(path, names, rows, first=True), y or _numeric(path, names, rows)
+    positions = [_position(path, names, x, "x_column"), _position(path, names, y, "y_column")]
+    values = [_numbers(path, size, mtime_ns, at) for at in positions]
+    for column, name, which in zip(values, (x, y), ("x_column", "y_column"), strict=True):
+        if np.ptp(column) == 0:
             raise SettingError(
-                which, f"column {name!r} is constant ({values[0, column]:g}): nothing to fit"
+                which, f"column {name!r} is constant ({column[0]:g}): nothing to fit"
             )
-    digest = hashlib.sha256(raw).hexdigest()
-    return Columns(path, x, y, values[:, 0].copy(), values[:, 1].copy(), digest)
+    return Columns(path, x, y, values[0], values[1], table.sha256)
+
+
+@lru_cache(maxsize=8)
+def _numbers(path: str, size: int, mtime_ns: int, at: int) -> np.ndarray:
+    table = _parsed(path, size, mtime_ns)
+    return _column(path, table.rows, at, table.names[at])
 
 
 def _numeric(path: str, names: list[str], rows: list[list[str]], first: bool = False) -> str:

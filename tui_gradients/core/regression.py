@@ -29,8 +29,11 @@ Array = np.ndarray
 MODELS = ("linear", "logistic")
 STANDARDIZED = ("none", "x", "xy")
 """What is standardised (to mean 0, standard deviation 1): nothing, x, or x and y."""
-GRID_CELLS = 4_000_000
-"""Grid points × distinct samples evaluated at once when drawing the logistic surface."""
+GRID_CELLS = 65536
+"""Grid points × samples evaluated at once when drawing the logistic surface: small enough to
+stay in the processor's cache (4·10⁶ at once took twice as long)."""
+DRAWN_SAMPLES = 256
+"""Most terms a logistic contour grid sums per point (`Regression._summary`)."""
 
 
 @dataclass(frozen=True)
@@ -104,11 +107,16 @@ class Regression:
     # --- the loss, its gradient and Hessian -------------------------------------------------
 
     def value(self, w: Array, b: Array) -> Array:
-        """The full-batch loss at (w, b): scalars, or arrays of any shape (a contour grid)."""
+        """The full-batch loss at (w, b): scalars, or arrays of any shape (a contour grid).
+        A logistic loss at a point is summed over every distinct sample; over a grid of more
+        than DRAWN_SAMPLES distinct ones, from their binned summary (`_summary`)."""
         if self.model == "linear":
             a, mx, c, d, e = self.moments
             return a * w**2 + 2 * mx * w * b + b**2 - 2 * c * w - 2 * d * b + e
-        return self._logistic_grid(np.asarray(w, dtype=float), np.asarray(b, dtype=float))
+        w, b = np.asarray(w, dtype=float), np.asarray(b, dtype=float)
+        if w.ndim == 0 and b.ndim == 0:
+            return self._logistic_grid(w, b, *self._distinct, 0.0)
+        return self._logistic_grid(w, b, *self._summary)
 
     def gradient(self, w: Array, b: Array) -> tuple[Array, Array]:
         if self.model == "linear":
@@ -149,15 +157,38 @@ class Regression:
         pairs, counts = np.unique(np.column_stack([self.x, self.y]), axis=0, return_counts=True)
         return pairs[:, 0].copy(), pairs[:, 1].copy(), counts / self.rows
 
-    def _logistic_grid(self, w: Array, b: Array) -> Array:
+    @cached_property
+    def _summary(self) -> tuple[Array, Array, Array, Array]:
+        """What a contour grid is drawn from: the distinct samples, exactly, where there are
+        at most DRAWN_SAMPLES of them; else each class's x cut into DRAWN_SAMPLES / 2 bins of
+        equal count, each bin standing in by its mean and spread. The loss is y·z subtracted
+        from softplus(z), z = w·x + b: the first is linear in x, exact from the bin's mean; the
+        second is taken to second order, softplus(w·x̄ + b) + ½·w²·s²·σ′(w·x̄ + b), with s²
+        the bin's variance. For the picture only: every step sums over every sample."""
         x, y, weights = self._distinct
+        if len(x) <= DRAWN_SAMPLES:
+            return x, y, weights, np.zeros_like(x)
+        parts = []
+        for label in np.unique(self.y):
+            members = np.sort(self.x[self.y == label])
+            for chunk in np.array_split(members, min(len(members), DRAWN_SAMPLES // 2)):
+                parts.append((chunk.mean(), label, len(chunk) / self.rows, chunk.var()))
+        return tuple(np.array(column) for column in zip(*parts, strict=True))  # type: ignore[return-value]
+
+    @staticmethod
+    def _logistic_grid(w: Array, b: Array, x: Array, y: Array, weights: Array, spread) -> Array:
         w, b = np.broadcast_arrays(w, b)
         flat_w, flat_b = w.reshape(-1), b.reshape(-1)
         out = np.empty(flat_w.shape)
         chunk = max(1, GRID_CELLS // len(x))
         for start in range(0, len(flat_w), chunk):
-            z = flat_w[start : start + chunk, None] * x + flat_b[start : start + chunk, None]
-            out[start : start + chunk] = (np.logaddexp(0.0, z) - y * z) @ weights
+            slope = flat_w[start : start + chunk, None]
+            z = slope * x + flat_b[start : start + chunk, None]
+            tail = np.exp(-np.abs(z))  # softplus(z) = max(z, 0) + log1p(e^−|z|), σ′ = e/(1+e)²
+            loss = np.maximum(z, 0.0) + np.log1p(tail) - y * z
+            if np.any(spread):
+                loss += 0.5 * slope * slope * spread * tail / ((1 + tail) * (1 + tail))
+            out[start : start + chunk] = loss @ weights
         return out.reshape(w.shape) if w.ndim else out[0]
 
     # --- the minimum ------------------------------------------------------------------------

@@ -144,7 +144,7 @@ def _data(experiment: Experiment, text: str) -> Experiment:
     old = experiment.plane
     if not text:
         return experiment if old.data is None else _preset(experiment, "quadratic")
-    path = os.path.expanduser(text)
+    path = os.path.abspath(os.path.expanduser(text))  # an export reloads from anywhere
     names = header(path) if old.fitted else []
     keep = old.x_column in names and old.y_column in names
     plane = replace(
