@@ -310,16 +310,18 @@ def fast_forward(
     from tui_gradients.core.functions import make_objective
     from tui_gradients.core.optimizers import Hyperparameters
     from tui_gradients.core.run import Run
+    from tui_gradients.core.theory import hessian_function
 
     objective = make_objective(function)
     lr = 0.5 if function == "quadratic" else 0.001
     hyper = Hyperparameters(optimizer=optimizer, lr=lr)
-    problem = plane_problem(objective.formula)
+    problem = plane_problem(objective.formula, hyper.recipe.second_order)
+    hessian = hessian_function(objective.formula)
 
     def advance() -> int:
         run = Run(
             objective.value_and_grad,
-            hyper.build(),
+            hyper.build(hessian=hessian),
             list(objective.start),
             max_steps=steps,
             compiled=problem,

@@ -41,7 +41,7 @@ from tui_gradients.ui.widgets.lines import Lines
 from tui_gradients.ui.widgets.race_chart import RaceChart
 from tui_gradients.ui.widgets.trend import Trends
 
-from .pilot_helpers import fields_ready
+from .pilot_helpers import fields_ready, until
 
 WIDE = (160, 48)
 SMALL = (80, 24)
@@ -480,8 +480,8 @@ async def test_command_line_settings_survive_mounting():
     app = GradientsApp(experiment, initial_steps=7)
     async with app.run_test(size=WIDE) as pilot:
         assert app.session.experiment == experiment
-        await pilot.pause()  # the steps asked for are taken after the first frame
-        assert app.session.step == 7
+        # the steps asked for are taken after the first frame
+        await until(pilot, lambda: app.session.step == 7, "7 steps taken")
         await fields_ready(pilot)
         assert app.query_one("#lr", Input).value == "0.002"
 
@@ -861,7 +861,8 @@ async def test_a_race_given_at_start_is_drawn_from_the_first_frame():
     rivals = (Rival("adam"), Rival("adagrad", 5.0))
     app = GradientsApp(rivals=rivals, initial_steps=20)
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.pause()  # the steps asked for are taken after the first frame
+        # the steps asked for are taken after the first frame
+        await until(pilot, lambda: app.session.step == 20, "20 steps taken")
         names = [name for name, _ in app.session.plane_runs]
         assert names == ["gd lr 0.5", "adam lr 0.5", "adagrad lr 5"]
         assert all(run.cursor == 20 for _, run in app.session.plane_runs)
@@ -977,8 +978,8 @@ async def test_load_opens_the_app_where_its_export_left_it(tmp_path, monkeypatch
     args, experiment = build(app_parser(), ["--load", str(export)], APP_FLAGS)
     app = GradientsApp(experiment, **app_options(args))
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.pause()
-        assert app.session.step == 50 and app.session.rivals == (Rival("adagrad"),)
+        await until(pilot, lambda: app.session.step == 50, "the saved 50 steps taken")
+        assert app.session.rivals == (Rival("adagrad"),)
         assert _picture(app) == saved
 
 
@@ -993,9 +994,8 @@ async def test_load_of_an_export_made_in_the_lesson_opens_that_page(tmp_path, mo
     )
     app = GradientsApp(experiment, **app_options(args))
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.pause()
+        await until(pilot, lambda: app.session.step == 3, "the saved 3 steps taken")
         assert app.main_screen.lesson_open and app.main_screen.lesson_page == 2
-        assert app.session.step == 3
 
 
 async def test_a_burst_of_keys_is_drawn_once_on_its_last_step(monkeypatch):

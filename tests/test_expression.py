@@ -245,7 +245,7 @@ def test_formulas_within_the_limits_parse_differentiate_and_evaluate_without_rec
     assert len(formula) <= MAX_LENGTH
     with shallow_stack():
         expression = Expression.parse(formula)
-        second = theory._second_derivatives(formula)
+        second = theory.second_derivatives(formula)
         values = evaluate_all([expression.tree, expression.d_w1, *second], 0.3, 0.2)
     step = 1e-6
     numeric = (expression.value(0.3 + step, 0.2) - expression.value(0.3 - step, 0.2)) / (2 * step)
@@ -254,7 +254,7 @@ def test_formulas_within_the_limits_parse_differentiate_and_evaluate_without_rec
 
 def test_a_derivative_is_a_graph_that_grows_with_the_formula_not_a_tree_that_doubles():
     def hessian_size(levels: int) -> int:
-        return size(*theory._second_derivatives("tanh(" * levels + "w1*w2" + ")" * levels))
+        return size(*theory.second_derivatives("tanh(" * levels + "w1*w2" + ")" * levels))
 
     # as a tree, each level of tanh multiplies the second derivative's size; as a graph, adds
     assert hessian_size(99) < 2.5 * hessian_size(50) < 6.25 * hessian_size(25)

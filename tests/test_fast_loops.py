@@ -144,6 +144,20 @@ def test_an_exploding_chain_stops_at_the_same_step_with_the_same_words():
     _same_history(quick, slow)
 
 
+@pytest.mark.parametrize("optimizer", ["newton", "newton_diag"])
+def test_newtons_steps_are_the_fast_loops_own_and_match_the_closed_form(optimizer, monkeypatch):
+    """Damped Newton on the bowl keeps (1 − lr)ᵏ of the distance, and not one step of a long
+    advance goes through numpy."""
+    experiment = edit(edit(Experiment(), "optimizer", optimizer), "lr", "0.01")
+    run = experiment.plane_run()
+    in_numpy = []
+    real = Run._advance_python
+    monkeypatch.setattr(Run, "_advance_python", lambda self, n: in_numpy.append(n) or real(self, n))
+    assert run.advance(1000) == 1000 and not in_numpy
+    start = np.array(experiment.plane.start_point)
+    np.testing.assert_allclose(run.history.params[1000], start * 0.99**1000, rtol=1e-9)
+
+
 # --- the straight-line loop's own rules ---------------------------------------------------------
 
 

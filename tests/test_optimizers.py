@@ -105,9 +105,13 @@ def test_adam_first_two_steps_by_hand():
         np.testing.assert_allclose(run.history.params[t], p, rtol=1e-14)
 
 
+CURVED = lambda params: np.array([[2.0, 0.5], [0.5, 3.0]])  # noqa: E731
+"""A positive-definite Hessian for Newton's two."""
+
+
 @pytest.mark.parametrize("name", FAST_OPTIMIZERS)
 def test_update_is_pure(name):
-    optimizer = Hyperparameters(optimizer=name, lr=0.1).build()
+    optimizer = Hyperparameters(optimizer=name, lr=0.1).build(hessian=CURVED)
     params = np.array([1.0, -2.0])
     grads = np.array([0.5, 0.25])
     state = optimizer.init(params)
@@ -183,7 +187,7 @@ def test_eps_defaults_follow_torch():
 @pytest.mark.parametrize("name", FAST_OPTIMIZERS)
 def test_update_returns_updates_that_apply_to_the_step(name):
     """optax's contract: the transformation gives updates, `apply_updates` adds them."""
-    optimizer = Hyperparameters(optimizer=name, lr=0.3).build()
+    optimizer = Hyperparameters(optimizer=name, lr=0.3).build(hessian=CURVED)
     params, grads = np.array([1.0, -2.0]), np.array([0.5, -0.25])
     state = optimizer.init(params)
     updates, _ = optimizer.transform.update(grads, state, params)
@@ -198,7 +202,7 @@ def test_the_learning_rate_is_a_final_scale(name):
     params, grads = np.array([3.0, -1.0]), np.array([0.1, 4.0])
     first = []
     for lr in (0.25, 0.5):
-        optimizer = Hyperparameters(optimizer=name, lr=lr).build()
+        optimizer = Hyperparameters(optimizer=name, lr=lr).build(hessian=CURVED)
         first.append(optimizer.transform.update(grads, optimizer.init(params), params)[0])
     np.testing.assert_array_equal(2 * first[0], first[1])
 

@@ -71,13 +71,13 @@ def test_the_status_line_says_what_the_screen_knows():
 def test_a_formula_past_the_analysis_budget_is_said_to_be_too_large(monkeypatch):
     formula = "tanh(" * 30 + "w1*w2" + ")" * 30
     session = Session(edit(Experiment(), "expr", formula))
-    second = theory._second_derivatives(formula)
+    second = theory.second_derivatives(formula)
     monkeypatch.setattr(theory, "MAX_ANALYSED_NODES", size(*second) - 1)
-    theory._second_derivatives.cache_clear()
+    theory.second_derivatives.cache_clear()
     try:
         rows = presenters.theory_rows(session, ascii_only=False)
     finally:
-        theory._second_derivatives.cache_clear()
+        theory.second_derivatives.cache_clear()
     assert [row.key for row in rows] == ["eigen"]
     assert rows[0].value.startswith("too large to analyse")
     session.forward(1)  # and the run goes on

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -24,7 +25,7 @@ from tui_gradients.core.regression import (
     scaling_for,
 )
 from tui_gradients.core.run import History, Run
-from tui_gradients.core.theory import hessian_function
+from tui_gradients.core.theory import TooLarge, hessian_function
 
 PLANE_TOL = 1e-12
 """‖∇f‖ below this ends a 2-D run. Deliberately tiny: a loose tolerance such as 1e-2 stops gd on
@@ -164,6 +165,12 @@ class Experiment:
         hyper = hyper or self.hyper
         _check_batches(self.plane, hyper)
         formula = objective.formula
+        compiled = None
+        # a second-order optimiser's loop evaluates the formula's Hessian too; where that is
+        # too large there is nothing to step with, and numpy refuses the step, saying why
+        if formula is not None and batches is None:
+            with contextlib.suppress(TooLarge):
+                compiled = plane_problem(formula, hyper.recipe.second_order)
         try:
             return Run(
                 objective.value_and_grad,
@@ -175,7 +182,7 @@ class Experiment:
                 tol=PLANE_TOL,
                 max_steps=LIMIT,
                 bound=ESCAPE_FACTOR * self.plane.scale,
-                compiled=None if formula is None or batches else plane_problem(formula),
+                compiled=compiled,
                 sampled=None if batches is None else sampled(self.plane.regression, batches),
             )
         except SettingError as error:

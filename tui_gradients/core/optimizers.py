@@ -418,8 +418,8 @@ class Recipe:
     second_order: bool = False
     """It reads the surface's Hessian (`Problem.hessian`)."""
     fast: bool = True
-    """The fast loops step it: not Newton's two (the Hessian) nor LBFGS (its line search
-    evaluates f as often as it needs, not once a step)."""
+    """The fast loops step it: not LBFGS (its line search evaluates f as often as it needs, not
+    once a step). Newton's two evaluate the formula's Hessian there too."""
     evaluates: bool = False
     """It evaluates f and ∇f itself, where it wants (LBFGS): on the full batch, so it cannot
     step on minibatches."""
@@ -508,13 +508,11 @@ REGISTRY: dict[str, Recipe] = {
         lambda h, p: (precondition_by_hessian(p.hessian, diagonal=False),),
         ("lr",),
         second_order=True,
-        fast=False,
     ),
     "newton_diag": Recipe(
         lambda h, p: (precondition_by_hessian(p.hessian, diagonal=True),),
         ("lr",),
         second_order=True,
-        fast=False,
     ),
 }
 OPTIMIZERS = tuple(REGISTRY)
@@ -545,7 +543,7 @@ class Optimizer(NamedTuple):
     scheduled: bool = False
     """Its lr follows a schedule, kept in its last state rows (`lr_row`)."""
     fast: bool = True
-    """The fast loops can step it: they have no schedules and no Hessian."""
+    """The fast loops can step it: they have no schedules."""
 
     def init(self, params: Array) -> State:
         return self.transform.init(params)

@@ -68,7 +68,7 @@ class TooLarge(Exception):
 
 
 @lru_cache(maxsize=64)
-def _second_derivatives(formula: str) -> tuple[Node, Node, Node]:
+def second_derivatives(formula: str) -> tuple[Node, Node, Node]:
     """∂²f/∂w1², ∂²f/∂w1∂w2 and ∂²f/∂w2²; TooLarge past the budget."""
     expression = Expression.parse(formula)
     second = (
@@ -88,7 +88,7 @@ def hessian_function(formula: str) -> Callable[[Array], Array]:
 
     def hessian(params: Array) -> Array:
         try:
-            second = _second_derivatives(formula)
+            second = second_derivatives(formula)
         except TooLarge as error:
             raise StepRefused(f"its Hessian is too large to compute ({error})") from None
         d11, d12, d22 = (float(value) for value in evaluate_all(list(second), *params))
@@ -104,7 +104,7 @@ def curvature(objective: Objective, point: Point) -> Curvature:
         assert objective.hessian is not None, "an objective has a formula or a Hessian"
         hessian, constant = objective.hessian(np.asarray(point, dtype=float)), False
     else:
-        second = _second_derivatives(objective.formula)
+        second = second_derivatives(objective.formula)
         d11, d12, d22 = (float(value) for value in evaluate_all(list(second), *point))
         hessian = np.array([[d11, d12], [d12, d22]])
         constant = not any(has_variable(node) for node in second)

@@ -37,7 +37,7 @@ from tui_gradients.core.fast.codes import (
     OPTIMIZER_KINDS,
 )
 from tui_gradients.core.fast.problems import Problem, chain_problem, plane_problem
-from tui_gradients.core.optimizers import Hyperparameters
+from tui_gradients.core.optimizers import REGISTRY, Hyperparameters
 
 if TYPE_CHECKING:
     from tui_gradients.core.fast import specialised
@@ -108,7 +108,8 @@ def specialise(formula: str, optimizer: str) -> bool:
         kind = OPTIMIZER_KINDS.index(optimizer)
         if _loaded is None or (loop := specialised.load(formula, kind, _loaded)) is None:
             return False
-        _exercise(loop, plane_problem(formula), optimizer)
+        second_order = REGISTRY[optimizer].second_order
+        _exercise(loop, plane_problem(formula, second_order), optimizer)
         _specialised[key] = loop
     return True
 
@@ -121,7 +122,7 @@ def _exercise(loop: specialised.Loop, problem: Problem, optimizer: str = "adam")
     """One tiny call, so that compiling happens here and not mid-run."""
     size = 2 * int(problem.ints[0]) if problem.kind == CHAIN else 2
     hyper = Hyperparameters(optimizer=optimizer, lr=0.1)
-    rows = hyper.build().state_size
+    rows = hyper.build(hessian=lambda _: np.eye(2)).state_size
     history = (np.zeros((2, size)), np.zeros(2), np.zeros((2, size)), np.zeros((2, rows, size)))
     problem.call(loop, optimizer, hyper.vector(), history, 0, 1, (1.0, 0.0, 1e150))
 

@@ -16,6 +16,7 @@ from numba import njit
 
 from tui_gradients.core.fast.codes import (
     ACTIVATION_KINDS,
+    ASIDE,
     CONVERGED,
     DIVERGED,
     FORMULA,
@@ -23,12 +24,19 @@ from tui_gradients.core.fast.codes import (
     HUGE,
     LAST_BINARY,
     LIMIT,
+    MAX_CONDITION,
     OPCODES,
     OPTIMIZER_KINDS,
     SLOTS,
 )
 
-__all__ = ["CONVERGED", "DIVERGED", "GOING", "LIMIT"]  # for the modules `specialised` writes
+__all__ = [
+    "ASIDE",
+    "CONVERGED",
+    "DIVERGED",
+    "GOING",
+    "LIMIT",
+]  # for the modules `specialised` writes
 
 # numba reads these module-level integers as constants when it compiles.
 CONST, W1, W2, ADD, SUB, MUL, DIV, POW, NEG = (
@@ -39,10 +47,10 @@ SIN, COS, TAN, EXP, LOG, SQRT, TANH, ABS = (
 )
 (
     GD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM,
-    ADAMW, NADAM, RADAM, ADAMAX, ADADELTA, RPROP, ASGD,
+    ADAMW, NADAM, RADAM, ADAMAX, ADADELTA, RPROP, ASGD, NEWTON, NEWTON_DIAG,
 ) = (OPTIMIZER_KINDS.index(name) for name in (
     "gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam",
-    "adamw", "nadam", "radam", "adamax", "adadelta", "rprop", "asgd",
+    "adamw", "nadam", "radam", "adamax", "adadelta", "rprop", "asgd", "newton", "newton_diag",
 ))  # fmt: skip
 (
     LR, MU, ALPHA, BETA1, BETA2, EPS, WD, DAMPENING, AMSGRAD, RHO,
@@ -120,21 +128,58 @@ def _run_program(program, consts, w1, w2, registers):
 
 
 @njit(cache=True, error_model="numpy")
-def _interpret(program, consts, roots, registers, params, grads):
+def _interpret(program, consts, roots, registers, params, grads, hess):
     """f and ∇f of a formula by its register program; `roots` are the registers that end
-    holding f, ∂f/∂w1 and ∂f/∂w2."""
+    holding f, ∂f/∂w1 and ∂f/∂w2, and where there are six, the Hessian's entries after them
+    (written into `hess`: ∂²f/∂w1², ∂²f/∂w1∂w2, ∂²f/∂w2²)."""
     _run_program(program, consts, params[0], params[1], registers)
     grads[0] = registers[roots[1]]
     grads[1] = registers[roots[2]]
+    for i in range(roots.shape[0] - 3):
+        hess[i] = registers[roots[3 + i]]
     return registers[roots[0]]
 
 
 @njit(cache=True, error_model="numpy")
-def _update(kind, hyper, params, grads, state, new_params, new_state):
+def _newton(diagonal, hess, grads, direction):
+    """H⁻¹·g (or g / diag(H)) into `direction`, as `optimizers.precondition_by_hessian`
+    computes it; False where numpy would refuse the step, or might (near the condition it
+    refuses at): numpy then takes it or says why (ASIDE). The solve is LAPACK's for 2×2: LU
+    with the larger of the first column as the pivot."""
+    h11, h12, h22 = hess[0], hess[1], hess[2]
+    if diagonal:
+        if not (h11 > 0.0 and h22 > 0.0 and np.isfinite(h11 + h22 + h12)):
+            return False
+        direction[0], direction[1] = grads[0] / h11, grads[1] / h22
+        return True
+    middle = 0.5 * (h11 + h22)
+    spread = np.sqrt(0.25 * (h11 - h22) * (h11 - h22) + h12 * h12)
+    if not (middle - spread > 0.0 and middle + spread < 0.5 * MAX_CONDITION * (middle - spread)):
+        return False
+    if abs(h11) >= abs(h12):
+        factor = h12 / h11
+        direction[1] = (grads[1] - factor * grads[0]) / (h22 - factor * h12)
+        direction[0] = (grads[0] - h12 * direction[1]) / h11
+    else:
+        factor = h11 / h12
+        direction[1] = (grads[0] - factor * grads[1]) / (h12 - factor * h22)
+        direction[0] = (grads[1] - h22 * direction[1]) / h12
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def _update(kind, hyper, params, grads, hess, state, new_params, new_state):
     """One step of the optimiser `kind`: torch.optim's formulas, as in `optimizers.py`, operation
     for operation. Every parameter has taken the same number of steps: what depends on the
-    count alone is computed once."""
+    count alone is computed once. False where the step is numpy's to take (Newton's, where H
+    is not safely positive definite)."""
     lr, eps, wd = hyper[LR], hyper[EPS], hyper[WD]
+    if kind in (NEWTON, NEWTON_DIAG):
+        if not _newton(kind == NEWTON_DIAG, hess, grads, new_params):
+            return False
+        for i in range(params.shape[0]):
+            new_params[i] = params[i] - lr * new_params[i]
+        return True
     beta1, beta2 = hyper[BETA1], hyper[BETA2]
     count = state[0, 0] + 1 if state.shape[0] else 1.0  # where the optimiser keeps a count first
     correction1 = 1 - np.power(beta1, count)
@@ -231,6 +276,7 @@ def _update(kind, hyper, params, grads, state, new_params, new_state):
         else:  # ASGD
             new_state[0, i] = state[0, i] + 1.0
             new_params[i] = params[i] - (eta * (hyper[LAMBD] * params[i]) + eta * h)
+    return True
 
 
 @njit(cache=True, error_model="numpy")
@@ -300,14 +346,15 @@ def _chain(depth, activation, x, y, params, grads, work):
 
 
 @njit(cache=True, error_model="numpy")
-def evaluate(data, params, grads):
-    """Write ∇ at `params` into `grads` and return the loss. `data` is (problem, ints, floats,
-    program, consts, scratch): problem FORMULA runs the register `program` (ints are the
-    registers of f, ∂f/∂w1 and ∂f/∂w2); CHAIN runs the chain (ints: depth and activation,
-    floats: x, y). A formula compiled on its own (`specialised`) has its own `evaluate`."""
+def evaluate(data, params, grads, hess):
+    """Write ∇ at `params` into `grads` (and H into `hess` where the problem has it) and return
+    the loss. `data` is (problem, ints, floats, program, consts, scratch): problem FORMULA runs
+    the register `program` (ints are the registers of f, ∂f/∂w1 and ∂f/∂w2, then H's for a
+    second-order optimiser); CHAIN runs the chain (ints: depth and activation, floats: x, y). A
+    formula compiled on its own (`specialised`) has its own `evaluate`."""
     problem, ints, floats, program, consts, scratch = data
     if problem == FORMULA:
-        return _interpret(program, consts, ints, scratch[0], params, grads)
+        return _interpret(program, consts, ints, scratch[0], params, grads, hess)
     return _chain(ints[0], ints[1], floats[0], floats[1], params, grads, scratch)
 
 
@@ -321,16 +368,20 @@ def steps(data, kind, hyper, P, L, G, S, row, n, limits, rejected):
     size = P.shape[1]
     params, grads, state = P[row].copy(), G[row].copy(), S[row].copy()
     new_params, new_grads, new_state = np.empty(size), np.empty(size), state.copy()
+    hess, new_hess = np.zeros(3), np.zeros(3)  # H for Newton's two, evaluated at the row
+    evaluate(data, params, new_grads, hess)
     max_steps, tol, bound = limits[0], limits[1], limits[2]
     taken = 0
     while taken < n:
         if row >= max_steps:
             return taken, LIMIT
         if OPTIMIZER < 0:
-            _update(kind, hyper, params, grads, state, new_params, new_state)
+            moved = _update(kind, hyper, params, grads, hess, state, new_params, new_state)
         else:  # a constant when compiled: numba compiles `_update` for that optimiser alone
-            _update(OPTIMIZER, hyper, params, grads, state, new_params, new_state)
-        loss = evaluate(data, new_params, new_grads)
+            moved = _update(OPTIMIZER, hyper, params, grads, hess, state, new_params, new_state)
+        if not moved:
+            return taken, ASIDE
+        loss = evaluate(data, new_params, new_grads, new_hess)
         if _bad(new_params, loss, new_grads, bound):
             rejected[:size] = new_params
             rejected[size] = loss
@@ -343,6 +394,7 @@ def steps(data, kind, hyper, P, L, G, S, row, n, limits, rejected):
             G[row, i] = grads[i] = new_grads[i]
             for k in range(state.shape[0]):
                 S[row, k, i] = state[k, i] = new_state[k, i]
+        hess[:] = new_hess
         taken += 1
         if _converged(grads, tol):
             return taken, CONVERGED

@@ -8,14 +8,15 @@ existing ones never move.
 
 from tui_gradients.core.chain import ACTIVATIONS
 from tui_gradients.core.limits import HUGE
-from tui_gradients.core.optimizers import HYPERPARAMETERS, OPTIMIZERS
+from tui_gradients.core.optimizers import HYPERPARAMETERS, MAX_CONDITION, OPTIMIZERS
 from tui_gradients.core.tree import ALL_FUNCTIONS, BINARY_OPERATORS, VARIABLES
 
-__all__ = ["HUGE"]
+__all__ = ["HUGE", "MAX_CONDITION"]
 
 GOING, CONVERGED, DIVERGED, LIMIT, ASIDE = range(5)
 """Why a fast loop stopped: still going (asked-for steps done), converged, diverged, at the
-step limit, or ASIDE: the next step needs numpy's arithmetic (only the straight-line loops)."""
+step limit, or ASIDE: the next step is numpy's to take or to refuse (Newton's where H is not
+positive definite; in the straight-line loops, any step whose arithmetic would raise)."""
 
 OPERATIONS = ("const", *VARIABLES, *BINARY_OPERATORS, "neg", *ALL_FUNCTIONS)
 """A formula program's opcodes, by position: the interpreter takes every opcode up to the last

@@ -17,6 +17,7 @@ from tui_gradients.core.fast.codes import (
     OPCODES,
     OPTIMIZER_KINDS,
 )
+from tui_gradients.core.theory import second_derivatives
 from tui_gradients.core.tree import Num, Var, postorder
 
 
@@ -55,12 +56,15 @@ class Problem:
 
 
 @lru_cache(maxsize=64)
-def plane_problem(formula: str) -> Problem:
-    """f, ∂f/∂w1 and ∂f/∂w2 of `formula` as one register program: instruction i computes
-    register i from a constant, a variable or earlier registers, so each distinct node of the
-    three trees is computed once per step (`_kernels._run_program`)."""
+def plane_problem(formula: str, hessian: bool = False) -> Problem:
+    """f, ∂f/∂w1 and ∂f/∂w2 of `formula` (and with `hessian` its three second derivatives, for
+    a second-order optimiser; TooLarge past the theory's budget) as one register program:
+    instruction i computes register i from a constant, a variable or earlier registers, so each
+    distinct node of the trees is computed once per step (`_kernels._run_program`)."""
     expression = Expression.parse(formula)
     roots = (expression.tree, expression.d_w1, expression.d_w2)
+    if hessian:
+        roots += second_derivatives(formula)
     order = postorder(*roots)
     register = {id(node): index for index, node in enumerate(order)}
     consts: list[float] = []

@@ -26,6 +26,9 @@ from pathlib import Path
 from types import ModuleType
 
 from tui_gradients.core.expression import Expression
+from tui_gradients.core.fast.codes import OPTIMIZER_KINDS
+from tui_gradients.core.optimizers import REGISTRY
+from tui_gradients.core.theory import TooLarge, second_derivatives
 from tui_gradients.core.tree import Node, Num, Var, postorder
 
 TEMPLATE = """# {formula!r}, optimizer {optimizer}: written by tui_gradients.core.fast.specialised
@@ -33,19 +36,19 @@ import numpy as np
 from numba import njit
 
 from tui_gradients.core.fast._kernels import (
-    CONVERGED, DIVERGED, GOING, LIMIT, _bad, _converged, _update, power,
+    ASIDE, CONVERGED, DIVERGED, GOING, LIMIT, _bad, _converged, _update, power,
 )
 
 OPTIMIZER = {optimizer}
 
 
 @njit(cache=True, error_model="numpy")
-def evaluate(data, params, grads):
+def evaluate(data, params, grads, hess):
     w1, w2 = params[0], params[1]
 {body}
     grads[0] = {d_w1}
     grads[1] = {d_w2}
-    return {f}
+{hessian}    return {f}
 
 
 {steps}"""
@@ -73,9 +76,12 @@ class Unsupported(Exception):
 
 def source(formula: str, steps: str, optimizer: int = -1) -> str:
     """The module for `formula` and the optimiser numbered `optimizer` (as in `_kernels`),
-    around the loop's text `steps`: one assignment per distinct node of f, ∂f/∂w1 and ∂f/∂w2."""
+    around the loop's text `steps`: one assignment per distinct node of f, ∂f/∂w1 and ∂f/∂w2,
+    and of H for a second-order optimiser (TooLarge past the theory's budget)."""
     expression = Expression.parse(formula)
     roots = (expression.d_w1, expression.d_w2, expression.tree)
+    if optimizer >= 0 and REGISTRY[OPTIMIZER_KINDS[optimizer]].second_order:
+        roots += second_derivatives(formula)
     lines: list[str] = []
     names: dict[Node, str] = {}
     for node in postorder(*roots):
@@ -89,10 +95,18 @@ def source(formula: str, steps: str, optimizer: int = -1) -> str:
             names[node] = f"t{len(lines)}"
             code = _APPLY.get(node.op, f"np.{node.op}({{}})").format(*map(names.get, node.args))
             lines.append(f"    {names[node]} = {code}")
-    d_w1, d_w2, f = (names[root] for root in roots)
+    d_w1, d_w2, f, *second = (names[root] for root in roots)
+    hessian = "".join(f"    hess[{i}] = {name}\n" for i, name in enumerate(second))
     body = "\n".join(lines)
     return TEMPLATE.format(
-        formula=formula, optimizer=optimizer, body=body, d_w1=d_w1, d_w2=d_w2, f=f, steps=steps
+        formula=formula,
+        optimizer=optimizer,
+        body=body,
+        d_w1=d_w1,
+        d_w2=d_w2,
+        hessian=hessian,
+        f=f,
+        steps=steps,
     )
 
 
@@ -108,7 +122,7 @@ def load(formula: str, optimizer: int, kernels: ModuleType) -> Loop | None:
     try:
         code = source(formula, inspect.getsource(kernels.steps.py_func), optimizer)
         module = _import(_written(code))
-    except (Unsupported, OSError):
+    except (Unsupported, OSError, TooLarge):
         return None
     return module.steps
 

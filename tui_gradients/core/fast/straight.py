@@ -30,7 +30,8 @@ import numpy as np
 
 from tui_gradients.core.expression import Expression
 from tui_gradients.core.fast.codes import ASIDE, CONVERGED, DIVERGED, GOING, HUGE, LIMIT
-from tui_gradients.core.optimizers import HYPERPARAMETERS
+from tui_gradients.core.optimizers import HYPERPARAMETERS, MAX_CONDITION, REGISTRY
+from tui_gradients.core.theory import TooLarge, second_derivatives
 from tui_gradients.core.tree import Apply, Node, Num, Var, postorder
 
 FIRST_CHUNK, CHUNK = 1 << 10, 1 << 16
@@ -125,6 +126,8 @@ _UPDATES = {
         "t{i} = t{i} + 1.0",
         "n{i} = w{i} - (eta * (lambd * w{i}) + eta * h{i})",
     ),
+    "newton": ("n{i} = w{i} - lr * x{i}",),
+    "newton_diag": ("n{i} = w{i} - lr * (g{i} / k{i}{i})",),
 }
 """One coordinate's update, `i` counting the parameters from 1, as `optimizers.py` computes it
 operation for operation; the state's names are in `_STATE`. No name may be one the chain's
@@ -143,6 +146,8 @@ _STATE = {
     "adadelta": ("s", "y"),
     "rprop": ("r", "x"),
     "asgd": ("t",),
+    "newton": (),
+    "newton_diag": (),
 }
 """The optimiser's state rows, as `optimizers.py` stores them (a count is kept per parameter,
 as torch does)."""
@@ -167,6 +172,21 @@ _BEFORE_UPDATE = {
     ),
     "adamax": (_COUNT, "c1 = 1 - pow(beta1, t1)"),
     "asgd": ("eta = lr / pow(1 + lambd * lr * t1, alpha)",),
+    # H = [[k11, k12], [k12, k22]] at w. A step numpy would refuse (H not finite, not positive
+    # definite, or near the condition numpy refuses at) is left to numpy (ASIDE), which says
+    # why; the solve is LAPACK's: LU with the larger of k11 and k12 as the pivot.
+    "newton": (
+        "c1 = 0.5 * (k11 + k22)",
+        "c2 = sqrt(0.25 * (k11 - k22) * (k11 - k22) + k12 * k12)",
+        "if not (c1 - c2 > 0.0 and c1 + c2 < 0.5 * max_condition * (c1 - c2)):"
+        " raise ArithmeticError",
+        "if abs(k11) >= abs(k12):"
+        " c1 = k12 / k11; x2 = (g2 - c1 * g1) / (k22 - c1 * k12); x1 = (g1 - k12 * x2) / k11",
+        "else: c1 = k11 / k12; x2 = (g1 - c1 * g2) / (k12 - c1 * k22); x1 = (g2 - k22 * x2) / k12",
+    ),
+    "newton_diag": (
+        "if not (k11 > 0.0 and k22 > 0.0 and k11 + k22 + abs(k12) < inf): raise ArithmeticError",
+    ),
 }
 """What every coordinate's update shares, computed once per step (every count is alike)."""
 _ARGUMENTS = {"momentum": "mu", "weight_decay": "wd"}
@@ -192,17 +212,27 @@ Loop = Callable[..., int]
 
 def source(problem: Key, optimizer: str) -> str:
     """The loop's text for `problem` (see Key): load the row, then n times update, evaluate and
-    write the next row."""
+    write the next row. A second-order optimiser's loop evaluates the formula's Hessian too
+    (TooLarge where its second derivatives are past the theory's budget)."""
+    hessian: tuple[str, ...] = ()
     if problem[0] == "plane":
-        body, (f, *grads) = _straight_line(Expression.parse(problem[1]))
+        second_order = REGISTRY[optimizer].second_order
+        body, (f, *grads) = _straight_line(Expression.parse(problem[1]), second_order)
+        if second_order:
+            *grads, h11, h12, h22 = grads
+            hessian = (f"k11 = {h11}", f"k12 = {h12}", f"k22 = {h22}")
     else:
         body, f, grads = _chain(*problem[1:])
-    return _loop_text(body, f, grads, optimizer)
+    return _loop_text(body, f, grads, optimizer, hessian)
 
 
-def _loop_text(body: list[str], f: str, grads: list[str], optimizer: str) -> str:
+def _loop_text(
+    body: list[str], f: str, grads: list[str], optimizer: str, hessian: tuple[str, ...] = ()
+) -> str:
     """`body` computes the loss `f` and the gradient `grads` from the new parameters n1, n2, …
-    (the current ones are w1, w2, … and their gradient g1, g2, …)."""
+    (the current ones are w1, w2, … and their gradient g1, g2, …); `hessian` sets k11, k12 and
+    k22 from what the body computed, for a second-order optimiser, which also evaluates it once
+    at the row loaded."""
     size, state = len(grads), _STATE[optimizer]
     coordinates = range(1, size + 1)
     slots = [
@@ -222,7 +252,9 @@ def _loop_text(body: list[str], f: str, grads: list[str], optimizer: str) -> str
         *writes,
         *stores,
         *(f"w{i} = n{i}; g{i} = {grads[i - 1]}" for i in coordinates),
+        *hessian,
     ]
+    at_row = [*(f"n{i} = w{i}" for i in coordinates), *body, *hessian] if hessian else []
     arguments = ", ".join(_ARGUMENTS.get(name, name) for name in HYPERPARAMETERS)
     lines = [
         f"def steps(P, L, G, S, k, n, {arguments}):",
@@ -236,6 +268,7 @@ def _loop_text(body: list[str], f: str, grads: list[str], optimizer: str) -> str
         *(f"    {line}" for line in loads),
         "    first = k",
         "    try:",
+        *(f"        {line}" for line in at_row),
         "        for _ in range(n):",
         *(f"            {line}" for line in inner),
         "    except (ArithmeticError, ValueError):",  # numpy would give inf or nan: see ASIDE
@@ -293,10 +326,14 @@ def _chain(depth: int, activation: str, x: float, y: float) -> tuple[list[str], 
     )
 
 
-def _straight_line(expression: Expression) -> tuple[list[str], tuple[str, str, str]]:
-    """One assignment per distinct node of f, ∂f/∂w1 and ∂f/∂w2, arguments first; and the
-    names holding the three."""
+def _straight_line(
+    expression: Expression, hessian: bool = False
+) -> tuple[list[str], tuple[str, ...]]:
+    """One assignment per distinct node of f, ∂f/∂w1 and ∂f/∂w2 (and, with `hessian`,
+    ∂²f/∂w1², ∂²f/∂w1∂w2 and ∂²f/∂w2²), arguments first; and the names holding them."""
     roots = (expression.tree, expression.d_w1, expression.d_w2)
+    if hessian:
+        roots += second_derivatives(expression.text)
     lines: list[str] = []
     names: dict[Node, str] = {}
     for node in postorder(*roots):
@@ -308,7 +345,7 @@ def _straight_line(expression: Expression) -> tuple[list[str], tuple[str, str, s
         else:
             names[node] = name = f"_{len(lines)}"
             lines.append(f"{name} = {_code(node, [names[arg] for arg in node.args])}")
-    return lines, tuple(names[root] for root in roots)  # type: ignore[return-value]
+    return lines, tuple(names[root] for root in roots)
 
 
 def _code(node: Apply, args: list[str]) -> str:
@@ -324,7 +361,12 @@ def _code(node: Apply, args: list[str]) -> str:
 @lru_cache(maxsize=64)
 def loop(problem: Key, optimizer: str) -> Loop:
     """The problem's loop for one optimiser, compiled once per process."""
-    namespace: dict[str, object] = {"pow": math.pow, **_FUNCTIONS}
+    namespace: dict[str, object] = {
+        "pow": math.pow,
+        "inf": math.inf,
+        "max_condition": MAX_CONDITION,
+        **_FUNCTIONS,
+    }
     code = compile(source(problem, optimizer), f"<straight loop: {optimizer}>", "exec")
     exec(code, namespace)  # our own generated text: names and numbers, nothing typed
     return namespace["steps"]  # type: ignore[return-value]
@@ -337,7 +379,10 @@ def advance(problem, optimizer, hyper, history, row, n, limits) -> tuple[int, in
     P, L, G, S = history
     max_steps, tol, bound = limits
     views = [memoryview(array.reshape(-1)) for array in (P, L, G, S)]
-    run = loop(problem, optimizer)
+    try:
+        run = loop(problem, optimizer)
+    except TooLarge:  # no Hessian to step with: numpy takes the step, and refuses it
+        return 0, ASIDE, np.empty(0)
     allowed = max(0, min(n, int(max_steps) - row))
     taken, size = 0, FIRST_CHUNK
     while taken < allowed:
