@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import contextlib
 import fcntl
 import math
 import os
@@ -301,20 +302,22 @@ def _seconds(function: Callable[[], object], runs: int) -> list[float]:
 
 
 def fast_forward(
-    function: str, optimizer: str, steps: int, numba: bool = True
+    function: str, optimizer: str, steps: int, numba: bool = True, schedule: str = "none"
 ) -> Callable[[], int]:
     """A run that really takes `steps` steps: no convergence stop, no step limit below it;
-    with `numba=False`, on the straight-line loop even where numba's are loaded."""
+    with `numba=False`, on the straight-line loop even where numba's are loaded; under a
+    `schedule` (at torch's defaults), on the straight-line loop."""
     from tui_gradients.core import fast
     from tui_gradients.core.fast import plane_problem
     from tui_gradients.core.functions import make_objective
     from tui_gradients.core.optimizers import Hyperparameters
     from tui_gradients.core.run import Run
+    from tui_gradients.core.schedules import Schedule
     from tui_gradients.core.theory import hessian_function
 
     objective = make_objective(function)
     lr = 0.5 if function == "quadratic" else 0.001
-    hyper = Hyperparameters(optimizer=optimizer, lr=lr)
+    hyper = Hyperparameters(optimizer=optimizer, lr=lr, schedule=Schedule(schedule))
     problem = plane_problem(objective.formula, hyper.recipe.second_order)
     hessian = hessian_function(objective.formula)
 
@@ -504,6 +507,7 @@ def every_optimizer(runs: int, steps: int = 10**6) -> None:
     from tui_gradients.core import fast
     from tui_gradients.core.functions import make_objective
     from tui_gradients.core.optimizers import FAST_OPTIMIZERS
+    from tui_gradients.core.schedules import NAMES
 
     baseline = _seconds(plain_loop(steps), runs)
     _row("plain Python loop, 10⁶ gd steps (baseline)", baseline, "ms", 1e3, None)
@@ -511,6 +515,18 @@ def every_optimizer(runs: int, steps: int = 10**6) -> None:
         times = _seconds(fast_forward("quadratic", optimizer, steps // 10, numba=False), runs)
         scaled = [10 * t for t in times]  # per 10⁶ steps, against the same baseline
         _row(f"straight-line loop, {optimizer}, per 10⁶ steps", scaled, "ms", 1e3, baseline)
+    for schedule in NAMES[1:]:
+        for optimizer in ("gd", "adam"):
+            times = _seconds(
+                fast_forward("quadratic", optimizer, steps // 10, False, schedule), runs
+            )
+            scaled = [10 * t for t in times]
+            what = f"{optimizer} + {schedule}"
+            _row(f"straight-line loop, {what}, per 10⁶ steps", scaled, "ms", 1e3, baseline)
+    numpy_loop = fast_forward("quadratic", "adam", steps // 100, False, "cosine")
+    with _numpy_only():
+        scaled = [100 * t for t in _seconds(numpy_loop, runs)]
+    _row("numpy loop (before), adam + cosine, per 10⁶ steps", scaled, "ms", 1e3, baseline)
     if not fast.warm_up():
         print("numba is not installed (the `fast` extra): no rows for its loops")
         return
@@ -519,6 +535,19 @@ def every_optimizer(runs: int, steps: int = 10**6) -> None:
         fast.specialise(formula, optimizer)
         times = _seconds(fast_forward("quadratic", optimizer, steps), runs)
         _row(f"numba, {optimizer}, 10⁶ steps", times, "ms", 1e3, baseline)
+
+
+@contextlib.contextmanager
+def _numpy_only():
+    """Every step through the numpy loop, as scheduled runs went before they had a fast one."""
+    from tui_gradients.core.run import Run
+
+    fits = Run._fast_loop_fits
+    Run._fast_loop_fits = lambda self, n: False
+    try:
+        yield
+    finally:
+        Run._fast_loop_fits = fits
 
 
 def _bare_child() -> None:

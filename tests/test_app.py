@@ -1031,7 +1031,8 @@ async def test_the_footer_shows_the_keys_that_matter_even_at_80_columns():
 
     app = GradientsApp()
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.pause()
+        # the footer fills in its keys after the first frame
+        await until(pilot, lambda: app.screen.query(FooterKey), "the footer's keys shown")
         keys = {key.description: key for key in app.screen.query(FooterKey)}
         for label in ("Step", "Back", "Play", "Compare", "Race", "Lesson", "Help", "Quit"):
             assert label in keys, sorted(keys)

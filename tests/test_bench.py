@@ -101,6 +101,7 @@ def test_the_bare_app_answers_keys_and_both_quit_times_are_measured():
 def test_every_optimiser_has_a_row_for_each_fast_loop(capsys, monkeypatch):
     from tui_gradients.core import fast
     from tui_gradients.core.optimizers import FAST_OPTIMIZERS
+    from tui_gradients.core.schedules import NAMES
 
     monkeypatch.setattr(fast, "specialise", lambda formula, optimizer: False)  # no compiling
     bench.every_optimizer(runs=1, steps=2 * 10 * 256)
@@ -109,3 +110,5 @@ def test_every_optimiser_has_a_row_for_each_fast_loop(capsys, monkeypatch):
         assert any(f"straight-line loop, {optimizer}," in row for row in rows)
         if importlib.util.find_spec("numba"):
             assert any(f"numba, {optimizer}, " in row for row in rows)
+    for schedule in NAMES[1:]:
+        assert any(f"straight-line loop, adam + {schedule}," in row for row in rows)

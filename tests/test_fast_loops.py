@@ -158,6 +158,46 @@ def test_newtons_steps_are_the_fast_loops_own_and_match_the_closed_form(optimize
     np.testing.assert_allclose(run.history.params[1000], start * 0.99**1000, rtol=1e-9)
 
 
+SCHEDULE_ARGS = {
+    "step": "step_size=50,gamma=0.5",
+    "exponential": "gamma=0.995",
+    "cosine": "T_max=200,eta_min=0.01",
+    "onecycle": "total_steps=600",
+    "linear": "total_iters=100",
+    "plateau": "patience=3,factor=0.5,cooldown=2,threshold=0.5",
+}
+
+
+@pytest.mark.parametrize("schedule", list(SCHEDULE_ARGS))
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam", "newton"])
+def test_a_scheduled_run_is_the_python_loops_step_for_step(schedule, optimizer, monkeypatch):
+    """The straight-line loop calls the schedule's own formulas: the same lr at every step,
+    the same plateau memory, the same path; and a long advance takes no step in numpy."""
+    experiment = edit(edit(Experiment(), "function", "rosenbrock"), "optimizer", optimizer)
+    experiment = edit(
+        edit(experiment, "lr", "0.001" if optimizer != "newton" else "0.5"), "schedule", schedule
+    )
+    experiment = edit(experiment, "schedule_args", SCHEDULE_ARGS[schedule])
+    quick, slow = experiment.plane_run(), experiment.plane_run()
+    in_numpy = []
+    real = Run._advance_python
+    monkeypatch.setattr(Run, "_advance_python", lambda self, n: in_numpy.append(n) or real(self, n))
+    quick.advance(STEPS)
+    assert not in_numpy or quick.stop is not None
+    monkeypatch.setattr(Run, "_advance_python", real)
+    _same_history(quick, _python_only(slow, STEPS))
+    lrs = quick.history.states[:, quick.optimizer.lr_row, 0]
+    assert len(set(lrs.tolist())) > 2  # the schedule really moved the lr
+
+
+def test_the_chain_under_a_schedule_is_the_python_loops_step_for_step():
+    experiment = edit(edit(Experiment(), "optimizer", "adam"), "schedule", "cosine")
+    experiment = edit(experiment, "schedule_args", "T_max=100")
+    quick, slow = experiment.chain_run(), experiment.chain_run()
+    quick.advance(STEPS)
+    _same_history(quick, _python_only(slow, STEPS))
+
+
 # --- the straight-line loop's own rules ---------------------------------------------------------
 
 
@@ -181,9 +221,10 @@ def test_after_a_handed_back_step_the_fast_loop_goes_on(fast_loop, monkeypatch):
     real = straight.loop
     handed_back = []
 
-    def stopping_short(problem, optimizer):
+    def stopping_short(problem, optimizer, scheduled):
         def steps(P, L, G, S, k, n, *hyper):
-            written = real(problem, optimizer)(P, L, G, S, k, min(n, 300 - k % 300), *hyper)
+            short = min(n, 300 - k % 300)
+            written = real(problem, optimizer, scheduled)(P, L, G, S, k, short, *hyper)
             handed_back.append(k + written)
             return written
 

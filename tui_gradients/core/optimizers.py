@@ -540,10 +540,10 @@ class Optimizer(NamedTuple):
     """How many parameter-shaped arrays the state holds (0 for plain gd)."""
     vector: tuple[float, ...]
     """`Hyperparameters.vector()`, for the fast loops."""
-    scheduled: bool = False
-    """Its lr follows a schedule, kept in its last state rows (`lr_row`)."""
+    schedule: Schedule | None = None
+    """The schedule its lr follows, kept in its last state rows (`lr_row`); None for none."""
     fast: bool = True
-    """The fast loops can step it: they have no schedules."""
+    """The fast loops can step it (a schedule only the straight-line loop takes)."""
 
     def init(self, params: Array) -> State:
         return self.transform.init(params)
@@ -560,6 +560,10 @@ class Optimizer(NamedTuple):
     def label(self) -> str:
         """`adagrad lr 5`, as legends show the run it steps."""
         return label(self.name, self.vector[0])
+
+    @property
+    def scheduled(self) -> bool:
+        return self.schedule is not None
 
     @property
     def lr_row(self) -> int | None:
@@ -670,8 +674,10 @@ class Hyperparameters:
             last = scale(-1.0)
         transform = chain(*recipe.scale(self, Problem(value_and_grad, hessian)), last)
         state_size = len(transform.init(np.zeros(1)))
-        fast = recipe.fast and not scheduled
-        return Optimizer(self.optimizer, transform, state_size, self.vector(), scheduled, fast)
+        schedule = self.schedule if scheduled else None
+        return Optimizer(
+            self.optimizer, transform, state_size, self.vector(), schedule, recipe.fast
+        )
 
     def describe(self) -> str:
         """`adam lr=0.5 beta1=0.9 …`: only what this optimiser reads, its switches (weight

@@ -294,7 +294,7 @@ class Run:
         return taken
 
     def _fast_loop_fits(self, n: int) -> bool:
-        """The fast loops have no lr schedules and no LBFGS: such runs step in numpy."""
+        """The fast loops have no LBFGS: its runs step in numpy."""
         fits = self.compiled is not None and n >= fast.COMPILED_MIN_STEPS
         return fits and self.optimizer.fast
 
@@ -313,6 +313,7 @@ class Run:
             row,
             n,
             limits,
+            self.optimizer.schedule,
         )
         history.commit(taken)
         if self.optimizer.state_size:

@@ -146,8 +146,9 @@ against torch 2.13 in float64). Only the settings an optimiser reads are shown i
   damps it). On any quadratic it reaches the minimum in one step, turned or not. Where H is not
   positive definite the step would not go downhill: the run stops and says whether H is
   singular, indefinite (a saddle) or negative definite (a maximum). **newton_diag** divides by
-  the diagonal of H only: exact on the bowl, no better than Adagrad on the rotated one. Both
-  step in numpy, and the chain (which has no Hessian here) then steps with gd.
+  the diagonal of H only: exact on the bowl, no better than Adagrad on the rotated one. Long
+  jumps of both go through the fast loops, which evaluate the formula's second derivatives; the
+  chain (which has no Hessian here) steps with gd.
 
 **Schedules** (`schedule` and `sched. args` in the panel, `--schedule NAME --schedule-args
 k=v,…`) are torch.optim.lr_scheduler's StepLR (`step`), ExponentialLR, CosineAnnealingLR
@@ -155,8 +156,8 @@ k=v,…`) are torch.optim.lr_scheduler's StepLR (`step`), ExponentialLR, CosineA
 the loss of each step), stepped once after every optimiser step, each lr computed from the last
 as torch does. The readout's `lr now` is the lr of the next step, and a third trend line draws
 it. OneCycleLR here leaves the momentum alone and holds its last lr past total_steps. rprop and
-asgd take no schedule (lr is not their step size). A scheduled run steps in numpy: long jumps
-are slower than without a schedule.
+asgd take no schedule (lr is not their step size). A scheduled run's long jumps go through the
+straight-line loop, which calls the schedule's own formulas (numba's loops take no schedule).
 
 Every optimiser but rprop takes `weight decay` (torch's weight_decay: wd·w added to g). Flags
 and fields share one name: `--weight-decay`, `--dampening`, `--amsgrad on`, `--rho`,

@@ -38,6 +38,7 @@ from tui_gradients.core.fast.codes import (
 )
 from tui_gradients.core.fast.problems import Problem, chain_problem, plane_problem
 from tui_gradients.core.optimizers import REGISTRY, Hyperparameters
+from tui_gradients.core.schedules import Schedule
 
 if TYPE_CHECKING:
     from tui_gradients.core.fast import specialised
@@ -127,13 +128,26 @@ def _exercise(loop: specialised.Loop, problem: Problem, optimizer: str = "adam")
     problem.call(loop, optimizer, hyper.vector(), history, 0, 1, (1.0, 0.0, 1e150))
 
 
-def advance(problem: Problem, optimizer: str, hyper, history, row: int, n: int, limits):
+def advance(
+    problem: Problem,
+    optimizer: str,
+    hyper,
+    history,
+    row: int,
+    n: int,
+    limits,
+    schedule: Schedule | None = None,
+):
     """Up to n steps after history row `row`, written into `history` = (params, loss, grads,
     states) arrays, by the fastest loop there is: the formula's own numba loop once
     `specialise` has made it, else numba's interpreter once loaded, else the straight-line loop.
-    `hyper` is `Hyperparameters.vector()`, `limits` (max_steps, tol, bound). Returns (steps
-    taken, why it stopped, and when it DIVERGED the rejected step's params, loss and grads)."""
-    if _loaded is None:
-        return straight.advance(problem.straight, optimizer, hyper, history, row, n, limits)
+    Under a `schedule`, always the straight-line loop: it calls the schedule's own formulas,
+    which numba cannot. `hyper` is `Hyperparameters.vector()`, `limits` (max_steps, tol,
+    bound). Returns (steps taken, why it stopped, and when it DIVERGED the rejected step's
+    params, loss and grads)."""
+    if _loaded is None or schedule is not None:
+        return straight.advance(
+            problem.straight, optimizer, hyper, history, row, n, limits, schedule
+        )
     loop = _specialised.get((problem.formula or "", optimizer), _loaded.steps)
     return problem.call(loop, optimizer, hyper, history, row, n, limits)

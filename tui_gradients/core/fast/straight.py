@@ -31,6 +31,7 @@ import numpy as np
 from tui_gradients.core.expression import Expression
 from tui_gradients.core.fast.codes import ASIDE, CONVERGED, DIVERGED, GOING, HUGE, LIMIT
 from tui_gradients.core.optimizers import HYPERPARAMETERS, MAX_CONDITION, REGISTRY
+from tui_gradients.core.schedules import Schedule
 from tui_gradients.core.theory import TooLarge, second_derivatives
 from tui_gradients.core.tree import Apply, Node, Num, Var, postorder
 
@@ -210,10 +211,11 @@ Loop = Callable[..., int]
 """(params, loss, grads, states, row, n, *the hyperparameters in order) → steps written."""
 
 
-def source(problem: Key, optimizer: str) -> str:
+def source(problem: Key, optimizer: str, scheduled: bool = False) -> str:
     """The loop's text for `problem` (see Key): load the row, then n times update, evaluate and
     write the next row. A second-order optimiser's loop evaluates the formula's Hessian too
-    (TooLarge where its second derivatives are past the theory's budget)."""
+    (TooLarge where its second derivatives are past the theory's budget); a `scheduled` one
+    calls the schedule's own `next` after each update (`_SCHEDULED`)."""
     hessian: tuple[str, ...] = ()
     if problem[0] == "plane":
         second_order = REGISTRY[optimizer].second_order
@@ -223,25 +225,53 @@ def source(problem: Key, optimizer: str) -> str:
             hessian = (f"k11 = {h11}", f"k12 = {h12}", f"k22 = {h22}")
     else:
         body, f, grads = _chain(*problem[1:])
-    return _loop_text(body, f, grads, optimizer, hessian)
+    return _loop_text(body, f, grads, optimizer, hessian, scheduled)
+
+
+_SCHEDULE_STATE = ("sc", "sr", "sb", "sd", "so")
+"""`optimizers.scale_by_schedule`'s rows, after the optimiser's own: the scheduler's step count,
+the lr in force, and the plateau rule's best loss, bad steps and cooldown."""
+_SCHEDULED = (
+    "r_, (b_, d_, o_) = schedule_next(lr, int(sc1) + 1, base, f0, (sb1, sd1, so1))",
+    *(
+        f"{name}{{i}} = {value}"
+        for name, value in zip(
+            _SCHEDULE_STATE, ("sc{i} + 1.0", "r_", "b_", "d_", "o_"), strict=True
+        )
+    ),
+)
+"""After the update, the schedule's step as `scale_by_schedule` takes it: torch's formulas are
+called, not copied (`Schedule.next`), given the loss the update's gradient came with (f0); the
+update itself used the lr in force, read from the state."""
 
 
 def _loop_text(
-    body: list[str], f: str, grads: list[str], optimizer: str, hessian: tuple[str, ...] = ()
+    body: list[str],
+    f: str,
+    grads: list[str],
+    optimizer: str,
+    hessian: tuple[str, ...] = (),
+    scheduled: bool = False,
 ) -> str:
     """`body` computes the loss `f` and the gradient `grads` from the new parameters n1, n2, …
     (the current ones are w1, w2, … and their gradient g1, g2, …); `hessian` sets k11, k12 and
     k22 from what the body computed, for a second-order optimiser, which also evaluates it once
     at the row loaded."""
-    size, state = len(grads), _STATE[optimizer]
+    size, state = len(grads), _STATE[optimizer] + (_SCHEDULE_STATE if scheduled else ())
     coordinates = range(1, size + 1)
     slots = [
         (f"{name}{i}", size * row + i - 1) for row, name in enumerate(state) for i in coordinates
     ]
     loads = [f"{name} = S[{size * len(state)} * k + {at}]" for name, at in slots]
     stores = [f"S[{size * len(state)} * k + {at}] = {name}" for name, at in slots]
-    update = [*_BEFORE_UPDATE.get(optimizer, ())]
+    update = ["lr = sr1"] if scheduled else []
+    update += [*_BEFORE_UPDATE.get(optimizer, ())]
     update += [line.format(i=i) for i in coordinates for line in _UPDATES[optimizer]]
+    if scheduled:
+        update += [
+            _SCHEDULED[0],
+            *(line.format(i=i) for i in coordinates for line in _SCHEDULED[1:]),
+        ]
     writes = [f"P[j + {i - 1}] = n{i}; G[j + {i - 1}] = {grads[i - 1]}" for i in coordinates]
     inner = [
         *update,
@@ -253,11 +283,15 @@ def _loop_text(
         *stores,
         *(f"w{i} = n{i}; g{i} = {grads[i - 1]}" for i in coordinates),
         *hessian,
+        *([f"f0 = {f}"] if scheduled else []),
     ]
     at_row = [*(f"n{i} = w{i}" for i in coordinates), *body, *hessian] if hessian else []
     arguments = ", ".join(_ARGUMENTS.get(name, name) for name in HYPERPARAMETERS)
+    if scheduled:
+        arguments += ", schedule_next"
     lines = [
         f"def steps(P, L, G, S, k, n, {arguments}):",
+        *(["    base, f0 = lr, L[k]"] if scheduled else []),
         "    rest_alpha, rest_beta1, rest_beta2 = 1 - alpha, 1 - beta1, 1 - beta2",
         "    rest_dampening, rest_rho = 1 - dampening, 1 - rho",
         "    rho_inf = 2 / (1 - beta2) - 1",
@@ -359,35 +393,39 @@ def _code(node: Apply, args: list[str]) -> str:
 
 
 @lru_cache(maxsize=64)
-def loop(problem: Key, optimizer: str) -> Loop:
-    """The problem's loop for one optimiser, compiled once per process."""
+def loop(problem: Key, optimizer: str, scheduled: bool = False) -> Loop:
+    """The problem's loop for one optimiser (with a schedule or without), compiled once per
+    process."""
     namespace: dict[str, object] = {
         "pow": math.pow,
         "inf": math.inf,
         "max_condition": MAX_CONDITION,
         **_FUNCTIONS,
     }
-    code = compile(source(problem, optimizer), f"<straight loop: {optimizer}>", "exec")
+    code = compile(source(problem, optimizer, scheduled), f"<straight loop: {optimizer}>", "exec")
     exec(code, namespace)  # our own generated text: names and numbers, nothing typed
     return namespace["steps"]  # type: ignore[return-value]
 
 
-def advance(problem, optimizer, hyper, history, row, n, limits) -> tuple[int, int, np.ndarray]:
+def advance(
+    problem, optimizer, hyper, history, row, n, limits, schedule: Schedule | None = None
+) -> tuple[int, int, np.ndarray]:
     """Up to n steps after history row `row`, written into `history` = (params, loss, grads,
-    states) arrays; returns (steps taken, why it ended, the rejected step's params, loss and
-    grads when it DIVERGED), as `fast.advance` does."""
+    states) arrays, under `schedule` if any; returns (steps taken, why it ended, the rejected
+    step's params, loss and grads when it DIVERGED), as `fast.advance` does."""
     P, L, G, S = history
     max_steps, tol, bound = limits
     views = [memoryview(array.reshape(-1)) for array in (P, L, G, S)]
+    extra = () if schedule is None else (schedule.next,)
     try:
-        run = loop(problem, optimizer)
+        run = loop(problem, optimizer, schedule is not None)
     except TooLarge:  # no Hessian to step with: numpy takes the step, and refuses it
         return 0, ASIDE, np.empty(0)
     allowed = max(0, min(n, int(max_steps) - row))
     taken, size = 0, FIRST_CHUNK
     while taken < allowed:
         chunk, size = min(size, allowed - taken), min(2 * size, CHUNK)
-        written = run(*views, row, chunk, *hyper)
+        written = run(*views, row, chunk, *hyper, *extra)
         rows = slice(row + 1, row + 1 + written)
         bad = _first(_bad(P[rows], L[rows], G[rows], bound))
         converged = _first(_converged(G[rows], tol)) if tol > 0 else None
