@@ -6,6 +6,7 @@ import csv
 import hashlib
 import json
 import os
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -21,10 +22,11 @@ from tui_gradients.core.export import load_settings, settings_to_dict
 from tui_gradients.core.settings import edit, restore, saved
 from tui_gradients.core.theory import curvature
 from tui_gradients.core.view import contains
+from tui_gradients.ui import setting_actions
 from tui_gradients.ui.app import GradientsApp
 from tui_gradients.ui.widgets.lines import Lines
 
-from .pilot_helpers import fields_ready
+from .pilot_helpers import fields_ready, until
 
 PENGUINS = packaged("penguins.csv")
 
@@ -431,3 +433,53 @@ def test_a_logistic_contour_grid_over_many_samples_is_drawn_close_to_the_exact_l
     exact = np.vectorize(lambda w, b: objective.value(float(w), float(b)))(w, b)
     np.testing.assert_allclose(objective.value(w, b), exact, rtol=1e-3)
     assert np.abs(objective.value(w, b) - exact).max() > 0  # it went through the summary
+
+
+def _large_file(tmp_path, bad_row: int | None = None) -> str:
+    """More than the panel reads in the foreground: 20 000 rows."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(200.0, 14.0, 20_000)
+    y = 50.0 * x - 5800.0 + rng.normal(0.0, 400.0, 20_000)
+    cells = [f"{a!r},{b!r}" for a, b in zip(x.tolist(), y.tolist(), strict=True)]
+    if bad_row is not None:
+        cells[bad_row - 1] = "1.5,oops"
+    path = _write(tmp_path, "\n".join(["x,y", *cells]) + "\n", "large.csv")
+    assert os.path.getsize(path) > setting_actions.THREADED_DATA_BYTES
+    return path
+
+
+async def test_a_large_file_typed_in_the_panel_is_read_in_a_thread_then_applied(
+    tmp_path, monkeypatch
+):
+    path = _large_file(tmp_path)
+    read_in = []
+    real = data_module._read
+    monkeypatch.setattr(
+        data_module, "_read", lambda *a: read_in.append(threading.current_thread()) or real(*a)
+    )
+    app = GradientsApp()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await fields_ready(pilot)
+        field = app.main_screen.panel.query_one("#data")
+        field.focus()
+        field.value = path
+        await pilot.press("enter")
+        await until(pilot, lambda: app.session.experiment.plane.data == path, "the file applied")
+        assert app.session.experiment.plane.regression.rows == 20_000
+    assert read_in and threading.main_thread() not in read_in[:1]  # first read: in the thread
+
+
+async def test_a_large_bad_file_is_refused_under_its_field_after_the_thread(tmp_path):
+    path = _large_file(tmp_path, bad_row=12_345)
+    app = GradientsApp()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await fields_ready(pilot)
+        before = app.session.experiment
+        field = app.main_screen.panel.query_one("#data")
+        field.focus()
+        field.value = path
+        await pilot.press("enter")
+        error = app.main_screen.panel.query_one("#data-error")
+        await until(pilot, lambda: "row 12345" in str(error.render()), "the refusal shown")
+        assert "'oops' is not a number; still using the previous value" in str(error.render())
+        assert app.session.experiment is before

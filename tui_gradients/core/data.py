@@ -23,8 +23,8 @@ import numpy as np
 from tui_gradients.core.errors import SettingError
 
 MAX_DATA_BYTES = 64 * 2**20
-"""The largest file `--data` reads (64 MB: some two million rows of two numbers). Reading is
-done in the foreground, and a larger file would hold the screen for seconds."""
+"""The largest file `--data` reads (64 MB: some two million rows of two numbers, read in
+several seconds; the app reads a large file in a thread)."""
 PACKAGED = Path(__file__).resolve().parent.parent / "data"
 """The data sets that ship inside the package (`tui_gradients/data`)."""
 

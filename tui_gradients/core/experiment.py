@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 import math
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
 from tui_gradients.core.chain import Chain, ChainSettings
-from tui_gradients.core.data import packaged, read_columns
+from tui_gradients.core.data import Columns, packaged, read_columns
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.fast import chain_problem, plane_problem
 from tui_gradients.core.functions import Objective, Point, fit_window, make_objective
@@ -93,16 +93,7 @@ class PlaneSettings:
             return make_objective(self.function, expr=self.expr, a=self.a, b=self.b)
         if self.model not in MODELS:
             raise SettingError("model", f"must be one of {', '.join(MODELS)}, got {self.model!r}")
-        columns = read_columns(*self.source)
-        if self.model == "logistic" and not np.isin(columns.y, (0.0, 1.0)).all():
-            bad = columns.y[~np.isin(columns.y, (0.0, 1.0))][0]
-            raise SettingError(
-                "y_column", f"logistic needs a 0/1 column; {columns.y_name!r} has {bad:g}"
-            )
-        regression = Regression(
-            self.model, columns, scaling_for(columns, self.standardize, self.model)
-        )
-        return regression_objective(self.function, regression)
+        return _fitted(self.function, read_columns(*self.source), self.model, self.standardize)
 
     @property
     def source(self) -> tuple[str, str, str]:
@@ -208,6 +199,20 @@ class Experiment:
             raise SettingError(
                 "weight", f"{problem}: try smaller weights or fewer layers"
             ) from None
+
+
+@lru_cache(maxsize=8)
+def _fitted(function: str, columns: Columns, model: str, standardize: str) -> Objective:
+    """Kept for the columns read (themselves kept while the file is unchanged): a new start,
+    batch size or lr does not fit the model again (Newton's iterations for a logistic minimum
+    take a third of a second at 10⁵ rows)."""
+    if model == "logistic" and not np.isin(columns.y, (0.0, 1.0)).all():
+        bad = columns.y[~np.isin(columns.y, (0.0, 1.0))][0]
+        raise SettingError(
+            "y_column", f"logistic needs a 0/1 column; {columns.y_name!r} has {bad:g}"
+        )
+    regression = Regression(model, columns, scaling_for(columns, standardize, model))
+    return regression_objective(function, regression)
 
 
 def _check_batches(plane: PlaneSettings, hyper: Hyperparameters) -> None:

@@ -15,7 +15,8 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
-from tui_gradients.core import fast
+from tui_gradients.core import fast, settings
+from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import LIMIT, Experiment
 from tui_gradients.core.rivals import Rival
 from tui_gradients.core.session import HISTORY_BUDGET, Session
@@ -71,6 +72,14 @@ class Driver(Widget):
 
     class ChainCaughtUp(PlaneComputed):
         """The chain has reached the jump's target too (or the jump was stopped)."""
+
+    class EditPrepared(Message):
+        """A setting read and fitted in a thread (`prepare_edit`): `error` if refused, else
+        ready to apply at once."""
+
+        def __init__(self, name: str, text: str, message: str, error: str | None) -> None:
+            super().__init__()
+            self.name, self.text, self.message, self.error = name, text, message, error
 
     def __init__(self, experiment: Experiment, rivals: tuple[Rival, ...] = ()) -> None:
         super().__init__()
@@ -179,6 +188,17 @@ class Driver(Widget):
         if self.jump is None:  # a jump's thread writes into the histories: thin after it
             self.session.keep_within(HISTORY_BUDGET)
         self.post_message(self.SessionChanged(message, plane_changed=plane_changed))
+
+    @work(thread=True, exclusive=True, group="prepare")
+    def prepare_edit(self, name: str, text: str, message: str = "") -> None:
+        """Try the setting on a copy in a thread: a large data file is read and fitted there,
+        and kept, so that applying it after (`EditPrepared`) takes no time on the screen."""
+        try:
+            settings.edit(self.session.experiment, name, text)
+            error = None
+        except SettingError as refused:
+            error = refused.message
+        self.post_message(self.EditPrepared(name, text, message, error))
 
     # --- long jumps, in a thread -------------------------------------------------------------
 

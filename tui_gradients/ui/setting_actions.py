@@ -3,13 +3,17 @@ or function, halving or doubling a learning rate, a comparison, a race, a reset.
 
 from __future__ import annotations
 
+import os
+
 from textual.widgets import Input
 
 from tui_gradients.core.errors import SettingError
+from tui_gradients.core.experiment import PlaneSettings
 from tui_gradients.core.optimizers import OPTIMIZERS
 from tui_gradients.core.regression import STANDARDIZED
-from tui_gradients.core.settings import FUNCTIONS, shown_for
+from tui_gradients.core.settings import FUNCTIONS, SETTINGS, shown_for
 from tui_gradients.core.theory import curvature
+from tui_gradients.ui.driver import Driver
 from tui_gradients.ui.glyphs import label
 from tui_gradients.ui.marks import MARKS, RIVALS
 from tui_gradients.ui.screen_part import ScreenPart
@@ -24,9 +28,13 @@ class SettingsMixin(ScreenPart):
     def on_settings_panel_submitted(self, event: SettingsPanel.Submitted) -> None:
         self.change_setting(event.name, event.value)
 
-    def change_setting(self, name: str, value: str, message: str = "") -> bool:
+    def change_setting(
+        self, name: str, value: str, message: str = "", *, prepared: bool = False
+    ) -> bool:
         """Apply one typed setting; on refusal say why under the field and keep everything.
-        `message` is what the status line says once it is applied."""
+        `message` is what the status line says once it is applied. A large data file is read
+        and fitted in a thread first (`prepared` once it has been): then this returns False,
+        and the setting applies when that is done."""
         if self.driver.jump is not None:
             self.panel.show_error(
                 name, "a jump is being computed: press enter again once it is done"
@@ -40,6 +48,10 @@ class SettingsMixin(ScreenPart):
             self.panel.query_one("#data", Input).focus()
             self.say("type the path of a CSV file with a header row, then press enter")
             return False
+        if not prepared and _reads_a_large_file(self.session.experiment.plane, name, value):
+            self.say(f"reading and fitting the data for {name} in the background")
+            self.driver.prepare_edit(name, value, message)
+            return False
         try:
             self.driver.edit(name, value, message)
         except SettingError as error:
@@ -48,6 +60,14 @@ class SettingsMixin(ScreenPart):
             return False
         self.sync_panel(force=True)
         return True
+
+    def on_driver_edit_prepared(self, event: Driver.EditPrepared) -> None:
+        if event.error is None:
+            self.change_setting(event.name, event.text, event.message, prepared=True)
+            return
+        message = f"{event.error}; still using the previous value"
+        self.panel.show_error(event.name, message)
+        self.say(f"{event.name}: {message}")
 
     def sync_panel(self, *, force: bool = False) -> None:
         """The panel showing the selected run's settings, and naming it when there are rivals;
@@ -163,6 +183,24 @@ class SettingsMixin(ScreenPart):
 
     def action_reset(self) -> None:
         self.driver.reset()
+
+
+THREADED_DATA_BYTES = 256 * 1024
+"""A data file larger than this (some 8000 rows of two numbers) is read and fitted in a thread:
+a 10⁵-row file takes about 0.3 s, and no key may hold the screen for more than 0.1 s."""
+
+
+def _reads_a_large_file(plane: PlaneSettings, name: str, value: str) -> bool:
+    """Whether applying the setting may read and fit a large data file."""
+    if SETTINGS[name].section != "data":
+        return False
+    path = value if name == "data" else plane.data
+    if not path:
+        return False
+    try:
+        return os.path.getsize(os.path.expanduser(path)) > THREADED_DATA_BYTES
+    except OSError:  # missing or unreadable: refused at once, with the reason
+        return False
 
 
 def _next(options: tuple[str, ...], current: str | None) -> str:
