@@ -1317,3 +1317,20 @@ async def test_second_order_and_lbfgs_runs_stop_with_their_reason_on_screen(
         await pilot.pause()
         assert words in _status(app) or words in _readout(app)
         assert app.return_code is None  # no crash drawing a refused next step
+
+
+async def test_a_race_of_six_at_80x24_shows_every_run_in_the_readout():
+    """The update's arrows and the iterates count give way to the runs' own rows."""
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("R", "5", "0", "n")
+        await pilot.pause()
+        text = _readout(app)
+        for name, _ in app.session.plane_runs:
+            assert name.split(" lr ")[0] in text, text
+        assert "first to 1%" in text and "iterates" not in text
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:  # with room, nothing is left out
+        await pilot.press("R", "5", "0", "n")
+        await pilot.pause()
+        assert "iterates" in _readout(app) and "first to 1%" in _readout(app)

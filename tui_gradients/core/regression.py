@@ -208,9 +208,10 @@ class Regression:
     def note(self) -> str:
         model = "least squares" if self.model == "linear" else "logistic loss"
         scaling = self.scaling
-        scaled = "" if scaling.identity else " (x standardised)" if scaling.y_std == 1.0 else ""
-        if scaling.y_std != 1.0 or scaling.y_mean != 0.0:
-            scaled = " (x and y standardised)"
+        y_scaled = (scaling.y_mean, scaling.y_std) != (0.0, 1.0)
+        scaled = " (x and y standardised)" if y_scaled else " (x standardised)"
+        if scaling.identity:
+            scaled = ""
         return (
             f"{model} of {self.columns.y_name} on {self.columns.x_name}{scaled}, "
             f"{self.rows} rows: w1 = slope w, w2 = intercept b"

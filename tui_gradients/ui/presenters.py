@@ -40,6 +40,9 @@ class Row:
     name: str
     value: str
     style: Style = NAME
+    spare: int = 0
+    """Above 0, the row may be left out where the readout has no room for every row, the
+    highest first: a race's rows of six runs matter more at 80×24 than the update's arrows."""
 
 
 @dataclass(frozen=True)
@@ -135,9 +138,10 @@ def data_rows(session: Session, ascii_only: bool) -> list[Row]:
 
 def update_rows(update: Update, differs: bool, ascii_only: bool) -> list[Row]:
     """−lr·∇f, and the optimiser's own step where it is not plain gd's: the two arrows."""
-    rows = [Row("gradient_step", label("gradient_step", ascii_only), _pair(update.gradient_step))]
+    gradient_step = _pair(update.gradient_step)
+    rows = [Row("gradient_step", label("gradient_step", ascii_only), gradient_step, spare=1)]
     if differs:
-        rows.append(Row("next_step", label("next_step", ascii_only), _pair(update.step)))
+        rows.append(Row("next_step", label("next_step", ascii_only), _pair(update.step), spare=2))
     return rows
 
 
@@ -145,8 +149,8 @@ def iterate_row(iterates: int, cells: int) -> Row:
     """How many iterates the plot shows, and in how many cells: where they are closer than a
     cell, one mark stands for several."""
     if iterates == cells:
-        return Row("iterates", "iterates", f"{iterates} in view")
-    return Row("iterates", "iterates", f"{iterates} in view, {cells} cells")
+        return Row("iterates", "iterates", f"{iterates} in view", spare=3)
+    return Row("iterates", "iterates", f"{iterates} in view, {cells} cells", spare=3)
 
 
 def arrows(session: Session, update: Update) -> list[Arrow]:

@@ -50,17 +50,27 @@ class Readout(Lines):
         self._lay_out()
 
     def _lay_out(self) -> None:
-        name_width = max((len(row.name) for row in self._rows), default=0)
+        """Every row, wrapped to the width; where they need more lines than there are, the
+        spare rows are left out, the most spare first (`Row.spare`)."""
+        rows, height = list(self._rows), self.content_size.height
+        lines = self._wrapped(rows)
+        while 0 < height < len(lines) and any(row.spare for row in rows):
+            rows.remove(max(rows, key=lambda row: row.spare))
+            lines = self._wrapped(rows)
+        self.set_lines(lines)
+
+    def _wrapped(self, rows: Sequence[Row]) -> list[Line]:
+        name_width = max((len(row.name) for row in rows), default=0)
         room = max(self.size.width - name_width - 1, 8)
         lines: list[Line] = []
         self._line_keys = []
-        for row in self._rows:
+        for row in rows:
             value = row.value.translate(NUMBERS_TO_ASCII) if self.ascii_only else row.value
             pieces = [value] if len(value) <= room else textwrap.wrap(value, room) or [""]
             lines.append(((row.name.ljust(name_width + 1), row.style), (pieces[0], None)))
             lines.extend(((" " * (name_width + 1) + piece, None),) for piece in pieces[1:])
             self._line_keys += [row.key] * len(pieces)
-        self.set_lines(lines)
+        return lines
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
