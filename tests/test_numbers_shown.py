@@ -9,6 +9,7 @@ from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.functions import make_objective
 from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.session import Session
+from tui_gradients.core.settings import edit
 from tui_gradients.core.summary import next_update
 from tui_gradients.ui import presenters
 from tui_gradients.ui.format import readable_formula
@@ -83,3 +84,25 @@ def test_narrow_tables_drop_whole_columns_never_digits():
     assert table_width(narrow) <= 70
     assert {"l", "a", "gprime", "delta", "grad_weight"} <= set(narrow)
     assert "b" not in narrow
+
+
+def test_the_next_step_is_read_from_the_history_or_asked_for_once_per_place(monkeypatch):
+    """Behind the end of the history the step taken is the one shown; at the end, an LBFGS
+    step (milliseconds) is asked for once however often the screen redraws."""
+    from tui_gradients.core.optimizers import Optimizer
+
+    experiment = edit(edit(Experiment(), "function", "rosenbrock"), "optimizer", "lbfgs")
+    run = experiment.plane_run()
+    run.forward(5)
+    run.back(2)
+    asked = []
+    real = Optimizer.step
+    monkeypatch.setattr(Optimizer, "step", lambda *a, **k: asked.append(1) or real(*a, **k))
+    update = next_update(run, 0.001)
+    assert update.step == tuple(run.history.params[4] - run.history.params[3]) and not asked
+    run.forward(2)
+    for _ in range(3):
+        at_end = next_update(run, 0.001)
+    assert len(asked) == 1
+    run.forward(1)
+    assert at_end.step == pytest.approx(tuple(run.history.params[6] - run.history.params[5]))

@@ -9,7 +9,6 @@ disk since is read anew.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import math
 import os
@@ -116,6 +115,8 @@ def _parsed(path: str, size: int, mtime_ns: int) -> _Table:
     """The file read and parsed once for every column asked of it (the settings are applied
     one by one, each asking again); keyed by size and modification time, so a file changed on
     disk is read anew."""
+    import hashlib  # loads OpenSSL: not at start-up, only once a file is read
+
     raw = _bytes(path)
     names, rows = _table(path, raw)
     if len(rows) < 2:

@@ -5,6 +5,7 @@ first came near the minimum."""
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,17 +114,36 @@ class Update:
 
 def next_update(run: Run, lr: float) -> Update:
     """Computed from the run's own state at its cursor, without moving it: the optimiser is
-    a pure (init, update) pair, so the next step can be asked for and thrown away."""
-    params, grads = run.params, run.grads
-    row = run.history.row_of(run.cursor)
-    state = tuple(run.history.states[row]) if run.optimizer.state_size else ()
+    a pure (init, update) pair, so the next step can be asked for and thrown away. Where the
+    history already holds the next step it is read from there, and one asked for at the end
+    is kept until the run moves (an LBFGS step costs milliseconds, and every redraw asks)."""
     with np.errstate(all="ignore"):
-        gradient_step = -lr * grads
+        gradient_step = -lr * run.grads
+    return Update((float(gradient_step[0]), float(gradient_step[1])), _next_step(run))
+
+
+_asked: weakref.WeakKeyDictionary[Run, tuple[tuple[int, int], tuple[float, float]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Per run, the step last asked for past its end, and where the run was then."""
+
+
+def _next_step(run: Run) -> tuple[float, float]:
+    history, params = run.history, run.params
+    row = history.row_of(run.cursor)
+    if row + 1 < len(history) and history.step_of(row + 1) == run.cursor + 1:
+        step = history.params[row + 1] - params
+        return float(step[0]), float(step[1])
+    where = (run.cursor, len(history))
+    known = _asked.get(run)
+    if known is not None and known[0] == where:
+        return known[1]
+    state = tuple(history.states[row]) if run.optimizer.state_size else ()
+    with np.errstate(all="ignore"):
         try:
-            new_params, _ = run.optimizer.step(grads, state, params, run.loss)
+            new_params, _ = run.optimizer.step(run.grads, state, params, run.loss)
             step = new_params - params
         except (StepRefused, NoFurtherStep):  # Newton where H is not positive definite, …
             step = np.full_like(params, math.nan)
-    return Update(
-        (float(gradient_step[0]), float(gradient_step[1])), (float(step[0]), float(step[1]))
-    )
+    _asked[run] = (where, (float(step[0]), float(step[1])))
+    return _asked[run][1]
