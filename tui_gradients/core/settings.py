@@ -158,15 +158,14 @@ def _data(experiment: Experiment, text: str) -> Experiment:
     return _new_surface(experiment, plane)
 
 
-def _fitted_field(name: str, parse: Callable[[str, str], object] = lambda _, text: text):
+def _fitted_field(name: str) -> Callable[[Experiment, str], Experiment]:
     """A setting of the model fitted to data: a new surface, with its own start and lr."""
 
     def change(experiment: Experiment, text: str) -> Experiment:
         old = experiment.plane
-        value = parse(name, text)
         if not old.fitted:
             raise SettingError(name, "no data loaded: choose penguins, or type a CSV file path")
-        return _new_surface(experiment, replace(old, start=None, **{name: value}))
+        return _new_surface(experiment, replace(old, start=None, **{name: text}))
 
     return change
 

@@ -124,7 +124,8 @@ class SettingsMixin(ScreenPart):
         choices = STANDARDIZED if plane.model == "linear" else STANDARDIZED[:2]
         chosen = _next(choices, plane.standardize)
         if self.change_setting("standardize", chosen):
-            kappa = curvature(self.session.experiment.plane.objective, (0.0, 0.0)).condition
+            plane = self.session.experiment.plane
+            kappa = curvature(plane.objective, plane.start_point).condition
             lr = self.session.experiment.hyper.lr
             kappa_name = label("kappa", self.ascii_only)
             self.say(f"standardised: {chosen}; {kappa_name} {kappa:.4g}; lr {lr:g}")
