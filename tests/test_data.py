@@ -362,6 +362,8 @@ async def test_u_standardises_and_the_fit_row_keeps_the_line_in_the_datas_units(
         await pilot.press("u")
         assert app.session.experiment.plane.standardize == "x"
         assert app.session.experiment.hyper.lr == 0.5
+        await pilot.pause()
+        assert "standardised: x; κ 1; lr 0.5" in app.query_one("#status", Lines).text
         await pilot.press("n")
         assert "fit       y = 49.69·x − 5781" in _readout(app)
         await pilot.press("u", "n")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from textual import work
@@ -26,6 +27,9 @@ JUMP_IN_THREAD = 1000
 """From this many steps of work (over all runs) a key's work goes to a thread: below the fast
 loops' COMPILED_MIN_STEPS every run steps in numpy, so a thousand steps are about what one
 frame can afford."""
+Note = str | Callable[[Experiment], str]
+"""What the status line says once a setting is applied: text, or made from the new settings
+(what they imply is known only once applied)."""
 LOADING_MESSAGE = "loading numba's loops for long jumps (a few seconds the first time)"
 
 
@@ -77,7 +81,7 @@ class Driver(Widget):
         """A setting read and fitted in a thread (`prepare_edit`): `error` if refused, else
         ready to apply at once."""
 
-        def __init__(self, name: str, text: str, message: str, error: str | None) -> None:
+        def __init__(self, name: str, text: str, message: Note, error: str | None) -> None:
             super().__init__()
             self.name, self.text, self.message, self.error = name, text, message, error
 
@@ -125,11 +129,13 @@ class Driver(Widget):
 
     # --- changing the runs -------------------------------------------------------------------
 
-    def edit(self, name: str, text: str, message: str = "") -> Effect:
+    def edit(self, name: str, text: str, message: Note = "") -> Effect:
         """One typed setting (`Session.edit`); a SettingError keeps everything and propagates.
         `message` says what happened (by default, that the setting was set)."""
         effect = self.session.edit(name, text)
         surface = SETTINGS[name].section in ("surface", "data")
+        if callable(message):
+            message = message(self.session.experiment)
         self._changed(message or f"{name} set", plane_changed=surface)
         return effect
 
@@ -190,7 +196,7 @@ class Driver(Widget):
         self.post_message(self.SessionChanged(message, plane_changed=plane_changed))
 
     @work(thread=True, exclusive=True, group="prepare")
-    def prepare_edit(self, name: str, text: str, message: str = "") -> None:
+    def prepare_edit(self, name: str, text: str, message: Note = "") -> None:
         """Try the setting on a copy in a thread: a large data file is read and fitted there,
         and kept, so that applying it after (`EditPrepared`) takes no time on the screen."""
         try:

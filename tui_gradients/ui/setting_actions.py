@@ -8,12 +8,12 @@ import os
 from textual.widgets import Input
 
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import PlaneSettings
+from tui_gradients.core.experiment import Experiment, PlaneSettings
 from tui_gradients.core.optimizers import OPTIMIZERS
 from tui_gradients.core.regression import STANDARDIZED
 from tui_gradients.core.settings import FUNCTIONS, SETTINGS, shown_for
 from tui_gradients.core.theory import curvature
-from tui_gradients.ui.driver import Driver
+from tui_gradients.ui.driver import Driver, Note
 from tui_gradients.ui.glyphs import label
 from tui_gradients.ui.marks import MARKS, RIVALS
 from tui_gradients.ui.screen_part import ScreenPart
@@ -29,7 +29,7 @@ class SettingsMixin(ScreenPart):
         self.change_setting(event.name, event.value)
 
     def change_setting(
-        self, name: str, value: str, message: str = "", *, prepared: bool = False
+        self, name: str, value: str, message: Note = "", *, prepared: bool = False
     ) -> bool:
         """Apply one typed setting; on refusal say why under the field and keep everything.
         `message` is what the status line says once it is applied. A large data file is read
@@ -123,12 +123,14 @@ class SettingsMixin(ScreenPart):
             return
         choices = STANDARDIZED if plane.model == "linear" else STANDARDIZED[:2]
         chosen = _next(choices, plane.standardize)
-        if self.change_setting("standardize", chosen):
-            plane = self.session.experiment.plane
+        kappa_name = label("kappa", self.ascii_only)
+
+        def said(experiment: Experiment) -> str:
+            plane = experiment.plane
             kappa = curvature(plane.objective, plane.start_point).condition
-            lr = self.session.experiment.hyper.lr
-            kappa_name = label("kappa", self.ascii_only)
-            self.say(f"standardised: {chosen}; {kappa_name} {kappa:.4g}; lr {lr:g}")
+            return f"standardised: {chosen}; {kappa_name} {kappa:.4g}; lr {experiment.hyper.lr:g}"
+
+        self.change_setting("standardize", chosen, said)
 
     def action_scale_lr(self, name: str, factor: float) -> None:
         """Halve or double a learning rate (`lr` of the selected 2-D run or `chain_lr`),
