@@ -324,7 +324,7 @@ def fast_forward(
     def advance() -> int:
         run = Run(
             objective.value_and_grad,
-            hyper.build(hessian=hessian),
+            hyper.build(hessian=hessian, value_and_grad=objective.value_and_grad),
             list(objective.start),
             max_steps=steps,
             compiled=problem,
@@ -506,12 +506,13 @@ def every_optimizer(runs: int, steps: int = 10**6) -> None:
     (10⁵ steps, as a base install runs them), then numba's loop of the formula's own."""
     from tui_gradients.core import fast
     from tui_gradients.core.functions import make_objective
-    from tui_gradients.core.optimizers import FAST_OPTIMIZERS
+    from tui_gradients.core.optimizers import OPTIMIZERS
     from tui_gradients.core.schedules import NAMES
 
     baseline = _seconds(plain_loop(steps), runs)
     _row("plain Python loop, 10⁶ gd steps (baseline)", baseline, "ms", 1e3, None)
-    for optimizer in FAST_OPTIMIZERS:
+    stepwise = [name for name in OPTIMIZERS if name != "lbfgs"]  # LBFGS: lbfgs_rows
+    for optimizer in stepwise:
         times = _seconds(fast_forward("quadratic", optimizer, steps // 10, numba=False), runs)
         scaled = [10 * t for t in times]  # per 10⁶ steps, against the same baseline
         _row(f"straight-line loop, {optimizer}, per 10⁶ steps", scaled, "ms", 1e3, baseline)
@@ -527,14 +528,35 @@ def every_optimizer(runs: int, steps: int = 10**6) -> None:
     with _numpy_only():
         scaled = [100 * t for t in _seconds(numpy_loop, runs)]
     _row("numpy loop (before), adam + cosine, per 10⁶ steps", scaled, "ms", 1e3, baseline)
+    lbfgs_rows(runs, steps // 10)
     if not fast.warm_up():
         print("numba is not installed (the `fast` extra): no rows for its loops")
         return
     formula = make_objective("quadratic").formula
-    for optimizer in FAST_OPTIMIZERS:
+    for optimizer in stepwise:
         fast.specialise(formula, optimizer)
         times = _seconds(fast_forward("quadratic", optimizer, steps), runs)
         _row(f"numba, {optimizer}, 10⁶ steps", times, "ms", 1e3, baseline)
+
+
+def lbfgs_rows(runs: int, steps: int) -> None:
+    """LBFGS per step, in each loop against the numpy loop. Each step is up to 20 iterations
+    and it stops by its own rule, so no 10⁶ steps: Rosenbrock at lr 0.001 without a line
+    search, about 4000 steps until its step falls below tolerance_change."""
+    from tui_gradients.core import fast
+
+    advance = fast_forward("rosenbrock", "lbfgs", steps, numba=False)
+    taken = advance()
+    what = f"lbfgs, per step, Rosenbrock lr 0.001 ({taken} steps, to its own stop)"
+    with _numpy_only():
+        numpy_loop = [t / taken for t in _seconds(advance, runs)]
+    _row(f"numpy loop, {what}", numpy_loop, "µs", 1e6, None)
+    straight_loop = [t / taken for t in _seconds(advance, runs)]
+    _row(f"straight-line loop, {what}", straight_loop, "µs", 1e6, numpy_loop)
+    if fast.warm_up():
+        compiled = fast_forward("rosenbrock", "lbfgs", steps)
+        numba_loop = [t / taken for t in _seconds(compiled, runs)]
+        _row(f"numba, {what}", numba_loop, "µs", 1e6, numpy_loop)
 
 
 @contextlib.contextmanager

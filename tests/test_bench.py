@@ -100,13 +100,13 @@ def test_the_bare_app_answers_keys_and_both_quit_times_are_measured():
 
 def test_every_optimiser_has_a_row_for_each_fast_loop(capsys, monkeypatch):
     from tui_gradients.core import fast
-    from tui_gradients.core.optimizers import FAST_OPTIMIZERS
+    from tui_gradients.core.optimizers import OPTIMIZERS
     from tui_gradients.core.schedules import NAMES
 
     monkeypatch.setattr(fast, "specialise", lambda formula, optimizer: False)  # no compiling
     bench.every_optimizer(runs=1, steps=2 * 10 * 256)
     rows = capsys.readouterr().out.splitlines()
-    for optimizer in FAST_OPTIMIZERS:
+    for optimizer in OPTIMIZERS:
         assert any(f"straight-line loop, {optimizer}," in row for row in rows)
         if importlib.util.find_spec("numba"):
             assert any(f"numba, {optimizer}, " in row for row in rows)

@@ -15,7 +15,7 @@ from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.fast import specialised
 from tui_gradients.core.fast.codes import OPCODES, OPTIMIZER_KINDS
 from tui_gradients.core.functions import PRESETS
-from tui_gradients.core.optimizers import FAST_OPTIMIZERS as OPTIMIZERS
+from tui_gradients.core.optimizers import OPTIMIZERS
 from tui_gradients.core.run import Run
 from tui_gradients.core.settings import edit
 

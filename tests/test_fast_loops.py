@@ -11,8 +11,7 @@ from tui_gradients.core.chain import ACTIVATIONS, ChainSettings
 from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.fast import straight
 from tui_gradients.core.functions import PRESETS, custom
-from tui_gradients.core.optimizers import FAST_OPTIMIZERS as OPTIMIZERS
-from tui_gradients.core.optimizers import Hyperparameters
+from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
 from tui_gradients.core.run import Run
 from tui_gradients.core.settings import edit
 
@@ -55,19 +54,73 @@ def _same_history(a: Run, b: Run, rtol: float = 1e-9) -> None:
         )
 
 
+def _evaluating(run: Run, value_and_grad, hyper: Hyperparameters) -> Run:
+    """The run with f and ∇f from `value_and_grad`, for its steps and for LBFGS's own
+    evaluations (its line search's, its iterations')."""
+    run.evaluate = lambda params, _: value_and_grad(params)
+    if hyper.optimizer == "lbfgs":
+        run.optimizer = hyper.build(value_and_grad=value_and_grad)
+    return run
+
+
+def _as_the_fast_loop(run: Run, fast_loop: str, hyper: Hyperparameters) -> Run:
+    """The run evaluating f and ∇f with the fast loop's own code. LBFGS turns a last-bit
+    difference into another count of iterations or of pairs kept within a hundred steps on
+    Rosenbrock or Beale, so it is held to the same evaluations and to the same numbers bit
+    for bit: both loops run the one `lbfgs.iterate`."""
+    problem = run.compiled
+    assert problem is not None
+    if fast_loop == "straight":
+        evaluate = straight.evaluator(problem.straight)
+
+        def value_and_grad(params):
+            grads = [0.0] * params.size
+            return evaluate(params.tolist(), grads), np.array(grads)
+    else:
+        data = (*problem.data, np.empty(problem.scratch))
+
+        def value_and_grad(params):
+            grads = np.empty(params.size)
+            return fast._loaded.evaluate(data, params, grads, np.zeros(3)), grads
+
+    return _evaluating(run, value_and_grad, hyper)
+
+
 @pytest.mark.parametrize("function", list(PRESETS))
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
-def test_every_preset_and_optimiser_gives_the_python_loops_numbers(function, optimizer):
+def test_every_preset_and_optimiser_gives_the_python_loops_numbers(function, optimizer, fast_loop):
     """The Python loop here evaluates the preset's formula, as the fast loops do, not its
     hand-written gradient: the two differ in the last bit, and NAdam at lr 0.5 on the rotated
     bowl grows such a difference 10⁷-fold in 50 steps (the hand-written gradient's own
     agreement with the formula is tested in test_expression)."""
     experiment = edit(edit(Experiment(), "function", function), "optimizer", optimizer)
     quick, slow = experiment.plane_run(), experiment.plane_run()
-    formula = custom(experiment.plane.objective.formula)
-    slow.evaluate = lambda params, _: formula.value_and_grad(params)
+    if optimizer == "lbfgs":
+        _as_the_fast_loop(slow, fast_loop, experiment.hyper)
+        rtol = 0.0
+    else:
+        _evaluating(
+            slow, custom(experiment.plane.objective.formula).value_and_grad, experiment.hyper
+        )
+        rtol = 1e-9
     assert quick.advance(STEPS) == len(quick.history) - 1
-    _same_history(quick, _python_only(slow, STEPS))
+    _same_history(quick, _python_only(slow, STEPS), rtol)
+
+
+@pytest.mark.parametrize("function", ["quadratic", "rosenbrock"])
+def test_lbfgs_in_the_fast_loops_keeps_to_the_python_loops_numbers_for_a_hundred_steps(function):
+    """With its evaluations as numpy computes them (not the fast loop's), LBFGS's numbers stay
+    within 1e-9 of the Python loop's over its first 100 steps, before a last-bit difference
+    has changed any count of iterations."""
+    experiment = edit(edit(Experiment(), "function", function), "optimizer", "lbfgs")
+    quick, slow = experiment.plane_run(), experiment.plane_run()
+    _evaluating(slow, custom(experiment.plane.objective.formula).value_and_grad, experiment.hyper)
+    quick.advance(STEPS)
+    _python_only(slow, STEPS)
+    rows = min(101, len(slow.history))
+    for name in ("params", "loss", "grads"):
+        theirs, ours = getattr(slow.history, name)[:rows], getattr(quick.history, name)[:rows]
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
 
 
 def test_a_typed_formula_with_every_function_gives_the_same_numbers():
@@ -116,12 +169,42 @@ def test_the_step_limit_stops_the_compiled_loop_too():
 
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
-def test_a_run_steps_on_in_python_from_where_the_compiled_loop_left_it(optimizer):
+def test_a_run_steps_on_in_python_from_where_the_compiled_loop_left_it(optimizer, fast_loop):
     experiment = edit(edit(Experiment(), "function", "rosenbrock"), "optimizer", optimizer)
     mixed, slow = experiment.plane_run(), experiment.plane_run()
+    if optimizer == "lbfgs":
+        _as_the_fast_loop(mixed, fast_loop, experiment.hyper)
+        _as_the_fast_loop(slow, fast_loop, experiment.hyper)
     mixed.advance(STEPS)
     mixed.advance(7)  # short: Python, from the optimiser state the compiled loop left
     _same_history(mixed, _python_only(slow, STEPS + 7))
+
+
+def test_lbfgs_takes_its_steps_in_the_fast_loop_not_in_numpy(monkeypatch):
+    """Rosenbrock at lr 0.001 without a line search: about 4000 steps before LBFGS stops, and
+    the first thousand are the fast loop's alone (the Python loop is not handed one)."""
+    handed = []
+    python_loop = Run._advance_python
+    monkeypatch.setattr(
+        Run, "_advance_python", lambda run, n: handed.append(n) or python_loop(run, n)
+    )
+    experiment = edit(edit(Experiment(), "function", "rosenbrock"), "optimizer", "lbfgs")
+    run = edit(experiment, "lr", "0.001").plane_run()
+    assert run.advance(1000) == 1000 and run.stop is None
+    assert handed == []
+
+
+@pytest.mark.parametrize("line_search", ["none", "strong_wolfe"])
+def test_lbfgs_on_the_chain_is_the_python_loops_bit_for_bit(fast_loop, line_search):
+    chain = ChainSettings(depth=6, activation="sigmoid", init="normal", seed=3, y=0.4)
+    hyper = Hyperparameters(optimizer="lbfgs", history_size=5, line_search=line_search != "none")
+    experiment = Experiment(chain=chain, hyper=hyper, chain_lr=0.01)
+    quick, slow = experiment.chain_run(), experiment.chain_run()
+    for run in (quick, slow):
+        _as_the_fast_loop(run, fast_loop, experiment.chain_hyper)
+    quick.advance(STEPS)
+    _same_history(quick, _python_only(slow, STEPS), rtol=0.0)
+    assert len(quick.history) > 10  # steps the fast loop took, before LBFGS stopped
 
 
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))

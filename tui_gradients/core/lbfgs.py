@@ -3,9 +3,17 @@ up to max_iter L-BFGS iterations (20 by default), each with a fixed step or a st
 search, evaluating f and ∇f as often as they need (at most max_eval = 1.25·max_iter times).
 
 The algorithm and its constants are torch's (tolerance_grad 1e-7, tolerance_change 1e-9,
-history_size 100, the first iteration's step min(1, 1/‖g‖₁)·lr); the code is a port to numpy on
-the few parameters here. Its memory (the last history_size pairs s, y and their 1/yᵀs, the last
-direction and step, H's scale) is kept as the optimiser's state rows, so a run can step back.
+history_size 100, the first iteration's step min(1, 1/‖g‖₁)·lr). Its memory (the last
+history_size pairs s, y and their 1/yᵀs, the last direction and step, H's scale) is kept as
+the optimiser's state rows, so a run can step back; the pairs sit in a ring, so that dropping
+the oldest moves nothing.
+
+One implementation serves every loop. `iterate` is written over rows indexed element by
+element, and evaluates f and ∇f by `evaluate(data, x, g, hess)`: on Python lists (`step`, the
+numpy loop, and the straight-line loop) it is several times quicker than numpy on a few
+parameters, and numba compiles the same functions, each loop's with its own `evaluate` in
+place of the one here (`fast._lbfgs`), a hundred times quicker again. So it keeps to what numba
+compiles: no raising, no objects, a code for how a step ended.
 """
 
 from __future__ import annotations
@@ -14,24 +22,32 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tui_gradients.core.errors import NoFurtherStep
+from tui_gradients.core.errors import NoFurtherStep, StepRefused
 
 Array = np.ndarray
 ValueAndGrad = Callable[[Array], tuple[float, Array]]
 
 TOLERANCE_GRAD = 1e-7
 TOLERANCE_CHANGE = 1e-9
-SCALARS = 5
-"""State rows before the direction: iterations so far, t, H's scale, the last loss, pairs kept."""
+N_ITER, T, H_DIAG, PREV_LOSS, KEPT, OLDEST, D, PREV_GRAD, PAIRS = range(9)
+"""State rows (a scalar in every column of its row): iterations so far, the last step size t,
+H's scale, the last loss, pairs kept, the ring's oldest slot; the last direction d and
+gradient; then y, s and 1/yᵀs of each pair, history_size rows apiece."""
+FLAT, Q, TRIAL, G_NEW, G_PREV, BRACKET = range(6)
+"""Work rows: the gradient as the iterations move, the two-loop recursion's q, a line-search
+point, its gradient, the previous one, and two rows for the bracket's ends."""
+WORK_ROWS = BRACKET + 2
+MOVED, GRADIENT_SMALL, STALLED = range(3)
+"""How `iterate` ended: it moved; torch returns at once (max|∇| ≤ tolerance_grad); or its
+step fell below tolerance_change, so the parameters are where they were."""
 
 
 def state_rows(history_size: int) -> int:
-    """Rows of state: the scalars, d and the last gradient, then y, s and 1/yᵀs per pair."""
-    return SCALARS + 2 + 3 * history_size
+    return PAIRS + 3 * history_size
 
 
 def initial_state(params: Array, history_size: int) -> tuple[Array, ...]:
-    return tuple(np.zeros_like(params) for _ in range(state_rows(history_size)))
+    return tuple(np.zeros((state_rows(history_size), params.size)))
 
 
 def step(
@@ -45,94 +61,252 @@ def step(
     history_size: int,
     line_search: bool,
 ) -> tuple[Array, tuple[Array, ...]]:
-    """One torch LBFGS step from `params` (where f = loss and ∇f = grad): the new parameters
-    and state."""
-    n_iter, t, h_diag, prev_loss, kept = (float(row[0]) for row in state[:SCALARS])
-    d, prev_grad = state[SCALARS].copy(), state[SCALARS + 1].copy()
-    pairs = int(kept)
-    rows = state[SCALARS + 2 :]
-    dirs = [rows[i].copy() for i in range(pairs)]
-    stps = [rows[history_size + i].copy() for i in range(pairs)]
-    ro = [float(rows[2 * history_size + i][0]) for i in range(pairs)]
-    max_eval = max_iter * 5 // 4
-    x, flat_grad, evals = params.copy(), grad.copy(), 1
-    if np.abs(flat_grad).max() <= TOLERANCE_GRAD:  # torch returns at once, moving nothing
-        largest = float(np.abs(flat_grad).max())
+    """One torch LBFGS step from `params` (where f = loss and ∇f = grad) on Python floats: the
+    new parameters and state. NoFurtherStep where torch's step would not move."""
+    rows = np.asarray(state).tolist()
+    size = params.size
+    x = params.tolist()
+    work, al = [[0.0] * size for _ in range(WORK_ROWS)], [0.0] * history_size
+
+    def in_numpy(point: list, gradient: list) -> float:
+        value, at = value_and_grad(np.array(point))
+        gradient[:] = np.asarray(at, dtype=float).tolist()
+        return float(value)
+
+    try:
+        ended = iterate(
+            in_numpy, params.tolist(), float(loss), grad.tolist(), rows, x, work, al, lr,
+            max_iter, history_size, line_search,
+        )  # fmt: skip
+    except ArithmeticError as error:  # numpy's inf or nan would follow; torch's would too
+        raise StepRefused(f"its line search broke down ({error})") from None
+    if ended == GRADIENT_SMALL:
+        largest = float(np.abs(grad).max())
         raise NoFurtherStep(f"max|∇| = {largest:.3g} ≤ tolerance_grad {TOLERANCE_GRAD:g}")
-    iterations = 0
+    if ended == STALLED:
+        raise NoFurtherStep(f"its step fell below tolerance_change {TOLERANCE_CHANGE:g}")
+    return np.array(x), tuple(np.array(rows))
+
+
+def evaluate(data, x, g, hess):
+    """f at x, ∇f written into g: in Python, `data` is a function (x, g) → f that does so."""
+    return data(x, g)
+
+
+def iterate(data, params, loss, grad, state, x, work, al, lr, max_iter, history_size, line_search):
+    """torch's `step(closure)` from `params`, where f = loss and ∇f = grad: the point it ends
+    at is written into x (which holds params on entry), `state` is brought up to date in
+    place, `work` (WORK_ROWS rows) and `al` (history_size) are scratch. Returns MOVED,
+    GRADIENT_SMALL or STALLED."""
+    size = len(x)
+    flat = work[FLAT]
+    largest = 0.0
+    for j in range(size):
+        flat[j] = grad[j]
+        largest = max(largest, abs(grad[j]))
+    if largest <= TOLERANCE_GRAD:  # torch returns at once, moving nothing
+        return GRADIENT_SMALL
+    d, prev_grad = state[D], state[PREV_GRAD]
+    max_eval = max_iter * 5 // 4
+    evals, iterations = 1, 0
+    t = state[T][0]
     while iterations < max_iter:
         iterations += 1
-        n_iter += 1
-        if n_iter == 1:
-            d, dirs, stps, ro, h_diag = -flat_grad, [], [], [], 1.0
+        n_iter = state[N_ITER][0] + 1.0
+        _fill(state[N_ITER], n_iter)
+        if n_iter == 1.0:
+            for j in range(size):
+                d[j] = -flat[j]
+            _fill(state[KEPT], 0.0)
+            _fill(state[OLDEST], 0.0)
+            _fill(state[H_DIAG], 1.0)
         else:
-            y, s = flat_grad - prev_grad, d * t
-            ys = float(y @ s)
-            if ys > 1e-10:
-                if len(dirs) == history_size:
-                    dirs.pop(0), stps.pop(0), ro.pop(0)
-                dirs.append(y), stps.append(s), ro.append(1.0 / ys)
-                h_diag = ys / float(y @ y)
-            q, al = -flat_grad, [0.0] * len(dirs)
-            for i in range(len(dirs) - 1, -1, -1):
-                al[i] = float(stps[i] @ q) * ro[i]
-                q = q - al[i] * dirs[i]
-            d = r = q * h_diag
-            for i in range(len(dirs)):
-                be_i = float(dirs[i] @ r) * ro[i]
-                r = r + (al[i] - be_i) * stps[i]
-            d = r
-        prev_grad, prev_loss = flat_grad.copy(), loss
-        t = min(1.0, 1.0 / float(np.abs(flat_grad).sum())) * lr if n_iter == 1 else lr
-        gtd = float(flat_grad @ d)
+            _remember(state, flat, t, history_size)
+            _direction(state, flat, work[Q], al, history_size)
+        for j in range(size):
+            prev_grad[j] = flat[j]
+        _fill(state[PREV_LOSS], loss)
+        if n_iter == 1.0:
+            total = 0.0
+            for j in range(size):
+                total += abs(flat[j])
+            t = min(1.0, 1.0 / total) * lr
+        else:
+            t = lr
+        _fill(state[T], t)
+        gtd = _dot(flat, d)
         if gtd > -TOLERANCE_CHANGE:
             break
+        optimal = False
         if line_search:
-            loss, flat_grad, t, used = strong_wolfe(
-                value_and_grad, x, t, d, loss, flat_grad, gtd, max_ls=max_eval - evals
-            )
-            x = x + t * d
-            optimal = np.abs(flat_grad).max() <= TOLERANCE_GRAD
+            loss, t, used = _strong_wolfe(data, x, t, d, loss, gtd, work, max_eval - evals)
+            _fill(state[T], t)
+            for j in range(size):
+                x[j] = x[j] + t * d[j]
+            optimal = _largest(flat) <= TOLERANCE_GRAD
         else:
-            x = x + t * d
-            used, optimal = 0, False
+            for j in range(size):
+                x[j] = x[j] + t * d[j]
+            used = 0
             if iterations != max_iter:
-                loss, flat_grad = value_and_grad(x)
-                loss, used = float(loss), 1
-                optimal = np.abs(flat_grad).max() <= TOLERANCE_GRAD
+                loss = evaluate(data, x, flat, work[G_PREV])
+                used = 1
+                optimal = _largest(flat) <= TOLERANCE_GRAD
         evals += used
         if iterations == max_iter or evals >= max_eval or optimal:
             break
-        if np.abs(d * t).max() <= TOLERANCE_CHANGE or abs(loss - prev_loss) < TOLERANCE_CHANGE:
+        if abs(t) * _largest(d) <= TOLERANCE_CHANGE or abs(loss - state[PREV_LOSS][0]) < (
+            TOLERANCE_CHANGE
+        ):
             break
-    if np.array_equal(x, params):  # torch's step returns without moving, and would again
-        raise NoFurtherStep(f"its step fell below tolerance_change {TOLERANCE_CHANGE:g}")
-    scalars = (n_iter, t, h_diag, prev_loss, len(dirs))
-    return x, _pack(params, scalars, d, prev_grad, (dirs, stps, ro), history_size)
+    for j in range(size):
+        if x[j] != params[j]:
+            return MOVED
+    return STALLED  # torch's step returns without moving, and would again
 
 
-def _pack(params, scalars, d, prev_grad, memory, history_size):
-    """The state rows (`state_rows`) of what a step leaves for the next, written into one
-    array whose rows are the state (one allocation, not three hundred)."""
-    dirs, stps, ro = memory
-    rows = np.zeros((state_rows(history_size), params.size))
-    rows[:SCALARS] = np.asarray(scalars, dtype=float)[:, None]
-    rows[SCALARS], rows[SCALARS + 1] = d, prev_grad
-    kept, first = len(dirs), SCALARS + 2
-    if kept:
-        rows[first : first + kept] = dirs
-        rows[first + history_size : first + history_size + kept] = stps
-        rows[first + 2 * history_size : first + 2 * history_size + kept] = np.asarray(ro)[:, None]
-    return tuple(rows)
+def _remember(state, flat, t, history_size):
+    """A new pair y = ∇ₖ − ∇ₖ₋₁, s = t·d where yᵀs > 1e-10, over the oldest when the ring is
+    full, and H's scale yᵀs / yᵀy from it."""
+    size = len(flat)
+    d, prev_grad = state[D], state[PREV_GRAD]
+    ys = yy = 0.0
+    for j in range(size):
+        ys += (flat[j] - prev_grad[j]) * (d[j] * t)
+    if ys <= 1e-10:
+        return
+    kept, oldest = int(state[KEPT][0]), int(state[OLDEST][0])
+    if kept == history_size:
+        slot = oldest
+        _fill(state[OLDEST], float((oldest + 1) % history_size))
+    else:
+        slot = (oldest + kept) % history_size
+        _fill(state[KEPT], float(kept + 1))
+    y, s = state[PAIRS + slot], state[PAIRS + history_size + slot]
+    for j in range(size):
+        y[j] = flat[j] - prev_grad[j]
+        s[j] = d[j] * t
+        yy += y[j] * y[j]
+    _fill(state[PAIRS + 2 * history_size + slot], 1.0 / ys)
+    _fill(state[H_DIAG], ys / yy)
 
 
-def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
-    """The minimiser of the cubic through two points with their slopes, within bounds."""
-    if bounds is None:
-        bounds = (x1, x2) if x1 <= x2 else (x2, x1)
-    xmin_bound, xmax_bound = bounds
+def _direction(state, flat, q, al, history_size):
+    """d = −H·∇ by the two-loop recursion over the pairs kept, oldest first, as torch orders
+    it (q and r are one buffer there too)."""
+    size = len(flat)
+    kept, oldest = int(state[KEPT][0]), int(state[OLDEST][0])
+    for j in range(size):
+        q[j] = -flat[j]
+    for i in range(kept - 1, -1, -1):
+        slot = (oldest + i) % history_size
+        y, s = state[PAIRS + slot], state[PAIRS + history_size + slot]
+        al[i] = _dot(s, q) * state[PAIRS + 2 * history_size + slot][0]
+        for j in range(size):
+            q[j] = q[j] - al[i] * y[j]
+    h_diag, d = state[H_DIAG][0], state[D]
+    for j in range(size):
+        d[j] = q[j] * h_diag
+    for i in range(kept):
+        slot = (oldest + i) % history_size
+        y, s = state[PAIRS + slot], state[PAIRS + history_size + slot]
+        be_i = _dot(y, d) * state[PAIRS + 2 * history_size + slot][0]
+        for j in range(size):
+            d[j] = d[j] + (al[i] - be_i) * s[j]
+
+
+def _strong_wolfe(data, x, t, d, f, gtd, work, max_ls):
+    """torch's `_strong_wolfe`: a step along d from x meeting the strong Wolfe conditions, by
+    bracketing then zooming with cubic interpolation. Returns (f, t, evaluations) and leaves
+    the gradient there in work[FLAT], which holds the gradient at x on entry."""
+    c1, c2 = 1e-4, 0.9
+    g, g_new, g_prev = work[FLAT], work[G_NEW], work[G_PREV]
+    d_norm = _largest(d)
+    f_new = _evaluate_along(data, x, t, d, work)
+    evals, gtd_new = 1, _dot(g_new, d)
+    t_prev, f_prev, gtd_prev = 0.0, f, gtd
+    _copy(g, g_prev)
+    done, ls_iter = False, 0
+    bracket, bracket_f, bracket_gtd = [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]
+    while ls_iter < max_ls:
+        too_high = f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev)
+        if not too_high and abs(gtd_new) <= -c2 * gtd:  # a bracket of one point, at both ends
+            bracket[0], bracket[1], bracket_f[0], bracket_f[1] = t, t, f_new, f_new
+            _copy(g_new, work[BRACKET])
+            done = True
+            break
+        if too_high or gtd_new >= 0:
+            bracket[0], bracket[1], bracket_f[0], bracket_f[1] = t_prev, t, f_prev, f_new
+            bracket_gtd[0], bracket_gtd[1] = gtd_prev, gtd_new
+            _copy(g_prev, work[BRACKET])
+            _copy(g_new, work[BRACKET + 1])
+            break
+        previous = t
+        t = _cubic_interpolate(
+            t_prev, f_prev, gtd_prev, t, f_new, gtd_new, t + 0.01 * (t - t_prev), t * 10
+        )
+        t_prev, f_prev, gtd_prev = previous, f_new, gtd_new
+        _copy(g_new, g_prev)
+        f_new = _evaluate_along(data, x, t, d, work)
+        evals += 1
+        gtd_new = _dot(g_new, d)
+        ls_iter += 1
+    if ls_iter == max_ls:
+        bracket[0], bracket[1], bracket_f[0], bracket_f[1] = 0.0, t, f, f_new
+        _copy(g, work[BRACKET])
+        _copy(g_new, work[BRACKET + 1])
+    insufficient = False
+    low, high = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
+    while not done and ls_iter < max_ls:
+        if abs(bracket[1] - bracket[0]) * d_norm < TOLERANCE_CHANGE:
+            break
+        top, bottom = max(bracket[0], bracket[1]), min(bracket[0], bracket[1])
+        t = _cubic_interpolate(
+            bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1], bracket_gtd[1],
+            bottom, top,
+        )  # fmt: skip
+        eps = 0.1 * (top - bottom)
+        if min(top - t, t - bottom) < eps:
+            if insufficient or t >= top or t <= bottom:
+                t = top - eps if abs(t - top) < abs(t - bottom) else bottom + eps
+                insufficient = False
+            else:
+                insufficient = True
+        else:
+            insufficient = False
+        f_new = _evaluate_along(data, x, t, d, work)
+        evals += 1
+        gtd_new = _dot(g_new, d)
+        ls_iter += 1
+        if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low]:
+            bracket[high], bracket_f[high], bracket_gtd[high] = t, f_new, gtd_new
+            _copy(g_new, work[BRACKET + high])
+            low, high = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
+        else:
+            if abs(gtd_new) <= -c2 * gtd:
+                done = True
+            elif gtd_new * (bracket[high] - bracket[low]) >= 0:
+                bracket[high], bracket_f[high] = bracket[low], bracket_f[low]
+                bracket_gtd[high] = bracket_gtd[low]
+                _copy(work[BRACKET + low], work[BRACKET + high])
+            bracket[low], bracket_f[low], bracket_gtd[low] = t, f_new, gtd_new
+            _copy(g_new, work[BRACKET + low])
+    _copy(work[BRACKET + low], g)
+    return bracket_f[low], bracket[low], evals
+
+
+def _evaluate_along(data, x, t, d, work):
+    """f at x + t·d, its gradient into work[G_NEW] (torch's `_directional_evaluate`)."""
+    trial = work[TRIAL]
+    for j in range(len(x)):
+        trial[j] = x[j] + t * d[j]
+    return evaluate(data, trial, work[G_NEW], work[Q])
+
+
+def _cubic_interpolate(x1, f1, g1, x2, f2, g2, xmin_bound, xmax_bound):
+    """The minimiser of the cubic through two points with their slopes, within the bounds."""
     d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
-    d2_square = d1**2 - g1 * g2
+    d2_square = d1 * d1 - g1 * g2
     if d2_square >= 0:
         d2 = d2_square**0.5
         if x1 <= x2:
@@ -143,76 +317,32 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     return (xmin_bound + xmax_bound) / 2.0
 
 
-def strong_wolfe(value_and_grad, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, max_ls=25):
-    """torch's `_strong_wolfe`: a step along d meeting the strong Wolfe conditions, by
-    bracketing then zooming with cubic interpolation. Returns (f, g, t, evaluations)."""
+def _dot(a, b):
+    total = 0.0
+    for j in range(len(a)):
+        total += a[j] * b[j]
+    return total
 
-    def evaluate(step_size: float) -> tuple[float, Array]:
-        value, gradient = value_and_grad(x + step_size * d)
-        return float(value), np.asarray(gradient, dtype=float)
 
-    d_norm = float(np.abs(d).max())
-    f_new, g_new = evaluate(t)
-    evals, gtd_new = 1, float(g_new @ d)
-    t_prev, f_prev, g_prev, gtd_prev = 0.0, f, g, gtd
-    done, ls_iter = False, 0
-    bracket, bracket_f, bracket_g, bracket_gtd = [], [], [], []
-    while ls_iter < max_ls:
-        if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev):
-            bracket, bracket_f = [t_prev, t], [f_prev, f_new]
-            bracket_g, bracket_gtd = [g_prev, g_new.copy()], [gtd_prev, gtd_new]
-            break
-        if abs(gtd_new) <= -c2 * gtd:
-            bracket, bracket_f, bracket_g, done = [t], [f_new], [g_new], True
-            break
-        if gtd_new >= 0:
-            bracket, bracket_f = [t_prev, t], [f_prev, f_new]
-            bracket_g, bracket_gtd = [g_prev, g_new.copy()], [gtd_prev, gtd_new]
-            break
-        min_step, max_step = t + 0.01 * (t - t_prev), t * 10
-        previous = t
-        t = _cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, (min_step, max_step))
-        t_prev, f_prev, g_prev, gtd_prev = previous, f_new, g_new.copy(), gtd_new
-        f_new, g_new = evaluate(t)
-        evals += 1
-        gtd_new = float(g_new @ d)
-        ls_iter += 1
-    if ls_iter == max_ls:
-        bracket, bracket_f, bracket_g = [0.0, t], [f, f_new], [g, g_new]
-    insufficient = False
-    low, high = (0, 1) if bracket_f[0] <= bracket_f[-1] else (1, 0)
-    while not done and ls_iter < max_ls:
-        if abs(bracket[1] - bracket[0]) * d_norm < TOLERANCE_CHANGE:
-            break
-        t = _cubic_interpolate(
-            bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1], bracket_gtd[1]
-        )
-        eps = 0.1 * (max(bracket) - min(bracket))
-        if min(max(bracket) - t, t - min(bracket)) < eps:
-            if insufficient or t >= max(bracket) or t <= min(bracket):
-                if abs(t - max(bracket)) < abs(t - min(bracket)):
-                    t = max(bracket) - eps
-                else:
-                    t = min(bracket) + eps
-                insufficient = False
-            else:
-                insufficient = True
-        else:
-            insufficient = False
-        f_new, g_new = evaluate(t)
-        evals += 1
-        gtd_new = float(g_new @ d)
-        ls_iter += 1
-        if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low]:
-            bracket[high], bracket_f[high] = t, f_new
-            bracket_g[high], bracket_gtd[high] = g_new.copy(), gtd_new
-            low, high = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
-        else:
-            if abs(gtd_new) <= -c2 * gtd:
-                done = True
-            elif gtd_new * (bracket[high] - bracket[low]) >= 0:
-                bracket[high], bracket_f[high] = bracket[low], bracket_f[low]
-                bracket_g[high], bracket_gtd[high] = bracket_g[low], bracket_gtd[low]
-            bracket[low], bracket_f[low] = t, f_new
-            bracket_g[low], bracket_gtd[low] = g_new.copy(), gtd_new
-    return bracket_f[low], bracket_g[low], bracket[low], evals
+def _largest(a):
+    largest = 0.0
+    for j in range(len(a)):
+        largest = max(largest, abs(a[j]))
+    return largest
+
+
+def _copy(source, target):
+    for j in range(len(source)):
+        target[j] = source[j]
+
+
+def _fill(row, value):
+    for j in range(len(row)):
+        row[j] = value
+
+
+COMPILED = (
+    "iterate", "_remember", "_direction", "_strong_wolfe", "_evaluate_along",
+    "_cubic_interpolate", "_dot", "_largest", "_copy", "_fill",
+)  # fmt: skip
+"""Every function `iterate` calls, for numba to compile with it (`_kernels`)."""

@@ -417,9 +417,6 @@ class Recipe:
     steps): their updates point uphill and the last step negates them."""
     second_order: bool = False
     """It reads the surface's Hessian (`Problem.hessian`)."""
-    fast: bool = True
-    """The fast loops step it: not LBFGS (its line search evaluates f as often as it needs, not
-    once a step). Newton's two evaluate the formula's Hessian there too."""
     evaluates: bool = False
     """It evaluates f and ∇f itself, where it wants (LBFGS): on the full batch, so it cannot
     step on minibatches."""
@@ -501,7 +498,6 @@ REGISTRY: dict[str, Recipe] = {
         lambda h, p: (lbfgs_steps(p.value_and_grad, h),),
         ("lr", "history_size", "max_iter", "line_search"),
         scaled_by_lr=False,
-        fast=False,
         evaluates=True,
     ),
     "newton": Recipe(
@@ -518,8 +514,6 @@ REGISTRY: dict[str, Recipe] = {
 OPTIMIZERS = tuple(REGISTRY)
 TORCH_OPTIMIZERS = tuple(name for name, recipe in REGISTRY.items() if not recipe.second_order)
 """Those torch.optim has."""
-FAST_OPTIMIZERS = tuple(name for name, recipe in REGISTRY.items() if recipe.fast)
-"""Those the fast loops can step (`Recipe.fast`)."""
 SWITCHES_OFF = {"weight_decay": None, "dampening": 0.0, "amsgrad": False}
 """The settings that switch a variant of an optimiser on, at torch's defaults."""
 SHARED_DEFAULTS = {"eps": 1e-8, "alpha": 0.99, "weight_decay": 0.0}
@@ -542,8 +536,6 @@ class Optimizer(NamedTuple):
     """`Hyperparameters.vector()`, for the fast loops."""
     schedule: Schedule | None = None
     """The schedule its lr follows, kept in its last state rows (`lr_row`); None for none."""
-    fast: bool = True
-    """The fast loops can step it (a schedule only the straight-line loop takes)."""
 
     def init(self, params: Array) -> State:
         return self.transform.init(params)
@@ -675,9 +667,7 @@ class Hyperparameters:
         transform = chain(*recipe.scale(self, Problem(value_and_grad, hessian)), last)
         state_size = len(transform.init(np.zeros(1)))
         schedule = self.schedule if scheduled else None
-        return Optimizer(
-            self.optimizer, transform, state_size, self.vector(), schedule, recipe.fast
-        )
+        return Optimizer(self.optimizer, transform, state_size, self.vector(), schedule)
 
     def describe(self) -> str:
         """`adam lr=0.5 beta1=0.9 …`: only what this optimiser reads, its switches (weight

@@ -294,9 +294,7 @@ class Run:
         return taken
 
     def _fast_loop_fits(self, n: int) -> bool:
-        """The fast loops have no LBFGS: its runs step in numpy."""
-        fits = self.compiled is not None and n >= fast.COMPILED_MIN_STEPS
-        return fits and self.optimizer.fast
+        return self.compiled is not None and n >= fast.COMPILED_MIN_STEPS
 
     def _advance_fast(self, n: int) -> int:
         """`advance` through a fast loop: the same steps, stops and messages."""

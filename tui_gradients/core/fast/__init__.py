@@ -123,7 +123,8 @@ def _exercise(loop: specialised.Loop, problem: Problem, optimizer: str = "adam")
     """One tiny call, so that compiling happens here and not mid-run."""
     size = 2 * int(problem.ints[0]) if problem.kind == CHAIN else 2
     hyper = Hyperparameters(optimizer=optimizer, lr=0.1)
-    rows = hyper.build(hessian=lambda _: np.eye(2)).state_size
+    built = hyper.build(hessian=lambda _: np.eye(2), value_and_grad=lambda p: (0.0, p))
+    rows = built.state_size
     history = (np.zeros((2, size)), np.zeros(2), np.zeros((2, size)), np.zeros((2, rows, size)))
     problem.call(loop, optimizer, hyper.vector(), history, 0, 1, (1.0, 0.0, 1e150))
 

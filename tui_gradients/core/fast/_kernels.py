@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from tui_gradients.core import lbfgs
+from tui_gradients.core.fast._lbfgs import compiled as compiled_lbfgs
 from tui_gradients.core.fast.codes import (
     ACTIVATION_KINDS,
     ASIDE,
@@ -47,17 +49,20 @@ SIN, COS, TAN, EXP, LOG, SQRT, TANH, ABS = (
 )
 (
     GD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM,
-    ADAMW, NADAM, RADAM, ADAMAX, ADADELTA, RPROP, ASGD, NEWTON, NEWTON_DIAG,
+    ADAMW, NADAM, RADAM, ADAMAX, ADADELTA, RPROP, ASGD, NEWTON, NEWTON_DIAG, LBFGS,
 ) = (OPTIMIZER_KINDS.index(name) for name in (
     "gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam",
     "adamw", "nadam", "radam", "adamax", "adadelta", "rprop", "asgd", "newton", "newton_diag",
+    "lbfgs",
 ))  # fmt: skip
 (
     LR, MU, ALPHA, BETA1, BETA2, EPS, WD, DAMPENING, AMSGRAD, RHO,
     ETA_MINUS, ETA_PLUS, STEP_MIN, STEP_MAX, LAMBD, MOMENTUM_DECAY,
+    HISTORY_SIZE, MAX_ITER, LINE_SEARCH,
 ) = (SLOTS[name] for name in (
     "lr", "momentum", "alpha", "beta1", "beta2", "eps", "weight_decay", "dampening", "amsgrad",
     "rho", "eta_minus", "eta_plus", "step_min", "step_max", "lambd", "momentum_decay",
+    "history_size", "max_iter", "line_search",
 ))  # fmt: skip
 SIGMOID, TANH_ACTIVATION, RELU, LINEAR = (
     ACTIVATION_KINDS.index(name) for name in ("sigmoid", "tanh", "relu", "linear")
@@ -358,6 +363,9 @@ def evaluate(data, params, grads, hess):
     return _chain(ints[0], ints[1], floats[0], floats[1], params, grads, scratch)
 
 
+lbfgs_iterate = compiled_lbfgs(evaluate)
+
+
 @njit(cache=True, error_model="numpy", nogil=True)
 def steps(data, kind, hyper, P, L, G, S, row, n, limits, rejected):
     """Up to n steps after history row `row`; returns (steps taken, why it ended).
@@ -370,15 +378,29 @@ def steps(data, kind, hyper, P, L, G, S, row, n, limits, rejected):
     new_params, new_grads, new_state = np.empty(size), np.empty(size), state.copy()
     hess, new_hess = np.zeros(3), np.zeros(3)  # H for Newton's two, evaluated at the row
     evaluate(data, params, new_grads, hess)
+    loss = L[row]
+    memory = int(hyper[HISTORY_SIZE])  # LBFGS's scratch
+    work, al = np.empty((lbfgs.WORK_ROWS, size)), np.empty(max(memory, 1))
     max_steps, tol, bound = limits[0], limits[1], limits[2]
     taken = 0
     while taken < n:
         if row >= max_steps:
             return taken, LIMIT
-        if OPTIMIZER < 0:
+        # OPTIMIZER is a constant when compiled: numba drops the branches it rules out, and
+        # compiles `_update` for that optimiser alone, and LBFGS only where it is LBFGS
+        if OPTIMIZER < 0 and kind != LBFGS:
             moved = _update(kind, hyper, params, grads, hess, state, new_params, new_state)
-        else:  # a constant when compiled: numba compiles `_update` for that optimiser alone
+        elif OPTIMIZER >= 0 and OPTIMIZER != LBFGS:
             moved = _update(OPTIMIZER, hyper, params, grads, hess, state, new_params, new_state)
+        else:  # LBFGS: its state moves in place (new_state is state here)
+            new_params[:] = params
+            ended = lbfgs_iterate(
+                data, params, loss, grads, new_state, new_params, work, al,
+                hyper[LR], int(hyper[MAX_ITER]), memory, hyper[LINE_SEARCH] != 0,
+            )  # fmt: skip
+            moved = ended == lbfgs.MOVED  # else numpy takes the step, and says why it stops
+            for i in range(size):  # as the numpy loop applies it: params + −(params − x)
+                new_params[i] = params[i] - (params[i] - new_params[i])
         if not moved:
             return taken, ASIDE
         loss = evaluate(data, new_params, new_grads, new_hess)

@@ -38,12 +38,16 @@ class Problem:
     formula: str | None = None
     """A formula, which may have a loop of its own (`fast.specialise`)."""
 
+    @property
+    def data(self) -> tuple:
+        """What numba's `evaluate` reads, but for its scratch memory."""
+        return (self.kind, self.ints, self.floats, self.program, self.consts)
+
     def call(self, loop, optimizer, hyper, history, row, n, limits) -> tuple[int, int, np.ndarray]:
         """Run numba's `loop` on `history` = (params, loss, grads, states) arrays from `row`."""
-        data = (self.kind, self.ints, self.floats, self.program, self.consts)
         rejected = np.empty(2 * history[0].shape[1] + 1)
         taken, why = loop(
-            (*data, np.empty(self.scratch)),
+            (*self.data, np.empty(self.scratch)),
             OPTIMIZER_KINDS.index(optimizer),
             np.asarray(hyper, dtype=float),
             *history,

@@ -35,9 +35,12 @@ TEMPLATE = """# {formula!r}, optimizer {optimizer}: written by tui_gradients.cor
 import numpy as np
 from numba import njit
 
+from tui_gradients.core import lbfgs
 from tui_gradients.core.fast._kernels import (
-    ASIDE, CONVERGED, DIVERGED, GOING, LIMIT, _bad, _converged, _update, power,
+    ASIDE, CONVERGED, DIVERGED, GOING, HISTORY_SIZE, LBFGS, LIMIT, LINE_SEARCH, LR, MAX_ITER,
+    _bad, _converged, _update, power,
 )
+from tui_gradients.core.fast._lbfgs import compiled as compiled_lbfgs
 
 OPTIMIZER = {optimizer}
 
@@ -51,10 +54,13 @@ def evaluate(data, params, grads, hess):
 {hessian}    return {f}
 
 
+lbfgs_iterate = compiled_lbfgs(evaluate)
+
+
 {steps}"""
 """The loop is `_kernels.steps` word for word: numba cannot cache a loop that is handed its
-`evaluate` as an argument, so each module has its own copy of the loop, calling its own
-`evaluate` (the interpreter's copy calls the interpreter)."""
+`evaluate` as an argument, so each module has its own copy of the loop, and of LBFGS's
+(`_lbfgs`), calling its own `evaluate` (the interpreter's copy calls the interpreter)."""
 _APPLY = {
     "+": "{} + {}",
     "-": "{} - {}",
@@ -64,7 +70,12 @@ _APPLY = {
     "neg": "-{}",
 }
 
-KERNEL_SOURCES = ("_kernels.py", "codes.py")
+KERNEL_SOURCES = (
+    Path(__file__).with_name("_kernels.py"),
+    Path(__file__).with_name("codes.py"),
+    Path(__file__).with_name("_lbfgs.py"),
+    Path(__file__).parent.parent / "lbfgs.py",
+)
 """What a written module's machine code depends on besides its own text."""
 Loop = Callable[..., tuple[int, int]]
 """`steps`: (data, kind, hyper, params, loss, grads, states, row, n, limits, rejected)."""
@@ -128,7 +139,7 @@ def load(formula: str, optimizer: int, kernels: ModuleType) -> Loop | None:
 
 
 def _written(code: str) -> Path:
-    kernels = b"".join(Path(__file__).with_name(name).read_bytes() for name in KERNEL_SOURCES)
+    kernels = b"".join(path.read_bytes() for path in KERNEL_SOURCES)
     digest = hashlib.sha256(kernels + code.encode()).hexdigest()[:24]
     path = cache_directory() / f"formula_{digest}.py"
     if not path.exists():

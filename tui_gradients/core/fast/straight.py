@@ -23,11 +23,14 @@ bit).
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 
+from tui_gradients.core import lbfgs
 from tui_gradients.core.expression import Expression
 from tui_gradients.core.fast.codes import ASIDE, CONVERGED, DIVERGED, GOING, HUGE, LIMIT
 from tui_gradients.core.optimizers import HYPERPARAMETERS, MAX_CONDITION, REGISTRY
@@ -396,15 +399,85 @@ def _code(node: Apply, args: list[str]) -> str:
 def loop(problem: Key, optimizer: str, scheduled: bool = False) -> Loop:
     """The problem's loop for one optimiser (with a schedule or without), compiled once per
     process."""
+    if optimizer == "lbfgs":
+        return _lbfgs_loop(evaluator(problem))
+    return _compiled(source(problem, optimizer, scheduled), "steps")
+
+
+@lru_cache(maxsize=64)
+def evaluator(problem: Key) -> Callable:
+    """The problem's f and ∇f for `lbfgs.iterate` as straight-line code (`evaluator_source`)."""
+    return _compiled(evaluator_source(problem), "evaluate")
+
+
+def _compiled(text: str, name: str) -> Callable:
     namespace: dict[str, object] = {
         "pow": math.pow,
         "inf": math.inf,
         "max_condition": MAX_CONDITION,
         **_FUNCTIONS,
     }
-    code = compile(source(problem, optimizer, scheduled), f"<straight loop: {optimizer}>", "exec")
-    exec(code, namespace)  # our own generated text: names and numbers, nothing typed
-    return namespace["steps"]  # type: ignore[return-value]
+    exec(compile(text, f"<straight {name}>", "exec"), namespace)  # our own text: nothing typed
+    return namespace[name]  # type: ignore[return-value]
+
+
+def evaluator_source(problem: Key) -> str:
+    """`evaluate(x, g)`: f at the point x (a list), its gradient written into g."""
+    if problem[0] == "plane":
+        body, (f, *grads) = _straight_line(Expression.parse(problem[1]))
+    else:
+        body, f, grads = _chain(*problem[1:])
+    names = ", ".join(f"n{i}" for i in range(1, len(grads) + 1))
+    lines = [
+        "def evaluate(x, g):",
+        f"    {names}, = x",
+        *(f"    {line}" for line in body),
+        *(f"    g[{i}] = {grad}" for i, grad in enumerate(grads)),
+        f"    return {f}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _lbfgs_loop(evaluate: Callable) -> Loop:
+    """LBFGS's loop: `lbfgs.iterate` on Python floats, evaluating f and ∇f as straight-line
+    code, its state kept as lists from step to step. A step that would not move, or whose
+    arithmetic raises, is left to numpy (ASIDE), which says why."""
+
+    def steps(P, L, G, S, k, n, *hyper):
+        values = dict(zip(HYPERPARAMETERS, hyper, strict=True))
+        memory, max_iter = int(values["history_size"]), int(values["max_iter"])
+        lr, line_search = values["lr"], values["line_search"] != 0
+        size = len(P) // len(L)
+        rows = lbfgs.state_rows(memory)
+        width = rows * size
+        flat = S[width * k : width * (k + 1)].tolist()
+        state = [flat[size * row : size * (row + 1)] for row in range(rows)]
+        params, grads = P[size * k : size * (k + 1)].tolist(), G[size * k : size * (k + 1)].tolist()
+        loss = L[k]
+        work, al = [[0.0] * size for _ in range(lbfgs.WORK_ROWS)], [0.0] * memory
+        first = k
+        try:
+            for _ in range(n):
+                x = params[:]
+                ended = lbfgs.iterate(
+                    evaluate, params, loss, grads, state, x, work, al, lr, max_iter, memory,
+                    line_search,
+                )  # fmt: skip
+                if ended != lbfgs.MOVED:
+                    break
+                x = [w - (w - n) for w, n in zip(params, x, strict=True)]  # as numpy applies it
+                loss = evaluate(x, grads)
+                k += 1
+                L[k] = loss
+                P[size * k : size * (k + 1)] = array("d", x)
+                G[size * k : size * (k + 1)] = array("d", grads)
+                S[width * k : width * (k + 1)] = array("d", chain.from_iterable(state))
+                params = x
+        except (ArithmeticError, ValueError):  # numpy would give inf or nan: see ASIDE
+            pass
+        return k - first
+
+    return steps
 
 
 def advance(
