@@ -418,7 +418,7 @@ async def test_good_value_after_a_bad_one_clears_the_error_and_replays():
     ],
 )
 async def test_every_field_refuses_bad_text(field, bad):
-    app = GradientsApp()
+    app = GradientsApp(Experiment(hyper=Hyperparameters(optimizer="adam")))  # betas and eps shown
     async with app.run_test(size=WIDE) as pilot:
         before = app.session.experiment
         await _type_into(pilot, app, field, bad)

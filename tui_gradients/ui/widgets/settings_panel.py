@@ -80,26 +80,35 @@ class SettingsPanel(Horizontal):
         """The run whose optimiser settings the fields show, when there are several."""
         self._shown: set[str] = {setting.name for setting in IN_PANEL}
         """The settings whose fields are shown (`show_only`)."""
+        self._rows: dict[str, Horizontal] = {}
+        """The fields made so far, by setting."""
+        self._errors: dict[str, Static] = {}
+        """The error lines made so far, under their fields."""
         self.ascii_only = False
         """Labels, messages and the choices' arrows in plain ASCII (`show_in_ascii`)."""
 
     def compose(self) -> ComposeResult:
+        """The fields of the settings shown; the others are made when first shown, and a
+        field's error line when it first has one: each widget costs the first complete frame
+        about a millisecond and a half to style and lay out."""
         with VerticalScroll(id="settings-fields"):
             for section in SECTIONS:
                 yield Label(self._title(section), id=f"{section}-section", classes="section")
                 for setting in in_section(section):
-                    if not setting.in_panel:
-                        continue
-                    with Horizontal(id=f"{setting.name}-field", classes="field"):
-                        label = self._plain(setting.label)
-                        yield Label(label, id=f"{setting.name}-label", classes="field-label")
-                        yield _editor(setting, self._values.get(setting.name, ""))
-                    yield Static("", id=f"{setting.name}-error", classes="error")
+                    if setting.in_panel and setting.name in self._shown:
+                        yield self._row(setting)
         yield Static(classes="edge")
 
+    def _row(self, setting: Setting) -> Horizontal:
+        self._rows[setting.name] = row = Horizontal(
+            Label(self._plain(setting.label), id=f"{setting.name}-label", classes="field-label"),
+            _editor(setting, self._values.get(setting.name, "")),
+            id=f"{setting.name}-field",
+            classes="field",
+        )
+        return row
+
     def on_mount(self) -> None:
-        self.load(self._values)
-        self._show_chosen_fields()  # `is_mounted` is not yet true in the mount handler
         # the choices' arrows are their own widgets' children, there after the next refresh
         self.call_after_refresh(self.show_in_ascii, self.ascii_only)
         if self._focus_on_mount:
@@ -129,7 +138,9 @@ class SettingsPanel(Horizontal):
         for section in SECTIONS:
             self.query_one(f"#{section}-section", Label).update(self._title(section))
         for setting in IN_PANEL:
-            self.query_one(f"#{setting.name}-label", Label).update(self._plain(setting.label))
+            if setting.name in self._rows:
+                label = self._rows[setting.name].query_one(".field-label", Label)
+                label.update(self._plain(setting.label))
         for arrow, (unicode, ascii) in ((".down-arrow", ("▼", "v")), (".up-arrow", ("▲", "^"))):
             for widget in self.query(arrow).results(Static):
                 widget.update(ascii if ascii_only else unicode)
@@ -146,10 +157,27 @@ class SettingsPanel(Horizontal):
             self._show_chosen_fields()
 
     def _show_chosen_fields(self) -> None:
-        for name in (setting.name for setting in IN_PANEL):
-            row = self.query_one(f"#{name}-field")
-            if row.display != (name in self._shown):
-                row.display = name in self._shown
+        """Each field shown or hidden, a field shown for the first time made under the last
+        line above it (its section's title, the field before it, or that field's error)."""
+        fields = self.query_one("#settings-fields")
+        made = False
+        for section in SECTIONS:
+            above: Widget = self.query_one(f"#{section}-section")
+            for setting in in_section(section):
+                if not setting.in_panel:
+                    continue
+                name = setting.name
+                row = self._rows.get(name)
+                if row is None and name in self._shown:
+                    row, made = self._row(setting), True
+                    fields.mount(row, after=above)
+                if row is None:
+                    continue
+                if row.display != (name in self._shown):
+                    row.display = name in self._shown
+                above = self._errors.get(name, row)
+        if made and self.ascii_only:  # a new choice's arrow, once it is there
+            self.call_after_refresh(self.show_in_ascii, True)
 
     def focus_first_field(self) -> None:
         """Into the panel; a key pressed in the instant before the fields exist still lands."""
@@ -163,14 +191,20 @@ class SettingsPanel(Horizontal):
         self._values = values
         if not self.is_mounted:
             return
-        for name, value in values.items():
-            self.query_one(f"#{name}", Input | Select).value = value
+        for name, row in self._rows.items():
+            if name in values and row.is_mounted:
+                row.query_one(f"#{name}", Input | Select).value = values[name]
             self.show_error(name, None)
 
     def show_error(self, name: str, message: str | None) -> None:
-        if not self.is_mounted:
+        if not self.is_mounted or name not in self._rows:
             return
-        error = self.query_one(f"#{name}-error", Static)
+        error = self._errors.get(name)
+        if error is None:
+            if not message:
+                return
+            self._errors[name] = error = Static("", id=f"{name}-error", classes="error")
+            self.query_one("#settings-fields").mount(error, after=self._rows[name])
         error.update(self._plain(message or ""))
         error.set_class(bool(message), "visible")
 
