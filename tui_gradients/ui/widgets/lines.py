@@ -60,7 +60,8 @@ class Lines(Widget):
         for y in changed:
             self._strips.pop(y, None)
         if changed:  # one call for all: each call of refresh walks up the DOM for the offset
-            self.refresh(*(Region(0, y, self._width, 1) for y in changed))
+            width = self._width
+            self.refresh(*(_changed_span(old[y], new[y], y, width) for y in changed))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._lines)
@@ -120,8 +121,12 @@ class Lines(Widget):
             segments.append(Segment(text, self._styled(style)))
             if used > width:  # the rare line wider than the widget: cut it
                 return Strip(segments).crop(0, width)
-        if used < width:
-            segments.append(Segment(" " * (width - used), base))
+        if used < width:  # the padding joins a last run in the widget's colours: one SGR less
+            pad = " " * (width - used)
+            if segments and segments[-1].style == base:
+                segments[-1] = Segment(segments[-1].text + pad, base)
+            else:
+                segments.append(Segment(pad, base))
         return Strip(segments, width)
 
     def _styled(self, style: Style | None) -> Style:
@@ -142,3 +147,26 @@ def _merged(line: Line) -> list[Run]:
         else:
             runs.append((text, style))
     return runs
+
+
+def _cells(line: Line) -> list[tuple[str, Style | None]] | None:
+    """(character, style) per cell, or None where a character is not one cell wide."""
+    cells = [(char, style) for text, style in line for char in text]
+    if cell_len("".join(char for char, _ in cells)) != len(cells):
+        return None
+    return cells
+
+
+def _changed_span(old: Line, new: Line, y: int, width: int) -> Region:
+    """The cells of row y from the first that differs to the last: Textual writes only the
+    region refreshed, and on a step a row's label, its unchanged columns and its padding stay
+    put (over SSH, bytes not sent)."""
+    before, after = _cells(old), _cells(new)
+    if before is None or after is None:
+        return Region(0, y, width, 1)
+    blank = [(" ", None)] * width
+    before, after = (before + blank)[:width], (after + blank)[:width]
+    differing = [x for x in range(width) if before[x] != after[x]]
+    if not differing:  # a difference past the edge: nothing on screen moves
+        return Region(0, y, 0, 1)
+    return Region(differing[0], y, differing[-1] - differing[0] + 1, 1)

@@ -1,0 +1,51 @@
+"""The line widget redraws only the cells of a line that changed: what Textual writes for a
+step is that span, so the span must cover every changed cell and the line drawn must be new."""
+
+from rich.style import Style
+from textual.app import App, ComposeResult
+from textual.geometry import Region
+
+from tui_gradients.ui.widgets.lines import Lines, _changed_span, plain
+
+BOLD = Style(bold=True)
+
+
+def test_a_changed_value_refreshes_its_cells_alone():
+    old = (("f − f*    ", BOLD), ("1.58724", None))
+    new = (("f − f*    ", BOLD), ("1.57301", None))
+    assert _changed_span(old, new, 4, 30) == Region(13, 4, 4, 1)  # "8724" → "7301"
+
+
+def test_a_style_change_without_a_text_change_is_a_change():
+    assert _changed_span((("ab", None),), (("ab", BOLD),), 0, 10) == Region(0, 0, 2, 1)
+
+
+def test_a_shorter_line_refreshes_up_to_the_end_of_the_old_text():
+    assert _changed_span(plain("w 12345"), plain("w 12"), 2, 20) == Region(4, 2, 3, 1)
+
+
+def test_a_wide_character_refreshes_the_whole_line():
+    assert _changed_span(plain("a 好"), plain("a 好b"), 1, 20) == Region(0, 1, 20, 1)
+
+
+def test_a_change_past_the_edge_refreshes_nothing():
+    assert _changed_span(plain("abcdef"), plain("abcdeX"), 0, 4).area == 0
+
+
+class _OneLines(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Lines(id="lines")
+
+
+async def test_a_step_refreshes_the_changed_span_and_draws_the_new_line(monkeypatch):
+    app = _OneLines()
+    async with app.run_test(size=(40, 5)) as pilot:
+        lines = app.query_one(Lines)
+        lines.set_lines(["step   10", "w1     -40.0"])
+        await pilot.pause()
+        assert lines.render_line(1).text.rstrip() == "w1     -40.0"
+        refreshed = []
+        monkeypatch.setattr(lines, "refresh", lambda *regions, **_: refreshed.extend(regions))
+        lines.set_lines(["step   11", "w1     -39.96"])
+        assert refreshed == [Region(8, 0, 1, 1), Region(8, 1, 5, 1)]  # "0" and "40.0 "
+        assert lines.render_line(1).text.rstrip() == "w1     -39.96"
