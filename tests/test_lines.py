@@ -49,3 +49,20 @@ async def test_a_step_refreshes_the_changed_span_and_draws_the_new_line(monkeypa
         lines.set_lines(["step   11", "w1     -39.96"])
         assert refreshed == [Region(8, 0, 1, 1), Region(8, 1, 5, 1)]  # "0" and "40.0 "
         assert lines.render_line(1).text.rstrip() == "w1     -39.96"
+
+
+async def test_a_line_more_or_less_redraws_the_rows_that_moved_and_clears_the_last(monkeypatch):
+    """A value that wraps onto one more line (or one fewer) moves the lines below it: each row
+    is compared with what it showed, and a row left empty is cleared."""
+    app = _OneLines()
+    async with app.run_test(size=(40, 5)) as pilot:
+        lines = app.query_one(Lines)
+        lines.styles.height = 4  # a fixed height, as the readout's
+        lines.set_lines(["w1, w2  -26.8128,", "        1.28805e-174", "f       0.718925"])
+        await pilot.pause()
+        refreshed = []
+        monkeypatch.setattr(lines, "refresh", lambda *regions, **_: refreshed.extend(regions))
+        lines.set_lines(["w1, w2  -26.8127, 1.2829e-174", "f       0.718919"])
+        assert [region.y for region in refreshed] == [0, 1, 2]
+        assert lines.render_line(1).text.rstrip() == "f       0.718919"
+        assert lines.render_line(2).text.strip() == ""

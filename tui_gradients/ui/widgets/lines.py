@@ -50,18 +50,23 @@ class Lines(Widget):
 
     def set_lines(self, lines: Sequence[Line | str]) -> None:
         new = [plain(line) if isinstance(line, str) else line for line in lines]
-        if len(new) != len(self._lines):
-            self._lines = new
-            self._strips.clear()
-            self.refresh(layout=self.styles.height is None or self.styles.height.is_auto)
-            return
         old, self._lines = self._lines, new
-        changed = [y for y, line in enumerate(new) if line != old[y]]
+        auto_height = self.styles.height is None or self.styles.height.is_auto
+        if len(new) != len(old) and auto_height:  # its height changes: a new layout
+            self._strips.clear()
+            self.refresh(layout=True)
+            return
+        # where a value wraps onto one more line or one fewer, the lines below move up or
+        # down: each is compared with the line that was in its row
+        rows = range(max(len(old), len(new)))
+        before = [old[y] if y < len(old) else () for y in rows]
+        after = [new[y] if y < len(new) else () for y in rows]
+        changed = [y for y in rows if before[y] != after[y]]
         for y in changed:
             self._strips.pop(y, None)
         if changed:  # one call for all: each call of refresh walks up the DOM for the offset
             width = self._width
-            self.refresh(*(_changed_span(old[y], new[y], y, width) for y in changed))
+            self.refresh(*(_changed_span(before[y], after[y], y, width) for y in changed))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._lines)
