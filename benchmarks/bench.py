@@ -170,6 +170,8 @@ def compile_bytecode() -> None:
     compileall.compile_dir(Path(tui_gradients.__file__).parent, quiet=1)
 
 
+RACE_OF_SIX = "adagrad,adagrad:5,adam:0.1,momentum,rmsprop"
+"""Five rivals beside the main run."""
 COMPLETE = (b"Chain network", b"chain cost C")
 """Written once the app's screen is complete: the settings panel's last section and the trend
 lines' title, each drawn in a frame after the first."""
@@ -444,9 +446,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     _row("start-up to the complete frame: panel and trends drawn", complete, "ms", 1e3, bare)
     _row("start-up of a bare Textual app (baseline)", bare, "ms", 1e3, None)
     data_rows(runs)
+    floor = {}
     for size in [(80, 24), (160, 48), (240, 70)]:
         naive, naive_bytes = keypress(size, [], presses, naive=True)
         bare_keys, _ = keypress(size, [], presses, bare=True)
+        floor[size] = bare_keys
         cached, cached_bytes = keypress(size, [], presses)
         label = f"{size[0]}×{size[1]}"
         _row(f"key → frame, {label}", cached, "ms", 1e3, naive)
@@ -461,8 +465,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     _row("held key at 30 Hz, 160×48: frames per key", list(per_key), "", 1, None)
     _row("held key: last frame after release", list(lag), "ms", 1e3, None)
     history, history_bytes = keypress((160, 48), ["--steps", "100000", "--lr", "0.002"], presses)
-    _row("key → frame, 160×48, 10⁵ steps of history", history, "ms", 1e3, None)
+    _row("key → frame, 160×48, 10⁵ steps of history", history, "ms", 1e3, floor[(160, 48)])
     _row("bytes per step, 160×48, 10⁵ steps", history_bytes, "KB", 1e-3, None)
+    race, race_bytes = keypress((160, 48), ["--race", RACE_OF_SIX], presses)
+    _row("key → frame, 160×48, a race of six", race, "ms", 1e3, floor[(160, 48)])
+    _row("bytes per step, 160×48, a race of six", race_bytes, "KB", 1e-3, None)
 
     steps = 10**6
     baseline = _seconds(plain_loop(steps), runs)

@@ -57,9 +57,9 @@ TRENDS_MIN_HEIGHT = 32
 """Rows from which the trend lines are shown (below it the plot needs every row)."""
 TRENDS_PERIOD = 0.02
 """Seconds between two redraws of the trend lines at most: the usual 30 Hz key repeat still
-redraws them after each step, faster play less often."""
+redraws them in the step's own frame, faster play less often."""
 AFTER_THE_STEP = 1 / 60
-"""Seconds from a step to its trend lines at the soonest: a frame later, so that they are not
+"""Seconds from a step to a race's chart at the soonest: a frame later, so that it is not
 painted in the step's own frame (a refresh's callbacks run before the frame is painted)."""
 STATUS_ROWS = 3
 """The most rows the status line takes to show a file's name or a failure in full."""
@@ -254,17 +254,20 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
 
     def _schedule_trends(self) -> None:
         """Redraw the trend lines at most every TRENDS_PERIOD, and never more than that behind
-        the last step; at the soonest in the frame after the step's own, so that a key's frame
-        carries the step alone (the race's chart is a plotext figure, rebuilt whole: it took
-        two thirds of a key's frame in a race of six)."""
+        the last step: in the step's own frame, but for a race's chart, which comes a frame
+        later so that a key's frame carries the step alone (the chart is a plotext figure,
+        rebuilt whole: it took two thirds of a key's frame in a race of six, where the trend
+        lines take a few percent and a second frame would cost more)."""
         if self._trends_pending:
             return
         self._trends_pending = True
         wait = self._trends_drawn + TRENDS_PERIOD - time.monotonic()
         if wait > 0:
             self.set_timer(wait, self._show_trends)
-        else:
+        elif self.race:
             self.set_timer(AFTER_THE_STEP, self._show_trends)
+        else:
+            self._show_trends()
 
     def _show_trends(self) -> None:
         if not self.is_attached:  # the timer fired as the app closed: nothing left to draw
