@@ -399,3 +399,21 @@ def test_lbfgs_settings_are_whole_numbers(name, value):
     with pytest.raises(SettingError) as caught:
         Hyperparameters(optimizer="lbfgs", **{name: value})
     assert caught.value.name == name
+
+
+def test_an_lbfgs_step_whose_arithmetic_breaks_down_is_refused_in_words():
+    """A pair with yᵀs just over 1e-10 but yᵀy below the smallest float: H's scale yᵀs / yᵀy
+    divides by zero on Python floats (numpy would give inf, then nan). The step is refused
+    with a reason, not a traceback."""
+    from tui_gradients.core import lbfgs
+    from tui_gradients.core.errors import StepRefused
+
+    params, grad = np.array([1.0, 1.0]), np.array([2e-200, 2.0])
+    rows = np.zeros((lbfgs.state_rows(5), 2))
+    rows[lbfgs.N_ITER], rows[lbfgs.T] = 1.0, 1e191  # one iteration taken, with a huge step
+    rows[lbfgs.D] = [1.0, 0.0]
+    rows[lbfgs.PREV_GRAD] = [1e-200, 2.0]  # y = (1e-200, 0): yᵀs = 1e-9, yᵀy = 0
+    with pytest.raises(StepRefused, match="its line search broke down"):
+        lbfgs.step(
+            lambda p: (float(p @ p), 2 * p), params, 2.0, grad, tuple(rows), 1.0, 20, 5, False
+        )
