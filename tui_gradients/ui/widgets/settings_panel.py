@@ -90,7 +90,7 @@ class SettingsPanel(Horizontal):
     def compose(self) -> ComposeResult:
         """The fields of the settings shown; the others are made when first shown, and a
         field's error line when it first has one: each widget costs the first complete frame
-        about a millisecond and a half to style and lay out."""
+        a millisecond or two to style and lay out (239 widgets made it 2.4× a bare app's)."""
         with VerticalScroll(id="settings-fields"):
             for section in SECTIONS:
                 yield Label(self._title(section), id=f"{section}-section", classes="section")
