@@ -16,7 +16,7 @@ import pytest
 from rich.console import Console
 from textual.color import Color
 from textual.events import Key
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Static
 
 from tui_gradients.cli import APP_FLAGS, app_options, app_parser, build
 from tui_gradients.core import fast, lesson
@@ -1190,7 +1190,7 @@ async def test_a_selected_rival_is_tuned_in_the_panel_and_by_the_lr_keys():
         panel = app.main_screen.panel
         assert app.session.selected == 2
         assert "Optimiser: ▲ adam lr 0.5" in str(panel.query_one("#optimizer-section").content)
-        assert panel.query_one("#optimizer", Select).value == "adam"
+        assert panel.query_one("#optimizer", Input).value == "adam"
         assert panel.query_one("#eps", Input).value == "1e-08"  # adam's own, not gd's
         assert "selected ▲ adam lr 0.5" in _status(app)
         await _type_into(pilot, app, "betas", "0.8,0.99")
@@ -1334,3 +1334,27 @@ async def test_a_race_of_six_at_80x24_shows_every_run_in_the_readout():
         await pilot.press("R", "5", "0", "n")
         await pilot.pause()
         assert "iterates" in _readout(app) and "first to 1%" in _readout(app)
+
+
+async def test_a_choice_steps_through_its_options_completes_a_name_and_refuses_others():
+    """↓ and ↑ step through the optimisers, enter applies the one shown; a few letters
+    complete to an option (→ takes it); a name that is none of them is refused under the
+    field, with the options, and nothing changes."""
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await fields_ready(pilot)
+        choice = app.query_one("#optimizer", Input)
+        choice.focus()
+        await pilot.press("down", "down", "up", "enter")
+        await pilot.pause()
+        assert app.session.experiment.hyper.optimizer == "momentum"
+        choice.value = ""
+        await pilot.press("a", "d", "a", "right", "enter")
+        await pilot.pause()
+        assert app.session.experiment.hyper.optimizer == "adagrad"
+        choice.value = ""
+        await pilot.press("s", "g", "d", "enter")
+        await pilot.pause()
+        error = app.query_one("#optimizer-error", Static)
+        assert error.has_class("visible") and "choose from gd, momentum" in _plain(error)
+        assert app.session.experiment.hyper.optimizer == "adagrad"

@@ -119,7 +119,7 @@ class GradientsApp(App[None]):
         """Every way out (quit keys, signals, a lost terminal) comes here: the deadline starts.
         Until the first frame is out and the settings panel (mounted just after it) is in, the
         screen is still being built, and closing it would pull widgets from under their own
-        mount handlers (a Select's overlay, for one): the exit waits for both."""
+        mount handlers: the exit waits for both."""
         if self.deadline is not None:
             self.deadline.arm(return_code)
         if self._first_frame_out and self._panel_mounted:

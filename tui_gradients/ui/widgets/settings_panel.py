@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.segment import Segment
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.strip import Strip
+from textual.suggester import SuggestFromList
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, Static
 
 from tui_gradients.core.experiment import DATA, Experiment
 from tui_gradients.core.settings import IN_PANEL, SECTIONS, Setting, in_section
@@ -39,26 +42,60 @@ FIELD_KEYS = [
 
 
 class Field(Input):
-    """A setting's text field: `enter` applies it (the footer says so)."""
+    """A setting's text field: `enter` applies it (the footer says so). The settings schema
+    checks what is typed, so Textual's own validation is off: it restyled every field (its
+    -valid class) each time a value was set, 27 restylings before the panel's first frame."""
 
     BINDINGS = [Binding("enter", "submit", "Apply"), *FIELD_KEYS]
 
-
-class Choice(Select[str]):
-    """A setting's choice: `enter` opens its list (the footer says so)."""
-
-    BINDINGS = [Binding("enter", "show_overlay", "Choose"), *FIELD_KEYS]
+    def __init__(self, value: str, **kwargs) -> None:
+        super().__init__(value, validate_on=(), **kwargs)
 
 
-def _editor(setting: Setting, value: str) -> Widget:
-    """A choice or a text field, created holding the value in force: a Select reports its
-    starting value once mounted, and that report must not read as a new choice."""
+class Choice(Field):
+    """A setting's choice in one line, its arrow at the right: ↓ and ↑ step through the
+    options, a few letters complete to one (→ takes the completion), `enter` applies it; a
+    name that is not an option is refused under the field, with the options listed. One
+    widget where a Select is six (its list is made, closed, at start): seven choices were 42
+    of the panel's widgets, and about 80 ms of its first complete frame."""
+
+    BINDINGS = [
+        Binding("down", "step_choice(1)", "Next choice"),
+        Binding("up", "step_choice(-1)", "Previous choice"),
+    ]
+
+    def __init__(self, options: tuple[str, ...], value: str, **kwargs) -> None:
+        super().__init__(value, select_on_focus=True, **kwargs)
+        self.options = options
+        self.ascii_only = False
+        """Its arrow in ASCII (`v`)."""
+
+    def on_focus(self) -> None:
+        """Completion from the options, from the first time the keys are here: with it, every
+        value set (at start, on each reload) started a worker to look for a completion."""
+        if self.suggester is None:
+            self.suggester = SuggestFromList(self.options, case_sensitive=False)
+
+    def action_step_choice(self, by: int) -> None:
+        at = self.options.index(self.value) if self.value in self.options else -1
+        self.value = self.options[(at + by) % len(self.options)]
+        self.cursor_position = len(self.value)
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        width = self.scrollable_content_region.width
+        if y != 0 or width < 4:
+            return strip
+        arrow = Strip([Segment(" v" if self.ascii_only else " ▼", self.rich_style)])
+        return Strip.join([strip.crop(0, width - 2), arrow])
+
+
+def _editor(setting: Setting, value: str) -> Field:
+    """A choice or a text field, created holding the value in force."""
     if setting.choices:
         function = setting.name == "function"
         choices = (*setting.choices, CUSTOM, OWN_DATA) if function else setting.choices
-        start = value if value in choices else Select.NULL
-        options = [(choice, choice) for choice in choices]
-        return Choice(options, value=start, id=setting.name, allow_blank=False, compact=True)
+        return Choice(choices, value, id=setting.name, compact=True)
     return Field(value, id=setting.name, compact=True, select_on_focus=True)
 
 
@@ -100,16 +137,19 @@ class SettingsPanel(Horizontal):
         yield Static(classes="edge")
 
     def _row(self, setting: Setting) -> Horizontal:
+        editor = _editor(setting, self._values.get(setting.name, ""))
+        if isinstance(editor, Choice):
+            editor.ascii_only = self.ascii_only
         self._rows[setting.name] = row = Horizontal(
             Label(self._plain(setting.label), id=f"{setting.name}-label", classes="field-label"),
-            _editor(setting, self._values.get(setting.name, "")),
+            editor,
             id=f"{setting.name}-field",
             classes="field",
         )
         return row
 
     def on_mount(self) -> None:
-        # the choices' arrows are their own widgets' children, there after the next refresh
+        # the edge's ASCII class, once mounted (`is_mounted` is not yet true in this handler)
         self.call_after_refresh(self.show_in_ascii, self.ascii_only)
         if self._focus_on_mount:
             self.call_after_refresh(self.focus_first_field)
@@ -141,9 +181,9 @@ class SettingsPanel(Horizontal):
             if setting.name in self._rows:
                 label = self._rows[setting.name].query_one(".field-label", Label)
                 label.update(self._plain(setting.label))
-        for arrow, (unicode, ascii) in ((".down-arrow", ("▼", "v")), (".up-arrow", ("▲", "^"))):
-            for widget in self.query(arrow).results(Static):
-                widget.update(ascii if ascii_only else unicode)
+        for choice in self.query(Choice):
+            choice.ascii_only = ascii_only
+            choice.refresh()
         self.query_one(".edge").set_class(ascii_only, "-ascii")
         # a scroll bar's thumb ends are block characters: none in ASCII (the fields still
         # scroll into view as tab reaches them); inline, so that no field is restyled
@@ -160,7 +200,6 @@ class SettingsPanel(Horizontal):
         """Each field shown or hidden, a field shown for the first time made under the last
         line above it (its section's title, the field before it, or that field's error)."""
         fields = self.query_one("#settings-fields")
-        made = False
         for section in SECTIONS:
             above: Widget = self.query_one(f"#{section}-section")
             for setting in in_section(section):
@@ -169,15 +208,13 @@ class SettingsPanel(Horizontal):
                 name = setting.name
                 row = self._rows.get(name)
                 if row is None and name in self._shown:
-                    row, made = self._row(setting), True
+                    row = self._row(setting)
                     fields.mount(row, after=above)
                 if row is None:
                     continue
                 if row.display != (name in self._shown):
                     row.display = name in self._shown
                 above = self._errors.get(name, row)
-        if made and self.ascii_only:  # a new choice's arrow, once it is there
-            self.call_after_refresh(self.show_in_ascii, True)
 
     def focus_first_field(self) -> None:
         """Into the panel; a key pressed in the instant before the fields exist still lands."""
@@ -193,7 +230,7 @@ class SettingsPanel(Horizontal):
             return
         for name, row in self._rows.items():
             if name in values and row.is_mounted:
-                row.query_one(f"#{name}", Input | Select).value = values[name]
+                row.query_one(f"#{name}", Input).value = values[name]
             self.show_error(name, None)
 
     def show_error(self, name: str, message: str | None) -> None:
@@ -212,12 +249,3 @@ class SettingsPanel(Horizontal):
         event.stop()
         if event.input.id:
             self.post_message(self.Submitted(event.input.id, event.value))
-
-    def on_select_changed(self, event: Select.Changed) -> None:
-        event.stop()
-        name = event.select.id
-        # Select also reports values set at mount and by `load`: only a choice that differs
-        # from the loaded settings is a request.
-        loaded = self._values.get(name or "")
-        if name and loaded is not None and isinstance(event.value, str) and event.value != loaded:
-            self.post_message(self.Submitted(name, event.value))
