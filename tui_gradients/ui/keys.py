@@ -121,7 +121,8 @@ KEYS = (
     Key("pageup", "scroll_lesson(-1)", "Scroll lesson back", "scroll the lesson's text back"),
     Key(
         "P", "toggle_panel", "Settings",
-        "settings panel on or off (`enter` applies a field)", while_computing=True,
+        "settings panel on or off (`enter` applies a field; `↓` `↑` step through a choice's"
+        " options)", while_computing=True,
     ),
     Key(
         "s", "screenshot", "Screenshot", "save an SVG screenshot (into --out, else here)",
