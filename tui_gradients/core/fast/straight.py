@@ -219,16 +219,23 @@ def source(problem: Key, optimizer: str, scheduled: bool = False) -> str:
     write the next row. A second-order optimiser's loop evaluates the formula's Hessian too
     (TooLarge where its second derivatives are past the theory's budget); a `scheduled` one
     calls the schedule's own `next` after each update (`_SCHEDULED`)."""
+    second_order = problem[0] == "plane" and REGISTRY[optimizer].second_order  # the chain: none
+    body, f, grads = _problem_code(problem, second_order)
     hessian: tuple[str, ...] = ()
-    if problem[0] == "plane":
-        second_order = REGISTRY[optimizer].second_order
-        body, (f, *grads) = _straight_line(Expression.parse(problem[1]), second_order)
-        if second_order:
-            *grads, h11, h12, h22 = grads
-            hessian = (f"k11 = {h11}", f"k12 = {h12}", f"k22 = {h22}")
-    else:
-        body, f, grads = _chain(*problem[1:])
+    if second_order:
+        *grads, h11, h12, h22 = grads
+        hessian = (f"k11 = {h11}", f"k12 = {h12}", f"k22 = {h22}")
     return _loop_text(body, f, grads, optimizer, hessian, scheduled)
+
+
+def _problem_code(problem: Key, hessian: bool = False) -> tuple[list[str], str, list[str]]:
+    """The lines computing the problem's loss and gradient from n1, n2, … (and for a formula
+    with `hessian`, its three second derivatives after the gradient); the loss's name and the
+    others'."""
+    if problem[0] == "plane":
+        body, (f, *grads) = _straight_line(Expression.parse(problem[1]), hessian)
+        return body, f, grads
+    return _chain(*problem[1:])
 
 
 _SCHEDULE_STATE = ("sc", "sr", "sb", "sd", "so")
@@ -423,10 +430,7 @@ def _compiled(text: str, name: str) -> Callable:
 
 def evaluator_source(problem: Key) -> str:
     """`evaluate(x, g)`: f at the point x (a list), its gradient written into g."""
-    if problem[0] == "plane":
-        body, (f, *grads) = _straight_line(Expression.parse(problem[1]))
-    else:
-        body, f, grads = _chain(*problem[1:])
+    body, f, grads = _problem_code(problem)
     names = ", ".join(f"n{i}" for i in range(1, len(grads) + 1))
     lines = [
         "def evaluate(x, g):",
@@ -465,7 +469,7 @@ def _lbfgs_loop(evaluate: Callable) -> Loop:
                 )  # fmt: skip
                 if ended != lbfgs.MOVED:
                     break
-                x = [w - (w - n) for w, n in zip(params, x, strict=True)]  # as numpy applies it
+                x = [w - (w - end) for w, end in zip(params, x, strict=True)]  # as numpy does
                 loss = evaluate(x, grads)
                 k += 1
                 L[k] = loss
@@ -488,7 +492,7 @@ def advance(
     step's params, loss and grads when it DIVERGED), as `fast.advance` does."""
     P, L, G, S = history
     max_steps, tol, bound = limits
-    views = [memoryview(array.reshape(-1)) for array in (P, L, G, S)]
+    views = [memoryview(values.reshape(-1)) for values in (P, L, G, S)]
     extra = () if schedule is None else (schedule.next,)
     try:
         run = loop(problem, optimizer, schedule is not None)
