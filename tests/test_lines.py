@@ -1,6 +1,8 @@
 """The line widget redraws only the cells of a line that changed: what Textual writes for a
 step is that span, so the span must cover every changed cell and the line drawn must be new."""
 
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.geometry import Region
@@ -30,6 +32,28 @@ def test_a_wide_character_refreshes_the_whole_line():
 
 def test_a_change_past_the_edge_refreshes_nothing():
     assert _changed_span(plain("abcdef"), plain("abcdeX"), 0, 4).area == 0
+
+
+def _span_cell_by_cell(old, new, y, width):
+    """The span by its definition: every cell as (character, style), padded with blanks."""
+    blank = [(" ", None)] * width
+    before = ([(c, style) for text, style in old for c in text] + blank)[:width]
+    after = ([(c, style) for text, style in new for c in text] + blank)[:width]
+    differing = [x for x in range(width) if before[x] != after[x]]
+    if not differing:
+        return Region(0, y, 0, 1)
+    return Region(differing[0], y, differing[-1] - differing[0] + 1, 1)
+
+
+_runs = st.lists(
+    st.tuples(st.text("ab 1", max_size=6), st.sampled_from([None, BOLD, Style(italic=True)])),
+    max_size=5,
+).map(tuple)
+
+
+@given(_runs, _runs, st.integers(1, 24))
+def test_the_span_is_every_changed_cell_from_first_to_last(old, new, width):
+    assert _changed_span(old, new, 3, width) == _span_cell_by_cell(old, new, 3, width)
 
 
 class _OneLines(App[None]):
