@@ -16,6 +16,7 @@ import pytest
 from rich.console import Console
 from textual.color import Color
 from textual.events import Key
+from textual.geometry import Region
 from textual.widgets import Input, Static
 
 from tui_gradients.cli import APP_FLAGS, app_options, app_parser, build
@@ -39,6 +40,7 @@ from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
 from tui_gradients.ui.widgets.lines import Lines
 from tui_gradients.ui.widgets.race_chart import RaceChart
+from tui_gradients.ui.widgets.settings_panel import Field
 from tui_gradients.ui.widgets.trend import Trends
 
 from .pilot_helpers import fields_ready, until
@@ -1269,8 +1271,7 @@ async def test_the_panel_shows_only_what_the_optimiser_reads():
         panel = app.main_screen.panel
 
         def shown() -> set[str]:
-            rows = panel.query(".field")
-            return {row.id.removesuffix("-field") for row in rows if row.display}
+            return {field.id for field in panel.query(Field) if field.display}
 
         assert {"lr", "weight_decay"} <= shown() and not {"momentum", "betas", "etas"} & shown()
         await _type_into(pilot, app, "lr", "0.01")
@@ -1358,3 +1359,23 @@ async def test_a_choice_steps_through_its_options_completes_a_name_and_refuses_o
         error = app.query_one("#optimizer-error", Static)
         assert error.has_class("visible") and "choose from gd, momentum" in _plain(error)
         assert app.session.experiment.hyper.optimizer == "adagrad"
+
+
+async def test_a_field_draws_its_label_before_its_value_in_either_alphabet():
+    """A field is one widget: its label sits in its left padding, drawn by the field, whole or
+    cut as the compositor asks for the line."""
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await fields_ready(pilot)
+        await pilot.pause()
+        field = app.main_screen.panel.query_one("#a", Field)
+        width = field.size.width
+
+        def line(x: int = 0) -> str:
+            return field.render_lines(Region(x, 0, width - x, 1))[0].text
+
+        assert line().startswith("a (w1²)    0.001")
+        assert line(3).startswith("w1²)    0.001")
+        await pilot.press("m")
+        await pilot.pause()
+        assert line().startswith("a (w1^2)   0.001")

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.segment import Segment
+from rich.style import Style
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual.suggester import SuggestFromList
@@ -41,15 +43,47 @@ FIELD_KEYS = [
 """Shown in the footer while a field has the keys: how to leave it and where tab goes."""
 
 
+LABEL_WIDTH = 11
+"""Cells before a field's value: its label (app.tcss gives a field this much left padding)."""
+
+
 class Field(Input):
-    """A setting's text field: `enter` applies it (the footer says so). The settings schema
-    checks what is typed, so Textual's own validation is off: it restyled every field (its
-    -valid class) each time a value was set, 27 restylings before the panel's first frame."""
+    """A setting's text field, its label drawn in its own left padding: `enter` applies it
+    (the footer says so). One widget a field, where a row, a label and an input were three:
+    each widget costs the panel's first frame a few milliseconds to style and lay out. The
+    settings schema checks what is typed, so Textual's own validation is off: it restyled every
+    field (its -valid class) each time a value was set."""
 
     BINDINGS = [Binding("enter", "submit", "Apply"), *FIELD_KEYS]
+    COMPONENT_CLASSES = {"field--label"}
 
-    def __init__(self, value: str, **kwargs) -> None:
+    def __init__(self, value: str, label: str = "", **kwargs) -> None:
         super().__init__(value, validate_on=(), **kwargs)
+        self._label = label
+
+    @property
+    def label(self) -> str:
+        return self._label
+
+    @label.setter
+    def label(self, label: str) -> None:
+        self._label = label
+        self.refresh()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The input's lines, with the label over the padding of the first: Input draws its
+        value in the content region, and the padding is Textual's to fill."""
+        strips = super().render_lines(crop)
+        x, right = crop.column_span
+        if crop.y != 0 or not strips or x >= LABEL_WIDTH:
+            return strips
+        beneath, _ = self.background_colors  # over the panel's colour, not the input's
+        color = beneath + self.get_component_styles("field--label").color
+        style = Style(color=color.rich_color, bgcolor=beneath.rich_color)
+        label = Strip([Segment(self._label[:LABEL_WIDTH].ljust(LABEL_WIDTH), style)])
+        covered = label.crop(x, min(right, LABEL_WIDTH))
+        strips[0] = Strip.join([covered, strips[0].crop(covered.cell_length)])
+        return strips
 
 
 class Choice(Field):
@@ -90,13 +124,13 @@ class Choice(Field):
         return Strip.join([strip.crop(0, width - 2), arrow])
 
 
-def _editor(setting: Setting, value: str) -> Field:
+def _editor(setting: Setting, value: str, label: str) -> Field:
     """A choice or a text field, created holding the value in force."""
     if setting.choices:
         function = setting.name == "function"
         choices = (*setting.choices, CUSTOM, OWN_DATA) if function else setting.choices
-        return Choice(choices, value, id=setting.name, compact=True)
-    return Field(value, id=setting.name, compact=True, select_on_focus=True)
+        return Choice(choices, value, label=label, id=setting.name, compact=True)
+    return Field(value, label=label, id=setting.name, compact=True, select_on_focus=True)
 
 
 class SettingsPanel(Horizontal):
@@ -117,7 +151,7 @@ class SettingsPanel(Horizontal):
         """The run whose optimiser settings the fields show, when there are several."""
         self._shown: set[str] = {setting.name for setting in IN_PANEL}
         """The settings whose fields are shown (`show_only`)."""
-        self._rows: dict[str, Horizontal] = {}
+        self._fields: dict[str, Field] = {}
         """The fields made so far, by setting."""
         self._errors: dict[str, Static] = {}
         """The error lines made so far, under their fields."""
@@ -133,20 +167,15 @@ class SettingsPanel(Horizontal):
                 yield Label(self._title(section), id=f"{section}-section", classes="section")
                 for setting in in_section(section):
                     if setting.in_panel and setting.name in self._shown:
-                        yield self._row(setting)
+                        yield self._field(setting)
         yield Static(classes="edge")
 
-    def _row(self, setting: Setting) -> Horizontal:
-        editor = _editor(setting, self._values.get(setting.name, ""))
+    def _field(self, setting: Setting) -> Field:
+        value, label = self._values.get(setting.name, ""), self._plain(setting.label)
+        editor = self._fields[setting.name] = _editor(setting, value, label)
         if isinstance(editor, Choice):
             editor.ascii_only = self.ascii_only
-        self._rows[setting.name] = row = Horizontal(
-            Label(self._plain(setting.label), id=f"{setting.name}-label", classes="field-label"),
-            editor,
-            id=f"{setting.name}-field",
-            classes="field",
-        )
-        return row
+        return editor
 
     def on_mount(self) -> None:
         # the edge's ASCII class, once mounted (`is_mounted` is not yet true in this handler)
@@ -178,9 +207,8 @@ class SettingsPanel(Horizontal):
         for section in SECTIONS:
             self.query_one(f"#{section}-section", Label).update(self._title(section))
         for setting in IN_PANEL:
-            if setting.name in self._rows:
-                label = self._rows[setting.name].query_one(".field-label", Label)
-                label.update(self._plain(setting.label))
+            if setting.name in self._fields:
+                self._fields[setting.name].label = self._plain(setting.label)
         for choice in self.query(Choice):
             choice.ascii_only = ascii_only
             choice.refresh()
@@ -206,15 +234,15 @@ class SettingsPanel(Horizontal):
                 if not setting.in_panel:
                     continue
                 name = setting.name
-                row = self._rows.get(name)
-                if row is None and name in self._shown:
-                    row = self._row(setting)
-                    fields.mount(row, after=above)
-                if row is None:
+                field = self._fields.get(name)
+                if field is None and name in self._shown:
+                    field = self._field(setting)
+                    fields.mount(field, after=above)
+                if field is None:
                     continue
-                if row.display != (name in self._shown):
-                    row.display = name in self._shown
-                above = self._errors.get(name, row)
+                if field.display != (name in self._shown):
+                    field.display = name in self._shown
+                above = self._errors.get(name, field)
 
     def focus_first_field(self) -> None:
         """Into the panel; a key pressed in the instant before the fields exist still lands."""
@@ -228,20 +256,20 @@ class SettingsPanel(Horizontal):
         self._values = values
         if not self.is_mounted:
             return
-        for name, row in self._rows.items():
-            if name in values and row.is_mounted:
-                row.query_one(f"#{name}", Input).value = values[name]
+        for name, field in self._fields.items():
+            if name in values and field.is_mounted:
+                field.value = values[name]
             self.show_error(name, None)
 
     def show_error(self, name: str, message: str | None) -> None:
-        if not self.is_mounted or name not in self._rows:
+        if not self.is_mounted or name not in self._fields:
             return
         error = self._errors.get(name)
         if error is None:
             if not message:
                 return
             self._errors[name] = error = Static("", id=f"{name}-error", classes="error")
-            self.query_one("#settings-fields").mount(error, after=self._rows[name])
+            self.query_one("#settings-fields").mount(error, after=self._fields[name])
         error.update(self._plain(message or ""))
         error.set_class(bool(message), "visible")
 
