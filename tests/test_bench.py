@@ -1,4 +1,4 @@
-"""The benchmark's harness works (what it measures is printed by `python -m benchmarks.bench`,
+"""The benchmark's harness works (what it measures is printed by `python -m tui_gradients.bench`,
 never asserted here: machines are shared and noisy)."""
 
 import importlib.util
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import tui_gradients
-from benchmarks import bench
+from tui_gradients import bench
 from tui_gradients.core.fast import straight
 
 

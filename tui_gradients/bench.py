@@ -1,4 +1,4 @@
-"""What a user feels, measured: `python -m benchmarks.bench` (from the checkout) prints a table.
+"""What a user feels, measured: `python -m tui_gradients.bench` prints a table.
 
 The app runs for real in a pseudo-terminal that answers Textual's query for synchronized
 output, so every frame ends with ESC[?2026l and can be timed to the byte. Each figure is a
@@ -38,8 +38,8 @@ import numpy as np
 
 import tui_gradients
 
-CHECKOUT = Path(__file__).resolve().parents[1]
-"""The benchmarks live beside the package, not in it: the child processes find them here."""
+SOURCE = Path(__file__).resolve().parents[1]
+"""Where the package lies: the child processes import it from here, installed or not."""
 SYNC_QUERY = b"\x1b[?2026$p"
 SYNC_SUPPORTED = b"\x1b[?2026;2$y"
 FRAME_END = b"\x1b[?2026l"
@@ -55,9 +55,9 @@ class Terminal:
             os.environ.update(LANG="C.UTF-8", TERM="xterm-256color")
             for name in ("NO_COLOR", "COLUMNS", "LINES"):  # the last two override the pty's size
                 os.environ.pop(name, None)
-            paths = [str(CHECKOUT), *filter(None, [os.environ.get("PYTHONPATH")])]
+            paths = [str(SOURCE), *filter(None, [os.environ.get("PYTHONPATH")])]
             os.environ["PYTHONPATH"] = os.pathsep.join(paths)
-            os.execv(sys.executable, [sys.executable, "-m", "benchmarks.bench", mode, *args])
+            os.execv(sys.executable, [sys.executable, "-m", "tui_gradients.bench", mode, *args])
         columns, rows = size
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         self.pending = b""
@@ -420,7 +420,7 @@ def _row(name: str, values: list[float], unit: str, scale: float, baseline: list
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tui_gradients.bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument(
         "--optimizers", action="store_true", help="only the fast loops of every optimiser"
