@@ -2,10 +2,10 @@
 
 
 async def fields_ready(pilot) -> None:
-    """The settings panel is mounted just after the first frame (`Lazy`); wait for it."""
+    """The settings panel's fields are made just after the first frame; wait for them."""
     panel = pilot.app.main_screen.panel
     for _ in range(100):
-        if panel.is_mounted and panel.query("Input"):
+        if panel.filled:
             return
         await pilot.pause()
     raise AssertionError("the settings fields never appeared")

@@ -1286,17 +1286,17 @@ async def test_a_quit_while_the_panel_mounts_waits_for_it(monkeypatch):
     settings panel's Selects were still mounting: a crash report, exit status 1."""
     from tui_gradients.ui.screen import MainScreen
 
-    mount = MainScreen._mount_panel
+    fill = MainScreen._fill_panel
 
     async def quit_mid_mount(self) -> None:
-        self.app.exit()  # as SIGHUP would, between the first frame and the panel
-        await mount(self)
+        self.app.exit()  # as SIGHUP would, between the first frame and the panel's fields
+        await fill(self)
 
-    monkeypatch.setattr(MainScreen, "_mount_panel", quit_mid_mount)
+    monkeypatch.setattr(MainScreen, "_fill_panel", quit_mid_mount)
     app = GradientsApp()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
-    assert app.return_code == 0 and app.main_screen.panel.is_mounted
+    assert app.return_code == 0 and app.main_screen.panel.filled
 
 
 @pytest.mark.parametrize(

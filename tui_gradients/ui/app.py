@@ -117,9 +117,9 @@ class GradientsApp(App[None]):
         self, result: None = None, return_code: int = 0, message: RenderableType | None = None
     ) -> None:
         """Every way out (quit keys, signals, a lost terminal) comes here: the deadline starts.
-        Until the first frame is out and the settings panel (mounted just after it) is in, the
-        screen is still being built, and closing it would pull widgets from under their own
-        mount handlers: the exit waits for both."""
+        Until the first frame is out and the settings panel's fields (made just after it) are
+        in, the screen is still being built, and closing it would pull widgets from under their
+        own mount handlers: the exit waits for both."""
         if self.deadline is not None:
             self.deadline.arm(return_code)
         if self._first_frame_out and self._panel_mounted:
@@ -128,7 +128,7 @@ class GradientsApp(App[None]):
             self._exit_when_started = (return_code, message)
 
     def panel_mounted(self) -> None:
-        """The screen's settings panel is in (or will not be): start-up is over."""
+        """The settings panel's fields are in (or will not be): start-up is over."""
         self._panel_mounted = True
         self._exit_if_asked()
 

@@ -75,8 +75,9 @@ DIGITS = frozenset("0123456789")
 class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[None]):
     """Contour plot and readout on top, the chain table (or the race chart) below."""
 
-    AUTO_FOCUS = None
-    """Nothing has focus until a field is chosen, so a key goes straight to the bindings."""
+    AUTO_FOCUS = ""
+    """Nothing has focus until a field is chosen, so a key goes straight to the bindings; also
+    when the screen comes back from help (None would take the app's "*": the first field)."""
     BINDINGS = bindings()
 
     ascii_only = reactive(False)
@@ -129,16 +130,18 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
 
     def compose(self) -> ComposeResult:
         yield self.driver
-        with Horizontal(id="main"), Vertical(id="work"):
-            with Horizontal(id="top"):
-                objective = self.session.experiment.plane.objective
-                yield ContourPlot(objective, self.view, id="plot")
-                yield Readout(id="readout")
-            yield LessonPanel(id="lesson")
-            yield Trends(id="trends")
-            yield LayerTable(id="layers")
-            yield RaceChart(id="race-chart")
-            yield Lines(id="status")
+        with Horizontal(id="main"):
+            yield self.panel
+            with Vertical(id="work"):
+                with Horizontal(id="top"):
+                    objective = self.session.experiment.plane.objective
+                    yield ContourPlot(objective, self.view, id="plot")
+                    yield Readout(id="readout")
+                yield LessonPanel(id="lesson")
+                yield Trends(id="trends")
+                yield LayerTable(id="layers")
+                yield RaceChart(id="race-chart")
+                yield Lines(id="status")
         yield Static(id="too-small")
         yield Footer(compact=True)
 
@@ -146,7 +149,7 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         self.watch(self, "focused", self._show_where_keys_go)
         self.panel.display = self.app.size.width >= WIDE_ENOUGH_FOR_PANEL
         self._check_size(self.app.size.width, self.app.size.height)
-        self.call_after_refresh(self._mount_panel)
+        self.call_after_refresh(self._fill_panel)
         if self._open_lesson_at is not None:
             self.lesson_page = self._open_lesson_at
             self.action_toggle_lesson()  # its set-up fits the view, then the saved one applies
@@ -156,15 +159,16 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         if self.initial_steps:
             self.call_after_refresh(self.driver.step, self.initial_steps)
 
-    async def _mount_panel(self) -> None:
-        """The settings panel, after the first frame: styling its twenty-odd fields is most of
-        what a first frame would cost, and the plot and the numbers matter more at start. A quit
-        in that first instant may close the screen first: then there is nothing to mount into."""
-        main = self.query_one("#main")
+    async def _fill_panel(self) -> None:
+        """The settings panel's fields, after the first frame: styling its twenty-odd fields
+        is most of what a first frame would cost, and the plot and the numbers matter more at
+        start. The panel itself is there from the first frame, so the plot keeps its width (it
+        was drawn twice, 14 ms of contours thrown away). A quit in that first instant may close
+        the screen first: then there is nothing to mount into."""
         try:
-            if main.is_attached:
+            if self.panel.is_attached:
                 with contextlib.suppress(MountError):
-                    await main.mount(self.panel, before=0)
+                    await self.panel.fill()
         finally:
             self.app.panel_mounted()  # type: ignore[attr-defined]
 

@@ -1,8 +1,9 @@
 """Every setting of the schema as a field: type a value, press enter. A refused value shows why
 under its field; the setting in force (and everything computed) stays as it was.
 
-The screen mounts the panel just after the first frame (`MainScreen._mount_panel`); until it
-is mounted, `load` and `focus_first_field` are kept for when it is.
+The panel is on screen from the first frame, empty, so that the plot beside it is drawn once at
+its own width; its fields come just after (`fill`). Until they have, `load` and
+`focus_first_field` are kept for when they do.
 """
 
 from __future__ import annotations
@@ -157,18 +158,31 @@ class SettingsPanel(Horizontal):
         """The error lines made so far, under their fields."""
         self.ascii_only = False
         """Labels, messages and the choices' arrows in plain ASCII (`show_in_ascii`)."""
+        self.filled = False
+        """Whether the fields are in (`fill`)."""
 
     def compose(self) -> ComposeResult:
-        """The fields of the settings shown; the others are made when first shown, and a
-        field's error line when it first has one: each widget costs the first complete frame
-        a millisecond or two to style and lay out (239 widgets made it 2.4× a bare app's)."""
-        with VerticalScroll(id="settings-fields"):
-            for section in SECTIONS:
-                yield Label(self._title(section), id=f"{section}-section", classes="section")
-                for setting in in_section(section):
-                    if setting.in_panel and setting.name in self._shown:
-                        yield self._field(setting)
+        # the fields take the keys; the column scrolls to the one focused
+        yield VerticalScroll(id="settings-fields", can_focus=False)
         yield Static(classes="edge")
+
+    async def fill(self) -> None:
+        """The fields of the settings shown, after the first frame: the others are made when
+        first shown, and a field's error line when it first has one. Each widget costs the
+        first complete frame a millisecond or two to style and lay out (239 widgets made it
+        2.4× a bare app's)."""
+        widgets: list[Widget] = []
+        for section in SECTIONS:
+            widgets.append(Label(self._title(section), id=f"{section}-section", classes="section"))
+            widgets += [
+                self._field(setting)
+                for setting in in_section(section)
+                if setting.in_panel and setting.name in self._shown
+            ]
+        await self.query_one("#settings-fields").mount_all(widgets)
+        self.filled = True
+        if self._focus_on_mount:
+            self.focus_first_field()
 
     def _field(self, setting: Setting) -> Field:
         value, label = self._values.get(setting.name, ""), self._plain(setting.label)
@@ -178,10 +192,9 @@ class SettingsPanel(Horizontal):
         return editor
 
     def on_mount(self) -> None:
-        # the edge's ASCII class, once mounted (`is_mounted` is not yet true in this handler)
-        self.call_after_refresh(self.show_in_ascii, self.ascii_only)
-        if self._focus_on_mount:
-            self.call_after_refresh(self.focus_first_field)
+        # the edge's ASCII class, once mounted (`is_mounted` is not yet true in this handler),
+        # in the alphabet in force by then
+        self.call_after_refresh(lambda: self.show_in_ascii(self.ascii_only))
 
     def _plain(self, text: str) -> str:
         return text.translate(PROSE_TO_ASCII) if self.ascii_only else text
@@ -196,13 +209,20 @@ class SettingsPanel(Horizontal):
         """Name the run whose optimiser settings the fields now show and change ("" for the
         only run)."""
         self._editing = run
-        if self.is_mounted:
+        if self.filled:
             self.query_one("#optimizer-section", Label).update(self._title("optimizer"))
 
     def show_in_ascii(self, ascii_only: bool) -> None:
         """Every label, message and arrow of the panel in ASCII, or back in Unicode."""
         self.ascii_only = ascii_only
-        if not self.is_mounted:
+        # before its children are in, `on_mount` comes back here
+        for edge in self.query(".edge"):
+            edge.set_class(ascii_only, "-ascii")
+        # a scroll bar's thumb ends are block characters: none in ASCII (the fields still
+        # scroll into view as tab reaches them); inline, so that no field is restyled
+        for scroll in self.query("#settings-fields"):
+            scroll.styles.scrollbar_size_vertical = 0 if ascii_only else 1
+        if not self.filled:  # the fields will be made in the alphabet now in force
             return
         for section in SECTIONS:
             self.query_one(f"#{section}-section", Label).update(self._title(section))
@@ -212,16 +232,12 @@ class SettingsPanel(Horizontal):
         for choice in self.query(Choice):
             choice.ascii_only = ascii_only
             choice.refresh()
-        self.query_one(".edge").set_class(ascii_only, "-ascii")
-        # a scroll bar's thumb ends are block characters: none in ASCII (the fields still
-        # scroll into view as tab reaches them); inline, so that no field is restyled
-        self.query_one("#settings-fields").styles.scrollbar_size_vertical = 0 if ascii_only else 1
 
     def show_only(self, names: set[str]) -> None:
         """Show the fields of these settings alone (an optimiser's settings that the selected
         optimiser does not read are hidden); each keeps its value."""
         self._shown = names
-        if self.is_mounted:
+        if self.filled:
             self._show_chosen_fields()
 
     def _show_chosen_fields(self) -> None:
@@ -246,7 +262,7 @@ class SettingsPanel(Horizontal):
 
     def focus_first_field(self) -> None:
         """Into the panel; a key pressed in the instant before the fields exist still lands."""
-        if self.is_mounted:
+        if self.filled:
             self.query_one(Input).focus()
         else:
             self._focus_on_mount = True
@@ -254,7 +270,7 @@ class SettingsPanel(Horizontal):
     def load(self, values: dict[str, str]) -> None:
         """Show the settings in force (after a change was accepted, or at start)."""
         self._values = values
-        if not self.is_mounted:
+        if not self.filled:
             return
         for name, field in self._fields.items():
             if name in values and field.is_mounted:
@@ -262,7 +278,7 @@ class SettingsPanel(Horizontal):
             self.show_error(name, None)
 
     def show_error(self, name: str, message: str | None) -> None:
-        if not self.is_mounted or name not in self._fields:
+        if name not in self._fields:
             return
         error = self._errors.get(name)
         if error is None:
