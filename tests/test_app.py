@@ -1379,3 +1379,19 @@ async def test_a_field_draws_its_label_before_its_value_in_either_alphabet():
         await pilot.press("m")
         await pilot.pause()
         assert line().startswith("a (w1^2)   0.001")
+
+
+async def test_the_plot_is_drawn_once_at_start(monkeypatch):
+    """The settings panel holds its room from the first frame: the contours are computed for
+    the plot's own width once, not first for the whole width and again when the panel came."""
+    draws = []
+    draw = ContourPlot._draw_base
+    monkeypatch.setattr(
+        ContourPlot, "_draw_base", lambda self, scene: draws.append(scene) or draw(self, scene)
+    )
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await fields_ready(pilot)
+        await pilot.pause()
+        assert len(draws) == 1
+        assert draws[0].width == app.query_one(ContourPlot).size.width
