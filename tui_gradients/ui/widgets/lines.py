@@ -178,11 +178,14 @@ def _padded(line: Line, width: int) -> Padded | None:
     text = "".join(text for text, _ in line)
     if cell_len(text) != len(text):
         return None
-    ends, end = [], 0
-    for run, style in line:
+    ends: list[tuple[int, Style | None]] = []
+    end = 0
+    for run, style in (*line, (" " * width, None)):  # the padding: blank cells
         end += len(run)
-        ends.append((min(end, width), style))
-    ends.append((width, None))  # the padding: blank cells
+        if ends and ends[-1][1] == style:  # a table row is a run per cell, most of one style
+            ends[-1] = (min(end, width), style)
+        else:
+            ends.append((min(end, width), style))
     return text[:width].ljust(width), ends
 
 
@@ -196,7 +199,7 @@ def _style_spans(
         (end_before, style_before), (end_after, style_after) = before[i], after[j]
         end = min(end_before, end_after)
         if end > start:
-            yield start, end, style_before != style_after
+            yield start, end, style_before is not style_after and style_before != style_after
             start = end
         i += end_before == end
         j += end_after == end
