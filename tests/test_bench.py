@@ -113,3 +113,18 @@ def test_every_optimiser_has_a_row_for_each_fast_loop(capsys, monkeypatch):
             assert any(f"numba, {optimizer}, " in row for row in rows)
     for schedule in NAMES[1:]:
         assert any(f"straight-line loop, adam + {schedule}," in row for row in rows)
+
+
+def test_the_bare_baseline_imports_only_textual():
+    """The floor is a bare Textual app: its child imports this module first, and numpy there
+    (80 ms of a 300 ms start) would make every start-up ratio look better than it is."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, tui_gradients.bench; print(sorted({'numpy', 'plotext'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -34,8 +34,6 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
-
 import tui_gradients
 
 SOURCE = Path(__file__).resolve().parents[1]
@@ -52,12 +50,14 @@ class Terminal:
         self.started = time.perf_counter()
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: become the app
-            os.environ.update(LANG="C.UTF-8", TERM="xterm-256color")
-            for name in ("NO_COLOR", "COLUMNS", "LINES"):  # the last two override the pty's size
-                os.environ.pop(name, None)
-            paths = [str(SOURCE), *filter(None, [os.environ.get("PYTHONPATH")])]
-            os.environ["PYTHONPATH"] = os.pathsep.join(paths)
-            os.execv(sys.executable, [sys.executable, "-m", "tui_gradients.bench", mode, *args])
+            # an environment of its own: COLUMNS and LINES override the pty's size, and a
+            # library may have put them in the process's environment behind os.environ's back
+            # (under pytest the app saw 80x24 with both popped from os.environ)
+            env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
+            paths = [str(SOURCE), *filter(None, [env.get("PYTHONPATH")])]
+            env.update(LANG="C.UTF-8", TERM="xterm-256color", PYTHONPATH=os.pathsep.join(paths))
+            argv = [sys.executable, "-m", "tui_gradients.bench", mode, *args]
+            os.execve(sys.executable, argv, env)
         columns, rows = size
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         self.pending = b""
@@ -199,6 +199,8 @@ def data_startup(runs: int, rows: int = 100_000) -> dict[str, list[float]]:
     """Seconds to the first frame with a CSV file of `rows` samples to read and fit (least
     squares, and logistic on a 0/1 column), against the app on the bowl and a bare Textual
     app, all started in turn."""
+    import numpy as np  # here, not at the top: the bare app's child imports this module
+
     rng = np.random.default_rng(0)
     x = rng.normal(200.0, 14.0, rows)
     y = 50.0 * x - 5800.0 + rng.normal(0.0, 400.0, rows)
