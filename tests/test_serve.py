@@ -121,6 +121,9 @@ def test_a_browser_connection_runs_the_app_with_the_given_flags(server):
 
             first = await read_until(b"(gd lr=0.2)")
             await websocket.send_json(["stdin", "n"])
+            # a step rewrites only the cells that changed (the step's digit); the window's new
+            # size redraws the screen whole, readout row and all
+            await websocket.send_json(["resize", {"width": 101, "height": 30}])
             second = await read_until(b"1  (gd lr=0.2)")
             await websocket.send_json(["stdin", "q"])
             return first, second
