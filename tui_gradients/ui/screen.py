@@ -121,6 +121,8 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         self._refresh_queued = False
         self._alert = ""
         self._message_in_full = False
+        self._too_small_notice = ""
+        """What the too-small notice says (`_check_size`)."""
         self._panel_shows: tuple[int, tuple[Rival, ...], Experiment, bool] | None = None
         """What the panel was last loaded with (`sync_panel`)."""
 
@@ -207,9 +209,13 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         self.too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
         self.short = height < TRENDS_MIN_HEIGHT
         need = f"{MIN_SIZE[0]}x{MIN_SIZE[1]}"
+        notice_text = f"terminal too small: need {need}, have {width}x{height}"
+        if notice_text == self._too_small_notice:  # an update lays the whole screen out again
+            return
+        self._too_small_notice = notice_text
         # a resize may arrive as the app closes, its widgets already gone: then nothing to say
         for notice in self.query("#too-small").results(Static):
-            notice.update(f"terminal too small: need {need}, have {width}x{height}")
+            notice.update(notice_text)
 
     # --- drawing the session ---------------------------------------------------------------
 
