@@ -40,7 +40,7 @@ from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
 from tui_gradients.ui.widgets.lines import Lines
 from tui_gradients.ui.widgets.race_chart import RaceChart
-from tui_gradients.ui.widgets.settings_panel import Field
+from tui_gradients.ui.widgets.settings_panel import Field, field_values
 from tui_gradients.ui.widgets.trend import Trends
 
 from .pilot_helpers import fields_ready, until
@@ -1395,3 +1395,29 @@ async def test_the_plot_is_drawn_once_at_start(monkeypatch):
         await pilot.pause()
         assert len(draws) == 1
         assert draws[0].width == app.query_one(ContourPlot).size.width
+
+
+async def test_settings_changed_while_the_fields_mount_are_shown_once_they_are_in(monkeypatch):
+    """The fields are made, then mounted (an await): a change of optimiser or of a value in
+    that instant must not leave them showing what was in force before."""
+    from textual.containers import VerticalScroll
+
+    mount_all = VerticalScroll.mount_all
+    changed = edit(edit(Experiment(), "optimizer", "rprop"), "lr", "0.03")
+
+    def mount_while_settings_change(self, widgets, **kwargs):
+        panel = app.main_screen.panel
+        panel.show_only({"optimizer", "lr", "etas", "step_sizes"})
+        panel.load(field_values(changed))
+        return mount_all(self, widgets, **kwargs)
+
+    monkeypatch.setattr(VerticalScroll, "mount_all", mount_while_settings_change)
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await fields_ready(pilot)
+        await pilot.pause()
+        panel = app.main_screen.panel
+        shown = {field.id for field in panel.query(Field) if field.display}
+        assert {"etas", "step_sizes"} <= shown and "weight_decay" not in shown
+        assert panel.query_one("#lr", Field).value == "0.03"
+        assert panel.query_one("#optimizer", Field).value == "rprop"

@@ -180,7 +180,13 @@ class SettingsPanel(Horizontal):
                 if setting.in_panel and setting.name in self._shown
             ]
         await self.query_one("#settings-fields").mount_all(widgets)
+        if not all(widget.is_attached for widget in widgets):  # the app closed under the mount
+            return
         self.filled = True
+        # what the screen asked for while they were being mounted
+        self._show_chosen_fields()
+        self.load(self._values)
+        self.show_editing(self._editing)
         if self._focus_on_mount:
             self.focus_first_field()
 
@@ -273,12 +279,12 @@ class SettingsPanel(Horizontal):
         if not self.filled:
             return
         for name, field in self._fields.items():
-            if name in values and field.is_mounted:
-                field.value = values[name]
+            if name in values and field.is_mounted and field.value != values[name]:
+                field.value = values[name]  # each value set restyles and redraws the field
             self.show_error(name, None)
 
     def show_error(self, name: str, message: str | None) -> None:
-        if name not in self._fields:
+        if not self.filled or name not in self._fields:
             return
         error = self._errors.get(name)
         if error is None:
