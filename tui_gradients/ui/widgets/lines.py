@@ -180,12 +180,10 @@ def _padded(line: Line, width: int) -> Padded | None:
         return None
     ends: list[tuple[int, Style | None]] = []
     end = 0
-    for run, style in (*line, (" " * width, None)):  # the padding: blank cells
+    # runs of one style as one (a table row is a run per cell), the padding's blanks included
+    for run, style in _merged((*line, (" " * width, None))):
         end += len(run)
-        if ends and ends[-1][1] == style:  # a table row is a run per cell, most of one style
-            ends[-1] = (min(end, width), style)
-        else:
-            ends.append((min(end, width), style))
+        ends.append((min(end, width), style))
     return text[:width].ljust(width), ends
 
 
