@@ -252,3 +252,22 @@ async def test_a_quit_key_while_the_app_is_leaving_starts_the_deadline(return_co
     assert app.deadline.armed_with == return_code  # only once it is leaving
     await asyncio.sleep(0.05)
     assert len(app.posted) == 2  # the keys go on to the app as ever
+
+
+@pytest.mark.parametrize("delay", [0.25, 0.5])
+def test_ctrl_c_typed_while_the_app_starts_ends_it(start, delay):
+    """Before Textual takes the terminal, its line discipline would turn ctrl+c into a signal
+    for a foreground group that is not there (the key lost, the app living on) and hold other
+    keys for a newline: the app keeps them as keys from the interpreter's first instant (a key
+    typed before the process runs at all is the terminal's), and puts the terminal's settings
+    back as it found them."""
+    session = start()
+    assert session.master is not None
+    found = termios.tcgetattr(session.master)
+    time.sleep(delay)
+    session.type(b"\x03")
+    session.read(1.0)
+    assert not session.survived()
+    assert session.process.returncode == 0
+    assert restored(session.output)
+    assert termios.tcgetattr(session.master)[3] == found[3]  # canonical input and echo again

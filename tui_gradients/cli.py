@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from tui_gradients import COMMANDS
 from tui_gradients.core import fast
 from tui_gradients.core.chain import Chain
 from tui_gradients.core.errors import SettingError
@@ -379,7 +380,9 @@ def collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def command_app(argv: Sequence[str]) -> int:
+def command_app(argv: Sequence[str], terminal_settings: list | None = None) -> int:
+    """The app; `terminal_settings` are the terminal's as the process found them, where it has
+    changed them before the app starts (`tty.keys_kept_while_starting`)."""
     args, experiment = build(app_parser(), argv, APP_FLAGS)
     with collector_paused():
         from tui_gradients.ui.app import GradientsApp  # Textual loads only when the app starts
@@ -389,7 +392,8 @@ def command_app(argv: Sequence[str]) -> int:
             experiment,
             **app_options(args),
             resume_collector=True,
-            deadline=Deadline(),  # also ends the threads the interpreter would wait for
+            # also ends the threads the interpreter would wait for
+            deadline=Deadline(settings_at_start=terminal_settings),
         )
         app.run()
     return app.return_code or 0
@@ -411,11 +415,13 @@ def app_options(args: argparse.Namespace) -> dict:
     }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, terminal_settings: list | None = None) -> int:
+    """A command (`COMMANDS`), else the app (`terminal_settings`: see `command_app`)."""
     argv = join_pair_values(sys.argv[1:] if argv is None else argv)
     from tui_gradients.serve import command_serve  # it builds on this module's parsers
 
     commands = {"run": command_run, "chain": command_chain, "serve": command_serve}
+    assert set(commands) == set(COMMANDS)
     if argv and argv[0] in commands:
         return commands[argv[0]](argv[1:])
-    return command_app(argv)
+    return command_app(argv, terminal_settings)

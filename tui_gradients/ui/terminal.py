@@ -46,8 +46,11 @@ QUIT_KEYS = ("q", "ctrl+c")
 class Deadline:
     """Ends the process `seconds` after `arm`, unless it has ended by itself before."""
 
-    def __init__(self, seconds: float = EXIT_DEADLINE) -> None:
+    def __init__(self, seconds: float = EXIT_DEADLINE, settings_at_start: Any = None) -> None:
         self.seconds = seconds
+        self.settings_at_start = settings_at_start
+        """The terminal's settings as the process found them, where it changed them before
+        Textual took the terminal (`cli.keys_kept_while_starting`)."""
         self.terminal: tuple[int, int, Any] | None = None
         """What to put back: the descriptors the app writes to and reads from, and the input's
         settings before the app changed them."""
@@ -98,6 +101,8 @@ class TerminalDriver(LinuxDriver):
     def start_application_mode(self) -> None:
         super().start_application_mode()
         if self.deadline is not None:
+            if self.deadline.settings_at_start is not None:  # what to put back as it leaves
+                self.attrs_before = self.deadline.settings_at_start
             output = self._file.fileno() if self._file is not None else self.fileno
             self.deadline.terminal = (output, self.fileno, self.attrs_before)
 
