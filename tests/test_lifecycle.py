@@ -124,9 +124,9 @@ def start(tmp_path):
 
 def restored(output: bytes) -> bool:
     """The terminal was given back: main screen after the last switch to the alternate one,
-    and mouse reporting turned off."""
-    return output.rfind(b"\x1b[?1049l") > output.rfind(b"\x1b[?1049h") and (
-        output.rfind(b"\x1b[?1000l") > output.rfind(b"\x1b[?1000h")
+    and mouse reporting turned off (or never taken: a signal before the app had started)."""
+    return output.rfind(b"\x1b[?1049l") >= output.rfind(b"\x1b[?1049h") and (
+        output.rfind(b"\x1b[?1000l") >= output.rfind(b"\x1b[?1000h")
     )
 
 

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
-import termios
 from collections.abc import Iterator
+from types import FrameType
+
+try:
+    import termios
+except ImportError:  # Windows: no line discipline to keep keys from
+    termios = None  # type: ignore[assignment]
 
 
 @contextlib.contextmanager
@@ -17,7 +23,8 @@ def keys_kept_while_starting() -> Iterator[list | None]:
     bytes the app reads as keys. Yields the terminal's settings as found (None: not a
     terminal), for the app to put back as it leaves; put back here too, whatever happens.
     Stdlib alone: it runs before numpy and Textual load."""
-    stdin = sys.stdin.fileno() if sys.stdin is not None and sys.stdin.isatty() else None
+    on_a_terminal = termios is not None and sys.stdin is not None and sys.stdin.isatty()
+    stdin = sys.stdin.fileno() if on_a_terminal else None
     try:
         found = termios.tcgetattr(stdin) if stdin is not None else None
     except termios.error:
@@ -29,8 +36,17 @@ def keys_kept_while_starting() -> Iterator[list | None]:
     keys[3] &= ~(termios.ICANON | termios.ECHO | termios.ISIG)
     keys[6][termios.VMIN], keys[6][termios.VTIME] = 1, 0
     termios.tcsetattr(stdin, termios.TCSANOW, keys)
+
+    def leave(signal_number: int, frame: FrameType | None) -> None:
+        """SIGTERM or SIGHUP before the app has its own handlers (`GradientsApp.on_load`):
+        leave at once, through the `finally` below, which gives the settings back."""
+        raise SystemExit(0)
+
+    handlers = {number: signal.signal(number, leave) for number in (signal.SIGTERM, signal.SIGHUP)}
     try:
         yield found
     finally:
         with contextlib.suppress(termios.error):
             termios.tcsetattr(stdin, termios.TCSANOW, found)
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
