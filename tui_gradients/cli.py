@@ -420,8 +420,7 @@ def main(argv: Sequence[str] | None = None, terminal_settings: list | None = Non
     argv = join_pair_values(sys.argv[1:] if argv is None else argv)
     from tui_gradients.serve import command_serve  # it builds on this module's parsers
 
-    commands = {"run": command_run, "chain": command_chain, "serve": command_serve}
-    assert set(commands) == set(COMMANDS)
+    commands = dict(zip(COMMANDS, (command_run, command_chain, command_serve), strict=True))
     if argv and argv[0] in commands:
         return commands[argv[0]](argv[1:])
     return command_app(argv, terminal_settings)

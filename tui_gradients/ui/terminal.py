@@ -50,7 +50,7 @@ class Deadline:
         self.seconds = seconds
         self.settings_at_start = settings_at_start
         """The terminal's settings as the process found them, where it changed them before
-        Textual took the terminal (`cli.keys_kept_while_starting`)."""
+        Textual took the terminal (`tty.keys_kept_while_starting`)."""
         self.terminal: tuple[int, int, Any] | None = None
         """What to put back: the descriptors the app writes to and reads from, and the input's
         settings before the app changed them."""

@@ -7,6 +7,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from types import FrameType
+from typing import TextIO
 
 try:
     import termios
@@ -23,15 +24,11 @@ def keys_kept_while_starting() -> Iterator[list | None]:
     bytes the app reads as keys. Yields the terminal's settings as found (None: not a
     terminal), for the app to put back as it leaves; put back here too, whatever happens.
     Stdlib alone: it runs before numpy and Textual load."""
-    on_a_terminal = termios is not None and sys.stdin is not None and sys.stdin.isatty()
-    stdin = sys.stdin.fileno() if on_a_terminal else None
-    try:
-        found = termios.tcgetattr(stdin) if stdin is not None else None
-    except termios.error:
-        found = None
-    if stdin is None or found is None:
+    found = _settings(sys.stdin)
+    if found is None:
         yield None
         return
+    stdin = sys.stdin.fileno()
     keys = [*found[:6], list(found[6])]
     keys[3] &= ~(termios.ICANON | termios.ECHO | termios.ISIG)
     keys[6][termios.VMIN], keys[6][termios.VTIME] = 1, 0
@@ -50,3 +47,13 @@ def keys_kept_while_starting() -> Iterator[list | None]:
             termios.tcsetattr(stdin, termios.TCSANOW, found)
         for number, handler in handlers.items():
             signal.signal(number, handler)
+
+
+def _settings(stream: TextIO | None) -> list | None:
+    """The terminal's settings, if `stream` is a terminal whose settings can be read."""
+    if termios is None or stream is None or not stream.isatty():
+        return None
+    try:
+        return termios.tcgetattr(stream.fileno())
+    except termios.error:
+        return None
