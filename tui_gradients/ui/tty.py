@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import signal
 import sys
 from collections.abc import Iterator
 from types import FrameType
-from typing import TextIO
 
 try:
     import termios
@@ -49,7 +49,7 @@ def keys_kept_while_starting() -> Iterator[list | None]:
             signal.signal(number, handler)
 
 
-def _settings(stream: TextIO | None) -> list | None:
+def _settings(stream: io.TextIOBase | None) -> list | None:
     """The terminal's settings, if `stream` is a terminal whose settings can be read."""
     if termios is None or stream is None or not stream.isatty():
         return None
