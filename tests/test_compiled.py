@@ -13,9 +13,9 @@ from tui_gradients.core import fast
 from tui_gradients.core.chain import ACTIVATIONS
 from tui_gradients.core.experiment import Experiment
 from tui_gradients.core.fast import specialised
-from tui_gradients.core.fast.codes import OPCODES, OPTIMIZER_KINDS
+from tui_gradients.core.fast.codes import OPCODES
 from tui_gradients.core.functions import PRESETS
-from tui_gradients.core.optimizers import OPTIMIZERS
+from tui_gradients.core.optimizers import OPTIMIZERS, REGISTRY
 from tui_gradients.core.run import Run
 from tui_gradients.core.settings import edit
 
@@ -36,8 +36,12 @@ def test_the_opcodes_agree_with_the_kernel():
         kernel_name |= {"**": "POW", "neg": "NEG", "const": "CONST"}
         if name != "sign":  # the interpreter's last case: whatever is left
             assert getattr(_kernels, kernel_name.get(name, name.upper())) == code
-    kinds = [getattr(_kernels, name.upper()) for name in OPTIMIZERS]
-    assert kinds == [OPTIMIZER_KINDS.index(name) for name in OPTIMIZERS]
+    for name in OPTIMIZERS:  # each loop is compiled for one optimiser: how it steps
+        recipe = REGISTRY[name]
+        expected = _kernels.LBFGS if recipe.evaluates else _kernels.RULE
+        if recipe.second_order:
+            expected = _kernels.NEWTON_DIAG if name.endswith("diag") else _kernels.NEWTON
+        assert _kernels.parts(name)["METHOD"] == expected
     names = {"tanh": "TANH_ACTIVATION"}
     for code, name in enumerate(ACTIVATIONS):
         assert getattr(_kernels, names.get(name, name.upper())) == code
@@ -75,7 +79,7 @@ def _refuse_the_interpreter(monkeypatch) -> None:
     def refuse(*args):
         raise AssertionError("the interpreter ran")
 
-    monkeypatch.setattr(fast, "_loaded", SimpleNamespace(steps=refuse))
+    monkeypatch.setattr(fast, "_loaded", SimpleNamespace(loop=lambda optimizer: refuse))
 
 
 @pytest.mark.parametrize(
@@ -147,7 +151,7 @@ def test_each_formula_is_written_once_into_the_cache(cache):
     written = sorted(cache.glob("*.py"))
     texts = [path.read_text() for path in written]
     assert sum(formula in text for text in texts for formula in formulas[1:]) == 3
-    assert sum(formulas[0] in text and "\nOPTIMIZER = 5\n" in text for text in texts) == 1
+    assert sum(formulas[0] in text and "parts('adam')" in text for text in texts) == 1
     assert all(path.name.startswith("formula_") for path in written)
 
 

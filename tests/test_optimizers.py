@@ -18,9 +18,10 @@ from tui_gradients.core.optimizers import (
     Hyperparameters,
     apply_updates,
     chain,
+    from_rule,
     scale_by_learning_rate,
-    trace,
 )
+from tui_gradients.core.rules import RULES
 from tui_gradients.core.settings import edit
 
 FROM_THE_GRADIENT = tuple(name for name in OPTIMIZERS if not REGISTRY[name].evaluates)
@@ -212,7 +213,8 @@ def test_the_learning_rate_is_a_final_scale(name):
 
 def test_chain_applies_in_order_and_keeps_each_state():
     doubled = GradientTransformation(lambda p: (), lambda u, s, p: (2 * u, ()))
-    combined = chain(trace(0.5, nesterov=False), doubled, scale_by_learning_rate(1.0))
+    momentum = from_rule(RULES["momentum"], Hyperparameters(momentum=0.5).vector())
+    combined = chain(momentum, doubled, scale_by_learning_rate(1.0))
     params = np.zeros(2)
     state = combined.init(params)
     assert len(state) == 2  # the momentum's step count and buffer

@@ -3,27 +3,17 @@ formulas and defaults of torch.optim.
 
 A transformation is an (init, update) pair: `init(params)` gives the starting state and
 `update(updates, state, params)` gives the transformed updates and the new state, changing
-nothing in place, so a run can keep every state and step back. A state is a flat tuple of
-parameter-shaped arrays, so a run stores the whole history of states in one numpy array.
-`chain` composes transformations; an optimiser ends with `scale_by_learning_rate` (rprop and
-asgd, whose lr is not a final scale, with `scale(-1)`), and `apply_updates` adds the result to
-the parameters.
+nothing in place, so a run can keep every state and step back. A state is a tuple of
+parameter-shaped rows (a rule's named fields, in order), so a run stores the whole history of
+states in one numpy array. `chain` composes transformations; an optimiser is its rule
+(`from_rule`, the one definition every loop runs: see `rules`) followed by
+`scale_by_learning_rate` (rprop and asgd, whose lr is not a final scale, by `scale(-1)`), and
+`apply_updates` adds the result to the parameters.
 
 The formulas are those documented for torch.optim (SGD, Adagrad, RMSprop, Adam, AdamW, NAdam,
-RAdam, Adamax, Adadelta, Rprop, ASGD), with torch's defaults, so a trajectory here matches
-PyTorch's to rounding (`tests/make_torch_reference.py` keeps the evidence):
-
-- gd:        p ← p − lr·g
-- momentum:  b ← g at first, then μ·b + (1 − dampening)·g;  p ← p − lr·b     (torch SGD)
-- nesterov:  the same b;  p ← p − lr·(g + μ·b)                              (nesterov=True)
-- adagrad:   s ← s + g²;  p ← p − lr·g / (√s + eps)       (initial accumulator 0, eps 1e-10)
-- rmsprop:   v ← α·v + (1 − α)·g²;  p ← p − lr·g / (√v + eps)              (α 0.99, eps 1e-8)
-- adam:      m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  t ← t + 1
-             p ← p − lr·(m / (1 − β1ᵗ)) / (√v / √(1 − β2ᵗ) + eps)   (amsgrad: the largest v)
-- adamw:     adam, then p ← p − lr·wd·p (decoupled weight decay, 0.01)
-- nadam, radam, adamax, adadelta, rprop, asgd: see each `scale_by_*` below.
-
-Every one but rprop takes torch's weight_decay, g ← g + wd·p, first (`add_decayed_weights`).
+RAdam, Adamax, Adadelta, Rprop, ASGD, LBFGS), with torch's defaults, so a trajectory here
+matches PyTorch's to rounding (`tests/make_torch_reference.py` keeps the evidence). Newton's
+two and LBFGS are not rules of one coordinate: they are transformations of their own here.
 """
 
 from __future__ import annotations
@@ -35,8 +25,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from tui_gradients.core import lbfgs
+from tui_gradients.core import lbfgs, rules
 from tui_gradients.core.errors import SettingError, StepRefused
+from tui_gradients.core.rules import HYPERPARAMETERS, RULES, Hyper, Rule
 from tui_gradients.core.schedules import Schedule
 
 Array = np.ndarray
@@ -97,205 +88,41 @@ def scale_by_learning_rate(lr: float) -> GradientTransformation:
     return _stateless(lambda updates: -lr * updates)
 
 
-def add_decayed_weights(weight_decay: float) -> GradientTransformation:
-    """torch's `weight_decay`: g ← g + wd·p, before anything else reads g (L2); AdamW puts it
-    after its scaling instead (decoupled)."""
-    if weight_decay == 0:
-        return _stateless(lambda updates: updates)
-
-    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
-        return updates + weight_decay * params, ()
-
-    return GradientTransformation(lambda params: (), update)
-
-
-def _counted(params: Array) -> State:
-    return (np.zeros_like(params),)
+_IN_NUMPY = {
+    "sqrt": np.sqrt,
+    "where": np.where,
+    "maximum": np.maximum,
+    "minimum": np.minimum,
+    "sign": np.sign,
+}
+"""The rules' vocabulary on arrays (see `rules`)."""
+_numpy_updates: dict[Callable, Callable] = {}
 
 
-def trace(momentum: float, nesterov: bool, dampening: float = 0.0) -> GradientTransformation:
-    """torch's SGD momentum buffer: b ← g at the first step, then b ← μ·b + (1 − dampening)·g;
-    nesterov looks ahead: g + μ·b. The state is the step count, then b."""
-
-    def init(params: Array) -> State:
-        return (*_counted(params), np.zeros_like(params))
-
-    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
-        count, buffer = state
-        first = count[0] == 0  # torch's buffer starts as the first gradient
-        buffer = updates.copy() if first else momentum * buffer + (1 - dampening) * updates
-        direction = updates + momentum * buffer if nesterov else buffer
-        return direction, (count + 1, buffer)
-
-    return GradientTransformation(init, update)
+def in_numpy(rule: Rule) -> Callable:
+    """The rule's update on whole arrays: the same function, its vocabulary numpy's."""
+    if rule.update not in _numpy_updates:
+        _numpy_updates[rule.update] = rules.bound(rule.update, _IN_NUMPY)
+    return _numpy_updates[rule.update]
 
 
-def scale_by_sum_of_squares(eps: float) -> GradientTransformation:
-    """Adagrad in torch's form: the sum starts at 0 and eps is added after the square root."""
-
-    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
-        total = state[0] + updates * updates
-        return updates / (np.sqrt(total) + eps), (total,)
-
-    return GradientTransformation(lambda params: (np.zeros_like(params),), update)
-
-
-def scale_by_rms(alpha: float, eps: float) -> GradientTransformation:
-    """RMSprop: a running average of g², eps added after the square root."""
-
-    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
-        average = alpha * state[0] + (1 - alpha) * updates * updates
-        return updates / (np.sqrt(average) + eps), (average,)
-
-    return GradientTransformation(lambda params: (np.zeros_like(params),), update)
-
-
-def _steps_taken(count: Array) -> float:
-    """The step number: every coordinate has taken the same count of steps. Its powers are taken
-    of a Python float, once: numpy's vectorised pow may round differently from the C library's,
-    which the fast loops use, and a last-bit difference grows on a run near a minimum."""
-    return float(count[0])
-
-
-def _zeros(rows: int) -> Callable[[Array], State]:
-    return lambda params: tuple(np.zeros_like(params) for _ in range(rows))
-
-
-def scale_by_adam(beta1: float, beta2: float, eps: float, amsgrad: bool) -> GradientTransformation:
-    """Adam with torch's bias correction; the step count is kept per parameter, as torch keeps
-    state['step'] per tensor. The state is (count, m, v, the largest v so far): the last is
-    what `amsgrad` divides by, and is kept (unused) without it, so that every Adam has one
-    layout."""
-
-    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
-        count, mu, nu, nu_max = state
-        count = count + 1
-        t = _steps_taken(count)
-        mu = beta1 * mu + (1 - beta1) * updates
-        nu = beta2 * nu + (1 - beta2) * updates * updates
-        nu_max = np.maximum(nu_max, nu) if amsgrad else nu_max
-        denominator = np.sqrt(nu_max if amsgrad else nu) / math.sqrt(1 - beta2**t) + eps
-        return mu / (1 - beta1**t) / denominator, (count, mu, nu, nu_max)
-
-    return GradientTransformation(_zeros(4), update)
-
-
-def scale_by_nadam(
-    beta1: float, beta2: float, eps: float, momentum_decay: float
-) -> GradientTransformation:
-    """torch's NAdam: a momentum μₜ = β1·(1 − ½·0.96^(t·ψ)) that warms up, Nesterov's look-ahead
-    through the product of the μ so far. State: (count, ∏μ, m, v)."""
+def from_rule(rule: Rule, hp: Hyper) -> GradientTransformation:
+    """A rule as optax's pair on arrays: its state one row per field, the step count read as
+    one float (every coordinate has taken the same number of steps) so that its powers are the
+    C library's, as in the fast loops."""
+    update_rule = in_numpy(rule)
+    counted = rule.counted
 
     def init(params: Array) -> State:
-        return (
-            np.zeros_like(params),
-            np.ones_like(params),
-            np.zeros_like(params),
-            np.zeros_like(params),
-        )
+        return tuple(np.full_like(params, value) for value in rule.initial(hp))
 
     def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
-        count, product, mu, nu = state
-        count = count + 1
-        t = _steps_taken(count)
-        momentum = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))
-        following = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
-        product = product * momentum
-        mu = beta1 * mu + (1 - beta1) * updates
-        nu = beta2 * nu + (1 - beta2) * updates * updates
-        denominator = np.sqrt(nu / (1 - beta2**t)) + eps
-        now = (1 - momentum) / (1 - product) * updates / denominator
-        ahead = following / (1 - product * following) * mu / denominator
-        return now + ahead, (count, product, mu, nu)
+        rows = zip(state, counted, strict=True)
+        fields = (float(row[0]) if count else row for row, count in rows)
+        direction, new = update_rule(hp, updates, params, rule.state(*fields))
+        return direction, tuple(np.full_like(params, v) if np.ndim(v) == 0 else v for v in new)
 
     return GradientTransformation(init, update)
-
-
-def scale_by_radam(beta1: float, beta2: float, eps: float) -> GradientTransformation:
-    """torch's RAdam: Adam's step once the variance of its adaptive lr is tractable (ρₜ > 5),
-    rectified by rₜ; before that, momentum alone. State: (count, m, v)."""
-    rho_inf = 2 / (1 - beta2) - 1
-
-    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
-        count, mu, nu = state
-        count = count + 1
-        t = _steps_taken(count)
-        mu = beta1 * mu + (1 - beta1) * updates
-        nu = beta2 * nu + (1 - beta2) * updates * updates
-        corrected = mu / (1 - beta1**t)
-        correction2 = 1 - beta2**t
-        rho = rho_inf - 2 * t * beta2**t / correction2
-        if rho <= 5:
-            return corrected, (count, mu, nu)
-        rectifier = math.sqrt(
-            (rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho)
-        )
-        adaptive = math.sqrt(correction2) / (np.sqrt(nu) + eps)
-        return corrected * adaptive * rectifier, (count, mu, nu)
-
-    return GradientTransformation(_zeros(3), update)
-
-
-def scale_by_adamax(beta1: float, beta2: float, eps: float) -> GradientTransformation:
-    """torch's Adamax: u ← max(β2·u, |g| + eps), step m / ((1 − β1ᵗ)·u). State: (count, m, u)."""
-
-    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
-        count, mu, largest = state
-        count = count + 1
-        mu = beta1 * mu + (1 - beta1) * updates
-        largest = np.maximum(beta2 * largest, np.abs(updates) + eps)
-        return mu / largest / (1 - beta1 ** _steps_taken(count)), (count, mu, largest)
-
-    return GradientTransformation(_zeros(3), update)
-
-
-def scale_by_adadelta(rho: float, eps: float) -> GradientTransformation:
-    """torch's Adadelta: Δ = √(E[Δ²] + eps) / √(E[g²] + eps) · g, both averages with rho.
-    State: (E[g²], E[Δ²])."""
-
-    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
-        square, deltas = state
-        square = rho * square + (1 - rho) * updates * updates
-        delta = np.sqrt(deltas + eps) / np.sqrt(square + eps) * updates
-        deltas = rho * deltas + (1 - rho) * delta * delta
-        return delta, (square, deltas)
-
-    return GradientTransformation(_zeros(2), update)
-
-
-def scale_by_rprop(
-    lr: float, etas: tuple[float, float], step_sizes: tuple[float, float]
-) -> GradientTransformation:
-    """torch's Rprop: each coordinate's own step, grown by eta+ while its gradient keeps its
-    sign and shrunk by eta− when it flips (that step then skipped); the step starts at lr and
-    stays within step_sizes. It moves by the sign of g alone. State: (previous g, step)."""
-    eta_minus, eta_plus = etas
-    smallest, largest = step_sizes
-
-    def init(params: Array) -> State:
-        return np.zeros_like(params), np.full_like(params, lr)
-
-    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
-        previous, step = state
-        agreement = np.sign(updates * previous)
-        factor = np.where(agreement > 0, eta_plus, np.where(agreement < 0, eta_minus, 1.0))
-        step = np.clip(step * factor, smallest, largest)
-        kept = np.where(agreement < 0, 0.0, updates)
-        return step * np.sign(kept), (kept, step)
-
-    return GradientTransformation(init, update)
-
-
-def scale_by_asgd(lr: float, lambd: float, alpha: float) -> GradientTransformation:
-    """torch's ASGD, as the iterates move (its running average is not a step): p shrinks by
-    λ·η and steps by η·g, with ηₜ = lr / (1 + λ·lr·(t − 1))^α. State: the count."""
-
-    def update(updates: Array, state: State, params: Array) -> tuple[Array, State]:
-        (count,) = state
-        eta = lr / (1 + lambd * lr * _steps_taken(count)) ** alpha
-        return eta * (lambd * params) + eta * updates, (count + 1,)
-
-    return GradientTransformation(_counted, update)
 
 
 MAX_CONDITION = 1e12
@@ -393,20 +220,13 @@ def scale(factor: float) -> GradientTransformation:
 
 # --- the registry ---------------------------------------------------------------------------
 
-HYPERPARAMETERS = (
-    "lr", "momentum", "alpha", "beta1", "beta2", "eps",
-    "weight_decay", "dampening", "amsgrad", "rho", "eta_minus", "eta_plus",
-    "step_min", "step_max", "lambd", "momentum_decay", "history_size", "max_iter", "line_search",
-)  # fmt: skip
-"""The order of `Hyperparameters.vector()`, which the fast loops read by position: new ones go
-at the end."""
-
 
 @dataclass(frozen=True)
 class Recipe:
     """How one optimiser is built from the settings, which of them it reads, and its own
     defaults for the settings whose torch default differs between optimisers (eps, alpha,
-    weight_decay)."""
+    weight_decay). Made from its rule (`rules.RULES`), but for those that are not rules of one
+    coordinate: LBFGS and Newton's two."""
 
     scale: Callable[[Hyperparameters, Problem], tuple[GradientTransformation, ...]]
     """What comes before the learning rate."""
@@ -420,6 +240,8 @@ class Recipe:
     evaluates: bool = False
     """It evaluates f and ∇f itself, where it wants (LBFGS): on the full batch, so it cannot
     step on minibatches."""
+    rule: Rule | None = None
+    """Its rule, which every loop runs; None for LBFGS and Newton's two."""
 
 
 class Problem(NamedTuple):
@@ -431,86 +253,36 @@ class Problem(NamedTuple):
     """For Newton's two: the surface's Hessian."""
 
 
-def _l2(h: Hyperparameters) -> GradientTransformation:
-    return add_decayed_weights(h.resolved("weight_decay"))
+def _recipe(rule: Rule) -> Recipe:
+    return Recipe(
+        lambda h, p: (from_rule(rule, h.vector()),),
+        rule.reads,
+        rule.defaults,
+        scaled_by_lr=rule.scaled_by_lr,
+        rule=rule,
+    )
 
 
-def _adam(h: Hyperparameters, decoupled: bool) -> tuple[GradientTransformation, ...]:
-    adam = scale_by_adam(h.beta1, h.beta2, h.resolved("eps"), h.amsgrad)
-    if decoupled:  # AdamW: p·(1 − lr·wd), written as the update −lr·wd·p
-        return adam, add_decayed_weights(h.resolved("weight_decay"))
-    return _l2(h), adam
-
-
-_ADAM_READS = ("lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad")
-REGISTRY: dict[str, Recipe] = {
-    "gd": Recipe(lambda h, p: (_l2(h),), ("lr", "weight_decay")),
-    "momentum": Recipe(
-        lambda h, p: (_l2(h), trace(h.momentum, False, h.dampening)),
-        ("lr", "momentum", "dampening", "weight_decay"),
-    ),
-    "nesterov": Recipe(
-        lambda h, p: (_l2(h), trace(h.momentum, True)), ("lr", "momentum", "weight_decay")
-    ),
-    "adagrad": Recipe(
-        lambda h, p: (_l2(h), scale_by_sum_of_squares(h.resolved("eps"))),
-        ("lr", "eps", "weight_decay"),
-        {"eps": 1e-10},
-    ),
-    "rmsprop": Recipe(
-        lambda h, p: (_l2(h), scale_by_rms(h.resolved("alpha"), h.resolved("eps"))),
-        ("lr", "alpha", "eps", "weight_decay"),
-    ),
-    "adam": Recipe(lambda h, p: _adam(h, decoupled=False), _ADAM_READS),
-    "adamw": Recipe(lambda h, p: _adam(h, decoupled=True), _ADAM_READS, {"weight_decay": 1e-2}),
-    "nadam": Recipe(
-        lambda h, p: (
-            _l2(h),
-            scale_by_nadam(h.beta1, h.beta2, h.resolved("eps"), h.momentum_decay),
-        ),
-        ("lr", "beta1", "beta2", "eps", "weight_decay", "momentum_decay"),
-    ),
-    "radam": Recipe(
-        lambda h, p: (_l2(h), scale_by_radam(h.beta1, h.beta2, h.resolved("eps"))),
-        ("lr", "beta1", "beta2", "eps", "weight_decay"),
-    ),
-    "adamax": Recipe(
-        lambda h, p: (_l2(h), scale_by_adamax(h.beta1, h.beta2, h.resolved("eps"))),
-        ("lr", "beta1", "beta2", "eps", "weight_decay"),
-    ),
-    "adadelta": Recipe(
-        lambda h, p: (_l2(h), scale_by_adadelta(h.rho, h.resolved("eps"))),
-        ("lr", "rho", "eps", "weight_decay"),
-        {"eps": 1e-6},
-    ),
-    "rprop": Recipe(
-        lambda h, p: (scale_by_rprop(h.lr, (h.eta_minus, h.eta_plus), (h.step_min, h.step_max)),),
-        ("lr", "eta_minus", "eta_plus", "step_min", "step_max"),
-        scaled_by_lr=False,
-    ),
-    "asgd": Recipe(
-        lambda h, p: (_l2(h), scale_by_asgd(h.lr, h.lambd, h.resolved("alpha"))),
-        ("lr", "lambd", "alpha", "weight_decay"),
-        {"alpha": 0.75},
-        scaled_by_lr=False,
-    ),
-    "lbfgs": Recipe(
+REGISTRY: dict[str, Recipe] = {name: _recipe(rule) for name, rule in RULES.items()}
+REGISTRY.update(
+    lbfgs=Recipe(
         lambda h, p: (lbfgs_steps(p.value_and_grad, h),),
         ("lr", "history_size", "max_iter", "line_search"),
         scaled_by_lr=False,
         evaluates=True,
     ),
-    "newton": Recipe(
+    newton=Recipe(
         lambda h, p: (precondition_by_hessian(p.hessian, diagonal=False),),
         ("lr",),
         second_order=True,
     ),
-    "newton_diag": Recipe(
+    newton_diag=Recipe(
         lambda h, p: (precondition_by_hessian(p.hessian, diagonal=True),),
         ("lr",),
         second_order=True,
     ),
-}
+)
+rules.on_register(lambda rule: REGISTRY.__setitem__(rule.name, _recipe(rule)))
 OPTIMIZERS = tuple(REGISTRY)
 TORCH_OPTIMIZERS = tuple(name for name, recipe in REGISTRY.items() if not recipe.second_order)
 """Those torch.optim has."""
@@ -532,7 +304,7 @@ class Optimizer(NamedTuple):
     transform: GradientTransformation
     state_size: int
     """How many parameter-shaped arrays the state holds (0 for plain gd)."""
-    vector: tuple[float, ...]
+    vector: Hyper
     """`Hyperparameters.vector()`, for the fast loops."""
     schedule: Schedule | None = None
     """The schedule its lr follows, kept in its last state rows (`lr_row`); None for none."""
@@ -645,9 +417,9 @@ class Hyperparameters:
     def resolved_eps(self) -> float:
         return self.resolved("eps")
 
-    def vector(self) -> tuple[float, ...]:
-        """The settings in HYPERPARAMETERS order, defaults resolved."""
-        return tuple(self.resolved(name) for name in HYPERPARAMETERS)
+    def vector(self) -> Hyper:
+        """The settings as the rules read them, defaults resolved."""
+        return Hyper(*(self.resolved(name) for name in HYPERPARAMETERS))
 
     def build(
         self,

@@ -8,7 +8,7 @@ cheaper, and needs nothing installed; numba's loops are tens of times cheaper ag
 is slow to import and to compile the first time, so nothing here runs at start-up and fast
 loops serve only long advances (COMPILED_MIN_STEPS or more in one call).
 
-Every loop applies the formulas of `optimizers.py` in the same order. They may still differ in
+Every loop runs the optimiser's one rule (`rules`). They may still differ in
 the last bit (numpy and the C library may round sin, exp or pow differently, and a preset's
 hand-written gradient is not the formula's symbolic one), so the tests hold them to 1e-9
 relative over 10⁴ steps rather than to bit equality.
@@ -34,7 +34,6 @@ from tui_gradients.core.fast.codes import (
     DIVERGED,
     GOING,
     LIMIT,
-    OPTIMIZER_KINDS,
 )
 from tui_gradients.core.fast.problems import Problem, chain_problem, plane_problem
 from tui_gradients.core.optimizers import REGISTRY, Hyperparameters
@@ -80,7 +79,7 @@ def warm_up() -> bool:
         except ImportError:  # numba is not installed here: the other loops do everything
             return False
         for problem in (plane_problem("w1**2 + w2**2"), chain_problem(1, "sigmoid", 1.0, 0.0)):
-            _exercise(kernels.steps, problem)
+            _exercise(kernels.loop("adam"), problem)
         _loaded = kernels
     return True
 
@@ -106,8 +105,7 @@ def specialise(formula: str, optimizer: str) -> bool:
     with _lock:
         if key in _specialised:
             return True
-        kind = OPTIMIZER_KINDS.index(optimizer)
-        if _loaded is None or (loop := specialised.load(formula, kind, _loaded)) is None:
+        if _loaded is None or (loop := specialised.load(formula, optimizer, _loaded)) is None:
             return False
         second_order = REGISTRY[optimizer].second_order
         _exercise(loop, plane_problem(formula, second_order), optimizer)
@@ -126,7 +124,7 @@ def _exercise(loop: specialised.Loop, problem: Problem, optimizer: str = "adam")
     built = hyper.build(hessian=lambda _: np.eye(2), value_and_grad=lambda p: (0.0, p))
     rows = built.state_size
     history = (np.zeros((2, size)), np.zeros(2), np.zeros((2, size)), np.zeros((2, rows, size)))
-    problem.call(loop, optimizer, hyper.vector(), history, 0, 1, (1.0, 0.0, 1e150))
+    problem.call(loop, hyper.vector(), history, 0, 1, (1.0, 0.0, 1e150))
 
 
 def advance(
@@ -150,5 +148,5 @@ def advance(
         return straight.advance(
             problem.straight, optimizer, hyper, history, row, n, limits, schedule
         )
-    loop = _specialised.get((problem.formula or "", optimizer), _loaded.steps)
-    return problem.call(loop, optimizer, hyper, history, row, n, limits)
+    loop = _specialised.get((problem.formula or "", optimizer)) or _loaded.loop(optimizer)
+    return problem.call(loop, hyper, history, row, n, limits)

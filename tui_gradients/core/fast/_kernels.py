@@ -1,8 +1,9 @@
 """Compiled inner loops (numba): many optimiser steps per call, written straight into a run's
 history arrays. Imported only by `fast.warm_up`, never at start-up.
 
-The loop (`steps`) mirrors `Run.advance` line for line: the same update formulas in the same
-order of operations, the same checks for bad numbers, the same stopping rules. It evaluates f
+The loop (`steps`) mirrors `Run.advance` line for line: the optimiser's own rule (`rules`),
+compiled by numba, the same checks for bad numbers, the same stopping rules. It is compiled once
+per optimiser (`loop`) and cached by numba. It evaluates f
 and ∇f through `evaluate`: the formula interpreter or the chain here, a formula's own code in
 a module that `specialised` writes. Where a step fails a
 check, the rejected numbers are handed back so that Python can word the reason exactly as the
@@ -11,10 +12,14 @@ uncompiled path does.
 
 from __future__ import annotations
 
+import inspect
+import types
+from pathlib import Path
+
 import numpy as np
 from numba import njit
 
-from tui_gradients.core import lbfgs
+from tui_gradients.core import lbfgs, rules
 from tui_gradients.core.fast._lbfgs import compiled as compiled_lbfgs
 from tui_gradients.core.fast.codes import (
     ACTIVATION_KINDS,
@@ -25,12 +30,15 @@ from tui_gradients.core.fast.codes import (
     GOING,
     HUGE,
     LAST_BINARY,
+    LBFGS,
     LIMIT,
     MAX_CONDITION,
+    NEWTON,
+    NEWTON_DIAG,
     OPCODES,
-    OPTIMIZER_KINDS,
-    SLOTS,
+    RULE,
 )
+from tui_gradients.core.rules import RULES
 
 __all__ = [
     "ASIDE",
@@ -47,31 +55,17 @@ CONST, W1, W2, ADD, SUB, MUL, DIV, POW, NEG = (
 SIN, COS, TAN, EXP, LOG, SQRT, TANH, ABS = (
     OPCODES[name] for name in ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "abs")
 )
-(
-    GD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM,
-    ADAMW, NADAM, RADAM, ADAMAX, ADADELTA, RPROP, ASGD, NEWTON, NEWTON_DIAG, LBFGS,
-) = (OPTIMIZER_KINDS.index(name) for name in (
-    "gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam",
-    "adamw", "nadam", "radam", "adamax", "adadelta", "rprop", "asgd", "newton", "newton_diag",
-    "lbfgs",
-))  # fmt: skip
-(
-    LR, MU, ALPHA, BETA1, BETA2, EPS, WD, DAMPENING, AMSGRAD, RHO,
-    ETA_MINUS, ETA_PLUS, STEP_MIN, STEP_MAX, LAMBD, MOMENTUM_DECAY,
-    HISTORY_SIZE, MAX_ITER, LINE_SEARCH,
-) = (SLOTS[name] for name in (
-    "lr", "momentum", "alpha", "beta1", "beta2", "eps", "weight_decay", "dampening", "amsgrad",
-    "rho", "eta_minus", "eta_plus", "step_min", "step_max", "lambd", "momentum_decay",
-    "history_size", "max_iter", "line_search",
-))  # fmt: skip
 SIGMOID, TANH_ACTIVATION, RELU, LINEAR = (
     ACTIVATION_KINDS.index(name) for name in ("sigmoid", "tanh", "relu", "linear")
 )
 
-OPTIMIZER = -1
-"""The optimiser a loop is compiled for: any, here (the interpreter's loop and the chain's, which
-take it as an argument). A formula's own module fixes it: deciding the optimiser on every step
-made a gd loop on the bowl take 40–55 ms for 10⁶ steps instead of 20–30."""
+METHOD, SCALED = RULE, True
+"""How the loop's optimiser steps (a rule, Newton's two, LBFGS) and whether lr scales its rule's
+direction: each loop is compiled for one optimiser (`loop`), with these as constants, so numba
+drops the branches they rule out."""
+update = load = store = None
+"""The optimiser's rule, and its state's `load` from and `store` into a state array: bound, as
+METHOD and SCALED, in each loop's copy of `steps` (`parts`)."""
 
 
 @njit(cache=True, error_model="numpy")
@@ -173,118 +167,6 @@ def _newton(diagonal, hess, grads, direction):
 
 
 @njit(cache=True, error_model="numpy")
-def _update(kind, hyper, params, grads, hess, state, new_params, new_state):
-    """One step of the optimiser `kind`: torch.optim's formulas, as in `optimizers.py`, operation
-    for operation. Every parameter has taken the same number of steps: what depends on the
-    count alone is computed once. False where the step is numpy's to take (Newton's, where H
-    is not safely positive definite)."""
-    lr, eps, wd = hyper[LR], hyper[EPS], hyper[WD]
-    if kind in (NEWTON, NEWTON_DIAG):
-        if not _newton(kind == NEWTON_DIAG, hess, grads, new_params):
-            return False
-        for i in range(params.shape[0]):
-            new_params[i] = params[i] - lr * new_params[i]
-        return True
-    beta1, beta2 = hyper[BETA1], hyper[BETA2]
-    count = state[0, 0] + 1 if state.shape[0] else 1.0  # where the optimiser keeps a count first
-    correction1 = 1 - np.power(beta1, count)
-    correction2 = 1 - np.power(beta2, count)
-    if kind == NADAM:
-        decay = hyper[MOMENTUM_DECAY]
-        now = beta1 * (1 - 0.5 * np.power(0.96, count * decay))
-        ahead = beta1 * (1 - 0.5 * np.power(0.96, (count + 1) * decay))
-    if kind == RADAM:
-        rho_inf = 2 / (1 - beta2) - 1
-        sma = rho_inf - 2 * count * np.power(beta2, count) / correction2
-        rect = 0.0
-        if sma > 5:
-            rect = np.sqrt((sma - 4) * (sma - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * sma))
-    if kind == ASGD:
-        eta = lr / np.power(1 + hyper[LAMBD] * lr * state[0, 0], hyper[ALPHA])
-    for i in range(params.shape[0]):
-        g = grads[i]
-        h = g + wd * params[i] if wd != 0 and kind != ADAMW else g
-        if kind == GD:
-            new_params[i] = params[i] - lr * h
-        elif kind in (MOMENTUM, NESTEROV):
-            momentum = hyper[MU]
-            first = state[0, i] == 0.0  # torch's buffer starts as the first gradient
-            trace = h if first else momentum * state[1, i] + (1 - hyper[DAMPENING]) * h
-            new_state[0, i] = state[0, i] + 1.0
-            new_state[1, i] = trace
-            direction = h + momentum * trace if kind == NESTEROV else trace
-            new_params[i] = params[i] - lr * direction
-        elif kind == ADAGRAD:
-            total = state[0, i] + h * h
-            new_state[0, i] = total
-            new_params[i] = params[i] - lr * (h / (np.sqrt(total) + eps))
-        elif kind == RMSPROP:
-            alpha = hyper[ALPHA]
-            average = alpha * state[0, i] + (1 - alpha) * h * h
-            new_state[0, i] = average
-            new_params[i] = params[i] - lr * (h / (np.sqrt(average) + eps))
-        elif kind in (ADAM, ADAMW):
-            mu = beta1 * state[1, i] + (1 - beta1) * h
-            nu = beta2 * state[2, i] + (1 - beta2) * h * h
-            largest = state[3, i]
-            if hyper[AMSGRAD] != 0:
-                largest = nu if nu > largest else largest
-            new_state[0, i], new_state[1, i], new_state[2, i] = count, mu, nu
-            new_state[3, i] = largest
-            second = largest if hyper[AMSGRAD] != 0 else nu
-            direction = mu / correction1 / (np.sqrt(second) / np.sqrt(correction2) + eps)
-            if kind == ADAMW:
-                direction = direction + wd * params[i]
-            new_params[i] = params[i] - lr * direction
-        elif kind == NADAM:
-            product = state[1, i] * now
-            mu = beta1 * state[2, i] + (1 - beta1) * h
-            nu = beta2 * state[3, i] + (1 - beta2) * h * h
-            new_state[0, i], new_state[1, i] = count, product
-            new_state[2, i], new_state[3, i] = mu, nu
-            denominator = np.sqrt(nu / correction2) + eps
-            step = (1 - now) / (1 - product) * h / denominator
-            step = step + ahead / (1 - product * ahead) * mu / denominator
-            new_params[i] = params[i] - lr * step
-        elif kind == RADAM:
-            mu = beta1 * state[1, i] + (1 - beta1) * h
-            nu = beta2 * state[2, i] + (1 - beta2) * h * h
-            new_state[0, i], new_state[1, i], new_state[2, i] = count, mu, nu
-            if sma > 5:
-                adaptive = np.sqrt(correction2) / (np.sqrt(nu) + eps)
-                new_params[i] = params[i] - lr * (mu / correction1 * adaptive * rect)
-            else:
-                new_params[i] = params[i] - lr * (mu / correction1)
-        elif kind == ADAMAX:
-            mu = beta1 * state[1, i] + (1 - beta1) * h
-            largest = max(beta2 * state[2, i], abs(h) + eps)
-            new_state[0, i], new_state[1, i], new_state[2, i] = count, mu, largest
-            new_params[i] = params[i] - lr * (mu / largest / correction1)
-        elif kind == ADADELTA:
-            rho = hyper[RHO]
-            square = rho * state[0, i] + (1 - rho) * h * h
-            delta = np.sqrt(state[1, i] + eps) / np.sqrt(square + eps) * h
-            new_state[0, i] = square
-            new_state[1, i] = rho * state[1, i] + (1 - rho) * delta * delta
-            new_params[i] = params[i] - lr * delta
-        elif kind == RPROP:
-            agreement = g * state[0, i]
-            factor = 1.0
-            if agreement > 0:
-                factor = hyper[ETA_PLUS]
-            elif agreement < 0:
-                factor = hyper[ETA_MINUS]
-            step = min(max(state[1, i] * factor, hyper[STEP_MIN]), hyper[STEP_MAX])
-            kept = 0.0 if agreement < 0 else g
-            new_state[0, i], new_state[1, i] = kept, step
-            new_params[i] = params[i] - step * np.sign(kept)
-        else:  # ASGD
-            new_state[0, i] = state[0, i] + 1.0
-            new_params[i] = params[i] - (eta * (hyper[LAMBD] * params[i]) + eta * h)
-    return True
-
-
-@njit(cache=True, error_model="numpy")
 def _bad(params, loss, grads, bound):
     """What `run._problem` refuses: non-finite numbers, a parameter beyond ±bound, a huge loss."""
     largest = 0.0
@@ -366,12 +248,12 @@ def evaluate(data, params, grads, hess):
 lbfgs_iterate = compiled_lbfgs(evaluate)
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
-def steps(data, kind, hyper, P, L, G, S, row, n, limits, rejected):
+def steps(data, hp, P, L, G, S, row, n, limits, rejected):
     """Up to n steps after history row `row`; returns (steps taken, why it ended).
 
-    `limits` is (max_steps, tol, bound). `specialised` copies this function's text, beside an
-    `evaluate` and an OPTIMIZER of its own: keep to the names it imports from here.
+    `hp` is the settings (`rules.Hyper`), `limits` (max_steps, tol, bound). A template: `loop`
+    compiles it for one optimiser, beside its rule (`update`, and `load` and `store` for its
+    state); `specialised` copies its text beside a formula's own `evaluate`.
     """
     size = P.shape[1]
     params, grads, state = P[row].copy(), G[row].copy(), S[row].copy()
@@ -379,28 +261,35 @@ def steps(data, kind, hyper, P, L, G, S, row, n, limits, rejected):
     hess, new_hess = np.zeros(3), np.zeros(3)  # H for Newton's two, evaluated at the row
     evaluate(data, params, new_grads, hess)
     loss = L[row]
-    memory = int(hyper[HISTORY_SIZE])  # LBFGS's scratch
+    memory = int(hp.history_size)  # LBFGS's scratch
     work, al = np.empty((lbfgs.WORK_ROWS, size)), np.empty(max(memory, 1))
     max_steps, tol, bound = limits[0], limits[1], limits[2]
     taken = 0
     while taken < n:
         if row >= max_steps:
             return taken, LIMIT
-        # OPTIMIZER is a constant when compiled: numba drops the branches it rules out, and
-        # compiles `_update` for that optimiser alone, and LBFGS only where it is LBFGS
-        if OPTIMIZER < 0 and kind != LBFGS:
-            moved = _update(kind, hyper, params, grads, hess, state, new_params, new_state)
-        elif OPTIMIZER >= 0 and OPTIMIZER != LBFGS:
-            moved = _update(OPTIMIZER, hyper, params, grads, hess, state, new_params, new_state)
-        else:  # LBFGS: its state moves in place (new_state is state here)
+        if METHOD == RULE:
+            for i in range(size):
+                direction, next_state = update(hp, grads[i], params[i], load(state, i))
+                if SCALED:
+                    new_params[i] = params[i] - hp.lr * direction
+                else:
+                    new_params[i] = params[i] - direction
+                store(new_state, i, next_state)
+            moved = True
+        elif METHOD == LBFGS:  # its state moves in place (new_state is state here)
             new_params[:] = params
             ended = lbfgs_iterate(
                 data, params, loss, grads, new_state, new_params, work, al,
-                hyper[LR], int(hyper[MAX_ITER]), memory, hyper[LINE_SEARCH] != 0,
+                hp.lr, int(hp.max_iter), memory, hp.line_search != 0,
             )  # fmt: skip
             moved = ended == lbfgs.MOVED  # else numpy takes the step, and says why it stops
             for i in range(size):  # as the numpy loop applies it: params + −(params − x)
                 new_params[i] = params[i] - (params[i] - new_params[i])
+        else:
+            moved = _newton(METHOD == NEWTON_DIAG, hess, grads, new_params)
+            for i in range(size):
+                new_params[i] = params[i] - hp.lr * new_params[i]
         if not moved:
             return taken, ASIDE
         loss = evaluate(data, new_params, new_grads, new_hess)
@@ -421,3 +310,63 @@ def steps(data, kind, hyper, P, L, G, S, row, n, limits, rejected):
         if _converged(grads, tol):
             return taken, CONVERGED
     return taken, GOING
+
+
+def method(optimizer: str) -> int:
+    """How `optimizer` steps, as `steps` reads METHOD."""
+    return {"lbfgs": LBFGS, "newton": NEWTON, "newton_diag": NEWTON_DIAG}.get(optimizer, RULE)
+
+
+def parts(optimizer: str) -> dict[str, object]:
+    """What `steps` calls for `optimizer` beside the evaluation: its rule compiled by numba
+    (`rules.bound`), `load` and `store` for its state, and the constants METHOD and SCALED."""
+    rule = RULES.get(optimizer, RULES["gd"])  # Newton's two and LBFGS: gd's, never called
+    fields = range(len(rule.fields))
+    text = (
+        "def load(S, i):\n"
+        f"    return State({', '.join(f'S[{k}, i]' for k in fields)})\n"
+        "def store(S, i, s):\n"
+        + "".join(f"    S[{k}, i] = s[{k}]\n" for k in fields)
+        + "    return\n"
+    )
+    namespace: dict[str, object] = {"State": rule.state}
+    exec(compile(text, f"<state of {optimizer}>", "exec"), namespace)  # our own text
+    return {
+        "METHOD": method(optimizer),
+        "SCALED": rule.scaled_by_lr,
+        "update": rules.bound(rule.update, {}, _compiled),
+        "load": _compiled(namespace["load"]),
+        "store": _compiled(namespace["store"]),
+    }
+
+
+def _compiled(function):
+    return njit(error_model="numpy")(function)
+
+
+def digest(optimizer: str) -> str:
+    """What a loop's machine code depends on beyond `_kernels.py`: the rule's module and the
+    rules' own, so that a changed rule never loads a stale loop from numba's cache."""
+    import hashlib  # loads OpenSSL: not at start-up
+
+    rule = RULES.get(optimizer)
+    sources = [Path(rules.__file__)]
+    if rule is not None:
+        sources.append(Path(inspect.getfile(rule.update)))
+    text = b"".join(path.read_bytes() for path in sources) + optimizer.encode()
+    return hashlib.sha256(text).hexdigest()[:16]
+
+
+_loops: dict[str, object] = {}
+
+
+def loop(optimizer: str):
+    """`steps` compiled for `optimizer` around the interpreter's `evaluate`, cached by numba
+    under a name of its own (the optimiser and `digest`)."""
+    if optimizer not in _loops:
+        namespace = dict(globals())
+        namespace.update(parts(optimizer))
+        twin = types.FunctionType(steps.__code__, namespace, "steps")
+        twin.__qualname__ = f"steps_{optimizer}_{digest(optimizer)}"
+        _loops[optimizer] = njit(cache=True, error_model="numpy", nogil=True)(twin)
+    return _loops[optimizer]

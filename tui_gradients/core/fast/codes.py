@@ -3,12 +3,12 @@ definition, so that adding an optimiser, an activation or an operation changes o
 
 numba freezes module-level integers into the machine code it caches, and does not see a change
 here as a change to `_kernels.py`: new entries go at the end of their tuples, so the numbers of
-existing ones never move.
+existing ones never move. An optimiser has no number: each loop is compiled for one.
 """
 
 from tui_gradients.core.chain import ACTIVATIONS
 from tui_gradients.core.limits import HUGE
-from tui_gradients.core.optimizers import HYPERPARAMETERS, MAX_CONDITION, OPTIMIZERS
+from tui_gradients.core.optimizers import MAX_CONDITION
 from tui_gradients.core.tree import ALL_FUNCTIONS, BINARY_OPERATORS, VARIABLES
 
 __all__ = ["HUGE", "MAX_CONDITION"]
@@ -24,10 +24,8 @@ binary operator as one that pops two operands."""
 OPCODES = {name: code for code, name in enumerate(OPERATIONS)}
 LAST_BINARY = OPCODES[BINARY_OPERATORS[-1]]
 
-OPTIMIZER_KINDS = OPTIMIZERS
-"""An optimiser's number in the fast loops is its place in the registry."""
+RULE, NEWTON, NEWTON_DIAG, LBFGS = range(4)
+"""How a loop's optimiser steps: by its rule (`rules`), by Newton's two, or by LBFGS."""
 ACTIVATION_KINDS = tuple(ACTIVATIONS)
-SLOTS = {name: slot for slot, name in enumerate(HYPERPARAMETERS)}
-"""Where each setting sits in `Hyperparameters.vector()`."""
 FORMULA, CHAIN = range(2)
 """What a problem evaluates: a formula program, or the chain network."""

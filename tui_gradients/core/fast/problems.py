@@ -15,7 +15,6 @@ from tui_gradients.core.fast.codes import (
     CHAIN,
     FORMULA,
     OPCODES,
-    OPTIMIZER_KINDS,
 )
 from tui_gradients.core.theory import second_derivatives
 from tui_gradients.core.tree import Num, Var, postorder
@@ -43,13 +42,13 @@ class Problem:
         """What numba's `evaluate` reads, but for its scratch memory."""
         return (self.kind, self.ints, self.floats, self.program, self.consts)
 
-    def call(self, loop, optimizer, hyper, history, row, n, limits) -> tuple[int, int, np.ndarray]:
-        """Run numba's `loop` on `history` = (params, loss, grads, states) arrays from `row`."""
+    def call(self, loop, hyper, history, row, n, limits) -> tuple[int, int, np.ndarray]:
+        """Run numba's `loop` (compiled for one optimiser) with the settings `hyper`
+        (`rules.Hyper`) on `history` = (params, loss, grads, states) arrays from `row`."""
         rejected = np.empty(2 * history[0].shape[1] + 1)
         taken, why = loop(
             (*self.data, np.empty(self.scratch)),
-            OPTIMIZER_KINDS.index(optimizer),
-            np.asarray(hyper, dtype=float),
+            hyper,
             *history,
             row,
             n,

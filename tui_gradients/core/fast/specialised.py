@@ -26,7 +26,6 @@ from pathlib import Path
 from types import ModuleType
 
 from tui_gradients.core.expression import Expression
-from tui_gradients.core.fast.codes import OPTIMIZER_KINDS
 from tui_gradients.core.optimizers import REGISTRY
 from tui_gradients.core.theory import TooLarge, second_derivatives
 from tui_gradients.core.tree import Node, Num, Var, postorder
@@ -37,12 +36,12 @@ from numba import njit
 
 from tui_gradients.core import lbfgs
 from tui_gradients.core.fast._kernels import (
-    ASIDE, CONVERGED, DIVERGED, GOING, HISTORY_SIZE, LBFGS, LIMIT, LINE_SEARCH, LR, MAX_ITER,
-    _bad, _converged, _update, power,
+    ASIDE, CONVERGED, DIVERGED, GOING, LBFGS, LIMIT, NEWTON_DIAG, RULE,
+    _bad, _converged, _newton, parts, power,
 )
 from tui_gradients.core.fast._lbfgs import compiled as compiled_lbfgs
 
-OPTIMIZER = {optimizer}
+globals().update(parts({optimizer!r}))  # METHOD, SCALED, and the rule's update, load and store
 
 
 @njit(cache=True, error_model="numpy")
@@ -57,10 +56,12 @@ def evaluate(data, params, grads, hess):
 lbfgs_iterate = compiled_lbfgs(evaluate)
 
 
+@njit(cache=True, error_model="numpy", nogil=True)
 {steps}"""
 """The loop is `_kernels.steps` word for word: numba cannot cache a loop that is handed its
 `evaluate` as an argument, so each module has its own copy of the loop, and of LBFGS's
-(`_lbfgs`), calling its own `evaluate` (the interpreter's copy calls the interpreter)."""
+(`_lbfgs`), calling its own `evaluate` (the interpreter's copy calls the interpreter). The
+optimiser's rule is compiled from its one definition (`_kernels.parts`)."""
 _APPLY = {
     "+": "{} + {}",
     "-": "{} - {}",
@@ -78,20 +79,20 @@ KERNEL_SOURCES = (
 )
 """What a written module's machine code depends on besides its own text."""
 Loop = Callable[..., tuple[int, int]]
-"""`steps`: (data, kind, hyper, params, loss, grads, states, row, n, limits, rejected)."""
+"""`steps`: (data, hp, params, loss, grads, states, row, n, limits, rejected)."""
 
 
 class Unsupported(Exception):
     """The formula cannot be written as code (a constant that is not finite)."""
 
 
-def source(formula: str, steps: str, optimizer: int = -1) -> str:
-    """The module for `formula` and the optimiser numbered `optimizer` (as in `_kernels`),
+def source(formula: str, steps: str, optimizer: str = "gd") -> str:
+    """The module for `formula` and `optimizer`,
     around the loop's text `steps`: one assignment per distinct node of f, ∂f/∂w1 and ∂f/∂w2,
     and of H for a second-order optimiser (TooLarge past the theory's budget)."""
     expression = Expression.parse(formula)
     roots = (expression.d_w1, expression.d_w2, expression.tree)
-    if optimizer >= 0 and REGISTRY[OPTIMIZER_KINDS[optimizer]].second_order:
+    if REGISTRY[optimizer].second_order:
         roots += second_derivatives(formula)
     lines: list[str] = []
     names: dict[Node, str] = {}
@@ -126,21 +127,23 @@ def cache_directory() -> Path:
     return Path(root) / "tui-gradients" / "formulas"
 
 
-def load(formula: str, optimizer: int, kernels: ModuleType) -> Loop | None:
+def load(formula: str, optimizer: str, kernels: ModuleType) -> Loop | None:
     """The formula's own `steps` for one optimiser (loaded from the cache, or written there and
     compiled when it is first called); None if it cannot be (a constant that is not finite, or
     no writable cache directory): the interpreter stays."""
     try:
-        code = source(formula, inspect.getsource(kernels.steps.py_func), optimizer)
-        module = _import(_written(code))
+        code = source(formula, inspect.getsource(kernels.steps), optimizer)
+        module = _import(_written(code, kernels.digest(optimizer)))
     except (Unsupported, OSError, TooLarge):
         return None
     return module.steps
 
 
-def _written(code: str) -> Path:
+def _written(code: str, rule: str) -> Path:
+    """The module's file: its name a digest of its code, of the kernels' and of the rule's
+    (`_kernels.digest`)."""
     kernels = b"".join(path.read_bytes() for path in KERNEL_SOURCES)
-    digest = hashlib.sha256(kernels + code.encode()).hexdigest()[:24]
+    digest = hashlib.sha256(kernels + rule.encode() + code.encode()).hexdigest()[:24]
     path = cache_directory() / f"formula_{digest}.py"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,12 +1,12 @@
 """Long advances in plain Python: a formula's f and ∇f (or the chain's forward and backward
-pass) and one optimiser's update, written out as straight-line code over floats and compiled by
-CPython itself.
+pass) written out as straight-line code over floats and compiled by CPython itself, calling the
+optimiser's rule (`rules`) on floats, coordinate by coordinate.
 
 A step of the loop in `run.py` goes through numpy on 2-vectors and a function call per part,
-15–35 µs. Written out over Python floats, with the optimiser fixed and f and ∇f inlined, the
-same step is a few dozen bytecodes. No numba, no compiler, nothing to install or cache: the
-code is generated and compiled in a few milliseconds, the first time a formula is stepped far
-by an optimiser.
+15–35 µs. Written out over Python floats, with f and ∇f inlined and the rule called as it is
+defined, the same step is a few function calls. No numba, no compiler, nothing to install or
+cache: the code is generated and compiled in a few milliseconds, the first time a formula is
+stepped far by an optimiser.
 
 The loop itself checks nothing. Each block it writes into the history is checked afterwards
 with numpy, by the same rules as `run._problem` and `Run._check_convergence`, and cut at the
@@ -15,9 +15,8 @@ nan as numpy does (a division by zero, `math.log(0)`, an overflowing `math.exp`)
 stops before that step and says so (ASIDE): the caller takes the step with numpy, which gives
 it numpy's meaning and, if it is bad, the same words as ever.
 
-The update formulas are those of `optimizers.py`, operation for operation, so both loops give
-the same numbers to rounding (math and numpy may round sin, exp or pow differently in the last
-bit).
+Both loops run the same rule, so they give the same numbers to rounding (math and numpy may
+round sin, exp or pow differently in the last bit).
 """
 
 from __future__ import annotations
@@ -33,7 +32,8 @@ import numpy as np
 from tui_gradients.core import lbfgs
 from tui_gradients.core.expression import Expression
 from tui_gradients.core.fast.codes import ASIDE, CONVERGED, DIVERGED, GOING, HUGE, LIMIT
-from tui_gradients.core.optimizers import HYPERPARAMETERS, MAX_CONDITION, REGISTRY
+from tui_gradients.core.optimizers import MAX_CONDITION, REGISTRY
+from tui_gradients.core.rules import RULES
 from tui_gradients.core.schedules import Schedule
 from tui_gradients.core.theory import TooLarge, second_derivatives
 from tui_gradients.core.tree import Apply, Node, Num, Var, postorder
@@ -43,139 +43,13 @@ FIRST_CHUNK, CHUNK = 1 << 10, 1 << 16
 loop runs on for at most as many steps as it had taken (and never more than a few tens of
 milliseconds' worth), while a long advance pays for few checks."""
 
-_DECAYED = "h{i} = g{i} + wd * w{i} if wd else g{i}"
-"""torch's weight_decay (L2): the gradient every update below reads is h."""
-_ADAM_MOMENTS = (
-    "m{i} = beta1 * m{i} + rest_beta1 * h{i}",
-    "v{i} = beta2 * v{i} + rest_beta2 * h{i} * h{i}",
-)
-_ADAM_DIRECTION = "m{i} / c1 / (sqrt(x{i} if amsgrad else v{i}) / c2 + eps)"
-_UPDATES = {
-    "gd": (_DECAYED, "n{i} = w{i} - lr * h{i}"),
-    "momentum": (
-        _DECAYED,
-        "b{i} = h{i} if t{i} == 0.0 else mu * b{i} + rest_dampening * h{i}",
-        "t{i} = t{i} + 1.0",
-        "n{i} = w{i} - lr * b{i}",
-    ),
-    "nesterov": (
-        _DECAYED,
-        "b{i} = h{i} if t{i} == 0.0 else mu * b{i} + rest_dampening * h{i}",
-        "t{i} = t{i} + 1.0",
-        "n{i} = w{i} - lr * (h{i} + mu * b{i})",
-    ),
-    "adagrad": (
-        _DECAYED,
-        "s{i} = s{i} + h{i} * h{i}",
-        "n{i} = w{i} - lr * (h{i} / (sqrt(s{i}) + eps))",
-    ),
-    "rmsprop": (
-        _DECAYED,
-        "s{i} = alpha * s{i} + rest_alpha * h{i} * h{i}",
-        "n{i} = w{i} - lr * (h{i} / (sqrt(s{i}) + eps))",
-    ),
-    "adam": (
-        _DECAYED,
-        "t{i} = t1",
-        *_ADAM_MOMENTS,
-        "x{i} = (v{i} if v{i} > x{i} else x{i}) if amsgrad else x{i}",
-        f"n{{i}} = w{{i}} - lr * ({_ADAM_DIRECTION})",
-    ),
-    "adamw": (  # decoupled: the decay is added after Adam's scaling, g itself is not decayed
-        "h{i} = g{i}",
-        "t{i} = t1",
-        *_ADAM_MOMENTS,
-        "x{i} = (v{i} if v{i} > x{i} else x{i}) if amsgrad else x{i}",
-        f"n{{i}} = w{{i}} - lr * ({_ADAM_DIRECTION} + wd * w{{i}})",
-    ),
-    "nadam": (
-        _DECAYED,
-        "t{i} = t1",
-        "r{i} = r{i} * u1",
-        *_ADAM_MOMENTS,
-        "o{i} = sqrt(v{i} / c2) + eps",
-        "n{i} = w{i} - lr * ((1 - u1) / (1 - r{i}) * h{i} / o{i}"
-        " + u2 / (1 - r{i} * u2) * m{i} / o{i})",
-    ),
-    "radam": (
-        _DECAYED,
-        "t{i} = t1",
-        *_ADAM_MOMENTS,
-        "n{i} = w{i} - lr * (m{i} / c1 * (sqrt(c2) / (sqrt(v{i}) + eps)) * rect"
-        " if sma > 5 else m{i} / c1)",
-    ),
-    "adamax": (
-        _DECAYED,
-        "t{i} = t1",
-        "m{i} = beta1 * m{i} + rest_beta1 * h{i}",
-        "x{i} = max(beta2 * x{i}, abs(h{i}) + eps)",
-        "n{i} = w{i} - lr * (m{i} / x{i} / c1)",
-    ),
-    "adadelta": (
-        _DECAYED,
-        "s{i} = rho * s{i} + rest_rho * h{i} * h{i}",
-        "o{i} = sqrt(y{i} + eps) / sqrt(s{i} + eps) * h{i}",
-        "y{i} = rho * y{i} + rest_rho * o{i} * o{i}",
-        "n{i} = w{i} - lr * o{i}",
-    ),
-    "rprop": (
-        "o{i} = g{i} * r{i}",
-        "x{i} = min(max(x{i} * (eta_plus if o{i} > 0 else eta_minus if o{i} < 0 else 1.0),"
-        " step_min), step_max)",
-        "r{i} = 0.0 if o{i} < 0 else g{i}",
-        "n{i} = w{i} - x{i} * sign(r{i})",
-    ),
-    "asgd": (
-        _DECAYED,
-        "t{i} = t{i} + 1.0",
-        "n{i} = w{i} - (eta * (lambd * w{i}) + eta * h{i})",
-    ),
+_NEWTON = {
     "newton": ("n{i} = w{i} - lr * x{i}",),
     "newton_diag": ("n{i} = w{i} - lr * (g{i} / k{i}{i})",),
 }
-"""One coordinate's update, `i` counting the parameters from 1, as `optimizers.py` computes it
-operation for operation; the state's names are in `_STATE`. No name may be one the chain's
-pass uses (z, a, e, p, d, q, c)."""
-_STATE = {
-    "gd": (),
-    "momentum": ("t", "b"),
-    "nesterov": ("t", "b"),
-    "adagrad": ("s",),
-    "rmsprop": ("s",),
-    "adam": ("t", "m", "v", "x"),
-    "adamw": ("t", "m", "v", "x"),
-    "nadam": ("t", "r", "m", "v"),
-    "radam": ("t", "m", "v"),
-    "adamax": ("t", "m", "x"),
-    "adadelta": ("s", "y"),
-    "rprop": ("r", "x"),
-    "asgd": ("t",),
-    "newton": (),
-    "newton_diag": (),
-}
-"""The optimiser's state rows, as `optimizers.py` stores them (a count is kept per parameter,
-as torch does)."""
-_COUNT = "t1 = t1 + 1.0"
-_ADAM_CORRECTIONS = (_COUNT, "c1 = 1 - pow(beta1, t1)", "c2 = sqrt(1 - pow(beta2, t1))")
-_BEFORE_UPDATE = {
-    "adam": _ADAM_CORRECTIONS,
-    "adamw": _ADAM_CORRECTIONS,
-    "nadam": (
-        _COUNT,
-        "u1 = beta1 * (1 - 0.5 * pow(0.96, t1 * momentum_decay))",
-        "u2 = beta1 * (1 - 0.5 * pow(0.96, (t1 + 1) * momentum_decay))",
-        "c2 = 1 - pow(beta2, t1)",
-    ),
-    "radam": (
-        _COUNT,
-        "c1 = 1 - pow(beta1, t1)",
-        "c2 = 1 - pow(beta2, t1)",
-        "sma = rho_inf - 2 * t1 * pow(beta2, t1) / c2",
-        "rect = sqrt((sma - 4) * (sma - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * sma))"
-        " if sma > 5 else 0.0",
-    ),
-    "adamax": (_COUNT, "c1 = 1 - pow(beta1, t1)"),
-    "asgd": ("eta = lr / pow(1 + lambd * lr * t1, alpha)",),
+"""Newton's step for one coordinate, from the direction x solved once per step
+(`_BEFORE_NEWTON`). Every other optimiser's update is its rule's (`rules`), called as it is."""
+_BEFORE_NEWTON = {
     # H = [[k11, k12], [k12, k22]] at w. A step numpy would refuse (H not finite, not positive
     # definite, or near the condition numpy refuses at) is left to numpy (ASIDE), which says
     # why; the solve is LAPACK's: LU with the larger of k11 and k12 as the pivot.
@@ -192,9 +66,14 @@ _BEFORE_UPDATE = {
         "if not (k11 > 0.0 and k22 > 0.0 and k11 + k22 + abs(k12) < inf): raise ArithmeticError",
     ),
 }
-"""What every coordinate's update shares, computed once per step (every count is alike)."""
-_ARGUMENTS = {"momentum": "mu", "weight_decay": "wd"}
-"""The loop's names for the hyperparameters, where they differ from the settings'."""
+_RULE = (
+    "u_, st{i} = update(hp, g{i}, w{i}, st{i})",
+    "n{i} = w{i} - lr * u_",
+)
+"""One coordinate's step by the optimiser's rule, called on floats; one not scaled by lr
+returns its whole step (`_UNSCALED`). No name may be one the chain's pass uses (z, a, e, p, d,
+q, c)."""
+_UNSCALED = "n{i} = w{i} - u_"
 _OPERATORS = {"+": "{} + {}", "-": "{} - {}", "*": "{} * {}", "/": "{} / {}", "neg": "-{}"}
 _FUNCTIONS = {
     "sin": math.sin,
@@ -211,7 +90,7 @@ _FUNCTIONS = {
 Key = tuple
 """What a loop computes: ("plane", formula) or ("chain", depth, activation, x, y)."""
 Loop = Callable[..., int]
-"""(params, loss, grads, states, row, n, *the hyperparameters in order) → steps written."""
+"""(params, loss, grads, states, row, n, the settings as `rules.Hyper`) → steps written."""
 
 
 def source(problem: Key, optimizer: str, scheduled: bool = False) -> str:
@@ -267,16 +146,31 @@ def _loop_text(
     (the current ones are w1, w2, … and their gradient g1, g2, …); `hessian` sets k11, k12 and
     k22 from what the body computed, for a second-order optimiser, which also evaluates it once
     at the row loaded."""
-    size, state = len(grads), _STATE[optimizer] + (_SCHEDULE_STATE if scheduled else ())
+    rule = RULES.get(optimizer)
+    fields = rule.fields if rule is not None else ()
+    schedule = _SCHEDULE_STATE if scheduled else ()
+    size, rows = len(grads), len(fields) + len(schedule)
     coordinates = range(1, size + 1)
-    slots = [
-        (f"{name}{i}", size * row + i - 1) for row, name in enumerate(state) for i in coordinates
+
+    def at(row: int, i: int) -> str:
+        return f"S[{size * rows} * k + {size * row + i - 1}]"
+
+    loads = [
+        f"st{i} = State({', '.join(at(row, i) for row in range(len(fields)))})"
+        for i in coordinates
+        if rule is not None
     ]
-    loads = [f"{name} = S[{size * len(state)} * k + {at}]" for name, at in slots]
-    stores = [f"S[{size * len(state)} * k + {at}] = {name}" for name, at in slots]
+    stores = [f"{at(row, i)} = st{i}[{row}]" for row in range(len(fields)) for i in coordinates]
+    for row, name in enumerate(schedule, start=len(fields)):
+        loads += [f"{name}{i} = {at(row, i)}" for i in coordinates]
+        stores += [f"{at(row, i)} = {name}{i}" for i in coordinates]
     update = ["lr = sr1"] if scheduled else []
-    update += [*_BEFORE_UPDATE.get(optimizer, ())]
-    update += [line.format(i=i) for i in coordinates for line in _UPDATES[optimizer]]
+    if rule is None:
+        update += [*_BEFORE_NEWTON[optimizer]]
+        per_coordinate: tuple[str, ...] = _NEWTON[optimizer]
+    else:
+        per_coordinate = _RULE if rule.scaled_by_lr else (_RULE[0], _UNSCALED)
+    update += [line.format(i=i) for i in coordinates for line in per_coordinate]
     if scheduled:
         update += [
             _SCHEDULED[0],
@@ -296,15 +190,11 @@ def _loop_text(
         *([f"f0 = {f}"] if scheduled else []),
     ]
     at_row = [*(f"n{i} = w{i}" for i in coordinates), *body, *hessian] if hessian else []
-    arguments = ", ".join(_ARGUMENTS.get(name, name) for name in HYPERPARAMETERS)
-    if scheduled:
-        arguments += ", schedule_next"
+    arguments = "hp, schedule_next" if scheduled else "hp"
     lines = [
         f"def steps(P, L, G, S, k, n, {arguments}):",
+        "    lr = hp.lr",
         *(["    base, f0 = lr, L[k]"] if scheduled else []),
-        "    rest_alpha, rest_beta1, rest_beta2 = 1 - alpha, 1 - beta1, 1 - beta2",
-        "    rest_dampening, rest_rho = 1 - dampening, 1 - rho",
-        "    rho_inf = 2 / (1 - beta2) - 1",
         *(
             f"    w{i} = P[{size} * k + {i - 1}]; g{i} = G[{size} * k + {i - 1}]"
             for i in coordinates
@@ -408,7 +298,9 @@ def loop(problem: Key, optimizer: str, scheduled: bool = False) -> Loop:
     process."""
     if optimizer == "lbfgs":
         return _lbfgs_loop(evaluator(problem))
-    return _compiled(source(problem, optimizer, scheduled), "steps")
+    rule = RULES.get(optimizer)
+    parts = {} if rule is None else {"update": rule.update, "State": rule.state}
+    return _compiled(source(problem, optimizer, scheduled), "steps", parts)
 
 
 @lru_cache(maxsize=64)
@@ -417,12 +309,13 @@ def evaluator(problem: Key) -> Callable:
     return _compiled(evaluator_source(problem), "evaluate")
 
 
-def _compiled(text: str, name: str) -> Callable:
+def _compiled(text: str, name: str, parts: dict[str, object] | None = None) -> Callable:
     namespace: dict[str, object] = {
         "pow": math.pow,
         "inf": math.inf,
         "max_condition": MAX_CONDITION,
         **_FUNCTIONS,
+        **(parts or {}),
     }
     exec(compile(text, f"<straight {name}>", "exec"), namespace)  # our own text: nothing typed
     return namespace[name]  # type: ignore[return-value]
@@ -447,10 +340,9 @@ def _lbfgs_loop(evaluate: Callable) -> Loop:
     code, its state kept as lists from step to step. A step that would not move, or whose
     arithmetic raises, is left to numpy (ASIDE), which says why."""
 
-    def steps(P, L, G, S, k, n, *hyper):
-        values = dict(zip(HYPERPARAMETERS, hyper, strict=True))
-        memory, max_iter = int(values["history_size"]), int(values["max_iter"])
-        lr, line_search = values["lr"], values["line_search"] != 0
+    def steps(P, L, G, S, k, n, hp):
+        memory, max_iter = int(hp.history_size), int(hp.max_iter)
+        lr, line_search = hp.lr, hp.line_search != 0
         size = len(P) // len(L)
         rows = lbfgs.state_rows(memory)
         width = rows * size
@@ -502,7 +394,7 @@ def advance(
     taken, size = 0, FIRST_CHUNK
     while taken < allowed:
         chunk, size = min(size, allowed - taken), min(2 * size, CHUNK)
-        written = run(*views, row, chunk, *hyper, *extra)
+        written = run(*views, row, chunk, hyper, *extra)
         rows = slice(row + 1, row + 1 + written)
         bad = _first(_bad(P[rows], L[rows], G[rows], bound))
         converged = _first(_converged(G[rows], tol)) if tol > 0 else None

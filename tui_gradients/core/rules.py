@@ -1,0 +1,423 @@
+"""Each optimiser's update, written once, with torch.optim's formulas and defaults.
+
+A rule is a plain function of one coordinate: `update(hp, g, w, state) -> (direction, state)`,
+where `hp` is the settings (`Hyper`), g the gradient and w the parameter, and the state is the
+rule's own NamedTuple, in the style of optax's `ScaleByAdamState`. Every loop runs the same
+function:
+
+- the straight-line loop in plain Python calls it on floats, coordinate by coordinate;
+- numba compiles it (`fast._kernels`) and calls it the same way;
+- the numpy loop calls it once on whole arrays (`optimizers.from_rule`).
+
+So a rule keeps to a small vocabulary that means the same on a float and on an array: the
+arithmetic operators, `abs`, and the names below (`sqrt`, `where`, `maximum`, `minimum`,
+`sign`), which each loop binds to its own implementation (`in_numpy` rebinds them to numpy's).
+A condition that holds for every coordinate alike (a setting, the step count) may be a plain
+`if`; one that differs between coordinates must be a `where`. The step count is one number
+shared by every coordinate (torch keeps `state['step']` per tensor): the numpy loop hands it
+over as a float, so that its powers are the C library's, as in the other loops.
+
+The direction is what the learning rate scales: p ← p − lr·direction. A rule that is not
+`scaled_by_lr` (rprop's lr is its first step size, asgd decays its own) returns the whole step.
+
+Adding an optimiser is one rule and `register(...)`; every loop then runs it.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+
+class Hyper(NamedTuple):
+    """Every setting an optimiser may read, resolved to floats (a switch is 0.0 or 1.0), in the
+    order the fast loops receive them."""
+
+    lr: float
+    momentum: float
+    alpha: float
+    beta1: float
+    beta2: float
+    eps: float
+    weight_decay: float
+    dampening: float
+    amsgrad: float
+    rho: float
+    eta_minus: float
+    eta_plus: float
+    step_min: float
+    step_max: float
+    lambd: float
+    momentum_decay: float
+    history_size: float
+    max_iter: float
+    line_search: float
+
+
+HYPERPARAMETERS = Hyper._fields
+
+
+# --- the vocabulary, on floats (numpy's and numba's are bound in their own loops) -----------
+
+
+sqrt = math.sqrt
+
+
+def where(condition, if_true, if_false):
+    return if_true if condition else if_false
+
+
+def maximum(a, b):
+    return a if a > b else b
+
+
+def minimum(a, b):
+    return a if a < b else b
+
+
+def sign(x):
+    """As np.sign: ±1, and 0 or nan as they are."""
+    return 1.0 if x > 0 else -1.0 if x < 0 else x
+
+
+VOCABULARY = ("sqrt", "where", "maximum", "minimum", "sign")
+
+
+def decayed(hp, g, w):
+    """torch's weight_decay (L2): g + wd·w, read by the update in place of g."""
+    if hp.weight_decay != 0:
+        return g + hp.weight_decay * w
+    return g
+
+
+# --- the rules ----------------------------------------------------------------------------
+
+
+class NoState(NamedTuple):
+    pass
+
+
+class TraceState(NamedTuple):
+    count: float
+    buffer: float
+
+
+class SumState(NamedTuple):
+    sum_of_squares: float
+
+
+class RmsState(NamedTuple):
+    average: float
+
+
+class AdamState(NamedTuple):
+    count: float
+    mu: float
+    nu: float
+    nu_max: float
+    """The largest ν so far, which amsgrad divides by; kept (unused) without it."""
+
+
+class NadamState(NamedTuple):
+    count: float
+    product: float
+    """∏ μₜ so far."""
+    mu: float
+    nu: float
+
+
+class RadamState(NamedTuple):
+    count: float
+    mu: float
+    nu: float
+
+
+class AdamaxState(NamedTuple):
+    count: float
+    mu: float
+    largest: float
+
+
+class AdadeltaState(NamedTuple):
+    square: float
+    deltas: float
+
+
+class RpropState(NamedTuple):
+    previous: float
+    step: float
+
+
+class CountState(NamedTuple):
+    count: float
+
+
+def gd(hp, g, w, s):
+    """p ← p − lr·g."""
+    return decayed(hp, g, w), s
+
+
+def _buffer(hp, h, s):
+    """torch's SGD momentum buffer: g at the first step, then μ·b + (1 − dampening)·g."""
+    if s.count == 0:
+        return h
+    return hp.momentum * s.buffer + (1 - hp.dampening) * h
+
+
+def momentum(hp, g, w, s):
+    """torch's SGD with momentum: p ← p − lr·b."""
+    h = decayed(hp, g, w)
+    buffer = _buffer(hp, h, s)
+    return buffer, TraceState(s.count + 1.0, buffer)
+
+
+def nesterov(hp, g, w, s):
+    """torch's SGD with nesterov=True: the look-ahead g + μ·b."""
+    h = decayed(hp, g, w)
+    buffer = _buffer(hp, h, s)
+    return h + hp.momentum * buffer, TraceState(s.count + 1.0, buffer)
+
+
+def adagrad(hp, g, w, s):
+    """torch's Adagrad: the sum of g² starts at 0 and eps is added after the square root."""
+    h = decayed(hp, g, w)
+    total = s.sum_of_squares + h * h
+    return h / (sqrt(total) + hp.eps), SumState(total)
+
+
+def rmsprop(hp, g, w, s):
+    """torch's RMSprop: a running average of g², eps added after the square root."""
+    h = decayed(hp, g, w)
+    average = hp.alpha * s.average + (1 - hp.alpha) * h * h
+    return h / (sqrt(average) + hp.eps), RmsState(average)
+
+
+def _adam_direction(hp, h, s):
+    """Adam with torch's bias correction (amsgrad: the largest ν so far)."""
+    count = s.count + 1.0
+    mu = hp.beta1 * s.mu + (1 - hp.beta1) * h
+    nu = hp.beta2 * s.nu + (1 - hp.beta2) * h * h
+    nu_max = s.nu_max
+    second = nu
+    if hp.amsgrad != 0:
+        nu_max = maximum(nu_max, nu)
+        second = nu_max
+    denominator = sqrt(second) / math.sqrt(1 - hp.beta2**count) + hp.eps
+    return mu / (1 - hp.beta1**count) / denominator, AdamState(count, mu, nu, nu_max)
+
+
+def adam(hp, g, w, s):
+    return _adam_direction(hp, decayed(hp, g, w), s)
+
+
+def adamw(hp, g, w, s):
+    """Adam with decoupled weight decay: p·(1 − lr·wd), as the direction + wd·p."""
+    direction, state = _adam_direction(hp, g, s)
+    if hp.weight_decay != 0:
+        return direction + hp.weight_decay * w, state
+    return direction, state
+
+
+def nadam(hp, g, w, s):
+    """torch's NAdam: μₜ = β1·(1 − ½·0.96^(t·ψ)) warms up; Nesterov's look-ahead through ∏μ."""
+    h = decayed(hp, g, w)
+    count = s.count + 1.0
+    now = hp.beta1 * (1 - 0.5 * 0.96 ** (count * hp.momentum_decay))
+    ahead = hp.beta1 * (1 - 0.5 * 0.96 ** ((count + 1) * hp.momentum_decay))
+    product = s.product * now
+    mu = hp.beta1 * s.mu + (1 - hp.beta1) * h
+    nu = hp.beta2 * s.nu + (1 - hp.beta2) * h * h
+    denominator = sqrt(nu / (1 - hp.beta2**count)) + hp.eps
+    step = (1 - now) / (1 - product) * h / denominator
+    step = step + ahead / (1 - product * ahead) * mu / denominator
+    return step, NadamState(count, product, mu, nu)
+
+
+def radam(hp, g, w, s):
+    """torch's RAdam: Adam's step rectified by rₜ once the variance of its adaptive lr is
+    tractable (ρₜ > 5); before that, momentum alone."""
+    h = decayed(hp, g, w)
+    count = s.count + 1.0
+    mu = hp.beta1 * s.mu + (1 - hp.beta1) * h
+    nu = hp.beta2 * s.nu + (1 - hp.beta2) * h * h
+    state = RadamState(count, mu, nu)
+    corrected = mu / (1 - hp.beta1**count)
+    correction2 = 1 - hp.beta2**count
+    rho_inf = 2 / (1 - hp.beta2) - 1
+    rho = rho_inf - 2 * count * hp.beta2**count / correction2
+    if rho <= 5:
+        return corrected, state
+    rectifier = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+    adaptive = math.sqrt(correction2) / (sqrt(nu) + hp.eps)
+    return corrected * adaptive * rectifier, state
+
+
+def adamax(hp, g, w, s):
+    """torch's Adamax: u ← max(β2·u, |g| + eps), direction m / ((1 − β1ᵗ)·u)."""
+    h = decayed(hp, g, w)
+    count = s.count + 1.0
+    mu = hp.beta1 * s.mu + (1 - hp.beta1) * h
+    largest = maximum(hp.beta2 * s.largest, abs(h) + hp.eps)
+    return mu / largest / (1 - hp.beta1**count), AdamaxState(count, mu, largest)
+
+
+def adadelta(hp, g, w, s):
+    """torch's Adadelta: Δ = √(E[Δ²] + eps) / √(E[g²] + eps) · g, both averages with rho."""
+    h = decayed(hp, g, w)
+    square = hp.rho * s.square + (1 - hp.rho) * h * h
+    delta = sqrt(s.deltas + hp.eps) / sqrt(square + hp.eps) * h
+    deltas = hp.rho * s.deltas + (1 - hp.rho) * delta * delta
+    return delta, AdadeltaState(square, deltas)
+
+
+def rprop(hp, g, w, s):
+    """torch's Rprop: each coordinate's own step, grown by eta+ while its gradient keeps its
+    sign and shrunk by eta− when it flips (that step then skipped), within step_sizes; it moves
+    by the sign of g alone. The step starts at lr (`first_rprop`)."""
+    agreement = g * s.previous
+    factor = where(agreement > 0, hp.eta_plus, where(agreement < 0, hp.eta_minus, 1.0))
+    step = minimum(maximum(s.step * factor, hp.step_min), hp.step_max)
+    kept = where(agreement < 0, 0.0, g)
+    return step * sign(kept), RpropState(kept, step)
+
+
+def first_rprop(hp):
+    return RpropState(0.0, hp.lr)
+
+
+def asgd(hp, g, w, s):
+    """torch's ASGD, as the iterates move (its running average is not a step): p shrinks by
+    λ·η and steps by η·g, with ηₜ = lr / (1 + λ·lr·(t − 1))^α."""
+    h = decayed(hp, g, w)
+    eta = hp.lr / (1 + hp.lambd * hp.lr * s.count) ** hp.alpha
+    return eta * (hp.lambd * w) + eta * h, CountState(s.count + 1.0)
+
+
+def first_nadam(hp):
+    return NadamState(0.0, 1.0, 0.0, 0.0)
+
+
+# --- the registry -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One optimiser: its update, its state, which settings it reads, and its own defaults for
+    the settings whose torch default differs between optimisers (eps, alpha, weight_decay)."""
+
+    name: str
+    update: Callable[..., tuple[Any, Any]]
+    state: type
+    """The NamedTuple of its state: its fields are the state's rows, in order."""
+    reads: tuple[str, ...]
+    defaults: dict[str, float] = field(default_factory=dict)
+    first: Callable[[Hyper], Any] | None = None
+    """The state before the first step, from the settings; None for all zeros."""
+    scaled_by_lr: bool = True
+    """False where lr is not a final scale: the direction is the whole step."""
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.state._fields  # type: ignore[attr-defined]  # every rule's state is a NamedTuple
+
+    def initial(self, hp: Hyper) -> tuple[float, ...]:
+        """The first state, one float per field."""
+        if self.first is not None:
+            return tuple(self.first(hp))
+        return (0.0,) * len(self.fields)
+
+    @property
+    def counted(self) -> tuple[bool, ...]:
+        """Per field, whether it is the step count, one number for every coordinate."""
+        return tuple(name == "count" for name in self.fields)
+
+
+RULES: dict[str, Rule] = {}
+
+
+def register(rule: Rule) -> Rule:
+    """Make `rule` an optimiser every loop runs (`optimizers.REGISTRY` builds on this)."""
+    RULES[rule.name] = rule
+    for hook in _REGISTERED:
+        hook(rule)
+    return rule
+
+
+_REGISTERED: list[Callable[[Rule], None]] = []
+
+
+def on_register(hook: Callable[[Rule], None]) -> None:
+    """Call `hook` for every rule registered from now on."""
+    _REGISTERED.append(hook)
+
+
+def bound(
+    update: Callable,
+    vocabulary: dict[str, Any],
+    wrap: Callable[[Callable], Callable] = lambda function: function,
+) -> Callable:
+    """A copy of a rule's function whose vocabulary is `vocabulary`'s, every function it can
+    reach in its module or this one (helpers, the rest of the vocabulary) copied the same way
+    and passed through `wrap`: how numpy (other names) and numba (`wrap` = njit) run the one
+    definition. A rule defined elsewhere (a test's) reads this module's vocabulary too."""
+    namespace = {name: globals()[name] for name in (*VOCABULARY, "decayed")}
+    namespace.update(update.__globals__)
+    namespace.update(vocabulary)
+    for name, value in list(namespace.items()):
+        if (
+            isinstance(value, types.FunctionType)
+            and value.__module__ in (update.__module__, __name__)
+            and name not in vocabulary
+        ):
+            namespace[name] = wrap(_copy(value, namespace))
+    return wrap(_copy(update, namespace))
+
+
+def _copy(function: types.FunctionType, namespace: dict[str, Any]) -> types.FunctionType:
+    twin = types.FunctionType(
+        function.__code__, namespace, function.__name__, function.__defaults__
+    )
+    twin.__qualname__ = function.__qualname__
+    return twin
+
+
+_ADAM_READS = ("lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad")
+for _rule in (
+    Rule("gd", gd, NoState, ("lr", "weight_decay")),
+    Rule("momentum", momentum, TraceState, ("lr", "momentum", "dampening", "weight_decay")),
+    Rule("nesterov", nesterov, TraceState, ("lr", "momentum", "weight_decay")),
+    Rule("adagrad", adagrad, SumState, ("lr", "eps", "weight_decay"), {"eps": 1e-10}),
+    Rule("rmsprop", rmsprop, RmsState, ("lr", "alpha", "eps", "weight_decay")),
+    Rule("adam", adam, AdamState, _ADAM_READS),
+    Rule("adamw", adamw, AdamState, _ADAM_READS, {"weight_decay": 1e-2}),
+    Rule(
+        "nadam",
+        nadam,
+        NadamState,
+        ("lr", "beta1", "beta2", "eps", "weight_decay", "momentum_decay"),
+        first=first_nadam,
+    ),
+    Rule("radam", radam, RadamState, ("lr", "beta1", "beta2", "eps", "weight_decay")),
+    Rule("adamax", adamax, AdamaxState, ("lr", "beta1", "beta2", "eps", "weight_decay")),
+    Rule("adadelta", adadelta, AdadeltaState, ("lr", "rho", "eps", "weight_decay"), {"eps": 1e-6}),
+    Rule(
+        "rprop",
+        rprop,
+        RpropState,
+        ("lr", "eta_minus", "eta_plus", "step_min", "step_max"),
+        first=first_rprop,
+        scaled_by_lr=False,
+    ),
+    Rule(
+        "asgd",
+        asgd,
+        CountState,
+        ("lr", "lambd", "alpha", "weight_decay"),
+        {"alpha": 0.75},
+        scaled_by_lr=False,
+    ),
+):
+    register(_rule)
