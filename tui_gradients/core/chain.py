@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -27,35 +28,75 @@ Array = np.ndarray
 MAX_DEPTH = 64
 
 
+SIGMOID, TANH, RELU, LINEAR = range(4)
+"""The activations by number, as every loop's pass takes them (numba compiles the pass once for
+all of them)."""
+ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "linear")
+
 # The activations and their derivatives are written so that no exp overflows and no tail loses
 # its digits: the table exists to show values like 4e-18, which the textbook forms round to 0.
 # σ(z) for z < 0 is eᶻ/(1 + eᶻ), not 1 − something; σ′ = σ(z)·σ(−z) = e/(1 + e)² with
 # e = e^−|z|, not σ(1 − σ), whose 1 − σ cancels for large z; tanh′ = sech² = 4t/(1 + t)² with
-# t = e^−2|z|, not 1 − tanh², which is 0 from |z| ≈ 19 on. The fast loops use the same forms.
+# t = e^−2|z|, not 1 − tanh², which is 0 from |z| ≈ 19 on.
 
 
-def _sigmoid(z: Array) -> Array:
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+def activate(kind, z):
+    """g(z) of one neuron; relu keeps a nan as np.maximum does."""
+    if kind == SIGMOID:
+        e = math.exp(-abs(z))
+        return 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
+    if kind == TANH:
+        return math.tanh(z)
+    if kind == RELU:
+        return z if z > 0.0 else (0.0 if z <= 0.0 else z)
+    return z
 
 
-def _sigmoid_prime(z: Array) -> Array:
-    e = np.exp(-np.abs(z))
-    d = 1.0 + e
-    return e / (d * d)
+def slope(kind, z):
+    """g′(z) of one neuron."""
+    if kind == SIGMOID:
+        e = math.exp(-abs(z))
+        return e / ((1.0 + e) * (1.0 + e))
+    if kind == TANH:
+        t = math.exp(-2.0 * abs(z))
+        return 4.0 * t / ((1.0 + t) * (1.0 + t))
+    if kind == RELU:
+        return 1.0 if z > 0.0 else 0.0
+    return 1.0
 
 
-def _tanh_prime(z: Array) -> Array:
-    t = np.exp(-2.0 * np.abs(z))
-    d = 1.0 + t
-    return 4.0 * t / (d * d)
+def passes(depth, kind, x, y, params, grads, work):
+    """The forward and backward pass, written once for every loop: the numpy loop runs it on
+    Python floats (`Chain.trace`), the straight-line loop likewise, and numba compiles it.
+    `params` is [w¹…wᴸ, b¹…bᴸ]; the gradient goes into `grads` in the same order, and `work`
+    keeps z, a, aˡ⁻¹, g′ and δ for each layer. Returns C; nothing in it raises on floats (an
+    overflow gives inf, as numpy would)."""
+    z, a, a_input, gprime, delta = work[0], work[1], work[2], work[3], work[4]
+    previous = x
+    for layer in range(depth):
+        a_input[layer] = previous
+        z[layer] = params[layer] * previous + params[depth + layer]
+        a[layer] = previous = activate(kind, z[layer])
+    for layer in range(depth):
+        gprime[layer] = slope(kind, z[layer])
+    error = a[depth - 1] - y
+    delta[depth - 1] = error * gprime[depth - 1]
+    for layer in range(depth - 2, -1, -1):
+        delta[layer] = params[layer + 1] * gprime[layer] * delta[layer + 1]
+    for layer in range(depth):
+        grads[layer] = delta[layer] * a_input[layer]
+        grads[depth + layer] = delta[layer]
+    return 0.5 * (error * error)
+
+
+def _on_arrays(function: Callable[[int, float], float], kind: int) -> Callable[[Array], Array]:
+    """A neuron's g or g′ applied to each element of an array, for tables and tests."""
+    return np.vectorize(partial(function, kind), otypes=[float])
 
 
 ACTIVATIONS: dict[str, tuple[Callable[[Array], Array], Callable[[Array], Array]]] = {
-    "sigmoid": (_sigmoid, _sigmoid_prime),
-    "tanh": (np.tanh, _tanh_prime),
-    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float)),
-    "linear": (lambda z: z, np.ones_like),
+    name: (_on_arrays(activate, kind), _on_arrays(slope, kind))
+    for kind, name in enumerate(ACTIVATION_NAMES)
 }
 
 
@@ -121,11 +162,11 @@ class Trace:
 
 
 class Chain:
-    """The network for fixed settings: `trace(params)` runs forward and back."""
+    """The network for fixed settings: `trace(params)` runs forward and back (`passes`)."""
 
     def __init__(self, settings: ChainSettings) -> None:
         self.settings = settings
-        self.g, self.g_prime = ACTIVATIONS[settings.activation]
+        self.kind = ACTIVATION_NAMES.index(settings.activation)
 
     @property
     def depth(self) -> int:
@@ -133,32 +174,22 @@ class Chain:
 
     def trace(self, params: Array) -> Trace:
         depth, x, y = self.depth, self.settings.x, self.settings.y
-        weight, bias = params[:depth], params[depth:]
-        z, a, a_input = np.empty(depth), np.empty(depth), np.empty(depth)
-        with np.errstate(all="ignore"):
-            previous = x
-            for layer in range(depth):
-                a_input[layer] = previous
-                z[layer] = weight[layer] * previous + bias[layer]
-                a[layer] = previous = self.g(z[layer])
-            gprime = self.g_prime(z)
-            delta = np.empty(depth)
-            delta[-1] = (a[-1] - y) * gprime[-1]
-            for layer in range(depth - 2, -1, -1):
-                delta[layer] = weight[layer + 1] * gprime[layer] * delta[layer + 1]
-            cost = float(0.5 * (a[-1] - y) ** 2)  # numpy: overflows to inf, never raises
-            grad_weight = delta * a_input
+        work = [[0.0] * depth for _ in range(5)]
+        grads = [0.0] * (2 * depth)
+        cost = passes(depth, self.kind, float(x), float(y), params.tolist(), grads, work)
+        z, a, a_input, gprime, delta = (np.array(row) for row in work)
+        gradient = np.array(grads)
         return Trace(
-            weight=weight,
-            bias=bias,
+            weight=params[:depth],
+            bias=params[depth:],
             z=z,
             a=a,
             gprime=gprime,
             delta=delta,
-            grad_weight=grad_weight,
-            grad_bias=delta.copy(),
+            grad_weight=gradient[:depth],
+            grad_bias=gradient[depth:],
             a_input=a_input,
-            cost=cost,
+            cost=float(cost),
         )
 
     def value_and_grad(self, params: Array) -> tuple[float, Array]:
@@ -166,10 +197,5 @@ class Chain:
         return trace.cost, np.concatenate([trace.grad_weight, trace.grad_bias])
 
     def cost(self, params: Array) -> float:
-        """C alone, by a forward pass (used by finite-difference checks)."""
-        a = self.settings.x
-        depth = self.depth
-        with np.errstate(all="ignore"):
-            for layer in range(depth):
-                a = self.g(params[layer] * a + params[depth + layer])
-            return float(0.5 * (a - self.settings.y) ** 2)
+        """C alone (used by finite-difference checks)."""
+        return self.trace(params).cost

@@ -26,10 +26,11 @@ Adding an optimiser is one rule and `register(...)`; every loop then runs it.
 from __future__ import annotations
 
 import math
-import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+
+from tui_gradients.core import backends
 
 
 class Hyper(NamedTuple):
@@ -359,29 +360,10 @@ def bound(
     vocabulary: dict[str, Any],
     wrap: Callable[[Callable], Callable] = lambda function: function,
 ) -> Callable:
-    """A copy of a rule's function whose vocabulary is `vocabulary`'s, every function it can
-    reach in its module or this one (helpers, the rest of the vocabulary) copied the same way
-    and passed through `wrap`: how numpy (other names) and numba (`wrap` = njit) run the one
-    definition. A rule defined elsewhere (a test's) reads this module's vocabulary too."""
-    namespace = {name: globals()[name] for name in (*VOCABULARY, "decayed")}
-    namespace.update(update.__globals__)
-    namespace.update(vocabulary)
-    for name, value in list(namespace.items()):
-        if (
-            isinstance(value, types.FunctionType)
-            and value.__module__ in (update.__module__, __name__)
-            and name not in vocabulary
-        ):
-            namespace[name] = wrap(_copy(value, namespace))
-    return wrap(_copy(update, namespace))
-
-
-def _copy(function: types.FunctionType, namespace: dict[str, Any]) -> types.FunctionType:
-    twin = types.FunctionType(
-        function.__code__, namespace, function.__name__, function.__defaults__
-    )
-    twin.__qualname__ = function.__qualname__
-    return twin
+    """A rule's update with `vocabulary` in place of the names above (`backends.bound`); a
+    rule defined elsewhere (a test's) reads this module's vocabulary too."""
+    base = {name: globals()[name] for name in (*VOCABULARY, "decayed")}
+    return backends.bound(update, {**base, **vocabulary}, wrap, also=(__name__,), keep=vocabulary)
 
 
 _ADAM_READS = ("lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad")

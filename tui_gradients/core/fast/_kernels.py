@@ -19,10 +19,9 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
-from tui_gradients.core import lbfgs, rules
+from tui_gradients.core import backends, chain, lbfgs, rules
 from tui_gradients.core.fast._lbfgs import compiled as compiled_lbfgs
 from tui_gradients.core.fast.codes import (
-    ACTIVATION_KINDS,
     ASIDE,
     CONVERGED,
     DIVERGED,
@@ -54,9 +53,6 @@ CONST, W1, W2, ADD, SUB, MUL, DIV, POW, NEG = (
 )
 SIN, COS, TAN, EXP, LOG, SQRT, TANH, ABS = (
     OPCODES[name] for name in ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "abs")
-)
-SIGMOID, TANH_ACTIVATION, RELU, LINEAR = (
-    ACTIVATION_KINDS.index(name) for name in ("sigmoid", "tanh", "relu", "linear")
 )
 
 METHOD, SCALED = RULE, True
@@ -192,47 +188,11 @@ def _converged(grads, tol):
     return np.sqrt(total) < tol
 
 
-@njit(cache=True, error_model="numpy")
-def _chain(depth, activation, x, y, params, grads, work):
-    """The chain's cost and gradient, as `Chain.trace` computes them; `work` holds z, a, aˡ⁻¹,
-    g′ and δ for each layer."""
-    z, a, a_input, gprime, delta = work[0], work[1], work[2], work[3], work[4]
-    previous = x
-    for layer in range(depth):
-        a_input[layer] = previous
-        z[layer] = params[layer] * previous + params[depth + layer]
-        value = z[layer]
-        if activation == SIGMOID:  # the stable forms of `chain.py`
-            e = np.exp(-abs(value))
-            value = 1.0 / (1.0 + e) if value >= 0 else e / (1.0 + e)
-        elif activation == TANH_ACTIVATION:
-            value = np.tanh(value)
-        elif activation == RELU:
-            value = max(value, 0.0)
-        a[layer] = previous = value
-    for layer in range(depth):
-        if activation == SIGMOID:
-            e = np.exp(-abs(z[layer]))
-            d = 1.0 + e
-            gprime[layer] = e / (d * d)
-        elif activation == TANH_ACTIVATION:
-            t = np.exp(-2.0 * abs(z[layer]))
-            d = 1.0 + t
-            gprime[layer] = 4.0 * t / (d * d)
-        elif activation == RELU:
-            gprime[layer] = 1.0 if z[layer] > 0 else 0.0
-        else:
-            gprime[layer] = 1.0
-    delta[depth - 1] = (a[depth - 1] - y) * gprime[depth - 1]
-    for layer in range(depth - 2, -1, -1):
-        delta[layer] = params[layer + 1] * gprime[layer] * delta[layer + 1]
-    for layer in range(depth):
-        grads[layer] = delta[layer] * a_input[layer]
-        grads[depth + layer] = delta[layer]
-    return 0.5 * (a[depth - 1] - y) ** 2
+_chain = backends.bound(chain.passes, {}, njit(error_model="numpy"))
+"""The chain's forward and backward pass (`chain.passes`), compiled."""
 
 
-@njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")
 def evaluate(data, params, grads, hess):
     """Write ∇ at `params` into `grads` (and H into `hess` where the problem has it) and return
     the loss. `data` is (problem, ints, floats, program, consts, scratch): problem FORMULA runs
@@ -345,12 +305,13 @@ def _compiled(function):
 
 
 def digest(optimizer: str) -> str:
-    """What a loop's machine code depends on beyond `_kernels.py`: the rule's module and the
-    rules' own, so that a changed rule never loads a stale loop from numba's cache."""
+    """What a loop's machine code depends on beyond `_kernels.py`: the rule's module, the
+    rules' own and the chain's pass, so that a changed rule or pass never loads a stale loop
+    from numba's cache."""
     import hashlib  # loads OpenSSL: not at start-up
 
     rule = RULES.get(optimizer)
-    sources = [Path(rules.__file__)]
+    sources = [Path(rules.__file__), Path(chain.__file__), Path(backends.__file__)]
     if rule is not None:
         sources.append(Path(inspect.getfile(rule.update)))
     text = b"".join(path.read_bytes() for path in sources) + optimizer.encode()

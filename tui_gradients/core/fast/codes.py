@@ -6,7 +6,7 @@ here as a change to `_kernels.py`: new entries go at the end of their tuples, so
 existing ones never move. An optimiser has no number: each loop is compiled for one.
 """
 
-from tui_gradients.core.chain import ACTIVATIONS
+from tui_gradients.core.chain import ACTIVATION_NAMES
 from tui_gradients.core.limits import HUGE
 from tui_gradients.core.optimizers import MAX_CONDITION
 from tui_gradients.core.tree import ALL_FUNCTIONS, BINARY_OPERATORS, VARIABLES
@@ -26,6 +26,6 @@ LAST_BINARY = OPCODES[BINARY_OPERATORS[-1]]
 
 RULE, NEWTON, NEWTON_DIAG, LBFGS = range(4)
 """How a loop's optimiser steps: by its rule (`rules`), by Newton's two, or by LBFGS."""
-ACTIVATION_KINDS = tuple(ACTIVATIONS)
+ACTIVATION_KINDS = ACTIVATION_NAMES
 FORMULA, CHAIN = range(2)
 """What a problem evaluates: a formula program, or the chain network."""

@@ -30,6 +30,7 @@ from itertools import chain
 import numpy as np
 
 from tui_gradients.core import lbfgs
+from tui_gradients.core.chain import ACTIVATION_NAMES, passes
 from tui_gradients.core.expression import Expression
 from tui_gradients.core.fast.codes import ASIDE, CONVERGED, DIVERGED, GOING, HUGE, LIMIT
 from tui_gradients.core.optimizers import MAX_CONDITION, REGISTRY
@@ -194,6 +195,7 @@ def _loop_text(
     lines = [
         f"def steps(P, L, G, S, k, n, {arguments}):",
         "    lr = hp.lr",
+        *_scratch(size),
         *(["    base, f0 = lr, L[k]"] if scheduled else []),
         *(
             f"    w{i} = P[{size} * k + {i - 1}]; g{i} = G[{size} * k + {i - 1}]"
@@ -212,52 +214,20 @@ def _loop_text(
     return "\n".join(lines) + "\n"
 
 
-_ACTIVATIONS = {
-    "sigmoid": (
-        (
-            "e{layer} = exp(-abs(z{layer}))",
-            "a{layer} = 1.0 / (1.0 + e{layer}) if z{layer} >= 0 else e{layer} / (1.0 + e{layer})",
-        ),
-        "p{layer} = e{layer} / ((1.0 + e{layer}) * (1.0 + e{layer}))",
-    ),
-    "tanh": (
-        ("a{layer} = tanh(z{layer})", "e{layer} = exp(-2.0 * abs(z{layer}))"),
-        "p{layer} = 4.0 * e{layer} / ((1.0 + e{layer}) * (1.0 + e{layer}))",
-    ),
-    "relu": (
-        ("a{layer} = z{layer} if z{layer} > 0.0 else (0.0 if z{layer} <= 0.0 else z{layer})",),
-        "p{layer} = 1.0 if z{layer} > 0.0 else 0.0",
-    ),
-    "linear": (("a{layer} = z{layer}",), "p{layer} = 1.0"),
-}
-"""g and g′ of each activation, in the stable forms of `chain.py` (relu keeps a nan as
-np.maximum does)."""
+def _scratch(size: int) -> tuple[str, ...]:
+    """The lists the chain's pass writes into: the gradient, and its work rows."""
+    return (f"    Q, W = [0.0] * {size}, [[0.0] * {size} for _ in range(5)]",)
 
 
 def _chain(depth: int, activation: str, x: float, y: float) -> tuple[list[str], str, list[str]]:
-    """The chain's forward and backward pass, layer by layer, as `Chain.trace` runs them: the
-    weights are n1…n{depth}, the biases the next `depth` parameters."""
-    forward, derivative = _ACTIVATIONS[activation]
-    lines = []
-    for layer in range(depth):
-        previous = repr(float(x)) if layer == 0 else f"a{layer - 1}"
-        lines.append(f"z{layer} = n{layer + 1} * {previous} + n{depth + layer + 1}")
-        lines += [line.format(layer=layer) for line in forward]
-    lines += [derivative.format(layer=layer) for layer in range(depth)]
-    last = depth - 1
-    lines.append(f"e = a{last} - {float(y)!r}")
-    lines.append(f"d{last} = e * p{last}")
-    lines += [
-        f"d{layer} = n{layer + 2} * p{layer} * d{layer + 1}" for layer in range(depth - 2, -1, -1)
+    """The chain's forward and backward pass (`chain.passes`, called as it is) from the new
+    parameters n1…n{2·depth}: the weights, then the biases."""
+    names = ", ".join(f"n{i}" for i in range(1, 2 * depth + 1))
+    kind = ACTIVATION_NAMES.index(activation)
+    lines = [
+        f"c = passes({depth}, {kind}, {float(x)!r}, {float(y)!r}, [{names}], Q, W)",
     ]
-    inputs = [repr(float(x)), *(f"a{layer}" for layer in range(depth - 1))]
-    lines += [f"q{layer} = d{layer} * {inputs[layer]}" for layer in range(depth)]
-    lines.append("c = 0.5 * (e * e)")
-    return (
-        lines,
-        "c",
-        [*(f"q{layer}" for layer in range(depth)), *(f"d{layer}" for layer in range(depth))],
-    )
+    return lines, "c", [f"Q[{i}]" for i in range(2 * depth)]
 
 
 def _straight_line(
@@ -314,6 +284,7 @@ def _compiled(text: str, name: str, parts: dict[str, object] | None = None) -> C
         "pow": math.pow,
         "inf": math.inf,
         "max_condition": MAX_CONDITION,
+        "passes": passes,
         **_FUNCTIONS,
         **(parts or {}),
     }
@@ -327,6 +298,7 @@ def evaluator_source(problem: Key) -> str:
     names = ", ".join(f"n{i}" for i in range(1, len(grads) + 1))
     lines = [
         "def evaluate(x, g):",
+        *_scratch(len(grads)),
         f"    {names}, = x",
         *(f"    {line}" for line in body),
         *(f"    g[{i}] = {grad}" for i, grad in enumerate(grads)),
