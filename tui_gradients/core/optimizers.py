@@ -27,7 +27,13 @@ import numpy as np
 
 from tui_gradients.core import lbfgs, rules
 from tui_gradients.core.errors import SettingError, StepRefused
-from tui_gradients.core.rules import HYPERPARAMETERS, RULES, Hyper, Rule
+from tui_gradients.core.rules import (
+    HYPERPARAMETERS,
+    RULES,
+    Hyper,
+    Rule,
+    newton_direction,
+)
 from tui_gradients.core.schedules import Schedule
 
 Array = np.ndarray
@@ -125,8 +131,6 @@ def from_rule(rule: Rule, hp: Hyper) -> GradientTransformation:
     return GradientTransformation(init, update)
 
 
-MAX_CONDITION = 1e12
-"""κ past which H counts as singular: its inverse would be mostly rounding."""
 SCHEDULE_ROWS = 5
 NO_LOSS_YET = np.finfo(float).max
 """The plateau rule's best loss before the first step (torch's inf, kept finite so that every
@@ -160,10 +164,10 @@ Hessian = Callable[[Array], Array]
 
 
 def precondition_by_hessian(hessian: Hessian | None, diagonal: bool) -> GradientTransformation:
-    """Newton's direction H⁻¹·g, or with `diagonal` g / diag(H) (each coordinate scaled by its
-    own curvature, as a diagonal preconditioner does). Only where H is positive definite (its
-    diagonal positive) is that a descent direction: elsewhere the step is refused and says
-    why (StepRefused) rather than heading for a saddle or a maximum."""
+    """Newton's direction H⁻¹·g, or with `diagonal` g / diag(H) (`rules.newton_direction`, which
+    every loop runs). Only where H is positive definite (its diagonal positive) is that a
+    descent direction: elsewhere the step is refused and says why (StepRefused) rather than
+    heading for a saddle or a maximum."""
     if hessian is None:
         raise SettingError("optimizer", "newton needs a Hessian: the 2-D surfaces have one")
 
@@ -171,25 +175,24 @@ def precondition_by_hessian(hessian: Hessian | None, diagonal: bool) -> Gradient
         h = hessian(params)
         if not np.all(np.isfinite(h)):
             raise StepRefused("the Hessian is not finite here")
+        (h11, h12), (_, h22) = h.tolist()
+        safe, d1, d2 = newton_direction(diagonal, h11, h12, h22, *updates.tolist())
+        if safe:
+            return np.array([d1, d2]), ()
         if diagonal:
-            curvatures = np.diag(h)
-            if np.any(curvatures <= 0):
-                shown = ", ".join(f"{c:.3g}" for c in curvatures)
-                raise StepRefused(f"a curvature on the diagonal of H is not positive ({shown})")
-            return updates / curvatures, ()
+            shown = ", ".join(f"{c:.3g}" for c in (h11, h22))
+            raise StepRefused(f"a curvature on the diagonal of H is not positive ({shown})")
         low, high = np.linalg.eigvalsh(h)
-        if low <= 0 or high / low > MAX_CONDITION:
-            kind, towards = "singular", "nowhere in particular"
-            if low < 0:
-                kind, towards = "indefinite", "a saddle"
-            if high < 0:
-                kind, towards = "negative definite", "a maximum"
-            raise StepRefused(
-                f"H is {kind} here (λ = {low:.3g}, {high:.3g}): Newton's step heads for "
-                f"{towards}, not downhill; start where f curves up in every direction (t shows "
-                "λ), or pick another optimiser"
-            )
-        return np.linalg.solve(h, updates), ()
+        kind, towards = "singular", "nowhere in particular"
+        if low < 0:
+            kind, towards = "indefinite", "a saddle"
+        if high < 0:
+            kind, towards = "negative definite", "a maximum"
+        raise StepRefused(
+            f"H is {kind} here (λ = {low:.3g}, {high:.3g}): Newton's step heads for "
+            f"{towards}, not downhill; start where f curves up in every direction (t shows "
+            "λ), or pick another optimiser"
+        )
 
     return GradientTransformation(lambda params: (), update)
 

@@ -403,3 +403,32 @@ for _rule in (
     ),
 ):
     register(_rule)
+
+
+# --- Newton's two: one rule of the whole 2-D step ------------------------------------------
+
+MAX_CONDITION = 1e12
+"""κ past which H counts as singular: its inverse would be mostly rounding."""
+
+
+def newton_direction(diagonal, h11, h12, h22, g1, g2):
+    """H⁻¹·g for H = [[h11, h12], [h12, h22]] (with `diagonal`, g / diag(H): each coordinate
+    scaled by its own curvature), and whether it is a safe descent direction: H finite and
+    positive definite, not near singular (κ well inside MAX_CONDITION). The solve is LAPACK's
+    for 2×2: LU with the larger of the first column as the pivot. Where it is not safe the
+    numpy loop says why, and the fast loops hand the step to it."""
+    if diagonal:
+        if not (h11 > 0.0 and h22 > 0.0 and math.isfinite(h11 + h22 + abs(h12))):
+            return False, 0.0, 0.0
+        return True, g1 / h11, g2 / h22
+    middle = 0.5 * (h11 + h22)
+    spread = math.sqrt(0.25 * (h11 - h22) * (h11 - h22) + h12 * h12)
+    if not (middle - spread > 0.0 and middle + spread < 0.5 * MAX_CONDITION * (middle - spread)):
+        return False, 0.0, 0.0
+    if abs(h11) >= abs(h12):
+        factor = h12 / h11
+        d2 = (g2 - factor * g1) / (h22 - factor * h12)
+        return True, (g1 - h12 * d2) / h11, d2
+    factor = h11 / h12
+    d2 = (g1 - factor * g2) / (h12 - factor * h22)
+    return True, (g2 - h22 * d2) / h12, d2

@@ -31,7 +31,6 @@ from tui_gradients.core.fast.codes import (
     LAST_BINARY,
     LBFGS,
     LIMIT,
-    MAX_CONDITION,
     NEWTON,
     NEWTON_DIAG,
     OPCODES,
@@ -135,31 +134,8 @@ def _interpret(program, consts, roots, registers, params, grads, hess):
     return registers[roots[0]]
 
 
-@njit(cache=True, error_model="numpy")
-def _newton(diagonal, hess, grads, direction):
-    """H⁻¹·g (or g / diag(H)) into `direction`, as `optimizers.precondition_by_hessian`
-    computes it; False where numpy would refuse the step, or might (near the condition it
-    refuses at): numpy then takes it or says why (ASIDE). The solve is LAPACK's for 2×2: LU
-    with the larger of the first column as the pivot."""
-    h11, h12, h22 = hess[0], hess[1], hess[2]
-    if diagonal:
-        if not (h11 > 0.0 and h22 > 0.0 and np.isfinite(h11 + h22 + h12)):
-            return False
-        direction[0], direction[1] = grads[0] / h11, grads[1] / h22
-        return True
-    middle = 0.5 * (h11 + h22)
-    spread = np.sqrt(0.25 * (h11 - h22) * (h11 - h22) + h12 * h12)
-    if not (middle - spread > 0.0 and middle + spread < 0.5 * MAX_CONDITION * (middle - spread)):
-        return False
-    if abs(h11) >= abs(h12):
-        factor = h12 / h11
-        direction[1] = (grads[1] - factor * grads[0]) / (h22 - factor * h12)
-        direction[0] = (grads[0] - h12 * direction[1]) / h11
-    else:
-        factor = h11 / h12
-        direction[1] = (grads[0] - factor * grads[1]) / (h12 - factor * h22)
-        direction[0] = (grads[1] - h22 * direction[1]) / h12
-    return True
+_newton = backends.bound(rules.newton_direction, {}, njit(error_model="numpy"))
+"""Newton's direction (`rules.newton_direction`), compiled."""
 
 
 @njit(cache=True, error_model="numpy")
@@ -247,9 +223,11 @@ def steps(data, hp, P, L, G, S, row, n, limits, rejected):
             for i in range(size):  # as the numpy loop applies it: params + −(params − x)
                 new_params[i] = params[i] - (params[i] - new_params[i])
         else:
-            moved = _newton(METHOD == NEWTON_DIAG, hess, grads, new_params)
-            for i in range(size):
-                new_params[i] = params[i] - hp.lr * new_params[i]
+            moved, first, second = _newton(
+                METHOD == NEWTON_DIAG, hess[0], hess[1], hess[2], grads[0], grads[1]
+            )
+            new_params[0] = params[0] - hp.lr * first
+            new_params[1] = params[1] - hp.lr * second
         if not moved:
             return taken, ASIDE
         loss = evaluate(data, new_params, new_grads, new_hess)

@@ -8,10 +8,9 @@ existing ones never move. An optimiser has no number: each loop is compiled for 
 
 from tui_gradients.core.chain import ACTIVATION_NAMES
 from tui_gradients.core.limits import HUGE
-from tui_gradients.core.optimizers import MAX_CONDITION
 from tui_gradients.core.tree import ALL_FUNCTIONS, BINARY_OPERATORS, VARIABLES
 
-__all__ = ["HUGE", "MAX_CONDITION"]
+__all__ = ["HUGE"]
 
 GOING, CONVERGED, DIVERGED, LIMIT, ASIDE = range(5)
 """Why a fast loop stopped: still going (asked-for steps done), converged, diverged, at the

@@ -33,8 +33,8 @@ from tui_gradients.core import lbfgs
 from tui_gradients.core.chain import ACTIVATION_NAMES, passes
 from tui_gradients.core.expression import Expression
 from tui_gradients.core.fast.codes import ASIDE, CONVERGED, DIVERGED, GOING, HUGE, LIMIT
-from tui_gradients.core.optimizers import MAX_CONDITION, REGISTRY
-from tui_gradients.core.rules import RULES
+from tui_gradients.core.optimizers import REGISTRY
+from tui_gradients.core.rules import RULES, newton_direction
 from tui_gradients.core.schedules import Schedule
 from tui_gradients.core.theory import TooLarge, second_derivatives
 from tui_gradients.core.tree import Apply, Node, Num, Var, postorder
@@ -44,29 +44,13 @@ FIRST_CHUNK, CHUNK = 1 << 10, 1 << 16
 loop runs on for at most as many steps as it had taken (and never more than a few tens of
 milliseconds' worth), while a long advance pays for few checks."""
 
-_NEWTON = {
-    "newton": ("n{i} = w{i} - lr * x{i}",),
-    "newton_diag": ("n{i} = w{i} - lr * (g{i} / k{i}{i})",),
-}
-"""Newton's step for one coordinate, from the direction x solved once per step
-(`_BEFORE_NEWTON`). Every other optimiser's update is its rule's (`rules`), called as it is."""
-_BEFORE_NEWTON = {
-    # H = [[k11, k12], [k12, k22]] at w. A step numpy would refuse (H not finite, not positive
-    # definite, or near the condition numpy refuses at) is left to numpy (ASIDE), which says
-    # why; the solve is LAPACK's: LU with the larger of k11 and k12 as the pivot.
-    "newton": (
-        "c1 = 0.5 * (k11 + k22)",
-        "c2 = sqrt(0.25 * (k11 - k22) * (k11 - k22) + k12 * k12)",
-        "if not (c1 - c2 > 0.0 and c1 + c2 < 0.5 * max_condition * (c1 - c2)):"
-        " raise ArithmeticError",
-        "if abs(k11) >= abs(k12):"
-        " c1 = k12 / k11; x2 = (g2 - c1 * g1) / (k22 - c1 * k12); x1 = (g1 - k12 * x2) / k11",
-        "else: c1 = k11 / k12; x2 = (g1 - c1 * g2) / (k12 - c1 * k22); x1 = (g2 - k22 * x2) / k12",
-    ),
-    "newton_diag": (
-        "if not (k11 > 0.0 and k22 > 0.0 and k11 + k22 + abs(k12) < inf): raise ArithmeticError",
-    ),
-}
+_NEWTON = (
+    "ok_, x1, x2 = newton_direction(diagonal, k11, k12, k22, g1, g2)",
+    "if not ok_: raise ArithmeticError",  # numpy takes the step and says why (ASIDE)
+)
+_NEWTON_STEP = "n{i} = w{i} - lr * x{i}"
+"""Newton's step (`rules.newton_direction`, called as it is), H = [[k11, k12], [k12, k22]] at
+w. Every other optimiser's update is its rule's."""
 _RULE = (
     "u_, st{i} = update(hp, g{i}, w{i}, st{i})",
     "n{i} = w{i} - lr * u_",
@@ -167,8 +151,8 @@ def _loop_text(
         stores += [f"{at(row, i)} = {name}{i}" for i in coordinates]
     update = ["lr = sr1"] if scheduled else []
     if rule is None:
-        update += [*_BEFORE_NEWTON[optimizer]]
-        per_coordinate: tuple[str, ...] = _NEWTON[optimizer]
+        update += [*_NEWTON]
+        per_coordinate: tuple[str, ...] = (_NEWTON_STEP,)
     else:
         per_coordinate = _RULE if rule.scaled_by_lr else (_RULE[0], _UNSCALED)
     update += [line.format(i=i) for i in coordinates for line in per_coordinate]
@@ -269,7 +253,10 @@ def loop(problem: Key, optimizer: str, scheduled: bool = False) -> Loop:
     if optimizer == "lbfgs":
         return _lbfgs_loop(evaluator(problem))
     rule = RULES.get(optimizer)
-    parts = {} if rule is None else {"update": rule.update, "State": rule.state}
+    if rule is None:
+        parts = {"newton_direction": newton_direction, "diagonal": optimizer == "newton_diag"}
+    else:
+        parts = {"update": rule.update, "State": rule.state}
     return _compiled(source(problem, optimizer, scheduled), "steps", parts)
 
 
@@ -283,7 +270,6 @@ def _compiled(text: str, name: str, parts: dict[str, object] | None = None) -> C
     namespace: dict[str, object] = {
         "pow": math.pow,
         "inf": math.inf,
-        "max_condition": MAX_CONDITION,
         "passes": passes,
         **_FUNCTIONS,
         **(parts or {}),
