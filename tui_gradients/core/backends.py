@@ -8,7 +8,7 @@ the one function whose globals differ: no second text of the rule, the pass or t
 from __future__ import annotations
 
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 
@@ -16,21 +16,24 @@ def bound(
     function: Callable,
     names: dict[str, Any],
     wrap: Callable[[Callable], Callable] = lambda function: function,
-    also: Iterable[str] = (),
-    keep: Iterable[str] = (),
+    defaults: dict[str, Any] | None = None,
 ) -> Callable:
-    """A copy of `function` whose globals are its module's with `names` over them; every
-    function defined in its module (or in a module named in `also`) that it can reach is copied
-    the same way and passed through `wrap`, but for the names in `keep`, which stay as given."""
-    namespace = {**names, **function.__globals__}
-    kept = set(keep)
-    namespace.update({name: names[name] for name in kept})
-    modules = {function.__module__, *also}
+    """A copy of `function` whose globals are its module's with `names` over them, and
+    `defaults` under them (for names its module lacks). Every function it can reach that is
+    defined in its module, or in a module `defaults` draws on, is copied the same way and passed
+    through `wrap`, but for `names`, which stay as given."""
+    defaults = defaults or {}
+    namespace = {**defaults, **function.__globals__, **names}
+    modules = {function.__module__}
+    modules.update(value.__module__ for value in defaults.values() if _is_function(value))
     for name, value in list(namespace.items()):
-        reachable = isinstance(value, types.FunctionType) and value.__module__ in modules
-        if reachable and name not in kept:
+        if name not in names and _is_function(value) and value.__module__ in modules:
             namespace[name] = wrap(_copy(value, namespace))
     return wrap(_copy(function, namespace))
+
+
+def _is_function(value: object) -> bool:
+    return isinstance(value, types.FunctionType)
 
 
 def _copy(function: types.FunctionType, namespace: dict[str, Any]) -> types.FunctionType:

@@ -243,8 +243,6 @@ class Recipe:
     evaluates: bool = False
     """It evaluates f and ∇f itself, where it wants (LBFGS): on the full batch, so it cannot
     step on minibatches."""
-    rule: Rule | None = None
-    """Its rule, which every loop runs; None for LBFGS and Newton's two."""
 
 
 class Problem(NamedTuple):
@@ -262,7 +260,6 @@ def _recipe(rule: Rule) -> Recipe:
         rule.reads,
         rule.defaults,
         scaled_by_lr=rule.scaled_by_lr,
-        rule=rule,
     )
 
 

@@ -237,6 +237,10 @@ def nadam(hp, g, w, s):
     return step, NadamState(count, product, mu, nu)
 
 
+def first_nadam(hp):
+    return NadamState(0.0, 1.0, 0.0, 0.0)
+
+
 def radam(hp, g, w, s):
     """torch's RAdam: Adam's step rectified by rₜ once the variance of its adaptive lr is
     tractable (ρₜ > 5); before that, momentum alone."""
@@ -295,10 +299,6 @@ def asgd(hp, g, w, s):
     h = decayed(hp, g, w)
     eta = hp.lr / (1 + hp.lambd * hp.lr * s.count) ** hp.alpha
     return eta * (hp.lambd * w) + eta * h, CountState(s.count + 1.0)
-
-
-def first_nadam(hp):
-    return NadamState(0.0, 1.0, 0.0, 0.0)
 
 
 # --- the registry -------------------------------------------------------------------------
@@ -363,7 +363,7 @@ def bound(
     """A rule's update with `vocabulary` in place of the names above (`backends.bound`); a
     rule defined elsewhere (a test's) reads this module's vocabulary too."""
     base = {name: globals()[name] for name in (*VOCABULARY, "decayed")}
-    return backends.bound(update, {**base, **vocabulary}, wrap, also=(__name__,), keep=vocabulary)
+    return backends.bound(update, vocabulary, wrap, defaults=base)
 
 
 _ADAM_READS = ("lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad")

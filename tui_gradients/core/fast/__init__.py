@@ -8,10 +8,10 @@ cheaper, and needs nothing installed; numba's loops are tens of times cheaper ag
 is slow to import and to compile the first time, so nothing here runs at start-up and fast
 loops serve only long advances (COMPILED_MIN_STEPS or more in one call).
 
-Every loop runs the optimiser's one rule (`rules`). They may still differ in
-the last bit (numpy and the C library may round sin, exp or pow differently, and a preset's
-hand-written gradient is not the formula's symbolic one), so the tests hold them to 1e-9
-relative over 10⁴ steps rather than to bit equality.
+Every loop runs the optimiser's one rule (`rules`). They may still differ in the last bit
+(numpy and the C library may round sin, exp or pow differently, and a preset's hand-written
+gradient is not the formula's symbolic one), so the tests hold them to 1e-9 relative over 10⁴
+steps rather than to bit equality.
 
 numba's interpreter (`_kernels`) runs any formula as a small stack program, so a formula typed
 in the app goes fast without compiling anything of its own; `specialise` then compiles the

@@ -3,11 +3,10 @@ history arrays. Imported only by `fast.warm_up`, never at start-up.
 
 The loop (`steps`) mirrors `Run.advance` line for line: the optimiser's own rule (`rules`),
 compiled by numba, the same checks for bad numbers, the same stopping rules. It is compiled once
-per optimiser (`loop`) and cached by numba. It evaluates f
-and ∇f through `evaluate`: the formula interpreter or the chain here, a formula's own code in
-a module that `specialised` writes. Where a step fails a
-check, the rejected numbers are handed back so that Python can word the reason exactly as the
-uncompiled path does.
+per optimiser (`loop`) and cached by numba. It evaluates f and ∇f through `evaluate`: the
+formula interpreter or the chain's pass here, a formula's own code in a module that
+`specialised` writes. Where a step fails a check, the rejected numbers are handed back so that
+Python can word the reason exactly as the uncompiled path does.
 """
 
 from __future__ import annotations

@@ -56,8 +56,8 @@ _RULE = (
     "n{i} = w{i} - lr * u_",
 )
 """One coordinate's step by the optimiser's rule, called on floats; one not scaled by lr
-returns its whole step (`_UNSCALED`). No name may be one the chain's pass uses (z, a, e, p, d,
-q, c)."""
+returns its whole step (`_UNSCALED`). No name may be one a problem's code uses (c, Q, W, and
+a formula's _0, _1, …)."""
 _UNSCALED = "n{i} = w{i} - u_"
 _OPERATORS = {"+": "{} + {}", "-": "{} - {}", "*": "{} * {}", "/": "{} / {}", "neg": "-{}"}
 _FUNCTIONS = {
