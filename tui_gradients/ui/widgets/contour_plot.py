@@ -413,9 +413,10 @@ def _figure(width: int, height: int, window: Window) -> Plot:
     """A plotext figure with fixed limits and axes, and one blank point so it always draws."""
     plot = Plot()
     plot.plotsize(width, height)
-    plot._set_size(
-        width, height
-    )  # as textual-plotext's PlotextPlot does: plotsize alone is not kept
+    # plotsize clamps a figure to the terminal's size as plotext saw it (80×24 where stdout is
+    # no terminal: serve, headless tests); plotext has no public way to lift that per figure,
+    # so its own setter is called, as textual-plotext's PlotextPlot does (issue 33).
+    plot._set_size(width, height)
     plot.theme("clear")
     plot.xlim(window[0], window[1])
     plot.ylim(window[2], window[3])
@@ -431,18 +432,29 @@ def _measure(width: int, height: int, window: Window) -> tuple[raster.Canvas, st
     """The frame plotext draws for this size and view (axes, ticks, labels), and where its data
     area lies: that depends on the limits (through the tick labels' width), not on the data.
     """
-    plot = _figure(width, height, window)
-    frame = plot.build()
-    matrix = plot.monitor.matrix
+    frame = _figure(width, height, window).build()
+    left, bottom, columns, rows = _data_area(Plot.uncolorize(frame).split("\n"), height)
     return raster.Canvas(
         width=width,
         height=height,
-        left=matrix.Cols_canvas.start,
-        bottom=matrix.Rows_canvas.start,
-        columns=max(len(matrix.Cols_canvas), 1),
-        rows=max(len(matrix.Rows_canvas), 1),
+        left=left,
+        bottom=bottom,
+        columns=max(columns, 1),
+        rows=max(rows, 1),
         window=window,
     ), frame
+
+
+def _data_area(lines: list[str], height: int) -> tuple[int, int, int, int]:
+    """(first column, rows below it counted from the widget's bottom line, columns, rows) of the
+    box plotext draws around its data area, read off the frame it built: its public output, not
+    its internals. A frame too small for a box has a data area of nothing."""
+    top = next((row for row, line in enumerate(lines) if "┌" in line), None)
+    last = next((row for row, line in enumerate(lines) if "└" in line), None)
+    if top is None or last is None:
+        return 0, 0, 0, 0
+    left = lines[top].index("┌") + 1
+    return left, height - last, lines[top].index("┐") - left, last - top - 1
 
 
 def _contours(scene: Scene, canvas: raster.Canvas) -> tuple[np.ndarray, np.ndarray]:
