@@ -42,11 +42,15 @@ SCHEDULES = [
     ("exponential", {"gamma": 0.98}),
     ("cosine", {"T_max": 50, "eta_min": 1e-4}),
     ("onecycle", {"total_steps": 200}),
+    ("onecycle", {"total_steps": 200, "cycle_momentum": 0}),
+    ("onecycle", {"total_steps": 200, "base_momentum": 0.5, "max_momentum": 0.8}),
     ("linear", {"start_factor": 0.25, "total_iters": 20}),
     ("plateau", {"patience": 5, "factor": 0.5, "threshold": 0.01}),
 ]
 """Each lr_scheduler, with arguments that make it act within the 200 steps."""
 SCHEDULED = ("gd", "adam")
+CYCLED = ("momentum", "nesterov", "adamw", "nadam", "radam", "adamax")
+"""Optimisers whose momentum or β1 OneCycleLR cycles, beyond gd's and Adam's."""
 STEPS = 200
 OUT = Path(__file__).parent / "data" / "torch_reference.json"
 
@@ -101,14 +105,15 @@ def torch_optimizer(hyper: Hyperparameters, params: torch.Tensor) -> torch.optim
 
 def torch_scheduler(hyper: Hyperparameters, optimizer: torch.optim.Optimizer):
     """torch's scheduler for `hyper.schedule` (None without one): OneCycleLR with its maximum at
-    lr and no momentum cycling, as this project does it."""
+    lr."""
     name = hyper.schedule.name
     if name == "none":
         return None
     schedulers = torch.optim.lr_scheduler
     whole = {k: int(v) if k in WHOLE else v for k, v in hyper.schedule.arguments.items()}
     if name == "onecycle":
-        return schedulers.OneCycleLR(optimizer, max_lr=hyper.lr, cycle_momentum=False, **whole)
+        whole["cycle_momentum"] = bool(whole["cycle_momentum"])
+        return schedulers.OneCycleLR(optimizer, max_lr=hyper.lr, **whole)
     return getattr(schedulers, KINDS[name].torch_name)(optimizer, **whole)
 
 
@@ -148,6 +153,7 @@ def cases() -> list[dict]:
     settings = [(name, {}, ("none", {})) for name in OPTIMIZERS]
     settings += [(name, changes, ("none", {})) for name, changes in VARIANTS]
     settings += [(name, {}, schedule) for schedule in SCHEDULES for name in SCHEDULED]
+    settings += [(name, {}, ("onecycle", {"total_steps": 200})) for name in CYCLED]
     return [
         {
             "function": function,

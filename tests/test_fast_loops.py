@@ -304,10 +304,10 @@ def test_after_a_handed_back_step_the_fast_loop_goes_on(fast_loop, monkeypatch):
     real = straight.loop
     handed_back = []
 
-    def stopping_short(problem, optimizer, scheduled):
+    def stopping_short(problem, optimizer, *schedule):
         def steps(P, L, G, S, k, n, *hyper):
             short = min(n, 300 - k % 300)
-            written = real(problem, optimizer, scheduled)(P, L, G, S, k, short, *hyper)
+            written = real(problem, optimizer, *schedule)(P, L, G, S, k, short, *hyper)
             handed_back.append(k + written)
             return written
 

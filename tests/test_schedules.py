@@ -54,6 +54,45 @@ def test_one_cycle_rises_to_the_lr_then_falls_far_below_it():
     assert rates[119] == rates[100]  # held past total_steps (torch would raise)
 
 
+def test_one_cycle_moves_the_momentum_against_the_lr_by_default():
+    """torch's default cycle_momentum: max_momentum at the start, base_momentum where the lr
+    peaks, max_momentum again at the end, cosine annealed between."""
+    schedule = parse_schedule("onecycle", "total_steps=100,pct_start=0.25")
+    assert schedule.cycles_momentum
+    momenta = [schedule.momentum(step) for step in range(121)]
+    assert momenta[0] == 0.95 and momenta[24] == pytest.approx(0.85)
+    assert momenta[99] == pytest.approx(0.95) and momenta[120] == momenta[100]
+    halfway = 0.85 + 0.1 / 2 * (math.cos(math.pi * 12 / 24) + 1)
+    assert momenta[12] == pytest.approx(halfway, rel=1e-12)
+    assert not parse_schedule("onecycle", "cycle_momentum=0").cycles_momentum
+
+
+@pytest.mark.parametrize(("optimizer", "cycled"), [("gd", "momentum"), ("nadam", "beta1")])
+def test_one_cycle_sets_each_steps_momentum_or_beta1(optimizer, cycled):
+    """gd is torch's SGD at momentum 0, so OneCycleLR makes it SGD with momentum (the
+    `momentum` rule); Adam's kind cycle β1. Each step reads the schedule's momentum."""
+    hyper = Hyperparameters(optimizer=optimizer, lr=0.1, schedule=parse_schedule("onecycle", ""))
+    assert hyper.rule == ("momentum" if optimizer == "gd" else optimizer)
+    assert hyper.cycled == cycled
+    plain = Hyperparameters(optimizer=optimizer, lr=0.1, schedule=Schedule("cosine"))
+    assert plain.rule == optimizer
+
+
+@pytest.mark.parametrize("optimizer", ["adagrad", "adadelta", "rmsprop", "newton"])
+def test_one_cycle_refuses_to_cycle_what_an_optimiser_does_not_have(optimizer):
+    with pytest.raises(SettingError) as caught:
+        Hyperparameters(optimizer=optimizer, schedule=Schedule("onecycle"))
+    assert "cycle_momentum=0" in caught.value.message
+    quiet = Schedule("onecycle", (("cycle_momentum", 0.0),))
+    assert Hyperparameters(optimizer=optimizer, schedule=quiet).schedule == quiet
+
+
+def test_choosing_one_cycle_for_adagrad_starts_it_without_cycling():
+    experiment = edit(edit(Experiment(), "optimizer", "adagrad"), "schedule", "onecycle")
+    assert experiment.hyper.schedule.arguments["cycle_momentum"] == 0
+    assert edit(Experiment(), "schedule", "onecycle").hyper.schedule.cycles_momentum
+
+
 def test_plateau_cuts_the_lr_after_patience_steps_without_progress():
     schedule = parse_schedule("plateau", "patience=2,factor=0.5,cooldown=1")
     losses = [10.0, 9.0] + [9.0] * 10
@@ -86,6 +125,8 @@ def test_a_scheduled_run_keeps_its_lr_in_its_state_and_steps_back_through_it():
         ("step", "step_size", "is not NAME=VALUE"),
         ("none", "gamma=0.5", "no schedule takes them"),
         ("linear", "start_factor=0", "start_factor must be above 0"),
+        ("onecycle", "cycle_momentum=0.5", "cycle_momentum must be 1 (on) or 0 (off)"),
+        ("onecycle", "max_momentum=1", "max_momentum must be in [0, 1)"),
     ],
 )
 def test_bad_schedules_are_refused_with_the_reason(name, text, fragment):

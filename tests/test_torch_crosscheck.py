@@ -43,7 +43,8 @@ def _our_trajectory(function: str, hyper: Hyperparameters, steps: int) -> np.nda
 
 def _case_id(case: dict) -> str:
     changes = ",".join(f"{k}={v}" for k, v in case["changes"].items())
-    schedule = "" if case["schedule"] == "none" else f"-{case['schedule']}"
+    arguments = ",".join(f"{k}={v:g}" for k, v in case["schedule_args"].items())
+    schedule = "" if case["schedule"] == "none" else f"-{case['schedule']}[{arguments}]"
     return f"{case['function']}-{case['optimizer']}{'-' if changes else ''}{changes}{schedule}"
 
 

@@ -137,24 +137,39 @@ NO_LOSS_YET = np.finfo(float).max
 state row can be written to JSON)."""
 
 
-def scale_by_schedule(lr: float, schedule: Schedule) -> GradientTransformation:
-    """The last step with a learning-rate schedule: −lrₜ·updates, then the scheduler's step
-    (after the optimiser's, as in a torch training loop, whose plateau rule is given the loss
-    that this step's gradient came with). State: (step count, lr in force, best loss, bad
-    steps, cooldown)."""
+def scale_by_schedule(
+    inner: Callable[[Hyper], GradientTransformation],
+    hp: Hyper,
+    schedule: Schedule,
+    cycled: str | None = None,
+) -> GradientTransformation:
+    """An optimiser under a learning-rate schedule, as optax's `inject_hyperparams` runs one:
+    `inner` is the optimiser built from settings, run with those in force. The step is
+    −lrₜ·its direction, then the scheduler's step (after the optimiser's, as in a torch
+    training loop, whose plateau rule is given the loss that this step's gradient came with).
+    Where the schedule cycles momentum, the setting named `cycled` (momentum or β1) is the
+    schedule's at the step count. State: the optimiser's own rows, then the schedule's (step
+    count, lr in force, best loss, bad steps, cooldown)."""
+    size = len(inner(hp).init(np.zeros(1)))
+
+    def settings(count: int) -> Hyper:
+        return hp._replace(**{cycled: schedule.momentum(count)}) if cycled else hp
 
     def init(params: Array) -> State:
-        first = np.full_like(params, schedule.first(lr))
+        first = np.full_like(params, schedule.first(hp.lr))
         zeros = np.zeros_like(params)
-        return zeros, first, np.full_like(params, NO_LOSS_YET), zeros, zeros
+        own = inner(hp).init(params)
+        return (*own, zeros, first, np.full_like(params, NO_LOSS_YET), zeros, zeros)
 
     def update(updates: Array, state: State, params: Array, value: float) -> tuple[Array, State]:
-        count, rate, best, bad, cooldown = state
+        own, (count, rate, best, bad, cooldown) = state[:size], state[size:]
+        steps = int(count[0])
+        direction, own = _update(inner(settings(steps)), updates, own, params, value)
         now = float(rate[0])
         memory = (float(best[0]), float(bad[0]), float(cooldown[0]))
-        following, memory = schedule.next(now, int(count[0]) + 1, lr, value, memory)
+        following, memory = schedule.next(now, steps + 1, hp.lr, value, memory)
         rows = (np.full_like(params, v) for v in (following, *memory))
-        return -now * updates, (count + 1, *rows)
+        return -now * direction, (*own, count + 1, *rows)
 
     return GradientTransformation(init, update, wants_value=True)
 
@@ -231,8 +246,9 @@ class Recipe:
     weight_decay). Made from its rule (`rules.RULES`), but for those that are not rules of one
     coordinate: LBFGS and Newton's two."""
 
-    scale: Callable[[Hyperparameters, Problem], tuple[GradientTransformation, ...]]
-    """What comes before the learning rate."""
+    scale: Callable[[Hyperparameters, Problem, Hyper], tuple[GradientTransformation, ...]]
+    """What comes before the learning rate, from the settings and those in force (a schedule
+    may move some, `scale_by_schedule`)."""
     reads: tuple[str, ...]
     defaults: dict[str, float] = field(default_factory=dict)
     scaled_by_lr: bool = True
@@ -256,7 +272,7 @@ class Problem(NamedTuple):
 
 def _recipe(rule: Rule) -> Recipe:
     return Recipe(
-        lambda h, p: (from_rule(rule, h.vector()),),
+        lambda h, p, hp: (from_rule(rule, hp),),
         rule.reads,
         rule.defaults,
         scaled_by_lr=rule.scaled_by_lr,
@@ -266,18 +282,18 @@ def _recipe(rule: Rule) -> Recipe:
 REGISTRY: dict[str, Recipe] = {name: _recipe(rule) for name, rule in RULES.items()}
 REGISTRY.update(
     lbfgs=Recipe(
-        lambda h, p: (lbfgs_steps(p.value_and_grad, h),),
+        lambda h, p, hp: (lbfgs_steps(p.value_and_grad, h),),
         ("lr", "history_size", "max_iter", "line_search"),
         scaled_by_lr=False,
         evaluates=True,
     ),
     newton=Recipe(
-        lambda h, p: (precondition_by_hessian(p.hessian, diagonal=False),),
+        lambda h, p, hp: (precondition_by_hessian(p.hessian, diagonal=False),),
         ("lr",),
         second_order=True,
     ),
     newton_diag=Recipe(
-        lambda h, p: (precondition_by_hessian(p.hessian, diagonal=True),),
+        lambda h, p, hp: (precondition_by_hessian(p.hessian, diagonal=True),),
         ("lr",),
         second_order=True,
     ),
@@ -306,8 +322,11 @@ class Optimizer(NamedTuple):
     """How many parameter-shaped arrays the state holds (0 for plain gd)."""
     vector: Hyper
     """`Hyperparameters.vector()`, for the fast loops."""
-    schedule: Schedule | None = None
+    schedule: Schedule | None
     """The schedule its lr follows, kept in its last state rows (`lr_row`); None for none."""
+    rule: str
+    """The rule the loops run: its name's, but gd's with momentum once OneCycleLR gives it
+    momentum (`Hyperparameters.rule`)."""
 
     def init(self, params: Array) -> State:
         return self.transform.init(params)
@@ -397,6 +416,12 @@ class Hyperparameters:
                 f"{self.optimizer} takes no schedule here: rprop's lr is only its first step "
                 "size, asgd decays its own, lbfgs's line search sets its own",
             )
+        if self.schedule.cycles_momentum and self.cycled is None:
+            raise SettingError(
+                "schedule_args",
+                f"{self.optimizer} has no momentum or beta1 here for onecycle to cycle (torch "
+                "refuses it for adagrad and adadelta too): add cycle_momentum=0",
+            )
 
     def with_changes(self, **changes: Any) -> Hyperparameters:
         """A validated copy; the original stays in force if the change is refused."""
@@ -414,6 +439,23 @@ class Hyperparameters:
         return self.recipe.defaults.get(name, SHARED_DEFAULTS[name])
 
     @property
+    def rule(self) -> str:
+        """The rule that steps: the optimiser's, or the one its torch class runs once
+        OneCycleLR gives it momentum (gd is SGD at momentum 0)."""
+        rule = RULES.get(self.optimizer)
+        if rule is not None and rule.with_momentum and self.schedule.cycles_momentum:
+            return rule.with_momentum
+        return self.optimizer
+
+    @property
+    def cycled(self) -> str | None:
+        """The setting OneCycleLR would cycle for this optimiser: momentum, β1, or none."""
+        rule = RULES.get(self.optimizer)
+        if rule is None:
+            return None
+        return RULES[rule.with_momentum or rule.name].cycled
+
+    @property
     def resolved_eps(self) -> float:
         return self.resolved("eps")
 
@@ -428,18 +470,21 @@ class Hyperparameters:
     ) -> Optimizer:
         """The optimiser; a second-order one needs the surface's `hessian`, LBFGS the problem's
         `value_and_grad` (it evaluates f as often as its line search wants)."""
-        recipe = self.recipe
+        recipe, problem, hp = REGISTRY[self.rule], Problem(value_and_grad, hessian), self.vector()
+
+        def inner(settings: Hyper) -> GradientTransformation:
+            return chain(*recipe.scale(self, problem, settings))
+
         scheduled = self.schedule.name != "none"
         if scheduled:
-            last = scale_by_schedule(self.lr, self.schedule)
-        elif recipe.scaled_by_lr:
-            last = scale_by_learning_rate(self.lr)
+            cycled = self.cycled if self.schedule.cycles_momentum else None
+            transform = scale_by_schedule(inner, hp, self.schedule, cycled)
         else:
-            last = scale(-1.0)
-        transform = chain(*recipe.scale(self, Problem(value_and_grad, hessian)), last)
+            last = scale_by_learning_rate(self.lr) if recipe.scaled_by_lr else scale(-1.0)
+            transform = chain(inner(hp), last)
         state_size = len(transform.init(np.zeros(1)))
         schedule = self.schedule if scheduled else None
-        return Optimizer(self.optimizer, transform, state_size, self.vector(), schedule)
+        return Optimizer(self.optimizer, transform, state_size, hp, schedule, self.rule)
 
     def describe(self) -> str:
         """`adam lr=0.5 beta1=0.9 …`: only what this optimiser reads, its switches (weight

@@ -319,6 +319,18 @@ class Rule:
     """The state before the first step, from the settings; None for all zeros."""
     scaled_by_lr: bool = True
     """False where lr is not a final scale: the direction is the whole step."""
+    with_momentum: str | None = None
+    """The rule torch's same class runs once a scheduler gives it momentum (OneCycleLR sets
+    SGD's momentum, and gd is SGD at momentum 0)."""
+
+    @property
+    def cycled(self) -> str | None:
+        """The setting OneCycleLR cycles, as torch picks it: β1 where there are betas, else
+        momentum; None where the rule reads neither."""
+        for name in ("beta1", "momentum"):
+            if name in self.reads:
+                return name
+        return None
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -368,7 +380,7 @@ def bound(
 
 _ADAM_READS = ("lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad")
 for _rule in (
-    Rule("gd", gd, NoState, ("lr", "weight_decay")),
+    Rule("gd", gd, NoState, ("lr", "weight_decay"), with_momentum="momentum"),
     Rule("momentum", momentum, TraceState, ("lr", "momentum", "dampening", "weight_decay")),
     Rule("nesterov", nesterov, TraceState, ("lr", "momentum", "weight_decay")),
     Rule("adagrad", adagrad, SumState, ("lr", "eps", "weight_decay"), {"eps": 1e-10}),

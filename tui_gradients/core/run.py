@@ -305,7 +305,7 @@ class Run:
         limits = (float(self.max_steps - self.last_step + row), self.tol, self.bound)
         taken, why, rejected = fast.advance(
             self.compiled,
-            self.optimizer.name,
+            self.optimizer.rule,
             self.optimizer.vector,
             history.buffers(),
             row,

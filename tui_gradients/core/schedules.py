@@ -7,8 +7,10 @@ last bit. A schedule's state is its step count and the lr in force (and, for the
 the best loss so far, the bad steps and the cooldown left); `optimizers.scale_by_schedule` keeps
 it among the optimiser's state, so a run can step back through a schedule too.
 
-Differences from torch, on purpose: OneCycleLR does not cycle the momentum (torch's
-cycle_momentum=False) and holds its last lr past total_steps, where torch raises.
+OneCycleLR cycles the momentum too, as torch does by default (cycle_momentum=1): from
+max_momentum down to base_momentum while the lr rises, and back up while it falls. The setting
+it moves is SGD's momentum or Adam's β1 (`Schedule.momentum`). One difference from torch, on
+purpose: OneCycleLR holds its last lr (and momentum) past total_steps, where torch raises.
 """
 
 from __future__ import annotations
@@ -62,20 +64,24 @@ def _linear(lr: float, epoch: int, base: float, a: dict[str, float]) -> float:
     return lr * (1.0 + (end - start) / (total * start + (epoch - 1) * (end - start)))
 
 
-def _one_cycle_at(step: int, base: float, a: dict[str, float]) -> float:
-    """OneCycleLR's two phases, cosine annealed: up from lr/div_factor to lr over pct_start of
-    total_steps, then down to lr/div_factor/final_div_factor."""
+def _one_cycle(step: int, a: dict[str, float], ends: tuple[float, float, float]) -> float:
+    """OneCycleLR's two phases, cosine annealed from ends[0] to ends[1] over pct_start of
+    total_steps, then to ends[2]: the lr (up, then far down) and the momentum (down, then up)."""
     total = int(a["total_steps"])
-    initial = base / a["div_factor"]
-    lowest = initial / a["final_div_factor"]
-    phases = ((float(a["pct_start"] * total) - 1, initial, base), (total - 1, base, lowest))
+    phases = ((float(a["pct_start"] * total) - 1, *ends[:2]), (total - 1, *ends[1:]))
     step, start_step = min(step, total), 0.0
-    for index, (end_step, start_lr, end_lr) in enumerate(phases):
+    for index, (end_step, start, end) in enumerate(phases):
         if step <= end_step or index == len(phases) - 1:
             pct = (step - start_step) / (end_step - start_step)
-            return end_lr + (start_lr - end_lr) / 2.0 * (math.cos(math.pi * pct) + 1)
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         start_step = end_step
     raise AssertionError("unreachable: the last phase always answers")
+
+
+def _one_cycle_lr(step: int, base: float, a: dict[str, float]) -> float:
+    """Up from lr/div_factor to lr, then down to lr/div_factor/final_div_factor."""
+    initial = base / a["div_factor"]
+    return _one_cycle(step, a, (initial, base, initial / a["final_div_factor"]))
 
 
 KINDS: dict[str, Kind] = {
@@ -84,9 +90,17 @@ KINDS: dict[str, Kind] = {
     "cosine": Kind("CosineAnnealingLR", {"T_max": 100, "eta_min": 0.0}, lambda lr, a: lr, _cosine),
     "onecycle": Kind(
         "OneCycleLR",
-        {"total_steps": 1000, "pct_start": 0.3, "div_factor": 25.0, "final_div_factor": 1e4},
-        lambda lr, a: _one_cycle_at(0, lr, a),
-        lambda lr, epoch, base, a: _one_cycle_at(epoch, base, a),
+        {
+            "total_steps": 1000,
+            "pct_start": 0.3,
+            "div_factor": 25.0,
+            "final_div_factor": 1e4,
+            "cycle_momentum": 1,
+            "base_momentum": 0.85,
+            "max_momentum": 0.95,
+        },
+        lambda lr, a: _one_cycle_lr(0, lr, a),
+        lambda lr, epoch, base, a: _one_cycle_lr(epoch, base, a),
     ),
     "linear": Kind(
         "LinearLR",
@@ -104,6 +118,9 @@ KINDS: dict[str, Kind] = {
 NAMES = ("none", *KINDS)
 WHOLE = {"step_size", "T_max", "total_steps", "total_iters", "patience", "cooldown"}
 """Arguments torch takes as whole numbers."""
+SWITCHES = {"cycle_momentum"}
+"""Arguments torch takes as True or False, here 1 or 0."""
+MOMENTA = {"base_momentum", "max_momentum"}
 PLATEAU_EPS = 1e-8
 """ReduceLROnPlateau's eps: a reduction smaller than this is skipped."""
 
@@ -140,6 +157,18 @@ class Schedule:
 
     def first(self, lr: float) -> float:
         return self.kind.first(lr, self.arguments)
+
+    @property
+    def cycles_momentum(self) -> bool:
+        """Whether it moves the optimiser's momentum (or β1) as well as its lr."""
+        return self.name == "onecycle" and self.arguments["cycle_momentum"] != 0
+
+    def momentum(self, epoch: int) -> float:
+        """The momentum in force after the scheduler's step number `epoch` (0: before the
+        first update), where it `cycles_momentum`: a closed form of the step, as in torch."""
+        a = self.arguments
+        high, low = a["max_momentum"], a["base_momentum"]
+        return _one_cycle(epoch, a, (high, low, high))
 
     def next(
         self, lr: float, epoch: int, base: float, loss: float, plateau: Plateau
@@ -198,6 +227,10 @@ def _check_argument(name: str, key: str, value: float) -> None:
         raise SettingError("schedule_args", f"{name} takes {', '.join(known)}, not {key!r}")
     if not math.isfinite(value) or value < 0:
         raise SettingError("schedule_args", f"{key} must be a finite number ≥ 0, got {value!r}")
+    if key in SWITCHES and value not in (0, 1):
+        raise SettingError("schedule_args", f"{key} must be 1 (on) or 0 (off), got {value:g}")
+    if key in MOMENTA and not value < 1:
+        raise SettingError("schedule_args", f"{key} must be in [0, 1), got {value:g}")
     if key in WHOLE and (
         value != int(value) or (value < 1 and key not in ("patience", "cooldown"))
     ):

@@ -263,11 +263,19 @@ def _line_search(experiment: Experiment, text: str) -> Experiment:
 
 def _schedule(experiment: Experiment, text: str) -> Experiment:
     """A new schedule starts from torch's defaults: the old one's arguments are not its own."""
-    return replace(experiment, hyper=experiment.hyper.with_changes(schedule=Schedule(text)))
+    return _with_schedule(experiment, Schedule(text))
 
 
 def _schedule_args(experiment: Experiment, text: str) -> Experiment:
-    schedule = parse_schedule(experiment.hyper.schedule.name, text)
+    return _with_schedule(experiment, parse_schedule(experiment.hyper.schedule.name, text))
+
+
+def _with_schedule(experiment: Experiment, schedule: Schedule) -> Experiment:
+    """OneCycleLR for an optimiser with no momentum to cycle goes with cycle_momentum=0 unless
+    typed, where torch would refuse the default (its arguments then say so)."""
+    unable = experiment.hyper.cycled is None
+    if schedule.cycles_momentum and unable and "cycle_momentum" not in dict(schedule.typed):
+        schedule = Schedule(schedule.name, (*schedule.typed, ("cycle_momentum", 0.0)))
     return replace(experiment, hyper=experiment.hyper.with_changes(schedule=schedule))
 
 

@@ -155,7 +155,11 @@ k=v,…`) are torch.optim.lr_scheduler's StepLR (`step`), ExponentialLR, CosineA
 (`cosine`), OneCycleLR, LinearLR (`linear`, a warm-up) and ReduceLROnPlateau (`plateau`, given
 the loss of each step), stepped once after every optimiser step, each lr computed from the last
 as torch does. The readout's `lr now` is the lr of the next step, and a third trend line draws
-it. OneCycleLR here leaves the momentum alone and holds its last lr past total_steps. rprop and
+it. OneCycleLR also cycles the momentum by default, as torch does (`cycle_momentum=1`, from
+`max_momentum` 0.95 down to `base_momentum` 0.85 while the lr climbs, then back): SGD's momentum
+(so gd steps as SGD with momentum under it) or Adam's β1. adagrad, adadelta and rmsprop have
+none here to cycle and start it with `cycle_momentum=0`. It holds its last lr past total_steps,
+where torch raises. rprop and
 asgd take no schedule (lr is not their step size). A scheduled run's long jumps go through the
 straight-line loop, which calls the schedule's own formulas (numba's loops take no schedule).
 

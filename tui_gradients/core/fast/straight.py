@@ -52,12 +52,12 @@ _NEWTON_STEP = "n{i} = w{i} - lr * x{i}"
 """Newton's step (`rules.newton_direction`, called as it is), H = [[k11, k12], [k12, k22]] at
 w. Every other optimiser's update is its rule's."""
 _RULE = (
-    "u_, st{i} = update(hp, g{i}, w{i}, st{i})",
+    "u_, st{i} = update(hq, g{i}, w{i}, st{i})",
     "n{i} = w{i} - lr * u_",
 )
 """One coordinate's step by the optimiser's rule, called on floats; one not scaled by lr
-returns its whole step (`_UNSCALED`). No name may be one a problem's code uses (c, Q, W, and
-a formula's _0, _1, …)."""
+returns its whole step (`_UNSCALED`); hq is the settings in force (a schedule may cycle the
+momentum). No name may be one a problem's code uses (c, Q, W, and a formula's _0, _1, …)."""
 _UNSCALED = "n{i} = w{i} - u_"
 _OPERATORS = {"+": "{} + {}", "-": "{} - {}", "*": "{} * {}", "/": "{} / {}", "neg": "-{}"}
 _FUNCTIONS = {
@@ -78,18 +78,19 @@ Loop = Callable[..., int]
 """(params, loss, grads, states, row, n, the settings as `rules.Hyper`) → steps written."""
 
 
-def source(problem: Key, optimizer: str, scheduled: bool = False) -> str:
+def source(problem: Key, optimizer: str, scheduled: bool = False, cycled: str = "") -> str:
     """The loop's text for `problem` (see Key): load the row, then n times update, evaluate and
     write the next row. A second-order optimiser's loop evaluates the formula's Hessian too
     (TooLarge where its second derivatives are past the theory's budget); a `scheduled` one
-    calls the schedule's own `next` after each update (`_SCHEDULED`)."""
+    calls the schedule's own `next` after each update (`_SCHEDULED`), and where the schedule
+    cycles the setting named `cycled`, its `momentum` before each update."""
     second_order = problem[0] == "plane" and REGISTRY[optimizer].second_order  # the chain: none
     body, f, grads = _problem_code(problem, second_order)
     hessian: tuple[str, ...] = ()
     if second_order:
         *grads, h11, h12, h22 = grads
         hessian = (f"k11 = {h11}", f"k12 = {h12}", f"k22 = {h22}")
-    return _loop_text(body, f, grads, optimizer, hessian, scheduled)
+    return _loop_text(body, f, grads, optimizer, hessian, scheduled, cycled)
 
 
 def _problem_code(problem: Key, hessian: bool = False) -> tuple[list[str], str, list[str]]:
@@ -126,6 +127,7 @@ def _loop_text(
     optimizer: str,
     hessian: tuple[str, ...] = (),
     scheduled: bool = False,
+    cycled: str = "",
 ) -> str:
     """`body` computes the loss `f` and the gradient `grads` from the new parameters n1, n2, …
     (the current ones are w1, w2, … and their gradient g1, g2, …); `hessian` sets k11, k12 and
@@ -150,6 +152,8 @@ def _loop_text(
         loads += [f"{name}{i} = {at(row, i)}" for i in coordinates]
         stores += [f"{at(row, i)} = {name}{i}" for i in coordinates]
     update = ["lr = sr1"] if scheduled else []
+    if cycled:
+        update.append(f"hq = hp._replace({cycled}=schedule_momentum(int(sc1)))")
     if rule is None:
         update += [*_NEWTON]
         per_coordinate: tuple[str, ...] = (_NEWTON_STEP,)
@@ -175,10 +179,10 @@ def _loop_text(
         *([f"f0 = {f}"] if scheduled else []),
     ]
     at_row = [*(f"n{i} = w{i}" for i in coordinates), *body, *hessian] if hessian else []
-    arguments = "hp, schedule_next" if scheduled else "hp"
+    arguments = "hp, schedule_next, schedule_momentum" if scheduled else "hp"
     lines = [
         f"def steps(P, L, G, S, k, n, {arguments}):",
-        "    lr = hp.lr",
+        "    lr, hq = hp.lr, hp",
         *_scratch(size),
         *(["    base, f0 = lr, L[k]"] if scheduled else []),
         *(
@@ -247,9 +251,9 @@ def _code(node: Apply, args: list[str]) -> str:
 
 
 @lru_cache(maxsize=64)
-def loop(problem: Key, optimizer: str, scheduled: bool = False) -> Loop:
-    """The problem's loop for one optimiser (with a schedule or without), compiled once per
-    process."""
+def loop(problem: Key, optimizer: str, scheduled: bool = False, cycled: str = "") -> Loop:
+    """The problem's loop for one optimiser (with a schedule or without, cycling the setting
+    `cycled` or none), compiled once per process."""
     if optimizer == "lbfgs":
         return _lbfgs_loop(evaluator(problem))
     rule = RULES.get(optimizer)
@@ -257,7 +261,7 @@ def loop(problem: Key, optimizer: str, scheduled: bool = False) -> Loop:
         parts = {"newton_direction": newton_direction, "diagonal": optimizer == "newton_diag"}
     else:
         parts = {"update": rule.update, "State": rule.state}
-    return _compiled(source(problem, optimizer, scheduled), "steps", parts)
+    return _compiled(source(problem, optimizer, scheduled, cycled), "steps", parts)
 
 
 @lru_cache(maxsize=64)
@@ -343,9 +347,11 @@ def advance(
     P, L, G, S = history
     max_steps, tol, bound = limits
     views = [memoryview(values.reshape(-1)) for values in (P, L, G, S)]
-    extra = () if schedule is None else (schedule.next,)
+    extra = () if schedule is None else (schedule.next, schedule.momentum)
+    rule = RULES.get(optimizer)
+    cycled = rule.cycled if rule and schedule and schedule.cycles_momentum else None
     try:
-        run = loop(problem, optimizer, schedule is not None)
+        run = loop(problem, optimizer, schedule is not None, cycled or "")
     except TooLarge:  # no Hessian to step with: numpy takes the step, and refuses it
         return 0, ASIDE, np.empty(0)
     allowed = max(0, min(n, int(max_steps) - row))
