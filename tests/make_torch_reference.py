@@ -18,6 +18,7 @@ from tui_gradients.core.functions import make_objective
 from tui_gradients.core.optimizers import TORCH_OPTIMIZERS as OPTIMIZERS
 from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.schedules import KINDS, WHOLE, Schedule
+from tui_gradients.core.tree import ALL_FUNCTIONS, Num, Var, postorder
 
 CASES = [("quadratic", 0.5), ("rosenbrock", 0.001)]
 VARIANTS = [
@@ -117,6 +118,32 @@ def torch_scheduler(hyper: Hyperparameters, optimizer: torch.optim.Optimizer):
     return getattr(schedulers, KINDS[name].torch_name)(optimizer, **whole)
 
 
+_TORCH = {
+    "+": torch.add,
+    "-": torch.sub,
+    "*": torch.mul,
+    "/": torch.div,
+    "**": torch.pow,
+    "neg": torch.neg,
+    **{name: getattr(torch, name) for name in ALL_FUNCTIONS},
+}
+
+
+def in_torch(expression, w1: torch.Tensor, w2: torch.Tensor) -> torch.Tensor:
+    """The formula's value on torch tensors, node by node, for autograd to differentiate: the
+    gradient is torch's, not the project's symbolic one."""
+    values: dict[int, torch.Tensor] = {}
+    variables = {"w1": w1, "w2": w2}
+    for node in postorder(expression.tree):
+        if isinstance(node, Num):
+            values[id(node)] = torch.tensor(node.value)
+        elif isinstance(node, Var):
+            values[id(node)] = variables[node.name]
+        else:
+            values[id(node)] = _TORCH[node.op](*(values[id(arg)] for arg in node.args))
+    return values[id(expression.tree)]
+
+
 def trajectory(function: str, hyper: Hyperparameters, steps: int = STEPS) -> list[list[float]]:
     """A training loop: the loss, its gradient, the optimiser's step, then the scheduler's
     (the plateau rule given the loss)."""
@@ -128,7 +155,7 @@ def trajectory(function: str, hyper: Hyperparameters, steps: int = STEPS) -> lis
 
     def closure() -> torch.Tensor:
         optimizer.zero_grad()
-        loss = objective.value(params[0], params[1])
+        loss = in_torch(objective.expression, params[0], params[1])
         loss.backward()
         return loss
 

@@ -643,7 +643,7 @@ async def test_once_numbas_loops_load_a_key_jumps_up_to_the_run_limit():
         await pilot.pause()
         assert fast.ready()
         assert loaded_before or "numba's loops ready" in _status(app)
-        assert fast.is_specialised(app.session.experiment.plane.objective.formula, "gd")
+        assert fast.is_specialised(app.session.experiment.plane.objective.expression, "gd")
         await pilot.press(*"9999999", "n")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -664,7 +664,9 @@ async def test_a_long_jump_on_a_new_formula_compiles_its_own_loop_meanwhile():
         assert app.session.step == 50000 or app.session.plane.stop is not None
         optimizers = {run.optimizer.name for _, run in app.session.plane_runs}
         assert len(optimizers) == 2
-        assert all(fast.is_specialised(formula, name) for name in optimizers)
+        expression = app.session.experiment.plane.objective.expression
+        assert expression.text == formula
+        assert all(fast.is_specialised(expression, name) for name in optimizers)
         assert "loading" not in _status(app)  # the loops were loaded already: nothing to say
 
 

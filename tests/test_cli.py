@@ -24,6 +24,7 @@ from tui_gradients.core import experiment as experiment_module
 from tui_gradients.core import export, fast
 from tui_gradients.core.experiment import ESCAPE_FACTOR, Experiment
 from tui_gradients.core.export import CHAIN_COLUMNS, RUN_COLUMNS
+from tui_gradients.core.expression import Expression
 from tui_gradients.core.lesson import page_count
 from tui_gradients.core.settings import in_section
 
@@ -70,7 +71,7 @@ def test_a_long_run_compiles_its_formulas_own_loop_first(capsys):
     pytest.importorskip("numba")
     formula = "w1**2 + 9.5*w2**2"
     assert main(["run", "--expr", formula, "--steps", str(WORTH_COMPILING), "--lr", "1e-4"]) == 0
-    assert fast.is_specialised(formula, "gd")
+    assert fast.is_specialised(Expression.parse(formula), "gd")
     rows = _csv(capsys.readouterr().out)
     assert len(rows) == 1 + WORTH_COMPILING + 1
     w1 = float(rows[1][1]) * (1 - 2e-4) ** WORTH_COMPILING  # gd on w1² shrinks w1 by 1 − 2·lr

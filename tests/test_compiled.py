@@ -12,6 +12,7 @@ import pytest
 from tui_gradients.core import chain, fast
 from tui_gradients.core.chain import ACTIVATIONS
 from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.expression import Expression
 from tui_gradients.core.fast import specialised
 from tui_gradients.core.fast.codes import OPCODES
 from tui_gradients.core.functions import PRESETS
@@ -62,7 +63,7 @@ def cache(tmp_path_factory):
 def _interpreted(run: Run) -> Run:
     """The same run on the interpreter, whether or not its formula has a loop of its own."""
     assert run.compiled is not None
-    run.compiled = replace(run.compiled, formula=None)
+    run.compiled = replace(run.compiled, expression=None)
     return run
 
 
@@ -88,7 +89,7 @@ def test_a_presets_own_loop_gives_the_interpreters_numbers_bit_for_bit(function,
     """Every preset and every optimiser once: each compile takes seconds, and the loop's text
     differs between two optimisers only in the constant that picks the update."""
     experiment = edit(edit(Experiment(), "function", function), "optimizer", optimizer)
-    assert fast.specialise(experiment.plane.objective.formula, optimizer)
+    assert fast.specialise(experiment.plane.objective.expression, optimizer)
     own, interpreted = experiment.plane_run(), _interpreted(experiment.plane_run())
     own.advance(STEPS)
     interpreted.advance(STEPS)
@@ -97,7 +98,7 @@ def test_a_presets_own_loop_gives_the_interpreters_numbers_bit_for_bit(function,
 
 def test_the_own_loop_is_the_one_that_runs(cache, monkeypatch):
     experiment = edit(Experiment(), "function", "rosenbrock")
-    assert fast.specialise(experiment.plane.objective.formula, "gd")
+    assert fast.specialise(experiment.plane.objective.expression, "gd")
     _refuse_the_interpreter(monkeypatch)
     with pytest.raises(AssertionError, match="the interpreter ran"):
         _interpreted(experiment.plane_run()).advance(STEPS)
@@ -110,7 +111,7 @@ def test_a_typed_formula_with_every_function_has_its_own_loop_with_the_same_numb
     formula += " + sqrt(1 + w1**2) + 0.01*tan(0.1*w2) + w1**3/(30 + w2**2) + (w1 - 1)**2.5 / 10"
     experiment = edit(edit(Experiment(), "expr", formula), "start", "1.3, 0.7")
     for optimizer in ("nesterov", "adam"):  # with and without a state to carry
-        assert fast.specialise(formula, optimizer)
+        assert fast.specialise(experiment.plane.objective.expression, optimizer)
         chosen = edit(edit(experiment, "optimizer", optimizer), "lr", "0.01")
         own, interpreted = chosen.plane_run(), _interpreted(chosen.plane_run())
         own.advance(STEPS)
@@ -133,7 +134,7 @@ def test_the_own_loop_stops_where_the_interpreter_does(settings, cache):
         if name != "steps":
             experiment = edit(experiment, name, value)
     optimizer = experiment.plane_run().optimizer.name
-    assert fast.specialise(experiment.plane.objective.formula, optimizer)
+    assert fast.specialise(experiment.plane.objective.expression, optimizer)
     own, interpreted = experiment.plane_run(), _interpreted(experiment.plane_run())
     for run in (own, interpreted):
         run.max_steps = settings.get("steps", run.max_steps)
@@ -145,8 +146,8 @@ def test_the_own_loop_stops_where_the_interpreter_does(settings, cache):
 def test_each_formula_is_written_once_into_the_cache(cache):
     formulas = ["w1**2 + 2.5*w2**2", "w1**2 + 2.5*w2**2", "w1**2 + 3.5*w2**2"]
     for formula in formulas:
-        assert fast.specialise(formula, "gd")
-    assert fast.specialise(formulas[0], "adam")  # another optimiser: another loop
+        assert fast.specialise(Expression.parse(formula), "gd")
+    assert fast.specialise(Expression.parse(formulas[0]), "adam")  # another optimiser: another loop
     written = sorted(cache.glob("*.py"))
     texts = [path.read_text() for path in written]
     assert sum(formula in text for text in texts for formula in formulas[1:]) == 3
@@ -155,11 +156,11 @@ def test_each_formula_is_written_once_into_the_cache(cache):
 
 
 def test_a_formula_that_cannot_be_written_as_code_is_left_to_the_interpreter(cache):
-    formula = "w1*1e308*10 + w2**2"  # its derivative folds to the constant inf
+    expression = Expression.parse("w1*1e308*10 + w2**2")  # its derivative folds to inf
     with pytest.raises(specialised.Unsupported):
-        specialised.source(formula, "")
-    assert not fast.specialise(formula, "gd")
-    assert not fast.is_specialised(formula, "gd")
+        specialised.source(expression, "")
+    assert not fast.specialise(expression, "gd")
+    assert not fast.is_specialised(expression, "gd")
 
 
 def test_without_a_writable_cache_a_formula_stays_on_the_interpreter(tmp_path, monkeypatch):
@@ -167,15 +168,15 @@ def test_without_a_writable_cache_a_formula_stays_on_the_interpreter(tmp_path, m
     blocker.write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     formula = "w1**2 + 4.5*w2**2"
-    assert not fast.specialise(formula, "gd")
-    assert not fast.is_specialised(formula, "gd")
+    assert not fast.specialise(Expression.parse(formula), "gd")
+    assert not fast.is_specialised(Expression.parse(formula), "gd")
     experiment = edit(Experiment(), "expr", formula)
     run = experiment.plane_run()
     assert run.advance(STEPS) > 0
 
 
 def test_shared_parts_of_f_and_its_gradient_are_computed_once():
-    code = specialised.source("sin(w1)*sin(w1) + w2**2", "")
+    code = specialised.source(Expression.parse("sin(w1)*sin(w1) + w2**2"), "")
     assert code.count("np.sin(w1)") == 1
     assert code.count("np.cos(w1)") == 1
     assert "power(w2, 2.0)" in code

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tui_gradients.core import theory
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.expression import MAX_DEPTH, MAX_LENGTH, Expression
+from tui_gradients.core.expression import MAX_DEPTH, MAX_LENGTH, Expression, TooLarge
 from tui_gradients.core.fast import specialised, straight
 from tui_gradients.core.fast.problems import plane_problem
 from tui_gradients.core.functions import PRESETS, custom, make_objective
@@ -245,7 +245,7 @@ def test_formulas_within_the_limits_parse_differentiate_and_evaluate_without_rec
     assert len(formula) <= MAX_LENGTH
     with shallow_stack():
         expression = Expression.parse(formula)
-        second = theory.second_derivatives(formula)
+        second = expression.second_derivatives()
         values = evaluate_all([expression.tree, expression.d_w1, *second], 0.3, 0.2)
     step = 1e-6
     numeric = (expression.value(0.3 + step, 0.2) - expression.value(0.3 - step, 0.2)) / (2 * step)
@@ -254,7 +254,8 @@ def test_formulas_within_the_limits_parse_differentiate_and_evaluate_without_rec
 
 def test_a_derivative_is_a_graph_that_grows_with_the_formula_not_a_tree_that_doubles():
     def hessian_size(levels: int) -> int:
-        return size(*theory.second_derivatives("tanh(" * levels + "w1*w2" + ")" * levels))
+        formula = "tanh(" * levels + "w1*w2" + ")" * levels
+        return size(*Expression.parse(formula).second_derivatives())
 
     # as a tree, each level of tanh multiplies the second derivative's size; as a graph, adds
     assert hessian_size(99) < 2.5 * hessian_size(50) < 6.25 * hessian_size(25)
@@ -314,11 +315,11 @@ def test_any_formula_runs_everywhere_or_is_refused_with_a_message(formula):
     with np.errstate(all="ignore"):
         expression.value(0.3, -0.7)
         expression.gradient(np.linspace(-1, 1, 5), 0.2)
-    plane_problem(expression.text)
-    straight.source(("plane", expression.text), "adam")
+    plane_problem(expression)
+    straight.source(("plane", expression), "adam")
     with contextlib.suppress(specialised.Unsupported):
-        specialised.source(expression.text, "    pass")
-    with contextlib.suppress(theory.TooLarge):
+        specialised.source(expression, "    pass")
+    with contextlib.suppress(TooLarge):
         theory.curvature(custom(expression.text), (0.3, -0.7))
     try:
         run = edit(Experiment(), "expr", expression.text).plane_run()

@@ -9,6 +9,7 @@ import pytest
 from tui_gradients.core import fast
 from tui_gradients.core.chain import ACTIVATIONS, ChainSettings
 from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.expression import Expression
 from tui_gradients.core.fast import straight
 from tui_gradients.core.functions import PRESETS, custom
 from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
@@ -157,7 +158,7 @@ def test_the_step_limit_stops_the_compiled_loop_too():
     experiment = Experiment()
     objective = experiment.plane.objective
     hyper = Hyperparameters(optimizer="adagrad", lr=0.5)
-    problem = fast.plane_problem(objective.formula)
+    problem = fast.plane_problem(objective.expression)
     runs = [
         Run(objective.value_and_grad, hyper.build(), [-40.0, 1.5], max_steps=STEPS, compiled=c)
         for c in (problem, None)
@@ -323,7 +324,7 @@ def test_after_a_handed_back_step_the_fast_loop_goes_on(fast_loop, monkeypatch):
 
 def test_the_straight_loop_is_written_without_recursion_for_a_deeply_nested_formula():
     formula = "(" * 99 + "w1" + "+1)" * 99 + " + w2**2"
-    text = straight.source(("plane", formula), "gd")
+    text = straight.source(("plane", Expression.parse(formula)), "gd")
     assert text.count("+ 1.0") >= 99
     experiment = edit(edit(Experiment(), "expr", formula), "lr", "0.1")
     quick, slow = experiment.plane_run(), experiment.plane_run()

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.expression import Expression
 from tui_gradients.core.functions import make_objective
 from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.session import Session
 from tui_gradients.core.settings import edit
 from tui_gradients.core.summary import next_update
 from tui_gradients.ui import presenters
-from tui_gradients.ui.format import readable_formula
 from tui_gradients.ui.widgets.layer_table import (
     COLUMNS,
     _layer_lines,
@@ -59,11 +59,21 @@ def test_the_step_arrow_is_the_step_the_run_then_takes(optimizer):
 
 
 def test_titles_read_as_formulas():
-    assert readable_formula(make_objective("rotated").formula) == (
+    """The title is the parsed tree shown: coefficients rounded, no `**1`, no factor 1, and
+    parentheses only where they change the meaning."""
+    assert make_objective("rotated").expression.title == (
         "0.001*(0.7071*w1 + 0.7071*w2)**2 + (-0.7071*w1 + 0.7071*w2)**2"
     )
-    assert "**1)" not in readable_formula(make_objective("beale").formula)
-    assert readable_formula("w1**10 + 21.0*w2 + 1.5**1.5") == "w1**10 + 21*w2 + 1.5**1.5"
+    assert "**1)" not in make_objective("beale").expression.title
+    assert _title("w1**10 + 21.0*w2 + 1.5**1.5") == "w1**10 + 21*w2 + 1.5**1.5"
+    assert _title("w1 + -2*w2 - (w1 - w2)/(2*w1)") == "w1 - 2*w2 - (w1 - w2)/(2*w1)"
+    assert _title("(-w1)**2 + (w1**2)**3 - -w2 + sin(w1)**2") == (
+        "(-w1)**2 + (w1**2)**3 - -w2 + sin(w1)**2"
+    )
+
+
+def _title(text: str) -> str:
+    return Expression.parse(text).title
 
 
 def test_each_column_has_one_format_and_every_cell_its_full_number():

@@ -1,7 +1,8 @@
 """The presenters, called on sessions directly: what the readout and status line say."""
 
-from tui_gradients.core import theory
+from tui_gradients.core import expression
 from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.expression import Expression
 from tui_gradients.core.rivals import Rival
 from tui_gradients.core.session import Session
 from tui_gradients.core.settings import edit
@@ -71,13 +72,13 @@ def test_the_status_line_says_what_the_screen_knows():
 def test_a_formula_past_the_analysis_budget_is_said_to_be_too_large(monkeypatch):
     formula = "tanh(" * 30 + "w1*w2" + ")" * 30
     session = Session(edit(Experiment(), "expr", formula))
-    second = theory.second_derivatives(formula)
-    monkeypatch.setattr(theory, "MAX_ANALYSED_NODES", size(*second) - 1)
-    theory.second_derivatives.cache_clear()
+    second = Expression.parse(formula).second_derivatives()
+    monkeypatch.setattr(expression, "MAX_ANALYSED_NODES", size(*second) - 1)
+    expression._second_derivatives.cache_clear()
     try:
         rows = presenters.theory_rows(session, ascii_only=False)
     finally:
-        theory.second_derivatives.cache_clear()
+        expression._second_derivatives.cache_clear()
     assert [row.key for row in rows] == ["eigen"]
     assert rows[0].value.startswith("too large to analyse")
     session.forward(1)  # and the run goes on

@@ -33,8 +33,12 @@ import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import tui_gradients
+
+if TYPE_CHECKING:
+    from tui_gradients.core.expression import Expression
 
 SOURCE = Path(__file__).resolve().parents[1]
 """Where the package lies: the child processes import it from here, installed or not."""
@@ -264,10 +268,9 @@ def jump(
     jump does (from the caches this process fills); `r` then resets. `numba=False` runs the app
     as if numba were not installed."""
     from tui_gradients.core import fast
-    from tui_gradients.core.functions import make_objective
 
     if numba and fast.warm_up():
-        fast.specialise(make_objective("quadratic").formula, "gd")
+        fast.specialise(_expression("quadratic"), "gd")
     mode = "--child" if numba else "--no-numba-child"
     terminal = Terminal(size, ["--lr", "0.002"], mode)
     terminal.next_frame(timeout=120)
@@ -316,6 +319,15 @@ def quit_times(runs: int) -> tuple[list[float], list[float]]:
     return app, bare
 
 
+def _expression(function: str) -> Expression:
+    """A preset's parsed formula, which the fast loops are keyed by."""
+    from tui_gradients.core.functions import make_objective
+
+    expression = make_objective(function).expression
+    assert expression is not None, "every preset has a formula"
+    return expression
+
+
 def _seconds(function: Callable[[], object], runs: int) -> list[float]:
     times = []
     for _ in range(runs):
@@ -342,8 +354,8 @@ def fast_forward(
     objective = make_objective(function)
     lr = 0.5 if function == "quadratic" else 0.001
     hyper = Hyperparameters(optimizer=optimizer, lr=lr, schedule=Schedule(schedule))
-    problem = plane_problem(objective.formula, hyper.recipe.second_order)
-    hessian = hessian_function(objective.formula)
+    problem = plane_problem(_expression(function), hyper.recipe.second_order)
+    hessian = hessian_function(objective)
 
     def advance() -> int:
         run = Run(
@@ -388,13 +400,15 @@ def chain_forward(depth: int, steps: int) -> Callable[[], object]:
 def first_compile() -> float:
     """Seconds to give a formula its own loop with nothing cached (in a cache of its own)."""
     from tui_gradients.core import fast
+    from tui_gradients.core.expression import Expression
 
     with tempfile.TemporaryDirectory() as cache:
         before = os.environ.get("XDG_CACHE_HOME")
         os.environ["XDG_CACHE_HOME"] = cache
         try:
             start = time.perf_counter()
-            fast.specialise(f"w1**2 + {time.time()}*w2**2", "gd")  # never seen before
+            fresh = Expression.parse(f"w1**2 + {time.time()}*w2**2")  # never seen before
+            fast.specialise(fresh, "gd")
             return time.perf_counter() - start
         finally:
             os.environ.pop("XDG_CACHE_HOME")
@@ -477,7 +491,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     baseline = _seconds(plain_loop(steps), runs)
     _row("plain Python loop, 10⁶ gd steps (baseline)", baseline, "ms", 1e3, None)
     from tui_gradients.core import fast
-    from tui_gradients.core.functions import make_objective
 
     for function in ("quadratic", "rosenbrock"):
         for optimizer, count in (("gd", steps), ("adagrad", steps), ("adam", steps // 10)):
@@ -496,8 +509,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     _row("fast-forward 10⁶ gd steps, quadratic, interpreter", interpreted, "ms", 1e3, baseline)
     _row("a new formula's own loop: first compile", [first_compile()], "ms", 1e3, None)
     for function in ("quadratic", "rosenbrock"):
-        formula = make_objective(function).formula
-        own = _seconds(lambda formula=formula: fast.specialise(formula, "gd"), 1)
+        expression = _expression(function)
+        own = _seconds(lambda expression=expression: fast.specialise(expression, "gd"), 1)
         _row(
             f"{function}, gd: its own loop from the cache (compiled if absent)",
             own,
@@ -506,7 +519,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             None,
         )
         for optimizer in ("gd", "adagrad", "adam"):
-            fast.specialise(formula, optimizer)
+            fast.specialise(expression, optimizer)
             times = _seconds(fast_forward(function, optimizer, steps), max(2, runs // 3))
             _row(f"fast-forward 10⁶ {optimizer} steps, {function}", times, "ms", 1e3, baseline)
     first, last = jump((160, 48), steps, max(3, runs - 2))
@@ -535,7 +548,6 @@ def every_optimizer(runs: int, steps: int = 10**6) -> None:
     """10⁶ steps of each optimiser the fast loops take, on the bowl: the straight-line loop
     (10⁵ steps, as a base install runs them), then numba's loop of the formula's own."""
     from tui_gradients.core import fast
-    from tui_gradients.core.functions import make_objective
     from tui_gradients.core.optimizers import OPTIMIZERS
     from tui_gradients.core.schedules import NAMES
 
@@ -562,9 +574,9 @@ def every_optimizer(runs: int, steps: int = 10**6) -> None:
     if not fast.warm_up():
         print("numba is not installed (the `fast` extra): no rows for its loops")
         return
-    formula = make_objective("quadratic").formula
+    expression = _expression("quadratic")
     for optimizer in stepwise:
-        fast.specialise(formula, optimizer)
+        fast.specialise(expression, optimizer)
         times = _seconds(fast_forward("quadratic", optimizer, steps), runs)
         _row(f"numba, {optimizer}, 10⁶ steps", times, "ms", 1e3, baseline)
 

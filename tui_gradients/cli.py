@@ -331,9 +331,9 @@ def _prepare(steps: int, experiment: Experiment | None = None) -> None:
     )
     note.start()
     try:
-        formula = None if experiment is None else experiment.plane.objective.formula
-        if fast.warm_up() and formula is not None:
-            fast.specialise(formula, experiment.hyper.optimizer)
+        expression = None if experiment is None else experiment.plane.objective.expression
+        if fast.warm_up() and expression is not None:
+            fast.specialise(expression, experiment.hyper.optimizer)
     finally:
         note.cancel()
 

@@ -12,20 +12,20 @@ import numpy as np
 from tui_gradients.core.chain import Chain, ChainSettings
 from tui_gradients.core.data import Columns, packaged, read_columns
 from tui_gradients.core.errors import SettingError
+from tui_gradients.core.expression import TooLarge
 from tui_gradients.core.fast import chain_problem, plane_problem
-from tui_gradients.core.functions import Objective, Point, fit_window, make_objective
+from tui_gradients.core.functions import Objective, Point, fit_window, fitted, make_objective
 from tui_gradients.core.limits import LIMIT
 from tui_gradients.core.optimizers import Hyperparameters
 from tui_gradients.core.regression import (
     MODELS,
     Minibatches,
     Regression,
-    regression_objective,
     sampled,
     scaling_for,
 )
 from tui_gradients.core.run import History, Run
-from tui_gradients.core.theory import TooLarge, hessian_function
+from tui_gradients.core.theory import hessian_function
 
 PLANE_TOL = 1e-12
 """‖∇f‖ below this ends a 2-D run. Deliberately tiny: a loose tolerance such as 1e-2 stops gd on
@@ -155,18 +155,18 @@ class Experiment:
         objective, batches = self.plane.objective, self.plane.batches
         hyper = hyper or self.hyper
         _check_batches(self.plane, hyper)
-        formula = objective.formula
+        expression = objective.expression
         compiled = None
         # a second-order optimiser's loop evaluates the formula's Hessian too; where that is
         # too large there is nothing to step with, and numpy refuses the step, saying why
-        if formula is not None and batches is None:
+        if expression is not None and batches is None:
             with contextlib.suppress(TooLarge):
-                compiled = plane_problem(formula, hyper.recipe.second_order)
+                compiled = plane_problem(expression, hyper.recipe.second_order)
         try:
             return Run(
                 objective.value_and_grad,
                 hyper.build(
-                    hessian=objective.hessian or hessian_function(formula),
+                    hessian=hessian_function(objective),
                     value_and_grad=objective.value_and_grad,
                 ),
                 list(self.plane.start_point),
@@ -212,7 +212,7 @@ def _fitted(function: str, columns: Columns, model: str, standardize: str) -> Ob
             "y_column", f"logistic needs a 0/1 column; {columns.y_name!r} has {bad:g}"
         )
     regression = Regression(model, columns, scaling_for(columns, standardize, model))
-    return regression_objective(function, regression)
+    return fitted(function, regression)
 
 
 def _check_batches(plane: PlaneSettings, hyper: Hyperparameters) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -32,6 +33,8 @@ from tui_gradients.core.tree import (
     evaluate_all,
     has_variable,
     negate,
+    show,
+    size,
 )
 
 MAX_LENGTH = 1000
@@ -42,6 +45,10 @@ level; a chain `a + b - c + …` or `a * b / c …` counts as one. Nothing walks
 so the limit is one of readability, not of Python's stack."""
 MAX_EXPONENT = 1000.0
 """Largest constant exponent accepted (in absolute value); beyond it float64 only gives 0 or inf."""
+MAX_ANALYSED_NODES = 20_000
+"""Most distinct nodes the Hessian's three trees may have; past it the theory rows say the
+formula is too large instead of spending seconds on every step. Within the parser's limits the
+largest seen are a few thousand (`tanh` nested 99 times: 1881)."""
 
 
 _BINARY: dict[type[ast.operator], str] = {
@@ -218,9 +225,15 @@ def _check_exponent(exponent: Node, node: ast.AST) -> None:
 # --- the public face ------------------------------------------------------------------------
 
 
+class TooLarge(Exception):
+    """The formula's second derivatives are past MAX_ANALYSED_NODES."""
+
+
 @dataclass(frozen=True)
 class Expression:
-    """A parsed formula f(w1, w2) together with its two exact partial derivatives."""
+    """A parsed formula f(w1, w2) together with its two exact partial derivatives: parsed
+    once, and read by everything that computes with the formula (the numpy loop, the fast
+    loops' code, the Hessian, the theory rows) or shows it (`title`)."""
 
     text: str
     tree: Node
@@ -238,6 +251,43 @@ class Expression:
         return evaluate(self.tree, w1, w2)
 
     def gradient(self, w1: np.ndarray | float, w2: np.ndarray | float) -> tuple[np.ndarray, ...]:
+        return self._broadcast([self.d_w1, self.d_w2], w1, w2)
+
+    def value_and_gradient(
+        self, w1: np.ndarray | float, w2: np.ndarray | float
+    ) -> tuple[np.ndarray, ...]:
+        """f, ∂f/∂w1 and ∂f/∂w2 in one walk, their shared parts computed once."""
+        return self._broadcast([self.tree, self.d_w1, self.d_w2], w1, w2)
+
+    def _broadcast(
+        self, roots: list[Node], w1: np.ndarray | float, w2: np.ndarray | float
+    ) -> tuple[np.ndarray, ...]:
         shape = np.broadcast(np.asarray(w1), np.asarray(w2)).shape
-        partials = evaluate_all([self.d_w1, self.d_w2], w1, w2)  # their shared parts once
-        return tuple(np.broadcast_to(partial, shape) for partial in partials)
+        return tuple(np.broadcast_to(value, shape) for value in evaluate_all(roots, w1, w2))
+
+    def second_derivatives(self) -> tuple[Node, Node, Node]:
+        """∂²f/∂w1², ∂²f/∂w1∂w2 and ∂²f/∂w2²; TooLarge past the budget."""
+        return _second_derivatives(self)
+
+    def hessian(self, params: np.ndarray) -> np.ndarray:
+        """H at a point; TooLarge past the budget of `second_derivatives`."""
+        d11, d12, d22 = (float(v) for v in evaluate_all(list(self.second_derivatives()), *params))
+        return np.array([[d11, d12], [d12, d22]])
+
+    @property
+    def title(self) -> str:
+        """The formula to read: its coefficients rounded (`tree.show`)."""
+        return show(self.tree)
+
+
+@lru_cache(maxsize=64)
+def _second_derivatives(expression: Expression) -> tuple[Node, Node, Node]:
+    second = (
+        derivative(expression.d_w1, "w1"),
+        derivative(expression.d_w1, "w2"),
+        derivative(expression.d_w2, "w2"),
+    )
+    nodes = size(*second)
+    if nodes > MAX_ANALYSED_NODES:
+        raise TooLarge(f"{nodes} nodes in its second derivatives (limit {MAX_ANALYSED_NODES})")
+    return second

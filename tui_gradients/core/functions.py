@@ -1,8 +1,10 @@
-"""The loss surfaces f(w1, w2): the seed's ill-conditioned bowl, classic test functions, and
-formulas typed by the user.
+"""The loss surfaces f(w1, w2): the seed's ill-conditioned bowl, classic test functions, formulas
+typed by the user, and the losses of models fitted to data.
 
-Every objective evaluates on numpy arrays (for contour grids) and on plain floats (for steps),
-and carries its exact gradient, its known minima and a start point that tells a story.
+A surface is its formula, parsed once (`Expression`): its value, its exact gradient and
+Hessian, the fast loops' code, the theory rows and the plot's title all come from that tree. A
+preset adds only what a formula cannot say: its known minima and a start point that tells a
+story. A loss with no short formula (logistic regression) brings its own model instead.
 """
 
 from __future__ import annotations
@@ -10,15 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.expression import Expression
-
-if TYPE_CHECKING:
-    from tui_gradients.core.regression import Regression
+from tui_gradients.core.regression import Regression
 
 Array = np.ndarray
 Point = tuple[float, float]
@@ -31,12 +30,9 @@ class Objective:
     """A loss surface with everything the app needs to draw and explain it."""
 
     name: str
-    formula: str | None
-    """The same function as a formula the expression parser accepts: the Hessian, the theory
-    rows and the fast loops are built from it. None for a loss with no short formula (logistic
-    regression), which brings its own `hessian` and steps only in numpy."""
-    value: Callable[[Array, Array], Array]
-    gradient: Callable[[Array, Array], tuple[Array, Array]]
+    expression: Expression | None
+    """The surface's formula, parsed; None for a loss with no short formula (logistic
+    regression), which its `regression` computes and which steps only in numpy."""
     start: Point
     minima: tuple[Point, ...] = ()
     f_star: float | None = None
@@ -45,10 +41,28 @@ class Objective:
     window: Window | None = None
     """A hand-picked view; when None the view is fitted to the start point and the minima."""
     note: str = field(default="", compare=False)
-    hessian: Callable[[Array], Array] | None = field(default=None, compare=False)
-    """H at a point, where there is no formula to differentiate."""
     regression: Regression | None = field(default=None, compare=False)
     """The model and data behind a surface fitted to data."""
+
+    def __post_init__(self) -> None:
+        if self.expression is None and self.regression is None:
+            raise ValueError("a surface has a formula or a model")
+
+    @property
+    def formula(self) -> str | None:
+        return None if self.expression is None else self.expression.text
+
+    def value(self, w1: Array, w2: Array) -> Array:
+        if self.expression is not None:
+            return self.expression.value(w1, w2)
+        assert self.regression is not None
+        return self.regression.value(w1, w2)
+
+    def gradient(self, w1: Array, w2: Array) -> tuple[Array, ...]:
+        if self.expression is not None:
+            return self.expression.gradient(w1, w2)
+        assert self.regression is not None
+        return self.regression.gradient(w1, w2)
 
     def value_and_grad(self, params: Array) -> tuple[float, Array]:
         """f and ∇f at a 2-vector, as the optimisers want them.
@@ -56,9 +70,20 @@ class Objective:
         numpy scalars rather than Python floats: they overflow to inf instead of raising.
         """
         w1, w2 = params[0], params[1]
+        if self.expression is not None:
+            f, g1, g2 = self.expression.value_and_gradient(w1, w2)
+            return float(f), np.array([g1, g2], dtype=float)
         with np.errstate(all="ignore"):
             g1, g2 = self.gradient(w1, w2)
             return float(self.value(w1, w2)), np.array([g1, g2], dtype=float)
+
+    def hessian(self, params: Array) -> Array:
+        """H at a point: from the formula's second derivatives (TooLarge past their budget),
+        or the model's own."""
+        if self.expression is not None:
+            return self.expression.hessian(params)
+        assert self.regression is not None
+        return self.regression.hessian(params)
 
     def nearest_minimum(self, point: Point) -> Point | None:
         if not self.minima:
@@ -69,15 +94,19 @@ class Objective:
 # --- presets --------------------------------------------------------------------------------
 
 
+def surface(name: str, formula: str, start: Point, **known: object) -> Objective:
+    """A surface defined by its formula alone, with what is known of it (`Objective`'s
+    fields: minima, f_star, suggested_lr, window, note)."""
+    return Objective(name, Expression.parse(formula), start, **known)  # type: ignore[arg-type]
+
+
 def quadratic(a: float = 0.001, b: float = 1.0) -> Objective:
     """The seed's bowl a·w1² + b·w2²: with a ≪ b the w1 gradient is tiny far from the minimum."""
     _check_curvature(a, "a")
     _check_curvature(b, "b")
-    return Objective(
-        name="quadratic",
-        formula=f"{a!r}*w1**2 + {b!r}*w2**2",
-        value=lambda w1, w2: a * w1**2 + b * w2**2,
-        gradient=lambda w1, w2: (2 * a * w1, 2 * b * w2),
+    return surface(
+        "quadratic",
+        f"{a!r}*w1**2 + {b!r}*w2**2",
         start=(-40.0, 1.5),
         minima=((0.0, 0.0),),
         f_star=0.0,
@@ -91,24 +120,12 @@ def rotated_quadratic(a: float = 0.001, b: float = 1.0, angle_degrees: float = 4
     _check_curvature(a, "a")
     _check_curvature(b, "b")
     c, s = math.cos(math.radians(angle_degrees)), math.sin(math.radians(angle_degrees))
-
-    def value(w1: Array, w2: Array) -> Array:
-        u, v = c * w1 + s * w2, -s * w1 + c * w2
-        return a * u**2 + b * v**2
-
-    def gradient(w1: Array, w2: Array) -> tuple[Array, Array]:
-        u, v = c * w1 + s * w2, -s * w1 + c * w2
-        du, dv = 2 * a * u, 2 * b * v
-        return c * du - s * dv, s * du + c * dv
-
     u = f"({c!r}*w1 + {s!r}*w2)"
     v = f"({-s!r}*w1 + {c!r}*w2)"
     start_u = -40.0
-    return Objective(
-        name="rotated",
-        formula=f"{a!r}*{u}**2 + {b!r}*{v}**2",
-        value=value,
-        gradient=gradient,
+    return surface(
+        "rotated",
+        f"{a!r}*{u}**2 + {b!r}*{v}**2",
         start=(c * start_u - s * 1.5, s * start_u + c * 1.5),
         minima=((0.0, 0.0),),
         f_star=0.0,
@@ -119,14 +136,9 @@ def rotated_quadratic(a: float = 0.001, b: float = 1.0, angle_degrees: float = 4
 
 def rosenbrock() -> Objective:
     """(1 − w1)² + 100·(w2 − w1²)²: a curved valley, easy to find and slow to follow."""
-    return Objective(
-        name="rosenbrock",
-        formula="(1 - w1)**2 + 100*(w2 - w1**2)**2",
-        value=lambda w1, w2: (1 - w1) ** 2 + 100 * (w2 - w1**2) ** 2,
-        gradient=lambda w1, w2: (
-            -2 * (1 - w1) - 400 * w1 * (w2 - w1**2),
-            200 * (w2 - w1**2),
-        ),
+    return surface(
+        "rosenbrock",
+        "(1 - w1)**2 + 100*(w2 - w1**2)**2",
         start=(-1.5, 2.0),
         minima=((1.0, 1.0),),
         f_star=0.0,
@@ -138,14 +150,9 @@ def rosenbrock() -> Objective:
 
 def himmelblau() -> Objective:
     """(w1² + w2 − 11)² + (w1 + w2² − 7)²: four minima, which one you reach depends on the start."""
-    return Objective(
-        name="himmelblau",
-        formula="(w1**2 + w2 - 11)**2 + (w1 + w2**2 - 7)**2",
-        value=lambda w1, w2: (w1**2 + w2 - 11) ** 2 + (w1 + w2**2 - 7) ** 2,
-        gradient=lambda w1, w2: (
-            4 * w1 * (w1**2 + w2 - 11) + 2 * (w1 + w2**2 - 7),
-            2 * (w1**2 + w2 - 11) + 4 * w2 * (w1 + w2**2 - 7),
-        ),
+    return surface(
+        "himmelblau",
+        "(w1**2 + w2 - 11)**2 + (w1 + w2**2 - 7)**2",
         start=(-0.5, -0.5),
         minima=(
             (3.0, 2.0),
@@ -162,11 +169,9 @@ def himmelblau() -> Objective:
 
 def saddle() -> Objective:
     """w1² − w2²: the gradient vanishes at the origin, which is not a minimum at all."""
-    return Objective(
-        name="saddle",
-        formula="w1**2 - w2**2",
-        value=lambda w1, w2: w1**2 - w2**2,
-        gradient=lambda w1, w2: (2 * w1, -2 * w2),
+    return surface(
+        "saddle",
+        "w1**2 - w2**2",
         start=(1.5, 0.001),
         minima=(),
         f_star=None,
@@ -179,21 +184,9 @@ def saddle() -> Objective:
 def beale() -> Objective:
     """Beale's function: flat plateaus and steep walls, minimum f = 0 at (3, 0.5)."""
     terms = ((1.5, 1), (2.25, 2), (2.625, 3))
-
-    def value(w1: Array, w2: Array) -> Array:
-        return sum((c - w1 + w1 * w2**k) ** 2 for c, k in terms)
-
-    def gradient(w1: Array, w2: Array) -> tuple[Array, Array]:
-        residuals = [(c - w1 + w1 * w2**k, k) for c, k in terms]
-        g1 = sum(2 * r * (w2**k - 1) for r, k in residuals)
-        g2 = sum(2 * r * w1 * k * w2 ** (k - 1) for r, k in residuals)
-        return g1, g2
-
-    return Objective(
-        name="beale",
-        formula=" + ".join(f"({c!r} - w1 + w1*w2**{k})**2" for c, k in terms),
-        value=value,
-        gradient=gradient,
+    return surface(
+        "beale",
+        " + ".join(f"({c!r} - w1 + w1*w2**{k})**2" for c, k in terms),
         start=(1.0, 1.5),
         minima=((3.0, 0.5),),
         f_star=0.0,
@@ -205,16 +198,34 @@ def beale() -> Objective:
 
 def custom(text: str, start: Point = (1.0, 1.0)) -> Objective:
     """A formula typed by the user; its minima are unknown, so distances cannot be shown."""
-    expression = Expression.parse(text)
-    return Objective(
-        name="custom",
-        formula=expression.text,
-        value=expression.value,
-        gradient=expression.gradient,
-        start=start,
-        suggested_lr=0.1,
-        note="your formula; its minima are unknown",
+    return surface(
+        "custom", text, start=start, suggested_lr=0.1, note="your formula; its minima are unknown"
     )
+
+
+def fitted(name: str, regression: Regression) -> Objective:
+    """The loss surface of `regression`, started at (0, 0) with a learning rate of 1/λ_max at
+    the start (for least squares, the largest that does not overshoot along any direction)."""
+    minimum = regression.minimum
+    steepest = float(np.linalg.eigvalsh(regression.hessian(np.zeros(2)))[-1])
+    return Objective(
+        name=name,
+        expression=regression.expression,
+        start=(0.0, 0.0),
+        minima=() if minimum is None else (minimum,),
+        f_star=None if minimum is None else float(regression.value(*minimum)),
+        suggested_lr=_round_down(1 / steepest),
+        note=regression.note,
+        regression=regression,
+    )
+
+
+def _round_down(value: float) -> float:
+    """`value` to two significant digits, rounded down (bar rounding in its last bits: 1/2 is
+    0.5, though 1/λ for a λ one bit above 2 is a hair below it): a learning rate that reads
+    well."""
+    exponent = math.floor(math.log10(value)) - 1
+    return float(f"{math.floor(value / 10**exponent * (1 + 1e-12))}e{exponent}")
 
 
 PRESETS: dict[str, Callable[..., Objective]] = {

@@ -23,7 +23,7 @@ import numpy as np
 
 from tui_gradients.core.data import Columns
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.functions import Objective
+from tui_gradients.core.expression import Expression
 
 Array = np.ndarray
 MODELS = ("linear", "logistic")
@@ -96,13 +96,15 @@ class Regression:
         x, y = self.x, self.y
         return tuple(float(np.mean(v)) for v in (x * x, x, x * y, y, y * y))  # type: ignore[return-value]
 
-    @property
-    def formula(self) -> str | None:
-        """The mean squared error as a formula in w1 = w and w2 = b (None for logistic)."""
+    @cached_property
+    def expression(self) -> Expression | None:
+        """The mean squared error as a formula in w1 = w and w2 = b, parsed (None for
+        logistic): what its loss, gradient and Hessian are computed from."""
         if self.model != "linear":
             return None
         a, b, c, d, e = self.moments
-        return f"{a!r}*w1**2 + {2 * b!r}*w1*w2 + w2**2 - {2 * c!r}*w1 - {2 * d!r}*w2 + {e!r}"
+        formula = f"{a!r}*w1**2 + {2 * b!r}*w1*w2 + w2**2 - {2 * c!r}*w1 - {2 * d!r}*w2 + {e!r}"
+        return Expression.parse(formula)
 
     # --- the loss, its gradient and Hessian -------------------------------------------------
 
@@ -110,27 +112,24 @@ class Regression:
         """The full-batch loss at (w, b): scalars, or arrays of any shape (a contour grid).
         A logistic loss at a point is summed over every distinct sample; over a grid of more
         than DRAWN_SAMPLES distinct ones, from their binned summary (`_summary`)."""
-        if self.model == "linear":
-            a, mx, c, d, e = self.moments
-            return a * w**2 + 2 * mx * w * b + b**2 - 2 * c * w - 2 * d * b + e
+        if self.expression is not None:
+            return self.expression.value(w, b)
         w, b = np.asarray(w, dtype=float), np.asarray(b, dtype=float)
         if w.ndim == 0 and b.ndim == 0:
             return self._logistic_grid(w, b, *self._distinct, 0.0)
         return self._logistic_grid(w, b, *self._summary)
 
     def gradient(self, w: Array, b: Array) -> tuple[Array, Array]:
-        if self.model == "linear":
-            a, mx, c, d, _ = self.moments
-            return 2 * (a * w + mx * b - c), 2 * (mx * w + b - d)
+        if self.expression is not None:
+            return self.expression.gradient(w, b)
         x, y, weights = self._distinct
         error = _sigmoid(w * x + b) - y
         return float(weights @ (error * x)), float(weights @ error)
 
     def hessian(self, params: Array) -> Array:
         """H at (w, b): constant for least squares, mean σ′(z)·[[x², x], [x, 1]] for logistic."""
-        if self.model == "linear":
-            a, mx, *_ = self.moments
-            return 2 * np.array([[a, mx], [mx, 1.0]])
+        if self.expression is not None:
+            return self.expression.hessian(params)
         x, _, weights = self._distinct
         p = _sigmoid(params[0] * x + params[1])
         s = weights * p * (1 - p)
@@ -292,36 +291,3 @@ def sampled(
         return full, gradient
 
     return value_and_grad
-
-
-# --- as a surface --------------------------------------------------------------------------
-
-
-def regression_objective(name: str, regression: Regression) -> Objective:
-    """The loss surface of `regression`, started at (0, 0) with a learning rate of 1/λ_max at
-    the start (for least squares, the largest that does not overshoot along any direction)."""
-    minimum = regression.minimum
-    start = (0.0, 0.0)
-    value = regression.value
-    steepest = float(np.linalg.eigvalsh(regression.hessian(np.zeros(2)))[-1])
-    return Objective(
-        name=name,
-        formula=regression.formula,
-        value=value,
-        gradient=regression.gradient,
-        start=start,
-        minima=() if minimum is None else (minimum,),
-        f_star=None if minimum is None else float(value(*minimum)),
-        suggested_lr=_round_down(1 / steepest),
-        note=regression.note,
-        hessian=regression.hessian,
-        regression=regression,
-    )
-
-
-def _round_down(value: float) -> float:
-    """`value` to two significant digits, rounded down (bar rounding in its last bits: 1/2 is
-    0.5, though 1/λ for a λ one bit above 2 is a hair below it): a learning rate that reads
-    well."""
-    exponent = math.floor(math.log10(value)) - 1
-    return float(f"{math.floor(value / 10**exponent * (1 + 1e-12))}e{exponent}")

@@ -13,14 +13,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from tui_gradients.core.errors import StepRefused
-from tui_gradients.core.expression import Expression
+from tui_gradients.core.expression import TooLarge
 from tui_gradients.core.functions import Objective, Point
-from tui_gradients.core.tree import Node, derivative, evaluate_all, has_variable, size
+from tui_gradients.core.tree import has_variable
 
 Array = np.ndarray
 
@@ -57,42 +56,15 @@ class GdPrediction:
     fraction: float
 
 
-MAX_ANALYSED_NODES = 20_000
-"""Most distinct nodes the Hessian's three trees may have; past it the theory rows say the
-formula is too large instead of spending seconds on every step. Within the parser's limits the
-largest seen are a few thousand (`tanh` nested 99 times: 1881)."""
-
-
-class TooLarge(Exception):
-    """The formula's second derivatives are past MAX_ANALYSED_NODES."""
-
-
-@lru_cache(maxsize=64)
-def second_derivatives(formula: str) -> tuple[Node, Node, Node]:
-    """∂²f/∂w1², ∂²f/∂w1∂w2 and ∂²f/∂w2²; TooLarge past the budget."""
-    expression = Expression.parse(formula)
-    second = (
-        derivative(expression.d_w1, "w1"),
-        derivative(expression.d_w1, "w2"),
-        derivative(expression.d_w2, "w2"),
-    )
-    nodes = size(*second)
-    if nodes > MAX_ANALYSED_NODES:
-        raise TooLarge(f"{nodes} nodes in its second derivatives (limit {MAX_ANALYSED_NODES})")
-    return second
-
-
-def hessian_function(formula: str) -> Callable[[Array], Array]:
-    """H at a point, for a second-order optimiser (its second derivatives built on first use);
-    a formula too large to differentiate twice refuses the step (StepRefused)."""
+def hessian_function(objective: Objective) -> Callable[[Array], Array]:
+    """H at a point, for a second-order optimiser (the formula's second derivatives built on
+    first use); a formula too large to differentiate twice refuses the step (StepRefused)."""
 
     def hessian(params: Array) -> Array:
         try:
-            second = second_derivatives(formula)
+            return objective.hessian(params)
         except TooLarge as error:
             raise StepRefused(f"its Hessian is too large to compute ({error})") from None
-        d11, d12, d22 = (float(value) for value in evaluate_all(list(second), *params))
-        return np.array([[d11, d12], [d12, d22]])
 
     return hessian
 
@@ -100,14 +72,11 @@ def hessian_function(formula: str) -> Callable[[Array], Array]:
 def curvature(objective: Objective, point: Point) -> Curvature:
     """The Hessian of `objective` at `point`, with its eigenvalues; TooLarge for a formula
     whose second derivatives are past the budget. A loss with no formula brings its own."""
-    if objective.formula is None:
-        assert objective.hessian is not None, "an objective has a formula or a Hessian"
-        hessian, constant = objective.hessian(np.asarray(point, dtype=float)), False
-    else:
-        second = second_derivatives(objective.formula)
-        d11, d12, d22 = (float(value) for value in evaluate_all(list(second), *point))
-        hessian = np.array([[d11, d12], [d12, d22]])
-        constant = not any(has_variable(node) for node in second)
+    hessian = objective.hessian(np.asarray(point, dtype=float))
+    expression = objective.expression
+    constant = expression is not None and not any(
+        has_variable(node) for node in expression.second_derivatives()
+    )
     if not np.all(np.isfinite(hessian)):
         return Curvature(hessian, (math.nan, math.nan), constant)
     low, high = np.linalg.eigvalsh(hessian)

@@ -199,6 +199,53 @@ def _apply(node: Node, args: list[np.ndarray], env: dict[str, np.ndarray]) -> np
     return INTERNAL_FUNCTIONS[node.op](args[0])
 
 
+# --- as text ----------------------------------------------------------------------------------
+
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4}
+"""How tightly each operator binds, as in Python; a call binds tightest (5)."""
+
+
+def show(root: Node, digits: int = 4) -> str:
+    """The tree as a formula to read: constants to `digits` significant digits, parentheses
+    only where Python needs them, no `**1` and no factor 1, `a + -b` as `a - b`. For reading
+    only: the tree is what is computed with."""
+    shown: dict[int, tuple[str, int]] = {}
+    for node in postorder(root):
+        shown[id(node)] = _shown(node, [shown[id(arg)] for arg in _args(node)], digits)
+    return shown[id(root)][0]
+
+
+def _shown(node: Node, args: list[tuple[str, int]], digits: int) -> tuple[str, int]:
+    """(text, precedence) of one node, its arguments' already shown."""
+    if isinstance(node, Num):
+        text = f"{node.value:.{digits}g}"
+        return text, 3 if text.startswith("-") else 5
+    if isinstance(node, Var):
+        return node.name, 5
+    if node.op not in _PRECEDENCE:
+        return f"{node.op}({args[0][0]})", 5
+    level = _PRECEDENCE[node.op]
+    if node.op == "neg":
+        return f"-{_wrapped(args[0], level)}", level
+    (left, left_level), right = args
+    if node.op == "**" and right[0] == "1":
+        return left, left_level
+    if node.op == "*" and left == "1":
+        return right
+    if node.op == "+" and right[0].startswith("-") and right[1] >= 2:
+        return f"{_wrapped(args[0], level)} - {right[0][1:]}", level
+    tight = {"-": 1, "/": 1, "**": 0}.get(node.op, 0)  # where equal levels on the right need ()
+    left_text = _wrapped((left, left_level), level + (node.op == "**"))
+    right_text = _wrapped(right, level + tight)
+    spaced = " " if level == 1 else ""
+    return f"{left_text}{spaced}{node.op}{spaced}{right_text}", level
+
+
+def _wrapped(shown: tuple[str, int], level: int) -> str:
+    text, own = shown
+    return text if own >= level else f"({text})"
+
+
 # --- building with light simplification ------------------------------------------------------
 # Without folding, derivatives fill up with `0*…` and `1*…`; these keep the gradient trees small.
 

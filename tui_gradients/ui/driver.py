@@ -19,6 +19,7 @@ from textual.worker import get_current_worker
 from tui_gradients.core import fast, settings
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.experiment import LIMIT, Experiment
+from tui_gradients.core.expression import Expression
 from tui_gradients.core.rivals import Rival
 from tui_gradients.core.session import HISTORY_BUDGET, Session
 from tui_gradients.core.settings import SETTINGS, Effect
@@ -278,10 +279,10 @@ class Driver(Widget):
         """Once per formula and optimiser: numba and its interpreter the first time (until then
         the straight-line loops serve), then the formula's own loop for each optimiser on the
         plot (until then the interpreter runs it). True when numba is loaded for the first time."""
-        formula = self.session.experiment.plane.objective.formula
-        if formula is None:  # a logistic fit: its runs step in numpy
+        expression = self.session.experiment.plane.objective.expression
+        if expression is None:  # a logistic fit: its runs step in numpy
             return False
-        wanted = {(formula, run.optimizer.name) for _, run in self.session.plane_runs}
+        wanted = {(expression, run.optimizer.name) for _, run in self.session.plane_runs}
         wanted -= self._compiling
         if not wanted:
             return False
@@ -291,10 +292,10 @@ class Driver(Widget):
         return first
 
     @work(thread=True, group="compiled")
-    def _warm_up(self, loops: set[tuple[str, str]], first: bool) -> None:
+    def _warm_up(self, loops: set[tuple[Expression, str]], first: bool) -> None:
         if not fast.warm_up():
             return
         if first:
             self.post_message(self.SessionChanged("numba's loops ready: long jumps now run faster"))
-        for formula, optimizer in sorted(loops):
-            fast.specialise(formula, optimizer)
+        for expression, optimizer in sorted(loops, key=lambda loop: loop[1]):
+            fast.specialise(expression, optimizer)

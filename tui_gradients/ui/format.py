@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 
 from rich.style import Style
 
@@ -24,19 +23,6 @@ def ordinal(count: int) -> str:
     if count % 100 in (11, 12, 13):
         return f"{count}th"
     return f"{count}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(count % 10, 'th') }"
-
-
-_FLOAT = re.compile(r"(?<![\w.])\d+\.\d+(?:e[+-]?\d+)?")
-_POWER_ONE = re.compile(r"\*\*1(?![\d.])")
-_UNIT_FACTOR = re.compile(r"(?<![\w.*/)])1\*(?=[a-z(])")
-
-
-def readable_formula(formula: str) -> str:
-    """A formula as a title: long coefficients rounded (0.7071067811865476 → 0.7071), no
-    `**1`, no factor 1. For reading only; the exact formula is the one computed with."""
-    text = _FLOAT.sub(lambda match: f"{float(match.group()):.4g}", formula)
-    text = _POWER_ONE.sub("", text)
-    return _UNIT_FACTOR.sub("", text)
 
 
 # Decades of |value|, largest first: exploding, healthy, shrinking, vanishing. Colour is only a

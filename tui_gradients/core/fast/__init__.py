@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tui_gradients.core.expression import Expression
 from tui_gradients.core.fast import straight
 from tui_gradients.core.fast.codes import (
     CHAIN,
@@ -62,8 +63,8 @@ finish within a frame or two."""
 
 _loaded: ModuleType | None = None
 """numba's `_kernels`, once `warm_up` has loaded them."""
-_specialised: dict[tuple[str, str], specialised.Loop] = {}
-"""Compiled loops of a formula's own, by formula text and optimiser."""
+_specialised: dict[tuple[Expression, str], specialised.Loop] = {}
+"""Compiled loops of a formula's own, by formula and optimiser."""
 _lock = threading.Lock()
 
 
@@ -78,7 +79,10 @@ def warm_up() -> bool:
             from tui_gradients.core.fast import _kernels as kernels
         except ImportError:  # numba is not installed here: the other loops do everything
             return False
-        for problem in (plane_problem("w1**2 + w2**2"), chain_problem(1, "sigmoid", 1.0, 0.0)):
+        for problem in (
+            plane_problem(Expression.parse("w1**2 + w2**2")),
+            chain_problem(1, "sigmoid", 1.0, 0.0),
+        ):
             _exercise(kernels.loop("adam"), problem)
         _loaded = kernels
     return True
@@ -94,27 +98,27 @@ def ready() -> bool:
     return _loaded is not None
 
 
-def specialise(formula: str, optimizer: str) -> bool:
-    """Give `formula` stepped by `optimizer` a compiled loop of its own, several times faster
-    than the interpreter (compiled once per machine, then cached). Until it is done, or if it
-    cannot be, the interpreter runs the formula. Needs `warm_up` first; safe to call from a
-    worker thread. Returns whether it has its own loop."""
+def specialise(expression: Expression, optimizer: str) -> bool:
+    """Give the formula `expression` stepped by `optimizer` a compiled loop of its own, several
+    times faster than the interpreter (compiled once per machine, then cached). Until it is
+    done, or if it cannot be, the interpreter runs the formula. Needs `warm_up` first; safe to
+    call from a worker thread. Returns whether it has its own loop."""
     from tui_gradients.core.fast import specialised  # hashlib loads OpenSSL: not at start-up
 
-    key = (formula, optimizer)
+    key = (expression, optimizer)
     with _lock:
         if key in _specialised:
             return True
-        if _loaded is None or (loop := specialised.load(formula, optimizer, _loaded)) is None:
+        if _loaded is None or (loop := specialised.load(expression, optimizer, _loaded)) is None:
             return False
         second_order = REGISTRY[optimizer].second_order
-        _exercise(loop, plane_problem(formula, second_order), optimizer)
+        _exercise(loop, plane_problem(expression, second_order), optimizer)
         _specialised[key] = loop
     return True
 
 
-def is_specialised(formula: str, optimizer: str) -> bool:
-    return (formula, optimizer) in _specialised
+def is_specialised(expression: Expression, optimizer: str) -> bool:
+    return (expression, optimizer) in _specialised
 
 
 def _exercise(loop: specialised.Loop, problem: Problem, optimizer: str = "adam") -> None:
@@ -148,5 +152,6 @@ def advance(
         return straight.advance(
             problem.straight, optimizer, hyper, history, row, n, limits, schedule
         )
-    loop = _specialised.get((problem.formula or "", optimizer)) or _loaded.loop(optimizer)
+    own = None if problem.expression is None else _specialised.get((problem.expression, optimizer))
+    loop = own or _loaded.loop(optimizer)
     return problem.call(loop, hyper, history, row, n, limits)

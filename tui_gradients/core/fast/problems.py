@@ -16,7 +16,6 @@ from tui_gradients.core.fast.codes import (
     FORMULA,
     OPCODES,
 )
-from tui_gradients.core.theory import second_derivatives
 from tui_gradients.core.tree import Num, Var, postorder
 
 
@@ -34,7 +33,7 @@ class Problem:
     """The shape of the working memory one evaluation needs."""
     straight: straight.Key
     """The problem for a straight-line loop in Python, used until numba's loops are loaded."""
-    formula: str | None = None
+    expression: Expression | None = None
     """A formula, which may have a loop of its own (`fast.specialise`)."""
 
     @property
@@ -59,15 +58,14 @@ class Problem:
 
 
 @lru_cache(maxsize=64)
-def plane_problem(formula: str, hessian: bool = False) -> Problem:
-    """f, ∂f/∂w1 and ∂f/∂w2 of `formula` (and with `hessian` its three second derivatives, for
+def plane_problem(expression: Expression, hessian: bool = False) -> Problem:
+    """f, ∂f/∂w1 and ∂f/∂w2 of `expression` (and with `hessian` its three second derivatives, for
     a second-order optimiser; TooLarge past the theory's budget) as one register program:
     instruction i computes register i from a constant, a variable or earlier registers, so each
     distinct node of the trees is computed once per step (`_kernels._run_program`)."""
-    expression = Expression.parse(formula)
     roots = (expression.tree, expression.d_w1, expression.d_w2)
     if hessian:
-        roots += second_derivatives(formula)
+        roots += expression.second_derivatives()
     order = postorder(*roots)
     register = {id(node): index for index, node in enumerate(order)}
     consts: list[float] = []
@@ -88,8 +86,8 @@ def plane_problem(formula: str, hessian: bool = False) -> Problem:
         program=program,
         consts=np.array(consts or [0.0], dtype=float),
         scratch=(1, len(order)),
-        straight=("plane", formula),
-        formula=formula,
+        straight=("plane", expression),
+        expression=expression,
     )
 
 

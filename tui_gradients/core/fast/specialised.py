@@ -25,9 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from tui_gradients.core.expression import Expression
+from tui_gradients.core.expression import Expression, TooLarge
 from tui_gradients.core.optimizers import REGISTRY
-from tui_gradients.core.theory import TooLarge, second_derivatives
 from tui_gradients.core.tree import Node, Num, Var, postorder
 
 TEMPLATE = """# {formula!r}, optimizer {optimizer}: written by tui_gradients.core.fast.specialised
@@ -86,14 +85,13 @@ class Unsupported(Exception):
     """The formula cannot be written as code (a constant that is not finite)."""
 
 
-def source(formula: str, steps: str, optimizer: str = "gd") -> str:
-    """The module for `formula` and `optimizer`,
+def source(expression: Expression, steps: str, optimizer: str = "gd") -> str:
+    """The module for `expression` and `optimizer`,
     around the loop's text `steps`: one assignment per distinct node of f, ∂f/∂w1 and ∂f/∂w2,
     and of H for a second-order optimiser (TooLarge past the theory's budget)."""
-    expression = Expression.parse(formula)
     roots = (expression.d_w1, expression.d_w2, expression.tree)
     if REGISTRY[optimizer].second_order:
-        roots += second_derivatives(formula)
+        roots += expression.second_derivatives()
     lines: list[str] = []
     names: dict[Node, str] = {}
     for node in postorder(*roots):
@@ -111,7 +109,7 @@ def source(formula: str, steps: str, optimizer: str = "gd") -> str:
     hessian = "".join(f"    hess[{i}] = {name}\n" for i, name in enumerate(second))
     body = "\n".join(lines)
     return TEMPLATE.format(
-        formula=formula,
+        formula=expression.text,
         optimizer=optimizer,
         body=body,
         d_w1=d_w1,
@@ -127,12 +125,12 @@ def cache_directory() -> Path:
     return Path(root) / "tui-gradients" / "formulas"
 
 
-def load(formula: str, optimizer: str, kernels: ModuleType) -> Loop | None:
+def load(expression: Expression, optimizer: str, kernels: ModuleType) -> Loop | None:
     """The formula's own `steps` for one optimiser (loaded from the cache, or written there and
     compiled when it is first called); None if it cannot be (a constant that is not finite, or
     no writable cache directory): the interpreter stays."""
     try:
-        code = source(formula, inspect.getsource(kernels.steps), optimizer)
+        code = source(expression, inspect.getsource(kernels.steps), optimizer)
         module = _import(_written(code, kernels.digest(optimizer)))
     except (Unsupported, OSError, TooLarge):
         return None

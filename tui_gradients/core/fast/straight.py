@@ -31,12 +31,11 @@ import numpy as np
 
 from tui_gradients.core import lbfgs
 from tui_gradients.core.chain import ACTIVATION_NAMES, passes
-from tui_gradients.core.expression import Expression
+from tui_gradients.core.expression import Expression, TooLarge
 from tui_gradients.core.fast.codes import ASIDE, CONVERGED, DIVERGED, GOING, HUGE, LIMIT
 from tui_gradients.core.optimizers import REGISTRY
 from tui_gradients.core.rules import RULES, newton_direction
 from tui_gradients.core.schedules import Schedule
-from tui_gradients.core.theory import TooLarge, second_derivatives
 from tui_gradients.core.tree import Apply, Node, Num, Var, postorder
 
 FIRST_CHUNK, CHUNK = 1 << 10, 1 << 16
@@ -73,7 +72,7 @@ _FUNCTIONS = {
 }
 
 Key = tuple
-"""What a loop computes: ("plane", formula) or ("chain", depth, activation, x, y)."""
+"""What a loop computes: ("plane", Expression) or ("chain", depth, activation, x, y)."""
 Loop = Callable[..., int]
 """(params, loss, grads, states, row, n, the settings as `rules.Hyper`) → steps written."""
 
@@ -98,7 +97,7 @@ def _problem_code(problem: Key, hessian: bool = False) -> tuple[list[str], str, 
     with `hessian`, its three second derivatives after the gradient); the loss's name and the
     others'."""
     if problem[0] == "plane":
-        body, (f, *grads) = _straight_line(Expression.parse(problem[1]), hessian)
+        body, (f, *grads) = _straight_line(problem[1], hessian)
         return body, f, grads
     return _chain(*problem[1:])
 
@@ -225,7 +224,7 @@ def _straight_line(
     ∂²f/∂w1², ∂²f/∂w1∂w2 and ∂²f/∂w2²), arguments first; and the names holding them."""
     roots = (expression.tree, expression.d_w1, expression.d_w2)
     if hessian:
-        roots += second_derivatives(expression.text)
+        roots += expression.second_derivatives()
     lines: list[str] = []
     names: dict[Node, str] = {}
     for node in postorder(*roots):

@@ -27,7 +27,7 @@ from textual_plotext.plot import Plot
 from tui_gradients.core.contours import band_index, contour_pixels, values_on
 from tui_gradients.core.functions import Objective, Window, equal_scale
 from tui_gradients.ui import raster
-from tui_gradients.ui.format import number, readable_formula
+from tui_gradients.ui.format import number
 from tui_gradients.ui.glyphs import BOX_TO_ASCII
 from tui_gradients.ui.marks import MAIN, MARKS
 
@@ -402,11 +402,9 @@ def _shade(cells: list[list[Cell]], canvas: raster.Canvas, objective: Objective,
 def _title(objective: Objective) -> str:
     """The formula and its note; for a fit to data the note alone (the formula of its moments
     says less than the words, and a logistic loss has none)."""
-    if objective.regression is not None or objective.formula is None:
+    if objective.regression is not None or objective.expression is None:
         return objective.note
-    return f"f = {readable_formula(objective.formula)}" + (
-        f"  ({objective.note})" if objective.note else ""
-    )
+    return f"f = {objective.expression.title}" + (f"  ({objective.note})" if objective.note else "")
 
 
 def _figure(width: int, height: int, window: Window) -> Plot:
