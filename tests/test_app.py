@@ -1423,3 +1423,62 @@ async def test_settings_changed_while_the_fields_mount_are_shown_once_they_are_i
         assert {"etas", "step_sizes"} <= shown and "weight_decay" not in shown
         assert panel.query_one("#lr", Field).value == "0.03"
         assert panel.query_one("#optimizer", Field).value == "rprop"
+
+
+async def test_an_lr_edit_far_on_replays_the_2d_runs_as_a_jump_and_leaves_the_chain(
+    monkeypatch, held_jump
+):
+    """At step 20 000, a new 2-D lr rebuilds the 2-D run alone: its replay goes through the
+    jump's thread with its progress line (and esc), while the chain keeps its history."""
+    _without_numba(monkeypatch)
+    held_jump.hold.clear()
+    app = GradientsApp(Experiment(hyper=Hyperparameters(lr=0.002)))
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press(*"20000", "n")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        session = app.session
+        chain, plane, chain_steps = session.chain_run, session.plane, session.chain_run.last_step
+        assert session.step == 20000
+        held_jump.hold.add("plane")
+        assert app.main_screen.change_setting("lr", "0.004")
+        await pilot.pause()
+        assert held_jump.started.wait(5)
+        assert session.plane is not plane and session.chain_run is chain
+        assert "replaying to step 20000: 0 of 20000 steps; esc stops" in _status(app)
+        held_jump.release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert session.step == 20000 and session.plane.cursor == 20000
+        assert session.plane.optimizer.vector.lr == 0.004
+        assert session.chain_run is chain and chain.last_step == chain_steps
+        assert "lr set" in _status(app) and "replaying" not in _status(app)
+
+
+async def test_esc_stops_a_replay_where_the_rebuilt_run_got_to(monkeypatch):
+    _without_numba(monkeypatch)
+    original = Session.compute
+
+    def slowly(session, target, runs, *, cancelled, progress):
+        calls = []
+
+        def after_a_few_chunks():
+            calls.append(None)
+            if len(calls) == 3:
+                app.call_from_thread(app.main_screen.action_leave_field)
+            return cancelled()
+
+        return original(session, target, runs, cancelled=after_a_few_chunks, progress=progress)
+
+    app = GradientsApp(Experiment(hyper=Hyperparameters(lr=0.002)))
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press(*"20000", "n")
+        await app.workers.wait_for_complete()
+        monkeypatch.setattr(Session, "compute", slowly)
+        assert app.main_screen.change_setting("chain_lr", "0.3")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        step = app.session.step
+        assert 0 < step < 20000
+        assert all(run.cursor == step for run in app.session.runs)
+        assert f"stopped at step {step}" in _status(app)

@@ -356,3 +356,43 @@ def test_the_selection_wraps_and_returns_to_the_main_run_when_its_rival_goes():
     assert session.selected == 0 and session.selected_hyper == session.experiment.hyper
     session.edit("steps_per_press", "5")  # not an optimiser setting: shared, whatever is selected
     assert session.experiment.steps_per_press == 5
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "reached"),
+    [
+        ("lr", "0.3", {"plane"}),
+        ("chain_lr", "0.3", {"chain"}),
+        ("optimizer", "adam", {"plane", "chain"}),
+        ("depth", "4", {"chain"}),
+        ("function", "rosenbrock", {"plane"}),
+        ("steps_per_press", "10", set()),
+    ],
+)
+def test_a_change_reaches_only_the_runs_built_from_what_it_changed(name, text, reached):
+    experiment = Experiment()
+    assert experiment.reach(edit(experiment, name, text)) == reached
+
+
+def test_an_edit_rebuilds_only_the_runs_it_reaches_and_replays_them():
+    session = Session(Experiment())
+    session.forward(300)
+    chain, plane = session.chain_run, session.plane
+    session.edit("lr", "0.3")
+    assert session.chain_run is chain and session.plane is not plane
+    assert session.step == 300 and session.plane.cursor == 300
+    np.testing.assert_allclose(session.plane.params[0], -40 * (1 - 0.3 * 0.002) ** 300)
+    session.edit("chain_lr", "0.2")
+    assert session.chain_run is not chain and session.chain_run.cursor == 300
+
+
+def test_a_session_that_replays_later_leaves_the_replay_to_its_owner():
+    session = Session(Experiment(), replay_later=True)
+    session.forward(300)
+    chain = session.chain_run
+    session.edit("lr", "0.3")
+    assert session.step == 0 and session.behind == 300
+    assert session.work_to(300) == 300  # the new 2-D run only: the chain's history is kept
+    assert session.take_behind() == 300 and session.behind == 0
+    session.forward(300)
+    assert session.chain_run is chain and session.plane.cursor == 300

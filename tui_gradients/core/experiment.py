@@ -150,6 +150,16 @@ class Experiment:
             return Hyperparameters(optimizer="gd", lr=self.chain_lr, schedule=self.hyper.schedule)
         return replace(self.hyper, lr=self.chain_lr)
 
+    def reach(self, other: Experiment) -> set[str]:
+        """Which runs a change to `other` reaches: "plane" (the 2-D runs and their rivals),
+        "chain", both or neither, by what each is built from: an edit rebuilds only those
+        (a 2-D lr does not replay the chain)."""
+        parts = {
+            "plane": ((self.plane, self.hyper), (other.plane, other.hyper)),
+            "chain": ((self.chain, self.chain_hyper), (other.chain, other.chain_hyper)),
+        }
+        return {name for name, (before, after) in parts.items() if before != after}
+
     def plane_run(self, hyper: Hyperparameters | None = None) -> Run:
         """A fresh run on the surface (with other hyperparameters for a comparison run)."""
         objective, batches = self.plane.objective, self.plane.batches

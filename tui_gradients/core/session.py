@@ -30,24 +30,46 @@ FIRST_CHUNK, MAX_CHUNK = 500, 1 << 18
 class Session:
     """The runs moved together; the step number is shared, each run stops on its own."""
 
-    def __init__(self, experiment: Experiment) -> None:
+    def __init__(self, experiment: Experiment, *, replay_later: bool = False) -> None:
         self.experiment = experiment
         self.rivals: tuple[Rival, ...] = ()
         self.selected = 0
         """The 2-D run whose optimiser settings the panel and the lr keys change: 0 for the
         main run, i for rival i."""
         self.step = 0
-        self._build()
+        self.replay_later = replay_later
+        """Whether a change that rebuilds runs leaves their replay to the owner (`behind`):
+        the app's driver replays a long one in a thread, as a jump. Else it replays at once."""
+        self.behind = 0
+        """The steps still to replay after a rebuild, from step 0 (`take_behind`)."""
+        self._build(plane=True, chain=True)
 
-    def _build(self) -> None:
-        """New runs for `self.experiment`; a SettingError leaves the old runs in place."""
-        plane, chain_run = self.experiment.plane_run(), self.experiment.chain_run()
-        rival_runs = self._rival_runs(self.rivals)
-        self.plane, self.chain_run, self.rival_runs = plane, chain_run, rival_runs
+    def _build(self, *, plane: bool, chain: bool) -> None:
+        """New runs for `self.experiment`, for the 2-D runs (with the rivals), the chain or
+        both: a change rebuilds only the runs it reaches. A SettingError leaves the old runs
+        in place."""
+        plane_run = self.experiment.plane_run() if plane else self.plane
+        rival_runs = self._rival_runs(self.rivals) if plane else self.rival_runs
+        chain_run = self.experiment.chain_run() if chain else self.chain_run
+        self.plane, self.chain_run, self.rival_runs = plane_run, chain_run, rival_runs
         self.chain = Chain(self.experiment.chain)
         self.chain_target: int | None = None
         """The step the chain is still to be brought to (see `forward`), if any."""
         self._arrivals: dict[Run, Arrival] = {}
+
+    def _rebuilt(self, step: int) -> None:
+        """After runs were built anew: every run back to step 0, and `step` replayed at once,
+        or left to the owner (`replay_later`). The other runs' histories are kept, so only the
+        new runs compute."""
+        self.go_to(0)
+        self.behind = step
+        if not self.replay_later:
+            self.forward(self.take_behind())
+
+    def take_behind(self) -> int:
+        """The steps to replay after a rebuild (0 if none); the owner now replays them."""
+        behind, self.behind = self.behind, 0
+        return behind
 
     def _rival_runs(self, rivals: tuple[Rival, ...]) -> list[Run]:
         hyper = self.experiment.hyper
@@ -163,16 +185,18 @@ class Session:
     # --- changing settings ----------------------------------------------------------------------
 
     def apply(self, experiment: Experiment, *, keep_step: bool = True) -> None:
-        """Use new settings: rebuild the runs and, if asked, replay them to the same step."""
+        """Use new settings: rebuild the runs they reach and, if asked, replay them to the same
+        step (`_rebuilt`); else every run starts again."""
         step = self.step if keep_step else 0
+        reach = self.experiment.reach(experiment) if keep_step else {"plane", "chain"}
         previous, self.experiment = self.experiment, experiment
         try:
-            self._build()
+            self._build(plane="plane" in reach, chain="chain" in reach)
         except SettingError:
             self.experiment = previous  # e.g. f is not finite at the new start: keep everything
             raise
-        self.step = 0
-        self.forward(step)
+        if reach:
+            self._rebuilt(step)
 
     def edit(self, name: str, text: str) -> Effect:
         """Set one setting from typed text (`settings.edit`) and do what it asks of the runs;
@@ -198,10 +222,10 @@ class Session:
         typed = edit(replace(self.experiment, hyper=rival.hyper(main)), name, text)
         retuned = rival.retuned(typed.hyper, main)
         run = self.experiment.plane_run(retuned.hyper(main))
-        _move_to(run, self.step)
         self._arrivals.pop(self.rival_runs[index], None)
         self.rivals = (*self.rivals[:index], retuned, *self.rivals[index + 1 :])
         self.rival_runs[index] = run
+        self._rebuilt(self.step)
 
     def set_rivals(self, rivals: tuple[Rival, ...]) -> None:
         """Race these optimisers against the main run from the same start, caught up to the
@@ -209,13 +233,18 @@ class Session:
         The selection stays on its run while there is one, else returns to the main run."""
         if len(rivals) > MAX_RIVALS:
             raise SettingError("race", f"at most {MAX_RIVALS} rivals, got {len(rivals)}")
-        runs = self._rival_runs(rivals)
-        self.rivals, self.rival_runs = rivals, runs
+        kept: dict[Rival, list[Run]] = {}
+        for rival, run in zip(self.rivals, self.rival_runs, strict=True):
+            kept.setdefault(rival, []).append(run)
+        runs = [kept[r].pop(0) if kept.get(r) else None for r in rivals]  # a run kept once
+        new = tuple(r for r, run in zip(rivals, runs, strict=True) if run is None)
+        built = iter(self._rival_runs(new))
+        self.rivals, self.rival_runs = rivals, [run or next(built) for run in runs]
         self._arrivals = {}
         if self.selected > len(rivals):
             self.selected = 0
-        for run in runs:
-            run.forward(self.step)
+        if new:
+            self._rebuilt(self.step)
 
     def next_ghost(self) -> Rival | None:
         """Cycle one comparison run: off → adagrad → every other optimiser → off (never the

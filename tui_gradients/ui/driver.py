@@ -43,15 +43,16 @@ class Jump:
     target: int
     total: int
     started: float
+    replay: bool = False
+    """Replaying runs a change rebuilt, back to the step they were at."""
     done: int = 0
     cancelled: threading.Event = field(default_factory=threading.Event)
 
     def progress(self) -> str:
         elapsed = time.monotonic() - self.started
         rate = f", {self.done / elapsed / 1000:.0f} k steps/s" if elapsed > 0.2 else ""
-        return (
-            f"computing to step {self.target}: {self.done} of {self.total} steps{rate}; esc stops"
-        )
+        doing = "replaying" if self.replay else "computing"
+        return f"{doing} to step {self.target}: {self.done} of {self.total} steps{rate}; esc stops"
 
 
 class Driver(Widget):
@@ -88,7 +89,7 @@ class Driver(Widget):
 
     def __init__(self, experiment: Experiment, rivals: tuple[Rival, ...] = ()) -> None:
         super().__init__()
-        self.session = Session(experiment)
+        self.session = Session(experiment, replay_later=True)
         self.session.set_rivals(rivals)
         self.jump: Jump | None = None
         """The long jump being computed in a thread, if any."""
@@ -99,13 +100,29 @@ class Driver(Widget):
 
     def step(self, count: int) -> None:
         """Step on at once for a short count; else compute in a thread (`jump`)."""
+        self._forward(count, "")
+
+    def _forward(self, count: int, message: str, *, plane_changed: bool = False) -> None:
+        """`count` steps on, at once or in a thread, saying `message` (a rebuilt run's replay
+        says what was changed, not that the runs moved)."""
         session = self.session
         count, note = self._within_limits(count)
+        note = note or message
         if session.work_to(session.step + count) >= JUMP_IN_THREAD:
-            self._start_jump(session.step + count, note)
+            self._start_jump(session.step + count, note, replay=bool(message))
             return
         moved = session.forward(count)
-        self._changed(note or ("" if moved else "no further step: every run has stopped"))
+        stopped = "" if moved or message else "no further step: every run has stopped"
+        self._changed(note or stopped, plane_changed=plane_changed)
+
+    def _replay(self, message: str = "", *, plane_changed: bool = False) -> None:
+        """What a change left to replay (`Session.behind`), as a jump when it is long; else
+        just say what happened."""
+        behind = self.session.take_behind()
+        if behind:
+            self._forward(behind, message, plane_changed=plane_changed)
+        else:
+            self._changed(message, plane_changed=plane_changed)
 
     def _within_limits(self, count: int) -> tuple[int, str]:
         """As far as the run limit, within the histories' memory budget (thinning them to make
@@ -137,7 +154,7 @@ class Driver(Widget):
         surface = SETTINGS[name].section in ("surface", "data")
         if callable(message):
             message = message(self.session.experiment)
-        self._changed(message or f"{name} set", plane_changed=surface)
+        self._replay(message or f"{name} set", plane_changed=surface)
         return effect
 
     def reset(self) -> None:
@@ -146,7 +163,7 @@ class Driver(Widget):
 
     def compare(self) -> Rival | None:
         choice = self.session.next_ghost()
-        self._changed()
+        self._replay()
         return choice
 
     def select(self, index: int) -> int:
@@ -157,7 +174,7 @@ class Driver(Widget):
 
     def add_rival(self) -> Rival | None:
         rival = self.session.add_rival()
-        self._changed()
+        self._replay()
         return rival
 
     def drop_rival(self) -> Rival | None:
@@ -167,7 +184,7 @@ class Driver(Widget):
 
     def race(self) -> bool:
         racing = self.session.toggle_race()
-        self._changed()
+        self._replay()
         return racing
 
     def set_up(self, experiment: Experiment, rivals: tuple[Rival, ...]) -> None:
@@ -182,7 +199,7 @@ class Driver(Widget):
         lesson's key waits for it (`keys.WHILE_COMPUTING`)."""
         assert self.jump is None
         own = self.session
-        self.session = Session(own.experiment)
+        self.session = Session(own.experiment, replay_later=True)
         return own
 
     def give_back(self, session: Session, message: str) -> None:
@@ -209,9 +226,9 @@ class Driver(Widget):
 
     # --- long jumps, in a thread -------------------------------------------------------------
 
-    def _start_jump(self, target: int, note: str) -> None:
+    def _start_jump(self, target: int, note: str, *, replay: bool = False) -> None:
         session = self.session
-        self.jump = Jump(session.step, target, session.work_to(target), time.monotonic())
+        self.jump = Jump(session.step, target, session.work_to(target), time.monotonic(), replay)
         self._changed(note)
         self._compute(self.jump)
 
@@ -261,7 +278,7 @@ class Driver(Widget):
             note = f"stopped at step {reached}"
         else:
             session.catch_up_chain()  # computed: only moves the chain's cursor
-            if session.step == jump.origin:
+            if session.step == jump.origin and not jump.replay:
                 note = "no further step: every run has stopped"
         self.jump = None
         self._changed(note)
