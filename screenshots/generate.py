@@ -14,10 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tui_gradients.core.chain import ChainSettings
-from tui_gradients.core.experiment import Experiment, PlaneSettings
-from tui_gradients.core.optimizers import Hyperparameters
-from tui_gradients.core.settings import edit
+from tui_gradients.core.network.chain import ChainSettings
+from tui_gradients.core.optimisation.optimizers import Hyperparameters
+from tui_gradients.core.runs.experiment import Experiment, PlaneSettings
+from tui_gradients.core.runs.settings import edit
 from tui_gradients.ui.app import GradientsApp
 
 HERE = Path(__file__).parent

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import torch
 
-from tui_gradients.core.functions import make_objective
-from tui_gradients.core.optimizers import TORCH_OPTIMIZERS as OPTIMIZERS
-from tui_gradients.core.optimizers import Hyperparameters
-from tui_gradients.core.schedules import KINDS, WHOLE, Schedule
-from tui_gradients.core.tree import ALL_FUNCTIONS, Num, Var, postorder
+from tui_gradients.core.objectives.functions import make_objective
+from tui_gradients.core.objectives.tree import ALL_FUNCTIONS, Num, Var, postorder
+from tui_gradients.core.optimisation.optimizers import TORCH_OPTIMIZERS as OPTIMIZERS
+from tui_gradients.core.optimisation.optimizers import Hyperparameters
+from tui_gradients.core.optimisation.schedules import KINDS, WHOLE, Schedule
 
 CASES = [("quadratic", 0.5), ("rosenbrock", 0.001)]
 VARIANTS = [

@@ -20,13 +20,14 @@ from textual.geometry import Region
 from textual.widgets import Input, Static
 
 from tui_gradients.cli import APP_FLAGS, app_options, app_parser, build
-from tui_gradients.core import fast, lesson
-from tui_gradients.core.experiment import ESCAPE_FACTOR, LIMIT, Experiment
-from tui_gradients.core.optimizers import Hyperparameters
-from tui_gradients.core.rivals import Rival, others
-from tui_gradients.core.session import Session
-from tui_gradients.core.settings import edit
-from tui_gradients.core.view import contains
+from tui_gradients.core import fast
+from tui_gradients.core.objectives.view import contains
+from tui_gradients.core.optimisation.optimizers import Hyperparameters
+from tui_gradients.core.runs import lesson
+from tui_gradients.core.runs.experiment import ESCAPE_FACTOR, LIMIT, Experiment
+from tui_gradients.core.runs.rivals import Rival, others
+from tui_gradients.core.runs.session import Session
+from tui_gradients.core.runs.settings import edit
 from tui_gradients.ui import app as app_module
 from tui_gradients.ui import driver as driver_module
 from tui_gradients.ui import raster

@@ -101,8 +101,8 @@ def test_the_bare_app_answers_keys_and_both_quit_times_are_measured():
 
 def test_every_optimiser_has_a_row_for_each_fast_loop(capsys, monkeypatch):
     from tui_gradients.core import fast
-    from tui_gradients.core.optimizers import OPTIMIZERS
-    from tui_gradients.core.schedules import NAMES
+    from tui_gradients.core.optimisation.optimizers import OPTIMIZERS
+    from tui_gradients.core.optimisation.schedules import NAMES
 
     monkeypatch.setattr(fast, "specialise", lambda formula, optimizer: False)  # no compiling
     bench.every_optimizer(runs=1, steps=2 * 10 * 256)

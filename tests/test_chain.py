@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui_gradients.core.chain import ACTIVATIONS, Chain, ChainSettings
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import Experiment
+from tui_gradients.core.network.chain import ACTIVATIONS, Chain, ChainSettings
+from tui_gradients.core.runs.experiment import Experiment
 
 
 def _finite_difference(chain, params, h=1e-6):

@@ -20,13 +20,14 @@ from tui_gradients.cli import (
     main,
     run_parser,
 )
-from tui_gradients.core import experiment as experiment_module
-from tui_gradients.core import export, fast
-from tui_gradients.core.experiment import ESCAPE_FACTOR, Experiment
-from tui_gradients.core.export import CHAIN_COLUMNS, RUN_COLUMNS
-from tui_gradients.core.expression import Expression
-from tui_gradients.core.lesson import page_count
-from tui_gradients.core.settings import in_section
+from tui_gradients.core import fast
+from tui_gradients.core.files import export
+from tui_gradients.core.files.export import CHAIN_COLUMNS, RUN_COLUMNS
+from tui_gradients.core.objectives.expression import Expression
+from tui_gradients.core.runs import experiment as experiment_module
+from tui_gradients.core.runs.experiment import ESCAPE_FACTOR, Experiment
+from tui_gradients.core.runs.lesson import page_count
+from tui_gradients.core.runs.settings import in_section
 
 
 def _cli(*args, check_rc=0):

@@ -9,16 +9,17 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from tui_gradients.core import chain, fast
-from tui_gradients.core.chain import ACTIVATIONS
-from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.expression import Expression
+from tui_gradients.core import fast
 from tui_gradients.core.fast import specialised
 from tui_gradients.core.fast.codes import OPCODES
-from tui_gradients.core.functions import PRESETS
-from tui_gradients.core.optimizers import OPTIMIZERS, REGISTRY
-from tui_gradients.core.run import Run
-from tui_gradients.core.settings import edit
+from tui_gradients.core.network import chain
+from tui_gradients.core.network.chain import ACTIVATIONS
+from tui_gradients.core.objectives.expression import Expression
+from tui_gradients.core.objectives.functions import PRESETS
+from tui_gradients.core.optimisation.optimizers import OPTIMIZERS, REGISTRY
+from tui_gradients.core.runs.experiment import Experiment
+from tui_gradients.core.runs.run import Run
+from tui_gradients.core.runs.settings import edit
 
 pytest.importorskip("numba")
 STEPS = fast.COMPILED_MIN_STEPS + 500

@@ -7,7 +7,7 @@ import pytest
 from rich.style import Style
 from rich.text import Text
 
-from tui_gradients.core.contours import (
+from tui_gradients.core.objectives.contours import (
     RATIO,
     choose_levels,
     contour_mask,
@@ -16,7 +16,7 @@ from tui_gradients.core.contours import (
     grid,
     values_on,
 )
-from tui_gradients.core.functions import custom, make_objective, quadratic
+from tui_gradients.core.objectives.functions import custom, make_objective, quadratic
 from tui_gradients.ui import raster
 from tui_gradients.ui.glyphs import BOX_TO_ASCII
 from tui_gradients.ui.widgets.contour_plot import (

@@ -25,7 +25,9 @@ CORE_MODULES = sorted(
 
 
 def test_the_walk_finds_the_whole_core():
-    assert {"tui_gradients.core.settings", "tui_gradients.core.fast.straight"} <= set(CORE_MODULES)
+    assert {"tui_gradients.core.runs.settings", "tui_gradients.core.fast.straight"} <= set(
+        CORE_MODULES
+    )
 
 
 @pytest.mark.parametrize("module", CORE_MODULES)

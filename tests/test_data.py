@@ -13,15 +13,15 @@ import numpy as np
 import pytest
 
 from tui_gradients.cli import main
-from tui_gradients.core import data as data_module
-from tui_gradients.core import regression as regression_module
-from tui_gradients.core.data import packaged, read_columns
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import Experiment, PlaneSettings
-from tui_gradients.core.export import load_settings, settings_to_dict
-from tui_gradients.core.settings import edit, restore, saved
-from tui_gradients.core.theory import curvature
-from tui_gradients.core.view import contains
+from tui_gradients.core.files.export import load_settings, settings_to_dict
+from tui_gradients.core.objectives import data as data_module
+from tui_gradients.core.objectives import regression as regression_module
+from tui_gradients.core.objectives.data import packaged, read_columns
+from tui_gradients.core.objectives.theory import curvature
+from tui_gradients.core.objectives.view import contains
+from tui_gradients.core.runs.experiment import Experiment, PlaneSettings
+from tui_gradients.core.runs.settings import edit, restore, saved
 from tui_gradients.ui import setting_actions
 from tui_gradients.ui.app import GradientsApp
 from tui_gradients.ui.widgets.lines import Lines

@@ -14,10 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tui_gradients.cli import main
-from tui_gradients.core import export
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.export import (
+from tui_gradients.core.files import export
+from tui_gradients.core.files.export import (
     Resume,
     SavedView,
     export_session,
@@ -25,10 +24,11 @@ from tui_gradients.core.export import (
     settings_from_dict,
     settings_to_dict,
 )
-from tui_gradients.core.optimizers import Hyperparameters
-from tui_gradients.core.rivals import Rival
-from tui_gradients.core.session import Session
-from tui_gradients.core.settings import edit
+from tui_gradients.core.optimisation.optimizers import Hyperparameters
+from tui_gradients.core.runs.experiment import Experiment
+from tui_gradients.core.runs.rivals import Rival
+from tui_gradients.core.runs.session import Session
+from tui_gradients.core.runs.settings import edit
 from tui_gradients.ui.app import GradientsApp
 from tui_gradients.ui.widgets.lines import Lines
 

@@ -10,15 +10,15 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tui_gradients.core import theory
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.expression import MAX_DEPTH, MAX_LENGTH, Expression, TooLarge
 from tui_gradients.core.fast import specialised, straight
 from tui_gradients.core.fast.problems import plane_problem
-from tui_gradients.core.functions import PRESETS, custom, make_objective
-from tui_gradients.core.settings import edit
-from tui_gradients.core.tree import Num, evaluate_all, size
+from tui_gradients.core.objectives import theory
+from tui_gradients.core.objectives.expression import MAX_DEPTH, MAX_LENGTH, Expression, TooLarge
+from tui_gradients.core.objectives.functions import PRESETS, custom, make_objective
+from tui_gradients.core.objectives.tree import Num, evaluate_all, size
+from tui_gradients.core.runs.experiment import Experiment
+from tui_gradients.core.runs.settings import edit
 
 
 def test_seed_bowl_value_and_gradient():

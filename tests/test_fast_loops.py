@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 
 from tui_gradients.core import fast
-from tui_gradients.core.chain import ACTIVATIONS, ChainSettings
-from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.expression import Expression
 from tui_gradients.core.fast import straight
-from tui_gradients.core.functions import PRESETS, custom
-from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
-from tui_gradients.core.run import Run
-from tui_gradients.core.settings import edit
+from tui_gradients.core.network.chain import ACTIVATIONS, ChainSettings
+from tui_gradients.core.objectives.expression import Expression
+from tui_gradients.core.objectives.functions import PRESETS, custom
+from tui_gradients.core.optimisation.optimizers import OPTIMIZERS, Hyperparameters
+from tui_gradients.core.runs.experiment import Experiment
+from tui_gradients.core.runs.run import Run
+from tui_gradients.core.runs.settings import edit
 
 STEPS = fast.COMPILED_MIN_STEPS + 500
 

@@ -8,11 +8,11 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from tui_gradients.core.chain import Chain
-from tui_gradients.core.lesson import PAGES, page, page_count
-from tui_gradients.core.rivals import Rival
-from tui_gradients.core.session import Session
-from tui_gradients.core.theory import steps_until_fraction
+from tui_gradients.core.network.chain import Chain
+from tui_gradients.core.objectives.theory import steps_until_fraction
+from tui_gradients.core.runs.lesson import PAGES, page, page_count
+from tui_gradients.core.runs.rivals import Rival
+from tui_gradients.core.runs.session import Session
 
 
 def _words(number: int) -> str:

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from tui_gradients.core import fast
-from tui_gradients.core.experiment import Experiment, PlaneSettings
-from tui_gradients.core.optimizers import REGISTRY, Hyperparameters
-from tui_gradients.core.rules import RULES, Rule, register, sign
-from tui_gradients.core.run import Run
+from tui_gradients.core.optimisation.optimizers import REGISTRY, Hyperparameters
+from tui_gradients.core.optimisation.rules import RULES, Rule, register, sign
+from tui_gradients.core.runs.experiment import Experiment, PlaneSettings
+from tui_gradients.core.runs.run import Run
 
 LR, BETA1, BETA2 = 0.1, 0.9, 0.99
 START = (-40.0, 1.5)

@@ -5,13 +5,13 @@ are the optimiser's own next step."""
 import numpy as np
 import pytest
 
-from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.expression import Expression
-from tui_gradients.core.functions import make_objective
-from tui_gradients.core.optimizers import Hyperparameters
-from tui_gradients.core.session import Session
-from tui_gradients.core.settings import edit
-from tui_gradients.core.summary import next_update
+from tui_gradients.core.objectives.expression import Expression
+from tui_gradients.core.objectives.functions import make_objective
+from tui_gradients.core.optimisation.optimizers import Hyperparameters
+from tui_gradients.core.runs.experiment import Experiment
+from tui_gradients.core.runs.session import Session
+from tui_gradients.core.runs.settings import edit
+from tui_gradients.core.runs.summary import next_update
 from tui_gradients.ui import presenters
 from tui_gradients.ui.widgets.layer_table import (
     COLUMNS,
@@ -99,7 +99,7 @@ def test_narrow_tables_drop_whole_columns_never_digits():
 def test_the_next_step_is_read_from_the_history_or_asked_for_once_per_place(monkeypatch):
     """Behind the end of the history the step taken is the one shown; at the end, an LBFGS
     step (milliseconds) is asked for once however often the screen redraws."""
-    from tui_gradients.core.optimizers import Optimizer
+    from tui_gradients.core.optimisation.optimizers import Optimizer
 
     experiment = edit(edit(Experiment(), "function", "rosenbrock"), "optimizer", "lbfgs")
     run = experiment.plane_run()

@@ -8,9 +8,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import Experiment, PlaneSettings
-from tui_gradients.core.functions import quadratic
-from tui_gradients.core.optimizers import (
+from tui_gradients.core.objectives.functions import quadratic
+from tui_gradients.core.optimisation.optimizers import (
     HYPERPARAMETERS,
     OPTIMIZERS,
     REGISTRY,
@@ -21,8 +20,9 @@ from tui_gradients.core.optimizers import (
     from_rule,
     scale_by_learning_rate,
 )
-from tui_gradients.core.rules import RULES
-from tui_gradients.core.settings import edit
+from tui_gradients.core.optimisation.rules import RULES
+from tui_gradients.core.runs.experiment import Experiment, PlaneSettings
+from tui_gradients.core.runs.settings import edit
 
 FROM_THE_GRADIENT = tuple(name for name in OPTIMIZERS if not REGISTRY[name].evaluates)
 """Those whose update reads the gradient alone (not LBFGS, which evaluates f itself)."""
@@ -407,8 +407,8 @@ def test_an_lbfgs_step_whose_arithmetic_breaks_down_is_refused_in_words():
     """A pair with yᵀs just over 1e-10 but yᵀy below the smallest float: H's scale yᵀs / yᵀy
     divides by zero on Python floats (numpy would give inf, then nan). The step is refused
     with a reason, not a traceback."""
-    from tui_gradients.core import lbfgs
     from tui_gradients.core.errors import StepRefused
+    from tui_gradients.core.optimisation import lbfgs
 
     params, grad = np.array([1.0, 1.0]), np.array([2e-200, 2.0])
     rows = np.zeros((lbfgs.state_rows(5), 2))

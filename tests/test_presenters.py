@@ -1,12 +1,12 @@
 """The presenters, called on sessions directly: what the readout and status line say."""
 
-from tui_gradients.core import expression
-from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.expression import Expression
-from tui_gradients.core.rivals import Rival
-from tui_gradients.core.session import Session
-from tui_gradients.core.settings import edit
-from tui_gradients.core.tree import size
+from tui_gradients.core.objectives import expression
+from tui_gradients.core.objectives.expression import Expression
+from tui_gradients.core.objectives.tree import size
+from tui_gradients.core.runs.experiment import Experiment
+from tui_gradients.core.runs.rivals import Rival
+from tui_gradients.core.runs.session import Session
+from tui_gradients.core.runs.settings import edit
 from tui_gradients.ui import presenters
 from tui_gradients.ui.format import number
 

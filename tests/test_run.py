@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import ESCAPE_FACTOR, Experiment, PlaneSettings
-from tui_gradients.core.functions import custom, quadratic, rosenbrock, saddle
-from tui_gradients.core.optimizers import Hyperparameters
-from tui_gradients.core.run import HUGE, Run, StopKind
-from tui_gradients.core.settings import edit
+from tui_gradients.core.objectives.functions import custom, quadratic, rosenbrock, saddle
+from tui_gradients.core.optimisation.optimizers import Hyperparameters
+from tui_gradients.core.runs.experiment import ESCAPE_FACTOR, Experiment, PlaneSettings
+from tui_gradients.core.runs.run import HUGE, Run, StopKind
+from tui_gradients.core.runs.settings import edit
 
 
 def _bowl(lr=0.5, optimizer="gd"):

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.optimizers import Hyperparameters
-from tui_gradients.core.schedules import START, Schedule, parse_schedule
-from tui_gradients.core.settings import edit
+from tui_gradients.core.optimisation.optimizers import Hyperparameters
+from tui_gradients.core.optimisation.schedules import START, Schedule, parse_schedule
+from tui_gradients.core.runs.experiment import Experiment
+from tui_gradients.core.runs.settings import edit
 
 
 def _lrs(schedule: Schedule, lr: float, steps: int, losses=None) -> list[float]:

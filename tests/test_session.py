@@ -9,13 +9,13 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.optimizers import OPTIMIZERS, Hyperparameters
-from tui_gradients.core.rivals import MAX_RIVALS, TUNABLE, Rival, format_rivals, parse_rivals
-from tui_gradients.core.session import Session
-from tui_gradients.core.settings import edit
-from tui_gradients.core.summary import TRAP_TOL, summarize
-from tui_gradients.core.theory import steps_until_fraction
+from tui_gradients.core.objectives.theory import steps_until_fraction
+from tui_gradients.core.optimisation.optimizers import OPTIMIZERS, Hyperparameters
+from tui_gradients.core.runs.experiment import Experiment
+from tui_gradients.core.runs.rivals import MAX_RIVALS, TUNABLE, Rival, format_rivals, parse_rivals
+from tui_gradients.core.runs.session import Session
+from tui_gradients.core.runs.settings import edit
+from tui_gradients.core.runs.summary import TRAP_TOL, summarize
 
 
 def test_runs_move_together_and_back_without_recomputing():
@@ -206,7 +206,7 @@ def test_component_ratio_at_a_point_with_similar_coordinates_is_1000():
 
 
 def test_a_deep_chain_keeps_its_history_within_the_memory_budget():
-    from tui_gradients.core.experiment import CHAIN_HISTORY_BYTES, LIMIT
+    from tui_gradients.core.runs.experiment import CHAIN_HISTORY_BYTES, LIMIT
 
     deep = edit(edit(edit(Experiment(), "depth", "64"), "optimizer", "adam"), "chain_lr", "0.01")
     run = deep.chain_run()
@@ -228,7 +228,7 @@ def test_a_deep_chain_keeps_its_history_within_the_memory_budget():
     ],
 )
 def test_rivals_are_typed_as_names_with_an_optional_lr(text, expected):
-    from tui_gradients.core.rivals import parse_rivals
+    from tui_gradients.core.runs.rivals import parse_rivals
 
     assert parse_rivals(text) == expected
 
@@ -247,7 +247,7 @@ def test_rivals_are_typed_as_names_with_an_optional_lr(text, expected):
     ],
 )
 def test_refused_rivals_say_why(text, fragment):
-    from tui_gradients.core.rivals import parse_rivals
+    from tui_gradients.core.runs.rivals import parse_rivals
 
     with pytest.raises(SettingError) as caught:
         parse_rivals(text)

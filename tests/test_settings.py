@@ -3,11 +3,11 @@ same experiment, refuses bad text by its own name, and says what a change does t
 
 import pytest
 
-from tui_gradients.core.data import packaged
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.session import Session
-from tui_gradients.core.settings import SETTINGS, edit, exact, restore, saved
+from tui_gradients.core.objectives.data import packaged
+from tui_gradients.core.runs.experiment import Experiment
+from tui_gradients.core.runs.session import Session
+from tui_gradients.core.runs.settings import SETTINGS, edit, exact, restore, saved
 
 EXAMPLES = {
     "choice": lambda setting: setting.choices[-1],

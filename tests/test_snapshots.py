@@ -9,9 +9,9 @@ import shlex
 import pytest
 
 from tui_gradients.cli import APP_FLAGS, app_options, app_parser, build
-from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.rivals import parse_rivals
-from tui_gradients.core.settings import edit
+from tui_gradients.core.runs.experiment import Experiment
+from tui_gradients.core.runs.rivals import parse_rivals
+from tui_gradients.core.runs.settings import edit
 from tui_gradients.ui.app import GradientsApp
 
 from .pilot_helpers import fields_ready

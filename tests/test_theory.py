@@ -6,10 +6,10 @@ import math
 import numpy as np
 import pytest
 
-from tui_gradients.core.experiment import Experiment, PlaneSettings
-from tui_gradients.core.functions import custom, make_objective, quadratic
-from tui_gradients.core.optimizers import Hyperparameters
-from tui_gradients.core.theory import curvature, gd_prediction, steps_until_fraction
+from tui_gradients.core.objectives.functions import custom, make_objective, quadratic
+from tui_gradients.core.objectives.theory import curvature, gd_prediction, steps_until_fraction
+from tui_gradients.core.optimisation.optimizers import Hyperparameters
+from tui_gradients.core.runs.experiment import Experiment, PlaneSettings
 
 
 @pytest.mark.parametrize(("a", "b"), [(0.001, 1.0), (0.5, 2.0), (3.0, 0.01)])

@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tui_gradients.core.functions import make_objective
-from tui_gradients.core.optimizers import TORCH_OPTIMIZERS as OPTIMIZERS
-from tui_gradients.core.optimizers import Hyperparameters
-from tui_gradients.core.run import Run
-from tui_gradients.core.schedules import KINDS, NAMES, Schedule
+from tui_gradients.core.objectives.functions import make_objective
+from tui_gradients.core.optimisation.optimizers import TORCH_OPTIMIZERS as OPTIMIZERS
+from tui_gradients.core.optimisation.optimizers import Hyperparameters
+from tui_gradients.core.optimisation.schedules import KINDS, NAMES, Schedule
+from tui_gradients.core.runs.run import Run
 
 STEPS = 200
 REFERENCE = json.loads((Path(__file__).parent / "data" / "torch_reference.json").read_text())

@@ -4,11 +4,8 @@ following keeps every current point in sight, pan and fit do what they say."""
 import numpy as np
 import pytest
 
-from tui_gradients.core.experiment import Experiment, PlaneSettings
-from tui_gradients.core.functions import PRESETS, custom, make_objective, quadratic
-from tui_gradients.core.optimizers import Hyperparameters
-from tui_gradients.core.session import Session
-from tui_gradients.core.view import (
+from tui_gradients.core.objectives.functions import PRESETS, custom, make_objective, quadratic
+from tui_gradients.core.objectives.view import (
     EDGE,
     SETTLE,
     contains,
@@ -17,6 +14,9 @@ from tui_gradients.core.view import (
     natural_radius,
     pan,
 )
+from tui_gradients.core.optimisation.optimizers import Hyperparameters
+from tui_gradients.core.runs.experiment import Experiment, PlaneSettings
+from tui_gradients.core.runs.session import Session
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

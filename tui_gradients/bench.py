@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 import tui_gradients
 
 if TYPE_CHECKING:
-    from tui_gradients.core.expression import Expression
+    from tui_gradients.core.objectives.expression import Expression
 
 SOURCE = Path(__file__).resolve().parents[1]
 """Where the package lies: the child processes import it from here, installed or not."""
@@ -321,7 +321,7 @@ def quit_times(runs: int) -> tuple[list[float], list[float]]:
 
 def _expression(function: str) -> Expression:
     """A preset's parsed formula, which the fast loops are keyed by."""
-    from tui_gradients.core.functions import make_objective
+    from tui_gradients.core.objectives.functions import make_objective
 
     expression = make_objective(function).expression
     assert expression is not None, "every preset has a formula"
@@ -345,11 +345,11 @@ def fast_forward(
     `schedule` (at torch's defaults), on the straight-line loop."""
     from tui_gradients.core import fast
     from tui_gradients.core.fast import plane_problem
-    from tui_gradients.core.functions import make_objective
-    from tui_gradients.core.optimizers import Hyperparameters
-    from tui_gradients.core.run import Run
-    from tui_gradients.core.schedules import Schedule
-    from tui_gradients.core.theory import hessian_function
+    from tui_gradients.core.objectives.functions import make_objective
+    from tui_gradients.core.objectives.theory import hessian_function
+    from tui_gradients.core.optimisation.optimizers import Hyperparameters
+    from tui_gradients.core.optimisation.schedules import Schedule
+    from tui_gradients.core.runs.run import Run
 
     objective = make_objective(function)
     lr = 0.5 if function == "quadratic" else 0.001
@@ -390,8 +390,8 @@ def plain_loop(steps: int) -> Callable[[], object]:
 
 
 def chain_forward(depth: int, steps: int) -> Callable[[], object]:
-    from tui_gradients.core.chain import ChainSettings
-    from tui_gradients.core.experiment import Experiment
+    from tui_gradients.core.network.chain import ChainSettings
+    from tui_gradients.core.runs.experiment import Experiment
 
     experiment = Experiment(chain=ChainSettings(depth=depth))
     return lambda: experiment.chain_run().advance(steps)
@@ -400,7 +400,7 @@ def chain_forward(depth: int, steps: int) -> Callable[[], object]:
 def first_compile() -> float:
     """Seconds to give a formula its own loop with nothing cached (in a cache of its own)."""
     from tui_gradients.core import fast
-    from tui_gradients.core.expression import Expression
+    from tui_gradients.core.objectives.expression import Expression
 
     with tempfile.TemporaryDirectory() as cache:
         before = os.environ.get("XDG_CACHE_HOME")
@@ -548,8 +548,8 @@ def every_optimizer(runs: int, steps: int = 10**6) -> None:
     """10⁶ steps of each optimiser the fast loops take, on the bowl: the straight-line loop
     (10⁵ steps, as a base install runs them), then numba's loop of the formula's own."""
     from tui_gradients.core import fast
-    from tui_gradients.core.optimizers import OPTIMIZERS
-    from tui_gradients.core.schedules import NAMES
+    from tui_gradients.core.optimisation.optimizers import OPTIMIZERS
+    from tui_gradients.core.optimisation.schedules import NAMES
 
     baseline = _seconds(plain_loop(steps), runs)
     _row("plain Python loop, 10⁶ gd steps (baseline)", baseline, "ms", 1e3, None)
@@ -604,7 +604,7 @@ def lbfgs_rows(runs: int, steps: int) -> None:
 @contextlib.contextmanager
 def _numpy_only():
     """Every step through the numpy loop, as scheduled runs went before they had a fast one."""
-    from tui_gradients.core.run import Run
+    from tui_gradients.core.runs.run import Run
 
     fits = Run._fast_loop_fits
     Run._fast_loop_fits = lambda self, n: False

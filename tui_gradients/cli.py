@@ -20,10 +20,8 @@ from typing import NoReturn
 
 from tui_gradients import COMMANDS
 from tui_gradients.core import fast
-from tui_gradients.core.chain import Chain
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.export import (
+from tui_gradients.core.files.export import (
     CHAIN_COLUMNS,
     FORMATS,
     RUN_COLUMNS,
@@ -34,11 +32,13 @@ from tui_gradients.core.export import (
     settings_to_dict,
     write,
 )
-from tui_gradients.core.lesson import page_count
 from tui_gradients.core.limits import LIMIT
-from tui_gradients.core.rivals import Rival, parse_rivals
-from tui_gradients.core.run import Run, StopKind
-from tui_gradients.core.settings import SETTINGS, in_section, restore
+from tui_gradients.core.network.chain import Chain
+from tui_gradients.core.runs.experiment import Experiment
+from tui_gradients.core.runs.lesson import page_count
+from tui_gradients.core.runs.rivals import Rival, parse_rivals
+from tui_gradients.core.runs.run import Run, StopKind
+from tui_gradients.core.runs.settings import SETTINGS, in_section, restore
 
 PROG = "tui-gradients"
 LEADING_MINUS_OPTIONS = ("--start", "--betas", "--expr")

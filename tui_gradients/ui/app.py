@@ -20,10 +20,10 @@ from textual.driver import Driver
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.export import SavedView
-from tui_gradients.core.rivals import Rival
-from tui_gradients.core.session import Session
+from tui_gradients.core.files.export import SavedView
+from tui_gradients.core.runs.experiment import Experiment
+from tui_gradients.core.runs.rivals import Rival
+from tui_gradients.core.runs.session import Session
 from tui_gradients.ui.glyphs import unicode_terminal
 from tui_gradients.ui.palette import commands
 from tui_gradients.ui.screen import MainScreen

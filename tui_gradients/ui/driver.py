@@ -16,13 +16,14 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
-from tui_gradients.core import fast, settings
+from tui_gradients.core import fast
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import LIMIT, Experiment
-from tui_gradients.core.expression import Expression
-from tui_gradients.core.rivals import Rival
-from tui_gradients.core.session import HISTORY_BUDGET, Session
-from tui_gradients.core.settings import SETTINGS, Effect
+from tui_gradients.core.objectives.expression import Expression
+from tui_gradients.core.runs import settings
+from tui_gradients.core.runs.experiment import LIMIT, Experiment
+from tui_gradients.core.runs.rivals import Rival
+from tui_gradients.core.runs.session import HISTORY_BUDGET, Session
+from tui_gradients.core.runs.settings import SETTINGS, Effect
 
 JUMP_IN_THREAD = 1000
 """From this many steps of work (over all runs) a key's work goes to a thread: below the fast

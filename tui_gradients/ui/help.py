@@ -8,8 +8,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Markdown
 
-from tui_gradients.core.data import MAX_DATA_BYTES
-from tui_gradients.core.summary import TRAP_TOL
+from tui_gradients.core.objectives.data import MAX_DATA_BYTES
+from tui_gradients.core.runs.summary import TRAP_TOL
 from tui_gradients.ui.glyphs import ASCII_BULLETS, PROSE_TO_ASCII
 from tui_gradients.ui.keys import markdown_table
 

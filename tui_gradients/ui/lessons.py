@@ -7,9 +7,9 @@ from __future__ import annotations
 from textual import work
 from textual.reactive import reactive
 
-from tui_gradients.core import lesson
-from tui_gradients.core.export import SavedView
-from tui_gradients.core.session import Session
+from tui_gradients.core.files.export import SavedView
+from tui_gradients.core.runs import lesson
+from tui_gradients.core.runs.session import Session
 from tui_gradients.ui.screen_part import ScreenPart
 from tui_gradients.ui.widgets.lesson_panel import LessonPanel
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from tui_gradients.core.export import (
+from tui_gradients.core.files.export import (
     EXPORT_SUFFIXES,
     Resume,
     export_session,
     export_stride,
 )
-from tui_gradients.core.files import output_stem, write_atomically
+from tui_gradients.core.files.writing import output_stem, write_atomically
 from tui_gradients.ui.screen_part import ScreenPart
 
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from tui_gradients.core.functions import PRESETS
-from tui_gradients.core.optimizers import OPTIMIZERS
+from tui_gradients.core.objectives.functions import PRESETS
+from tui_gradients.core.optimisation.optimizers import OPTIMIZERS
 
 if TYPE_CHECKING:
     from tui_gradients.ui.app import GradientsApp

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 import numpy as np
 from rich.style import Style
 
-from tui_gradients.core.session import HISTORY_BUDGET, Session
-from tui_gradients.core.summary import (
+from tui_gradients.core.objectives.theory import TooLarge, curvature, gd_prediction
+from tui_gradients.core.runs.session import HISTORY_BUDGET, Session
+from tui_gradients.core.runs.summary import (
     ARRIVAL_FRACTION,
     TRAP_TOL,
     PointSummary,
     Update,
     summarize,
 )
-from tui_gradients.core.theory import TooLarge, curvature, gd_prediction
 from tui_gradients.ui.format import number, ordinal
 from tui_gradients.ui.glyphs import PROSE_TO_ASCII, label
 from tui_gradients.ui.marks import MAIN, RIVALS

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tui_gradients.core.functions import Window
-from tui_gradients.core.rivals import MAX_RIVALS
-from tui_gradients.core.view import contains
+from tui_gradients.core.objectives.functions import Window
+from tui_gradients.core.objectives.view import contains
+from tui_gradients.core.runs.rivals import MAX_RIVALS
 
 Array = np.ndarray
 

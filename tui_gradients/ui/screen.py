@@ -24,13 +24,13 @@ from textual.timer import Timer
 from textual.widget import MountError
 from textual.widgets import Footer, Input, Static
 
-from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.export import SavedView
-from tui_gradients.core.functions import Window
-from tui_gradients.core.rivals import Rival
-from tui_gradients.core.session import Session
-from tui_gradients.core.summary import next_update
-from tui_gradients.core.view import fit_view, follow
+from tui_gradients.core.files.export import SavedView
+from tui_gradients.core.objectives.functions import Window
+from tui_gradients.core.objectives.view import fit_view, follow
+from tui_gradients.core.runs.experiment import Experiment
+from tui_gradients.core.runs.rivals import Rival
+from tui_gradients.core.runs.session import Session
+from tui_gradients.core.runs.summary import next_update
 from tui_gradients.ui import presenters
 from tui_gradients.ui.driver import Driver
 from tui_gradients.ui.keys import WHILE_COMPUTING, bindings

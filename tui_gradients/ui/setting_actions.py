@@ -8,11 +8,11 @@ import os
 from textual.widgets import Input
 
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import Experiment, PlaneSettings
-from tui_gradients.core.optimizers import OPTIMIZERS
-from tui_gradients.core.regression import STANDARDIZED
-from tui_gradients.core.settings import FUNCTIONS, SETTINGS, shown_for
-from tui_gradients.core.theory import curvature
+from tui_gradients.core.objectives.regression import STANDARDIZED
+from tui_gradients.core.objectives.theory import curvature
+from tui_gradients.core.optimisation.optimizers import OPTIMIZERS
+from tui_gradients.core.runs.experiment import Experiment, PlaneSettings
+from tui_gradients.core.runs.settings import FUNCTIONS, SETTINGS, shown_for
 from tui_gradients.ui.driver import Driver, Note
 from tui_gradients.ui.glyphs import label
 from tui_gradients.ui.marks import MARKS, RIVALS

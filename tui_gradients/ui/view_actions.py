@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from textual.widget import Widget
 
-from tui_gradients.core.functions import zoom
-from tui_gradients.core.view import PAN_FRACTION, contains, fit_view, pan
+from tui_gradients.core.objectives.functions import zoom
+from tui_gradients.core.objectives.view import PAN_FRACTION, contains, fit_view, pan
 from tui_gradients.ui.screen_part import ScreenPart
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tui_gradients.core.expression import Expression
 from tui_gradients.core.fast import straight
 from tui_gradients.core.fast.codes import (
     CHAIN,
@@ -37,8 +36,9 @@ from tui_gradients.core.fast.codes import (
     LIMIT,
 )
 from tui_gradients.core.fast.problems import Problem, chain_problem, plane_problem
-from tui_gradients.core.optimizers import REGISTRY, Hyperparameters
-from tui_gradients.core.schedules import Schedule
+from tui_gradients.core.objectives.expression import Expression
+from tui_gradients.core.optimisation.optimizers import REGISTRY, Hyperparameters
+from tui_gradients.core.optimisation.schedules import Schedule
 
 if TYPE_CHECKING:
     from tui_gradients.core.fast import specialised

@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
-from tui_gradients.core import backends, chain, lbfgs, rules
 from tui_gradients.core.fast._lbfgs import compiled as compiled_lbfgs
 from tui_gradients.core.fast.codes import (
     ASIDE,
@@ -35,7 +34,9 @@ from tui_gradients.core.fast.codes import (
     OPCODES,
     RULE,
 )
-from tui_gradients.core.rules import RULES
+from tui_gradients.core.network import chain
+from tui_gradients.core.optimisation import backends, lbfgs, rules
+from tui_gradients.core.optimisation.rules import RULES
 
 __all__ = [
     "ASIDE",

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from numba import njit
 
-from tui_gradients.core import lbfgs
+from tui_gradients.core.optimisation import lbfgs
 
 
 def compiled(evaluate: Callable) -> Callable:

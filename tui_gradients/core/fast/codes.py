@@ -6,9 +6,9 @@ here as a change to `_kernels.py`: new entries go at the end of their tuples, so
 existing ones never move. An optimiser has no number: each loop is compiled for one.
 """
 
-from tui_gradients.core.chain import ACTIVATION_NAMES
 from tui_gradients.core.limits import HUGE
-from tui_gradients.core.tree import ALL_FUNCTIONS, BINARY_OPERATORS, VARIABLES
+from tui_gradients.core.network.chain import ACTIVATION_NAMES
+from tui_gradients.core.objectives.tree import ALL_FUNCTIONS, BINARY_OPERATORS, VARIABLES
 
 __all__ = ["HUGE"]
 

@@ -8,7 +8,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from tui_gradients.core.expression import Expression
 from tui_gradients.core.fast import straight
 from tui_gradients.core.fast.codes import (
     ACTIVATION_KINDS,
@@ -16,7 +15,8 @@ from tui_gradients.core.fast.codes import (
     FORMULA,
     OPCODES,
 )
-from tui_gradients.core.tree import Num, Var, postorder
+from tui_gradients.core.objectives.expression import Expression
+from tui_gradients.core.objectives.tree import Num, Var, postorder
 
 
 @dataclass(frozen=True, eq=False)

@@ -25,15 +25,15 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from tui_gradients.core.expression import Expression, TooLarge
-from tui_gradients.core.optimizers import REGISTRY
-from tui_gradients.core.tree import Node, Num, Var, postorder
+from tui_gradients.core.objectives.expression import Expression, TooLarge
+from tui_gradients.core.objectives.tree import Node, Num, Var, postorder
+from tui_gradients.core.optimisation.optimizers import REGISTRY
 
 TEMPLATE = """# {formula!r}, optimizer {optimizer}: written by tui_gradients.core.fast.specialised
 import numpy as np
 from numba import njit
 
-from tui_gradients.core import lbfgs
+from tui_gradients.core.optimisation import lbfgs
 from tui_gradients.core.fast._kernels import (
     ASIDE, CONVERGED, DIVERGED, GOING, LBFGS, LIMIT, NEWTON_DIAG, RULE,
     _bad, _converged, _newton, parts, power,
@@ -74,7 +74,7 @@ KERNEL_SOURCES = (
     Path(__file__).with_name("_kernels.py"),
     Path(__file__).with_name("codes.py"),
     Path(__file__).with_name("_lbfgs.py"),
-    Path(__file__).parent.parent / "lbfgs.py",
+    Path(__file__).parent.parent / "optimisation" / "lbfgs.py",
 )
 """What a written module's machine code depends on besides its own text."""
 Loop = Callable[..., tuple[int, int]]

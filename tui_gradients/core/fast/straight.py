@@ -29,14 +29,14 @@ from itertools import chain
 
 import numpy as np
 
-from tui_gradients.core import lbfgs
-from tui_gradients.core.chain import ACTIVATION_NAMES, passes
-from tui_gradients.core.expression import Expression, TooLarge
 from tui_gradients.core.fast.codes import ASIDE, CONVERGED, DIVERGED, GOING, HUGE, LIMIT
-from tui_gradients.core.optimizers import REGISTRY
-from tui_gradients.core.rules import RULES, newton_direction
-from tui_gradients.core.schedules import Schedule
-from tui_gradients.core.tree import Apply, Node, Num, Var, postorder
+from tui_gradients.core.network.chain import ACTIVATION_NAMES, passes
+from tui_gradients.core.objectives.expression import Expression, TooLarge
+from tui_gradients.core.objectives.tree import Apply, Node, Num, Var, postorder
+from tui_gradients.core.optimisation import lbfgs
+from tui_gradients.core.optimisation.optimizers import REGISTRY
+from tui_gradients.core.optimisation.rules import RULES, newton_direction
+from tui_gradients.core.optimisation.schedules import Schedule
 
 FIRST_CHUNK, CHUNK = 1 << 10, 1 << 16
 """Steps written between two checks, doubling from the first to the second: past a stop the

@@ -24,8 +24,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual_plotext.plot import Plot
 
-from tui_gradients.core.contours import band_index, contour_pixels, values_on
-from tui_gradients.core.functions import Objective, Window, equal_scale
+from tui_gradients.core.objectives.contours import band_index, contour_pixels, values_on
+from tui_gradients.core.objectives.functions import Objective, Window, equal_scale
 from tui_gradients.ui import raster
 from tui_gradients.ui.format import number
 from tui_gradients.ui.glyphs import BOX_TO_ASCII

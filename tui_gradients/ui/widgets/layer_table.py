@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from rich.style import Style
 
-from tui_gradients.core.chain import Trace
+from tui_gradients.core.network.chain import Trace
 from tui_gradients.ui.format import MISSING, magnitude_style, number
 from tui_gradients.ui.glyphs import LABELS, NUMBERS_TO_ASCII, label
 from tui_gradients.ui.widgets.lines import Line, Lines, Run

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.containers import VerticalScroll
 
-from tui_gradients.core.lesson import Page, page_count
+from tui_gradients.core.runs.lesson import Page, page_count
 from tui_gradients.ui.glyphs import ASCII_BULLETS, PROSE_TO_ASCII
 
 

@@ -22,8 +22,8 @@ from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
-from tui_gradients.core.experiment import DATA, Experiment
-from tui_gradients.core.settings import IN_PANEL, SECTIONS, Setting, in_section
+from tui_gradients.core.runs.experiment import DATA, Experiment
+from tui_gradients.core.runs.settings import IN_PANEL, SECTIONS, Setting, in_section
 from tui_gradients.ui.glyphs import PROSE_TO_ASCII
 
 CUSTOM = "custom"

@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.tree import (
+from tui_gradients.core.objectives.tree import (
     CONSTANTS,
     FUNCTIONS,
     VARIABLES,

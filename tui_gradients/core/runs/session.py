@@ -10,14 +10,14 @@ from dataclasses import replace
 
 import numpy as np
 
-from tui_gradients.core.chain import Chain, Trace
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.optimizers import Hyperparameters
-from tui_gradients.core.rivals import MAX_RIVALS, Rival, others
-from tui_gradients.core.run import History, Run, Stop
-from tui_gradients.core.settings import SETTINGS, Effect, edit
-from tui_gradients.core.summary import Arrival
+from tui_gradients.core.network.chain import Chain, Trace
+from tui_gradients.core.optimisation.optimizers import Hyperparameters
+from tui_gradients.core.runs.experiment import Experiment
+from tui_gradients.core.runs.rivals import MAX_RIVALS, Rival, others
+from tui_gradients.core.runs.run import History, Run, Stop
+from tui_gradients.core.runs.settings import SETTINGS, Effect, edit
+from tui_gradients.core.runs.summary import Arrival
 
 HISTORY_BUDGET = 512 * 2**20
 """The most memory the histories of all runs together may hold (rivals and the chain

@@ -21,9 +21,9 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from tui_gradients.core.data import Columns
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.expression import Expression
+from tui_gradients.core.objectives.data import Columns
+from tui_gradients.core.objectives.expression import Expression
 
 Array = np.ndarray
 MODELS = ("linear", "logistic")

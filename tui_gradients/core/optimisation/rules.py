@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from tui_gradients.core import backends
+from tui_gradients.core.optimisation import backends
 
 
 class Hyper(NamedTuple):

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from tui_gradients.core.functions import Objective, Point, Window
+from tui_gradients.core.objectives.functions import Objective, Point, Window
 
 MARGIN = 0.15
 """Room around what a view frames, as a fraction of its extent."""

@@ -9,23 +9,29 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from tui_gradients.core.chain import Chain, ChainSettings
-from tui_gradients.core.data import Columns, packaged, read_columns
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.expression import TooLarge
 from tui_gradients.core.fast import chain_problem, plane_problem
-from tui_gradients.core.functions import Objective, Point, fit_window, fitted, make_objective
 from tui_gradients.core.limits import LIMIT
-from tui_gradients.core.optimizers import Hyperparameters
-from tui_gradients.core.regression import (
+from tui_gradients.core.network.chain import Chain, ChainSettings
+from tui_gradients.core.objectives.data import Columns, packaged, read_columns
+from tui_gradients.core.objectives.expression import TooLarge
+from tui_gradients.core.objectives.functions import (
+    Objective,
+    Point,
+    fit_window,
+    fitted,
+    make_objective,
+)
+from tui_gradients.core.objectives.regression import (
     MODELS,
     Minibatches,
     Regression,
     sampled,
     scaling_for,
 )
-from tui_gradients.core.run import History, Run
-from tui_gradients.core.theory import hessian_function
+from tui_gradients.core.objectives.theory import hessian_function
+from tui_gradients.core.optimisation.optimizers import Hyperparameters
+from tui_gradients.core.runs.run import History, Run
 
 PLANE_TOL = 1e-12
 """‖∇f‖ below this ends a 2-D run. Deliberately tiny: a loose tolerance such as 1e-2 stops gd on

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from tui_gradients.core.functions import Objective, Window
+from tui_gradients.core.objectives.functions import Objective, Window
 
 Array = np.ndarray
 LEVELS = 12

@@ -14,16 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from tui_gradients.core.chain import ACTIVATIONS, INITS
-from tui_gradients.core.data import MAX_DATA_BYTES, header
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import DATA, DATA_PRESETS, Experiment, PlaneSettings
-from tui_gradients.core.functions import PRESETS
-from tui_gradients.core.optimizers import OPTIMIZERS, REGISTRY
+from tui_gradients.core.network.chain import ACTIVATIONS, INITS
+from tui_gradients.core.objectives.data import MAX_DATA_BYTES, header
+from tui_gradients.core.objectives.functions import PRESETS
+from tui_gradients.core.objectives.regression import MODELS, STANDARDIZED
+from tui_gradients.core.optimisation.optimizers import OPTIMIZERS, REGISTRY
+from tui_gradients.core.optimisation.schedules import NAMES as SCHEDULES
+from tui_gradients.core.optimisation.schedules import Schedule, parse_schedule
 from tui_gradients.core.parsing import parse_number, parse_pair, parse_whole
-from tui_gradients.core.regression import MODELS, STANDARDIZED
-from tui_gradients.core.schedules import NAMES as SCHEDULES
-from tui_gradients.core.schedules import Schedule, parse_schedule
+from tui_gradients.core.runs.experiment import DATA, DATA_PRESETS, Experiment, PlaneSettings
 
 Kind = Literal["choice", "number", "whole", "pair", "text"]
 Effect = Literal["restart", "replay", "none"]

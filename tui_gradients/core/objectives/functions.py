@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.expression import Expression
-from tui_gradients.core.regression import Regression
+from tui_gradients.core.objectives.expression import Expression
+from tui_gradients.core.objectives.regression import Regression
 
 Array = np.ndarray
 Point = tuple[float, float]

@@ -25,16 +25,16 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from tui_gradients.core import lbfgs, rules
 from tui_gradients.core.errors import SettingError, StepRefused
-from tui_gradients.core.rules import (
+from tui_gradients.core.optimisation import lbfgs, rules
+from tui_gradients.core.optimisation.rules import (
     HYPERPARAMETERS,
     RULES,
     Hyper,
     Rule,
     newton_direction,
 )
-from tui_gradients.core.schedules import Schedule
+from tui_gradients.core.optimisation.schedules import Schedule
 
 Array = np.ndarray
 State = tuple[Array, ...]

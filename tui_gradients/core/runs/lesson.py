@@ -16,14 +16,14 @@ from typing import Literal
 
 import numpy as np
 
-from tui_gradients.core.chain import Chain, ChainSettings
-from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.optimizers import Hyperparameters
-from tui_gradients.core.rivals import Rival
-from tui_gradients.core.run import Run
-from tui_gradients.core.settings import edit
-from tui_gradients.core.summary import ARRIVAL_FRACTION, TRAP_TOL
-from tui_gradients.core.theory import curvature, gd_prediction, steps_until_fraction
+from tui_gradients.core.network.chain import Chain, ChainSettings
+from tui_gradients.core.objectives.theory import curvature, gd_prediction, steps_until_fraction
+from tui_gradients.core.optimisation.optimizers import Hyperparameters
+from tui_gradients.core.runs.experiment import Experiment
+from tui_gradients.core.runs.rivals import Rival
+from tui_gradients.core.runs.run import Run
+from tui_gradients.core.runs.settings import edit
+from tui_gradients.core.runs.summary import ARRIVAL_FRACTION, TRAP_TOL
 
 SEARCH_LIMIT = 20_000
 """Steps a page's own runs may take to find when an optimiser arrives (about a second)."""

@@ -16,19 +16,19 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from tui_gradients.core.chain import Chain
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.experiment import Experiment
-from tui_gradients.core.files import write_atomically
-from tui_gradients.core.functions import Window
+from tui_gradients.core.files.writing import write_atomically
 from tui_gradients.core.limits import LIMIT
-from tui_gradients.core.optimizers import HYPERPARAMETERS
-from tui_gradients.core.rivals import Rival, format_rivals, parse_rivals
-from tui_gradients.core.run import Run
-from tui_gradients.core.settings import SETTINGS, restore, saved
+from tui_gradients.core.network.chain import Chain
+from tui_gradients.core.objectives.functions import Window
+from tui_gradients.core.optimisation.optimizers import HYPERPARAMETERS
+from tui_gradients.core.runs.experiment import Experiment
+from tui_gradients.core.runs.rivals import Rival, format_rivals, parse_rivals
+from tui_gradients.core.runs.run import Run
+from tui_gradients.core.runs.settings import SETTINGS, restore, saved
 
 if TYPE_CHECKING:
-    from tui_gradients.core.session import Session
+    from tui_gradients.core.runs.session import Session
 
 RUN_COLUMNS = ("step", "w1", "w2", "loss", "grad_w1", "grad_w2", "lr")
 """`lr` is the learning rate of the step after the row (it moves only under a schedule); new

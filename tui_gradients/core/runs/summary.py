@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from tui_gradients.core.errors import NoFurtherStep, StepRefused
-from tui_gradients.core.functions import Objective
-from tui_gradients.core.run import Run
-from tui_gradients.core.theory import distances_to_nearest, steps_until_fraction
+from tui_gradients.core.objectives.functions import Objective
+from tui_gradients.core.objectives.theory import distances_to_nearest, steps_until_fraction
+from tui_gradients.core.runs.run import Run
 
 TRAP_TOL = 1e-2
 """The loose stopping rule the app warns about: ‖∇f‖ below this looks 'converged'."""

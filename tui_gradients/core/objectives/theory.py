@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from tui_gradients.core.errors import StepRefused
-from tui_gradients.core.expression import TooLarge
-from tui_gradients.core.functions import Objective, Point
-from tui_gradients.core.tree import has_variable
+from tui_gradients.core.objectives.expression import TooLarge
+from tui_gradients.core.objectives.functions import Objective, Point
+from tui_gradients.core.objectives.tree import has_variable
 
 Array = np.ndarray
 

@@ -24,7 +24,7 @@ from tui_gradients.core.errors import SettingError
 MAX_DATA_BYTES = 64 * 2**20
 """The largest file `--data` reads (64 MB: some two million rows of two numbers, read in
 several seconds; the app reads a large file in a thread)."""
-PACKAGED = Path(__file__).resolve().parent.parent / "data"
+PACKAGED = Path(__file__).resolve().parents[2] / "data"
 """The data sets that ship inside the package (`tui_gradients/data`)."""
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from tui_gradients.core import fast
 from tui_gradients.core.errors import NoFurtherStep, SettingError, StepRefused
 from tui_gradients.core.limits import HUGE
-from tui_gradients.core.optimizers import Optimizer, State
+from tui_gradients.core.optimisation.optimizers import Optimizer, State
 
 Array = np.ndarray
 ValueAndGrad = Callable[[Array], tuple[float, Array]]
