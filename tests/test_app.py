@@ -19,7 +19,8 @@ from textual.events import Key
 from textual.geometry import Region
 from textual.widgets import Input, Static
 
-from tui_gradients.cli import APP_FLAGS, app_options, app_parser, build
+from tui_gradients.arguments import APP_FLAGS, app_parser, build
+from tui_gradients.cli import app_options
 from tui_gradients.core import fast
 from tui_gradients.core.objectives.view import contains
 from tui_gradients.core.optimisation.optimizers import Hyperparameters

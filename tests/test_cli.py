@@ -12,14 +12,8 @@ import time
 import numpy as np
 import pytest
 
-from tui_gradients.cli import (
-    CHAIN_FLAGS,
-    EXIT_LIMIT,
-    RUN_FLAGS,
-    WORTH_COMPILING,
-    main,
-    run_parser,
-)
+from tui_gradients.arguments import CHAIN_FLAGS, EXIT_LIMIT, RUN_FLAGS, run_parser
+from tui_gradients.cli import WORTH_COMPILING, main
 from tui_gradients.core import fast
 from tui_gradients.core.files import export
 from tui_gradients.core.files.export import CHAIN_COLUMNS, RUN_COLUMNS

@@ -9,7 +9,8 @@ import pytest
 
 from tui_gradients.core import fast
 from tui_gradients.core.optimisation.optimizers import REGISTRY, Hyperparameters
-from tui_gradients.core.optimisation.rules import RULES, Rule, register, sign
+from tui_gradients.core.optimisation.rules import RULES, Rule, register
+from tui_gradients.core.optimisation.updates import sign
 from tui_gradients.core.runs.experiment import Experiment, PlaneSettings
 from tui_gradients.core.runs.run import Run
 

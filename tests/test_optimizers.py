@@ -13,14 +13,16 @@ from tui_gradients.core.optimisation.optimizers import (
     HYPERPARAMETERS,
     OPTIMIZERS,
     REGISTRY,
-    GradientTransformation,
     Hyperparameters,
+)
+from tui_gradients.core.optimisation.rules import RULES
+from tui_gradients.core.optimisation.transforms import (
+    GradientTransformation,
     apply_updates,
     chain,
     from_rule,
     scale_by_learning_rate,
 )
-from tui_gradients.core.optimisation.rules import RULES
 from tui_gradients.core.runs.experiment import Experiment, PlaneSettings
 from tui_gradients.core.runs.settings import edit
 

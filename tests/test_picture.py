@@ -9,7 +9,8 @@ import shlex
 import numpy as np
 import pytest
 
-from tui_gradients.cli import APP_FLAGS, app_options, app_parser, build
+from tui_gradients.arguments import APP_FLAGS, app_parser, build
+from tui_gradients.cli import app_options
 from tui_gradients.ui.app import GradientsApp
 from tui_gradients.ui.marks import MARKS
 from tui_gradients.ui.widgets.contour_plot import ContourPlot

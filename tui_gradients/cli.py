@@ -1,10 +1,8 @@
 """The `tui-gradients` command: the app by default, a headless `run` / `chain` that prints rows,
 or `serve`, the app in a web browser.
 
-Every setting flag comes from the schema in `core.settings`, is kept as the text typed and
-applied with `settings.edit`, the function the app's fields use, so the CLI and the app accept
-and refuse exactly the same values.
-Textual is imported only when the app starts, so `--help`, `run` and `chain` stay quick.
+The arguments are read by the one parser in `arguments`. Textual is imported only when the app
+starts, so `--help`, `run` and `chain` stay quick.
 """
 
 from __future__ import annotations
@@ -14,250 +12,35 @@ import contextlib
 import gc
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
-from typing import NoReturn
+from collections.abc import Iterator, Sequence
 
 from tui_gradients import COMMANDS
+from tui_gradients.arguments import (
+    APP_FLAGS,
+    CHAIN_FLAGS,
+    EXIT_LIMIT,
+    PROG,
+    RUN_FLAGS,
+    app_parser,
+    build,
+    chain_parser,
+    join_pair_values,
+    run_parser,
+)
 from tui_gradients.core import fast
-from tui_gradients.core.errors import SettingError
 from tui_gradients.core.files.export import (
     CHAIN_COLUMNS,
-    FORMATS,
     RUN_COLUMNS,
     Resume,
     chain_rows,
-    load_export,
     run_rows,
     settings_to_dict,
     write,
 )
-from tui_gradients.core.limits import LIMIT
 from tui_gradients.core.network.chain import Chain
 from tui_gradients.core.runs.experiment import Experiment
-from tui_gradients.core.runs.lesson import page_count
-from tui_gradients.core.runs.rivals import Rival, parse_rivals
 from tui_gradients.core.runs.run import Run, StopKind
-from tui_gradients.core.runs.settings import SETTINGS, in_section, restore
-
-PROG = "tui-gradients"
-LEADING_MINUS_OPTIONS = ("--start", "--betas", "--expr")
-"""Options whose value may begin with a minus sign that argparse would take for an option:
-'X,Y' pairs (`--start -40,1.5`) and formulas (`--expr -w1`)."""
-UNSET = argparse.SUPPRESS
-"""Settings flags have no argparse default: what is not typed comes from --load or the seed."""
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse that reports a bad argument in one line on stderr, with exit status 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def whole_number(low: int, high: int) -> Callable[[str], int]:
-    """An argparse type: a whole number from `low` to `high`, refused in one clear line."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, got {value}")
-        return value
-
-    return parse
-
-
-steps = whole_number(0, 10_000_000)
-DATA_FLAGS = {"x_column": "--x", "y_column": "--y", "batch_seed": "--seed"}
-RUN_FLAGS = dict(DATA_FLAGS)
-CHAIN_FLAGS = {"chain_lr": "--lr"}
-APP_FLAGS = {s.name: f"--chain-{s.name.replace('_', '-')}" for s in in_section("chain")}
-APP_FLAGS |= {"chain_lr": "--chain-lr", **DATA_FLAGS}
-"""Each command's flag for the settings whose flag is not `--name`: the app prefixes the
-chain's with `chain-`, `chain` calls its learning rate plain `--lr`, and the data's columns
-and seed are `--x`, `--y` and `--seed`."""
-
-
-# --- the parsers: one flag per setting of the schema ------------------------------------------
-
-GROUPS = {
-    "surface": "surface",
-    "data": "data (a regression fitted to a CSV file: w1 = w, w2 = b)",
-    "optimizer": "optimizer (formulas and defaults of torch.optim)",
-    "chain": "chain network (one neuron per layer)",
-}
-
-
-def _add_load(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--load",
-        metavar="FILE",
-        help="settings from a file written by the app's export (e) or by --format json; "
-        "flags given as well override it",
-    )
-
-
-def _add_settings(
-    parser: argparse.ArgumentParser,
-    sections: Sequence[str],
-    flags: dict[str, str],
-    *,
-    app: bool = False,
-    skip: tuple[str, ...] = (),
-) -> None:
-    """A flag for each setting in `sections` (`flags` renames some), in the schema's order;
-    --function, its alias --preset and --expr exclude each other."""
-    for section in sections:
-        group = parser.add_argument_group(GROUPS[section])
-        surface = group.add_mutually_exclusive_group() if section == "surface" else None
-        for setting in in_section(section):
-            if (setting.app_only and not app) or setting.name in skip:
-                continue
-            home = surface if setting.name in ("function", "expr") and surface else group
-            options = {"choices": setting.choices} if setting.choices else {}
-            flag = flags.get(setting.name, f"--{setting.name.replace('_', '-')}")
-            metavar = None if setting.choices else flag.split("-")[-1].upper()
-            home.add_argument(
-                flag,
-                dest=setting.name,
-                default=UNSET,
-                help=setting.help,
-                metavar=metavar,
-                **options,
-            )
-            if setting.name == "function":
-                home.add_argument(
-                    "--preset", dest="function", default=UNSET, help="= --function", **options
-                )
-
-
-def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--steps",
-        type=steps,
-        default=100,
-        help=f"updates to make (100; a 2-D run stops at step {LIMIT}, the chain where its "
-        "history would pass 1 GiB)",
-    )
-    parser.add_argument("--format", choices=FORMATS, default="csv")
-
-
-def run_parser() -> ArgumentParser:
-    parser = ArgumentParser(
-        prog=f"{PROG} run",
-        description="Print a 2-D trajectory: CSV header step,w1,w2,loss,grad_w1,grad_w2,lr; "
-        "row 0 is the start point. On data (--data, --preset penguins) w1 and w2 are the "
-        "slope w and intercept b of y = w*x + b, loss is the full-batch loss and, with "
-        "--batch-size, grad_w1 and grad_w2 are the minibatch gradient the next step follows. "
-        "Defaults reproduce the seed: the bowl 0.001·w1² + w2², gd, lr 0.5.",
-        epilog=EXIT_STATUSES,
-    )
-    _add_load(parser)
-    _add_settings(parser, ("surface", "data", "optimizer"), RUN_FLAGS)
-    _add_output_arguments(parser)
-    return parser
-
-
-def chain_parser() -> ArgumentParser:
-    parser = ArgumentParser(
-        prog=f"{PROG} chain",
-        description="Print per-layer values of a one-neuron-per-layer network as it trains. "
-        "Rows for step k hold the parameters after k updates (step 0 = initialisation), "
-        "the ones the (k+1)-th update starts from, and the values computed from them.",
-        epilog=EXIT_STATUSES,
-    )
-    _add_load(parser)
-    _add_settings(parser, ("chain", "optimizer"), CHAIN_FLAGS, skip=("lr",))
-    _add_output_arguments(parser)
-    return parser
-
-
-def app_parser() -> ArgumentParser:
-    parser = ArgumentParser(
-        prog=PROG,
-        description="Step through gradient descent in the terminal. With no arguments: the bowl "
-        "0.001·w1² + w2², gd, lr 0.5, and a sigmoid chain of depth 8. "
-        f"Headless: '{PROG} run --help' and '{PROG} chain --help'. "
-        f"In a web browser: '{PROG} serve --help'.",
-    )
-    _add_load(parser)
-    _add_settings(parser, ("surface", "data", "optimizer", "chain"), APP_FLAGS, app=True)
-    parser.add_argument(
-        "--steps",
-        type=steps,
-        default=None,
-        help="steps to take once the app shows (0, or the step --load saved)",
-    )
-    parser.add_argument(
-        "--race",
-        type=_rivals,
-        default=None,
-        metavar="NAMES",
-        help="race these optimisers against the main one from the same start, e.g. "
-        "'adagrad,adagrad:5,adam:0.1:beta1=0.8' (a colon gives one its own lr, then any of "
-        "momentum, alpha, beta1, beta2, eps as name=value; at most five)",
-    )
-    parser.add_argument(
-        "--out",
-        type=_folder,
-        default=None,
-        metavar="DIR",
-        help="folder for screenshots (s) and exports (e); the current folder by default",
-    )
-    parser.add_argument(
-        "--lesson",
-        nargs="?",
-        const=1,
-        type=whole_number(1, page_count()),
-        metavar="PAGE",
-        help=f"open the guided lesson (pages 1 to {page_count()}; default 1); each page sets "
-        "up its own example at step 0, in place of the settings and --steps flags",
-    )
-    return parser
-
-
-# --- turning arguments into an experiment -------------------------------------------------------
-
-
-def experiment_from(args: argparse.Namespace) -> tuple[Experiment, Resume]:
-    """Defaults (or --load), then each typed flag applied as the app applies a field, in the
-    schema's order (a preset first: it brings its own start and lr); and where a loaded export
-    left the app."""
-    loaded = load_export(args.load, page_count()) if args.load else (Experiment(), Resume())
-    typed = {name: value for name, value in vars(args).items() if name in SETTINGS}
-    return restore(typed, loaded[0]), loaded[1]
-
-
-def build(parser: ArgumentParser, argv: Sequence[str], flags: dict[str, str]):
-    """The arguments and the experiment they describe, with `args.resume` (a `Resume`) where a
-    loaded export left the app; a refused setting is reported under the flag that set it
-    (`flags` names those that differ from `--name`)."""
-    args = parser.parse_args(argv)
-    try:
-        experiment, args.resume = experiment_from(args)
-        experiment.plane_run()  # refuses a start where f or its gradient is not finite
-        experiment.chain_run()
-    except SettingError as error:
-        flag = flags.get(error.name, f"--{error.name.replace('_', '-')}")
-        parser.error(f"argument {flag}: {error.message}")
-    return args, experiment
-
-
-def join_pair_values(argv: Sequence[str]) -> list[str]:
-    """Let `--start -40,1.5` and `--expr -w1` work as typed: argparse alone reads `-40,1.5`
-    and `-w1` as options."""
-    joined: list[str] = []
-    items = iter(argv)
-    for item in items:
-        if item in LEADING_MINUS_OPTIONS:
-            value = next(items, None)
-            joined.append(item if value is None else f"{item}={value}")
-        else:
-            joined.append(item)
-    return joined
+from tui_gradients.core.runs.settings import in_section
 
 
 def _stop(run: Run) -> dict:
@@ -269,15 +52,6 @@ def _stop(run: Run) -> dict:
         else {"kind": stop.kind.value, "step": stop.step, "message": stop.message}
     )
     return {"stop": reason}
-
-
-EXIT_LIMIT = 3
-"""`run` and `chain` stopped at a step limit before the steps asked for."""
-EXIT_STATUSES = (
-    "exit status: 0 when the steps asked for are written, or the run converged or diverged "
-    "first (said on stderr); 2 for a refused argument or file; "
-    f"{EXIT_LIMIT} when a step limit ended the run first (said on stderr, with the limit)"
-)
 
 
 def _report_stop(run: Run, asked: int) -> int:
@@ -294,20 +68,6 @@ def _report_stop(run: Run, asked: int) -> int:
         return EXIT_LIMIT
     print(f"{PROG}: {stop.message}", file=sys.stderr)
     return 0
-
-
-def _folder(text: str) -> Path:
-    path = Path(text).expanduser()
-    if not path.is_dir():
-        raise argparse.ArgumentTypeError(f"not a folder: {text}")
-    return path
-
-
-def _rivals(text: str) -> tuple[Rival, ...]:
-    try:
-        return parse_rivals(text)
-    except SettingError as error:
-        raise argparse.ArgumentTypeError(error.message) from None
 
 
 WORTH_COMPILING = 100_000
@@ -418,7 +178,7 @@ def app_options(args: argparse.Namespace) -> dict:
 def main(argv: Sequence[str] | None = None, terminal_settings: list | None = None) -> int:
     """A command (`COMMANDS`), else the app (`terminal_settings`: see `command_app`)."""
     argv = join_pair_values(sys.argv[1:] if argv is None else argv)
-    from tui_gradients.serve import command_serve  # it builds on this module's parsers
+    from tui_gradients.serve import command_serve  # its own imports load only for it
 
     commands = dict(zip(COMMANDS, (command_run, command_chain, command_serve), strict=True))
     if argv and argv[0] in commands:

@@ -17,7 +17,14 @@ import sys
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from tui_gradients.cli import APP_FLAGS, PROG, ArgumentParser, app_parser, build, whole_number
+from tui_gradients.arguments import (
+    APP_FLAGS,
+    PROG,
+    ArgumentParser,
+    app_parser,
+    build,
+    whole_number,
+)
 
 port = whole_number(1, 65535)
 max_apps = whole_number(1, 64)

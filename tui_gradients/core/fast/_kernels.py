@@ -35,7 +35,7 @@ from tui_gradients.core.fast.codes import (
     RULE,
 )
 from tui_gradients.core.network import chain
-from tui_gradients.core.optimisation import backends, lbfgs, rules
+from tui_gradients.core.optimisation import backends, lbfgs, rules, updates
 from tui_gradients.core.optimisation.rules import RULES
 
 __all__ = [
@@ -289,7 +289,7 @@ def digest(optimizer: str) -> str:
     import hashlib  # loads OpenSSL: not at start-up
 
     rule = RULES.get(optimizer)
-    sources = [Path(rules.__file__), Path(chain.__file__), Path(backends.__file__)]
+    sources = [Path(m.__file__) for m in (rules, updates, chain, backends)]
     if rule is not None:
         sources.append(Path(inspect.getfile(rule.update)))
     text = b"".join(path.read_bytes() for path in sources) + optimizer.encode()

@@ -4,7 +4,7 @@ optimiser step.
 torch's schedulers are chainable: each step computes the new lr from the one in force (a
 product of factors, not a closed form), and so does this module, so that the lrs agree to the
 last bit. A schedule's state is its step count and the lr in force (and, for the plateau rule,
-the best loss so far, the bad steps and the cooldown left); `optimizers.scale_by_schedule` keeps
+the best loss so far, the bad steps and the cooldown left); `transforms.scale_by_schedule` keeps
 it among the optimiser's state, so a run can step back through a schedule too.
 
 OneCycleLR cycles the momentum too, as torch does by default (cycle_momentum=1): from

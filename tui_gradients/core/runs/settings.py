@@ -9,21 +9,20 @@ the same value, so a saved session reloads exactly.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.network.chain import ACTIVATIONS, INITS
-from tui_gradients.core.objectives.data import MAX_DATA_BYTES, header
+from tui_gradients.core.objectives.data import MAX_DATA_BYTES
 from tui_gradients.core.objectives.functions import PRESETS
 from tui_gradients.core.objectives.regression import MODELS, STANDARDIZED
 from tui_gradients.core.optimisation.optimizers import OPTIMIZERS, REGISTRY
 from tui_gradients.core.optimisation.schedules import NAMES as SCHEDULES
-from tui_gradients.core.optimisation.schedules import Schedule, parse_schedule
-from tui_gradients.core.parsing import parse_number, parse_pair, parse_whole
-from tui_gradients.core.runs.experiment import DATA, DATA_PRESETS, Experiment, PlaneSettings
+from tui_gradients.core.parsing import parse_number, parse_whole
+from tui_gradients.core.runs import changes
+from tui_gradients.core.runs.experiment import DATA_PRESETS, Experiment
 
 Kind = Literal["choice", "number", "whole", "pair", "text"]
 Effect = Literal["restart", "replay", "none"]
@@ -34,10 +33,6 @@ OWN_DEFAULTS = ("alpha", "eps", "weight_decay")
 means the optimiser's own."""
 FUNCTIONS = (*PRESETS, *DATA_PRESETS)
 """The function field's choices (and `f`'s cycle)."""
-SWITCH = {"on": True, "off": False, "true": True, "false": False, "1": True, "0": False}
-MAX_STEPS_PER_PRESS = 20_000
-"""The steps-per-key field's upper end: playing at 60 ticks a second, more would have each tick
-compute more than a second's worth."""
 
 
 @dataclass(frozen=True)
@@ -120,84 +115,7 @@ def exact(value: float) -> str:
     return short if float(short) == value else repr(value)
 
 
-# --- how each setting is shown and changed ------------------------------------------------------
-
-
-def _preset(experiment: Experiment, text: str) -> Experiment:
-    old = experiment.plane
-    if text == DATA:
-        if old.data is None:
-            raise SettingError("function", "type the path of a CSV file in the data field")
-        return _new_surface(experiment, replace(old, function=DATA, expr=None, start=None))
-    return _new_surface(experiment, PlaneSettings(function=text, a=old.a, b=old.b))
-
-
-def _new_surface(experiment: Experiment, plane: PlaneSettings) -> Experiment:
-    """A new surface comes with its own start and a learning rate that suits it."""
-    hyper = experiment.hyper.with_changes(lr=plane.objective.suggested_lr)
-    return replace(experiment, plane=plane, hyper=hyper)
-
-
-def _data(experiment: Experiment, text: str) -> Experiment:
-    """A CSV file to fit (empty: back to the bowl). Its columns stay chosen where the file has
-    them; otherwise its first and last columns of numbers."""
-    old = experiment.plane
-    if not text:
-        return experiment if old.data is None else _preset(experiment, "quadratic")
-    path = os.path.abspath(os.path.expanduser(text))  # an export reloads from anywhere
-    names = header(path) if old.fitted else []
-    keep = old.x_column in names and old.y_column in names
-    plane = replace(
-        old if old.fitted else PlaneSettings(),
-        function=DATA,
-        data=path,
-        x_column=old.x_column if keep else "",
-        y_column=old.y_column if keep else "",
-        start=None,
-    )
-    return _new_surface(experiment, plane)
-
-
-def _fitted_field(name: str) -> Callable[[Experiment, str], Experiment]:
-    """A setting of the model fitted to data: a new surface, with its own start and lr."""
-
-    def change(experiment: Experiment, text: str) -> Experiment:
-        old = experiment.plane
-        if not old.fitted:
-            raise SettingError(name, "no data loaded: choose penguins, or type a CSV file path")
-        return _new_surface(experiment, replace(old, start=None, **{name: text}))
-
-    return change
-
-
-def _sampling(name: str) -> Callable[[Experiment, str], Experiment]:
-    """Batch size or seed: the same surface, sampled anew (from step 0)."""
-
-    def change(experiment: Experiment, text: str) -> Experiment:
-        value = parse_whole(name, text)
-        if value < 0:
-            raise SettingError(name, f"must be ≥ 0, got {value}")
-        return replace(experiment, plane=replace(experiment.plane, **{name: value}))
-
-    return change
-
-
-def _data_sha256(experiment: Experiment, text: str) -> Experiment:
-    """Refuse a data file whose bytes are not those an export recorded."""
-    regression = experiment.plane.regression
-    if text and regression is not None and text != regression.columns.sha256:
-        raise SettingError(
-            "data_sha256",
-            f"{regression.columns.path} has changed since it was saved (its SHA-256 differs); "
-            "restore the file, or load the settings without its hash",
-        )
-    return experiment
-
-
-def _formula(experiment: Experiment, text: str) -> Experiment:
-    old = experiment.plane
-    plane = PlaneSettings(function="custom", expr=text, a=old.a, b=old.b, start=old.start_point)
-    return replace(experiment, plane=plane)
+# --- how each setting is shown --------------------------------------------------------------
 
 
 _PARSE: dict[Kind, Callable[[str, str], object]] = {
@@ -224,73 +142,18 @@ def _field(
     return Setting(name, label, section, kind, help_text, text, change, **extra)
 
 
-def _start(experiment: Experiment, text: str) -> Experiment:
-    return replace(experiment, plane=replace(experiment.plane, start=parse_pair("start", text)))
-
-
-def _own_default(name: str) -> Callable[[Experiment, str], Experiment]:
-    """A number, or `default` (or nothing) for the optimiser's own (torch's differ)."""
-
-    def change(experiment: Experiment, text: str) -> Experiment:
-        value = None if text.lower() in ("", "default") else parse_number(name, text)
-        return replace(experiment, hyper=experiment.hyper.with_changes(**{name: value}))
-
-    return change
-
-
-def _hyper_pair(name: str, first: str, second: str) -> Callable[[Experiment, str], Experiment]:
-    """A pair typed as `A,B` setting two optimiser settings (torch's tuples: betas, etas)."""
-
-    def change(experiment: Experiment, text: str) -> Experiment:
-        a, b = parse_pair(name, text)
-        return replace(experiment, hyper=experiment.hyper.with_changes(**{first: a, second: b}))
-
-    return change
-
-
-def _switch(experiment: Experiment, text: str) -> Experiment:
-    if text.lower() not in SWITCH:
-        raise SettingError("amsgrad", f"must be on or off, got {text!r}")
-    return replace(experiment, hyper=experiment.hyper.with_changes(amsgrad=SWITCH[text.lower()]))
-
-
-def _line_search(experiment: Experiment, text: str) -> Experiment:
-    if text not in ("none", "strong_wolfe"):
-        raise SettingError("line_search", f"must be none or strong_wolfe, got {text!r}")
-    searched = text == "strong_wolfe"
-    return replace(experiment, hyper=experiment.hyper.with_changes(line_search=searched))
-
-
-def _schedule(experiment: Experiment, text: str) -> Experiment:
-    """A new schedule starts from torch's defaults: the old one's arguments are not its own."""
-    return _with_schedule(experiment, Schedule(text))
-
-
-def _schedule_args(experiment: Experiment, text: str) -> Experiment:
-    return _with_schedule(experiment, parse_schedule(experiment.hyper.schedule.name, text))
-
-
-def _with_schedule(experiment: Experiment, schedule: Schedule) -> Experiment:
-    """OneCycleLR for an optimiser with no momentum to cycle goes with cycle_momentum=0 unless
-    typed, where torch would refuse the default (its arguments then say so)."""
-    unable = experiment.hyper.cycled is None
-    if schedule.cycles_momentum and unable and "cycle_momentum" not in dict(schedule.typed):
-        schedule = Schedule(schedule.name, (*schedule.typed, ("cycle_momentum", 0.0)))
-    return replace(experiment, hyper=experiment.hyper.with_changes(schedule=schedule))
-
-
 def _optimizer_setting(
     name: str, label: str, help_text: str, sets: tuple[str, ...], kind: Kind = "number", **extra
 ) -> Setting:
     """One of an optimiser's settings: each 2-D run may have its own."""
     if len(sets) == 2:
         text = lambda e: _pair(*(e.hyper.resolved(field) for field in sets))  # noqa: E731
-        change = _hyper_pair(name, *sets)
+        change = changes.hyper_pair(name, *sets)
         kind = "pair"
     elif name in OWN_DEFAULTS:
-        text, change = (lambda e: exact(e.hyper.resolved(name))), _own_default(name)
+        text, change = (lambda e: exact(e.hyper.resolved(name))), changes.own_default(name)
     elif name == "amsgrad":
-        text, change = (lambda e: "on" if e.hyper.amsgrad else "off"), _switch
+        text, change = (lambda e: "on" if e.hyper.amsgrad else "off"), changes.switch
         extra["choices"] = ("off", "on")
         kind = "choice"
     else:
@@ -298,24 +161,6 @@ def _optimizer_setting(
     return Setting(
         name, label, "optimizer", kind, help_text, text, change, per_run=True, sets=sets, **extra
     )
-
-
-def _chain_lr(experiment: Experiment, text: str) -> Experiment:
-    lr = parse_number("chain_lr", text)
-    try:
-        experiment.hyper.with_changes(lr=lr)  # the same range as the 2-D run's lr
-    except SettingError as error:
-        raise SettingError("chain_lr", error.message) from None
-    return replace(experiment, chain_lr=lr)
-
-
-def _steps_per_press(experiment: Experiment, text: str) -> Experiment:
-    value = parse_whole("steps_per_press", text)
-    if not 1 <= value <= MAX_STEPS_PER_PRESS:
-        raise SettingError(
-            "steps_per_press", f"must be from 1 to {MAX_STEPS_PER_PRESS}, got {value}"
-        )
-    return replace(experiment, steps_per_press=value)
 
 
 def _pair(first: float, second: float) -> str:
@@ -328,12 +173,13 @@ _SETTINGS = [
         "function", "function", "surface", "choice",
         "a preset (default quadratic); penguins: a regression on data shipped with the app",
         lambda e: "custom" if e.plane.expr is not None else e.plane.function,
-        _preset, choices=FUNCTIONS, effect="restart",
+        changes.preset, choices=FUNCTIONS, effect="restart",
     ),
     Setting(
         "expr", "f(w1,w2)", "surface", "text",
         "your own f(w1, w2), e.g. '0.001*w1**2 + w2**2'",
-        lambda e: e.plane.expr or e.plane.objective.formula or "", _formula, effect="restart",
+        lambda e: e.plane.expr or e.plane.objective.formula or "", changes.formula,
+        effect="restart",
     ),
     _field("plane", "a", "a (w1²)", "surface", "number", "w1 curvature of the bowl (0.001)",
            effect="restart"),
@@ -343,40 +189,40 @@ _SETTINGS = [
         "data", "data file", "data", "text",
         "a CSV file with a header row: the plot becomes the loss of y = w*x + b fitted to two "
         f"of its columns, w1 = w and w2 = b (up to {MAX_DATA_BYTES >> 20} MB)",
-        lambda e: e.plane.data or "", _data, effect="restart",
+        lambda e: e.plane.data or "", changes.data, effect="restart",
     ),
     Setting(
         "x_column", "x", "data", "text",
         "the column x (default: penguins' flipper_length_mm, a file's first column of numbers)",
         lambda e: e.plane.regression.columns.x_name if e.plane.regression else e.plane.x_column,
-        _fitted_field("x_column"), effect="restart",
+        changes.fitted_field("x_column"), effect="restart",
     ),
     Setting(
         "y_column", "y", "data", "text",
         "the column y (default: penguins' body_mass_g, a file's last column of numbers)",
         lambda e: e.plane.regression.columns.y_name if e.plane.regression else e.plane.y_column,
-        _fitted_field("y_column"), effect="restart",
+        changes.fitted_field("y_column"), effect="restart",
     ),
     Setting(
         "model", "model", "data", "choice",
         "linear (mean squared error) or logistic (mean log loss of a 0/1 y)",
-        lambda e: e.plane.model, _fitted_field("model"), choices=MODELS, effect="restart",
+        lambda e: e.plane.model, changes.fitted_field("model"), choices=MODELS, effect="restart",
     ),
     Setting(
         "standardize", "scale", "data", "choice",
         "standardise none, x, or x and y (xy) to mean 0 and s.d. 1 (none)",
-        lambda e: e.plane.standardize, _fitted_field("standardize"), choices=STANDARDIZED,
+        lambda e: e.plane.standardize, changes.fitted_field("standardize"), choices=STANDARDIZED,
         effect="restart",
     ),
     Setting(
         "data_sha256", "sha256", "data", "text",
         "refuse the data file unless its SHA-256 is this (exports record it)",
         lambda e: e.plane.regression.columns.sha256 if e.plane.regression else "",
-        _data_sha256, effect="none", in_panel=False,
+        changes.data_sha256, effect="none", in_panel=False,
     ),
     Setting(
         "start", "start", "surface", "pair", "W1,W2 (default: the function's own start)",
-        lambda e: _pair(*e.plane.start_point), _start, effect="restart",
+        lambda e: _pair(*e.plane.start_point), changes.start, effect="restart",
     ),
     _field("hyper", "optimizer", "optimizer", "optimizer", "choice", "default gd",
            choices=OPTIMIZERS, per_run=True),
@@ -420,7 +266,7 @@ _SETTINGS = [
     Setting(
         "line_search", "line search", "optimizer", "choice",
         "lbfgs: none (a fixed step of lr) or strong_wolfe (torch's line_search_fn)",
-        lambda e: "strong_wolfe" if e.hyper.line_search else "none", _line_search,
+        lambda e: "strong_wolfe" if e.hyper.line_search else "none", changes.line_search,
         choices=("none", "strong_wolfe"), sets=("line_search",),
     ),
     Setting(
@@ -428,27 +274,27 @@ _SETTINGS = [
         "lr schedule, stepped after every step (torch.optim.lr_scheduler): none, step (StepLR), "
         "exponential, cosine (CosineAnnealingLR), onecycle, linear (LinearLR), plateau "
         "(ReduceLROnPlateau); the 2-D runs and the chain all follow it",
-        lambda e: e.hyper.schedule.name, _schedule, choices=SCHEDULES,
+        lambda e: e.hyper.schedule.name, changes.schedule, choices=SCHEDULES,
     ),
     Setting(
         "schedule_args", "sched. args", "optimizer", "text",
         "the schedule's arguments by torch's names, e.g. 'T_max=500,eta_min=0.01' "
         "(torch's defaults for the rest; `tui-gradients run --help` lists them)",
-        lambda e: e.hyper.schedule.text(), _schedule_args,
+        lambda e: e.hyper.schedule.text(), changes.schedule_args,
     ),
     Setting(
         "batch_size", "batch size", "data", "whole",
         "samples per step, drawn without replacement in each epoch (0: all of them)",
-        lambda e: str(e.plane.batch_size), _sampling("batch_size"), effect="restart",
+        lambda e: str(e.plane.batch_size), changes.sampling("batch_size"), effect="restart",
     ),
     Setting(
         "batch_seed", "seed", "data", "whole", "seed of the minibatches' order (0)",
-        lambda e: str(e.plane.batch_seed), _sampling("batch_seed"), effect="restart",
+        lambda e: str(e.plane.batch_seed), changes.sampling("batch_seed"), effect="restart",
     ),
     Setting(
         "steps_per_press", "steps/key", "optimizer", "whole",
-        f"steps one key takes, 1 to {MAX_STEPS_PER_PRESS} (1)",
-        lambda e: str(e.steps_per_press), _steps_per_press, effect="none", app_only=True,
+        f"steps one key takes, 1 to {changes.MAX_STEPS_PER_PRESS} (1)",
+        lambda e: str(e.steps_per_press), changes.steps_per_press, effect="none", app_only=True,
     ),
     _field("chain", "depth", "depth", "chain", "whole", "1..64 (8)", effect="restart"),
     _field("chain", "activation", "activation", "chain", "choice", "(sigmoid)",
@@ -465,7 +311,7 @@ _SETTINGS = [
     _field("chain", "y", "y (target)", "chain", "number", "target (0)", effect="restart"),
     Setting(
         "chain_lr", "chain lr", "chain", "number", "the chain's own learning rate (0.5)",
-        lambda e: exact(e.chain_lr), _chain_lr,
+        lambda e: exact(e.chain_lr), changes.chain_lr,
     ),
 ]
 # fmt: on
