@@ -10,11 +10,12 @@ import asyncio
 import gc
 import signal
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from types import FrameType
 
 from rich.console import RenderableType
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.driver import Driver
 from textual.reactive import reactive
@@ -39,7 +40,8 @@ class GradientsApp(App[None]):
     ascii_only = reactive(False)
     """Plain ASCII everywhere (markers, labels, borders), for terminals without UTF-8."""
 
-    get_system_commands = commands
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        return commands(self, screen, self.main_screen)
 
     def __init__(
         self,

@@ -17,10 +17,8 @@ from tui_gradients.ui.widgets.lesson_panel import LessonPanel
 class LessonMixin(ScreenPart):
     """The lesson's keys and flags, for `MainScreen`."""
 
-    lesson_open = reactive(False)
     lesson_chain = reactive(False)
     """The page is about the chain: its text takes the plot's room, not the table's."""
-    lesson_page = 1
     _borrowed: tuple[Session, SavedView] | None = None
     """The user's session and view while the lesson has the app."""
 
@@ -43,8 +41,9 @@ class LessonMixin(ScreenPart):
     def _close_lesson(self) -> None:
         self.lesson_open = self.lesson_chain = False
         assert self._borrowed is not None
-        session, self._saved_view = self._borrowed
+        session, saved = self._borrowed
         self._borrowed = None
+        self.restore_view_later(saved)
         self.driver.give_back(
             session, f"lesson closed: your session is back at step {session.step}; l reopens it"
         )
@@ -73,7 +72,7 @@ class LessonMixin(ScreenPart):
         self.theory = setup.theory
         self.lesson_open = True
         self.lesson_chain = setup.focus == "chain"
-        self._message = ""
+        self.say("")
         self.redraw_lesson()
         self.driver.set_up(setup.experiment, setup.rivals)
 

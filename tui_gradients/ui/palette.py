@@ -13,7 +13,7 @@ from tui_gradients.core.objectives.functions import PRESETS
 from tui_gradients.core.optimisation.optimizers import OPTIMIZERS
 
 if TYPE_CHECKING:
-    from tui_gradients.ui.app import GradientsApp
+    from tui_gradients.ui.screen import MainScreen
 
 TOGGLES = (
     ("Compare: next optimiser", "Cycle the comparison run", "compare"),
@@ -30,10 +30,9 @@ TOGGLES = (
 """(title, help, the main screen's action)."""
 
 
-def commands(app: GradientsApp, screen: Screen) -> Iterable[SystemCommand]:
-    """Textual's own commands, then ours, each calling the main screen."""
+def commands(app: App, screen: Screen, main: MainScreen) -> Iterable[SystemCommand]:
+    """Textual's own commands, then ours, each calling the main screen (`main`)."""
     yield from App.get_system_commands(app, screen)
-    main = app.main_screen
     for name in PRESETS:
         change = partial(main.change_setting, "function", name)
         yield SystemCommand(f"Function: {name}", f"Switch to the {name} surface", change)

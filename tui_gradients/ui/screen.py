@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.events import Key, Resize
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import MountError
 from textual.widgets import Footer, Input, Static
@@ -29,7 +28,6 @@ from tui_gradients.core.objectives.functions import Window
 from tui_gradients.core.objectives.view import fit_view, follow
 from tui_gradients.core.runs.experiment import Experiment
 from tui_gradients.core.runs.rivals import Rival
-from tui_gradients.core.runs.session import Session
 from tui_gradients.core.runs.summary import next_update
 from tui_gradients.ui import presenters
 from tui_gradients.ui.driver import Driver
@@ -72,7 +70,7 @@ DIGITS = frozenset("0123456789")
 `int` refuses)."""
 
 
-class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[None]):
+class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin):
     """Contour plot and readout on top, the chain table (or the race chart) below."""
 
     AUTO_FOCUS = ""
@@ -80,14 +78,9 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
     when the screen comes back from help (None would take the app's "*": the first field)."""
     BINDINGS = bindings()
 
-    ascii_only = reactive(False)
     race = reactive(False)
     short = reactive(False)
     too_small = reactive(False)
-    field_focused = reactive(False)
-    theory = reactive(False)
-    following = reactive(True)
-    """The view pans or widens to keep every current point in sight."""
 
     def __init__(
         self,
@@ -123,12 +116,6 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         self._message_in_full = False
         self._too_small_notice = ""
         """What the too-small notice says (`_check_size`)."""
-        self._panel_shows: tuple[int, tuple[Rival, ...], Experiment, bool] | None = None
-        """What the panel was last loaded with (`sync_panel`)."""
-
-    @property
-    def session(self) -> Session:
-        return self.driver.session
 
     def compose(self) -> ComposeResult:
         yield self.driver
@@ -224,7 +211,7 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         if event.message:
             self._message = event.message
         if event.plane_changed:
-            self._set_view(self._fitted_view())
+            self.set_view(self._fitted_view())
             self._restore_view()
         self._sync_jump_progress()
         if not self._refresh_queued:
@@ -353,18 +340,21 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         plot = self.query_one(ContourPlot)
         plot.equal_scale, plot.shading = saved.equal_scale, saved.shading
         self.following, self.theory = saved.following, saved.theory
-        self._set_view(saved.window)
+        self.set_view(saved.window)
 
     def saved_view(self) -> SavedView:
         """The view as an export saves it."""
         plot = self.query_one(ContourPlot)
         return SavedView(self.view, self.following, plot.equal_scale, plot.shading, self.theory)
 
+    def restore_view_later(self, saved: SavedView) -> None:
+        self._saved_view = saved
+
     def _fitted_view(self) -> Window:
         plane = self.session.experiment.plane
         return fit_view(plane.objective, plane.start_point)
 
-    def _set_view(self, view: Window) -> None:
+    def set_view(self, view: Window) -> None:
         self.view = view
         self.query_one(ContourPlot).set_surface(self.session.experiment.plane.objective, view)
 
@@ -374,7 +364,7 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin, Screen[Non
         recent = [(float(x), float(y)) for path in paths for x, y in path[-RECENT - 1 : -1]]
         view = follow(self.view, current, recent)
         if view != self.view:
-            self._set_view(view)
+            self.set_view(view)
 
     # --- stepping ----------------------------------------------------------------------------
 

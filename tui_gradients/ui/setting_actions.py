@@ -12,6 +12,7 @@ from tui_gradients.core.objectives.regression import STANDARDIZED
 from tui_gradients.core.objectives.theory import curvature
 from tui_gradients.core.optimisation.optimizers import OPTIMIZERS
 from tui_gradients.core.runs.experiment import Experiment, PlaneSettings
+from tui_gradients.core.runs.rivals import Rival
 from tui_gradients.core.runs.settings import FUNCTIONS, SETTINGS, shown_for
 from tui_gradients.ui.driver import Driver, Note
 from tui_gradients.ui.glyphs import label
@@ -24,6 +25,9 @@ from tui_gradients.ui.widgets.settings_panel import CUSTOM, OWN_DATA, SettingsPa
 
 class SettingsMixin(ScreenPart):
     """For `MainScreen`."""
+
+    _panel_shows: tuple[int, tuple[Rival, ...], Experiment, bool] | None = None
+    """What the panel was last loaded with (`sync_panel`)."""
 
     def on_settings_panel_submitted(self, event: SettingsPanel.Submitted) -> None:
         self.change_setting(event.name, event.value)

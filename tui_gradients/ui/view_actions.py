@@ -21,11 +21,11 @@ class ViewMixin(ScreenPart):
         """About the current point while it is in view, else about the view's middle."""
         here = tuple(float(v) for v in self.session.plane.params)
         center = here if contains(self.view, here) else None
-        self._set_view(zoom(self.view, factor, center))
+        self.set_view(zoom(self.view, factor, center))
         self._view_moved_by_hand()
 
     def action_pan(self, right: int, up: int) -> None:
-        self._set_view(pan(self.view, right * PAN_FRACTION, up * PAN_FRACTION))
+        self.set_view(pan(self.view, right * PAN_FRACTION, up * PAN_FRACTION))
         self._view_moved_by_hand()
 
     # --- the mouse on the plot ------------------------------------------------------------------
@@ -48,11 +48,11 @@ class ViewMixin(ScreenPart):
     def on_contour_plot_scrolled(self, event: ContourPlot.Scrolled) -> None:
         """The wheel zooms about the pointer, as `z` and `x` do about the current point."""
         factor = WHEEL_ZOOM**event.steps
-        self._set_view(zoom(self.view, factor, event.point))
+        self.set_view(zoom(self.view, factor, event.point))
         self._view_moved_by_hand()
 
     def on_contour_plot_dragged(self, event: ContourPlot.Dragged) -> None:
-        self._set_view(pan(self.view, event.right, event.up))
+        self.set_view(pan(self.view, event.right, event.up))
         self._view_moved_by_hand()
 
     def _view_moved_by_hand(self) -> None:
@@ -74,7 +74,7 @@ class ViewMixin(ScreenPart):
         session = self.session
         plane = session.experiment.plane
         paths = [session.path(run) for _, run in session.plane_runs]
-        self._set_view(fit_view(plane.objective, plane.start_point, paths))
+        self.set_view(fit_view(plane.objective, plane.start_point, paths))
         self.following = True
         self.refresh_views()
 
