@@ -1,0 +1,110 @@
+"""The architecture of docs/architecture.md, held against the code's own imports: no import
+circle anywhere in the package, and each room of core/ importing only the rooms below it."""
+
+import ast
+from pathlib import Path
+
+import tui_gradients
+
+PACKAGE = Path(tui_gradients.__file__).parent
+ROOMS = {"objectives": 1, "network": 1, "optimisation": 1, "fast": 2, "runs": 3, "files": 4}
+"""core/'s rooms by floor; errors, parsing and limits (floor 0) are under them all."""
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module(path): path for path in PACKAGE.rglob("*.py")}
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module of the package that `path` imports, anywhere in it (also inside functions
+    and under TYPE_CHECKING: a circle of type hints is still a circle)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [f"{node.module}.{alias.name}" for alias in node.names]
+            found |= {name for name in names if name in MODULES} or {node.module}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return {name for name in found if name in MODULES}
+
+
+GRAPH = {name: _imports(path) - {name} for name, path in MODULES.items()}
+
+
+def _circle() -> list[str] | None:
+    """One import circle, as the modules around it, or None."""
+    state: dict[str, int] = {}  # 1: on the path being walked, 2: done
+    for start in GRAPH:
+        stack = [(start, iter(sorted(GRAPH[start])))]
+        path = [start]
+        state[start] = state.get(start, 0) or 1
+        if state[start] == 2:
+            continue
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                path.pop()
+                state[node] = 2
+            elif state.get(child) == 1:
+                return [*path[path.index(child) :], child]
+            elif state.get(child) is None:
+                state[child] = 1
+                stack.append((child, iter(sorted(GRAPH[child]))))
+                path.append(child)
+    return None
+
+
+def _room(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[2] if len(parts) >= 3 and parts[1] == "core" else None
+
+
+def _floor(module: str) -> int | None:
+    parts = module.split(".")
+    if parts[1:2] != ["core"] or len(parts) < 3:
+        return None
+    return ROOMS.get(parts[2], 0)
+
+
+def test_the_walk_sees_the_imports_it_should():
+    assert "tui_gradients.core.objectives.expression" in GRAPH["tui_gradients.core.fast.problems"]
+    assert "tui_gradients.arguments" in GRAPH["tui_gradients.serve"]
+    assert "tui_gradients.ui.screen" in GRAPH["tui_gradients.ui.palette"]  # a type hint's
+
+
+def test_no_import_circle_anywhere_in_the_package():
+    assert _circle() is None, " -> ".join(_circle() or [])
+
+
+def test_each_room_of_the_core_imports_only_the_rooms_below_it():
+    upward = [
+        f"{module} -> {target}"
+        for module, targets in GRAPH.items()
+        for target in targets
+        if _floor(module) is not None
+        and (_floor(target) is None or _floor(target) > _floor(module))
+    ]
+    sideways = [
+        f"{module} -> {target}"
+        for module, targets in GRAPH.items()
+        for target in targets
+        if _floor(module) is not None
+        and _floor(target) == _floor(module) != 0
+        and _room(module) != _room(target)
+    ]
+    assert not upward and not sideways, upward + sideways
+
+
+def test_no_module_of_the_core_is_much_over_400_lines():
+    long = {
+        name: len(path.read_text().splitlines())
+        for name, path in MODULES.items()
+        if _floor(name) is not None and len(path.read_text().splitlines()) > 420
+    }
+    assert not long, long
