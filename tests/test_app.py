@@ -584,24 +584,29 @@ async def test_without_numba_a_long_jump_computes_in_a_thread_and_says_how_far(
         assert app.session.step == 99999
 
 
-async def test_esc_stops_a_jump_at_a_step_every_run_has_reached(monkeypatch, held_jump):
-    _without_numba(monkeypatch)
-    held_jump.hold.clear()
+def _esc_after_a_few_chunks(monkeypatch, app, *, chain_only: bool) -> None:
+    """esc arrives three chunks into a computation (of the chain alone, with `chain_only`)."""
     original = Session.compute
 
     def slowly(session, target, runs, *, cancelled, progress):
         calls = []
 
-        def after_a_few_chunks():  # a few chunks into the chain, esc arrives
+        def after_a_few_chunks():
             calls.append(None)
-            if len(calls) == 3 and runs == [session.chain_run]:
+            if len(calls) == 3 and (runs == [session.chain_run] or not chain_only):
                 app.call_from_thread(app.main_screen.action_leave_field)
             return cancelled()
 
         return original(session, target, runs, cancelled=after_a_few_chunks, progress=progress)
 
     monkeypatch.setattr(Session, "compute", slowly)
+
+
+async def test_esc_stops_a_jump_at_a_step_every_run_has_reached(monkeypatch, held_jump):
+    _without_numba(monkeypatch)
+    held_jump.hold.clear()
     app = GradientsApp(Experiment(hyper=Hyperparameters(lr=0.002)))
+    _esc_after_a_few_chunks(monkeypatch, app, chain_only=True)
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("c", *"200000", "n")
         await app.workers.wait_for_complete()
@@ -1459,24 +1464,11 @@ async def test_an_lr_edit_far_on_replays_the_2d_runs_as_a_jump_and_leaves_the_ch
 
 async def test_esc_stops_a_replay_where_the_rebuilt_run_got_to(monkeypatch):
     _without_numba(monkeypatch)
-    original = Session.compute
-
-    def slowly(session, target, runs, *, cancelled, progress):
-        calls = []
-
-        def after_a_few_chunks():
-            calls.append(None)
-            if len(calls) == 3:
-                app.call_from_thread(app.main_screen.action_leave_field)
-            return cancelled()
-
-        return original(session, target, runs, cancelled=after_a_few_chunks, progress=progress)
-
     app = GradientsApp(Experiment(hyper=Hyperparameters(lr=0.002)))
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press(*"20000", "n")
         await app.workers.wait_for_complete()
-        monkeypatch.setattr(Session, "compute", slowly)
+        _esc_after_a_few_chunks(monkeypatch, app, chain_only=False)
         assert app.main_screen.change_setting("chain_lr", "0.3")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -103,7 +103,7 @@ def _problem_code(problem: Key, hessian: bool = False) -> tuple[list[str], str, 
 
 
 _SCHEDULE_STATE = ("sc", "sr", "sb", "sd", "so")
-"""`transforms.scale_by_schedule`'s rows, after the optimiser's own: the scheduler's step count,
+"""`transforms.ScheduleState`'s rows, after the optimiser's own: the scheduler's step count,
 the lr in force, and the plateau rule's best loss, bad steps and cooldown."""
 _SCHEDULED = (
     "r_, (b_, d_, o_) = schedule_next(lr, int(sc1) + 1, base, f0, (sb1, sd1, so1))",

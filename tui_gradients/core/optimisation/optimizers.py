@@ -24,6 +24,7 @@ from tui_gradients.core.optimisation.transforms import (
     SCHEDULE_ROWS,
     GradientTransformation,
     Hessian,
+    ScheduleState,
     State,
     apply_updates,
     chain,
@@ -173,7 +174,9 @@ class Optimizer(NamedTuple):
     @property
     def lr_row(self) -> int | None:
         """The state row holding the lr in force, when scheduled."""
-        return self.state_size - SCHEDULE_ROWS + 1 if self.scheduled else None
+        if not self.scheduled:
+            return None
+        return self.state_size - SCHEDULE_ROWS + ScheduleState._fields.index("lr")
 
 
 @dataclass(frozen=True)

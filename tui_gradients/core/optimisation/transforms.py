@@ -119,7 +119,22 @@ def from_rule(rule: Rule, hp: Hyper) -> GradientTransformation:
     return GradientTransformation(init, update)
 
 
-SCHEDULE_ROWS = 5
+class ScheduleState(NamedTuple):
+    """A schedule's rows, after the optimiser's own."""
+
+    count: Array
+    """The scheduler's steps so far."""
+    lr: Array
+    """The lr in force."""
+    best: Array
+    """The plateau rule's best loss so far."""
+    bad: Array
+    """The plateau rule's steps in a row without progress."""
+    cooldown: Array
+    """The plateau rule's steps left before it counts again."""
+
+
+SCHEDULE_ROWS = len(ScheduleState._fields)
 NO_LOSS_YET = np.finfo(float).max
 """The plateau rule's best loss before the first step (torch's inf, kept finite so that every
 state row can be written to JSON)."""
@@ -136,28 +151,27 @@ def scale_by_schedule(
     −lrₜ·its direction, then the scheduler's step (after the optimiser's, as in a torch
     training loop, whose plateau rule is given the loss that this step's gradient came with).
     Where the schedule cycles momentum, the setting named `cycled` (momentum or β1) is the
-    schedule's at the step count. State: the optimiser's own rows, then the schedule's (step
-    count, lr in force, best loss, bad steps, cooldown)."""
+    schedule's at the step count. State: the optimiser's own rows, then `ScheduleState`."""
     size = len(inner(hp).init(np.zeros(1)))
 
     def settings(count: int) -> Hyper:
         return hp._replace(**{cycled: schedule.momentum(count)}) if cycled else hp
 
     def init(params: Array) -> State:
-        first = np.full_like(params, schedule.first(hp.lr))
         zeros = np.zeros_like(params)
-        own = inner(hp).init(params)
-        return (*own, zeros, first, np.full_like(params, NO_LOSS_YET), zeros, zeros)
+        first = np.full_like(params, schedule.first(hp.lr))
+        ours = ScheduleState(zeros, first, np.full_like(params, NO_LOSS_YET), zeros, zeros)
+        return (*inner(hp).init(params), *ours)
 
     def update(updates: Array, state: State, params: Array, value: float) -> tuple[Array, State]:
-        own, (count, rate, best, bad, cooldown) = state[:size], state[size:]
-        steps = int(count[0])
+        own, ours = state[:size], ScheduleState(*state[size:])
+        steps = int(ours.count[0])
         direction, own = update_given(inner(settings(steps)), updates, own, params, value)
-        now = float(rate[0])
-        memory = (float(best[0]), float(bad[0]), float(cooldown[0]))
+        now = float(ours.lr[0])
+        memory = (float(ours.best[0]), float(ours.bad[0]), float(ours.cooldown[0]))
         following, memory = schedule.next(now, steps + 1, hp.lr, value, memory)
         rows = (np.full_like(params, v) for v in (following, *memory))
-        return -now * direction, (*own, count + 1, *rows)
+        return -now * direction, (*own, ours.count + 1, *rows)
 
     return GradientTransformation(init, update, wants_value=True)
 
