@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.files.export import FORMATS, Resume, load_export
@@ -103,7 +103,7 @@ def _add_settings(
             if (setting.app_only and not app) or setting.name in skip:
                 continue
             home = surface if setting.name in ("function", "expr") and surface else group
-            options = {"choices": setting.choices} if setting.choices else {}
+            options: dict[str, Any] = {"choices": setting.choices} if setting.choices else {}
             flag = flags.get(setting.name, f"--{setting.name.replace('_', '-')}")
             metavar = None if setting.choices else flag.split("-")[-1].upper()
             home.add_argument(

@@ -32,6 +32,7 @@ import termios
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -310,7 +311,8 @@ def keypress(
 
 def quit_times(runs: int) -> tuple[list[float], list[float]]:
     """Seconds from `q` to the end of the process, for the app and the bare app in turn."""
-    app, bare = [], []
+    app: list[float] = []
+    bare: list[float] = []
     for _ in range(runs):
         for mode, times in (("--bare-child", bare), ("--child", app)):
             terminal = Terminal((160, 48), [], mode)
@@ -343,6 +345,8 @@ def fast_forward(
     """A run that really takes `steps` steps: no convergence stop, no step limit below it;
     with `numba=False`, on the straight-line loop even where numba's are loaded; under a
     `schedule` (at torch's defaults), on the straight-line loop."""
+    import numpy as np  # here, not at the top: the bare app's child imports this module
+
     from tui_gradients.core import fast
     from tui_gradients.core.fast import plane_problem
     from tui_gradients.core.objectives.functions import make_objective
@@ -361,7 +365,7 @@ def fast_forward(
         run = Run(
             objective.value_and_grad,
             hyper.build(hessian=hessian, value_and_grad=objective.value_and_grad),
-            list(objective.start),
+            np.array(objective.start),
             max_steps=steps,
             compiled=problem,
         )
@@ -510,7 +514,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     _row("a new formula's own loop: first compile", [first_compile()], "ms", 1e3, None)
     for function in ("quadratic", "rosenbrock"):
         expression = _expression(function)
-        own = _seconds(lambda expression=expression: fast.specialise(expression, "gd"), 1)
+        own = _seconds(partial(fast.specialise, expression, "gd"), 1)
         _row(
             f"{function}, gd: its own loop from the cache (compiled if absent)",
             own,
@@ -652,7 +656,7 @@ def _child(mode: str, args: Sequence[str]) -> None:
             original(self, path, rivals)
             self.refresh()
 
-        ContourPlot.set_paths = replot_everything
+        ContourPlot.set_paths = replot_everything  # type: ignore[method-assign]  # naive baseline
     from tui_gradients.__main__ import main as launch  # as `python -m tui_gradients` starts
 
     launch(list(args))

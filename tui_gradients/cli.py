@@ -91,9 +91,10 @@ def _prepare(steps: int, experiment: Experiment | None = None) -> None:
     )
     note.start()
     try:
-        expression = None if experiment is None else experiment.plane.objective.expression
-        if fast.warm_up() and expression is not None:
-            fast.specialise(expression, experiment.hyper.optimizer)
+        if fast.warm_up() and experiment is not None:
+            expression = experiment.plane.objective.expression
+            if expression is not None:
+                fast.specialise(expression, experiment.hyper.optimizer)
     finally:
         note.cancel()
 

@@ -15,6 +15,7 @@ import re
 import shlex
 import sys
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from tui_gradients.arguments import (
@@ -101,7 +102,7 @@ def command_serve(argv: Sequence[str]) -> int:
     return 0
 
 
-def locked_server(command: str, host: str, port: int, most: int):  # type: ignore[no-untyped-def]
+def locked_server(command: str, host: str, port: int, most: int) -> Any:
     """textual-serve's Server, answering only its own page, at most `most` apps at a time."""
     import aiohttp_jinja2
     from aiohttp import web
@@ -148,7 +149,9 @@ def locked_server(command: str, host: str, port: int, most: int):  # type: ignor
             response.text = EXTERNAL_FONT.sub(lambda _: local, response.text)
             return response
 
-        async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+        async def handle_websocket(  # type: ignore[override]  # may refuse with a plain response
+            self, request: web.Request
+        ) -> web.StreamResponse:
             if refused := self._refusal(request):
                 return refused
             if self.running >= most:

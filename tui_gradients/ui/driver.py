@@ -94,7 +94,7 @@ class Driver(Widget):
         self.session.set_rivals(rivals)
         self.jump: Jump | None = None
         """The long jump being computed in a thread, if any."""
-        self._compiling: set[tuple[str, str]] = set()
+        self._compiling: set[tuple[Expression, str]] = set()
         """Formulas and optimisers whose numba loops have been asked for."""
 
     # --- stepping ----------------------------------------------------------------------------

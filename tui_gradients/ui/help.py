@@ -222,9 +222,6 @@ class HelpScreen(Screen[None]):
             else:
                 yield Markdown(HELP)
 
-    def action_dismiss(self) -> None:
-        self.dismiss(None)
-
 
 def _tables_as_lists(text: str) -> str:
     """Markdown tables as `- first: second` lines: Textual draws tables with box characters."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from textual.binding import Binding
+    from textual.binding import BindingType
 
 BIG_STEP = 10
 """How many times the shifted step keys multiply a step."""
@@ -164,7 +164,7 @@ _SHOWN = {
 }
 
 
-def bindings() -> list[Binding]:
+def bindings() -> list[BindingType]:
     from textual.binding import Binding
 
     return [

@@ -404,7 +404,7 @@ class Overlay:
         shape = (canvas.height, canvas.width)
         return cls(np.zeros(shape, dtype=np.int32), np.zeros(shape, dtype=np.int16))
 
-    def put(self, rows: Array, cols: Array, chars: Array | int, style: int) -> None:
+    def put(self, rows: Array | int, cols: Array | int, chars: Array | int, style: int) -> None:
         self.chars[rows, cols] = chars
         self.styles[rows, cols] = style
 

@@ -159,7 +159,7 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin):
                 with contextlib.suppress(MountError):
                     await self.panel.fill()
         finally:
-            self.app.panel_mounted()  # type: ignore[attr-defined]
+            self.app.panel_mounted()  # type: ignore[attr-defined]  # the app is GradientsApp
 
     # --- flags and their classes -----------------------------------------------------------
 
@@ -182,7 +182,7 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin):
         for widget in self.query(ASCII_STYLED):
             widget.set_class(ascii_only, "-ascii")
         for widget in self.query("Readout, LayerTable, RaceChart, LessonPanel"):
-            widget.ascii_only = ascii_only  # type: ignore[attr-defined]
+            widget.ascii_only = ascii_only  # type: ignore[attr-defined]  # each has the flag
         self.redraw_lesson()
         self.refresh_views()
 

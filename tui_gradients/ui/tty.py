@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import signal
 import sys
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from types import FrameType
 try:
     import termios
 except ImportError:  # Windows: no line discipline to keep keys from
-    termios = None  # type: ignore[assignment]
+    termios = None  # type: ignore[assignment]  # the module is absent on Windows
 
 
 @contextlib.contextmanager
@@ -24,7 +23,7 @@ def keys_kept_while_starting() -> Iterator[list | None]:
     bytes the app reads as keys. Yields the terminal's settings as found (None: not a
     terminal), for the app to put back as it leaves; put back here too, whatever happens.
     Stdlib alone: it runs before numpy and Textual load."""
-    found = _settings(sys.stdin)
+    found = _stdin_settings()
     if found is None:
         yield None
         return
@@ -49,8 +48,11 @@ def keys_kept_while_starting() -> Iterator[list | None]:
             signal.signal(number, handler)
 
 
-def _settings(stream: io.TextIOBase | None) -> list | None:
-    """The terminal's settings, if `stream` is a terminal whose settings can be read."""
+def _stdin_settings() -> list | None:
+    """The terminal's settings, if stdin is a terminal whose settings can be read. (Nothing
+    here imports `typing`: this module runs before the collector is paused, and `typing` is a
+    large import.)"""
+    stream = sys.stdin
     if termios is None or stream is None or not stream.isatty():
         return None
     try:

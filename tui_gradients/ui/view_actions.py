@@ -19,7 +19,8 @@ class ViewMixin(ScreenPart):
 
     def action_zoom(self, factor: float) -> None:
         """About the current point while it is in view, else about the view's middle."""
-        here = tuple(float(v) for v in self.session.plane.params)
+        w1, w2 = (float(v) for v in self.session.plane.params)
+        here = (w1, w2)
         center = here if contains(self.view, here) else None
         self.set_view(zoom(self.view, factor, center))
         self._view_moved_by_hand()
@@ -99,7 +100,7 @@ class ViewMixin(ScreenPart):
 
     def action_toggle_markers(self) -> None:
         ascii_only = not self.ascii_only
-        self.app.ascii_only = ascii_only  # type: ignore[attr-defined]
+        self.app.ascii_only = ascii_only  # type: ignore[attr-defined]  # GradientsApp's flag
         self.say("plain ASCII" if ascii_only else "braille contours and symbol markers")
 
     def action_toggle_theory(self) -> None:

@@ -289,7 +289,7 @@ def digest(optimizer: str) -> str:
     import hashlib  # loads OpenSSL: not at start-up
 
     rule = RULES.get(optimizer)
-    sources = [Path(m.__file__) for m in (rules, updates, chain, backends)]
+    sources = [Path(inspect.getfile(m)) for m in (rules, updates, chain, backends)]
     if rule is not None:
         sources.append(Path(inspect.getfile(rule.update)))
     text = b"".join(path.read_bytes() for path in sources) + optimizer.encode()

@@ -16,7 +16,7 @@ from tui_gradients.core.fast.codes import (
     OPCODES,
 )
 from tui_gradients.core.objectives.expression import Expression
-from tui_gradients.core.objectives.tree import Num, Var, postorder
+from tui_gradients.core.objectives.tree import Node, Num, Var, postorder
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,7 +63,7 @@ def plane_problem(expression: Expression, hessian: bool = False) -> Problem:
     a second-order optimiser; TooLarge past the theory's budget) as one register program:
     instruction i computes register i from a constant, a variable or earlier registers, so each
     distinct node of the trees is computed once per step (`_kernels._run_program`)."""
-    roots = (expression.tree, expression.d_w1, expression.d_w2)
+    roots: tuple[Node, ...] = (expression.tree, expression.d_w1, expression.d_w2)
     if hessian:
         roots += expression.second_derivatives()
     order = postorder(*roots)

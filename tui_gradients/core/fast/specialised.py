@@ -89,7 +89,7 @@ def source(expression: Expression, steps: str, optimizer: str = "gd") -> str:
     """The module for `expression` and `optimizer`,
     around the loop's text `steps`: one assignment per distinct node of f, ∂f/∂w1 and ∂f/∂w2,
     and of H for a second-order optimiser (TooLarge past the theory's budget)."""
-    roots = (expression.d_w1, expression.d_w2, expression.tree)
+    roots: tuple[Node, ...] = (expression.d_w1, expression.d_w2, expression.tree)
     if REGISTRY[optimizer].second_order:
         roots += expression.second_derivatives()
     lines: list[str] = []

@@ -222,7 +222,7 @@ def _straight_line(
 ) -> tuple[list[str], tuple[str, ...]]:
     """One assignment per distinct node of f, ∂f/∂w1 and ∂f/∂w2 (and, with `hessian`,
     ∂²f/∂w1², ∂²f/∂w1∂w2 and ∂²f/∂w2²), arguments first; and the names holding them."""
-    roots = (expression.tree, expression.d_w1, expression.d_w2)
+    roots: tuple[Node, ...] = (expression.tree, expression.d_w1, expression.d_w2)
     if hessian:
         roots += expression.second_derivatives()
     lines: list[str] = []
@@ -278,7 +278,9 @@ def _compiled(text: str, name: str, parts: dict[str, object] | None = None) -> C
         **(parts or {}),
     }
     exec(compile(text, f"<straight {name}>", "exec"), namespace)  # our own text: nothing typed
-    return namespace[name]  # type: ignore[return-value]
+    function = namespace[name]
+    assert callable(function)
+    return function
 
 
 def evaluator_source(problem: Key) -> str:

@@ -11,10 +11,10 @@ import json
 import math
 import os
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, TypeVar
 
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.files.writing import write_atomically
@@ -260,7 +260,10 @@ class Resume:
         return cls(step, rivals, None if view is None else _saved_view(view), page)
 
 
-def _typed(value: object, kind: type, key: str) -> object:
+T = TypeVar("T")
+
+
+def _typed(value: object, kind: type[T], key: str) -> T:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise SettingError("load", f"resume.{key}: expected {kind.__name__}, got {value!r:.40}")
     return value
@@ -292,7 +295,8 @@ def _saved_view(data: object) -> SavedView:
         for field in fields(SavedView)
         if field.name != "window"
     }
-    return SavedView(tuple(float(v) for v in window), **switches)  # type: ignore[arg-type]
+    x0, x1, y0, y1 = (float(v) for v in window)
+    return SavedView((x0, x1, y0, y1), **switches)
 
 
 MAX_LOAD_BYTES = 32 * 2**20
@@ -317,7 +321,7 @@ def load_export(path: str | Path, pages: int) -> tuple[Experiment, Resume]:
     return _named(path, read, _read_document(path))
 
 
-def _named(path: str | Path, read, data: object):  # type: ignore[no-untyped-def]
+def _named(path: str | Path, read: Callable[[object], T], data: object) -> T:
     """`read(data)`, any refusal worded as one line that names the file."""
     try:
         return read(data)

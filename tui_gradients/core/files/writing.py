@@ -29,7 +29,7 @@ def output_stem(folder: Path, now: datetime, suffixes: tuple[str, ...]) -> str:
     return stem
 
 
-def write_atomically(files: dict[Path, Callable[[IO[str]], None]]) -> None:
+def write_atomically(files: dict[Path, Callable[[IO[str]], object]]) -> None:
     """Write each file by its function into a temporary file beside it, then rename them all;
     on any failure every temporary file is removed and the error (an OSError) propagates."""
     written: list[tuple[str, Path]] = []

@@ -109,7 +109,8 @@ def thin(values: Array, levels: Array, min_extent: tuple[int, int] = MIN_EXTENT)
     steep bowl seen from far, have large areas but lines a pixel apart)."""
     finite = np.sort(values[np.isfinite(values)])
     areas = np.sqrt(np.searchsorted(finite, levels))
-    kept, last = [], (math.inf, math.inf, math.inf)
+    kept: list[float] = []
+    last: tuple[float, ...] = (math.inf, math.inf, math.inf)
     for level, area in zip(levels, areas, strict=True):
         if area * area >= finite.size or last[0] - area < MIN_GAP:
             continue
@@ -122,7 +123,7 @@ def thin(values: Array, levels: Array, min_extent: tuple[int, int] = MIN_EXTENT)
         if last[1] - span[0] < min_extent[0] / 2 and last[2] - span[1] < min_extent[1] / 2:
             continue
         kept.append(level)
-        last = (area, *span)
+        last = (float(area), *(float(v) for v in span))
     return np.array(kept)
 
 

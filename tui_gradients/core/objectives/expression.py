@@ -159,7 +159,7 @@ def _arguments(node: ast.AST, depth: int) -> list[tuple[ast.expr, int]]:
 def _build(node: ast.AST, args: list[Node]) -> Node:
     """The tree node for `node`, whose operands are already built (`args`)."""
     match node:
-        case ast.Constant(value=value):
+        case ast.Constant(value=int() | float() as value):  # others refused by `_arguments`
             return _number(value, node)
         case ast.Name(id=name):
             return _name(name, node)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class Objective:
         assert self.regression is not None
         return self.regression.value(w1, w2)
 
-    def gradient(self, w1: Array, w2: Array) -> tuple[Array, ...]:
+    def gradient(self, w1: Array, w2: Array) -> tuple[Any, ...]:
         if self.expression is not None:
             return self.expression.gradient(w1, w2)
         assert self.regression is not None
@@ -94,10 +95,10 @@ class Objective:
 # --- presets --------------------------------------------------------------------------------
 
 
-def surface(name: str, formula: str, start: Point, **known: object) -> Objective:
+def surface(name: str, formula: str, start: Point, **known: Any) -> Objective:
     """A surface defined by its formula alone, with what is known of it (`Objective`'s
     fields: minima, f_star, suggested_lr, window, note)."""
-    return Objective(name, Expression.parse(formula), start, **known)  # type: ignore[arg-type]
+    return Objective(name, Expression.parse(formula), start, **known)
 
 
 def quadratic(a: float = 0.001, b: float = 1.0) -> Objective:

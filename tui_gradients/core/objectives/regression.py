@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -94,7 +95,8 @@ class Regression:
     def moments(self) -> tuple[float, float, float, float, float]:
         """mean x², mean x, mean x·y, mean y, mean y²: f = A·w² + 2B·w·b + b² − 2C·w − 2D·b + E."""
         x, y = self.x, self.y
-        return tuple(float(np.mean(v)) for v in (x * x, x, x * y, y, y * y))  # type: ignore[return-value]
+        a, b, c, d, e = (float(np.mean(v)) for v in (x * x, x, x * y, y, y * y))
+        return a, b, c, d, e
 
     @cached_property
     def expression(self) -> Expression | None:
@@ -108,7 +110,7 @@ class Regression:
 
     # --- the loss, its gradient and Hessian -------------------------------------------------
 
-    def value(self, w: Array, b: Array) -> Array:
+    def value(self, w: Array | float, b: Array | float) -> Array:
         """The full-batch loss at (w, b): scalars, or arrays of any shape (a contour grid).
         A logistic loss at a point is summed over every distinct sample; over a grid of more
         than DRAWN_SAMPLES distinct ones, from their binned summary (`_summary`)."""
@@ -119,7 +121,7 @@ class Regression:
             return self._logistic_grid(w, b, *self._distinct, 0.0)
         return self._logistic_grid(w, b, *self._summary)
 
-    def gradient(self, w: Array, b: Array) -> tuple[Array, Array]:
+    def gradient(self, w: Array | float, b: Array | float) -> tuple[Any, ...]:
         if self.expression is not None:
             return self.expression.gradient(w, b)
         x, y, weights = self._distinct
@@ -172,7 +174,8 @@ class Regression:
             members = np.sort(self.x[self.y == label])
             for chunk in np.array_split(members, min(len(members), DRAWN_SAMPLES // 2)):
                 parts.append((chunk.mean(), label, len(chunk) / self.rows, chunk.var()))
-        return tuple(np.array(column) for column in zip(*parts, strict=True))  # type: ignore[return-value]
+        x, y, weights, spread = (np.array(column) for column in zip(*parts, strict=True))
+        return x, y, weights, spread
 
     @staticmethod
     def _logistic_grid(w: Array, b: Array, x: Array, y: Array, weights: Array, spread) -> Array:

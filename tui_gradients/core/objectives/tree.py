@@ -13,6 +13,7 @@ import threading
 import weakref
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -29,7 +30,7 @@ FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "abs": np.abs,
 }
 # `sign` appears only in derivatives (of abs); a person cannot type it.
-INTERNAL_FUNCTIONS = {**FUNCTIONS, "sign": np.sign}
+INTERNAL_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {**FUNCTIONS, "sign": np.sign}
 ALL_FUNCTIONS = tuple(INTERNAL_FUNCTIONS)
 """Every function a tree may hold, typed or made by differentiating."""
 
@@ -51,10 +52,11 @@ BINARY_OPERATORS = tuple(BINARY_EVAL)
 # derivative of 98 such levels has millions of nodes; as a graph, a few thousand.
 
 
+T = TypeVar("T")
 _INTERNING = threading.Lock()
 
 
-def _intern(cls, table: weakref.WeakValueDictionary, key: object, **fields: object):  # type: ignore[no-untyped-def]
+def _intern(cls: type[T], table: weakref.WeakValueDictionary, key: object, **fields: object) -> T:
     """The node of `cls` under `key` in `table`, made with `fields` the first time (under a
     lock: a thread compiling a formula's loop builds trees too, and two equal nodes made at
     once would be two objects)."""
@@ -187,7 +189,8 @@ def _args(node: Node) -> tuple[Node, ...]:
     return node.args if isinstance(node, Apply) else ()
 
 
-def _apply(node: Node, args: list[np.ndarray], env: dict[str, np.ndarray]) -> np.ndarray:
+def _apply(node: Node, args: list[np.ndarray], env: dict[str, np.ndarray]) -> Any:
+    """One node's value: a numpy scalar or array."""
     if isinstance(node, Num):
         return np.float64(node.value)
     if isinstance(node, Var):

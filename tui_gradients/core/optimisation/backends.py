@@ -29,6 +29,7 @@ def bound(
     for name, value in list(namespace.items()):
         if name not in names and _is_function(value) and value.__module__ in modules:
             namespace[name] = wrap(_copy(value, namespace))
+    assert isinstance(function, types.FunctionType), "a plain function, with globals to rebind"
     return wrap(_copy(function, namespace))
 
 

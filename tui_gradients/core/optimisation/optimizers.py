@@ -125,7 +125,7 @@ rules.on_register(lambda rule: REGISTRY.__setitem__(rule.name, _recipe(rule)))
 OPTIMIZERS = tuple(REGISTRY)
 TORCH_OPTIMIZERS = tuple(name for name, recipe in REGISTRY.items() if not recipe.second_order)
 """Those torch.optim has."""
-SWITCHES_OFF = {"weight_decay": None, "dampening": 0.0, "amsgrad": False}
+SWITCHES_OFF: dict[str, Any] = {"weight_decay": None, "dampening": 0.0, "amsgrad": False}
 """The settings that switch a variant of an optimiser on, at torch's defaults."""
 SHARED_DEFAULTS = {"eps": 1e-8, "alpha": 0.99, "weight_decay": 0.0}
 """Where an optimiser's recipe names no default of its own."""

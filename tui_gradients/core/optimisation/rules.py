@@ -129,7 +129,7 @@ class Rule:
     @property
     def counted(self) -> tuple[bool, ...]:
         """Per field, whether it is the step count, one number for every coordinate."""
-        return tuple(name == "count" for name in self.fields)
+        return tuple(name == "steps" for name in self.fields)
 
 
 RULES: dict[str, Rule] = {}

@@ -122,7 +122,7 @@ def from_rule(rule: Rule, hp: Hyper) -> GradientTransformation:
 class ScheduleState(NamedTuple):
     """A schedule's rows, after the optimiser's own."""
 
-    count: Array
+    steps: Array
     """The scheduler's steps so far."""
     lr: Array
     """The lr in force."""
@@ -165,13 +165,13 @@ def scale_by_schedule(
 
     def update(updates: Array, state: State, params: Array, value: float) -> tuple[Array, State]:
         own, ours = state[:size], ScheduleState(*state[size:])
-        steps = int(ours.count[0])
+        steps = int(ours.steps[0])
         direction, own = update_given(inner(settings(steps)), updates, own, params, value)
         now = float(ours.lr[0])
         memory = (float(ours.best[0]), float(ours.bad[0]), float(ours.cooldown[0]))
         following, memory = schedule.next(now, steps + 1, hp.lr, value, memory)
         rows = (np.full_like(params, v) for v in (following, *memory))
-        return -now * direction, (*own, ours.count + 1, *rows)
+        return -now * direction, (*own, ours.steps + 1, *rows)
 
     return GradientTransformation(init, update, wants_value=True)
 

@@ -59,7 +59,8 @@ class NoState(NamedTuple):
 
 
 class TraceState(NamedTuple):
-    count: float
+    steps: float
+    """The steps taken, one number for every coordinate."""
     buffer: float
 
 
@@ -72,7 +73,8 @@ class RmsState(NamedTuple):
 
 
 class AdamState(NamedTuple):
-    count: float
+    steps: float
+    """The steps taken, one number for every coordinate."""
     mu: float
     nu: float
     nu_max: float
@@ -80,7 +82,8 @@ class AdamState(NamedTuple):
 
 
 class NadamState(NamedTuple):
-    count: float
+    steps: float
+    """The steps taken, one number for every coordinate."""
     product: float
     """∏ μₜ so far."""
     mu: float
@@ -88,13 +91,15 @@ class NadamState(NamedTuple):
 
 
 class RadamState(NamedTuple):
-    count: float
+    steps: float
+    """The steps taken, one number for every coordinate."""
     mu: float
     nu: float
 
 
 class AdamaxState(NamedTuple):
-    count: float
+    steps: float
+    """The steps taken, one number for every coordinate."""
     mu: float
     largest: float
 
@@ -107,10 +112,12 @@ class AdadeltaState(NamedTuple):
 class RpropState(NamedTuple):
     previous: float
     step: float
+    """Each coordinate's own step size."""
 
 
 class CountState(NamedTuple):
-    count: float
+    steps: float
+    """The steps taken, one number for every coordinate."""
 
 
 def gd(hp, g, w, s):
@@ -120,7 +127,7 @@ def gd(hp, g, w, s):
 
 def _buffer(hp, h, s):
     """torch's SGD momentum buffer: g at the first step, then μ·b + (1 − dampening)·g."""
-    if s.count == 0:
+    if s.steps == 0:
         return h
     return hp.momentum * s.buffer + (1 - hp.dampening) * h
 
@@ -129,14 +136,14 @@ def momentum(hp, g, w, s):
     """torch's SGD with momentum: p ← p − lr·b."""
     h = decayed(hp, g, w)
     buffer = _buffer(hp, h, s)
-    return buffer, TraceState(s.count + 1.0, buffer)
+    return buffer, TraceState(s.steps + 1.0, buffer)
 
 
 def nesterov(hp, g, w, s):
     """torch's SGD with nesterov=True: the look-ahead g + μ·b."""
     h = decayed(hp, g, w)
     buffer = _buffer(hp, h, s)
-    return h + hp.momentum * buffer, TraceState(s.count + 1.0, buffer)
+    return h + hp.momentum * buffer, TraceState(s.steps + 1.0, buffer)
 
 
 def adagrad(hp, g, w, s):
@@ -155,7 +162,7 @@ def rmsprop(hp, g, w, s):
 
 def _adam_direction(hp, h, s):
     """Adam with torch's bias correction (amsgrad: the largest ν so far)."""
-    count = s.count + 1.0
+    count = s.steps + 1.0
     mu = hp.beta1 * s.mu + (1 - hp.beta1) * h
     nu = hp.beta2 * s.nu + (1 - hp.beta2) * h * h
     nu_max = s.nu_max
@@ -182,7 +189,7 @@ def adamw(hp, g, w, s):
 def nadam(hp, g, w, s):
     """torch's NAdam: μₜ = β1·(1 − ½·0.96^(t·ψ)) warms up; Nesterov's look-ahead through ∏μ."""
     h = decayed(hp, g, w)
-    count = s.count + 1.0
+    count = s.steps + 1.0
     now = hp.beta1 * (1 - 0.5 * 0.96 ** (count * hp.momentum_decay))
     ahead = hp.beta1 * (1 - 0.5 * 0.96 ** ((count + 1) * hp.momentum_decay))
     product = s.product * now
@@ -202,7 +209,7 @@ def radam(hp, g, w, s):
     """torch's RAdam: Adam's step rectified by rₜ once the variance of its adaptive lr is
     tractable (ρₜ > 5); before that, momentum alone."""
     h = decayed(hp, g, w)
-    count = s.count + 1.0
+    count = s.steps + 1.0
     mu = hp.beta1 * s.mu + (1 - hp.beta1) * h
     nu = hp.beta2 * s.nu + (1 - hp.beta2) * h * h
     state = RadamState(count, mu, nu)
@@ -220,7 +227,7 @@ def radam(hp, g, w, s):
 def adamax(hp, g, w, s):
     """torch's Adamax: u ← max(β2·u, |g| + eps), direction m / ((1 − β1ᵗ)·u)."""
     h = decayed(hp, g, w)
-    count = s.count + 1.0
+    count = s.steps + 1.0
     mu = hp.beta1 * s.mu + (1 - hp.beta1) * h
     largest = maximum(hp.beta2 * s.largest, abs(h) + hp.eps)
     return mu / largest / (1 - hp.beta1**count), AdamaxState(count, mu, largest)
@@ -254,5 +261,5 @@ def asgd(hp, g, w, s):
     """torch's ASGD, as the iterates move (its running average is not a step): p shrinks by
     λ·η and steps by η·g, with ηₜ = lr / (1 + λ·lr·(t − 1))^α."""
     h = decayed(hp, g, w)
-    eta = hp.lr / (1 + hp.lambd * hp.lr * s.count) ** hp.alpha
-    return eta * (hp.lambd * w) + eta * h, CountState(s.count + 1.0)
+    eta = hp.lr / (1 + hp.lambd * hp.lr * s.steps) ** hp.alpha
+    return eta * (hp.lambd * w) + eta * h, CountState(s.steps + 1.0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.objectives.data import header
@@ -63,7 +64,8 @@ def fitted_field(name: str) -> Callable[[Experiment, str], Experiment]:
         old = experiment.plane
         if not old.fitted:
             raise SettingError(name, "no data loaded: choose penguins, or type a CSV file path")
-        return new_surface(experiment, replace(old, start=None, **{name: text}))
+        fields: dict[str, Any] = {name: text}
+        return new_surface(experiment, replace(old, start=None, **fields))
 
     return change
 
@@ -75,7 +77,8 @@ def sampling(name: str) -> Callable[[Experiment, str], Experiment]:
         value = parse_whole(name, text)
         if value < 0:
             raise SettingError(name, f"must be ≥ 0, got {value}")
-        return replace(experiment, plane=replace(experiment.plane, **{name: value}))
+        fields: dict[str, Any] = {name: value}
+        return replace(experiment, plane=replace(experiment.plane, **fields))
 
     return change
 

@@ -169,6 +169,11 @@ class Experiment:
     def plane_run(self, hyper: Hyperparameters | None = None) -> Run:
         """A fresh run on the surface (with other hyperparameters for a comparison run)."""
         objective, batches = self.plane.objective, self.plane.batches
+        sampler = None
+        if batches is not None:
+            regression = self.plane.regression
+            assert regression is not None, "minibatches sample a fit to data"
+            sampler = sampled(regression, batches)
         hyper = hyper or self.hyper
         _check_batches(self.plane, hyper)
         expression = objective.expression
@@ -185,12 +190,12 @@ class Experiment:
                     hessian=hessian_function(objective),
                     value_and_grad=objective.value_and_grad,
                 ),
-                list(self.plane.start_point),
+                np.array(self.plane.start_point, dtype=float),
                 tol=PLANE_TOL,
                 max_steps=LIMIT,
                 bound=ESCAPE_FACTOR * self.plane.scale,
                 compiled=compiled,
-                sampled=None if batches is None else sampled(self.plane.regression, batches),
+                sampled=sampler,
             )
         except SettingError as error:
             raise SettingError("start", f"{error.message}; pick another start") from None

@@ -74,7 +74,8 @@ def _parse_rival(item: str) -> Rival:
     if name not in OPTIMIZERS:
         choices = ", ".join(OPTIMIZERS)
         raise SettingError("race", f"unknown optimizer {name!r}; choose from {choices}")
-    lr, tuned = None, {}
+    lr: float | None = None
+    tuned: dict[str, float | bool | None] = {}
     for position, part in enumerate(parts):
         key, equals, value = part.partition("=")
         if not equals and position == 0:

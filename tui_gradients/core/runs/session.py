@@ -30,6 +30,10 @@ FIRST_CHUNK, MAX_CHUNK = 500, 1 << 18
 class Session:
     """The runs moved together; the step number is shared, each run stops on its own."""
 
+    plane: Run
+    rival_runs: list[Run]
+    chain_run: Run
+
     def __init__(self, experiment: Experiment, *, replay_later: bool = False) -> None:
         self.experiment = experiment
         self.rivals: tuple[Rival, ...] = ()

@@ -173,7 +173,7 @@ def _delta_bars(trace: Trace) -> list[Line]:
     finite = logs[np.isfinite(logs)]
     low, high = (finite.min(), finite.max()) if len(finite) else (0.0, 0.0)
     span = max(high - low, 1e-12)
-    bars = []
+    bars: list[tuple[tuple[str, Style | None], ...]] = []
     for value, delta in zip(logs, trace.delta, strict=True):
         if not np.isfinite(value):
             bars.append(((f"{GAP}{MISSING}", None),))

@@ -112,10 +112,10 @@ class Lines(Widget):
     def render_line(self, y: int) -> Strip:
         strip = self._strips.get(y)
         if strip is None:
-            strip = self._strips[y] = self._render(y)
+            strip = self._strips[y] = self._line_at(y)
         return strip
 
-    def _render(self, y: int) -> Strip:
+    def _line_at(self, y: int) -> Strip:
         base = self._base
         width = self._width
         if y >= len(self._lines):

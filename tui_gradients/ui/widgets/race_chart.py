@@ -99,7 +99,7 @@ class RaceChart(PlotextPlot):
             if f_star is not None:
                 values = np.log10(np.maximum(values - f_star, FLOOR))
             x = rows if steps is None else steps[index][rows]
-            plt.scatter(x, values, marker=mark.glyph(self.ascii_only), color=mark.rgb)
+            plt.scatter(list(x), list(values), marker=mark.glyph(self.ascii_only), color=mark.rgb)
         self.refresh()
 
     def on_click(self, event: events.Click) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from rich.style import Style
 
 from tui_gradients.ui.widgets.lines import Lines
 
@@ -56,7 +57,8 @@ class Trends(Lines):
         self._series = series
         column = max((self.content_region.width - GAP * (len(series) - 1)) // len(series), 1)
         style = self.component_style("trends--bars")
-        captions, bars = [], []
+        captions: list[tuple[str, Style | None]] = []
+        bars: list[tuple[str, Style | None]] = []
         self.heights = []
         for index, (title, values, offset) in enumerate(series):
             caption, heights = _trend(title, values, offset, column)
