@@ -1038,27 +1038,23 @@ async def test_a_crash_is_the_apps_exit_status(monkeypatch):
 
 
 async def test_the_footer_shows_the_keys_that_matter_even_at_80_columns():
-    from textual.widgets._footer import FooterKey
-
     app = GradientsApp()
     async with app.run_test(size=SMALL) as pilot:
         # the footer fills in its keys after the first frame
-        await until(pilot, lambda: app.screen.query(FooterKey), "the footer's keys shown")
-        keys = {key.description: key for key in app.screen.query(FooterKey)}
+        await until(pilot, lambda: app.screen.query("FooterKey"), "the footer's keys shown")
+        keys = {key.description: key for key in app.screen.query("FooterKey")}
         for label in ("Step", "Back", "Play", "Compare", "Race", "Lesson", "Help", "Quit"):
             assert label in keys, sorted(keys)
             assert keys[label].region.right <= SMALL[0]  # on screen, not cut off
 
 
 async def test_a_field_with_the_keys_shows_how_to_apply_and_leave_it():
-    from textual.widgets._footer import FooterKey
-
     app = GradientsApp()
     async with app.run_test(size=WIDE) as pilot:
         await fields_ready(pilot)
         app.query_one("#lr", Input).focus()
         await pilot.pause()
-        shown = {key.description for key in app.screen.query(FooterKey)}
+        shown = {key.description for key in app.screen.query("FooterKey")}
         assert {"Apply", "Back to plot", "Next field"} <= shown
 
 

@@ -7,11 +7,12 @@ import json
 import math
 import subprocess
 import sys
-import time
+import threading
 
 import numpy as np
 import pytest
 
+from tui_gradients import cli
 from tui_gradients.arguments import CHAIN_FLAGS, EXIT_LIMIT, RUN_FLAGS, run_parser
 from tui_gradients.cli import WORTH_COMPILING, main
 from tui_gradients.core import fast
@@ -280,7 +281,16 @@ def test_json_rows_are_written_as_they_are_computed(capsys):
 
 
 def test_a_slow_first_compile_says_what_the_wait_is(monkeypatch, capsys):
-    monkeypatch.setattr(fast, "warm_up", lambda: time.sleep(1.5) or False)
+    """A compile that outlasts NOTE_AFTER: the note's timer fires while it runs."""
+
+    def slow_warm_up() -> bool:
+        notes = [t for t in threading.enumerate() if isinstance(t, threading.Timer)]
+        for note in notes:
+            note.join(10)  # the compile lasts until the note has been written
+        return False
+
+    monkeypatch.setattr(cli, "NOTE_AFTER", 0.0)
+    monkeypatch.setattr(fast, "warm_up", slow_warm_up)
     assert main(["run", "--steps", str(WORTH_COMPILING), "--format", "csv"]) == 0
     assert "compiling the fast loops" in capsys.readouterr().err
 

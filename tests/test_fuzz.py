@@ -162,7 +162,7 @@ async def settle(pilot) -> None:
                 await handled.wait()
         if app.workers:
             await app.workers.wait_for_complete()
-    app.screen._on_timer_update()  # as Pilot's pause does: draw what changed
+    await pilot.pause(0)  # yield once, and the screen is drawn with what changed
 
 
 @pytest.fixture(autouse=True)

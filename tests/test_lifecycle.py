@@ -24,6 +24,8 @@ import time
 
 import pytest
 
+pytestmark = pytest.mark.terminal  # real terminals and processes, timed by the clock
+
 GRACE = 5.0
 """Seconds after which a process still alive counts as one that outlived its terminal."""
 STATES = {
@@ -75,6 +77,16 @@ class Session:
             self.read(0.2)
         while self.read(0.3):  # until the screen is quiet
             pass
+
+    def wait_for_keys_kept(self) -> None:
+        """Until the app's first instant has turned the line discipline's canonical input off
+        (`tty.keys_kept_while_starting`): from then on a ctrl+c is a key, while Textual is
+        still loading."""
+        assert self.master is not None
+        deadline = time.monotonic() + 30
+        while termios.tcgetattr(self.master)[3] & termios.ICANON:
+            assert time.monotonic() < deadline, "the terminal's settings never changed"
+            self.read(0.01)
 
     def enter(self, state: bytes) -> None:
         if state:
@@ -222,9 +234,12 @@ class _LeavingApp:
         self.return_code = return_code
         self.deadline = _Deadline()
         self.posted: list = []
+        self.two_posted = asyncio.Event()
 
     async def _post_message(self, message) -> bool:  # what a driver sends keys with
         self.posted.append(message)
+        if len(self.posted) == 2:
+            self.two_posted.set()
         return True
 
 
@@ -250,12 +265,11 @@ async def test_a_quit_key_while_the_app_is_leaving_starts_the_deadline(return_co
     assert app.deadline.armed_with is None
     driver.process_message(Key("ctrl+c", None))
     assert app.deadline.armed_with == return_code  # only once it is leaving
-    await asyncio.sleep(0.05)
-    assert len(app.posted) == 2  # the keys go on to the app as ever
+    await asyncio.wait_for(app.two_posted.wait(), 5)  # the keys go on to the app as ever
+    assert len(app.posted) == 2
 
 
-@pytest.mark.parametrize("delay", [0.35])
-def test_ctrl_c_typed_while_the_app_starts_ends_it(start, delay):
+def test_ctrl_c_typed_while_the_app_starts_ends_it(start):
     """Before Textual takes the terminal, its line discipline would turn ctrl+c into a signal
     for a foreground group that is not there (the key lost, the app living on) and hold other
     keys for a newline: the app keeps them as keys from the interpreter's first instant (a key
@@ -264,7 +278,7 @@ def test_ctrl_c_typed_while_the_app_starts_ends_it(start, delay):
     session = start()
     assert session.master is not None
     found = termios.tcgetattr(session.master)
-    time.sleep(delay)
+    session.wait_for_keys_kept()
     session.type(b"\x03")
     session.read(1.0)
     assert not session.survived()

@@ -11,6 +11,8 @@ import pytest
 
 from tui_gradients.cli import main
 
+pytestmark = pytest.mark.terminal  # real terminals and processes, timed by the clock
+
 
 def _free_port() -> int:
     with socket.socket() as probe:

@@ -20,7 +20,10 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+pytestmark = [
+    pytest.mark.terminal,  # a real terminal (tmux), timed by the clock
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux"),
+]
 
 BRAILLE = re.compile("[\u2800-\u28ff]")
 PALETTE = re.compile(r"[34]8;5;(\d+)")

@@ -72,6 +72,8 @@ def _report_stop(run: Run, asked: int) -> int:
 
 WORTH_COMPILING = 100_000
 """From this many steps the compiled loops (when numba is installed) repay loading them."""
+NOTE_AFTER = 1.0
+"""Seconds of loading and compiling after which stderr says what the wait is."""
 
 
 def _prepare(steps: int, experiment: Experiment | None = None) -> None:
@@ -81,7 +83,7 @@ def _prepare(steps: int, experiment: Experiment | None = None) -> None:
     if steps < WORTH_COMPILING:
         return
     note = threading.Timer(
-        1.0,
+        NOTE_AFTER,
         lambda: print(
             f"{PROG}: compiling the fast loops (the first time for this formula and optimiser; "
             "cached for the next run)",
