@@ -300,3 +300,45 @@ def test_run_writes_the_lr_each_step_takes_in_a_last_column(capsys):
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert rows[0][-1] == "lr" and tuple(rows[0][:-1]) == RUN_COLUMNS[:-1]
     assert [float(row[-1]) for row in rows[1:]] == [0.5 * 0.5 ** (t // 2) for t in range(6)]
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["chain"], ["serve"]])
+@pytest.mark.parametrize("flag", ["-V", "--version"])
+def test_every_command_says_the_installed_version(command, flag, capsys):
+    from importlib import metadata
+
+    with pytest.raises(SystemExit) as ended:
+        main([*command, flag])
+    assert ended.value.code == 0
+    assert capsys.readouterr().out.split()[-1] == metadata.version("tui-gradients")
+
+
+@pytest.mark.parametrize(
+    ("argv", "meant"),
+    [
+        (["run", "--optimzer", "adam"], "did you mean --optimizer?"),
+        (["run", "--lr=0.1", "--shedule", "cosine"], "did you mean --schedule?"),
+        (["run", "--optimizer", "adm"], "did you mean adam?"),
+        (["chain", "--activation", "sigmoud"], "did you mean sigmoid?"),
+    ],
+)
+def test_a_mistyped_flag_or_value_says_what_was_probably_meant(argv, meant, capsys):
+    with pytest.raises(SystemExit) as refused:
+        main(argv)
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and err.rstrip().endswith(meant), err
+
+
+def test_a_flag_nothing_resembles_gets_no_guess(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--zzzzzz", "1"])
+    assert "did you mean" not in capsys.readouterr().err
+
+
+def test_the_british_spellings_the_app_uses_are_accepted(capsys):
+    main(["run", "--optimiser", "adam", "--steps", "2"])
+    british = capsys.readouterr().out
+    main(["run", "--optimizer", "adam", "--steps", "2"])
+    assert british == capsys.readouterr().out
+    main(["run", "--preset", "penguins", "--standardise", "x", "--steps", "1"])
+    assert capsys.readouterr().out.count("\n") == 3

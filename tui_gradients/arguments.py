@@ -7,10 +7,14 @@ values. `cli` runs the commands; `serve` builds on the app's parser.
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 from collections.abc import Callable, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any, NoReturn
 
+from tui_gradients import __version__
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.files.export import FORMATS, Resume, load_export
 from tui_gradients.core.limits import LIMIT
@@ -34,11 +38,47 @@ UNSET = argparse.SUPPRESS
 """Settings flags have no argparse default: what is not typed comes from --load or the seed."""
 
 
+BRITISH = {"optimizer": "optimiser", "standardize": "standardise"}
+"""Flags the UI spells the British way, accepted that way too (`--optimiser`)."""
+_FLAG = re.compile(r"--[a-z][a-z0-9-]*")
+_UNKNOWN = re.compile(r"unrecognized arguments: (.*)")
+_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)")
+
+
+def version() -> str:
+    """The installed package's version, from its metadata (the source's, where it is run
+    without being installed)."""
+    try:
+        return metadata.version("tui-gradients")
+    except metadata.PackageNotFoundError:
+        return __version__
+
+
 class ArgumentParser(argparse.ArgumentParser):
-    """argparse that reports a bad argument in one line on stderr, with exit status 2."""
+    """argparse that reports a bad argument in one line on stderr, with exit status 2, and
+    says which flag or value was probably meant; every parser answers -V and --version."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_argument("-V", "--version", action="version", version=f"%(prog)s {version()}")
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {message}{self._suggestion(message)}\n")
+
+    def _suggestion(self, message: str) -> str:
+        """`; did you mean --optimizer?` for a mistyped flag, or a choice for a mistyped value."""
+        if unknown := _UNKNOWN.search(message):
+            flags = sorted(set(_FLAG.findall(self.format_help())))
+            for typed in unknown.group(1).split():
+                close = difflib.get_close_matches(typed.split("=")[0], flags, n=1)
+                if typed.startswith("--") and close:
+                    return f"; did you mean {close[0]}?"
+        if choice := _CHOICE.search(message):
+            choices = [word.strip(" '") for word in choice.group(2).split(",")]
+            close = difflib.get_close_matches(choice.group(1), choices, n=1)
+            if close:
+                return f"; did you mean {close[0]}?"
+        return ""
 
 
 def whole_number(low: int, high: int) -> Callable[[str], int]:
@@ -114,6 +154,15 @@ def _add_settings(
                 metavar=metavar,
                 **options,
             )
+            for us, uk in BRITISH.items():  # accepted, not listed: the help keeps one name
+                if us in flag:
+                    home.add_argument(
+                        flag.replace(us, uk),
+                        dest=setting.name,
+                        default=UNSET,
+                        help=argparse.SUPPRESS,
+                        **options,
+                    )
             if setting.name == "function":
                 home.add_argument(
                     "--preset", dest="function", default=UNSET, help="= --function", **options
