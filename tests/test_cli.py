@@ -13,7 +13,14 @@ import numpy as np
 import pytest
 
 from tui_gradients import cli
-from tui_gradients.arguments import CHAIN_FLAGS, EXIT_LIMIT, RUN_FLAGS, run_parser
+from tui_gradients.arguments import (
+    APP_FLAGS,
+    CHAIN_FLAGS,
+    EXIT_LIMIT,
+    RUN_FLAGS,
+    chain_parser,
+    run_parser,
+)
 from tui_gradients.cli import WORTH_COMPILING, main
 from tui_gradients.core import fast
 from tui_gradients.core.files import export
@@ -342,3 +349,22 @@ def test_the_british_spellings_the_app_uses_are_accepted(capsys):
     assert british == capsys.readouterr().out
     main(["run", "--preset", "penguins", "--standardise", "x", "--steps", "1"])
     assert capsys.readouterr().out.count("\n") == 3
+
+
+def test_the_chains_flags_are_named_alike_in_every_command(capsys):
+    """`--chain-depth` and `--chain-lr` in the app and in `chain`, which also takes its own
+    shorter `--depth` and `--lr`; the help lists one name for each."""
+    main(["chain", "--chain-depth", "3", "--chain-lr", "0.1", "--steps", "1"])
+    long = capsys.readouterr().out
+    main(["chain", "--depth", "3", "--lr", "0.1", "--steps", "1"])
+    assert long == capsys.readouterr().out and long.count("\n") == 1 + 2 * 3
+    chain_help = chain_parser().format_help()
+    assert "--chain-depth" in chain_help and "--depth" not in chain_help.replace("--chain-", "")
+    assert {APP_FLAGS[name] for name in CHAIN_FLAGS} == set(CHAIN_FLAGS.values())
+
+
+def test_the_usage_line_names_the_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    usage = capsys.readouterr().out.split("\n\n")[0]
+    assert all(command in usage for command in ("run", "chain", "serve"))

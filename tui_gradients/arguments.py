@@ -14,7 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, NoReturn
 
-from tui_gradients import __version__
+from tui_gradients import COMMANDS, __version__
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.files.export import FORMATS, Resume, load_export
 from tui_gradients.core.limits import LIMIT
@@ -68,11 +68,12 @@ class ArgumentParser(argparse.ArgumentParser):
     def _suggestion(self, message: str) -> str:
         """`; did you mean --optimizer?` for a mistyped flag, or a choice for a mistyped value."""
         if unknown := _UNKNOWN.search(message):
-            flags = sorted(set(_FLAG.findall(self.format_help())))
+            names = sorted({flag[2:] for flag in _FLAG.findall(self.format_help())})
             for typed in unknown.group(1).split():
-                close = difflib.get_close_matches(typed.split("=")[0], flags, n=1)
+                name = typed.split("=")[0][2:]  # the dashes alike in every flag say nothing
+                close = difflib.get_close_matches(name, names, n=1)
                 if typed.startswith("--") and close:
-                    return f"; did you mean {close[0]}?"
+                    return f"; did you mean --{close[0]}?"
         if choice := _CHOICE.search(message):
             choices = [word.strip(" '") for word in choice.group(2).split(",")]
             close = difflib.get_close_matches(choice.group(1), choices, n=1)
@@ -99,12 +100,15 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
 steps = whole_number(0, 10_000_000)
 DATA_FLAGS = {"x_column": "--x", "y_column": "--y", "batch_seed": "--seed"}
 RUN_FLAGS = dict(DATA_FLAGS)
-CHAIN_FLAGS = {"chain_lr": "--lr"}
-APP_FLAGS = {s.name: f"--chain-{s.name.replace('_', '-')}" for s in in_section("chain")}
-APP_FLAGS |= {"chain_lr": "--chain-lr", **DATA_FLAGS}
-"""Each command's flag for the settings whose flag is not `--name`: the app prefixes the
-chain's with `chain-`, `chain` calls its learning rate plain `--lr`, and the data's columns
-and seed are `--x`, `--y` and `--seed`."""
+CHAIN_FLAGS = {s.name: f"--chain-{s.name.replace('_', '-')}" for s in in_section("chain")}
+CHAIN_FLAGS |= {"chain_lr": "--chain-lr"}
+APP_FLAGS = {**CHAIN_FLAGS, **DATA_FLAGS}
+"""Each command's flag for the settings whose flag is not `--name`: the chain's are
+`--chain-…` in every command that takes them, and the data's columns and seed are `--x`, `--y`
+and `--seed`."""
+CHAIN_SHORT = {name: f"--{name.replace('_', '-')}" for name in CHAIN_FLAGS} | {"chain_lr": "--lr"}
+"""The `chain` command's own shorter names for the chain's settings (`--depth`, `--lr`),
+accepted there beside `--chain-depth` and `--chain-lr`."""
 
 
 # --- the parsers: one flag per setting of the schema ------------------------------------------
@@ -133,9 +137,11 @@ def _add_settings(
     *,
     app: bool = False,
     skip: tuple[str, ...] = (),
+    aliases: dict[str, str] | None = None,
 ) -> None:
     """A flag for each setting in `sections` (`flags` renames some), in the schema's order;
-    --function, its alias --preset and --expr exclude each other."""
+    --function, its alias --preset and --expr exclude each other. `aliases` and the British
+    spellings are accepted too, without a line of help of their own."""
     for section in sections:
         group = parser.add_argument_group(GROUPS[section])
         surface = group.add_mutually_exclusive_group() if section == "surface" else None
@@ -154,15 +160,12 @@ def _add_settings(
                 metavar=metavar,
                 **options,
             )
-            for us, uk in BRITISH.items():  # accepted, not listed: the help keeps one name
-                if us in flag:
-                    home.add_argument(
-                        flag.replace(us, uk),
-                        dest=setting.name,
-                        default=UNSET,
-                        help=argparse.SUPPRESS,
-                        **options,
-                    )
+            hidden = [flag.replace(us, uk) for us, uk in BRITISH.items() if us in flag]
+            hidden += [alias for alias in [(aliases or {}).get(setting.name)] if alias]
+            for alias in hidden:  # accepted, not listed: the help keeps one name
+                home.add_argument(
+                    alias, dest=setting.name, default=UNSET, help=argparse.SUPPRESS, **options
+                )
             if setting.name == "function":
                 home.add_argument(
                     "--preset", dest="function", default=UNSET, help="= --function", **options
@@ -205,7 +208,7 @@ def chain_parser() -> ArgumentParser:
         epilog=EXIT_STATUSES,
     )
     _add_load(parser)
-    _add_settings(parser, ("chain", "optimizer"), CHAIN_FLAGS, skip=("lr",))
+    _add_settings(parser, ("chain", "optimizer"), CHAIN_FLAGS, skip=("lr",), aliases=CHAIN_SHORT)
     _add_output_arguments(parser)
     return parser
 
@@ -213,6 +216,7 @@ def chain_parser() -> ArgumentParser:
 def app_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog=PROG,
+        usage=f"%(prog)s [options]\n       %(prog)s {{{','.join(COMMANDS)}}} [options]",
         description="Step through gradient descent in the terminal. With no arguments: the bowl "
         "0.001·w1² + w2², gd, lr 0.5, and a sigmoid chain of depth 8. "
         f"Headless: '{PROG} run --help' and '{PROG} chain --help'. "
@@ -266,19 +270,36 @@ def experiment_from(args: argparse.Namespace) -> tuple[Experiment, Resume]:
     return restore(typed, loaded[0]), loaded[1]
 
 
-def build(parser: ArgumentParser, argv: Sequence[str], flags: dict[str, str]):
+def build(
+    parser: ArgumentParser,
+    argv: Sequence[str],
+    flags: dict[str, str],
+    aliases: dict[str, str] | None = None,
+):
     """The arguments and the experiment they describe, with `args.resume` (a `Resume`) where a
-    loaded export left the app; a refused setting is reported under the flag that set it
-    (`flags` names those that differ from `--name`)."""
+    loaded export left the app; a refused setting is reported under the flag that set it, as
+    typed (`flags` names those that differ from `--name`, `aliases` the command's others)."""
     args = parser.parse_args(argv)
     try:
         experiment, args.resume = experiment_from(args)
         experiment.plane_run()  # refuses a start where f or its gradient is not finite
         experiment.chain_run()
     except SettingError as error:
-        flag = flags.get(error.name, f"--{error.name.replace('_', '-')}")
+        flag = _typed_flag(argv, error.name, flags, aliases or {})
         parser.error(f"argument {flag}: {error.message}")
     return args, experiment
+
+
+def _typed_flag(
+    argv: Sequence[str], name: str, flags: dict[str, str], aliases: dict[str, str]
+) -> str:
+    """The flag that set `name` as it was typed (`--depth` or `--chain-depth`, `--optimiser`
+    or `--optimizer`): the refusal names what the user wrote."""
+    flag = flags.get(name, f"--{name.replace('_', '-')}")
+    spellings = {flag, aliases.get(name, flag)}
+    spellings |= {flag.replace(us, uk) for us, uk in BRITISH.items()}
+    typed = [word.split("=")[0] for word in argv if word.split("=")[0] in spellings]
+    return typed[-1] if typed else flag
 
 
 def join_pair_values(argv: Sequence[str]) -> list[str]:

@@ -18,6 +18,7 @@ from tui_gradients import COMMANDS
 from tui_gradients.arguments import (
     APP_FLAGS,
     CHAIN_FLAGS,
+    CHAIN_SHORT,
     EXIT_LIMIT,
     PROG,
     RUN_FLAGS,
@@ -117,7 +118,7 @@ def command_run(argv: Sequence[str]) -> int:
 
 
 def command_chain(argv: Sequence[str]) -> int:
-    args, experiment = build(chain_parser(), argv, CHAIN_FLAGS)
+    args, experiment = build(chain_parser(), argv, CHAIN_FLAGS, CHAIN_SHORT)
     _prepare(args.steps)
     run = experiment.chain_run()
     run.advance(args.steps)
