@@ -602,6 +602,19 @@ def _esc_after_a_few_chunks(monkeypatch, app, *, chain_only: bool) -> None:
     monkeypatch.setattr(Session, "compute", slowly)
 
 
+async def _stopped_short_of(pilot, target: int) -> int:
+    """Once the work is done: every run at one step short of `target`, and the status line
+    saying where it stopped; that step."""
+    app = pilot.app
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    step = app.session.step
+    assert 0 < step < target
+    assert all(run.cursor == step for run in app.session.runs)
+    assert f"stopped at step {step}" in _status(app)
+    return step
+
+
 async def test_esc_stops_a_jump_at_a_step_every_run_has_reached(monkeypatch, held_jump):
     _without_numba(monkeypatch)
     held_jump.hold.clear()
@@ -609,12 +622,7 @@ async def test_esc_stops_a_jump_at_a_step_every_run_has_reached(monkeypatch, hel
     _esc_after_a_few_chunks(monkeypatch, app, chain_only=True)
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("c", *"200000", "n")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        step = app.session.step
-        assert 0 < step < 200000
-        assert all(run.cursor == step for run in app.session.runs)
-        assert f"stopped at step {step}" in _status(app)
+        step = await _stopped_short_of(pilot, 200000)
         await pilot.press("n")
         assert app.session.step == step + 1
 
@@ -1466,9 +1474,4 @@ async def test_esc_stops_a_replay_where_the_rebuilt_run_got_to(monkeypatch):
         await app.workers.wait_for_complete()
         _esc_after_a_few_chunks(monkeypatch, app, chain_only=False)
         assert app.main_screen.change_setting("chain_lr", "0.3")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        step = app.session.step
-        assert 0 < step < 20000
-        assert all(run.cursor == step for run in app.session.runs)
-        assert f"stopped at step {step}" in _status(app)
+        await _stopped_short_of(pilot, 20000)
