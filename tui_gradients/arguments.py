@@ -10,7 +10,6 @@ import argparse
 import difflib
 import re
 from collections.abc import Callable, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -47,11 +46,25 @@ _CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)")
 
 def version() -> str:
     """The installed package's version, from its metadata (the source's, where it is run
-    without being installed)."""
+    without being installed). Looked up only when asked: reading the installed packages'
+    metadata is work every other start would pay for."""
+    from importlib import metadata
+
     try:
         return metadata.version("tui-gradients")
     except metadata.PackageNotFoundError:
         return __version__
+
+
+class _Version(argparse.Action):
+    """argparse's version action, with the version looked up as it is asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        kwargs.setdefault("help", "show the version and exit")
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        parser.exit(0, f"{parser.prog} {version()}\n")
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -60,7 +73,7 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.add_argument("-V", "--version", action="version", version=f"%(prog)s {version()}")
+        self.add_argument("-V", "--version", action=_Version)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}{self._suggestion(message)}\n")
