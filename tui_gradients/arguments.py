@@ -64,7 +64,8 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
-        parser.exit(0, f"{parser.prog} {version()}\n")
+        print(f"{parser.prog} {version()}")  # on stdout, as argparse's own version action
+        parser.exit()
 
 
 class ArgumentParser(argparse.ArgumentParser):
