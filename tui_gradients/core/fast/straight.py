@@ -37,6 +37,7 @@ from tui_gradients.core.optimisation import lbfgs
 from tui_gradients.core.optimisation.optimizers import REGISTRY
 from tui_gradients.core.optimisation.rules import RULES, newton_direction
 from tui_gradients.core.optimisation.schedules import Schedule
+from tui_gradients.core.optimisation.updates import sign
 
 FIRST_CHUNK, CHUNK = 1 << 10, 1 << 16
 """Steps written between two checks, doubling from the first to the second: past a stop the
@@ -68,7 +69,7 @@ _FUNCTIONS = {
     "sqrt": math.sqrt,
     "tanh": math.tanh,
     "abs": math.fabs,
-    "sign": lambda x: 1.0 if x > 0 else -1.0 if x < 0 else x,  # np.sign: nan and ±0 stay
+    "sign": sign,  # the rules' own, as np.sign: nan and ±0 stay
 }
 
 Key = tuple

@@ -262,8 +262,11 @@ class Expression:
     def _broadcast(
         self, roots: list[Node], w1: np.ndarray | float, w2: np.ndarray | float
     ) -> tuple[np.ndarray, ...]:
+        values = evaluate_all(roots, w1, w2)
+        if np.ndim(w1) == 0 and np.ndim(w2) == 0:  # a step's point: nothing to spread
+            return tuple(values)
         shape = np.broadcast(np.asarray(w1), np.asarray(w2)).shape
-        return tuple(np.broadcast_to(value, shape) for value in evaluate_all(roots, w1, w2))
+        return tuple(np.broadcast_to(value, shape) for value in values)
 
     def second_derivatives(self) -> tuple[Node, Node, Node]:
         """∂²f/∂w1², ∂²f/∂w1∂w2 and ∂²f/∂w2²; TooLarge past the budget."""

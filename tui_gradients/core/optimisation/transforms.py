@@ -152,21 +152,24 @@ def scale_by_schedule(
     training loop, whose plateau rule is given the loss that this step's gradient came with).
     Where the schedule cycles momentum, the setting named `cycled` (momentum or β1) is the
     schedule's at the step count. State: the optimiser's own rows, then `ScheduleState`."""
-    size = len(inner(hp).init(np.zeros(1)))
+    fixed = inner(hp)
+    size = len(fixed.init(np.zeros(1)))
 
-    def settings(count: int) -> Hyper:
-        return hp._replace(**{cycled: schedule.momentum(count)}) if cycled else hp
+    def at_step(count: int) -> GradientTransformation:
+        """The optimiser with the settings in force at the scheduler's step `count`: built
+        again only where a setting moves."""
+        return inner(hp._replace(**{cycled: schedule.momentum(count)})) if cycled else fixed
 
     def init(params: Array) -> State:
         zeros = np.zeros_like(params)
         first = np.full_like(params, schedule.first(hp.lr))
         ours = ScheduleState(zeros, first, np.full_like(params, NO_LOSS_YET), zeros, zeros)
-        return (*inner(hp).init(params), *ours)
+        return (*fixed.init(params), *ours)
 
     def update(updates: Array, state: State, params: Array, value: float) -> tuple[Array, State]:
         own, ours = state[:size], ScheduleState(*state[size:])
         steps = int(ours.steps[0])
-        direction, own = update_given(inner(settings(steps)), updates, own, params, value)
+        direction, own = update_given(at_step(steps), updates, own, params, value)
         now = float(ours.lr[0])
         memory = (float(ours.best[0]), float(ours.bad[0]), float(ours.cooldown[0]))
         following, memory = schedule.next(now, steps + 1, hp.lr, value, memory)
