@@ -39,6 +39,13 @@ UNSET = argparse.SUPPRESS
 
 BRITISH = {"optimizer": "optimiser", "standardize": "standardise"}
 """Flags the UI spells the British way, accepted that way too (`--optimiser`)."""
+
+
+def british(flag: str) -> list[str]:
+    """The British spelling of `flag`, where it has one (`--optimiser`)."""
+    return [flag.replace(us, uk) for us, uk in BRITISH.items() if us in flag]
+
+
 _FLAG = re.compile(r"--[a-z][a-z0-9-]*")
 _UNKNOWN = re.compile(r"unrecognized arguments: (.*)")
 _CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)")
@@ -174,7 +181,7 @@ def _add_settings(
                 metavar=metavar,
                 **options,
             )
-            hidden = [flag.replace(us, uk) for us, uk in BRITISH.items() if us in flag]
+            hidden = british(flag)
             hidden += [alias for alias in [(aliases or {}).get(setting.name)] if alias]
             for alias in hidden:  # accepted, not listed: the help keeps one name
                 home.add_argument(
@@ -311,7 +318,7 @@ def _typed_flag(
     or `--optimizer`): the refusal names what the user wrote."""
     flag = flags.get(name, f"--{name.replace('_', '-')}")
     spellings = {flag, aliases.get(name, flag)}
-    spellings |= {flag.replace(us, uk) for us, uk in BRITISH.items()}
+    spellings.update(british(flag))
     typed = [word.split("=")[0] for word in argv if word.split("=")[0] in spellings]
     return typed[-1] if typed else flag
 

@@ -101,19 +101,22 @@ class Driver(Widget):
 
     def step(self, count: int) -> None:
         """Step on at once for a short count; else compute in a thread (`jump`)."""
-        self._forward(count, "")
+        self._forward(count)
 
-    def _forward(self, count: int, message: str, *, plane_changed: bool = False) -> None:
-        """`count` steps on, at once or in a thread, saying `message` (a rebuilt run's replay
-        says what was changed, not that the runs moved)."""
+    def _forward(
+        self, count: int, message: str = "", *, replay: bool = False, plane_changed: bool = False
+    ) -> None:
+        """`count` steps on, at once or in a thread, saying `message`; a `replay` brings
+        rebuilt runs back to the step they were at, and says what was changed, not that the
+        runs moved."""
         session = self.session
         count, note = self._within_limits(count)
         note = note or message
         if session.work_to(session.step + count) >= JUMP_IN_THREAD:
-            self._start_jump(session.step + count, note, replay=bool(message))
+            self._start_jump(session.step + count, note, replay, plane_changed)
             return
         moved = session.forward(count)
-        stopped = "" if moved or message else "no further step: every run has stopped"
+        stopped = "" if moved or replay else "no further step: every run has stopped"
         self._changed(note or stopped, plane_changed=plane_changed)
 
     def _replay(self, message: str = "", *, plane_changed: bool = False) -> None:
@@ -121,7 +124,7 @@ class Driver(Widget):
         just say what happened."""
         behind = self.session.take_behind()
         if behind:
-            self._forward(behind, message, plane_changed=plane_changed)
+            self._forward(behind, message, replay=True, plane_changed=plane_changed)
         else:
             self._changed(message, plane_changed=plane_changed)
 
@@ -227,10 +230,12 @@ class Driver(Widget):
 
     # --- long jumps, in a thread -------------------------------------------------------------
 
-    def _start_jump(self, target: int, note: str, *, replay: bool = False) -> None:
+    def _start_jump(
+        self, target: int, note: str, replay: bool = False, plane_changed: bool = False
+    ) -> None:
         session = self.session
         self.jump = Jump(session.step, target, session.work_to(target), time.monotonic(), replay)
-        self._changed(note)
+        self._changed(note, plane_changed=plane_changed)
         self._compute(self.jump)
 
     @work(thread=True, exclusive=True, group="jump")

@@ -56,7 +56,8 @@ class Session:
         rival_runs = self._rival_runs(self.rivals) if plane else self.rival_runs
         chain_run = self.experiment.chain_run() if chain else self.chain_run
         self.plane, self.chain_run, self.rival_runs = plane_run, chain_run, rival_runs
-        self.chain = Chain(self.experiment.chain)
+        if chain:
+            self.chain = Chain(self.experiment.chain)
         self.chain_target: int | None = None
         """The step the chain is still to be brought to (see `forward`), if any."""
         self._arrivals: dict[Run, Arrival] = {}
