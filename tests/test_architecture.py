@@ -1,5 +1,6 @@
 """The architecture of docs/architecture.md, held against the code's own imports: no import
-circle anywhere in the package, and each room of core/ importing only the rooms below it."""
+circle anywhere in the package, each room of core/ importing only the rooms below it, and the
+frameworks reached through their public face alone (docs/upstream.md)."""
 
 import ast
 from pathlib import Path
@@ -108,3 +109,58 @@ def test_no_module_of_the_core_is_much_over_400_lines():
         if _floor(name) is not None and len(path.read_text().splitlines()) > 420
     }
     assert not long, long
+
+
+OTHERS = ("textual", "textual_plotext", "textual_serve", "plotext", "rich")
+"""The frameworks used through their public face (docs/upstream.md)."""
+PUBLIC_BY_CONVENTION = {"_replace", "_asdict", "_fields", "_make", "_exit"}
+"""Underscored names that are public API: a NamedTuple's methods, os._exit."""
+SOURCES = [*PACKAGE.rglob("*.py"), *(PACKAGE.parent / "tests").rglob("*.py")]
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__") and name not in PUBLIC_BY_CONVENTION
+
+
+def _own_private_names() -> set[str]:
+    """Every underscored name our own code defines: functions, classes, attributes it assigns
+    and parameters (what an access to `x._name` may rightly reach)."""
+    own = set()
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                own.add(node.name)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                own.add(node.attr)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                own.add(node.id)
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                own.add(node.target.id)
+    return {name for name in own if _is_private(name)}
+
+
+def test_no_private_module_of_another_package_is_imported():
+    imported = []
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            modules = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                modules = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            for module in modules:
+                parts = module.split(".")
+                if parts[0] in OTHERS and any(_is_private(part) for part in parts):
+                    imported.append(f"{path.name}: {module}")
+    assert imported == []
+
+
+def test_no_private_attribute_of_another_package_is_reached():
+    """`x._name` where `_name` is not one of ours is another package's insides."""
+    own = _own_private_names()
+    reached = []
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and _is_private(node.attr) and node.attr not in own:
+                reached.append(f"{path.name}:{node.lineno}: .{node.attr}")
+    assert reached == []

@@ -23,6 +23,8 @@ import textwrap
 import time
 
 import pytest
+from textual.app import App
+from textual.events import Key
 
 pytestmark = pytest.mark.terminal  # real terminals and processes, timed by the clock
 
@@ -227,20 +229,24 @@ def test_the_deadline_ends_a_process_that_will_not_end_and_gives_the_terminal_ba
     assert restored(output)
 
 
-class _LeavingApp:
-    """As much of an app as the driver's key handling touches, already on its way out."""
+class _LeavingApp(App):
+    """An app that says it is already on its way out, and notes the keys that reach it."""
 
     def __init__(self, return_code: int | None) -> None:
-        self.return_code = return_code
+        super().__init__()
+        self.leaving_with = return_code
         self.deadline = _Deadline()
-        self.posted: list = []
-        self.two_posted = asyncio.Event()
+        self.keys: list[str] = []
+        self.two_keys = asyncio.Event()
 
-    async def _post_message(self, message) -> bool:  # what a driver sends keys with
-        self.posted.append(message)
-        if len(self.posted) == 2:
-            self.two_posted.set()
-        return True
+    @property
+    def return_code(self) -> int | None:
+        return self.leaving_with
+
+    def on_key(self, event: Key) -> None:
+        self.keys.append(event.key)
+        if len(self.keys) == 2:
+            self.two_keys.set()
 
 
 class _Deadline:
@@ -255,18 +261,17 @@ class _Deadline:
 async def test_a_quit_key_while_the_app_is_leaving_starts_the_deadline(return_code):
     """A crash report holds the event loop: the keys still reach the driver, which ends the
     process on a quit key instead of waiting for the report."""
-    from textual.events import Key
-
     from tui_gradients.ui.terminal import TerminalDriver
 
     app = _LeavingApp(return_code)
-    driver = TerminalDriver(app)  # type: ignore[arg-type]
-    driver.process_message(Key("x", "x"))
-    assert app.deadline.armed_with is None
-    driver.process_message(Key("ctrl+c", None))
-    assert app.deadline.armed_with == return_code  # only once it is leaving
-    await asyncio.wait_for(app.two_posted.wait(), 5)  # the keys go on to the app as ever
-    assert len(app.posted) == 2
+    async with app.run_test():
+        driver = TerminalDriver(app)
+        driver.process_message(Key("x", "x"))
+        assert app.deadline.armed_with is None
+        driver.process_message(Key("ctrl+c", None))
+        assert app.deadline.armed_with == return_code  # only once it is leaving
+        await asyncio.wait_for(app.two_keys.wait(), 5)  # the keys go on to the app as ever
+    assert app.keys == ["x", "ctrl+c"]
 
 
 def test_ctrl_c_typed_while_the_app_starts_ends_it(start):

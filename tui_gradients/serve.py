@@ -10,54 +10,24 @@ browser used, and takes its font from the server, not from the web.
 
 from __future__ import annotations
 
+import argparse
 import ipaddress
 import re
 import shlex
 import sys
-from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from tui_gradients.arguments import (
-    APP_FLAGS,
-    PROG,
-    ArgumentParser,
-    app_parser,
-    build,
-    whole_number,
-)
+from tui_gradients.arguments import PROG
 
-port = whole_number(1, 65535)
-max_apps = whole_number(1, 64)
 LOCAL_FONT = """<style>
 @font-face {{
   font-family: "Roboto Mono";
-  src: url("{static}fonts/RobotoMono-VariableFont_wght.ttf");
+  src: url("{base}/static/fonts/RobotoMono-VariableFont_wght.ttf");
 }}
 </style>"""
 """textual-serve's page asks Google for its font; the same font ships in its static folder."""
 EXTERNAL_FONT = re.compile(r"<link[^>]*fonts\.googleapis\.com[^>]*>")
-
-
-def serve_parser() -> ArgumentParser:
-    parser = ArgumentParser(
-        prog=f"{PROG} serve",
-        description="Serve the app to a web browser through textual-serve (an optional extra: "
-        "pip install 'tui-gradients[serve]'). Each browser tab runs its own copy of the app. Any "
-        f"other flags are the app's own ('{PROG} --help'). Bound to this machine unless --host "
-        "says otherwise: from a remote box, forward the port with ssh -L. Only the server's "
-        "own page may start an app.",
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    parser.add_argument("--port", type=port, default=8000, help="port to listen on (8000)")
-    parser.add_argument(
-        "--max-apps",
-        type=max_apps,
-        default=4,
-        metavar="N",
-        help="apps (browser tabs) running at once, at most (4)",
-    )
-    return parser
 
 
 def is_loopback(host: str) -> bool:
@@ -71,9 +41,8 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def command_serve(argv: Sequence[str]) -> int:
-    args, app_argv = serve_parser().parse_known_args(argv)
-    build(app_parser(), app_argv, APP_FLAGS)  # refuse bad app flags here, not in every tab
+def command_serve(args: argparse.Namespace) -> int:
+    """Serve the app with `args.app_argv`, the app's flags as typed (checked by the parser)."""
     try:
         from textual_serve.server import Server  # noqa: F401 (installed: the serve extra)
     except ImportError:
@@ -82,7 +51,7 @@ def command_serve(argv: Sequence[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    command = shlex.join([sys.executable, "-m", "tui_gradients", *app_argv])
+    command = shlex.join([sys.executable, "-m", "tui_gradients", *args.app_argv])
     if not is_loopback(args.host):
         print(
             f"{PROG} serve: warning: listening on {args.host}: anyone who can reach port "
@@ -103,60 +72,48 @@ def command_serve(argv: Sequence[str]) -> int:
 
 
 def locked_server(command: str, host: str, port: int, most: int) -> Any:
-    """textual-serve's Server, answering only its own page, at most `most` apps at a time."""
-    import aiohttp_jinja2
+    """textual-serve's Server, answering only its own page, at most `most` apps at a time.
+
+    Built on its public face alone: the constructor and the two request handlers it documents,
+    each extended around a call to textual-serve's own."""
     from aiohttp import web
-    from textual_serve.server import Server, to_int
+    from textual_serve.server import Server
 
     class LockedServer(Server):
         def __init__(self) -> None:
             super().__init__(command, host=host, port=port, title=PROG)
             self.running = 0
 
-        def _refusal(self, request: web.Request) -> web.Response | None:
+        def refuse(self, request: web.Request) -> None:
             """403 for a host name that is not this machine's on a loopback server (a page
             that renamed itself to reach it: DNS rebinding), and for a websocket opened by
             any page but ours."""
             request_host = urlsplit(f"//{request.host}").hostname or ""
             if is_loopback(host) and not is_loopback(request_host):
-                return web.Response(status=403, text="forbidden: not a name of this machine\n")
+                raise web.HTTPForbidden(text="forbidden: not a name of this machine\n")
             if request.path == "/ws":
                 origin = urlsplit(request.headers.get("Origin", "")).netloc
                 if origin != request.host:
-                    return web.Response(status=403, text="forbidden: not this server's page\n")
-            return None
+                    raise web.HTTPForbidden(text="forbidden: not this server's page\n")
 
-        async def handle_index(self, request: web.Request) -> web.Response:
+        async def handle_index(self, request: web.Request) -> Any:
             """textual-serve's page, with every address taken from the one the browser used
             (a server bound to 0.0.0.0 would send ws://0.0.0.0, which no remote browser can
             reach) and its font from the server."""
-            if refused := self._refusal(request):
-                return refused
-            base = f"{request.scheme}://{request.host}"
-            static = f"{base}{request.app.router['static'].url_for(filename='/')}".rstrip("/")
-            websocket = (
-                "ws" + base.removeprefix("http") + str(request.app.router["websocket"].url_for())
-            )
-            context = {
-                "font_size": max(6, min(48, to_int(request.query.get("fontsize", "16"), 16))),
-                "app_websocket_url": websocket,
-                "config": {"static": {"url": static + "/"}},
-                "application": {"name": self.title},
-            }
-            response = aiohttp_jinja2.render_template("app_index.html", request, context)
-            assert response.text is not None
-            local = LOCAL_FONT.format(static=static + "/")
-            response.text = EXTERNAL_FONT.sub(lambda _: local, response.text)
-            return response
+            self.refuse(request)
+            page: object = await super().handle_index(request)
+            assert isinstance(page, web.Response) and page.text is not None
+            served = f"{request.scheme}://{request.host}"
+            text = page.text.replace(self.public_url, served)
+            text = text.replace("ws" + self.public_url.removeprefix("http"), "ws" + served[4:])
+            page.text = EXTERNAL_FONT.sub(lambda _: LOCAL_FONT.format(base=served), text)
+            return page
 
-        async def handle_websocket(  # type: ignore[override]  # may refuse with a plain response
-            self, request: web.Request
-        ) -> web.StreamResponse:
-            if refused := self._refusal(request):
-                return refused
+        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+            self.refuse(request)
             if self.running >= most:
-                return web.Response(
-                    status=503, text=f"busy: {most} apps are running (serve --max-apps)\n"
+                raise web.HTTPServiceUnavailable(
+                    text=f"busy: {most} apps are running (serve --max-apps)\n"
                 )
             self.running += 1
             try:

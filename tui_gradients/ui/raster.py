@@ -1,10 +1,10 @@
 """From data coordinates to terminal cells, for the contours and trajectories drawn in plotext's
 frame.
 
-The mapping copies plotext's own (`plotext._utility.get_matrix_data`), so a dot drawn here lands
-in the cell where plotext would draw it. Trajectories are decimated to the cell grid: a
-100 000-step history becomes at most one entry per cell and per distinct segment, so the cost
-of drawing does not grow with the number of steps.
+The mapping is the one plotext places its points by (a test checks it against plotext's
+output), so a dot drawn here lands in the cell where plotext would draw it. Trajectories are
+decimated to the cell grid: a 100 000-step history becomes at most one entry per cell and per
+distinct segment, so the cost of drawing does not grow with the number of steps.
 """
 
 from __future__ import annotations

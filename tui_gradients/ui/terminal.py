@@ -3,11 +3,15 @@
 Two promises: the process ends when its terminal does, and once it has been asked to end (a
 quit key, SIGTERM, SIGHUP, a lost terminal) it ends within `EXIT_DEADLINE`, whatever it was doing.
 
-- `TerminalDriver` is Textual's Linux driver with an input thread that notices a lost terminal.
-  Textual's own thread reads stdin in a loop that takes an empty read (end of file: stdin from
-  /dev/null, or a pseudo-terminal closed without SIGHUP) as "nothing yet" and spins at full CPU
-  for ever; a closed pseudo-terminal's read error kills the thread and leaves the app waiting.
-  Here either one ends the app, and nothing is queued for a writer that has died.
+- `TerminalDriver` is Textual's Linux driver with a watcher that notices a lost terminal.
+  Textual's own input thread takes an empty read (end of file: stdin from /dev/null, or a
+  pseudo-terminal closed without SIGHUP) as "nothing yet" and spins at full CPU for ever, and a
+  closed pseudo-terminal's read error ends that thread and leaves the app waiting (upstream:
+  docs/upstream.md). The watcher polls the input for a hang-up or its end, beside Textual's
+  thread and without reading from it; either one ends the app, and nothing more is queued for
+  a terminal that is gone. It uses the driver's public face only (its constructor, `fileno`,
+  `attrs_before`, `exit_event` and the methods it overrides), so no Textual version is pinned
+  for it.
 - `Deadline` is armed by every way out. If the orderly exit has not ended the process in time
   (a thread inside numba's compiler, a writer blocked on a terminal nobody reads), it puts the
   terminal back itself and ends the process.
@@ -15,18 +19,20 @@ quit key, SIGTERM, SIGHUP, a lost terminal) it ends within `EXIT_DEADLINE`, what
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import os
-import selectors
+import select
+import stat
+import sys
 import termios
 import threading
 import time
-from codecs import getincrementaldecoder
 from typing import Any
 
 from textual import events
-from textual._xterm_parser import XTermParser
+from textual.app import App
 from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
 
@@ -93,61 +99,72 @@ class Deadline:
 class TerminalDriver(LinuxDriver):
     """Textual's Linux driver that ends the app when its terminal goes away."""
 
+    def __init__(self, app: App[Any], **options: Any) -> None:
+        super().__init__(app, **options)
+        self.owner = app
+        self.loop = asyncio.get_running_loop()
+        """The app's event loop, where the watcher's request to leave is run."""
+        self.terminal_lost = threading.Event()
+
     @property
     def deadline(self) -> Deadline | None:
         """The app's (`GradientsApp.deadline`): armed as the terminal is lost."""
-        return getattr(self._app, "deadline", None)
+        return getattr(self.owner, "deadline", None)
 
     def start_application_mode(self) -> None:
         super().start_application_mode()
         if self.deadline is not None:
             if self.deadline.settings_at_start is not None:  # what to put back as it leaves
                 self.attrs_before = self.deadline.settings_at_start
-            output = self._file.fileno() if self._file is not None else self.fileno
+            output = sys.__stderr__.fileno() if sys.__stderr__ is not None else self.fileno
             self.deadline.terminal = (output, self.fileno, self.attrs_before)
+        threading.Thread(target=self.watch_terminal, name="terminal-watch", daemon=True).start()
 
     def write(self, data: str) -> None:
-        """Nothing is queued once the writer thread has died (a write to a closed terminal
-        fails and ends it): no one would ever take it, and a full queue would block."""
-        writer = self._writer_thread
-        if writer is None or writer.is_alive():
+        """Nothing is queued once the terminal has hung up: its writer would never take it, and a
+        full queue would block."""
+        if not self.terminal_lost.is_set():
             super().write(data)
 
-    def run_input_thread(self) -> None:
-        """Textual's loop (read what is there, parse it into events, let the parser time out
-        a lone escape), except that an empty or failed read means the terminal has gone."""
-        selector = selectors.SelectSelector()  # epoll refuses /dev/null
-        selector.register(self.fileno, selectors.EVENT_READ)
-        parser = XTermParser(self._debug)
-        decode = getincrementaldecoder("utf-8")(errors="replace").decode
-        try:
-            while not self.exit_event.is_set():
-                if selector.select(0.1):
-                    try:
-                        data = os.read(self.fileno, 4096)
-                    except OSError:
-                        data = b""
-                    if not data:
-                        self._lose_terminal()
-                        return
-                    for event in parser.feed(decode(data)):
-                        self.process_message(event)
-                for event in parser.tick():
-                    self.process_message(event)
-        finally:
-            selector.close()
+    def watch_terminal(self) -> None:
+        """Until the app leaves: a hang-up or error on the input (a closed pseudo-terminal, a
+        pipe whose writer has gone), or an input with nothing left to read (a file, /dev/null),
+        loses the terminal. Polled for those states only, so no key is taken from Textual."""
+        poller = select.poll()
+        poller.register(self.fileno, 0)  # hang-up, error and a closed descriptor always report
+        while not self.exit_event.is_set():
+            hung_up = bool(poller.poll(100))
+            if hung_up or input_at_its_end(self.fileno):
+                self.lose_terminal(output_gone=hung_up)
+                return
 
     def process_message(self, message: Message) -> None:
         """A quit key once the app is already leaving (a crash report being built holds its
         event loop, which takes no more keys): the deadline ends the process."""
-        deadline, status = self.deadline, self._app.return_code
+        deadline, status = self.deadline, self.owner.return_code
         quit_key = isinstance(message, events.Key) and message.key in QUIT_KEYS
         if quit_key and status is not None and deadline is not None:
             deadline.arm(status)
         super().process_message(message)
 
-    def _lose_terminal(self) -> None:
+    def lose_terminal(self, output_gone: bool) -> None:
+        """Ask the app to leave, under the deadline; write no more to a terminal that hung up
+        (an input at its end leaves the output to be put back as ever)."""
+        if output_gone:
+            self.terminal_lost.set()
         if self.deadline is not None:
             self.deadline.arm()
         with contextlib.suppress(RuntimeError):  # the loop has closed: the app has ended
-            self._loop.call_soon_threadsafe(self._app.exit)  # the event loop Textual gave us
+            self.loop.call_soon_threadsafe(self.owner.exit)
+
+
+def input_at_its_end(fd: int) -> bool:
+    """Whether an input that is no terminal has nothing more to give: /dev/null and other
+    devices that are not terminals at once, a file once it has been read to its end."""
+    try:
+        found = os.fstat(fd)
+        if stat.S_ISCHR(found.st_mode):
+            return not os.isatty(fd)
+        return stat.S_ISREG(found.st_mode) and os.lseek(fd, 0, os.SEEK_CUR) >= found.st_size
+    except OSError:
+        return True

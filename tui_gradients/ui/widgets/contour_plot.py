@@ -10,8 +10,10 @@ are refreshed. A step therefore never runs plotext and never repaints the whole 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
+import plotext as plt
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
@@ -22,7 +24,6 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
-from textual_plotext.plot import Plot
 
 from tui_gradients.core.objectives.contours import band_index, contour_pixels, values_on
 from tui_gradients.core.objectives.functions import Objective, Window, equal_scale
@@ -407,23 +408,24 @@ def _title(objective: Objective) -> str:
     return f"f = {objective.expression.title}" + (f"  ({objective.note})" if objective.note else "")
 
 
-def _figure(width: int, height: int, window: Window) -> Plot:
-    """A plotext figure with fixed limits and axes, and one blank point so it always draws."""
-    plot = Plot()
-    plot.plotsize(width, height)
-    # plotsize clamps a figure to the terminal's size as plotext saw it (80×24 where stdout is
-    # no terminal: serve, headless tests); plotext has no public way to lift that per figure,
-    # so its own setter is called, as textual-plotext's PlotextPlot does (issue 33).
-    plot._set_size(width, height)
-    plot.theme("clear")
-    plot.xlim(window[0], window[1])
-    plot.ylim(window[2], window[3])
-    plot.xlabel("w1")
-    plot.ylabel("w2")
-    plot.xfrequency(max(2, min(6, width // 14)))
-    plot.yfrequency(max(2, min(6, height // 4)))
-    plot.scatter([window[0]], [window[2]], marker=" ")
-    return plot
+def _figure(width: int, height: int, window: Window) -> ModuleType:
+    """plotext's own figure, set up with fixed limits and axes and one blank point so it always
+    draws, through plotext's public functions: a `textual_plotext.Plot` built by hand clamps
+    its size to the terminal's as plotext saw it (80×24 where stdout is no terminal: serve,
+    headless tests), and only the module's figure lets `limit_size` lift that. Drawn on the
+    UI's thread alone, so the module's one figure is never shared."""
+    plt.clear_figure()
+    plt.limit_size(False, False)
+    plt.plot_size(width, height)
+    plt.theme("clear")
+    plt.xlim(window[0], window[1])
+    plt.ylim(window[2], window[3])
+    plt.xlabel("w1")
+    plt.ylabel("w2")
+    plt.xfrequency(max(2, min(6, width // 14)))
+    plt.yfrequency(max(2, min(6, height // 4)))
+    plt.scatter([window[0]], [window[2]], marker=" ")
+    return plt
 
 
 def _measure(width: int, height: int, window: Window) -> tuple[raster.Canvas, str]:
@@ -431,7 +433,7 @@ def _measure(width: int, height: int, window: Window) -> tuple[raster.Canvas, st
     area lies: that depends on the limits (through the tick labels' width), not on the data.
     """
     frame = _figure(width, height, window).build()
-    left, bottom, columns, rows = _data_area(Plot.uncolorize(frame).split("\n"), height)
+    left, bottom, columns, rows = _data_area(plt.uncolorize(frame).split("\n"), height)
     return raster.Canvas(
         width=width,
         height=height,
