@@ -19,7 +19,7 @@ from textual.events import Key
 from textual.geometry import Region
 from textual.widgets import Input, Static
 
-from tui_gradients.arguments import APP_FLAGS, app_parser, build
+from tui_gradients.arguments import parse
 from tui_gradients.cli import app_options
 from tui_gradients.core import fast
 from tui_gradients.core.objectives.view import contains
@@ -263,7 +263,7 @@ async def test_screenshot_and_export_share_one_naming_scheme_and_name_the_file_i
 async def test_out_writes_into_its_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "out").mkdir()
-    args, experiment = build(app_parser(), ["--out", str(tmp_path / "out")], APP_FLAGS)
+    args, experiment = parse(["--out", str(tmp_path / "out")])
     app = GradientsApp(experiment, **app_options(args))
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("s", "e")
@@ -306,7 +306,7 @@ async def test_a_folder_that_cannot_be_written_is_said_and_nothing_breaks():
 
 def test_out_must_be_a_folder(tmp_path, capsys):
     with pytest.raises(SystemExit) as refused:
-        build(app_parser(), ["--out", str(tmp_path / "missing")], APP_FLAGS)
+        parse(["--out", str(tmp_path / "missing")])
     assert refused.value.code == 2 and "not a folder" in capsys.readouterr().err
 
 
@@ -985,7 +985,7 @@ async def test_load_opens_the_app_where_its_export_left_it(tmp_path, monkeypatch
     """Export at step 50 with a rival, zoomed, panned, theory and equal scale on; --load of
     that file shows the same picture and numbers."""
     monkeypatch.chdir(tmp_path)
-    args, experiment = build(app_parser(), ["--preset", "himmelblau"], APP_FLAGS)
+    args, experiment = parse(["--preset", "himmelblau"])
     app = GradientsApp(experiment, **app_options(args))
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("5", "0", "n", "c", "z", "H", "t", "a", "d")
@@ -994,7 +994,7 @@ async def test_load_opens_the_app_where_its_export_left_it(tmp_path, monkeypatch
         await pilot.press("e")
         await pilot.pause()
     export = next(tmp_path.glob("*.json"))
-    args, experiment = build(app_parser(), ["--load", str(export)], APP_FLAGS)
+    args, experiment = parse(["--load", str(export)])
     app = GradientsApp(experiment, **app_options(args))
     async with app.run_test(size=WIDE) as pilot:
         await until(pilot, lambda: app.session.step == 50, "the saved 50 steps taken")
@@ -1008,9 +1008,7 @@ async def test_load_of_an_export_made_in_the_lesson_opens_that_page(tmp_path, mo
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("3", "n", "e")
         await pilot.pause()
-    args, experiment = build(
-        app_parser(), ["--load", str(next(tmp_path.glob("*.json")))], APP_FLAGS
-    )
+    args, experiment = parse(["--load", str(next(tmp_path.glob("*.json")))])
     app = GradientsApp(experiment, **app_options(args))
     async with app.run_test(size=WIDE) as pilot:
         await until(pilot, lambda: app.session.step == 3, "the saved 3 steps taken")

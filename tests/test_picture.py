@@ -9,7 +9,7 @@ import shlex
 import numpy as np
 import pytest
 
-from tui_gradients.arguments import APP_FLAGS, app_parser, build
+from tui_gradients.arguments import parse
 from tui_gradients.cli import app_options
 from tui_gradients.ui.app import GradientsApp
 from tui_gradients.ui.marks import MARKS
@@ -21,7 +21,7 @@ NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
 
 
 def _app(flags: str) -> GradientsApp:
-    args, experiment = build(app_parser(), shlex.split(flags), APP_FLAGS)
+    args, experiment = parse(shlex.split(flags))
     return GradientsApp(experiment, **app_options(args))
 
 

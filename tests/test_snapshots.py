@@ -8,7 +8,8 @@ import shlex
 
 import pytest
 
-from tui_gradients.cli import APP_FLAGS, app_options, app_parser, build
+from tui_gradients.arguments import parse
+from tui_gradients.cli import app_options
 from tui_gradients.core.runs.experiment import Experiment
 from tui_gradients.core.runs.rivals import parse_rivals
 from tui_gradients.core.runs.settings import edit
@@ -83,6 +84,6 @@ PICTURE_SCENARIOS = {
 def test_picture_scenarios(snap_compare, scenario, size):
     """Issue 16's scenarios: the run in sight, iterates you can count, contours you can read."""
     flags, keys = PICTURE_SCENARIOS[scenario]
-    args, experiment = build(app_parser(), shlex.split(flags), APP_FLAGS)
+    args, experiment = parse(shlex.split(flags))
     app = GradientsApp(experiment, **app_options(args))
     assert snap_compare(app, terminal_size=SIZES[size], press=keys)

@@ -3,5 +3,6 @@
 __version__ = "0.1.0"
 
 COMMANDS = ("run", "chain", "serve")
-"""The words that start a command other than the app: `cli.main` runs them, and `__main__`
-holds the terminal's keys for the app alone."""
+"""The commands of the one parser (`arguments.command_line`), which takes a command only as the
+first word: so `__main__`, which must know before anything heavy is imported whether to hold
+the terminal's keys for the app, reads the same first word and cannot disagree with it."""

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import difflib
 import re
+import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -82,6 +84,13 @@ class ArgumentParser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.add_argument("-V", "--version", action=_Version)
+
+    def parse_known_args(  # type: ignore[override]  # typeshed overloads it by namespace; one is enough
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """argparse's, except that a value beginning with a minus sign is taken as the value it
+        is (`--start -40,1.5`, `--expr -w1`), where argparse alone would read an option."""
+        return super().parse_known_args(_joined(sys.argv[1:] if args is None else args), namespace)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}{self._suggestion(message)}\n")
@@ -204,45 +213,31 @@ def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="csv")
 
 
-def run_parser() -> ArgumentParser:
-    parser = ArgumentParser(
-        prog=f"{PROG} run",
-        description="Print a 2-D trajectory: CSV header step,w1,w2,loss,grad_w1,grad_w2,lr; "
-        "row 0 is the start point. On data (--data, --preset penguins) w1 and w2 are the "
-        "slope w and intercept b of y = w*x + b, loss is the full-batch loss and, with "
-        "--batch-size, grad_w1 and grad_w2 are the minibatch gradient the next step follows. "
-        "Defaults reproduce the seed: the bowl 0.001·w1² + w2², gd, lr 0.5.",
-        epilog=EXIT_STATUSES,
-    )
+def _add_run(parser: ArgumentParser) -> None:
     _add_load(parser)
     _add_settings(parser, ("surface", "data", "optimizer"), RUN_FLAGS)
     _add_output_arguments(parser)
-    return parser
 
 
-def chain_parser() -> ArgumentParser:
-    parser = ArgumentParser(
-        prog=f"{PROG} chain",
-        description="Print per-layer values of a one-neuron-per-layer network as it trains. "
-        "Rows for step k hold the parameters after k updates (step 0 = initialisation), "
-        "the ones the (k+1)-th update starts from, and the values computed from them.",
-        epilog=EXIT_STATUSES,
-    )
+def _add_chain(parser: ArgumentParser) -> None:
     _add_load(parser)
     _add_settings(parser, ("chain", "optimizer"), CHAIN_FLAGS, skip=("lr",), aliases=CHAIN_SHORT)
     _add_output_arguments(parser)
-    return parser
 
 
-def app_parser() -> ArgumentParser:
-    parser = ArgumentParser(
-        prog=PROG,
-        usage=f"%(prog)s [options]\n       %(prog)s {{{','.join(COMMANDS)}}} [options]",
-        description="Step through gradient descent in the terminal. With no arguments: the bowl "
-        "0.001·w1² + w2², gd, lr 0.5, and a sigmoid chain of depth 8. "
-        f"Headless: '{PROG} run --help' and '{PROG} chain --help'. "
-        f"In a web browser: '{PROG} serve --help'.",
+def _add_serve(parser: ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=whole_number(1, 65535), default=8000, help="port (8000)")
+    parser.add_argument(
+        "--max-apps",
+        type=whole_number(1, 64),
+        default=4,
+        metavar="N",
+        help="apps (browser tabs) running at once, at most (4)",
     )
+
+
+def _add_app(parser: ArgumentParser) -> None:
     _add_load(parser)
     _add_settings(parser, ("surface", "data", "optimizer", "chain"), APP_FLAGS, app=True)
     parser.add_argument(
@@ -276,7 +271,94 @@ def app_parser() -> ArgumentParser:
         help=f"open the guided lesson (pages 1 to {page_count()}; default 1); each page sets "
         "up its own example at step 0, in place of the settings and --steps flags",
     )
-    return parser
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command of the one parser: how it is described, built, and how its flags are named."""
+
+    summary: str
+    description: str
+    add: Callable[[ArgumentParser], None]
+    flags: dict[str, str] = field(default_factory=dict)
+    """Flags that differ from `--name`, for naming a refused setting as typed."""
+    aliases: dict[str, str] = field(default_factory=dict)
+    epilog: str | None = EXIT_STATUSES
+
+
+APP = Command(
+    summary="the app (the default: no command)",
+    description="Step through gradient descent in the terminal. With no arguments: the bowl "
+    "0.001·w1² + w2², gd, lr 0.5, and a sigmoid chain of depth 8. A command, if any, comes "
+    f"first: '{PROG} run --help', '{PROG} chain --help', '{PROG} serve --help'.",
+    add=_add_app,
+    flags=APP_FLAGS,
+    epilog=None,
+)
+COMMAND_TABLE = {
+    "run": Command(
+        summary="print a 2-D trajectory, headless",
+        description="Print a 2-D trajectory: CSV header step,w1,w2,loss,grad_w1,grad_w2,lr; "
+        "row 0 is the start point. On data (--data, --preset penguins) w1 and w2 are the "
+        "slope w and intercept b of y = w*x + b, loss is the full-batch loss and, with "
+        "--batch-size, grad_w1 and grad_w2 are the minibatch gradient the next step follows. "
+        "Defaults reproduce the seed: the bowl 0.001·w1² + w2², gd, lr 0.5.",
+        add=_add_run,
+        flags=RUN_FLAGS,
+    ),
+    "chain": Command(
+        summary="print the chain's per-layer values as it trains, headless",
+        description="Print per-layer values of a one-neuron-per-layer network as it trains. "
+        "Rows for step k hold the parameters after k updates (step 0 = initialisation), "
+        "the ones the (k+1)-th update starts from, and the values computed from them.",
+        add=_add_chain,
+        flags=CHAIN_FLAGS,
+        aliases=CHAIN_SHORT,
+    ),
+    "serve": Command(
+        summary="serve the app to a web browser",
+        description="Serve the app to a web browser through textual-serve (an optional extra: "
+        "pip install 'tui-gradients[serve]'). Each browser tab runs its own copy of the app. Any "
+        f"other flags are the app's own ('{PROG} --help'). Bound to this machine unless --host "
+        "says otherwise: from a remote box, forward the port with ssh -L. Only the server's "
+        "own page may start an app.",
+        add=_add_serve,
+        epilog=None,
+    ),
+}
+assert tuple(COMMAND_TABLE) == COMMANDS
+
+
+@dataclass(frozen=True)
+class CommandLine:
+    """The one parser: the app's options, and the commands under it."""
+
+    top: ArgumentParser
+    commands: dict[str, ArgumentParser]
+
+    def parser_for(self, command: str | None) -> ArgumentParser:
+        return self.top if command is None else self.commands[command]
+
+
+def command_line() -> CommandLine:
+    top = ArgumentParser(
+        prog=PROG,
+        usage=f"%(prog)s [options]\n       %(prog)s {{{','.join(COMMANDS)}}} [options]",
+        description=APP.description,
+    )
+    APP.add(top)
+    group = top.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    commands = {}
+    for name, command in COMMAND_TABLE.items():
+        commands[name] = group.add_parser(
+            name,
+            prog=f"{PROG} {name}",
+            help=command.summary,
+            description=command.description,
+            epilog=command.epilog,
+        )
+        command.add(commands[name])
+    return CommandLine(top, commands)
 
 
 # --- turning arguments into an experiment -------------------------------------------------------
@@ -291,22 +373,33 @@ def experiment_from(args: argparse.Namespace) -> tuple[Experiment, Resume]:
     return restore(typed, loaded[0]), loaded[1]
 
 
-def build(
-    parser: ArgumentParser,
-    argv: Sequence[str],
-    flags: dict[str, str],
-    aliases: dict[str, str] | None = None,
-):
-    """The arguments and the experiment they describe, with `args.resume` (a `Resume`) where a
-    loaded export left the app; a refused setting is reported under the flag that set it, as
-    typed (`flags` names those that differ from `--name`, `aliases` the command's others)."""
-    args = parser.parse_args(argv)
+def parse(argv: Sequence[str], served: bool = False) -> tuple[argparse.Namespace, Experiment]:
+    """The command typed (`args.command`, None for the app), its arguments and the experiment
+    they describe, with `args.resume` (a `Resume`) where a loaded export left the app. `serve`
+    passes every other flag to the app in each tab: they are checked here, once (`served`),
+    and kept as typed in `args.app_argv`. A refused setting is reported under the flag that set
+    it, as typed."""
+    line = command_line()
+    args, extra = line.top.parse_known_args(argv)
+    command: str | None = args.command
+    parser = line.parser_for(command)
+    if command is not None and served:
+        line.commands["serve"].error(f"unrecognized arguments: {command}")
+    if command is not None and argv[0] != command:
+        line.top.error(f"a command comes first, then its options: '{PROG} {command} [options]'")
+    if command == "serve":
+        app_args, experiment = parse(extra, served=True)
+        args.app_argv, args.resume = extra, app_args.resume
+        return args, experiment
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    described = COMMAND_TABLE[command] if command is not None else APP
     try:
         experiment, args.resume = experiment_from(args)
         experiment.plane_run()  # refuses a start where f or its gradient is not finite
         experiment.chain_run()
     except SettingError as error:
-        flag = _typed_flag(argv, error.name, flags, aliases or {})
+        flag = _typed_flag(argv, error.name, described.flags, described.aliases)
         parser.error(f"argument {flag}: {error.message}")
     return args, experiment
 
@@ -323,9 +416,11 @@ def _typed_flag(
     return typed[-1] if typed else flag
 
 
-def join_pair_values(argv: Sequence[str]) -> list[str]:
-    """Let `--start -40,1.5` and `--expr -w1` work as typed: argparse alone reads `-40,1.5`
-    and `-w1` as options."""
+def _joined(argv: Sequence[str] | None) -> list[str] | None:
+    """`--start -40,1.5` as `--start=-40,1.5`, for the options whose value may begin with a
+    minus sign (`LEADING_MINUS_OPTIONS`)."""
+    if argv is None:
+        return None
     joined: list[str] = []
     items = iter(argv)
     for item in items:

@@ -14,20 +14,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 
-from tui_gradients import COMMANDS
-from tui_gradients.arguments import (
-    APP_FLAGS,
-    CHAIN_FLAGS,
-    CHAIN_SHORT,
-    EXIT_LIMIT,
-    PROG,
-    RUN_FLAGS,
-    app_parser,
-    build,
-    chain_parser,
-    join_pair_values,
-    run_parser,
-)
+from tui_gradients.arguments import EXIT_LIMIT, PROG, parse
 from tui_gradients.core import fast
 from tui_gradients.core.files.export import (
     CHAIN_COLUMNS,
@@ -102,8 +89,7 @@ def _prepare(steps: int, experiment: Experiment | None = None) -> None:
         note.cancel()
 
 
-def command_run(argv: Sequence[str]) -> int:
-    args, experiment = build(run_parser(), argv, RUN_FLAGS)
+def command_run(args: argparse.Namespace, experiment: Experiment) -> int:
     _prepare(args.steps, experiment)
     run = experiment.plane_run()
     run.advance(args.steps)
@@ -117,8 +103,7 @@ def command_run(argv: Sequence[str]) -> int:
     return _report_stop(run, args.steps)
 
 
-def command_chain(argv: Sequence[str]) -> int:
-    args, experiment = build(chain_parser(), argv, CHAIN_FLAGS, CHAIN_SHORT)
+def command_chain(args: argparse.Namespace, experiment: Experiment) -> int:
     _prepare(args.steps)
     run = experiment.chain_run()
     run.advance(args.steps)
@@ -144,10 +129,11 @@ def collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def command_app(argv: Sequence[str], terminal_settings: list | None = None) -> int:
+def command_app(
+    args: argparse.Namespace, experiment: Experiment, terminal_settings: list | None = None
+) -> int:
     """The app; `terminal_settings` are the terminal's as the process found them, where it has
     changed them before the app starts (`tty.keys_kept_while_starting`)."""
-    args, experiment = build(app_parser(), argv, APP_FLAGS)
     with collector_paused():
         from tui_gradients.ui.app import GradientsApp  # Textual loads only when the app starts
         from tui_gradients.ui.terminal import Deadline
@@ -180,11 +166,15 @@ def app_options(args: argparse.Namespace) -> dict:
 
 
 def main(argv: Sequence[str] | None = None, terminal_settings: list | None = None) -> int:
-    """A command (`COMMANDS`), else the app (`terminal_settings`: see `command_app`)."""
-    argv = join_pair_values(sys.argv[1:] if argv is None else argv)
-    from tui_gradients.serve import command_serve  # its own imports load only for it
+    """The command the one parser reads (`arguments.parse`), the app where none is typed
+    (`terminal_settings`: see `command_app`)."""
+    args, experiment = parse(sys.argv[1:] if argv is None else argv)
+    if args.command == "run":
+        return command_run(args, experiment)
+    if args.command == "chain":
+        return command_chain(args, experiment)
+    if args.command == "serve":
+        from tui_gradients.serve import command_serve  # its own imports load only for it
 
-    commands = dict(zip(COMMANDS, (command_run, command_chain, command_serve), strict=True))
-    if argv and argv[0] in commands:
-        return commands[argv[0]](argv[1:])
-    return command_app(argv, terminal_settings)
+        return command_serve(args)
+    return command_app(args, experiment, terminal_settings)
