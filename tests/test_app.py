@@ -789,7 +789,12 @@ async def test_lesson_pages_set_up_the_app_and_give_the_session_back_when_closed
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("4", "0", "n", "c", "z")  # the user's own work: 40 steps, a rival, a zoom
         await pilot.pause()
-        before = (app.session, app.session.step, app.session.rivals, app.main_screen.view)
+        before = (
+            app.session,
+            app.session.step,
+            app.session.rivals,
+            app.main_screen.plot_view.window,
+        )
         readout_before = _readout(app)
         await pilot.press("l")
         await pilot.pause()
@@ -822,7 +827,7 @@ async def test_lesson_pages_set_up_the_app_and_give_the_session_back_when_closed
         assert not app.screen.has_class("-lesson") and not app.screen.has_class("-lesson-chain")
         assert app.query_one("#top").display and not app.main_screen.theory
         session = app.session
-        assert (session, session.step, session.rivals, app.main_screen.view) == before
+        assert (session, session.step, session.rivals, app.main_screen.plot_view.window) == before
         assert _readout(app) == readout_before
         assert app.query_one("#lr", Input).value == "0.1"
         assert "your session is back at step 40" in app.query_one("#status", Lines).text
@@ -946,14 +951,14 @@ async def test_only_a_new_surface_fits_the_view_again():
     app = GradientsApp()
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("z")
-        zoomed = app.main_screen.view
+        zoomed = app.main_screen.plot_view.window
         assert app.main_screen.change_setting("depth", "3")
         assert app.main_screen.change_setting("lr", "0.25")
         await pilot.pause()
-        assert app.main_screen.view == zoomed
+        assert app.main_screen.plot_view.window == zoomed
         assert app.main_screen.change_setting("a", "0.002")
         await pilot.pause()
-        assert app.main_screen.view != zoomed
+        assert app.main_screen.plot_view.window != zoomed
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 36), (160, 48), (240, 70)])
@@ -1012,7 +1017,7 @@ async def test_load_of_an_export_made_in_the_lesson_opens_that_page(tmp_path, mo
     app = GradientsApp(experiment, **app_options(args))
     async with app.run_test(size=WIDE) as pilot:
         await until(pilot, lambda: app.session.step == 3, "the saved 3 steps taken")
-        assert app.main_screen.lesson_open and app.main_screen.lesson_page == 2
+        assert app.main_screen.lesson.is_open and app.main_screen.lesson.page == 2
 
 
 async def test_a_burst_of_keys_is_drawn_once_on_its_last_step(monkeypatch):
@@ -1128,12 +1133,12 @@ async def test_dragging_pans_and_the_wheel_zooms_about_the_pointer():
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         plot, col, row = _plot_middle(app)
-        canvas, before = plot.canvas, app.main_screen.view
+        canvas, before = plot.canvas, app.main_screen.plot_view.window
         await pilot.mouse_down(ContourPlot, offset=(col, row))
         await pilot.hover(ContourPlot, offset=(col + 6, row - 3))
         await pilot.mouse_up(ContourPlot, offset=(col + 6, row - 3))
         await pilot.pause()
-        after = app.main_screen.view
+        after = app.main_screen.plot_view.window
         width, height = before[1] - before[0], before[3] - before[2]
         assert after[0] - before[0] == pytest.approx(-6 / canvas.columns * width)  # with it
         assert after[2] - before[2] == pytest.approx(-3 / canvas.rows * height)
@@ -1142,7 +1147,7 @@ async def test_dragging_pans_and_the_wheel_zooms_about_the_pointer():
         pointer = plot.canvas.point_at(row, col)
         plot.post_message(events.MouseScrollUp(plot, col, row, 0, 0, 0, False, False, False))
         await pilot.pause()
-        zoomed = app.main_screen.view
+        zoomed = app.main_screen.plot_view.window
         assert zoomed[1] - zoomed[0] == pytest.approx(0.8 * (after[1] - after[0]))
         # the point under the pointer stays where it was in the view
         share = (pointer[0] - after[0]) / (after[1] - after[0])

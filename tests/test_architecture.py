@@ -164,3 +164,22 @@ def test_no_private_attribute_of_another_package_is_reached():
             if isinstance(node, ast.Attribute) and _is_private(node.attr) and node.attr not in own:
                 reached.append(f"{path.name}:{node.lineno}: .{node.attr}")
     assert reached == []
+
+
+PARTS = ("driver", "plot_view", "outputs", "lesson")
+"""The main screen's parts that own their state (screen.py): it calls them, never writes them."""
+
+
+def test_the_screen_writes_no_field_of_its_parts():
+    written = []
+    for node in ast.walk(ast.parse((PACKAGE / "ui" / "screen.py").read_text())):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            owner = node.value
+            if (
+                isinstance(owner, ast.Attribute)
+                and isinstance(owner.value, ast.Name)
+                and owner.value.id == "self"
+                and owner.attr in PARTS
+            ):
+                written.append(f"{node.lineno}: self.{owner.attr}.{node.attr}")
+    assert written == []

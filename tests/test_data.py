@@ -405,7 +405,7 @@ async def test_a_data_file_typed_in_the_panel_becomes_the_surface(tmp_path):
         plane = app.session.experiment.plane
         assert plane.data == path and plane.regression.columns.x_name == "size"
         minimum = plane.objective.minima[0]
-        assert contains(app.main_screen.view, minimum)  # the view fits the new surface
+        assert contains(app.main_screen.plot_view.window, minimum)  # the view fits the new surface
         field.value = str(tmp_path / "missing.csv")
         await pilot.press("enter")
         assert app.session.experiment.plane.data == path  # refused: nothing lost

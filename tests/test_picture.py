@@ -154,4 +154,4 @@ async def test_turning_following_off_leaves_a_pointer_at_the_edge():
         await pilot.pause()
         rows = _screen_cells(app.query_one(ContourPlot))
         assert len(_current_cells(rows, MARKS[0].glyph(False))) == 1
-        assert app.main_screen.following
+        assert app.main_screen.plot_view.following

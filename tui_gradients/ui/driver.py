@@ -70,6 +70,16 @@ class Driver(Widget):
             self.plane_changed = plane_changed
             """A new surface or start: the view is to be fitted again."""
 
+        def can_replace(self, message: Message) -> bool:
+            """A burst of changes (500 `n` pasted, a held key on a slow link) is drawn once:
+            a change still queued behind this one supersedes it, taking over what this one
+            would have said or refitted. Textual asks as it takes the messages off a queue."""
+            if not isinstance(message, Driver.SessionChanged):
+                return False
+            message.message = message.message or self.message
+            message.plane_changed = message.plane_changed or self.plane_changed
+            return True
+
     class PlaneComputed(Message):
         """A jump's 2-D runs have reached its target (or it was stopped)."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from tui_gradients.core.files.export import (
     EXPORT_SUFFIXES,
@@ -13,48 +14,49 @@ from tui_gradients.core.files.export import (
     export_stride,
 )
 from tui_gradients.core.files.writing import output_stem, write_atomically
-from tui_gradients.ui.screen_part import ScreenPart
+from tui_gradients.core.runs.session import Session
 
 
-class OutputsMixin(ScreenPart):
-    """The `s` and `e` keys, for `MainScreen`."""
+class Written(NamedTuple):
+    """What a write says in the status line, and whether it failed (an alert, kept until esc)."""
 
-    def _folder(self) -> Path:
+    text: str
+    failed: bool = False
+
+
+class Outputs:
+    """The `s` and `e` keys' files: the folder they go to is this part's own state."""
+
+    def __init__(self, out_dir: Path | None = None) -> None:
+        self.out_dir = out_dir
+        """Where files go; None: the current folder at the time of writing."""
+
+    @property
+    def folder(self) -> Path:
         return self.out_dir or Path.cwd()
 
-    def action_export(self) -> None:
+    def export(self, session: Session, resume: Resume) -> Written:
         """Settings, trajectories and chain table, as JSON and CSV."""
-        folder = self._folder()
+        folder = self.folder
         stem = output_stem(folder, datetime.now(), EXPORT_SUFFIXES)
-        session = self.session
         try:
-            paths = export_session(session, folder, stem, self.resume())
+            paths = export_session(session, folder, stem, resume)
         except OSError as error:
-            self.alert(f"export failed, nothing written: {_reason(error, folder)}")
-            return
+            return Written(f"export failed, nothing written: {_reason(error, folder)}", True)
         every = export_stride(session)
         thinned = f", a row every {every} steps" if every > 1 else ""
-        self.say(
-            f"exported {paths[0]} (+ 2 CSV{thinned}); reload with: tui-gradients --load {paths[0]}",
-            in_full=True,
+        return Written(
+            f"exported {paths[0]} (+ 2 CSV{thinned}); reload with: tui-gradients --load {paths[0]}"
         )
 
-    def resume(self) -> Resume:
-        """Where the app is, for `--load` to open it there again."""
-        session = self.session
-        page = self.lesson_page if self.lesson_open else None
-        return Resume(session.step, session.rivals, self.saved_view(), page)
-
-    def action_screenshot(self) -> None:
-        folder = self._folder()
+    def screenshot(self, svg: str) -> Written:
+        folder = self.folder
         path = folder / f"{output_stem(folder, datetime.now(), ('.svg',))}.svg"
-        svg = self.app.export_screenshot()
         try:
             write_atomically({path: lambda out: out.write(svg)})
         except OSError as error:
-            self.alert(f"screenshot failed, nothing written: {_reason(error, folder)}")
-            return
-        self.say(f"screenshot saved to {path}", in_full=True)
+            return Written(f"screenshot failed, nothing written: {_reason(error, folder)}", True)
+        return Written(f"screenshot saved to {path}")
 
 
 def _reason(error: OSError, folder: Path) -> str:

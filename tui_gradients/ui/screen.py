@@ -1,8 +1,13 @@
 """The main screen: the panels, the key table's bindings, and the flags that decide the layout.
 
-Keys become intents on the `Driver`; the driver's `SessionChanged` comes back up and the screen
-pushes what the presenters make of the session down into the widgets. Layout state lives in
-reactive flags whose watchers set the screen's CSS classes; nothing reads a class back.
+The screen joins parts that each own their state: the `Driver` (the session and the work on
+it), the `PlotView` (where the plot looks), the `LessonPanel` (the page open and the session it
+borrows), the `SettingsPanel` (the fields and what they were loaded from) and the `Outputs`
+(where files go). Keys become calls on a part; what a widget originates comes up as a message
+(`Driver.SessionChanged`, `SettingsPanel.Submitted`, `ContourPlot.Clicked`, ...), and the
+screen pushes what the presenters make of the session down into the widgets. No part reads or
+writes another's state. Layout state lives in reactive flags whose watchers set the screen's
+CSS classes; nothing reads a class back.
 """
 
 from __future__ import annotations
@@ -13,37 +18,43 @@ import textwrap
 import time
 from pathlib import Path
 
-import numpy as np
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.events import Key, Resize
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import MountError
+from textual.widget import MountError, Widget
 from textual.widgets import Footer, Input, Static
 
-from tui_gradients.core.files.export import SavedView
-from tui_gradients.core.objectives.functions import Window
-from tui_gradients.core.objectives.view import fit_view, follow
+from tui_gradients.core.errors import SettingError
+from tui_gradients.core.files.export import Resume, SavedView
+from tui_gradients.core.objectives.regression import STANDARDIZED
+from tui_gradients.core.objectives.theory import curvature
+from tui_gradients.core.objectives.view import fit_view
+from tui_gradients.core.optimisation.optimizers import OPTIMIZERS
 from tui_gradients.core.runs.experiment import Experiment
+from tui_gradients.core.runs.lesson import Setup
 from tui_gradients.core.runs.rivals import Rival
+from tui_gradients.core.runs.session import Session
+from tui_gradients.core.runs.settings import FUNCTIONS
 from tui_gradients.core.runs.summary import next_update
 from tui_gradients.ui import presenters
-from tui_gradients.ui.driver import Driver
+from tui_gradients.ui.driver import Driver, Note
+from tui_gradients.ui.glyphs import label
 from tui_gradients.ui.keys import WHILE_COMPUTING, bindings
-from tui_gradients.ui.lessons import LessonMixin
-from tui_gradients.ui.outputs import OutputsMixin
-from tui_gradients.ui.raster import RECENT
-from tui_gradients.ui.setting_actions import SettingsMixin
-from tui_gradients.ui.view_actions import ViewMixin
+from tui_gradients.ui.marks import RIVALS
+from tui_gradients.ui.outputs import Outputs, Written
+from tui_gradients.ui.plot_view import PlotView
+from tui_gradients.ui.setting_actions import lr_owner, next_choice, reads_a_large_file, run_name
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
 from tui_gradients.ui.widgets.lesson_panel import LessonPanel
 from tui_gradients.ui.widgets.lines import Lines
 from tui_gradients.ui.widgets.race_chart import RaceChart
 from tui_gradients.ui.widgets.readout import Readout
-from tui_gradients.ui.widgets.settings_panel import SettingsPanel, field_values
+from tui_gradients.ui.widgets.settings_panel import CUSTOM, OWN_DATA, SettingsPanel, field_values
 from tui_gradients.ui.widgets.trend import Trends
 
 PLAY_RATES = (1, 2, 5, 10, 20, 30, 60)
@@ -70,7 +81,7 @@ DIGITS = frozenset("0123456789")
 `int` refuses)."""
 
 
-class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin):
+class MainScreen(Screen[None]):
     """Contour plot and readout on top, the chain table (or the race chart) below."""
 
     AUTO_FOCUS = ""
@@ -78,6 +89,9 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin):
     when the screen comes back from help (None would take the app's "*": the first field)."""
     BINDINGS = bindings()
 
+    ascii_only = reactive(False)
+    theory = reactive(False)
+    field_focused = reactive(False)
     race = reactive(False)
     short = reactive(False)
     too_small = reactive(False)
@@ -97,13 +111,16 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin):
         `saved_view` replaces the fitted view (after the lesson's page has set the app up);
         `out_dir` is where `s` and `e` write (None: the current folder at the time)."""
         super().__init__()
-        self.out_dir = out_dir
-        self._open_lesson_at = lesson_page
         self.initial_steps = initial_steps
-        self._saved_view = saved_view
         self.driver = Driver(experiment, rivals)
-        self.view = self._fitted_view()
+        plane = experiment.plane
+        self.plot_view = PlotView(fit_view(plane.objective, plane.start_point))
+        if saved_view is not None:
+            self.plot_view.restore_later(saved_view)
         self.panel = SettingsPanel(field_values(experiment), id="settings")
+        self.lesson = LessonPanel(lesson_page or 1, id="lesson")
+        self._open_lesson = lesson_page is not None
+        self.outputs = Outputs(out_dir)
         self._count = ""
         self._rate_index = PLAY_RATES.index(10)
         self._player: Timer | None = None
@@ -111,7 +128,6 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin):
         self._message = ""
         self._trends_pending = False
         self._trends_drawn = -math.inf
-        self._refresh_queued = False
         self._alert = ""
         self._message_in_full = False
         self._too_small_notice = ""
@@ -124,9 +140,9 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin):
             with Vertical(id="work"):
                 with Horizontal(id="top"):
                     objective = self.session.experiment.plane.objective
-                    yield ContourPlot(objective, self.view, id="plot")
+                    yield ContourPlot(objective, self.plot_view.window, id="plot")
                     yield Readout(id="readout")
-                yield LessonPanel(id="lesson")
+                yield self.lesson
                 yield Trends(id="trends")
                 yield LayerTable(id="layers")
                 yield RaceChart(id="race-chart")
@@ -134,13 +150,16 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin):
         yield Static(id="too-small")
         yield Footer(compact=True)
 
+    @property
+    def session(self) -> Session:
+        return self.driver.session
+
     def on_mount(self) -> None:
         self.watch(self, "focused", self._show_where_keys_go)
         self.panel.display = self.app.size.width >= WIDE_ENOUGH_FOR_PANEL
         self._check_size(self.app.size.width, self.app.size.height)
         self.call_after_refresh(self._fill_panel)
-        if self._open_lesson_at is not None:
-            self.lesson_page = self._open_lesson_at
+        if self._open_lesson:
             self.action_toggle_lesson()  # its set-up fits the view, then the saved one applies
         else:
             self._restore_view()
@@ -183,7 +202,7 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin):
             widget.set_class(ascii_only, "-ascii")
         for widget in self.query("Readout, LayerTable, RaceChart, LessonPanel"):
             widget.ascii_only = ascii_only  # type: ignore[attr-defined]  # each has the flag
-        self.redraw_lesson()
+        self.lesson.redraw()
         self.refresh_views()
 
     def on_resize(self, event: Resize) -> None:
@@ -211,26 +230,19 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin):
         if event.message:
             self._message = event.message
         if event.plane_changed:
-            self.set_view(self._fitted_view())
+            plane = self.session.experiment.plane
+            self.plot_view.fit(plane.objective, plane.start_point)
+            self._show_window()
             self._restore_view()
         self._sync_jump_progress()
-        if not self._refresh_queued:
-            self._refresh_queued = True
-            self.call_later(self._refresh_after_burst)
-
-    def _refresh_after_burst(self) -> None:
-        """One redraw for every change already queued: a burst of 500 `n` (a held key, a paste)
-        is 500 changes in the queue, and drawing each would keep the screen frozen until the
-        last; queued behind them, this draws once, on the last step."""
-        self._refresh_queued = False
-        self.refresh_views()
+        self.refresh_views()  # once for a burst of changes: `SessionChanged.can_replace`
 
     def refresh_views(self) -> None:
         """Push the session's state down into the widgets."""
         session, ascii_only = self.session, self.ascii_only
         paths = [session.path(run) for _, run in session.plane_runs]
-        if self.following:
-            self._follow(paths)
+        if self.plot_view.following and self.plot_view.keep_in_sight(paths):
+            self._show_window()
         update = next_update(session.plane, presenters.lr_in_force(session))
         plot = self.query_one(ContourPlot)
         plot.set_paths(paths, presenters.arrows(session, update))
@@ -245,7 +257,7 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin):
         title = presenters.chain_title(session, ascii_only)
         self.query_one(LayerTable).show(session.chain_trace(), title)
         self.race = len(session.plane_runs) > 2
-        self.sync_panel()
+        self._sync_panel()
         self.show_status()
         self._schedule_trends()
 
@@ -281,7 +293,7 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin):
     def show_status(self) -> None:
         jump = self.driver.jump
         status = presenters.Status(
-            lesson=self.lesson_status(),
+            lesson=self.lesson.status(),
             jump=jump.progress() if jump else None,
             count=self._count,
             playing=PLAY_RATES[self._rate_index] if self._player else None,
@@ -333,38 +345,25 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin):
         self.refresh_bindings()
 
     def _restore_view(self) -> None:
-        """The view an export saved, once (`--load`)."""
-        saved, self._saved_view = self._saved_view, None
+        """The view an export saved (`--load`) or the lesson borrowed, once."""
+        saved = self.plot_view.take_pending()
         if saved is None:
             return
         plot = self.query_one(ContourPlot)
         plot.equal_scale, plot.shading = saved.equal_scale, saved.shading
-        self.following, self.theory = saved.following, saved.theory
-        self.set_view(saved.window)
+        self.theory = saved.theory
+        self._show_window()
 
     def saved_view(self) -> SavedView:
         """The view as an export saves it."""
         plot = self.query_one(ContourPlot)
-        return SavedView(self.view, self.following, plot.equal_scale, plot.shading, self.theory)
+        view = self.plot_view
+        return SavedView(view.window, view.following, plot.equal_scale, plot.shading, self.theory)
 
-    def restore_view_later(self, saved: SavedView) -> None:
-        self._saved_view = saved
-
-    def _fitted_view(self) -> Window:
-        plane = self.session.experiment.plane
-        return fit_view(plane.objective, plane.start_point)
-
-    def set_view(self, view: Window) -> None:
-        self.view = view
-        self.query_one(ContourPlot).set_surface(self.session.experiment.plane.objective, view)
-
-    def _follow(self, paths: list[np.ndarray]) -> None:
-        """Pan or widen the view when a current point is about to leave it."""
-        current = [(float(path[-1, 0]), float(path[-1, 1])) for path in paths if len(path)]
-        recent = [(float(x), float(y)) for path in paths for x, y in path[-RECENT - 1 : -1]]
-        view = follow(self.view, current, recent)
-        if view != self.view:
-            self.set_view(view)
+    def _show_window(self) -> None:
+        """The plot's window, as the view part has it."""
+        objective = self.session.experiment.plane.objective
+        self.query_one(ContourPlot).set_surface(objective, self.plot_view.window)
 
     # --- stepping ----------------------------------------------------------------------------
 
@@ -441,3 +440,315 @@ class MainScreen(SettingsMixin, ViewMixin, LessonMixin, OutputsMixin):
             self._count = (self._count + event.character)[-7:]
             event.stop()
             self.show_status()
+
+    # --- settings: a typed field, the next optimiser or function, lr, rivals ----------------
+
+    def on_settings_panel_submitted(self, event: SettingsPanel.Submitted) -> None:
+        self.change_setting(event.name, event.value)
+
+    def change_setting(
+        self, name: str, value: str, message: Note = "", *, prepared: bool = False
+    ) -> bool:
+        """Apply one typed setting; on refusal say why under the field and keep everything.
+        `message` is what the status line says once it is applied. A large data file is read
+        and fitted in a thread first (`prepared` once it has been): then this returns False,
+        and the setting applies when that is done."""
+        if self.driver.jump is not None:
+            self.panel.show_error(
+                name, "a jump is being computed: press enter again once it is done"
+            )
+            return False
+        if name == "function" and value == CUSTOM:
+            self.panel.query_one("#expr", Input).focus()
+            self.say("type a formula in w1 and w2, then press enter")
+            return False
+        if name == "function" and value == OWN_DATA and self.session.experiment.plane.data is None:
+            self.panel.query_one("#data", Input).focus()
+            self.say("type the path of a CSV file with a header row, then press enter")
+            return False
+        if not prepared and reads_a_large_file(self.session.experiment.plane, name, value):
+            self.say(f"reading and fitting the data for {name} in the background")
+            self.driver.prepare_edit(name, value, message)
+            return False
+        try:
+            self.driver.edit(name, value, message)
+        except SettingError as error:
+            self.panel.show_error(name, f"{error.message}; still using the previous value")
+            self.say(f"{name}: {error.message}; still using the previous value")
+            return False
+        self._sync_panel(force=True)
+        return True
+
+    def on_driver_edit_prepared(self, event: Driver.EditPrepared) -> None:
+        if event.error is None:
+            self.change_setting(event.name, event.text, event.message, prepared=True)
+            return
+        message = f"{event.error}; still using the previous value"
+        self.panel.show_error(event.name, message)
+        self.say(f"{event.name}: {message}")
+
+    def _sync_panel(self, *, force: bool = False) -> None:
+        """The panel showing the selected run's settings, naming it when there are rivals."""
+        session = self.session
+        editing = run_name(session, session.selected, self.ascii_only) if session.rivals else ""
+        self.panel.show_session(session, editing, force=force)
+
+    def select_run(self, index: int) -> None:
+        if not self.session.rivals:
+            self.say("only one run on the plot: c compares, A adds a rival")
+            return
+        selected = run_name(self.session, self.driver.select(index), self.ascii_only)
+        self.say(f"selected {selected}: the panel, o, < and > act on it; S: next")
+
+    def action_select_next_run(self) -> None:
+        self.select_run(self.session.selected + 1)
+
+    def on_readout_row_clicked(self, event: Readout.RowClicked) -> None:
+        kind, _, index = event.key.partition(":")
+        if kind == "run":
+            self.select_run(int(index))
+
+    def on_race_chart_run_clicked(self, event: RaceChart.RunClicked) -> None:
+        self.select_run(event.index)
+
+    def action_cycle_optimizer(self) -> None:
+        current = self.session.selected_hyper.optimizer
+        self.change_setting("optimizer", next_choice(OPTIMIZERS, current))
+
+    def action_cycle_function(self) -> None:
+        plane = self.session.experiment.plane
+        current = plane.function if plane.expr is None else None
+        self.change_setting("function", next_choice(FUNCTIONS, current))
+
+    def action_cycle_standardize(self) -> None:
+        """none → x → xy on least squares; none ⇄ x on a logistic fit (its y is 0/1)."""
+        plane = self.session.experiment.plane
+        if not plane.fitted:
+            self.say("no data to standardise: f to penguins, or --data FILE")
+            return
+        choices = STANDARDIZED if plane.model == "linear" else STANDARDIZED[:2]
+        chosen = next_choice(choices, plane.standardize)
+        kappa_name = label("kappa", self.ascii_only)
+
+        def said(experiment: Experiment) -> str:
+            plane = experiment.plane
+            kappa = curvature(plane.objective, plane.start_point).condition
+            return f"standardised: {chosen}; {kappa_name} {kappa:.4g}; lr {experiment.hyper.lr:g}"
+
+        self.change_setting("standardize", chosen, said)
+
+    def action_scale_lr(self, name: str, factor: float) -> None:
+        """Halve or double a learning rate (`lr` of the selected 2-D run or `chain_lr`),
+        replayed to the same step as a typed value is; a refused value is said and changes
+        nothing."""
+        session = self.session
+        chain = name == "chain_lr"
+        current = session.experiment.chain_lr if chain else session.selected_hyper.lr
+        value = f"{current * factor:.6g}"
+        verb = "halved" if factor < 1 else "doubled"
+        owner = lr_owner(session, chain, self.ascii_only)
+        message = f"{owner}: lr {verb} to {value}, replayed to step {session.step}"
+        if not chain and session.selected == 0 and any(r.lr is None for r in session.rivals):
+            message += " (with the rivals that have no lr of their own)"
+        self.change_setting(name, value, message)
+
+    def action_compare(self) -> None:
+        choice = self.driver.compare()
+        if choice is None:
+            self.say("comparison off")
+            return
+        marker = RIVALS[0].glyph(self.ascii_only)
+        self.say(f"comparing with {choice.label(self.session.experiment.hyper)} ({marker})")
+
+    def action_add_rival(self) -> None:
+        rival = self.driver.add_rival()
+        if rival is None:
+            self.say("every optimiser is on the plot already")
+            return
+        mark = RIVALS[len(self.session.rivals) - 1].glyph(self.ascii_only)
+        name = rival.label(self.session.experiment.hyper)
+        self.say(f"added {name} ({mark}) from the same start; D drops the last")
+
+    def action_drop_rival(self) -> None:
+        rival = self.driver.drop_rival()
+        if rival is None:
+            self.say("no rival to drop (A adds one)")
+            return
+        self.say(f"dropped {rival.label(self.session.experiment.hyper)}")
+
+    def action_race(self) -> None:
+        racing = self.driver.race()
+        self.say("race: all six optimisers from one start" if racing else "race off")
+
+    def action_reset(self) -> None:
+        self.driver.reset()
+
+    # --- the view: zoom, pan, follow, scale, markers, shading, theory ----------------------
+
+    def action_zoom(self, factor: float) -> None:
+        """About the current point while it is in view, else about the view's middle."""
+        w1, w2 = (float(v) for v in self.session.plane.params)
+        self.plot_view.zoom(factor, (w1, w2))
+        self._view_moved_by_hand()
+
+    def action_pan(self, right: int, up: int) -> None:
+        self.plot_view.pan_by_key(right, up)
+        self._view_moved_by_hand()
+
+    def on_contour_plot_clicked(self, event: ContourPlot.Clicked) -> None:
+        """A click sets the start point there: every run starts again from it."""
+        if self.driver.jump is not None:
+            self.say("a jump is being computed: click again once it is done (esc stops it)")
+            return
+        w1, w2 = event.point
+        self.change_setting(
+            "start",
+            f"{w1:.4g},{w2:.4g}",
+            f"start set by a click to ({w1:.4g}, {w2:.4g}): the runs start again at step 0",
+        )
+
+    def on_contour_plot_resized(self, _: ContourPlot.Resized) -> None:
+        self.refresh_views()  # the readout's iterates row counts the plot's cells
+
+    def on_contour_plot_scrolled(self, event: ContourPlot.Scrolled) -> None:
+        """The wheel zooms about the pointer, as `z` and `x` do about the current point."""
+        self.plot_view.zoom_at(event.steps, event.point)
+        self._view_moved_by_hand()
+
+    def on_contour_plot_dragged(self, event: ContourPlot.Dragged) -> None:
+        self.plot_view.pan(event.right, event.up)
+        self._view_moved_by_hand()
+
+    def _view_moved_by_hand(self) -> None:
+        self._show_window()
+        current = [
+            (float(run.params[0]), float(run.params[1])) for _, run in self.session.plane_runs
+        ]
+        if said := self.plot_view.moved_by_hand(current):
+            self.say(said)
+        self.refresh_views()
+
+    def action_reset_view(self) -> None:
+        """Fit everything: the start, the minimum and every path so far; following on."""
+        session = self.session
+        plane = session.experiment.plane
+        paths = [session.path(run) for _, run in session.plane_runs]
+        self.plot_view.reset(plane.objective, plane.start_point, paths)
+        self._show_window()
+        self.refresh_views()
+
+    def action_toggle_follow(self) -> None:
+        self.say(self.plot_view.toggle_following())
+        self.refresh_views()
+
+    def action_toggle_equal_scale(self) -> None:
+        plot = self.query_one(ContourPlot)
+        plot.equal_scale = not plot.equal_scale
+        self.show_status()
+
+    def action_toggle_shading(self) -> None:
+        plot = self.query_one(ContourPlot)
+        plot.shading = not plot.shading
+        self.say("shading: darker is lower" if plot.shading else "shading off")
+
+    def action_toggle_markers(self) -> None:
+        ascii_only = not self.ascii_only
+        self.app.ascii_only = ascii_only  # type: ignore[attr-defined]  # GradientsApp's flag
+        self.say("plain ASCII" if ascii_only else "braille contours and symbol markers")
+
+    def action_toggle_theory(self) -> None:
+        self.theory = not self.theory
+        self.say("theory beside the run" if self.theory else "theory hidden")
+        self.refresh_views()
+
+    # --- focus, the panel, help -----------------------------------------------------------
+
+    def action_toggle_panel(self) -> None:
+        self.panel.display = not self.panel.display
+        if self.panel.display:
+            self.panel.focus_first_field()
+        else:
+            self.set_focus(None)
+
+    def action_leave_field(self) -> None:
+        """esc: dismiss a failure shown, or stop a jump being computed, else give the keys
+        back to the plot."""
+        if not self.dismiss_alert() and not self.driver.cancel():
+            self.set_focus(None)
+
+    def _show_where_keys_go(self, focused: Widget | None) -> None:
+        self.field_focused = focused is not None
+
+    def _panel_focused(self) -> bool:
+        return self.focused is not None and self.panel in self.focused.ancestors
+
+    def action_help(self) -> None:
+        """The help screen, built once for each of Unicode and ASCII: the first opening
+        renders its Markdown (most of a second); later ones only show it again."""
+        from tui_gradients.ui.help import HelpScreen  # Markdown is slow to import: not at start
+
+        name = "help-ascii" if self.ascii_only else "help"
+        if not self.app.is_screen_installed(name):
+            self.app.install_screen(HelpScreen(ascii_only=self.ascii_only), name)
+        self.app.push_screen(name)
+
+    # --- the lesson -------------------------------------------------------------------------
+
+    def action_toggle_lesson(self) -> None:
+        """Open the lesson where it was left (its page sets up a session of its own), or close
+        it and give the user's session and view back."""
+        if self.lesson.is_open:
+            session, view = self.lesson.close()
+            self._show_lesson_layout()
+            self.plot_view.restore_later(view)
+            self.driver.give_back(
+                session,
+                f"lesson closed: your session is back at step {session.step}; l reopens it",
+            )
+            return
+        self._set_up(self.lesson.open(self.driver.lend(), self.saved_view()))
+
+    def action_lesson_page(self, change: int) -> None:
+        turned = self.lesson.turn(change)
+        if isinstance(turned, str):
+            self.say(turned)
+        else:
+            self._set_up(turned)
+
+    def _set_up(self, setup: Setup) -> None:
+        """A lesson page's example at step 0: its settings, its rivals, theory."""
+        self.theory = setup.theory
+        self._show_lesson_layout()
+        self.say("")
+        self.driver.set_up(setup.experiment, setup.rivals)
+
+    def _show_lesson_layout(self) -> None:
+        self.set_class(self.lesson.is_open, "-lesson")
+        self.set_class(self.lesson.about_chain, "-lesson-chain")
+
+    def action_scroll_lesson(self, direction: int) -> None:
+        if direction > 0:
+            self.lesson.scroll_page_down(animate=False)
+        else:
+            self.lesson.scroll_page_up(animate=False)
+
+    # --- files ------------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        """Settings, trajectories and chain table, as JSON and CSV."""
+        self._tell(self.outputs.export(self.session, self.resume()))
+
+    def action_screenshot(self) -> None:
+        self._tell(self.outputs.screenshot(self.app.export_screenshot()))
+
+    def resume(self) -> Resume:
+        """Where the app is, for `--load` to open it there again."""
+        session = self.session
+        page = self.lesson.page if self.lesson.is_open else None
+        return Resume(session.step, session.rivals, self.saved_view(), page)
+
+    def _tell(self, written: Written) -> None:
+        if written.failed:
+            self.alert(written.text)
+        else:
+            self.say(written.text, in_full=True)

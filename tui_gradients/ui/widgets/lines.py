@@ -72,13 +72,17 @@ class Lines(Widget):
         return len(self._lines)
 
     def on_resize(self) -> None:
+        """Every line again at the new size: lines set before the widget had its size (a
+        change drawn in the same pass as a new layout) were refreshed at the old one."""
         self._strips.clear()
         self._width = self.size.width
+        self.refresh()
 
     @property
     def _width(self) -> int:
-        """The width, kept from the last resize: working it out walks up to the screen."""
-        if self._known_width is None:
+        """The width, kept from the last resize: working it out walks up to the screen. A width
+        of 0 (asked before the first layout) is not kept."""
+        if not self._known_width:
             self._known_width = self.size.width
         return self._known_width
 

@@ -23,7 +23,8 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
 from tui_gradients.core.runs.experiment import DATA, Experiment
-from tui_gradients.core.runs.settings import IN_PANEL, SECTIONS, Setting, in_section
+from tui_gradients.core.runs.session import Session
+from tui_gradients.core.runs.settings import IN_PANEL, SECTIONS, Setting, in_section, shown_for
 from tui_gradients.ui.glyphs import PROSE_TO_ASCII
 
 CUSTOM = "custom"
@@ -160,6 +161,8 @@ class SettingsPanel(Horizontal):
         """Labels, messages and the choices' arrows in plain ASCII (`show_in_ascii`)."""
         self.filled = False
         """Whether the fields are in (`fill`)."""
+        self._showing: tuple[object, ...] | None = None
+        """What the fields were last loaded from (`show_session`)."""
 
     def compose(self) -> ComposeResult:
         # the fields take the keys; the column scrolls to the one focused
@@ -210,6 +213,18 @@ class SettingsPanel(Horizontal):
         title = SECTIONS[section]
         editing = section == "optimizer" and self._editing
         return self._plain(f"{title}: {self._editing}" if editing else title)
+
+    def show_session(self, session: Session, editing: str, *, force: bool = False) -> None:
+        """The selected run's settings, naming that run (`editing`, "" for the only one);
+        reloaded (clearing the errors shown) only when they changed, or when `force`d. Called
+        on every redraw: what it compares is what the session already holds, nothing built."""
+        showing = (session.selected, session.rivals, session.experiment, editing)
+        if showing == self._showing and not force:
+            return
+        self._showing = showing
+        self.load(field_values(session.selected_experiment))
+        self.show_editing(editing)
+        self.show_only({setting.name for setting in shown_for(session.selected_hyper.optimizer)})
 
     def show_editing(self, run: str) -> None:
         """Name the run whose optimiser settings the fields now show and change ("" for the
