@@ -18,9 +18,10 @@ from textual.worker import get_current_worker
 
 from tui_gradients.core import fast
 from tui_gradients.core.errors import SettingError
+from tui_gradients.core.limits import LIMIT
 from tui_gradients.core.objectives.expression import Expression
 from tui_gradients.core.runs import settings
-from tui_gradients.core.runs.experiment import LIMIT, Experiment
+from tui_gradients.core.runs.experiment import Experiment
 from tui_gradients.core.runs.rivals import Rival
 from tui_gradients.core.runs.session import HISTORY_BUDGET, Session
 from tui_gradients.core.runs.settings import SETTINGS, Effect

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from rich.style import Style
 
-from tui_gradients.core.objectives.theory import TooLarge, curvature, gd_prediction
+from tui_gradients.core.objectives.expression import TooLarge
+from tui_gradients.core.objectives.theory import curvature, gd_prediction
 from tui_gradients.core.runs.session import HISTORY_BUDGET, Session
 from tui_gradients.core.runs.summary import (
     ARRIVAL_FRACTION,

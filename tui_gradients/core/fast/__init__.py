@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,7 @@ from tui_gradients.core.fast.problems import Problem, chain_problem, plane_probl
 from tui_gradients.core.objectives.expression import Expression
 from tui_gradients.core.optimisation.optimizers import REGISTRY, Hyperparameters
 from tui_gradients.core.optimisation.schedules import Schedule
+from tui_gradients.core.optimisation.updates import Hyper
 
 if TYPE_CHECKING:
     from tui_gradients.core.fast import specialised
@@ -134,13 +136,13 @@ def _exercise(loop: specialised.Loop, problem: Problem, optimizer: str = "adam")
 def advance(
     problem: Problem,
     optimizer: str,
-    hyper,
-    history,
+    hyper: Hyper,
+    history: straight.History,
     row: int,
     n: int,
-    limits,
+    limits: straight.Limits,
     schedule: Schedule | None = None,
-):
+) -> straight.Outcome:
     """Up to n steps after history row `row`, written into `history` = (params, loss, grads,
     states) arrays, by the fastest loop there is: the formula's own numba loop once
     `specialise` has made it, else numba's interpreter once loaded, else the straight-line loop.
@@ -153,5 +155,5 @@ def advance(
             problem.straight, optimizer, hyper, history, row, n, limits, schedule
         )
     own = None if problem.expression is None else _specialised.get((problem.expression, optimizer))
-    loop = own or _loaded.loop(optimizer)
+    loop: Callable[..., tuple[int, int]] = own or _loaded.loop(optimizer)
     return problem.call(loop, hyper, history, row, n, limits)

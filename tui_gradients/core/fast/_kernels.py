@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import inspect
 import types
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -37,6 +39,9 @@ from tui_gradients.core.fast.codes import (
 from tui_gradients.core.network import chain
 from tui_gradients.core.optimisation import backends, lbfgs, rules, updates
 from tui_gradients.core.optimisation.rules import RULES
+from tui_gradients.core.optimisation.updates import Hyper
+
+Array = np.ndarray
 
 __all__ = [
     "ASIDE",
@@ -58,20 +63,22 @@ METHOD, SCALED = RULE, True
 """How the loop's optimiser steps (a rule, Newton's two, LBFGS) and whether lr scales its rule's
 direction: each loop is compiled for one optimiser (`loop`), with these as constants, so numba
 drops the branches they rule out."""
-update = load = store = None
+update: Any = None
+load: Any = None
+store: Any = None
 """The optimiser's rule, and its state's `load` from and `store` into a state array: bound, as
 METHOD and SCALED, in each loop's copy of `steps` (`parts`)."""
 
 
 @njit(cache=True, error_model="numpy")
-def power(a, b):
+def power(a: float, b: float) -> float:
     """a ** b as numpy computes it: pow(a, 2) is a·a correctly rounded, and a multiply is
     cheaper. Shared by the interpreter and the compiled formulas (`specialised`)."""
     return a * a if b == 2.0 else np.power(a, b)
 
 
 @njit(cache=True, error_model="numpy")
-def _run_program(program, consts, w1, w2, registers):
+def _run_program(program: Array, consts: Array, w1: float, w2: float, registers: Array) -> None:
     """Each instruction i sets register i: a constant, a variable, or an operation on the
     registers its operands name (`problems.plane_problem`)."""
     ops, first, second = program[0], program[1], program[2]
@@ -122,7 +129,15 @@ def _run_program(program, consts, w1, w2, registers):
 
 
 @njit(cache=True, error_model="numpy")
-def _interpret(program, consts, roots, registers, params, grads, hess):
+def _interpret(
+    program: Array,
+    consts: Array,
+    roots: Array,
+    registers: Array,
+    params: Array,
+    grads: Array,
+    hess: Array,
+) -> float:
     """f and ∇f of a formula by its register program; `roots` are the registers that end
     holding f, ∂f/∂w1 and ∂f/∂w2, and where there are six, the Hessian's entries after them
     (written into `hess`: ∂²f/∂w1², ∂²f/∂w1∂w2, ∂²f/∂w2²)."""
@@ -131,7 +146,8 @@ def _interpret(program, consts, roots, registers, params, grads, hess):
     grads[1] = registers[roots[2]]
     for i in range(roots.shape[0] - 3):
         hess[i] = registers[roots[3 + i]]
-    return registers[roots[0]]
+    f: float = registers[roots[0]]
+    return f
 
 
 _newton = backends.bound(rules.newton_direction, {}, njit(error_model="numpy"))
@@ -139,7 +155,7 @@ _newton = backends.bound(rules.newton_direction, {}, njit(error_model="numpy"))
 
 
 @njit(cache=True, error_model="numpy")
-def _bad(params, loss, grads, bound):
+def _bad(params: Array, loss: float, grads: Array, bound: float) -> bool:
     """What `run._problem` refuses: non-finite numbers, a parameter beyond ±bound, a huge loss."""
     largest = 0.0
     for value in params:
@@ -155,13 +171,14 @@ def _bad(params, loss, grads, bound):
 
 
 @njit(cache=True, error_model="numpy")
-def _converged(grads, tol):
+def _converged(grads: Array, tol: float) -> bool:
     if tol == 0:
         return False
     total = 0.0
     for value in grads:
         total += value * value
-    return np.sqrt(total) < tol
+    below: bool = np.sqrt(total) < tol
+    return below
 
 
 _chain = backends.bound(chain.passes, {}, njit(error_model="numpy"))
@@ -169,7 +186,7 @@ _chain = backends.bound(chain.passes, {}, njit(error_model="numpy"))
 
 
 @njit(error_model="numpy")
-def evaluate(data, params, grads, hess):
+def evaluate(data: tuple[Any, ...], params: Array, grads: Array, hess: Array) -> float:
     """Write ∇ at `params` into `grads` (and H into `hess` where the problem has it) and return
     the loss. `data` is (problem, ints, floats, program, consts, scratch): problem FORMULA runs
     the register `program` (ints are the registers of f, ∂f/∂w1 and ∂f/∂w2, then H's for a
@@ -178,13 +195,25 @@ def evaluate(data, params, grads, hess):
     problem, ints, floats, program, consts, scratch = data
     if problem == FORMULA:
         return _interpret(program, consts, ints, scratch[0], params, grads, hess)
-    return _chain(ints[0], ints[1], floats[0], floats[1], params, grads, scratch)
+    cost: float = _chain(ints[0], ints[1], floats[0], floats[1], params, grads, scratch)
+    return cost
 
 
 lbfgs_iterate = compiled_lbfgs(evaluate)
 
 
-def steps(data, hp, P, L, G, S, row, n, limits, rejected):
+def steps(
+    data: tuple[Any, ...],
+    hp: Hyper,
+    P: Array,
+    L: Array,
+    G: Array,
+    S: Array,
+    row: int,
+    n: int,
+    limits: Array,
+    rejected: Array,
+) -> tuple[int, int]:
     """Up to n steps after history row `row`; returns (steps taken, why it ended).
 
     `hp` is the settings (`rules.Hyper`), `limits` (max_steps, tol, bound). A template: `loop`
@@ -267,7 +296,7 @@ def parts(optimizer: str) -> dict[str, object]:
         + "".join(f"    S[{k}, i] = s[{k}]\n" for k in fields)
         + "    return\n"
     )
-    namespace: dict[str, object] = {"State": rule.state}
+    namespace: dict[str, Any] = {"State": rule.state}
     exec(compile(text, f"<state of {optimizer}>", "exec"), namespace)  # our own text
     return {
         "METHOD": method(optimizer),
@@ -278,7 +307,7 @@ def parts(optimizer: str) -> dict[str, object]:
     }
 
 
-def _compiled(function):
+def _compiled(function: Callable[..., Any]) -> Callable[..., Any]:
     return njit(error_model="numpy")(function)
 
 
@@ -296,10 +325,10 @@ def digest(optimizer: str) -> str:
     return hashlib.sha256(text).hexdigest()[:16]
 
 
-_loops: dict[str, object] = {}
+_loops: dict[str, Callable[..., tuple[int, int]]] = {}
 
 
-def loop(optimizer: str):
+def loop(optimizer: str) -> Callable[..., tuple[int, int]]:
     """`steps` compiled for `optimizer` around the interpreter's `evaluate`, cached by numba
     under a name of its own (the optimiser and `digest`)."""
     if optimizer not in _loops:

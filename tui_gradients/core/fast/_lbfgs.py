@@ -10,19 +10,23 @@ themselves: the loop that calls them is, with them compiled into it.
 
 import types
 from collections.abc import Callable
+from typing import Any
 
 from numba import njit
 
 from tui_gradients.core.optimisation import lbfgs
 
 
-def compiled(evaluate: Callable) -> Callable:
+def compiled(evaluate: Callable[..., float]) -> Callable[..., int]:
     """`lbfgs.iterate` for numba, evaluating f and ∇f with `evaluate(data, x, g, hess)`."""
-    namespace = {name: value for name, value in vars(lbfgs).items() if not name.startswith("__")}
+    namespace: dict[str, Any] = {
+        name: value for name, value in vars(lbfgs).items() if not name.startswith("__")
+    }
     namespace["evaluate"] = evaluate
     for name in lbfgs.COMPILED:
         original = getattr(lbfgs, name)
         twin = types.FunctionType(original.__code__, namespace, name, original.__defaults__)
         twin.__qualname__ = original.__qualname__
         namespace[name] = njit(error_model="numpy")(twin)
-    return namespace["iterate"]
+    iterate: Callable[..., int] = namespace["iterate"]
+    return iterate

@@ -3,8 +3,10 @@ straight-line loops in Python."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -15,8 +17,10 @@ from tui_gradients.core.fast.codes import (
     FORMULA,
     OPCODES,
 )
+from tui_gradients.core.fast.straight import History, Limits, Outcome
 from tui_gradients.core.objectives.expression import Expression
 from tui_gradients.core.objectives.tree import Node, Num, Var, postorder
+from tui_gradients.core.optimisation.updates import Hyper
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,11 +41,19 @@ class Problem:
     """A formula, which may have a loop of its own (`fast.specialise`)."""
 
     @property
-    def data(self) -> tuple:
+    def data(self) -> tuple[Any, ...]:
         """What numba's `evaluate` reads, but for its scratch memory."""
         return (self.kind, self.ints, self.floats, self.program, self.consts)
 
-    def call(self, loop, hyper, history, row, n, limits) -> tuple[int, int, np.ndarray]:
+    def call(
+        self,
+        loop: Callable[..., tuple[int, int]],
+        hyper: Hyper,
+        history: History,
+        row: int,
+        n: int,
+        limits: Limits,
+    ) -> Outcome:
         """Run numba's `loop` (compiled for one optimiser) with the settings `hyper`
         (`rules.Hyper`) on `history` = (params, loss, grads, states) arrays from `row`."""
         rejected = np.empty(2 * history[0].shape[1] + 1)

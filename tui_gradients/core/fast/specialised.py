@@ -30,6 +30,8 @@ from tui_gradients.core.objectives.tree import Node, Num, Var, postorder
 from tui_gradients.core.optimisation.optimizers import REGISTRY
 
 TEMPLATE = """# {formula!r}, optimizer {optimizer}: written by tui_gradients.core.fast.specialised
+from __future__ import annotations  # the loop's annotations name what this module does not
+
 import numpy as np
 from numba import njit
 
@@ -134,7 +136,8 @@ def load(expression: Expression, optimizer: str, kernels: ModuleType) -> Loop | 
         module = _import(_written(code, kernels.digest(optimizer)))
     except (Unsupported, OSError, TooLarge):
         return None
-    return module.steps
+    steps: Loop = module.steps
+    return steps
 
 
 def _written(code: str, rule: str) -> Path:

@@ -26,6 +26,7 @@ from array import array
 from collections.abc import Callable
 from functools import lru_cache
 from itertools import chain
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,7 @@ from tui_gradients.core.optimisation import lbfgs
 from tui_gradients.core.optimisation.optimizers import REGISTRY
 from tui_gradients.core.optimisation.rules import RULES, newton_direction
 from tui_gradients.core.optimisation.schedules import Schedule
-from tui_gradients.core.optimisation.updates import sign
+from tui_gradients.core.optimisation.updates import Hyper, sign
 
 FIRST_CHUNK, CHUNK = 1 << 10, 1 << 16
 """Steps written between two checks, doubling from the first to the second: past a stop the
@@ -72,8 +73,17 @@ _FUNCTIONS = {
     "sign": sign,  # the rules' own, as np.sign: nan and ±0 stay
 }
 
-Key = tuple
+Key = tuple[Any, ...]
 """What a loop computes: ("plane", Expression) or ("chain", depth, activation, x, y)."""
+History = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""(params, loss, grads, states): the rows a loop reads its start from and writes into."""
+Limits = tuple[float, float, float]
+"""(max_steps, tol, bound)."""
+Rows = Any
+"""A history array as a loop reads it: flat float64 memoryviews (typeshed takes a
+memoryview's items for ints)."""
+Outcome = tuple[int, int, np.ndarray]
+"""(steps taken, why the loop ended, the rejected step's params, loss and grads if DIVERGED)."""
 Loop = Callable[..., int]
 """(params, loss, grads, states, row, n, the settings as `rules.Hyper`) → steps written."""
 
@@ -265,12 +275,12 @@ def loop(problem: Key, optimizer: str, scheduled: bool = False, cycled: str = ""
 
 
 @lru_cache(maxsize=64)
-def evaluator(problem: Key) -> Callable:
+def evaluator(problem: Key) -> Callable[..., float]:
     """The problem's f and ∇f for `lbfgs.iterate` as straight-line code (`evaluator_source`)."""
     return _compiled(evaluator_source(problem), "evaluate")
 
 
-def _compiled(text: str, name: str, parts: dict[str, object] | None = None) -> Callable:
+def _compiled(text: str, name: str, parts: dict[str, object] | None = None) -> Callable[..., Any]:
     namespace: dict[str, object] = {
         "pow": math.pow,
         "inf": math.inf,
@@ -299,12 +309,12 @@ def evaluator_source(problem: Key) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _lbfgs_loop(evaluate: Callable) -> Loop:
+def _lbfgs_loop(evaluate: Callable[..., float]) -> Loop:
     """LBFGS's loop: `lbfgs.iterate` on Python floats, evaluating f and ∇f as straight-line
     code, its state kept as lists from step to step. A step that would not move, or whose
     arithmetic raises, is left to numpy (ASIDE), which says why."""
 
-    def steps(P, L, G, S, k, n, hp):
+    def steps(P: Rows, L: Rows, G: Rows, S: Rows, k: int, n: int, hp: Hyper) -> int:
         memory, max_iter = int(hp.history_size), int(hp.max_iter)
         lr, line_search = hp.lr, hp.line_search != 0
         size = len(P) // len(L)
@@ -341,14 +351,21 @@ def _lbfgs_loop(evaluate: Callable) -> Loop:
 
 
 def advance(
-    problem, optimizer, hyper, history, row, n, limits, schedule: Schedule | None = None
-) -> tuple[int, int, np.ndarray]:
+    problem: Key,
+    optimizer: str,
+    hyper: Hyper,
+    history: History,
+    row: int,
+    n: int,
+    limits: Limits,
+    schedule: Schedule | None = None,
+) -> Outcome:
     """Up to n steps after history row `row`, written into `history` = (params, loss, grads,
     states) arrays, under `schedule` if any; returns (steps taken, why it ended, the rejected
     step's params, loss and grads when it DIVERGED), as `fast.advance` does."""
     P, L, G, S = history
     max_steps, tol, bound = limits
-    views = [memoryview(values.reshape(-1)) for values in (P, L, G, S)]
+    views = [values.reshape(-1).data for values in (P, L, G, S)]
     extra = () if schedule is None else (schedule.next, schedule.momentum)
     rule = RULES.get(optimizer)
     cycled = rule.cycled if rule and schedule and schedule.cycles_momentum else None
@@ -379,7 +396,9 @@ def _bad(params: np.ndarray, loss: np.ndarray, grads: np.ndarray, bound: float) 
     """Per row, what `run._problem` refuses."""
     with np.errstate(invalid="ignore", over="ignore"):
         finite = np.isfinite(params).all(axis=1) & np.isfinite(loss) & np.isfinite(grads).all(1)
-        return ~finite | (np.abs(params).max(axis=1) > bound) | (np.abs(loss) > HUGE * HUGE)
+        bad: np.ndarray = ~finite | (np.abs(params).max(axis=1) > bound)
+        bad |= np.abs(loss) > HUGE * HUGE
+        return bad
 
 
 def _converged(grads: np.ndarray, tol: float) -> np.ndarray:
@@ -388,7 +407,8 @@ def _converged(grads: np.ndarray, tol: float) -> np.ndarray:
         total = grads[:, 0] * grads[:, 0]
         for column in range(1, grads.shape[1]):
             total = total + grads[:, column] * grads[:, column]
-        return np.sqrt(total) < tol
+        converged: np.ndarray = np.sqrt(total) < tol
+        return converged
 
 
 def _first(flags: np.ndarray) -> int | None:

@@ -14,14 +14,14 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.files.writing import write_atomically
 from tui_gradients.core.limits import LIMIT
 from tui_gradients.core.network.chain import Chain
 from tui_gradients.core.objectives.functions import Window
-from tui_gradients.core.optimisation.optimizers import HYPERPARAMETERS
+from tui_gradients.core.optimisation.rules import HYPERPARAMETERS
 from tui_gradients.core.runs.experiment import Experiment
 from tui_gradients.core.runs.rivals import Rival, format_rivals, parse_rivals
 from tui_gradients.core.runs.run import Run
@@ -102,7 +102,9 @@ def chain_rows(run: Run, chain: Chain, every: int = 1) -> Iterator[Row]:
             )
 
 
-def write(rows: Iterator[Row], columns: Sequence[str], fmt: str, out: IO[str], meta: dict) -> None:
+def write(
+    rows: Iterator[Row], columns: Sequence[str], fmt: str, out: IO[str], meta: dict[str, Any]
+) -> None:
     """Write rows in `fmt` as they come (a million rows never sit in memory at once); `meta`
     (settings, stop reason) goes into JSON only."""
     if fmt == "csv":
@@ -119,7 +121,9 @@ def _csv_row(row: Row) -> list[str]:
     return [_cell(v) for v in row]
 
 
-def _write_json(rows: Iterator[Row], columns: Sequence[str], out: IO[str], meta: dict) -> None:
+def _write_json(
+    rows: Iterator[Row], columns: Sequence[str], out: IO[str], meta: dict[str, Any]
+) -> None:
     """{**meta, "columns": [...], "rows": [{column: value}, ...]}, a row at a time."""
     head = json.dumps({**meta, "columns": list(columns)}, allow_nan=False)
     out.write(head[:-1] + ', "rows": [')
@@ -148,7 +152,7 @@ SETTINGS_VERSION = 2
 held the dataclasses' fields, and is still read."""
 
 
-def settings_to_dict(experiment: Experiment) -> dict:
+def settings_to_dict(experiment: Experiment) -> dict[str, Any]:
     """Everything needed to reproduce the runs, as typed text that reads back exactly."""
     return {"version": SETTINGS_VERSION, "values": saved(experiment)}
 
@@ -180,7 +184,7 @@ def settings_from_dict(data: object) -> Experiment:
         raise SettingError("load", f"malformed settings: {error}") from None
 
 
-def _version_1(data: dict) -> dict[str, str]:
+def _version_1(data: dict[str, Any]) -> dict[str, str]:
     """A version-1 document's fields as the settings' typed text."""
     plane, hyper, chain = data["plane"], data["hyper"], data["chain"]
     expr = plane.get("expr")
@@ -232,7 +236,7 @@ class Resume:
     view: SavedView | None = None
     lesson_page: int | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         view = (
             None if self.view is None else {**asdict(self.view), "window": list(self.view.window)}
         )
@@ -410,5 +414,5 @@ def export_session(
     return [json_path, trajectory, chain]
 
 
-def _table(rows: Iterable[Row], columns: Sequence[str]) -> dict:
+def _table(rows: Iterable[Row], columns: Sequence[str]) -> dict[str, Any]:
     return {"columns": list(columns), "rows": [list(row) for row in rows]}

@@ -16,7 +16,7 @@ The parameters are one vector [w¹…wᴸ, b¹…bᴸ] so the same optimisers tr
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, MutableSequence, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -25,6 +25,8 @@ import numpy as np
 from tui_gradients.core.errors import SettingError
 
 Array = np.ndarray
+Row = MutableSequence[float]
+"""Numbers indexed one by one: a list in Python, a float64 array under numba."""
 MAX_DEPTH = 64
 
 
@@ -40,7 +42,7 @@ ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "linear")
 # t = e^−2|z|, not 1 − tanh², which is 0 from |z| ≈ 19 on.
 
 
-def activate(kind, z):
+def activate(kind: int, z: float) -> float:
     """g(z) of one neuron; relu keeps a nan as np.maximum does."""
     if kind == SIGMOID:
         e = math.exp(-abs(z))
@@ -52,7 +54,7 @@ def activate(kind, z):
     return z
 
 
-def slope(kind, z):
+def slope(kind: int, z: float) -> float:
     """g′(z) of one neuron."""
     if kind == SIGMOID:
         e = math.exp(-abs(z))
@@ -65,7 +67,15 @@ def slope(kind, z):
     return 1.0
 
 
-def passes(depth, kind, x, y, params, grads, work):
+def passes(
+    depth: int,
+    kind: int,
+    x: float,
+    y: float,
+    params: Row,
+    grads: Row,
+    work: Sequence[Row],
+) -> float:
     """The forward and backward pass, written once for every loop: the numpy loop runs it on
     Python floats (`Chain.trace`), the straight-line loop likewise, and numba compiles it.
     `params` is [w¹…wᴸ, b¹…bᴸ]; the gradient goes into `grads` in the same order, and `work`

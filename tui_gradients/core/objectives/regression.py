@@ -178,7 +178,9 @@ class Regression:
         return x, y, weights, spread
 
     @staticmethod
-    def _logistic_grid(w: Array, b: Array, x: Array, y: Array, weights: Array, spread) -> Array:
+    def _logistic_grid(
+        w: Array, b: Array, x: Array, y: Array, weights: Array, spread: Array | float
+    ) -> Array:
         w, b = np.broadcast_arrays(w, b)
         flat_w, flat_b = w.reshape(-1), b.reshape(-1)
         out = np.empty(flat_w.shape)

@@ -130,7 +130,8 @@ def distances_to_nearest(points: Array, minima: Sequence[Point]) -> Array:
     """Each point's distance to the nearest of `minima`."""
     centres = np.asarray(minima, dtype=float).reshape(-1, 2)
     offsets = points[:, None, :] - centres[None, :, :]
-    return np.min(np.hypot(offsets[..., 0], offsets[..., 1]), axis=1)
+    nearest: Array = np.min(np.hypot(offsets[..., 0], offsets[..., 1]), axis=1)
+    return nearest
 
 
 def steps_until_fraction(

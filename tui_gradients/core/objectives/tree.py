@@ -56,7 +56,9 @@ T = TypeVar("T")
 _INTERNING = threading.Lock()
 
 
-def _intern(cls: type[T], table: weakref.WeakValueDictionary, key: object, **fields: object) -> T:
+def _intern(
+    cls: type[T], table: weakref.WeakValueDictionary[Any, T], key: object, **fields: object
+) -> T:
     """The node of `cls` under `key` in `table`, made with `fields` the first time (under a
     lock: a thread compiling a formula's loop builds trees too, and two equal nodes made at
     once would be two objects)."""
@@ -86,7 +88,7 @@ class Num:
     def __repr__(self) -> str:
         return f"Num({self.value!r})"
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return Num, (self.value,)
 
 
@@ -104,7 +106,7 @@ class Var:
     def __repr__(self) -> str:
         return f"Var({self.name!r})"
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return Var, (self.name,)
 
 
@@ -112,7 +114,7 @@ class Apply:
     """An operator (`+`, `-`, `*`, `/`, `**`, `neg`) or a named function applied to arguments."""
 
     __slots__ = ("__weakref__", "args", "op", "variable")
-    _interned: weakref.WeakValueDictionary[tuple, Apply] = weakref.WeakValueDictionary()
+    _interned: weakref.WeakValueDictionary[tuple[Any, ...], Apply] = weakref.WeakValueDictionary()
     op: str
     args: tuple[Node, ...]
     variable: bool
@@ -128,7 +130,7 @@ class Apply:
     def __repr__(self) -> str:
         return f"Apply({self.op!r}, {len(self.args)} args)"
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return Apply, (self.op, self.args)
 
 

@@ -11,13 +11,15 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+Function = Callable[..., Any]
+
 
 def bound(
-    function: Callable,
+    function: Function,
     names: dict[str, Any],
-    wrap: Callable[[Callable], Callable] = lambda function: function,
+    wrap: Callable[[Function], Function] = lambda function: function,
     defaults: dict[str, Any] | None = None,
-) -> Callable:
+) -> Function:
     """A copy of `function` whose globals are its module's with `names` over them, and
     `defaults` under them (for names its module lacks). Every function it can reach that is
     defined in its module, or in a module `defaults` draws on, is copied the same way and passed

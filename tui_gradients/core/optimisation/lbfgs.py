@@ -18,7 +18,8 @@ compiles: no raising, no objects, a code for how a step ended.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableSequence, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +27,12 @@ from tui_gradients.core.errors import NoFurtherStep, StepRefused
 
 Array = np.ndarray
 ValueAndGrad = Callable[[Array], tuple[float, Array]]
+Row = MutableSequence[float]
+"""A row of numbers indexed element by element: a list in Python, a float64 array under numba."""
+Rows = Sequence[Row]
+Data = Any
+"""What `evaluate` reads f and ∇f from: a function (x, g) → f in Python, a problem's data
+arrays under numba, whose `evaluate` each loop puts in place of the one here."""
 
 TOLERANCE_GRAD = 1e-7
 TOLERANCE_CHANGE = 1e-9
@@ -68,7 +75,7 @@ def step(
     x = params.tolist()
     work, al = [[0.0] * size for _ in range(WORK_ROWS)], [0.0] * history_size
 
-    def in_numpy(point: list, gradient: list) -> float:
+    def in_numpy(point: Row, gradient: Row) -> float:
         value, at = value_and_grad(np.array(point))
         gradient[:] = np.asarray(at, dtype=float).tolist()
         return float(value)
@@ -88,12 +95,26 @@ def step(
     return np.array(x), tuple(np.array(rows))
 
 
-def evaluate(data, x, g, hess):
+def evaluate(data: Data, x: Row, g: Row, hess: Row) -> float:
     """f at x, ∇f written into g: in Python, `data` is a function (x, g) → f that does so."""
-    return data(x, g)
+    value: float = data(x, g)
+    return value
 
 
-def iterate(data, params, loss, grad, state, x, work, al, lr, max_iter, history_size, line_search):
+def iterate(
+    data: Data,
+    params: Row,
+    loss: float,
+    grad: Row,
+    state: Rows,
+    x: Row,
+    work: Rows,
+    al: Row,
+    lr: float,
+    max_iter: int,
+    history_size: int,
+    line_search: bool,
+) -> int:
     """torch's `step(closure)` from `params`, where f = loss and ∇f = grad: the point it ends
     at is written into x (which holds params on entry), `state` is brought up to date in
     place, `work` (WORK_ROWS rows) and `al` (history_size) are scratch. Returns MOVED,
@@ -165,7 +186,7 @@ def iterate(data, params, loss, grad, state, x, work, al, lr, max_iter, history_
     return STALLED  # torch's step returns without moving, and would again
 
 
-def _remember(state, flat, t, history_size):
+def _remember(state: Rows, flat: Row, t: float, history_size: int) -> None:
     """A new pair y = ∇ₖ − ∇ₖ₋₁, s = t·d where yᵀs > 1e-10, over the oldest when the ring is
     full, and H's scale yᵀs / yᵀy from it."""
     size = len(flat)
@@ -191,7 +212,7 @@ def _remember(state, flat, t, history_size):
     _fill(state[H_DIAG], ys / yy)
 
 
-def _direction(state, flat, q, al, history_size):
+def _direction(state: Rows, flat: Row, q: Row, al: Row, history_size: int) -> None:
     """d = −H·∇ by the two-loop recursion over the pairs kept, oldest first, as torch orders
     it (q and r are one buffer there too)."""
     size = len(flat)
@@ -215,7 +236,9 @@ def _direction(state, flat, q, al, history_size):
             d[j] = d[j] + (al[i] - be_i) * s[j]
 
 
-def _strong_wolfe(data, x, t, d, f, gtd, work, max_ls):
+def _strong_wolfe(
+    data: Data, x: Row, t: float, d: Row, f: float, gtd: float, work: Rows, max_ls: int
+) -> tuple[float, float, int]:
     """torch's `_strong_wolfe`: a step along d from x meeting the strong Wolfe conditions, by
     bracketing then zooming with cubic interpolation. Returns (f, t, evaluations) and leaves
     the gradient there in work[FLAT], which holds the gradient at x on entry."""
@@ -295,7 +318,7 @@ def _strong_wolfe(data, x, t, d, f, gtd, work, max_ls):
     return bracket_f[low], bracket[low], evals
 
 
-def _evaluate_along(data, x, t, d, work):
+def _evaluate_along(data: Data, x: Row, t: float, d: Row, work: Rows) -> float:
     """f at x + t·d, its gradient into work[G_NEW] (torch's `_directional_evaluate`)."""
     trial = work[TRIAL]
     for j in range(len(x)):
@@ -303,12 +326,21 @@ def _evaluate_along(data, x, t, d, work):
     return evaluate(data, trial, work[G_NEW], work[Q])
 
 
-def _cubic_interpolate(x1, f1, g1, x2, f2, g2, xmin_bound, xmax_bound):
+def _cubic_interpolate(
+    x1: float,
+    f1: float,
+    g1: float,
+    x2: float,
+    f2: float,
+    g2: float,
+    xmin_bound: float,
+    xmax_bound: float,
+) -> float:
     """The minimiser of the cubic through two points with their slopes, within the bounds."""
     d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
     d2_square = d1 * d1 - g1 * g2
     if d2_square >= 0:
-        d2 = d2_square**0.5
+        d2: float = d2_square**0.5
         if x1 <= x2:
             min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
         else:
@@ -317,26 +349,26 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, xmin_bound, xmax_bound):
     return (xmin_bound + xmax_bound) / 2.0
 
 
-def _dot(a, b):
+def _dot(a: Row, b: Row) -> float:
     total = 0.0
     for j in range(len(a)):
         total += a[j] * b[j]
     return total
 
 
-def _largest(a):
+def _largest(a: Row) -> float:
     largest = 0.0
     for j in range(len(a)):
         largest = max(largest, abs(a[j]))
     return largest
 
 
-def _copy(source, target):
+def _copy(source: Row, target: Row) -> None:
     for j in range(len(source)):
         target[j] = source[j]
 
 
-def _fill(row, value):
+def _fill(row: Row, value: float) -> None:
     for j in range(len(row)):
         row[j] = value
 

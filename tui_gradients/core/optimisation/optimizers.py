@@ -18,7 +18,7 @@ import numpy as np
 
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.optimisation import lbfgs, rules
-from tui_gradients.core.optimisation.rules import HYPERPARAMETERS, RULES, Hyper, Rule
+from tui_gradients.core.optimisation.rules import HYPERPARAMETERS, RULES, Rule
 from tui_gradients.core.optimisation.schedules import Schedule
 from tui_gradients.core.optimisation.transforms import (
     SCHEDULE_ROWS,
@@ -35,11 +35,14 @@ from tui_gradients.core.optimisation.transforms import (
     scale_by_schedule,
     update_given,
 )
+from tui_gradients.core.optimisation.updates import Hyper
 
 Array = np.ndarray
 
 
-def lbfgs_steps(value_and_grad: lbfgs.ValueAndGrad | None, h: Hyperparameters):
+def lbfgs_steps(
+    value_and_grad: lbfgs.ValueAndGrad | None, h: Hyperparameters
+) -> GradientTransformation:
     """torch's LBFGS: each update is a whole `step(closure)` (up to max_iter iterations, each
     evaluating f as it needs), given, as rprop's and asgd's are, pointing uphill: the last
     step negates it into the move to where it ends."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from tui_gradients.core.optimisation import backends, updates
 from tui_gradients.core.optimisation.updates import (
@@ -32,6 +32,7 @@ from tui_gradients.core.optimisation.updates import (
     AdamaxState,
     AdamState,
     CountState,
+    Hyper,
     NadamState,
     NoState,
     RadamState,
@@ -55,32 +56,6 @@ from tui_gradients.core.optimisation.updates import (
     rmsprop,
     rprop,
 )
-
-
-class Hyper(NamedTuple):
-    """Every setting an optimiser may read, resolved to floats (a switch is 0.0 or 1.0), in the
-    order the fast loops receive them."""
-
-    lr: float
-    momentum: float
-    alpha: float
-    beta1: float
-    beta2: float
-    eps: float
-    weight_decay: float
-    dampening: float
-    amsgrad: float
-    rho: float
-    eta_minus: float
-    eta_plus: float
-    step_min: float
-    step_max: float
-    lambd: float
-    momentum_decay: float
-    history_size: float
-    max_iter: float
-    line_search: float
-
 
 HYPERPARAMETERS = Hyper._fields
 
@@ -118,7 +93,8 @@ class Rule:
 
     @property
     def fields(self) -> tuple[str, ...]:
-        return self.state._fields  # type: ignore[attr-defined]  # every rule's state is a NamedTuple
+        names: tuple[str, ...] = self.state._fields  # type: ignore[attr-defined]  # a NamedTuple
+        return names
 
     def initial(self, hp: Hyper) -> tuple[float, ...]:
         """The first state, one float per field."""
@@ -152,10 +128,10 @@ def on_register(hook: Callable[[Rule], None]) -> None:
 
 
 def bound(
-    update: Callable,
+    update: Callable[..., Any],
     vocabulary: dict[str, Any],
-    wrap: Callable[[Callable], Callable] = lambda function: function,
-) -> Callable:
+    wrap: Callable[[Callable[..., Any]], Callable[..., Any]] = lambda function: function,
+) -> Callable[..., Any]:
     """A rule's update with `vocabulary` in place of the names of `updates` (`backends.bound`);
     a rule defined elsewhere (a test's) reads that vocabulary too."""
     base = {name: getattr(updates, name) for name in (*VOCABULARY, "decayed")}
@@ -207,7 +183,9 @@ MAX_CONDITION = 1e12
 """κ past which H counts as singular: its inverse would be mostly rounding."""
 
 
-def newton_direction(diagonal, h11, h12, h22, g1, g2):
+def newton_direction(
+    diagonal: bool, h11: float, h12: float, h22: float, g1: float, g2: float
+) -> tuple[bool, float, float]:
     """H⁻¹·g for H = [[h11, h12], [h12, h22]] (with `diagonal`, g / diag(H): each coordinate
     scaled by its own curvature), and whether it is a safe descent direction: H finite and
     positive definite, not near singular (κ well inside MAX_CONDITION). The solve is LAPACK's

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from tui_gradients.core.errors import SettingError, StepRefused
 from tui_gradients.core.optimisation import rules
-from tui_gradients.core.optimisation.rules import Hyper, Rule, newton_direction
+from tui_gradients.core.optimisation.rules import Rule, newton_direction
 from tui_gradients.core.optimisation.schedules import Schedule
+from tui_gradients.core.optimisation.updates import Hyper
 
 Array = np.ndarray
 State = tuple[Array, ...]
@@ -39,7 +40,8 @@ class GradientTransformation(NamedTuple):
 
 
 def apply_updates(params: Array, updates: Array) -> Array:
-    return params + updates
+    moved: Array = params + updates
+    return moved
 
 
 def update_given(
@@ -90,10 +92,10 @@ _IN_NUMPY = {
     "sign": np.sign,
 }
 """The rules' vocabulary on arrays (see `rules`)."""
-_numpy_updates: dict[Callable, Callable] = {}
+_numpy_updates: dict[Callable[..., Any], Callable[..., Any]] = {}
 
 
-def in_numpy(rule: Rule) -> Callable:
+def in_numpy(rule: Rule) -> Callable[..., Any]:
     """The rule's update on whole arrays: the same function, its vocabulary numpy's."""
     if rule.update not in _numpy_updates:
         _numpy_updates[rule.update] = rules.bound(rule.update, _IN_NUMPY)

@@ -5,12 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.optimisation.optimizers import (
-    HYPERPARAMETERS,
-    OPTIMIZERS,
-    Hyperparameters,
-    label,
-)
+from tui_gradients.core.optimisation.optimizers import OPTIMIZERS, Hyperparameters, label
+from tui_gradients.core.optimisation.rules import HYPERPARAMETERS
 from tui_gradients.core.parsing import parse_number
 
 MAX_RIVALS = 5

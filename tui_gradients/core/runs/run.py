@@ -17,7 +17,8 @@ import numpy as np
 from tui_gradients.core import fast
 from tui_gradients.core.errors import NoFurtherStep, SettingError, StepRefused
 from tui_gradients.core.limits import HUGE
-from tui_gradients.core.optimisation.optimizers import Optimizer, State
+from tui_gradients.core.optimisation.optimizers import Optimizer
+from tui_gradients.core.optimisation.transforms import State
 
 Array = np.ndarray
 ValueAndGrad = Callable[[Array], tuple[float, Array]]
@@ -70,7 +71,8 @@ class History:
     def _rows_of(self, steps: Array) -> Array:
         """`row_of` for many kept steps at once."""
         edge = self.thinned_to
-        return np.minimum(steps, edge) // self.stride + np.maximum(steps - edge, 0)
+        rows: Array = np.minimum(steps, edge) // self.stride + np.maximum(steps - edge, 0)
+        return rows
 
     def step_of(self, row: int) -> int:
         edge = self.thinned_to // self.stride
@@ -375,7 +377,8 @@ class Run:
 
     @property
     def params(self) -> Array:
-        return self.history.params[self.history.row_of(self.cursor)]
+        params: Array = self.history.params[self.history.row_of(self.cursor)]
+        return params
 
     @property
     def loss(self) -> float:
@@ -383,7 +386,8 @@ class Run:
 
     @property
     def grads(self) -> Array:
-        return self.history.grads[self.history.row_of(self.cursor)]
+        grads: Array = self.history.grads[self.history.row_of(self.cursor)]
+        return grads
 
 
 def _problem(params: Array, loss: float, grads: Array, bound: float) -> str | None:

@@ -128,7 +128,7 @@ _SHOW: dict[Kind, Callable[[Any], str]] = {"number": exact, "whole": str, "choic
 
 
 def _field(
-    part: str, name: str, label: str, section: str, kind: Kind, help_text: str, **extra
+    part: str, name: str, label: str, section: str, kind: Kind, help_text: str, **extra: Any
 ) -> Setting:
     """A setting that is one field of `experiment.<part>`, shown and parsed as its kind says."""
 
@@ -143,7 +143,12 @@ def _field(
 
 
 def _optimizer_setting(
-    name: str, label: str, help_text: str, sets: tuple[str, ...], kind: Kind = "number", **extra
+    name: str,
+    label: str,
+    help_text: str,
+    sets: tuple[str, ...],
+    kind: Kind = "number",
+    **extra: Any,
 ) -> Setting:
     """One of an optimiser's settings: each 2-D run may have its own."""
     if len(sets) == 2:
