@@ -37,8 +37,8 @@ class LessonPanel(VerticalScroll, can_focus=False):
 
     ascii_only = False
 
-    def __init__(self, page: int = 1, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]  # Widget's keyword arguments
+    def __init__(self, page: int = 1, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.page = page
         """The page open, or to open next (the lesson reopens where it was left)."""
         self.borrowed: tuple[Session, SavedView] | None = None
