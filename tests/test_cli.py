@@ -5,7 +5,9 @@ import gc
 import io
 import json
 import math
+import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -163,7 +165,8 @@ def test_the_launcher_imports_the_cli_with_the_collector_paused():
 
 
 def test_a_reader_that_stops_early_ends_the_rows_quietly():
-    """`tui-gradients run | head`: status 1 and no traceback once the reader has gone."""
+    """`tui-gradients run | head`: no traceback once the reader has gone, and the status a
+    shell gives a writer that SIGPIPE ended (128 + 13)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "tui_gradients", "run", "--steps", "20000"],
         stdout=subprocess.PIPE,
@@ -172,8 +175,36 @@ def test_a_reader_that_stops_early_ends_the_rows_quietly():
     assert process.stdout.readline().startswith(b"step,")  # many times a pipe's buffer follows
     process.stdout.close()
     _, err = process.communicate(timeout=60)
-    assert process.returncode == 1
+    assert process.returncode == 141
     assert err == b""
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("command", ["run", "chain"])
+def test_a_full_disk_is_one_line_and_status_2(command):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "tui_gradients", command, "--steps", "10"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert done.stderr == "tui-gradients: cannot write the output: No space left on device\n"
+
+
+def test_ctrl_c_during_a_long_command_is_one_line_and_status_130():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui_gradients", "chain", "--steps", "1000000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout.readline().startswith(b"step,")  # it is writing rows: mid-run
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err == b"tui-gradients: interrupted\n"
 
 
 def test_app_command_starts_preconfigured(monkeypatch):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from tui_gradients import COMMANDS, __version__
+from tui_gradients import COMMANDS, PROG, __version__
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.files.export import FORMATS, Resume, load_export
 from tui_gradients.core.limits import LIMIT
@@ -24,13 +24,13 @@ from tui_gradients.core.runs.lesson import page_count
 from tui_gradients.core.runs.rivals import Rival, parse_rivals
 from tui_gradients.core.runs.settings import SETTINGS, in_section, restore
 
-PROG = "tui-gradients"
 EXIT_LIMIT = 3
 """`run` and `chain` stopped at a step limit before the steps asked for."""
 EXIT_STATUSES = (
     "exit status: 0 when the steps asked for are written, or the run converged or diverged "
-    "first (said on stderr); 2 for a refused argument or file; "
-    f"{EXIT_LIMIT} when a step limit ended the run first (said on stderr, with the limit)"
+    "first (said on stderr); 2 for a refused argument or file, or an output that cannot be "
+    f"written; {EXIT_LIMIT} when a step limit ended the run first (said on stderr, with the "
+    "limit); 130 on ctrl+c; 141, silently, when the reader closes the pipe (| head)"
 )
 LEADING_MINUS_OPTIONS = ("--start", "--betas", "--expr")
 """Options whose value may begin with a minus sign that argparse would take for an option:
