@@ -4,6 +4,7 @@ import asyncio
 import errno
 import gc
 import io
+import json
 import math
 import os
 import re
@@ -22,7 +23,8 @@ from textual.widgets import Input, Static
 from tui_gradients.arguments import parse
 from tui_gradients.cli import app_options
 from tui_gradients.core import fast
-from tui_gradients.core.objectives.view import contains
+from tui_gradients.core.files.export import Resume, SavedView, export_session
+from tui_gradients.core.objectives.view import contains, usable
 from tui_gradients.core.optimisation.optimizers import Hyperparameters
 from tui_gradients.core.runs import lesson
 from tui_gradients.core.runs.experiment import ESCAPE_FACTOR, LIMIT, Experiment
@@ -1478,3 +1480,34 @@ async def test_esc_stops_a_replay_where_the_rebuilt_run_got_to(monkeypatch):
         _esc_after_a_few_chunks(monkeypatch, app, chain_only=False)
         assert app.main_screen.change_setting("chain_lr", "0.3")
         await _stopped_short_of(pilot, 20000)
+
+
+async def test_zoom_stops_where_the_numbers_end_and_says_so():
+    """z held (the window once shrank to nothing and plotext divided by zero) and x held (it
+    grew past the doubles): the view stops at its limit, the app keeps its session."""
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press(*"5n")
+        for key in ("z", "x"):
+            for _ in range(30):  # 2³⁰ each way: far past the limit of 10⁶
+                await pilot.press(key)
+            await pilot.pause()
+            window = app.main_screen.plot_view.window
+            fitted = app.main_screen.plot_view.fitted
+            assert usable(window, fitted) is None
+            assert "the view stays: zoomed" in _status(app)
+        assert app.session.step == 5 and app.is_running
+
+
+def test_load_refuses_a_saved_view_that_cannot_be_drawn(tmp_path, capsys):
+    view = SavedView((-50.0, 10.0, -1.0, 2.0))
+    written = export_session(Session(Experiment()), tmp_path, "saved", Resume(0, (), view))
+    export = json.loads(written[0].read_text())
+    for window in ([0, 5e-324, 0, 5e-324], [-1e308, 1e308, -1, 1]):
+        export["resume"]["view"]["window"] = window
+        path = tmp_path / "edited.json"
+        path.write_text(json.dumps(export))
+        with pytest.raises(SystemExit):
+            parse(["--load", str(path)])
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "argument --load: resume.view.window:" in err

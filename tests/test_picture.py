@@ -38,7 +38,7 @@ def _screen_cells(plot: ContourPlot) -> list[list[tuple[str, object]]]:
 
 def _ticks(rows: list[list[tuple[str, object]]]):
     """(column → w1) and (row → w2) as the axis labels print them: a straight line through
-    every labelled tick."""
+    every labelled tick; and the rows and columns inside the frame."""
     lines = ["".join(char for char, _ in row) for row in rows]
     y_ticks = []
     for y, line in enumerate(lines):
@@ -59,7 +59,11 @@ def _ticks(rows: list[list[tuple[str, object]]]):
     assert len(x_ticks) >= 2 and len(y_ticks) >= 2
     fit_x = np.polyfit([c for c, _ in x_ticks], [v for _, v in x_ticks], 1)
     fit_y = np.polyfit([r for r, _ in y_ticks], [v for _, v in y_ticks], 1)
-    return fit_x, fit_y, (y_ticks[0][0], y_ticks[-1][0]), (x_ticks[0][0], x_ticks[-1][0])
+    frame_lines = [y for y, line in enumerate(lines) if re.search(r"[┌└+][─┬+-]{5,}", line)]
+    top = frame_lines[-2] if len(frame_lines) > 1 else frame_lines[0]
+    corners = [x for x, char in enumerate(lines[bottom]) if char in "└┘+"]
+    # the data area: inside the frame's box (the ticks need not reach its edges)
+    return fit_x, fit_y, (top + 1, bottom - 1), (corners[0] + 1, corners[-1] - 1)
 
 
 def _current_cells(rows, glyph):

@@ -1,6 +1,8 @@
 """The view model: first views frame the start and the minimum with the minimum inside,
 following keeps every current point in sight, pan and fit do what they say."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -13,6 +15,7 @@ from tui_gradients.core.objectives.view import (
     follow,
     natural_radius,
     pan,
+    usable,
 )
 from tui_gradients.core.optimisation.optimizers import Hyperparameters
 from tui_gradients.core.runs.experiment import Experiment, PlaneSettings
@@ -101,3 +104,30 @@ def test_a_custom_start_is_framed_too():
     plane = PlaneSettings(start=(3.0, -2.0))
     view = fit_view(plane.objective, plane.start_point)
     assert contains(view, (3.0, -2.0), EDGE) and contains(view, (0.0, 0.0), SETTLE * 0.99)
+
+
+FITTED = (-46.0, 6.0, -0.225, 1.725)
+
+
+@pytest.mark.parametrize(
+    ("window", "reason"),
+    [
+        ((-40.0, -40.0, 1.5, 1.5), "zoomed in"),  # 54 presses of z, rounded to nothing
+        ((0.0, 5e-324, 0.0, 5e-324), "zoomed in"),
+        ((-1e308, 1e308, -1.0, 1.0), "within ±"),
+        ((-math.inf, 0.0, 0.0, 1.0), "within ±"),
+        ((0.0, math.nan, 0.0, 1.0), "within ±"),
+        ((-5e8, 5e8, -1.0, 1.0), "zoomed out"),
+        ((1e12, 1e12 + 1e-3, 0.0, 1.0), "zoomed in"),  # a span the doubles there cannot split
+    ],
+)
+def test_a_view_past_what_can_be_drawn_says_why(window, reason):
+    refused = usable(window, FITTED)
+    assert refused is not None and reason in refused
+
+
+@pytest.mark.parametrize(
+    "window", [FITTED, (-40.0 - 1e-4, -40.0 + 1e-4, 1.0, 1.0 + 1e-5), (-2e7, 2e7, -1e5, 1e5)]
+)
+def test_a_view_within_reach_of_the_fitted_one_is_usable(window):
+    assert usable(window, FITTED) is None

@@ -17,12 +17,15 @@ from typing import Any, NoReturn
 
 from tui_gradients import COMMANDS, PROG, __version__
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.files.export import FORMATS, Resume, load_export
+from tui_gradients.core.files.export import FORMATS, Resume, SavedView, load_export
 from tui_gradients.core.limits import LIMIT
+from tui_gradients.core.objectives.functions import Window
+from tui_gradients.core.objectives.view import fit_view, usable
 from tui_gradients.core.runs.experiment import Experiment
 from tui_gradients.core.runs.lesson import page_count
 from tui_gradients.core.runs.rivals import Rival, parse_rivals
 from tui_gradients.core.runs.settings import SETTINGS, in_section, restore
+from tui_gradients.core.text import inert
 
 EXIT_LIMIT = 3
 """`run` and `chain` stopped at a step limit before the steps asked for."""
@@ -93,6 +96,8 @@ class ArgumentParser(argparse.ArgumentParser):
         return super().parse_known_args(_joined(sys.argv[1:] if args is None else args), namespace)
 
     def error(self, message: str) -> NoReturn:
+        """One line; what it quotes of the command line made inert (`text.inert`)."""
+        message = inert(message)
         self.exit(2, f"{self.prog}: error: {message}{self._suggestion(message)}\n")
 
     def _suggestion(self, message: str) -> str:
@@ -401,7 +406,16 @@ def parse(argv: Sequence[str], served: bool = False) -> tuple[argparse.Namespace
     except SettingError as error:
         flag = _typed_flag(argv, error.name, described.flags, described.aliases)
         parser.error(f"argument {flag}: {error.message}")
+    view: SavedView | None = args.resume.view
+    if view is not None and (refused := usable(view.window, fitted(experiment))):
+        parser.error(f"argument --load: resume.view.window: {refused}")
     return args, experiment
+
+
+def fitted(experiment: Experiment) -> Window:
+    """The surface's own view, which a saved one must stay within reach of (`view.usable`)."""
+    plane = experiment.plane
+    return fit_view(plane.objective, plane.start_point)
 
 
 def _typed_flag(

@@ -470,3 +470,31 @@ def overlay(
         if len(trails[run].recent) and (mark := edge_mark(canvas, trails[run].recent[-1])):
             out.put(mark[0], mark[1], ord(glyphs.edges[mark[2]]), style_id(EDGE, run))
     return out
+
+
+def nice_ticks(low: float, high: float, most: int) -> list[float]:
+    """Round numbers to label an axis from `low` to `high`: the most multiples of 1, 2 or 5 ×
+    10ᵏ that fit, at least two and at most `most`, so that every label says no more digits than
+    the axis can tell apart (the window's own edges, once labelled, read 0.2496710526315790435).
+    """
+    span = high - low
+    if not (math.isfinite(span) and span > 0):
+        return [low]
+    chosen: tuple[float, int, int] | None = None
+    for exponent in range(math.floor(math.log10(span)) + 1, math.floor(math.log10(span)) - 4, -1):
+        for mantissa in (5, 2, 1):
+            step = mantissa * 10.0**exponent
+            first, last = math.ceil(low / step), math.floor(high / step)
+            if last - first + 1 > most:
+                return _ticks(chosen, low, high)
+            if last - first + 1 >= 2:
+                chosen = (step, first, last)
+    return _ticks(chosen, low, high)
+
+
+def _ticks(chosen: tuple[float, int, int] | None, low: float, high: float) -> list[float]:
+    if chosen is None:
+        return [low, high]
+    step, first, last = chosen
+    digits = max(0, -math.floor(math.log10(step)))
+    return [round(k * step, digits) for k in range(first, last + 1)]

@@ -40,6 +40,7 @@ from tui_gradients.core.runs.rivals import Rival
 from tui_gradients.core.runs.session import Session
 from tui_gradients.core.runs.settings import FUNCTIONS
 from tui_gradients.core.runs.summary import next_update
+from tui_gradients.core.text import inert
 from tui_gradients.ui import presenters
 from tui_gradients.ui.driver import Driver, Note
 from tui_gradients.ui.glyphs import label
@@ -301,7 +302,8 @@ class MainScreen(Screen[None]):
             equal_scale=self.query_one(ContourPlot).equal_scale,
             alert=self._alert,
         )
-        line = presenters.status_line(self.session, status, self.ascii_only)
+        # a message may quote a path or a column: nothing in it acts on the terminal
+        line = inert(presenters.status_line(self.session, status, self.ascii_only))
         widget = self.query_one("#status", Lines)
         width = widget.size.width or self.app.size.width - 2
         if (self._alert or self._message_in_full) and len(line) > width:
@@ -588,12 +590,10 @@ class MainScreen(Screen[None]):
     def action_zoom(self, factor: float) -> None:
         """About the current point while it is in view, else about the view's middle."""
         w1, w2 = (float(v) for v in self.session.plane.params)
-        self.plot_view.zoom(factor, (w1, w2))
-        self._view_moved_by_hand()
+        self._view_moved_by_hand(self.plot_view.zoom(factor, (w1, w2)))
 
     def action_pan(self, right: int, up: int) -> None:
-        self.plot_view.pan_by_key(right, up)
-        self._view_moved_by_hand()
+        self._view_moved_by_hand(self.plot_view.pan_by_key(right, up))
 
     def on_contour_plot_clicked(self, event: ContourPlot.Clicked) -> None:
         """A click sets the start point there: every run starts again from it."""
@@ -612,14 +612,16 @@ class MainScreen(Screen[None]):
 
     def on_contour_plot_scrolled(self, event: ContourPlot.Scrolled) -> None:
         """The wheel zooms about the pointer, as `z` and `x` do about the current point."""
-        self.plot_view.zoom_at(event.steps, event.point)
-        self._view_moved_by_hand()
+        self._view_moved_by_hand(self.plot_view.zoom_at(event.steps, event.point))
 
     def on_contour_plot_dragged(self, event: ContourPlot.Dragged) -> None:
-        self.plot_view.pan(event.right, event.up)
-        self._view_moved_by_hand()
+        self._view_moved_by_hand(self.plot_view.pan(event.right, event.up))
 
-    def _view_moved_by_hand(self) -> None:
+    def _view_moved_by_hand(self, refused: str | None) -> None:
+        """The view as zoom or pan left it, or where it was with the reason it stayed."""
+        if refused is not None:
+            self.say(f"the view stays: {refused}")
+            return
         self._show_window()
         current = [
             (float(run.params[0]), float(run.params[1])) for _, run in self.session.plane_runs

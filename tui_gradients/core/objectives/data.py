@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from tui_gradients.core.errors import SettingError
+from tui_gradients.core.text import inert
 
 MAX_DATA_BYTES = 64 * 2**20
 """The largest file `--data` reads (64 MB: some two million rows of two numbers, read in
@@ -100,7 +101,7 @@ def _table(path: str, raw: bytes) -> tuple[list[str], list[list[str]]]:
     rows = [row for row in rows if row]  # a blank line is no sample
     if not rows:
         raise SettingError("data", f"{path}: empty; expected a header row, then data rows")
-    return [name.strip() for name in rows[0]], rows[1:]
+    return [inert(name.strip()) for name in rows[0]], rows[1:]  # names are shown
 
 
 @dataclass(frozen=True, eq=False)

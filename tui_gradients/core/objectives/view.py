@@ -164,3 +164,27 @@ def pan(view: Window, right: float, up: float) -> Window:
     x0, x1, y0, y1 = view
     dx, dy = (x1 - x0) * right, (y1 - y0) * up
     return (x0 + dx, x1 + dx, y0 + dy, y1 + dy)
+
+
+ZOOM_RANGE = 1e6
+"""How far a view may be zoomed from the surface's fitted view, each way: 10⁶ times narrower
+(past that the contours are rounding noise) or wider."""
+RESOLVED = 1e-9
+"""A view's span must be at least this fraction of its largest coordinate: about 10⁷ times the
+spacing of doubles there, so every cell of the widest plot stands for a distinct number."""
+FARTHEST = 1e100
+"""No edge of a view beyond ±this: f at such points is past what the contours can draw."""
+
+
+def usable(view: Window, fitted: Window) -> str | None:
+    """Why a view cannot be shown (its edges not finite or too far out, a span past
+    ZOOM_RANGE of the `fitted` view's or too narrow for its place), or None when it can."""
+    if not all(math.isfinite(edge) and abs(edge) <= FARTHEST for edge in view):
+        return f"a view stays within ±{FARTHEST:.0e}"
+    for low, high, fit_low, fit_high in ((*view[:2], *fitted[:2]), (*view[2:], *fitted[2:])):
+        span, fit_span = high - low, fit_high - fit_low
+        if span > fit_span * ZOOM_RANGE:
+            return f"zoomed out {ZOOM_RANGE:.0e} times the fitted view, the most there is"
+        if span < max(fit_span / ZOOM_RANGE, RESOLVED * max(abs(low), abs(high))):
+            return "zoomed in as far as the numbers can tell apart"
+    return None

@@ -311,8 +311,7 @@ class ContourPlot(Widget):
         width, height = max(scene.width, 1), max(scene.height, 1)
         canvas, frame = _measure(width, height, scene.window)
         if scene.equal_scale:
-            window = equal_scale(scene.window, canvas.columns, canvas.rows)
-            canvas, frame = _measure(width, height, window)
+            canvas, frame = _equal_scale_frame(width, height, scene.window, canvas)
         if scene.ascii_markers:
             frame = frame.translate(BOX_TO_ASCII)
         cells = _cells(Text.from_ansi(frame), width, height)
@@ -422,10 +421,25 @@ def _figure(width: int, height: int, window: Window) -> ModuleType:
     plt.ylim(window[2], window[3])
     plt.xlabel("w1")
     plt.ylabel("w2")
-    plt.xfrequency(max(2, min(6, width // 14)))
-    plt.yfrequency(max(2, min(6, height // 4)))
+    plt.xticks(raster.nice_ticks(window[0], window[1], max(2, min(6, width // 14))))
+    plt.yticks(raster.nice_ticks(window[2], window[3], max(2, min(6, height // 4))))
     plt.scatter([window[0]], [window[2]], marker=" ")
     return plt
+
+
+def _equal_scale_frame(
+    width: int, height: int, window: Window, canvas: raster.Canvas
+) -> tuple[raster.Canvas, str]:
+    """The frame for `window` widened to equal scale in its own data area: the new limits bring
+    new tick labels, whose width moves the area's edge, so it is measured again until the
+    area it was scaled for is the area it has (twice at most, in practice)."""
+    for _ in range(4):
+        scaled = equal_scale(window, canvas.columns, canvas.rows)
+        measured, frame = _measure(width, height, scaled)
+        if (measured.columns, measured.rows) == (canvas.columns, canvas.rows):
+            break
+        canvas = measured
+    return measured, frame
 
 
 def _measure(width: int, height: int, window: Window) -> tuple[raster.Canvas, str]:

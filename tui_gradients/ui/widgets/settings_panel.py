@@ -25,6 +25,7 @@ from textual.widgets import Input, Label, Static
 from tui_gradients.core.runs.experiment import DATA, Experiment
 from tui_gradients.core.runs.session import Session
 from tui_gradients.core.runs.settings import IN_PANEL, SECTIONS, Setting, in_section, shown_for
+from tui_gradients.core.text import inert
 from tui_gradients.ui.glyphs import PROSE_TO_ASCII
 
 CUSTOM = "custom"
@@ -34,8 +35,9 @@ OWN_DATA = DATA
 
 
 def field_values(experiment: Experiment) -> dict[str, str]:
-    """The text each field shows for the settings in force."""
-    return {setting.name: setting.text(experiment) for setting in IN_PANEL}
+    """The text each field shows for the settings in force (a path or a column as read, made
+    inert: nothing in it acts on the terminal)."""
+    return {setting.name: inert(setting.text(experiment)) for setting in IN_PANEL}
 
 
 FIELD_KEYS = [
@@ -307,7 +309,7 @@ class SettingsPanel(Horizontal):
                 return
             self._errors[name] = error = Static("", id=f"{name}-error", classes="error")
             self.query_one("#settings-fields").mount(error, after=self._fields[name])
-        error.update(self._plain(message or ""))
+        error.update(self._plain(inert(message or "")))
         error.set_class(bool(message), "visible")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
