@@ -52,16 +52,14 @@ def test_refusals_on_stderr_quote_outside_text_inert(tmp_path, argv):
 
 
 async def test_a_hostile_column_name_is_shown_inert_on_screen_and_in_screenshots(tmp_path):
-    args, experiment = parse(["--data", str(_esc_csv(tmp_path))])
+    _, experiment = parse(["--data", str(_esc_csv(tmp_path))])
     app = GradientsApp(experiment)
     async with app.run_test(size=(160, 48)) as pilot:
         await fields_ready(pilot)
         await pilot.press("n")
         await pilot.pause()
         svg = app.export_screenshot()
-        shown = "".join(
-            str(widget.render()) for widget in app.screen.query("Lines, Static, Input")
-        )
+        shown = "".join(str(widget.render()) for widget in app.screen.query("Lines, Static, Input"))
     for text in (svg, shown):
         assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
     assert "\\x1b" in svg.replace("&#160;", " ")
