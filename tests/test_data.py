@@ -5,6 +5,7 @@ from their seed, each malformed file refused in one line, and the app and CLI on
 import csv
 import hashlib
 import json
+import math
 import os
 import threading
 from dataclasses import replace
@@ -485,3 +486,35 @@ async def test_a_large_bad_file_is_refused_under_its_field_after_the_thread(tmp_
         await until(pilot, lambda: "row 12345" in str(error.render()), "the refusal shown")
         assert "'oops' is not a number; still using the previous value" in str(error.render())
         assert app.session.experiment is before
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [(1e160, 1e200), (2e160, 3e200), (5e160, 2e200)],
+        [(1e300, 1e300), (-1e300, 2e300), (5e299, -1e300)],
+        [(1e-200, 1.0), (2e-200, 3.0), (3e-200, 2.0)],
+        [(1e-320, 1.0), (2e-320, 3.0), (3e-320, 2.0)],
+        [(1.0, 1e-200), (2.0, 3e-200), (3.0, 2e-200)],
+    ],
+    ids=["1e160 and 1e200", "±1e300", "1e-200", "subnormal", "tiny y"],
+)
+def test_data_at_the_edges_of_the_doubles_is_standardised_or_refused_in_one_line(
+    tmp_path, capsys, rows
+):
+    """Values whose squares overflow or vanish: standardised as they load (the fit is then the
+    same line, rescaled), or, where the user asks for them unscaled, one line naming the
+    column."""
+    path = tmp_path / "edge.csv"
+    path.write_text("x,y\n" + "".join(f"{x!r},{y!r}\n" for x, y in rows))
+    assert main(["run", "--data", str(path), "--steps", "3"]) == 0
+    out = capsys.readouterr().out
+    rows_out = list(csv.reader(out.splitlines()))[1:]
+    assert len(rows_out) >= 2  # the start and a step (it may converge at once)
+    assert all(math.isfinite(float(cell)) for row in rows_out for cell in row)
+    experiment = edit(Experiment(), "data", str(path))
+    assert experiment.plane.standardize != "none"  # chosen as the file loaded
+    with pytest.raises(SystemExit):
+        main(["run", "--data", str(path), "--standardize", "none"])
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ("column 'x'" in err or "column 'y'" in err)

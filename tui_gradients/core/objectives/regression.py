@@ -64,9 +64,55 @@ def scaling_for(columns: Columns, scale: str, model: str) -> Scaling:
         )
     if scale == "xy" and model == "logistic":
         raise SettingError("standardize", "a 0/1 target stays as it is: use x with logistic")
-    x = (float(columns.x.mean()), float(columns.x.std())) if scale != "none" else (0.0, 1.0)
-    y = (float(columns.y.mean()), float(columns.y.std())) if scale == "xy" else (0.0, 1.0)
+    x = _mean_and_spread(columns.x) if scale != "none" else (0.0, 1.0)
+    y = _mean_and_spread(columns.y) if scale == "xy" else (0.0, 1.0)
+    for which, name, values, (mean, spread) in (
+        ("x_column", columns.x_name, columns.x, x),
+        ("y_column", columns.y_name, columns.y, y),
+    ):
+        if model == "logistic" and which == "y_column":
+            continue  # a 0/1 target
+        _check_fits(which, name, (values - mean) / spread, (mean, spread) != (0.0, 1.0))
     return Scaling(*x, *y)
+
+
+LARGEST = 1e150
+"""The largest magnitude a (scaled) column may hold: its squares and products, which the loss
+and its Hessian are made of, stay finite below 1e300."""
+NARROWEST = 1e-150
+"""The least spread a (scaled) column may have: its squares stay above the doubles' floor."""
+
+
+def _mean_and_spread(values: Array) -> tuple[float, float]:
+    """Mean and standard deviation, computed on the values divided by their largest magnitude,
+    so that neither overflows nor underflows (1e200 squared is inf, 1e-200 squared is 0)."""
+    largest = float(np.max(np.abs(values)))
+    scaled = values / largest
+    return largest * float(scaled.mean()), largest * float(scaled.std())
+
+
+class NeedsStandardising(SettingError):
+    """A column the loss cannot be computed from as it is, which standardising would fix."""
+
+
+def _check_fits(which: str, name: str, values: Array, standardised: bool) -> None:
+    """One line naming the column where the loss cannot be computed from it as scaled."""
+    largest = float(np.max(np.abs(values)))
+    hint = "" if standardised else "; --standardize rescales it"
+    refused = SettingError if standardised else NeedsStandardising
+    if largest > LARGEST:
+        raise refused(
+            which,
+            f"column {name!r} holds values up to {largest:.3g}: past ±{LARGEST:g} "
+            f"the loss's squares overflow{hint}",
+        )
+    spread = float(np.ptp(values))
+    if spread < NARROWEST:
+        raise refused(
+            which,
+            f"column {name!r} spreads over only {spread:.3g}: below {NARROWEST:g} "
+            f"its squares vanish{hint}",
+        )
 
 
 @dataclass(frozen=True, eq=False)

@@ -12,6 +12,7 @@ from typing import Any
 
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.objectives.data import header
+from tui_gradients.core.objectives.regression import NeedsStandardising
 from tui_gradients.core.optimisation.schedules import Schedule, parse_schedule
 from tui_gradients.core.parsing import parse_number, parse_pair, parse_whole
 from tui_gradients.core.runs.experiment import DATA, Experiment, PlaneSettings
@@ -46,14 +47,19 @@ def data(experiment: Experiment, text: str) -> Experiment:
     path = os.path.abspath(os.path.expanduser(text))  # an export reloads from anywhere
     names = header(path) if old.fitted else []
     keep = old.x_column in names and old.y_column in names
-    plane = replace(
-        old if old.fitted else PlaneSettings(),
+    chosen: dict[str, Any] = dict(
         function=DATA,
         data=path,
         x_column=old.x_column if keep else "",
         y_column=old.y_column if keep else "",
         start=None,
     )
+    base = old if old.fitted else PlaneSettings()
+    try:
+        plane = replace(base, **chosen)
+    except NeedsStandardising:  # values past what squares hold: standardised, they fit
+        scale = "xy" if base.model == "linear" else "x"
+        plane = replace(base, **chosen, standardize=scale)
     return new_surface(experiment, plane)
 
 
