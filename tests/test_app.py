@@ -1511,3 +1511,20 @@ def test_load_refuses_a_saved_view_that_cannot_be_drawn(tmp_path, capsys):
             parse(["--load", str(path)])
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "argument --load: resume.view.window:" in err
+
+
+async def test_a_count_past_what_the_histories_hold_at_once_is_reached_in_parts(monkeypatch):
+    """An export reopened at its step (`initial_steps`), or a long count: past the histories'
+    memory budget the jump goes on in parts, thinning them each time, to the step asked for
+    (it once stopped at the first part: 214 760 of 10⁶ for a race with a depth-64 chain)."""
+    monkeypatch.setattr(driver_module, "HISTORY_BUDGET", 8 << 20)
+    app = GradientsApp(initial_steps=120_000)
+    async with app.run_test(size=SMALL) as pilot:
+        driver = app.main_screen.driver
+        for _ in range(2400):  # jumps in threads, one after another: wait for the last
+            if driver.jump is None and app.session.step == 120_000:
+                break
+            await pilot.pause(0.05)
+        assert app.session.step == 120_000, _status(app)
+        assert app.session.chain_run.cursor == 120_000
+        assert "steps per key" not in _status(app)

@@ -47,6 +47,9 @@ class Jump:
     started: float
     replay: bool = False
     """Replaying runs a change rebuilt, back to the step they were at."""
+    rest: int = 0
+    """Steps asked for beyond `target`, past what the histories' memory holds at once: a jump
+    of their own once this one is in, the histories thinned again to make room."""
     done: int = 0
     cancelled: threading.Event = field(default_factory=threading.Event)
 
@@ -54,7 +57,10 @@ class Jump:
         elapsed = time.monotonic() - self.started
         rate = f", {self.done / elapsed / 1000:.0f} k steps/s" if elapsed > 0.2 else ""
         doing = "replaying" if self.replay else "computing"
-        return f"{doing} to step {self.target}: {self.done} of {self.total} steps{rate}; esc stops"
+        to = f"step {self.target}" + (
+            f" (then on to {self.target + self.rest})" if self.rest else ""
+        )
+        return f"{doing} to {to}: {self.done} of {self.total} steps{rate}; esc stops"
 
 
 class Driver(Widget):
@@ -121,10 +127,10 @@ class Driver(Widget):
         rebuilt runs back to the step they were at, and says what was changed, not that the
         runs moved."""
         session = self.session
-        count, note = self._within_limits(count)
+        count, note, rest = self._within_limits(count)
         note = note or message
-        if session.work_to(session.step + count) >= JUMP_IN_THREAD:
-            self._start_jump(session.step + count, note, replay, plane_changed)
+        if rest or session.work_to(session.step + count) >= JUMP_IN_THREAD:
+            self._start_jump(session.step + count, note, replay, plane_changed, rest)
             return
         moved = session.forward(count)
         stopped = "" if moved or replay else "no further step: every run has stopped"
@@ -139,14 +145,16 @@ class Driver(Widget):
         else:
             self._changed(message, plane_changed=plane_changed)
 
-    def _within_limits(self, count: int) -> tuple[int, str]:
-        """As far as the run limit, within the histories' memory budget (thinning them to make
-        room, `Session.make_room`); and what was cut."""
+    def _within_limits(self, count: int) -> tuple[int, str, int]:
+        """As far as the run limit, and as much of it as the histories' memory budget holds
+        at once (thinning them to make room, `Session.make_room`); what was cut, and the rest
+        that a next jump takes once this one is in (histories thinned again)."""
         loading = count >= fast.NUMBA_MIN_STEPS and fast.installed() and self._load_compiled_loops()
-        limit = min(LIMIT, self.session.make_room(count, HISTORY_BUDGET))
-        if count > limit:
-            return limit, f"at most {limit} steps per key ({HISTORY_BUDGET >> 20} MB of history)"
-        return count, LOADING_MESSAGE if loading else ""
+        note = LOADING_MESSAGE if loading else ""
+        if count > LIMIT:
+            count, note = LIMIT, f"at most {LIMIT} steps per key (the run limit)"
+        room = self.session.make_room(count, HISTORY_BUDGET)
+        return min(count, room), note, max(count - room, 0)
 
     def back(self, count: int) -> None:
         self.session.back(count)
@@ -242,10 +250,16 @@ class Driver(Widget):
     # --- long jumps, in a thread -------------------------------------------------------------
 
     def _start_jump(
-        self, target: int, note: str, replay: bool = False, plane_changed: bool = False
+        self,
+        target: int,
+        note: str,
+        replay: bool = False,
+        plane_changed: bool = False,
+        rest: int = 0,
     ) -> None:
         session = self.session
-        self.jump = Jump(session.step, target, session.work_to(target), time.monotonic(), replay)
+        total, started = session.work_to(target), time.monotonic()
+        self.jump = Jump(session.step, target, total, started, replay, rest)
         self._changed(note, plane_changed=plane_changed)
         self._compute(self.jump)
 
@@ -295,7 +309,15 @@ class Driver(Widget):
             note = f"stopped at step {reached}"
         else:
             session.catch_up_chain()  # computed: only moves the chain's cursor
-            if session.step == jump.origin and not jump.replay:
+            moved = session.step > jump.origin
+            if moved and jump.rest:  # the rest, in a jump of its own: the histories make room
+                self.jump = None
+                self._forward(jump.rest, replay=jump.replay)
+                return
+            if jump.rest:
+                full = HISTORY_BUDGET >> 20
+                note = f"stopped at step {session.step}: {full} MB of history hold no more"
+            elif not moved and not jump.replay:
                 note = "no further step: every run has stopped"
         self.jump = None
         self._changed(note)

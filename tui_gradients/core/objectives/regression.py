@@ -84,9 +84,11 @@ NARROWEST = 1e-150
 
 
 def _mean_and_spread(values: Array) -> tuple[float, float]:
-    """Mean and standard deviation, computed on the values divided by their largest magnitude,
-    so that neither overflows nor underflows (1e200 squared is inf, 1e-200 squared is 0)."""
+    """Mean and standard deviation; past what squares hold (1e200 squared is inf, 1e-200
+    squared is 0), computed on the values divided by their largest magnitude."""
     largest = float(np.max(np.abs(values)))
+    if NARROWEST <= largest <= LARGEST:
+        return float(values.mean()), float(values.std())
     scaled = values / largest
     return largest * float(scaled.mean()), largest * float(scaled.std())
 
