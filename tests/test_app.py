@@ -39,7 +39,7 @@ from tui_gradients.ui.driver import JUMP_IN_THREAD
 from tui_gradients.ui.format import ordinal
 from tui_gradients.ui.help import HelpScreen
 from tui_gradients.ui.marks import MARKS
-from tui_gradients.ui.screen import PLAY_RATES
+from tui_gradients.ui.screen import MAX_SIZE, PLAY_RATES
 from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
 from tui_gradients.ui.widgets.lines import Lines
@@ -1528,3 +1528,17 @@ async def test_a_count_past_what_the_histories_hold_at_once_is_reached_in_parts(
         assert app.session.step == 120_000, _status(app)
         assert app.session.chain_run.cursor == 120_000
         assert "steps per key" not in _status(app)
+
+
+async def test_a_huge_terminal_is_drawn_in_a_bounded_part_of_it():
+    """COLUMNS=3000 LINES=3000, or a browser tab asking for as much through serve: the app
+    draws in MAX_SIZE of it and says so (it once took 4.7 GB and ignored q for 10 s)."""
+    app = GradientsApp()
+    async with app.run_test(size=(3000, 3000)) as pilot:
+        await pilot.pause()
+        assert "terminal 3000x3000: the app draws in 400x200 of it" in _status(app)
+        await pilot.press("n")
+        await pilot.pause()
+        main = app.screen.query_one("#main")
+        assert (main.size.width, main.size.height) == MAX_SIZE == (400, 200)
+        assert app.session.step == 1

@@ -63,6 +63,9 @@ PLAY_RATES = (1, 2, 5, 10, 20, 30, 60)
 WIDE_ENOUGH_FOR_PANEL = 140
 MIN_SIZE = (72, 20)
 """Columns and rows below which the panels cannot show their numbers."""
+MAX_SIZE = (400, 200)
+"""Columns and rows the app draws in at most (app.tcss bounds #main so): a terminal or a
+browser tab of 3000×3000 cells would otherwise take gigabytes and seconds per frame."""
 TRENDS_MIN_HEIGHT = 32
 """Rows from which the trend lines are shown (below it the plot needs every row)."""
 TRENDS_PERIOD = 0.02
@@ -212,7 +215,12 @@ class MainScreen(Screen[None]):
         self._check_size(event.size.width, event.size.height)
 
     def _check_size(self, width: int, height: int) -> None:
-        """Below the usable minimum, say so instead of drawing a garbled layout."""
+        """Below the usable minimum, say so instead of drawing a garbled layout; above the
+        most the app draws in, say that it uses part of the terminal."""
+        if width > MAX_SIZE[0] or height > MAX_SIZE[1]:
+            self.say(
+                f"terminal {width}x{height}: the app draws in {MAX_SIZE[0]}x{MAX_SIZE[1]} of it"
+            )
         self.too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
         self.short = height < TRENDS_MIN_HEIGHT
         need = f"{MIN_SIZE[0]}x{MIN_SIZE[1]}"
