@@ -263,7 +263,7 @@ class Driver(Widget):
         self._changed(note, plane_changed=plane_changed)
         self._compute(self.jump)
 
-    @work(thread=True, exclusive=True, group="jump")
+    @work(thread=True, group="jump")  # one at a time: keys that would start another wait
     def _compute(self, jump: Jump) -> None:
         """The 2-D runs first, so they can be drawn while the chain, slower, goes on."""
         worker = get_current_worker()

@@ -1,9 +1,9 @@
 """Two columns of a CSV file, read for a regression: every refusal is one line that names the
 file and, where it is a cell, the line and the column.
 
-A file is read whole on first use and kept (keyed by its path, size and modification time), so
-changing the start, the scaling or the batch size does not read it again; a file changed on
-disk since is read anew.
+A file is read whole on first use and kept as float columns (keyed by its path, size and
+modification time), so changing the start, the scaling or the batch size does not read it again;
+a file changed on disk since is read anew. It is parsed chunk by chunk, no cell kept as text.
 """
 
 from __future__ import annotations
@@ -89,26 +89,103 @@ def _bytes(path: str) -> bytes:
     return raw
 
 
-def _table(path: str, raw: bytes) -> tuple[list[str], list[list[str]]]:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise SettingError("data", f"{path}: not UTF-8 text (byte {error.start})") from None
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as error:
-        raise SettingError("data", f"{path}: not CSV: {error}") from None
-    rows = [row for row in rows if row]  # a blank line is no sample
-    if not rows:
-        raise SettingError("data", f"{path}: empty; expected a header row, then data rows")
-    return [inert(name.strip()) for name in rows[0]], rows[1:]  # names are shown
+CHUNK_CELLS = 2**20
+"""Cells held as text at once while a file is parsed: each chunk becomes floats in one numpy
+call and its text goes, so memory follows the numbers (8 bytes a cell), not the cells."""
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """The first cell of a column that is not a finite number, to be named if it is used."""
+
+    row: int
+    text: str
+    reason: str
 
 
 @dataclass(frozen=True, eq=False)
 class _Table:
     names: list[str]
-    rows: list[list[str]]
+    columns: list[np.ndarray]
+    """Each column as floats (nan where a cell is not a number)."""
+    bad: list[_Cell | None]
+    starts_numeric: list[bool]
+    """Whether each column's first cell reads as a number (which columns `_numeric` offers)."""
     sha256: str
+
+
+def _table(path: str, raw: bytes) -> _Table:
+    """The header's names, and every column parsed to floats chunk by chunk as it is read."""
+    import hashlib  # loads OpenSSL: not at start-up, only once a file is read
+
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SettingError("data", f"{path}: not UTF-8 text (byte {error.start})") from None
+    rows = (row for row in csv.reader(io.StringIO(text, newline="")) if row)  # blank: no sample
+    try:
+        header = next(rows, None)
+        if header is None:
+            raise SettingError("data", f"{path}: empty; expected a header row, then data rows")
+        names = [inert(name.strip()) for name in header]  # names are shown
+        parts: list[list[np.ndarray]] = [[] for _ in names]
+        bad: list[_Cell | None] = [None] * len(names)
+        starts_numeric: list[bool] = []
+        chunk: list[list[str]] = []
+        chunk_rows, count = max(1, CHUNK_CELLS // max(len(names), 1)), 0
+        for row in rows:
+            count += 1
+            if len(row) != len(names):
+                raise SettingError(
+                    "data", f"{path}: row {count} has {len(row)} cells, the header {len(names)}"
+                )
+            if count == 1:
+                starts_numeric = [_reads_as_number(cell) for cell in row]
+            chunk.append(row)
+            if len(chunk) == chunk_rows:
+                _add_chunk(chunk, count - len(chunk), parts, bad)
+                chunk = []
+        _add_chunk(chunk, count - len(chunk), parts, bad)
+    except csv.Error as error:
+        raise SettingError("data", f"{path}: not CSV: {error}") from None
+    if count < 2:
+        raise SettingError("data", f"{path}: {count} data row(s); a fit needs at least 2")
+    columns = [np.concatenate(column) for column in parts]
+    return _Table(names, columns, bad, starts_numeric, hashlib.sha256(raw).hexdigest())
+
+
+def _reads_as_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _add_chunk(
+    chunk: list[list[str]], before: int, parts: list[list[np.ndarray]], bad: list[_Cell | None]
+) -> None:
+    """Each column of `chunk` (data rows `before` + 1 on) as floats, in one numpy call where
+    every cell is a number; the first cell that is not a finite number is kept for its error."""
+    for at, part in enumerate(parts):
+        cells = [row[at] for row in chunk]
+        try:
+            values = np.array(cells, dtype=float)
+        except ValueError:  # a cell that is not a number: nan in its place
+            values = np.array([_float_or_nan(cell) for cell in cells], dtype=float)
+        if bad[at] is None and not np.isfinite(values).all():
+            index = int(np.argmin(np.isfinite(values)))
+            cell = cells[index]
+            reason = "is not a finite number" if _reads_as_number(cell) else "is not a number"
+            bad[at] = _Cell(before + index + 1, cell, reason)
+        part.append(values)
+
+
+def _float_or_nan(cell: str) -> float:
+    try:
+        return float(cell)
+    except ValueError:
+        return math.nan
 
 
 @lru_cache(maxsize=2)
@@ -116,28 +193,16 @@ def _parsed(path: str, size: int, mtime_ns: int) -> _Table:
     """The file read and parsed once for every column asked of it (the settings are applied
     one by one, each asking again); keyed by size and modification time, so a file changed on
     disk is read anew."""
-    import hashlib  # loads OpenSSL: not at start-up, only once a file is read
-
-    raw = _bytes(path)
-    names, rows = _table(path, raw)
-    if len(rows) < 2:
-        raise SettingError("data", f"{path}: {len(rows)} data row(s); a fit needs at least 2")
-    if any(len(row) != len(names) for row in rows):
-        number = next(i for i, row in enumerate(rows) if len(row) != len(names))
-        cells = len(rows[number])
-        raise SettingError(
-            "data", f"{path}: row {number + 1} has {cells} cells, the header {len(names)}"
-        )
-    return _Table(names, rows, hashlib.sha256(raw).hexdigest())
+    return _table(path, _bytes(path))
 
 
 @lru_cache(maxsize=8)
 def _read(path: str, x: str, y: str, size: int, mtime_ns: int) -> Columns:
     table = _parsed(path, size, mtime_ns)
-    names, rows = table.names, table.rows
-    x, y = x or _numeric(path, names, rows, first=True), y or _numeric(path, names, rows)
+    names = table.names
+    x, y = x or _numeric(path, table, first=True), y or _numeric(path, table)
     positions = [_position(path, names, x, "x_column"), _position(path, names, y, "y_column")]
-    values = [_numbers(path, size, mtime_ns, at) for at in positions]
+    values = [_numbers(path, table, at) for at in positions]
     for column, name, which in zip(values, (x, y), ("x_column", "y_column"), strict=True):
         if np.ptp(column) == 0:
             raise SettingError(
@@ -146,51 +211,27 @@ def _read(path: str, x: str, y: str, size: int, mtime_ns: int) -> Columns:
     return Columns(path, x, y, values[0], values[1], table.sha256)
 
 
-@lru_cache(maxsize=8)
-def _numbers(path: str, size: int, mtime_ns: int, at: int) -> np.ndarray:
-    table = _parsed(path, size, mtime_ns)
-    return _column(path, table.rows, at, table.names[at])
+def _numbers(path: str, table: _Table, at: int) -> np.ndarray:
+    """Column `at`, or the one line naming its first cell that is not a finite number."""
+    cell = table.bad[at]
+    if cell is not None:
+        shown = cell.text if len(cell.text) <= 20 else cell.text[:20] + "…"
+        where = f"{path}: row {cell.row}, column {table.names[at]!r}"
+        raise SettingError("data", f"{where}: {shown!r} {cell.reason}")
+    return table.columns[at]
 
 
-def _numeric(path: str, names: list[str], rows: list[list[str]], first: bool = False) -> str:
+def _numeric(path: str, table: _Table, first: bool = False) -> str:
     """The first (or last) column whose first cell reads as a number."""
-    order = range(len(names)) if first else range(len(names) - 1, -1, -1)
+    order = range(len(table.names)) if first else range(len(table.names) - 1, -1, -1)
     for at in order:
-        try:
-            float(rows[0][at])
-        except (ValueError, IndexError):
-            continue
-        return names[at]
-    raise SettingError("data", f"{path}: no column of numbers (it has: {', '.join(names)})")
+        if table.starts_numeric[at]:
+            return table.names[at]
+    names = ", ".join(table.names)
+    raise SettingError("data", f"{path}: no column of numbers (it has: {names})")
 
 
 def _position(path: str, names: list[str], name: str, which: str) -> int:
     if name not in names:
         raise SettingError(which, f"no column {name!r} in {path} (it has: {', '.join(names)})")
     return names.index(name)
-
-
-def _column(path: str, rows: list[list[str]], at: int, name: str) -> np.ndarray:
-    """Column `at` as floats, converted by numpy in one go; where that fails, the first cell
-    that is not a finite number is found and named."""
-    cells = [row[at] for row in rows]
-    try:
-        values = np.array(cells, dtype=float)
-    except ValueError:
-        values = None
-    if values is not None and np.isfinite(values).all():
-        return values
-    return np.array([_number(path, cell, row, name) for row, cell in enumerate(cells, 1)])
-
-
-def _number(path: str, cell: str, row: int, column: str) -> float:
-    """`row` counts the data rows from 1, the header and blank lines not counted."""
-    where = f"{path}: row {row}, column {column!r}"
-    try:
-        value = float(cell)
-    except ValueError:
-        shown = cell if len(cell) <= 20 else cell[:20] + "…"
-        raise SettingError("data", f"{where}: {shown!r} is not a number") from None
-    if not math.isfinite(value):
-        raise SettingError("data", f"{where}: {cell!r} is not a finite number")
-    return value
