@@ -228,3 +228,43 @@ def test_a_port_in_use_is_one_line_and_status_2():
         )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "cannot listen on 127.0.0.1" in done.stderr
+
+
+def test_only_names_of_this_machine_are_answered_on_an_open_server():
+    """With --host 0.0.0.0 a page could rebind its own DNS name to this machine and pass as
+    its own origin: only addresses, loopback names and the machine's own name are answered."""
+    from tui_gradients.serve import names_this_machine
+
+    assert names_this_machine("localhost", loopback_only=True)
+    assert not names_this_machine("192.168.1.5", loopback_only=True)
+    assert names_this_machine("192.168.1.5", loopback_only=False)
+    assert names_this_machine("[::1]", loopback_only=False)
+    assert names_this_machine(socket.gethostname(), loopback_only=False)
+    assert not names_this_machine("rebound.example.com", loopback_only=False)
+
+
+def test_a_malformed_message_is_logged_in_one_line(server):
+    """Anyone who can reach the port may send garbage on the websocket: the server says so in
+    one line, not a traceback with every local, and goes on serving."""
+    import asyncio
+
+    import aiohttp
+
+    port, process = server
+    _fetch(port)
+
+    async def send_garbage() -> None:
+        url = f"http://127.0.0.1:{port}/ws?width=80&height=24"
+        async with (
+            aiohttp.ClientSession() as client,
+            client.ws_connect(url, origin=f"http://127.0.0.1:{port}") as websocket,
+        ):
+            await websocket.send_str("\x1b]2;PWNED\x07 not json")
+            await websocket.receive(timeout=10)  # the server closes it, or the app answers
+
+    asyncio.run(send_garbage())
+    assert "<html" in _fetch(port).lower()  # still serving its page
+    process.terminate()
+    _, err = process.communicate(timeout=10)
+    assert "Traceback" not in err and "\x1b" not in err
+    assert err.count("JSONDecodeError") == 1, err

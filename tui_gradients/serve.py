@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import logging
 import re
 import shlex
+import socket
 import sys
 from typing import Any
 from urllib.parse import urlsplit
 
 from tui_gradients.arguments import PROG
+from tui_gradients.core.text import inert
 
 LOCAL_FONT = """<style>
 @font-face {{
@@ -71,6 +74,34 @@ def command_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def names_this_machine(name: str, loopback_only: bool) -> bool:
+    """Whether a request's host names this machine: a loopback name or address; and, on a
+    server open to others (`--host`), any address typed as such, or the machine's own host
+    name. A DNS name that merely resolves here is refused: a page that rebound its own name
+    to this machine's address would pass as its own origin."""
+    if is_loopback(name):
+        return True
+    if loopback_only:
+        return False
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+        return True
+    except ValueError:
+        return name.lower() in {socket.gethostname().lower(), socket.getfqdn().lower()}
+
+
+class OneLine(logging.Formatter):
+    """A log record in one line, control characters made inert; an exception as its type and
+    message, not a traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            message = f"{type(error).__name__}: {error}"
+        return inert(" ".join(message.split()))
+
+
 def locked_server(command: str, host: str, port: int, most: int) -> Any:
     """textual-serve's Server, answering only its own page, at most `most` apps at a time.
 
@@ -84,12 +115,19 @@ def locked_server(command: str, host: str, port: int, most: int) -> Any:
             super().__init__(command, host=host, port=port, title=PROG)
             self.running = 0
 
+        def initialize_logging(self) -> None:
+            """textual-serve's hook for its logging: one line a record, an error by its type
+            and words (its own prints a traceback with every local for a malformed message,
+            which anyone who can reach the port may send)."""
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(OneLine())
+            logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+
         def refuse(self, request: web.Request) -> None:
-            """403 for a host name that is not this machine's on a loopback server (a page
-            that renamed itself to reach it: DNS rebinding), and for a websocket opened by
-            any page but ours."""
+            """403 for a host name that is not this machine's (a page that renamed itself to
+            reach it: DNS rebinding), and for a websocket opened by any page but ours."""
             request_host = urlsplit(f"//{request.host}").hostname or ""
-            if is_loopback(host) and not is_loopback(request_host):
+            if not names_this_machine(request_host, loopback_only=is_loopback(host)):
                 raise web.HTTPForbidden(text="forbidden: not a name of this machine\n")
             if request.path == "/ws":
                 origin = urlsplit(request.headers.get("Origin", "")).netloc
