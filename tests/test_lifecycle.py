@@ -290,3 +290,49 @@ def test_ctrl_c_typed_while_the_app_starts_ends_it(start):
     assert session.process.returncode == 0
     assert restored(session.output)
     assert termios.tcgetattr(session.master)[3] == found[3]  # canonical input and echo again
+
+
+class _CountingApp(App):
+    """Notes the pointer moves and keys that reach it, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[object] = []
+        self.key_seen = asyncio.Event()
+
+    def on_mouse_move(self, event) -> None:
+        self.seen.append((event.screen_x, event.screen_y))
+
+    def on_key(self, event: Key) -> None:
+        self.seen.append(event.key)
+        self.key_seen.set()
+
+
+async def test_a_flood_of_pointer_moves_reaches_the_app_coalesced_and_in_order():
+    """10 000 moves (a mouse swept over a large terminal) then a key: the app gets a handful of
+    moves, the last one among them, then the key (each move handled once delayed the key by
+    seconds)."""
+    import threading
+
+    from textual.events import MouseMove
+
+    from tui_gradients.ui.terminal import TerminalDriver
+
+    app = _CountingApp()
+    async with app.run_test():
+        driver = TerminalDriver(app)
+
+        def sweep() -> None:  # as the driver's input thread sends them
+            for i in range(10_000):
+                x, y = i % 70, i % 20
+                move = MouseMove(None, x, y, 0, 0, 0, False, False, False, screen_x=x, screen_y=y)
+                driver.process_message(move)
+            driver.process_message(Key("n", "n"))
+
+        thread = threading.Thread(target=sweep)
+        thread.start()
+        await asyncio.wait_for(app.key_seen.wait(), 30)
+        thread.join()
+    moves = [item for item in app.seen if item != "n"]
+    assert app.seen[-1] == "n" and app.seen[-2] == (9_999 % 70, 9_999 % 20)
+    assert len(moves) < 1000

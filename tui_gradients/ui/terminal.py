@@ -105,6 +105,10 @@ class TerminalDriver(LinuxDriver):
         self.loop = asyncio.get_running_loop()
         """The app's event loop, where the watcher's request to leave is run."""
         self.terminal_lost = threading.Event()
+        self._moves = threading.Lock()
+        self._pending_move: events.MouseMove | None = None
+        """The latest pointer move not yet sent: a flood of them (a mouse swept across a
+        large terminal) reaches the app as the moves it can take, the last one always."""
 
     @property
     def deadline(self) -> Deadline | None:
@@ -140,12 +144,28 @@ class TerminalDriver(LinuxDriver):
 
     def process_message(self, message: Message) -> None:
         """A quit key once the app is already leaving (a crash report being built holds its
-        event loop, which takes no more keys): the deadline ends the process."""
+        event loop, which takes no more keys): the deadline ends the process. Pointer moves
+        coalesce: one is sent when the app's loop next runs, the latest of those that came
+        meanwhile, and any other event first sends the move before it, so order holds."""
+        if isinstance(message, events.MouseMove):
+            with self._moves:
+                first, self._pending_move = self._pending_move is None, message
+            if first:
+                with contextlib.suppress(RuntimeError):  # the loop has closed
+                    self.loop.call_soon_threadsafe(self._send_pending_move)
+            return
+        self._send_pending_move()
         deadline, status = self.deadline, self.owner.return_code
         quit_key = isinstance(message, events.Key) and message.key in QUIT_KEYS
         if quit_key and status is not None and deadline is not None:
             deadline.arm(status)
         super().process_message(message)
+
+    def _send_pending_move(self) -> None:
+        with self._moves:
+            move, self._pending_move = self._pending_move, None
+        if move is not None:
+            super().process_message(move)
 
     def lose_terminal(self, output_gone: bool) -> None:
         """Ask the app to leave, under the deadline; write no more to a terminal that hung up
