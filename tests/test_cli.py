@@ -204,7 +204,8 @@ def test_ctrl_c_during_a_long_command_is_one_line_and_status_130():
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130
-    assert err == b"tui-gradients: interrupted\n"
+    # before it, perhaps a note that numba compiles (a fresh install's first long run)
+    assert err.endswith(b"tui-gradients: interrupted\n") and b"Traceback" not in err
 
 
 def test_app_command_starts_preconfigured(monkeypatch):

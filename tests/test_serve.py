@@ -268,3 +268,47 @@ def test_a_malformed_message_is_logged_in_one_line(server):
     _, err = process.communicate(timeout=10)
     assert "Traceback" not in err and "\x1b" not in err
     assert err.count("JSONDecodeError") == 1, err
+
+
+async def test_half_open_connections_are_capped_and_closed_and_others_still_served(monkeypatch):
+    """A client that opens connections and sends half a request head (slowloris) holds none
+    for long, and past a cap none at all; the page is served to others meanwhile."""
+    import asyncio
+
+    import aiohttp
+
+    from tui_gradients import serve
+
+    monkeypatch.setattr(serve, "HEADER_SECONDS", 1.0)
+    monkeypatch.setattr(serve, "MOST_PER_CLIENT", 20)
+    port = _free_port()
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve.locked_server("true", "127.0.0.1", port, 4).run(stop))
+    for _ in range(100):  # until it listens
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            break
+        except OSError:
+            await asyncio.sleep(0.05)
+    try:
+        held = []
+        for _ in range(40):
+            reader, writer = await asyncio.open_connection(
+                "127.0.0.1", port, local_addr=("127.0.0.2", 0)
+            )
+            writer.write(b"GET / HTTP/1.1\r\n")
+            held.append((reader, writer))
+        await asyncio.sleep(0.2)
+        closed_at_once = sum(reader.at_eof() for reader, _ in held)
+        assert closed_at_once >= 20  # past the cap of 20 from that address
+        async with (
+            aiohttp.ClientSession() as client,
+            client.get(f"http://127.0.0.1:{port}/") as response,
+        ):
+            assert response.status == 200  # another address is served meanwhile
+        ends = await asyncio.gather(*(asyncio.wait_for(reader.read(), 10) for reader, _ in held))
+        assert all(end == b"" for end in ends)  # every half-open one closed by the deadline
+    finally:
+        stop.set()
+        await running

@@ -11,10 +11,12 @@ browser used, and takes its font from the server, not from the web.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import ipaddress
 import logging
 import re
 import shlex
+import signal
 import socket
 import sys
 from typing import Any
@@ -102,6 +104,86 @@ class OneLine(logging.Formatter):
         return inert(" ".join(message.split()))
 
 
+HEADER_SECONDS = 10.0
+"""A connection that has not sent a whole request head by then is closed: a client holding
+connections open with half a request (slowloris) would otherwise hold file descriptors for
+ever."""
+MOST_CONNECTIONS = 512
+"""Connections open at once, in all; more are closed as they come."""
+MOST_PER_CLIENT = 128
+"""Connections open at once from one address (a browser with 30 tabs holds about 35)."""
+
+
+class ConnectionGuard:
+    """Counts the connections open, in all and by client address, for `GuardedProtocol`."""
+
+    def __init__(self) -> None:
+        self.by_client: dict[str, int] = {}
+
+    def admit(self, client: str) -> bool:
+        if sum(self.by_client.values()) >= MOST_CONNECTIONS:
+            return False
+        if self.by_client.get(client, 0) >= MOST_PER_CLIENT:
+            return False
+        self.by_client[client] = self.by_client.get(client, 0) + 1
+        return True
+
+    def leave(self, client: str) -> None:
+        left = self.by_client.get(client, 0) - 1
+        if left > 0:
+            self.by_client[client] = left
+        else:
+            self.by_client.pop(client, None)
+
+
+class GuardedProtocol(asyncio.Protocol):
+    """aiohttp's protocol for one connection, behind the guard: refused past the caps, closed
+    if its first request head is not in within HEADER_SECONDS."""
+
+    def __init__(self, inner: asyncio.Protocol, guard: ConnectionGuard) -> None:
+        self.inner, self.guard = inner, guard
+        self.client: str | None = None
+        self.timer: asyncio.TimerHandle | None = None
+        self.tail = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        peer = transport.get_extra_info("peername")
+        client = str(peer[0]) if peer else ""
+        if not self.guard.admit(client):
+            transport.close()
+            return
+        self.client = client
+        loop = asyncio.get_running_loop()
+        self.timer = loop.call_later(HEADER_SECONDS, transport.close)
+        self.inner.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self.timer is not None:
+            seen = self.tail + data
+            if b"\r\n\r\n" in seen:  # the head is in: from here aiohttp's own timeouts
+                self.timer.cancel()
+                self.timer = None
+            self.tail = seen[-3:]
+        self.inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self.inner.eof_received()
+
+    def pause_writing(self) -> None:
+        self.inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.inner.resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        if self.client is None:  # refused at the door: aiohttp never saw it
+            return
+        self.guard.leave(self.client)
+        self.inner.connection_lost(exc)
+
+
 def locked_server(command: str, host: str, port: int, most: int) -> Any:
     """textual-serve's Server, answering only its own page, at most `most` apps at a time.
 
@@ -122,6 +204,51 @@ def locked_server(command: str, host: str, port: int, most: int) -> Any:
             handler = logging.StreamHandler(sys.stderr)
             handler.setFormatter(OneLine())
             logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+
+        def serve(self, debug: bool = False) -> None:
+            """textual-serve's server, built from its public handlers, behind the guard:
+            caps on connections and a deadline for each one's first request head (its own
+            `serve` takes aiohttp's defaults, which wait for a request head for ever)."""
+            self.debug = debug
+            self.initialize_logging()
+            asyncio.run(self.run_until_signalled())
+
+        async def run_until_signalled(self) -> None:
+            loop, stop = asyncio.get_running_loop(), asyncio.Event()
+            for signal_number in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signal_number, stop.set)
+            await self.run(stop)
+
+        async def run(self, stop: asyncio.Event) -> None:
+            """Serve until `stop` is set."""
+            import aiohttp_jinja2
+            import jinja2
+
+            app = web.Application()
+            aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
+            app.add_routes(
+                [
+                    web.get("/", self.handle_index, name="index"),
+                    web.get("/ws", self.handle_websocket, name="websocket"),
+                    web.get("/download/{key}", self.handle_download, name="download"),
+                    web.static("/static", self.statics_path, name="static"),
+                ]
+            )
+            app.on_startup.append(self.on_startup)
+            app.on_shutdown.append(self.on_shutdown)
+            runner = web.AppRunner(app, handle_signals=False)
+            await runner.setup()
+            server, guard = runner.server, ConnectionGuard()
+            assert server is not None
+            loop = asyncio.get_running_loop()
+            try:
+                listening = await loop.create_server(
+                    lambda: GuardedProtocol(server(), guard), host, port
+                )
+                async with listening:
+                    await stop.wait()
+            finally:
+                await runner.cleanup()
 
         def refuse(self, request: web.Request) -> None:
             """403 for a host name that is not this machine's (a page that renamed itself to
