@@ -312,3 +312,44 @@ async def test_half_open_connections_are_capped_and_closed_and_others_still_serv
     finally:
         stop.set()
         await running
+
+
+def test_the_server_lives_through_a_thousand_half_open_connections():
+    """1000 connections that send half a request head, to a server allowed 256 open files:
+    past its caps they are closed at once, past its file limit accepting pauses (asyncio logs
+    it) instead of ending the server, and once the head deadline has closed them the page is
+    served again."""
+    import resource
+
+    def few_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui_gradients", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=few_files,
+    )
+    try:
+        _fetch(port)
+        held = []
+        for i in range(1000):
+            client = socket.socket()
+            client.bind((f"127.0.0.{2 + i % 8}", 0))  # eight addresses, as a small botnet
+            client.settimeout(0.2)  # a full backlog drops the handshake: do not wait on it
+            try:
+                client.connect(("127.0.0.1", port))
+                client.sendall(b"GET / HTTP/1.1\r\n")
+            except OSError:
+                pass  # the backlog is full: the kernel refuses, the server lives
+            held.append(client)
+        time.sleep(12)  # past the head deadline (10 s): the guard closes what it admitted
+        assert process.poll() is None
+        assert "<html" in _fetch(port, timeout=30).lower()
+    finally:
+        for client in held:
+            client.close()
+        process.terminate()
+        process.wait(timeout=10)

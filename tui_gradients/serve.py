@@ -15,6 +15,7 @@ import asyncio
 import ipaddress
 import logging
 import re
+import resource
 import shlex
 import signal
 import socket
@@ -109,7 +110,10 @@ HEADER_SECONDS = 10.0
 connections open with half a request (slowloris) would otherwise hold file descriptors for
 ever."""
 MOST_CONNECTIONS = 512
-"""Connections open at once, in all; more are closed as they come."""
+"""Connections open at once, in all, where the process may open enough files; more are closed
+as they come (`ConnectionGuard`)."""
+FILES_KEPT = 64
+"""Files kept for the server's own use (its apps' pipes, its static files) below the limit."""
 MOST_PER_CLIENT = 128
 """Connections open at once from one address (a browser with 30 tabs holds about 35)."""
 
@@ -119,9 +123,15 @@ class ConnectionGuard:
 
     def __init__(self) -> None:
         self.by_client: dict[str, int] = {}
+        files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        self.most = (
+            MOST_CONNECTIONS if files < 0 else min(MOST_CONNECTIONS, files // 2 - FILES_KEPT)
+        )
+        """Below the open-file limit with room to spare, so that accepting never runs out of
+        files: what comes past it is closed at once, and the server goes on."""
 
     def admit(self, client: str) -> bool:
-        if sum(self.by_client.values()) >= MOST_CONNECTIONS:
+        if sum(self.by_client.values()) >= self.most:
             return False
         if self.by_client.get(client, 0) >= MOST_PER_CLIENT:
             return False
@@ -236,7 +246,7 @@ def locked_server(command: str, host: str, port: int, most: int) -> Any:
             )
             app.on_startup.append(self.on_startup)
             app.on_shutdown.append(self.on_shutdown)
-            runner = web.AppRunner(app, handle_signals=False)
+            runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
             await runner.setup()
             server, guard = runner.server, ConnectionGuard()
             assert server is not None
