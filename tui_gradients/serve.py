@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import ipaddress
 import logging
 import re
@@ -90,7 +91,13 @@ def names_this_machine(name: str, loopback_only: bool) -> bool:
         ipaddress.ip_address(name.strip("[]"))
         return True
     except ValueError:
-        return name.lower() in {socket.gethostname().lower(), socket.getfqdn().lower()}
+        return name.lower() in own_names()
+
+
+@functools.cache
+def own_names() -> frozenset[str]:
+    """This machine's host names, looked up once: `getfqdn` may ask DNS, not for each request."""
+    return frozenset({socket.gethostname().lower(), socket.getfqdn().lower()})
 
 
 class OneLine(logging.Formatter):
