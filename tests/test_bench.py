@@ -128,3 +128,11 @@ def test_the_bare_baseline_imports_only_textual():
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_serve_load_times_every_press_of_every_tab():
+    from tui_gradients import bench_serve
+
+    per_tab = bench_serve.key_to_frame(2, 2, pause=0.05)
+    assert len(per_tab) == 2 and all(len(times) == 2 and min(times) > 0 for times in per_tab)
+    assert bench_serve.percentile([3.0, 1.0, 2.0, 4.0], 0.5) == 2.0

@@ -13,6 +13,7 @@ import asyncio
 import fcntl
 import os
 import pty
+import re
 import select
 import signal
 import struct
@@ -40,12 +41,12 @@ STATES = {
 class Session:
     """The app on a pseudo-terminal: its process and the terminal's master side."""
 
-    def __init__(self, tmp_path, stdin_at_eof: bool = False) -> None:
+    def __init__(self, tmp_path, stdin_at_eof: bool = False, args: tuple[str, ...] = ()) -> None:
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
         env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tui_gradients"],
+            [sys.executable, "-m", "tui_gradients", *args],
             stdin=subprocess.DEVNULL if stdin_at_eof else slave,
             stdout=slave,
             stderr=slave,
@@ -142,6 +143,11 @@ def restored(output: bytes) -> bool:
     return output.rfind(b"\x1b[?1049l") >= output.rfind(b"\x1b[?1049h") and (
         output.rfind(b"\x1b[?1000l") >= output.rfind(b"\x1b[?1000h")
     )
+
+
+def shown(output: bytes) -> bytes:
+    """The text the app wrote, its styles and cursor moves taken out."""
+    return re.sub(rb"\x1b\[[0-9;?<>$]*[A-Za-z]", b"", output)
 
 
 @pytest.mark.parametrize("state", STATES)
@@ -336,3 +342,65 @@ async def test_a_flood_of_pointer_moves_reaches_the_app_coalesced_and_in_order()
     moves = [item for item in app.seen if item != "n"]
     assert app.seen[-1] == "n" and app.seen[-2] == (9_999 % 70, 9_999 % 20)
     assert len(moves) < 1000
+
+
+@pytest.fixture
+def large_data(tmp_path):
+    """A CSV that takes the command line a second or more to read (two million rows)."""
+    path = tmp_path / "large.csv"
+    path.write_bytes(b"x,y\n" + b"1.25,2.5\n0.5,-1.75\n" * 1_000_000)
+    return path
+
+
+def test_a_quit_key_while_a_large_file_is_read_ends_the_process_before_the_app_starts(
+    start, large_data
+):
+    """The file is read before the app can hear a key: `q` typed meanwhile ends the process
+    there, so the app's screen is never drawn, and the terminal is given back as found."""
+    session = start(args=("--data", str(large_data)))
+    assert session.master is not None
+    found = termios.tcgetattr(session.master)
+    session.wait_for_keys_kept()
+    session.read(0.4)  # past the moment keys are watched, still reading the file
+    session.type(b"q")
+    assert not session.survived()
+    assert session.process.returncode == 0
+    session.read(1.0)  # all it wrote
+    assert b"\x1b[?1049h" not in session.output  # it never reached the app's screen
+    assert termios.tcgetattr(session.master)[3] == found[3]
+
+
+def test_keys_typed_while_a_large_file_is_read_are_taken_by_the_app(start, large_data):
+    """Keys typed while the file is read are read there, to hear a quit key: the others are
+    handed to the app, which takes them once its first frame is out."""
+    session = start(args=("--data", str(large_data)))
+    session.wait_for_keys_kept()
+    session.read(0.4)
+    session.type(b"7n")
+    session.wait_for_first_frame()
+    assert b"\x1b[?1049h" in session.output
+    session.type(b"q")
+    assert not session.survived()
+    assert re.search(rb"step +7 ", shown(session.output))  # the count, then the step key
+
+
+def test_a_count_typed_during_a_flood_of_resizes_at_start_is_taken_whole(start):
+    """Hundreds of SIGWINCH while the app starts, sizes from too small to large, a count
+    and its step key typed in the middle: the step taken is the count typed."""
+    session = start()
+    assert session.master is not None
+    session.wait_for_keys_kept()
+    for index in range(300):
+        rows, columns = ((5, 20), (24, 80), (48, 160), (12, 60))[index % 4]
+        fcntl.ioctl(session.master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        os.killpg(session.process.pid, signal.SIGWINCH)
+        if index == 150:
+            session.type(b"7n")
+        session.read(0.002)
+    fcntl.ioctl(session.master, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    os.killpg(session.process.pid, signal.SIGWINCH)
+    session.wait_for_first_frame()
+    session.type(b"q")
+    assert not session.survived()
+    session.read(1.0)
+    assert re.search(rb"step +7 ", shown(session.output))

@@ -448,6 +448,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--data", action="store_true", help="only start-up with a CSV file of 10⁵ rows"
     )
+    parser.add_argument(
+        "--serve", action="store_true", help="only serve with 30 browser tabs stepping at once"
+    )
     args = parser.parse_args(argv)
     presses, runs = (10, 3) if args.quick else (40, 7)
 
@@ -460,6 +463,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     compile_bytecode()
     if args.data:
         data_rows(runs)
+        return
+    if args.serve:
+        serve_rows(presses)
         return
     app, complete, bare = startup(2 * runs)
     _row("start-up to first frame (160×48)", app, "ms", 1e3, bare)
@@ -535,6 +541,22 @@ def main(argv: Sequence[str] | None = None) -> None:
         rates = [chain_steps / t for t in times]
         _row(f"depth-{depth} chain", rates, "k steps/s", 1e-3, None)
     print(f"| peak memory, 10⁶ adam steps of history | {peak_memory(steps):.0f} | | | | MB | |")
+
+
+def serve_rows(presses: int, tabs: int = 30) -> None:
+    """Key → frame through `serve`: one tab alone (the baseline), then `tabs` at once."""
+    from tui_gradients.bench_serve import key_to_frame, percentile
+
+    (alone,) = key_to_frame(1, presses)
+    _row("serve, one tab: key → frame (baseline)", alone, "ms", 1e3, None)
+    per_tab = key_to_frame(tabs, presses)
+    crowded = [time for times in per_tab for time in times]
+    _row(f"serve, {tabs} tabs stepping at once: key → frame", crowded, "ms", 1e3, alone)
+    firsts = [times[0] for times in per_tab]
+    _row(f"serve, {tabs} tabs: their first keys, in one instant", firsts, "ms", 1e3, alone)
+    for share in (0.95, 0.99):
+        value = percentile(crowded, share) * 1e3
+        print(f"| serve, {tabs} tabs: key → frame p{share * 100:.0f} | {value:.1f} | | | | ms | |")
 
 
 def data_rows(runs: int) -> None:

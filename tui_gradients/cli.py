@@ -29,6 +29,7 @@ from tui_gradients.core.network.chain import Chain
 from tui_gradients.core.runs.experiment import Experiment
 from tui_gradients.core.runs.run import Run, StopKind
 from tui_gradients.core.runs.settings import in_section
+from tui_gradients.ui.starting import read_while_keys_watched
 
 
 def _stop(run: Run) -> dict:
@@ -130,10 +131,14 @@ def collector_paused() -> Iterator[None]:
 
 
 def command_app(
-    args: argparse.Namespace, experiment: Experiment, terminal_settings: list | None = None
+    args: argparse.Namespace,
+    experiment: Experiment,
+    terminal_settings: list | None = None,
+    typed: str = "",
 ) -> int:
     """The app; `terminal_settings` are the terminal's as the process found them, where it has
-    changed them before the app starts (`tty.keys_kept_while_starting`)."""
+    changed them before the app starts (`tty.keys_kept_while_starting`); `typed`, keys read
+    while the command line was (`starting.read_while_keys_watched`), for the app to take."""
     with collector_paused():
         from tui_gradients.ui.app import GradientsApp  # Textual loads only when the app starts
         from tui_gradients.ui.terminal import Deadline
@@ -142,6 +147,7 @@ def command_app(
             experiment,
             **app_options(args),
             resume_collector=True,
+            typed_before=typed,
             # also ends the threads the interpreter would wait for
             deadline=Deadline(settings_at_start=terminal_settings),
         )
@@ -168,7 +174,8 @@ def app_options(args: argparse.Namespace) -> dict:
 def main(argv: Sequence[str] | None = None, terminal_settings: list | None = None) -> int:
     """The command the one parser reads (`arguments.parse`), the app where none is typed
     (`terminal_settings`: see `command_app`)."""
-    args, experiment = parse(sys.argv[1:] if argv is None else argv)
+    words = sys.argv[1:] if argv is None else argv
+    (args, experiment), typed = read_while_keys_watched(lambda: parse(words), terminal_settings)
     if args.command == "run":
         return command_run(args, experiment)
     if args.command == "chain":
@@ -177,4 +184,4 @@ def main(argv: Sequence[str] | None = None, terminal_settings: list | None = Non
         from tui_gradients.serve import command_serve  # its own imports load only for it
 
         return command_serve(args)
-    return command_app(args, experiment, terminal_settings)
+    return command_app(args, experiment, terminal_settings, typed)

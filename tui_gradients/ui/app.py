@@ -15,6 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 from rich.console import RenderableType
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.driver import Driver
@@ -28,6 +29,7 @@ from tui_gradients.core.runs.session import Session
 from tui_gradients.ui.glyphs import unicode_terminal
 from tui_gradients.ui.palette import commands
 from tui_gradients.ui.screen import MainScreen
+from tui_gradients.ui.starting import key_name
 from tui_gradients.ui.terminal import Deadline
 
 
@@ -55,6 +57,7 @@ class GradientsApp(App[None]):
         out_dir: Path | None = None,
         resume_collector: bool = False,
         deadline: Deadline | None = None,
+        typed_before: str = "",
     ) -> None:
         """`initial_steps` are taken once the first frame is out, as if typed;
         `ascii_only=None` decides from the locale and TERM (see `glyphs.unicode_terminal`);
@@ -64,13 +67,16 @@ class GradientsApp(App[None]):
         `resume_collector` turns the garbage collector back on after the first frame, for a
         caller that paused it to start sooner (`cli.command_app`);
         `deadline`, for a real run in a terminal (not a test): armed by every way out, it ends
-        the process if leaving takes longer, and SIGTERM and SIGHUP then end the app too."""
+        the process if leaving takes longer, and SIGTERM and SIGHUP then end the app too;
+        `typed_before`, keys typed while the command line was read, taken once the first frame
+        is out."""
         self.deadline = deadline
         super().__init__()
         self._resume_collector = resume_collector
         self._first_frame_out = False
         self._panel_mounted = False
         self._exit_when_started: tuple[int, RenderableType | None] | None = None
+        self._typed_before = typed_before
         self.main_screen = MainScreen(
             experiment or Experiment(),
             rivals,
@@ -147,6 +153,8 @@ class GradientsApp(App[None]):
             gc.enable()
         self._first_frame_out = True
         self._exit_if_asked()
+        for character in self._typed_before:
+            self.post_message(events.Key(key_name(character), character))
 
     def _leave_on_signal(self, signal_number: int, frame: FrameType | None) -> None:
         """A closed SSH session (SIGHUP) or a kill (SIGTERM): leave through Textual, which puts
