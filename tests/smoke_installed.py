@@ -20,10 +20,10 @@ async def drive_the_app() -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.session.step == 1500, app.session.step
-        await pilot.press("l")
+        await pilot.press("t")
         await pilot.pause()
         assert app.screen.has_class("-lesson"), "the lesson did not open"
-        await pilot.press("l", "question_mark")
+        await pilot.press("t", "question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen), "the help screen did not open"
 

@@ -23,9 +23,10 @@ from textual.widgets import Input, Static
 from tui_gradients.arguments import parse
 from tui_gradients.cli import app_options
 from tui_gradients.core import fast
-from tui_gradients.core.files.export import Resume, SavedView, export_session
+from tui_gradients.core.files.export import export_session
+from tui_gradients.core.files.resume import Resume, SavedView
 from tui_gradients.core.objectives.view import contains, usable
-from tui_gradients.core.optimisation.optimizers import Hyperparameters
+from tui_gradients.core.optimisation.optimizers import OPTIMIZERS, Hyperparameters
 from tui_gradients.core.runs import lesson
 from tui_gradients.core.runs.experiment import ESCAPE_FACTOR, LIMIT, Experiment
 from tui_gradients.core.runs.rivals import Rival, others
@@ -140,7 +141,7 @@ async def test_play_pause_and_speed():
 async def test_reset_cycle_optimizer_and_function():
     app = GradientsApp()
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.press("N", "o")
+        await pilot.press("N", "o", "enter")  # the list opens on the next optimiser
         assert app.session.experiment.hyper.optimizer == "momentum"
         assert app.session.step == 10  # replayed to the same step
         await pilot.press("r")
@@ -153,6 +154,60 @@ async def test_reset_cycle_optimizer_and_function():
         assert app.session.experiment.hyper.lr == 0.001
         await fields_ready(pilot)
         assert app.query_one("#lr", Input).value == "0.001"
+
+
+async def test_undo_brings_back_each_discarded_session_exactly_several_levels_deep():
+    """An optimiser changed at step 10, a reset, a new function, a click and a dropped rival,
+    undone one by one: each time the runs come back as they were, history and all."""
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("N", "c", "n")
+        first = app.session.plane.history.params[:12].copy()
+        await pilot.press("o", "enter", "r", "f", "A")
+        plot, col, row = _plot_middle(app)
+        await pilot.click(ContourPlot, offset=(col + plot.gutter.left, row + plot.gutter.top))
+        await pilot.pause()
+        assert app.session.step == 0 and not app.session.rivals
+        states = []
+        for _ in range(6):
+            await pilot.press("u")
+            await pilot.pause()
+            session = app.session
+            states.append((session.experiment.plane.function, session.step, len(session.rivals)))
+        assert states[:5] == [
+            ("rotated", 0, 0),  # before the click
+            ("rotated", 0, 1),  # before the rival was dropped
+            ("quadratic", 0, 1),  # before f
+            ("quadratic", 11, 1),  # before r: momentum's run at step 11
+            ("quadratic", 11, 1),  # before o: gd's run
+        ]
+        assert app.session.experiment.hyper.optimizer == "gd"
+        np.testing.assert_array_equal(app.session.plane.history.params[:12], first)
+        assert "nothing to undo" in _status(app)
+
+
+async def test_the_optimiser_list_chooses_any_optimiser_and_esc_keeps_the_current_one():
+    app = GradientsApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("o", "escape")
+        assert app.session.experiment.hyper.optimizer == "gd"
+        await pilot.press("o", "down", "down", "enter")
+        after_next = OPTIMIZERS[OPTIMIZERS.index("gd") + 3]
+        assert app.session.experiment.hyper.optimizer == after_next
+
+
+async def test_the_message_log_keeps_every_message_in_full():
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("c", "a", "at")
+        await pilot.pause()
+        from tui_gradients.ui.message_log import MessageLog
+
+        assert isinstance(app.screen, MessageLog)
+        shown = " ".join(str(widget.render()) for widget in app.screen.query(".message"))
+        assert "comparing with adagrad" in shown and "drops the last" in shown
+        await pilot.press("escape")
+        assert not isinstance(app.screen, MessageLog)
 
 
 async def test_compare_draws_a_ghost_with_its_own_markers():
@@ -178,7 +233,7 @@ async def test_compare_draws_a_ghost_with_its_own_markers():
 async def test_race_marks_every_run_apart_and_names_the_first_to_arrive():
     app = GradientsApp()
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("R")
+        await pilot.press("C")
         assert len(app.session.rival_runs) == 5
         assert app.screen.has_class("-race")
         assert app.query_one(RaceChart).display and not app.query_one(LayerTable).display
@@ -203,7 +258,7 @@ async def test_race_marks_every_run_apart_and_names_the_first_to_arrive():
         assert all(f" {run.optimizer.name}" in legend for _, run in app.session.plane_runs)
         assert "all at lr 0.5" in legend  # one lr for all: said once
         assert chart.border_title.endswith("log₁₀(f − f*)")
-        await pilot.press("R")
+        await pilot.press("C")
         assert app.session.rivals == () and not app.screen.has_class("-race")
         assert app.query_one(LayerTable).display
 
@@ -216,11 +271,11 @@ async def test_view_keys():
         await pilot.press("z")
         zoomed = plot.window
         assert zoomed[1] - zoomed[0] == pytest.approx((start[1] - start[0]) / 2)
-        await pilot.press("x", "x")
+        await pilot.press("Z", "Z")
         assert plot.window[1] - plot.window[0] == pytest.approx(2 * (start[1] - start[0]))
         await pilot.press("v")
         assert plot.window == start
-        await pilot.press("a")
+        await pilot.press("equals_sign")
         assert plot.equal_scale and "equal scale" in _status(app)
         x0, x1, y0, y1 = plot.window
         assert (x1 - x0) / (y1 - y0) == pytest.approx(
@@ -250,7 +305,7 @@ async def test_screenshot_and_export_share_one_naming_scheme_and_name_the_file_i
     monkeypatch.chdir(tmp_path)
     app = GradientsApp()
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.press("s", "s", "e")
+        await pilot.press("E", "E", "e")
         await pilot.pause()
         shots = sorted(tmp_path.glob("*.svg"))
         exports = sorted(tmp_path.glob("*.json"))
@@ -268,7 +323,7 @@ async def test_out_writes_into_its_folder(tmp_path, monkeypatch):
     args, experiment = parse(["--out", str(tmp_path / "out")])
     app = GradientsApp(experiment, **app_options(args))
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.press("s", "e")
+        await pilot.press("E", "e")
         await pilot.pause()
     assert len(list((tmp_path / "out").glob("tui-gradients-*"))) == 4  # svg, json, 2 csv
     assert not list(tmp_path.glob("tui-gradients-*"))
@@ -300,7 +355,7 @@ async def test_a_full_disk_leaves_no_file_and_the_failure_stays_until_esc(tmp_pa
 async def test_a_folder_that_cannot_be_written_is_said_and_nothing_breaks():
     app = GradientsApp(out_dir=Path("/sys"))  # read-only, even for root
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.press("s")
+        await pilot.press("E")
         await pilot.pause()
         assert "screenshot failed, nothing written" in _status(app)
         assert app.is_running
@@ -347,7 +402,7 @@ async def test_panel_toggles_and_escape_returns_to_the_plot():
     async with app.run_test(size=SMALL) as pilot:
         panel = app.main_screen.panel
         assert not panel.display  # too narrow to show it by default
-        await pilot.press("P")  # at once: the fields are mounted after the first frame
+        await pilot.press("comma")  # at once: the fields are mounted after the first frame
         await fields_ready(pilot)
         assert panel.display and isinstance(app.focused, Input)
         await pilot.press("n")
@@ -356,7 +411,7 @@ async def test_panel_toggles_and_escape_returns_to_the_plot():
         assert app.focused is None
         await pilot.press("n")
         assert app.session.step == 1  # keys drive the plot again
-        await pilot.press("P")
+        await pilot.press("comma")
         assert not panel.display
 
 
@@ -733,20 +788,20 @@ async def test_exploding_chain_stops_with_a_reason_and_keeps_its_last_values():
 async def test_theory_beside_the_run_agrees_with_it():
     app = GradientsApp()
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.press("t")
+        await pilot.press("i")
         readout = _readout(app)
         assert "κ 1000" in readout and "0.999, 0; lr < 1" in readout
         assert "4603 steps; seen —" in readout
         await pilot.press("5", "0", "0", "0", "n")
         assert "4603 steps; seen 4603" in _readout(app)
-        await pilot.press("t")
+        await pilot.press("i")
         assert "κ" not in _readout(app) and "f − f*    " in _readout(app)
 
 
 async def test_theory_on_a_curved_surface_is_the_hessian_here():
     app = GradientsApp(edit(Experiment(), "function", "rosenbrock"))
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("t")
+        await pilot.press("i")
         readout = _readout(app)
         assert "here; κ" in readout and "gd to" not in readout
 
@@ -775,7 +830,7 @@ async def test_plain_ascii_means_every_character_of_the_numbers_too():
     """Unknown distance ('—' in Unicode) and theory rows: nothing outside ASCII in LANG=C."""
     app = GradientsApp(edit(Experiment(), "expr", "w1**2 + 10*w2**2"), ascii_only=True)
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("t", "n")
+        await pilot.press("i", "n")
         readout, table = _readout(app), app.query_one(LayerTable).text
         assert "to min   -" in readout and readout.isascii() and table.isascii()
 
@@ -798,7 +853,7 @@ async def test_lesson_pages_set_up_the_app_and_give_the_session_back_when_closed
             app.main_screen.plot_view.window,
         )
         readout_before = _readout(app)
-        await pilot.press("l")
+        await pilot.press("t")
         await pilot.pause()
         assert app.screen.has_class("-lesson") and app.main_screen.theory
         assert f"lesson 1/{lesson.page_count()}: ] [ pages" in app.query_one("#status", Lines).text
@@ -824,7 +879,7 @@ async def test_lesson_pages_set_up_the_app_and_give_the_session_back_when_closed
         await pilot.press("left_square_bracket")
         await pilot.pause()
         assert app.query_one("#lesson").border_title.startswith(f"lesson {pages - 1}/{pages}")
-        await pilot.press("n", "l")
+        await pilot.press("n", "t")
         await pilot.pause()
         assert not app.screen.has_class("-lesson") and not app.screen.has_class("-lesson-chain")
         assert app.query_one("#top").display and not app.main_screen.theory
@@ -909,7 +964,7 @@ async def test_all_histories_stay_within_one_budget_thinned_past_it(monkeypatch)
     experiment = edit(edit(Experiment(), "depth", "32"), "chain_lr", "0.01")
     app = GradientsApp(edit(experiment, "optimizer", "adam"))
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("R")
+        await pilot.press("C")
         per_step = app.session.bytes_per_step()
         for _ in range(3):
             await pilot.press(*str(budget // per_step // 2), "n")
@@ -971,7 +1026,7 @@ async def test_plain_ascii_is_complete_at_every_width(size, how):
     race = (Rival("adam"), Rival("adagrad", 5.0))
     app = GradientsApp(ascii_only=how == "locale", rivals=race)
     async with app.run_test(size=size) as pilot:
-        await pilot.press("t", "5", "n", *(["m"] if how == "m key" else []))
+        await pilot.press("i", "5", "n", *(["m"] if how == "m key" else []))
         await pilot.pause()
         if size[0] >= 140:
             assert app.query_one("#settings").region.width  # the panel is on screen
@@ -995,7 +1050,7 @@ async def test_load_opens_the_app_where_its_export_left_it(tmp_path, monkeypatch
     args, experiment = parse(["--preset", "himmelblau"])
     app = GradientsApp(experiment, **app_options(args))
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("5", "0", "n", "c", "z", "H", "t", "a", "d")
+        await pilot.press("5", "0", "n", "c", "z", "h", "i", "equals_sign", "d")
         await pilot.pause()
         saved = _picture(app)
         await pilot.press("e")
@@ -1022,6 +1077,30 @@ async def test_load_of_an_export_made_in_the_lesson_opens_that_page(tmp_path, mo
         assert app.main_screen.lesson.is_open and app.main_screen.lesson.page == 2
 
 
+async def test_an_export_made_in_the_lesson_keeps_the_users_own_session_beneath_it(
+    tmp_path, monkeypatch
+):
+    """A race at step 30, the lesson opened and stepped on its second page, exported: the
+    file reopens on that page at its step, and closing the lesson there gives back the race
+    at step 30, as closing it before the export would have."""
+    monkeypatch.chdir(tmp_path)
+    args, experiment = parse(["--race", "adagrad,adam"])
+    app = GradientsApp(experiment, **app_options(args))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("3", "0", "n", "t", "right_square_bracket", "5", "n", "e")
+        await pilot.pause()
+        lesson_page = app.main_screen.lesson.page
+    args, experiment = parse(["--load", str(next(tmp_path.glob("*.json")))])
+    app = GradientsApp(experiment, **app_options(args))
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: app.session.step == 5, "the page's 5 steps taken")
+        assert app.main_screen.lesson.is_open and app.main_screen.lesson.page == lesson_page
+        await pilot.press("t")
+        await until(pilot, lambda: app.session.step == 30, "the race back at step 30")
+        assert app.session.rivals == (Rival("adagrad"), Rival("adam"))
+        assert "your session is back at step 30" in _status(app)
+
+
 async def test_a_burst_of_keys_is_drawn_once_on_its_last_step(monkeypatch):
     """500 `n` arriving together (a paste, a held key on a slow link) are 500 steps and a few
     redraws, not 500: the screen is not frozen until the last is drawn."""
@@ -1045,7 +1124,7 @@ async def test_a_crash_is_the_apps_exit_status(monkeypatch):
     monkeypatch.setattr(app.main_screen, "action_toggle_theory", lambda: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         async with app.run_test(size=SMALL) as pilot:
-            await pilot.press("t")
+            await pilot.press("i")
             await pilot.pause()
     assert app.return_code == 1
 
@@ -1117,8 +1196,8 @@ async def test_a_click_on_the_plot_starts_every_run_there():
         await pilot.press("9", "n")
         await pilot.pause()
         plot, col, row = _plot_middle(app)
-        w1, w2 = plot.canvas.point_at(row, col)
-        await pilot.click(ContourPlot, offset=(col, row))
+        w1, w2 = plot.canvas.point_at(row, col)  # the canvas counts from the content's corner
+        await pilot.click(ContourPlot, offset=(col + plot.gutter.left, row + plot.gutter.top))
         await pilot.pause()
         start = app.session.experiment.plane.start_point
         assert start == pytest.approx((w1, w2), rel=1e-3)
@@ -1178,18 +1257,18 @@ async def test_play_stops_by_itself_once_every_2d_run_has_stopped_and_says_why()
 async def test_rivals_are_added_and_dropped_one_at_a_time_without_the_command_line():
     app = GradientsApp()
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("2", "0", "n", "A", "A")
+        await pilot.press("2", "0", "n", "a", "a")
         await pilot.pause()
         names = [name for name, _ in app.session.plane_runs]
         assert names == ["gd lr 0.5", "adagrad lr 0.5", "rmsprop lr 0.5"]
         assert app.screen.has_class("-race")
         assert all(run.cursor == 20 for _, run in app.session.plane_runs)  # caught up
         assert "added rmsprop lr 0.5 (▲)" in _status(app)
-        await pilot.press(*"AAAA")
+        await pilot.press(*"aaaa")
         await pilot.pause()
         assert len(app.session.rivals) == 5
         assert "every optimiser is on the plot already" in _status(app)
-        await pilot.press(*"DDDDD", "D")
+        await pilot.press(*"AAAAA", "A")
         await pilot.pause()
         assert app.session.rivals == () and "no rival to drop" in _status(app)
 
@@ -1205,7 +1284,7 @@ async def test_a_selected_rival_is_tuned_in_the_panel_and_by_the_lr_keys():
     app = GradientsApp(rivals=(Rival("adagrad"), Rival("adam")))
     async with app.run_test(size=WIDE) as pilot:
         await fields_ready(pilot)
-        await pilot.press("1", "0", "n", "S", "S")
+        await pilot.press("1", "0", "n", "w", "w")
         await pilot.pause()
         panel = app.main_screen.panel
         assert app.session.selected == 2
@@ -1227,7 +1306,7 @@ async def test_a_selected_rival_is_tuned_in_the_panel_and_by_the_lr_keys():
         fresh = Session(alone)
         fresh.forward(10)
         np.testing.assert_array_equal(app.session.rival_runs[1].params, fresh.plane.params)
-        await pilot.press("S", "o")  # back to the main run: o changes its optimiser
+        await pilot.press("w", "o", "enter")  # back to the main run: o changes its optimiser
         await pilot.pause()
         assert app.session.selected == 0 and app.session.experiment.hyper.optimizer == "momentum"
         assert str(panel.query_one("#optimizer-section").content) == "Optimiser: ● momentum lr 0.5"
@@ -1259,7 +1338,7 @@ async def test_a_click_on_a_readout_row_or_the_legend_selects_that_run():
 async def test_with_one_run_there_is_nothing_to_select():
     app = GradientsApp()
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.press("S")
+        await pilot.press("w")
         await pilot.pause()
         assert app.session.selected == 0 and "only one run on the plot" in _status(app)
 
@@ -1342,7 +1421,7 @@ async def test_a_race_of_six_at_80x24_shows_every_run_in_the_readout():
     """The update's arrows and the iterates count give way to the runs' own rows."""
     app = GradientsApp()
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.press("R", "5", "0", "n")
+        await pilot.press("C", "5", "0", "n")
         await pilot.pause()
         text = _readout(app)
         for name, _ in app.session.plane_runs:
@@ -1350,7 +1429,7 @@ async def test_a_race_of_six_at_80x24_shows_every_run_in_the_readout():
         assert "first to 1%" in text and "iterates" not in text
     app = GradientsApp()
     async with app.run_test(size=WIDE) as pilot:  # with room, nothing is left out
-        await pilot.press("R", "5", "0", "n")
+        await pilot.press("C", "5", "0", "n")
         await pilot.pause()
         assert "iterates" in _readout(app) and "first to 1%" in _readout(app)
 
@@ -1460,6 +1539,7 @@ async def test_an_lr_edit_far_on_replays_the_2d_runs_as_a_jump_and_leaves_the_ch
         assert app.main_screen.change_setting("lr", "0.004")
         await pilot.pause()
         assert held_jump.started.wait(5)
+        session = app.session  # the edit's successor; the session before it is kept for undo
         assert session.plane is not plane and session.chain_run is chain
         assert "replaying to step 20000: 0 of 20000 steps; esc stops" in _status(app)
         held_jump.release.set()

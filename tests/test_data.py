@@ -360,17 +360,17 @@ async def test_u_standardises_and_the_fit_row_keeps_the_line_in_the_datas_units(
     app = GradientsApp(experiment)
     async with app.run_test(size=(160, 48)) as pilot:
         await fields_ready(pilot)
-        await pilot.press("u")
+        await pilot.press("s")
         assert app.session.experiment.plane.standardize == "x"
         assert app.session.experiment.hyper.lr == 0.5
         await pilot.pause()
         assert "standardised: x; κ 1; lr 0.5" in app.query_one("#status", Lines).text
         await pilot.press("n")
         assert "fit       y = 49.69·x − 5781" in _readout(app)
-        await pilot.press("u", "n")
+        await pilot.press("s", "n")
         assert app.session.experiment.plane.standardize == "xy"
         assert "fit       y = 49.69·x − 5781" in _readout(app)
-        await pilot.press("u")
+        await pilot.press("s")
         assert app.session.experiment.plane.standardize == "none"
         assert "fit       y = 0·x + 0" in _readout(app)
 
@@ -379,7 +379,7 @@ async def test_u_without_data_says_so_and_changes_nothing():
     app = GradientsApp()
     async with app.run_test(size=(80, 24)) as pilot:
         before = app.session.experiment
-        await pilot.press("u")
+        await pilot.press("s")
         assert app.session.experiment is before
         assert "no data to standardise" in app.query_one("#status", Lines).text
 

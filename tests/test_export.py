@@ -17,20 +17,18 @@ from tui_gradients.cli import main
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.files import export
 from tui_gradients.core.files.export import (
-    Resume,
-    SavedView,
     export_session,
     load_settings,
     settings_from_dict,
     settings_to_dict,
 )
+from tui_gradients.core.files.resume import Resume, SavedView
 from tui_gradients.core.optimisation.optimizers import Hyperparameters
 from tui_gradients.core.runs.experiment import Experiment
 from tui_gradients.core.runs.rivals import Rival
 from tui_gradients.core.runs.session import Session
 from tui_gradients.core.runs.settings import edit
 from tui_gradients.ui.app import GradientsApp
-from tui_gradients.ui.widgets.lines import Lines
 
 
 def _unusual_experiment():
@@ -173,8 +171,8 @@ async def test_an_export_after_a_long_jump_is_thinned_to_a_row_every_k_steps(tmp
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press(*"1000", "n", "e")
         trajectory = app.session.plane.history.params.copy()
-        status = app.query_one("#status", Lines).text
-    assert "a row every 11 steps" in status  # ⌈1000 / 99⌉
+        said = app.main_screen.messages[-1][1]  # in full, as the message log shows it
+    assert "a row every 11 steps" in said  # ⌈1000 / 99⌉
     document = json.loads(next(tmp_path.glob("*.json")).read_text())
     assert document["every"] == 11
     rows = np.array(document["trajectory"]["rows"])
@@ -292,3 +290,16 @@ def test_mutated_exports_load_or_are_refused_in_one_line(data, tmp_path_factory)
         assert refused.code == 2
     else:
         assert status == 0
+
+
+def test_the_reload_hint_names_the_command_that_started_the_app(tmp_path, monkeypatch):
+    """A venv's script is not on PATH unless the venv is active: the hint uses the path the
+    app was started by, made absolute, and a module run as `python -m`."""
+    import sys
+
+    from tui_gradients.ui.outputs import relaunch_command
+
+    monkeypatch.chdir(tmp_path)
+    assert relaunch_command(".venv/bin/tui-gradients") == str(tmp_path / ".venv/bin/tui-gradients")
+    assert relaunch_command("tui-gradients") == "tui-gradients"
+    assert relaunch_command("/x/tui_gradients/__main__.py") == f"{sys.executable} -m tui_gradients"

@@ -30,9 +30,10 @@ from .pilot_helpers import fields_ready
 # screenshot and export (each writes the whole history; they have their own tests).
 KEYS = [
     *("space", "n", "right", "N", "shift+right", "b", "left", "B", "shift+left"),
-    *("g", "home", "G", "end", "plus", "minus", "r", "o", "f", "c", "z", "x", "v", "a", "m"),
-    *("P", "escape", "tab", "shift+tab", "question_mark", "up", "down", "pageup", "pagedown"),
-    *("t", "R", "l", "right_square_bracket", "left_square_bracket"),
+    *("g", "home", "G", "end", "plus", "minus", "r", "o", "enter", "f", "c", "z", "Z", "v"),
+    *("equals_sign", "m", "u", "a", "A", "w", "at", "slash"),
+    *("comma", "escape", "tab", "shift+tab", "question_mark", "up", "down", "pageup", "pagedown"),
+    *("i", "C", "t", "right_square_bracket", "left_square_bracket"),
 ]
 DIGITS = [*"0123456789", "²", "٣", "½"]
 """Counts: drawn less often, so that histories stay short enough to replay quickly; with
@@ -52,6 +53,8 @@ CHARACTERS = {
     "right_parenthesis": ")",
     "underscore": "_",
     "apostrophe": "'",
+    "equals_sign": "=",
+    "at": "@",
 }
 HISTORY_BUDGET = 4 * 2**20
 """A long count computes a few thousand steps at most (a jump still goes to its thread), so

@@ -148,7 +148,7 @@ async def test_every_runner_of_a_race_is_where_its_run_is(size, ascii_only):
 async def test_turning_following_off_leaves_a_pointer_at_the_edge():
     app = _app("")
     async with app.run_test(size=(160, 48)) as pilot:
-        await pilot.press("F", "z", "z", "z", "L", "L", "L")
+        await pilot.press("V", "z", "z", "z", "l", "l", "l")
         await pilot.pause()
         rows = _screen_cells(app.query_one(ContourPlot))
         assert not _current_cells(rows, MARKS[0].glyph(False))
@@ -159,3 +159,29 @@ async def test_turning_following_off_leaves_a_pointer_at_the_edge():
         rows = _screen_cells(app.query_one(ContourPlot))
         assert len(_current_cells(rows, MARKS[0].glyph(False))) == 1
         assert app.main_screen.plot_view.following
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_click_starts_the_runs_in_the_cell_clicked_and_the_view_holds(size):
+    """The cell where the minimum's star is drawn, clicked: the new start's marker is drawn in
+    that very cell, on the same axes."""
+    app = _app("")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        plot = app.query_one(ContourPlot)
+        rows = _screen_cells(plot)
+        star = MARKS[0].glyph(False)
+        *_, (top, bottom), (left, right) = _ticks(rows)
+        (target,) = [  # the minimum's star, not the legend's
+            (y, x)
+            for y, row in enumerate(rows)
+            for x, (char, _) in enumerate(row)
+            if char == "★" and top <= y <= bottom and left <= x <= right
+        ]
+        window = app.main_screen.plot_view.window
+        content = plot.content_region.offset
+        await pilot.click(offset=(content.x + target[1], content.y + target[0]))
+        await pilot.pause()
+        assert app.session.experiment.plane.start_point != (-40.0, 1.5)
+        assert app.main_screen.plot_view.window == window
+        assert _current_cells(_screen_cells(plot), star) == [target]

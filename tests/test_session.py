@@ -396,3 +396,36 @@ def test_a_session_that_replays_later_leaves_the_replay_to_its_owner():
     assert session.take_behind() == 300 and session.behind == 0
     session.forward(300)
     assert session.chain_run is chain and session.plane.cursor == 300
+
+
+def test_a_successor_shares_the_runs_an_action_leaves_and_the_kept_session_resumes_exactly():
+    from tui_gradients.core.runs.settings import edit
+    from tui_gradients.core.runs.undo import UndoStack
+
+    kept = Session(Experiment())
+    kept.forward(10)
+    path = kept.plane.history.params[:11].copy()
+    following = kept.successor()
+    following.apply(edit(kept.experiment, "lr", "0.25"))  # rebuilds the 2-D run alone
+    assert following.plane is not kept.plane and following.chain_run is kept.chain_run
+    following.forward(5)  # the shared chain moves on
+    stack = UndoStack(depth=2)
+    stack.push(kept, "the change of lr")
+    undone = stack.pop()
+    assert undone is not None and undone.session is kept
+    kept.resume()
+    assert kept.step == 10 and kept.chain_run.cursor == 10 and kept.plane.cursor == 10
+    np.testing.assert_array_equal(kept.plane.history.params[:11], path)
+    assert kept.experiment.hyper.lr == 0.5
+
+
+def test_the_undo_stack_keeps_its_depth_and_lets_the_oldest_go():
+    from tui_gradients.core.runs.undo import UndoStack
+
+    stack = UndoStack(depth=3)
+    sessions = [Session(Experiment()) for _ in range(5)]
+    for number, session in enumerate(sessions):
+        stack.push(session, f"action {number}")
+    assert len(stack) == 3
+    assert [stack.pop().action for _ in range(3)] == ["action 4", "action 3", "action 2"]
+    assert stack.pop() is None

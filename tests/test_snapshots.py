@@ -53,12 +53,12 @@ def test_refused_value_under_its_field(snap_compare):
 def test_selected_rival_in_the_panel(snap_compare):
     """A race of three, the last rival selected and tuned: the panel edits its settings."""
     app = GradientsApp(rivals=parse_rivals("adagrad:5,adam:0.1:beta1=0.8"))
-    keys = ["2", "0", "n", "S", "S"]
+    keys = ["2", "0", "n", "w", "w"]
     assert snap_compare(app, terminal_size=(160, 48), press=keys, run_before=fields_ready)
 
 
 def test_race_of_six_at_80x24(snap_compare):
-    keys = ["R", "2", "0", "0", "n"]
+    keys = ["C", "2", "0", "0", "n"]
     assert snap_compare(GradientsApp(), terminal_size=(80, 24), press=keys)
 
 
@@ -72,7 +72,7 @@ PICTURE_SCENARIOS = {
     "zoomed-30": ("", ["z", "z", "z", "3", "0", "n"]),
     "diverged-lr5": ("--lr 5", ["5", "0", "n"]),
     "saddle-shaded": ("--preset saddle", ["1", "0", "n", "d"]),
-    "following-off": ("", ["F", "z", "z", "z", "L", "L", "L"]),
+    "following-off": ("", ["V", "z", "z", "z", "l", "l", "l"]),
     "penguins-raw": ("--preset penguins", ["3", "0", "n"]),
     "penguins-standardised": ("--preset penguins --standardize x", ["n"]),
     "penguins-minibatch": ("--preset penguins --standardize x --batch-size 32 --lr 0.1", ["N"]),

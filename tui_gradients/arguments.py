@@ -17,7 +17,8 @@ from typing import Any, NoReturn
 
 from tui_gradients import COMMANDS, PROG, __version__
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.files.export import FORMATS, Resume, SavedView, load_export
+from tui_gradients.core.files.export import FORMATS, load_export
+from tui_gradients.core.files.resume import Resume, SavedView
 from tui_gradients.core.limits import LIMIT
 from tui_gradients.core.objectives.functions import Window
 from tui_gradients.core.objectives.view import fit_view, usable

@@ -19,12 +19,12 @@ from tui_gradients.core import fast
 from tui_gradients.core.files.export import (
     CHAIN_COLUMNS,
     RUN_COLUMNS,
-    Resume,
     chain_rows,
     run_rows,
     settings_to_dict,
     write,
 )
+from tui_gradients.core.files.resume import Resume
 from tui_gradients.core.network.chain import Chain
 from tui_gradients.core.runs.experiment import Experiment
 from tui_gradients.core.runs.run import Run, StopKind
@@ -157,13 +157,18 @@ def command_app(
 
 def app_options(args: argparse.Namespace) -> dict:
     """The app's step, rivals, lesson page and view: as typed, else as --load saved them. A
-    saved view is kept only while the surface is the saved one (no surface flag typed)."""
+    saved view is kept only while the surface is the saved one (no surface flag typed). An
+    export made in the lesson opens there at the page's step, the user's own session beneath
+    it at its step."""
     resume: Resume = args.resume
     surface_typed = any(
         hasattr(args, setting.name) for setting in (*in_section("surface"), *in_section("data"))
     )
+    saved_in_lesson = resume.lesson_page is not None and args.lesson is None
+    saved_steps = resume.lesson_step if saved_in_lesson else resume.step
     return {
-        "initial_steps": resume.step if args.steps is None else args.steps,
+        "initial_steps": saved_steps if args.steps is None else args.steps,
+        "steps_beneath": resume.step if saved_in_lesson else 0,
         "rivals": resume.rivals if args.race is None else args.race,
         "lesson_page": resume.lesson_page if args.lesson is None else args.lesson,
         "view": None if surface_typed else resume.view,

@@ -22,7 +22,7 @@ from textual.driver import Driver
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from tui_gradients.core.files.export import SavedView
+from tui_gradients.core.files.resume import SavedView
 from tui_gradients.core.runs.experiment import Experiment
 from tui_gradients.core.runs.rivals import Rival
 from tui_gradients.core.runs.session import Session
@@ -50,6 +50,7 @@ class GradientsApp(App[None]):
         experiment: Experiment | None = None,
         *,
         initial_steps: int = 0,
+        steps_beneath: int = 0,
         ascii_only: bool | None = None,
         rivals: tuple[Rival, ...] = (),
         lesson_page: int | None = None,
@@ -60,6 +61,7 @@ class GradientsApp(App[None]):
         typed_before: str = "",
     ) -> None:
         """`initial_steps` are taken once the first frame is out, as if typed;
+        `steps_beneath`, by `experiment`'s session beneath an open lesson, once it is closed;
         `ascii_only=None` decides from the locale and TERM (see `glyphs.unicode_terminal`);
         `lesson_page` opens the lesson at that page (its setup replaces `experiment`);
         `view` is the plot's window and switches as an export saved them;
@@ -82,6 +84,7 @@ class GradientsApp(App[None]):
             rivals,
             lesson_page=lesson_page,
             initial_steps=initial_steps,
+            steps_beneath=steps_beneath,
             saved_view=view,
             out_dir=out_dir,
         )

@@ -6,9 +6,10 @@ Textual's own (a thread's result arrives as a message on the event loop, never m
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from textual import work
@@ -25,6 +26,7 @@ from tui_gradients.core.runs.experiment import Experiment
 from tui_gradients.core.runs.rivals import Rival
 from tui_gradients.core.runs.session import HISTORY_BUDGET, Session
 from tui_gradients.core.runs.settings import SETTINGS, Effect
+from tui_gradients.core.runs.undo import UndoStack
 
 JUMP_IN_THREAD = 1000
 """From this many steps of work (over all runs) a key's work goes to a thread: below the fast
@@ -111,6 +113,10 @@ class Driver(Widget):
         self.session.set_rivals(rivals)
         self.jump: Jump | None = None
         """The long jump being computed in a thread, if any."""
+        self.undo = UndoStack()
+        """Sessions as they were before an action threw their history away (`_undoable`)."""
+        self._undo_beneath: list[UndoStack] = []
+        """The user's own undo stack while the lesson has a session of its own (`lend`)."""
         self._compiling: set[tuple[Expression, str]] = set()
         """Formulas and optimisers whose numba loops have been asked for."""
 
@@ -172,8 +178,13 @@ class Driver(Widget):
 
     def edit(self, name: str, text: str, message: Note = "") -> Effect:
         """One typed setting (`Session.edit`); a SettingError keeps everything and propagates.
-        `message` says what happened (by default, that the setting was set)."""
-        effect = self.session.edit(name, text)
+        `message` says what happened (by default, that the setting was set). One that
+        rebuilds runs can be undone."""
+        if SETTINGS[name].effect == "none":
+            effect = self.session.edit(name, text)
+        else:
+            with self._undoable(f"the change of {name}"):
+                effect = self.session.edit(name, text)
         surface = SETTINGS[name].section in ("surface", "data")
         if callable(message):
             message = message(self.session.experiment)
@@ -181,11 +192,13 @@ class Driver(Widget):
         return effect
 
     def reset(self) -> None:
-        self.session.reset()
-        self._changed("reset to step 0", plane_changed=True)
+        with self._undoable("reset"):
+            self.session.reset()
+        self._changed("reset to step 0; u undoes it", plane_changed=True)
 
     def compare(self) -> Rival | None:
-        choice = self.session.next_ghost()
+        with self._undoable("compare", when=bool(self.session.rivals)):
+            choice = self.session.next_ghost()
         self._replay()
         return choice
 
@@ -201,14 +214,45 @@ class Driver(Widget):
         return rival
 
     def drop_rival(self) -> Rival | None:
-        rival = self.session.drop_rival()
-        self._changed()
+        with self._undoable("drop rival", when=bool(self.session.rivals)):
+            rival = self.session.drop_rival()
+        self._replay()
         return rival
 
     def race(self) -> bool:
-        racing = self.session.toggle_race()
+        with self._undoable("race off", when=bool(self.session.rivals)):
+            racing = self.session.toggle_race()
         self._replay()
         return racing
+
+    @contextlib.contextmanager
+    def _undoable(self, action: str, *, when: bool = True) -> Iterator[None]:
+        """Do `action` on a successor of the session (`Session.successor`), keeping this one
+        for undo: the runs the action replaces come back as they were. Refused (a
+        SettingError), the session stays as it was and nothing is kept."""
+        if not when:
+            yield
+            return
+        kept = self.session
+        self.session = kept.successor()
+        try:
+            yield
+        except BaseException:
+            self.session = kept
+            raise
+        self.undo.push(kept, action)
+
+    def undo_last(self) -> str | None:
+        """The session before the last action that threw history away, back as it was;
+        what that action was (None: nothing to undo)."""
+        undone = self.undo.pop()
+        if undone is None:
+            return None
+        self.session = undone.session
+        self.session.resume()
+        message = f"undid {undone.action}: back at step {self.session.step}"
+        self._changed(message, plane_changed=True)
+        return undone.action
 
     def set_up(self, experiment: Experiment, rivals: tuple[Rival, ...]) -> None:
         """A prepared state at step 0 (a lesson page)."""
@@ -223,13 +267,22 @@ class Driver(Widget):
         assert self.jump is None
         own = self.session
         self.session = Session(own.experiment, replay_later=True)
+        self._undo_beneath.append(self.undo)
+        self.undo = UndoStack()  # the lesson's actions are undone apart from the user's
         return own
 
     def give_back(self, session: Session, message: str) -> None:
-        """The session `lend` took, with its history, step and rivals as they were."""
+        """The session `lend` took, with its history, step and rivals as they were, and any
+        steps it was left to take (`step_later`) taken now."""
         assert self.jump is None
         self.session = session
-        self._changed(message, plane_changed=True)
+        self.undo = self._undo_beneath.pop()
+        self._replay(message, plane_changed=True)
+
+    def step_later(self, count: int) -> None:
+        """`count` steps for the session to take once it is given back (`give_back`): an
+        export made in the lesson reopens there with the user's session beneath it."""
+        self.session.behind += count
 
     def _changed(self, message: str = "", *, plane_changed: bool = False) -> None:
         if self.jump is None:  # a jump's thread writes into the histories: thin after it

@@ -6,19 +6,42 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Markdown
+from textual.widgets import Input, Markdown
 
 from tui_gradients.core.objectives.data import MAX_DATA_BYTES
 from tui_gradients.core.runs.summary import TRAP_TOL
-from tui_gradients.ui.glyphs import ASCII_BULLETS, PROSE_TO_ASCII
-from tui_gradients.ui.keys import markdown_table
+from tui_gradients.ui.glyphs import ASCII_BULLETS, LABELS, PROSE_TO_ASCII
+from tui_gradients.ui.keys import cheat_sheet, markdown_table
+from tui_gradients.ui.marks import MARKS
+
+
+def marker_legend() -> str:
+    """What each mark on the plot means, from the marks the plot draws with."""
+    names = ["main run", *(f"rival {number}" for number in range(1, len(MARKS)))]
+    runs = ", ".join(
+        f"`{mark.glyph(False)}` (ASCII `{mark.glyph(True)}`) {name}"
+        for mark, name in zip(MARKS, names, strict=True)
+    )
+    return (
+        f"Runs differ by shape, not only by colour: {runs}. A run's shape marks each of its "
+        "iterates, older ones dim and the last few bold, and its current point in reverse "
+        "video; a line joins its iterates (braille dots, or `-` `|` `/` `\\` in ASCII). "
+        "`★` (`X`) marks a minimum; an arrow from the current point shows −lr·∇f, and one at "
+        "the edge points to a run out of view. The main run is drawn over the others."
+    )
+
 
 HELP = f"""\
 # tui-gradients
 
 Press a key, watch one iteration, see why it went where it went.
+**`esc`, `q` or `?` closes this help; `/` searches it**; arrows and `pgdn` `pgup` scroll it.
 
-**`esc`, `q` or `?` closes this help**; the arrow keys and `pgdn` `pgup` scroll it.
+{cheat_sheet()}
+
+## Markers
+
+{marker_legend()}
 
 ## Keys
 
@@ -34,17 +57,17 @@ formulas, to within rounding. After a long jump the 2-D runs are drawn first; th
 says "catching up" until its steps are done.
 An export of more than 10 000 steps writes a row every k steps and the last (k is in the JSON).
 
+`u` (or `ctrl+z`) undoes what threw the runs' history away: `r`, a new function, start, data
+or setting, a click on the plot, a dropped rival. Each undo brings back the runs exactly as they
+were, their step and history included, up to 20 actions back. The status line keeps one row;
+`@` lists every message of the session in full.
+
 ## The plot
 
 Contour lines of f, spaced geometrically: each ring is about a third of the height of the one
 outside it, measured from the lowest value in view. That keeps the flat floor of a stretched
 bowl readable. The tick labels at the ends of each axis give the range in view. With each axis
-fitted to its own range, a long thin ellipse can look round: press `a` to see the true shape.
-
-Markers do not rely on colour: `●` (ASCII `@`) is the current point and `•` (`*`) the path of
-the main run; `★` (`X`) marks a minimum. Each other run has its own pair of current point and
-path: `◆ ∘` (`% o`), `▲ +` (`^ +`), `■ ×` (`# x`), `▼ ~` (`v ~`), `▶ :` (`> :`). The main run is
-drawn over the others.
+fitted to its own range, a long thin ellipse can look round: press `=` to see the true shape.
 
 From 32 rows up, two trend lines sit under the plot: log₁₀(f − f*) of the 2-D run and log₁₀ of
 the chain's cost, one bar per stretch of steps, each bar the highest value in its stretch. A
@@ -53,7 +76,7 @@ straight slope there means a constant factor per step, as gd has on a quadratic.
 ## The readout
 
 The point, f, both gradient components, the gradient norm ‖∇f‖, the distance to the nearest
-known minimum and f − f*. `|∂w2|/|∂w1|` shows how unequal the two components are.
+known minimum and f − f*. `{LABELS["ratio"][0]}` shows how unequal the two components are.
 
 **The trap.** A small gradient does not mean the minimum is near. On 0.001·w1² + w2², gd with
 lr 0.5 removes w2 in a single step and then shrinks w1 by only 0.1% per step, because the
@@ -61,7 +84,7 @@ curvature along w1 is 0.002. A rule such as "stop when ‖∇f‖ < {TRAP_TOL:g}
 still far from 0. The readout flags every point where ‖∇f‖ < {TRAP_TOL:g} yet the distance to the
 minimum is many times larger. The app itself only stops on ‖∇f‖ < 1e-12.
 
-**Theory (`t`).** The Hessian H comes from the formula, differentiated twice by the same rules
+**Theory (`i`).** The Hessian H comes from the formula, differentiated twice by the same rules
 as the gradient; its eigenvalues λ are the curvatures along its two axes and κ = λ_max/λ_min.
 On a quadratic, plain gd multiplies the distance along each of those axes by |1 − lr·λ| every
 step, so it is stable only for lr < 2/λ_max, and the slowest axis sets how many steps it takes
@@ -71,14 +94,14 @@ f and the component ratio are left out while theory is shown.
 
 ## Race
 
-`R` starts six optimisers (the main one, then adagrad, rmsprop, adam, momentum, nesterov or
-gd) from the same point with the same settings, so six paths share the plot; `A` adds any
-other optimiser, up to six runs, `D` drops the last. `S`, or a click on a run's row or legend
+`C` starts six optimisers (the main one, then adagrad, rmsprop, adam, momentum, nesterov or
+gd) from the same point with the same settings, so six paths share the plot; `a` adds any
+other optimiser, up to six runs, `A` drops the last. `w`, or a click on a run's row or legend
 entry, selects a run: the panel's optimiser fields, `o` and `<` `>` then change that run alone.
 The readout gives each run a row (its marker and lr, then f − f*, or the step at which it
 first came within 1 % of the start's distance to the minimum) and names the run that got there
 first. In place of the chain table, a chart draws log₁₀(f − f*) of each run against the step
-with the same markers; the legend in its title names them, the selected run in brackets. `R`
+with the same markers; the legend in its title names them, the selected run in brackets. `C`
 again ends the race, and `c` goes back to a single comparison.
 
 ## Data
@@ -92,7 +115,7 @@ seed's bowl. `--data FILE --x COL --y COL` fits your own CSV file (a header row,
 up to {MAX_DATA_BYTES >> 20} MB); `--model logistic` fits a 0/1 column by the mean log loss,
 p = σ(w·x + b), whose Hessian changes from point to point.
 
-`u` standardises x, then x and y (mean 0, standard deviation 1), then neither: the surface, κ
+`s` standardises x, then x and y (mean 0, standard deviation 1), then neither: the surface, κ
 and the runs start again, with the learning rate the new surface suggests (1/λ_max at the
 start). With x standardised the Hessian is 2·I, κ = 1, and gd at lr 0.5 lands on the minimum in
 one step. The readout's **fit** row gives the fitted line in the data's own units whichever
@@ -106,10 +129,10 @@ follows. An export records the data file's SHA-256, and `--load` refuses a file 
 
 ## The lesson
 
-`l` opens the lesson's pages, each with a short text beside the live panels. A page puts the
+`t` opens the lesson's pages, each with a short text beside the live panels. A page puts the
 app in a prepared state at step 0 (the bowl, a race, a chain) and you step on from there; every
 number in its text is computed from the same runs when the page is built. The text takes the room of
-the panels that page does not use. `l` closes it and keeps whatever state you reached; opening
+the panels that page does not use. `t` closes it and keeps whatever state you reached; opening
 it again returns to the same page and sets it up afresh. `tui-gradients --lesson 3` starts on
 page 3.
 
@@ -187,9 +210,25 @@ rate and steps together with the 2-D run.
 """
 
 
+class SearchField(Input):
+    """`/` in the help: what is typed filters the help as it is typed; `esc` clears it and
+    gives the whole help back, `enter` leaves the matches to be read."""
+
+    BINDINGS = [Binding("escape", "clear", "Clear", show=False)]
+
+    def action_clear(self) -> None:
+        self.value = ""
+        self.display = False
+        self.screen.query_one(VerticalScroll).focus()
+
+
 class HelpScreen(Screen[None]):
+    AUTO_FOCUS = "VerticalScroll"
+    """The text has the keys (the search field only once `/` shows it)."""
+
     BINDINGS = [
         Binding("escape,q,question_mark", "dismiss", "Close"),
+        Binding("slash", "search", "Search"),
     ]
 
     DEFAULT_CSS = """
@@ -199,28 +238,90 @@ class HelpScreen(Screen[None]):
     HelpScreen > VerticalScroll {
         width: 90%;
         max-width: 110;
-        height: 90%;
+        height: 1fr;
         border: round $accent;
         background: $surface;
+    }
+    HelpScreen > SearchField {
+        width: 90%;
+        max-width: 110;
+        display: none;
     }
     HelpScreen.-ascii > VerticalScroll {
         border: ascii $accent;
         scrollbar-size-vertical: 0;
+    }
+    HelpScreen.-ascii > SearchField {
+        border: ascii $accent;
     }
     """
 
     def __init__(self, *, ascii_only: bool = False) -> None:
         super().__init__(classes="-ascii" if ascii_only else None)
         self._ascii_only = ascii_only
+        self.document = _tables_as_lists(HELP).translate(PROSE_TO_ASCII) if ascii_only else HELP
 
     def compose(self) -> ComposeResult:
+        yield SearchField(placeholder="search the help (esc: all of it)", id="help-search")
         with VerticalScroll():
+            document = Markdown(self.document)
             if self._ascii_only:
-                document = Markdown(_tables_as_lists(HELP).translate(PROSE_TO_ASCII))
                 document.BULLETS = ASCII_BULLETS
-                yield document
-            else:
-                yield Markdown(HELP)
+            yield document
+
+    def action_search(self) -> None:
+        field = self.query_one(SearchField)
+        field.display = True
+        field.focus()
+
+    def on_input_submitted(self) -> None:
+        """`enter`: the matches stay, and the keys scroll them."""
+        self.query_one(VerticalScroll).focus()
+
+    async def on_input_changed(self, event: Input.Changed) -> None:
+        await self.query_one(Markdown).update(matching(self.document, event.value))
+        self.query_one(VerticalScroll).scroll_home(animate=False)
+
+
+def matching(document: str, query: str) -> str:
+    """The paragraphs, list items and table rows of `document` that hold `query` (any case),
+    each under its section's heading; all of it for an empty query."""
+    wanted = query.strip().lower()
+    if not wanted:
+        return document
+    found: list[str] = []
+    heading, shown_heading = "", ""
+    for block in document.split("\n\n"):
+        if block.startswith("#"):
+            heading = block.splitlines()[0]
+            continue
+        lines = block.splitlines()
+        if lines and lines[0].startswith("|"):
+            rows = [line for line in lines[2:] if wanted in line.lower()]
+            kept = "\n".join([*lines[:2], *rows]) if rows else ""
+        elif lines and lines[0].startswith("- "):
+            kept = "\n".join(item for item in _items(lines) if wanted in item.lower())
+        else:
+            kept = block if wanted in block.lower() else ""
+        if kept:
+            if heading != shown_heading:
+                found.append(heading)
+                shown_heading = heading
+            found.append(kept)
+    if not found:
+        return f"Nothing in the help mentions **{query.strip()}**."
+    return "\n\n".join(found)
+
+
+def _items(lines: list[str]) -> list[str]:
+    """A list's items, each with its indented continuation lines."""
+    items: list[str] = []
+    for line in lines:
+        if line.startswith("- ") or not items:
+            items.append(line)
+        else:
+            items[-1] += "\n" + line
+    return items
 
 
 def _tables_as_lists(text: str) -> str:

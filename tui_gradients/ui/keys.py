@@ -31,7 +31,7 @@ class Key:
 
 KEYS = (
     Key(
-        "space,n,right", "step(1)", "Step",
+        "n,space,right", "step(1)", "Step",
         "one step (or *steps/key* steps); digits first give a count: `2` `5` `n`", footer=True,
     ),
     Key("N,shift+right", f"step({BIG_STEP})", f"×{BIG_STEP}", "ten times as many"),
@@ -42,10 +42,15 @@ KEYS = (
     Key("p", "play", "Play", "play or pause", footer=True),
     Key("plus", "rate(1)", "Faster", "play faster"),
     Key("minus", "rate(-1)", "Slower", "play slower"),
-    Key("r", "reset", "Reset", "back to step 0 with the current settings"),
     Key(
-        "o", "cycle_optimizer", "Optimizer",
-        "the selected run's next optimiser (same lr; replayed to the same step)",
+        "u,ctrl+z", "undo", "Undo",
+        "undo: the runs as they were before the last reset, new surface or start, setting or "
+        "dropped rival (20 deep)", footer=True,
+    ),
+    Key("r", "reset", "Reset", "back to step 0 with the current settings (`u` undoes it)"),
+    Key(
+        "o", "pick_optimizer", "Optimizer",
+        "choose the selected run's optimiser from a list (same lr; replayed to the same step)",
     ),
     Key(
         "less_than_sign", "scale_lr('lr', 0.5)", "lr ÷2",
@@ -65,36 +70,37 @@ KEYS = (
     ),
     Key("f", "cycle_function", "Function", "next function (with its own start and lr)"),
     Key(
-        "u", "cycle_standardize", "Standardise",
+        "s", "cycle_standardize", "Standardise",
         "on data: standardise nothing, x, or x and y (mean 0, s.d. 1), with the new surface's lr",
     ),
-    Key("c", "compare", "Compare", "a second optimiser from the same start (◆)", footer=True),
+    Key("c", "compare", "Compare", "a second optimiser from the same start", footer=True),
+    Key("C", "race", "Race", "six optimisers from the same start, with a loss chart", footer=True),
+    Key("a", "add_rival", "Add rival", "one more optimiser from the same start (up to six runs)"),
+    Key("A", "drop_rival", "Drop rival", "take the last rival off the plot"),
     Key(
-        "R", "race", "Race", "six optimisers from the same start, with a loss chart",
-        footer=True,
-    ),
-    Key("A", "add_rival", "Add rival", "one more optimiser from the same start (up to six runs)"),
-    Key("D", "drop_rival", "Drop rival", "take the last rival off the plot"),
-    Key(
-        "S", "select_next_run", "Select run",
+        "w", "select_next_run", "Select run",
         "select the next 2-D run (or click its readout row or legend entry): the panel, `o` and "
         "`<` `>` then change its optimiser settings",
     ),
+    Key("h", "pan(-1, 0)", "Pan left", "pan the view left", while_computing=True),
+    Key("j", "pan(0, -1)", "Pan down", "pan the view down", while_computing=True),
+    Key("k", "pan(0, 1)", "Pan up", "pan the view up", while_computing=True),
+    Key("l", "pan(1, 0)", "Pan right", "pan the view right", while_computing=True),
     Key("z", "zoom(0.5)", "Zoom in", "zoom in", while_computing=True),
-    Key("x", "zoom(2)", "Zoom out", "zoom out", while_computing=True),
+    Key("Z", "zoom(2)", "Zoom out", "zoom out", while_computing=True),
     Key(
         "v", "reset_view", "Fit all",
         "fit everything: start, minimum and every path; following on", while_computing=True,
     ),
-    Key("H", "pan(-1, 0)", "Pan left", "pan the view left", while_computing=True),
-    Key("L", "pan(1, 0)", "Pan right", "pan the view right", while_computing=True),
-    Key("K", "pan(0, 1)", "Pan up", "pan the view up", while_computing=True),
-    Key("J", "pan(0, -1)", "Pan down", "pan the view down", while_computing=True),
     Key(
-        "F", "toggle_follow", "Follow",
+        "V", "toggle_follow", "Follow",
         "follow the runs (on by default): the view pans or widens to keep every current point "
         "in sight; off, arrows at the edge point to runs out of view",
         while_computing=True,
+    ),
+    Key(
+        "equals_sign", "toggle_equal_scale", "Equal scale",
+        "equal scale: one unit of w1 as long as one of w2", while_computing=True,
     ),
     Key(
         "d", "toggle_shading", "Shading",
@@ -102,30 +108,30 @@ KEYS = (
         while_computing=True,
     ),
     Key(
-        "a", "toggle_equal_scale", "Equal scale",
-        "equal scale: one unit of w1 as long as one of w2", while_computing=True,
-    ),
-    Key(
         "m", "toggle_markers", "ASCII markers",
         "markers: braille and symbols, or plain ASCII", while_computing=True,
     ),
     Key(
-        "t", "toggle_theory", "Theory",
+        "i", "toggle_theory", "Theory",
         "theory: λ(H) and κ; on a quadratic, gd's factor, stable lr, steps to 1 %",
         while_computing=True,
     ),
-    Key("l", "toggle_lesson", "Lesson", "the guided lesson, open or closed", footer=True),
+    Key(
+        "t", "toggle_lesson", "Lesson", "the tutorial (guided lesson), open or closed",
+        footer=True,
+    ),
     Key("right_square_bracket", "lesson_page(1)", "Next page", "the lesson's next page"),
     Key("left_square_bracket", "lesson_page(-1)", "Previous page", "the lesson's previous page"),
     Key("pagedown", "scroll_lesson(1)", "Scroll lesson", "scroll the lesson's text on"),
     Key("pageup", "scroll_lesson(-1)", "Scroll lesson back", "scroll the lesson's text back"),
     Key(
-        "P", "toggle_panel", "Settings",
+        "comma", "toggle_panel", "Settings",
         "settings panel on or off (`enter` applies a field; `↓` `↑` step through a choice's"
         " options)", while_computing=True,
     ),
     Key(
-        "s", "screenshot", "Screenshot", "save an SVG screenshot (into --out, else here)",
+        "at", "messages", "Messages",
+        "every message of this session in full (the status line keeps one row)",
         while_computing=True,
     ),
     Key(
@@ -133,11 +139,19 @@ KEYS = (
         "export settings, trajectories and chain table (JSON, CSV); `--load FILE` replays it",
     ),
     Key(
+        "E", "screenshot", "Screenshot",
+        "export the screen as an SVG picture (into --out, else here)",
+        while_computing=True,
+    ),
+    Key(
         "escape", "leave_field", "Leave field",
         "dismiss a failure shown; stop a long jump; in a field, hand the keys back to the plot",
         while_computing=True,
     ),
-    Key("question_mark", "help", "Help", "this help", footer=True, while_computing=True),
+    Key(
+        "question_mark", "help", "Help", "this help (`/` searches it)",
+        footer=True, while_computing=True,
+    ),
     Key("q", "app.quit", "Quit", "quit", footer=True, while_computing=True),
     Key("ctrl+c", "app.quit", "Quit", "quit", priority=True, while_computing=True),
 )  # fmt: skip
@@ -161,6 +175,9 @@ _SHOWN = {
     "greater_than_sign": ">",
     "left_curly_bracket": "{",
     "right_curly_bracket": "}",
+    "equals_sign": "=",
+    "comma": ",",
+    "at": "@",
 }
 
 
@@ -171,6 +188,50 @@ def bindings() -> list[BindingType]:
         Binding(key.keys, key.action, key.label, show=key.footer, priority=key.priority)
         for key in KEYS
     ]
+
+
+GROUPS = {
+    "steps": ("step", "back", "to_start", "to_end", "play", "rate", "undo", "reset"),
+    "runs": (
+        "pick_optimizer", "scale_lr", "cycle_function", "cycle_standardize", "compare", "race",
+        "add_rival", "drop_rival", "select_next_run",
+    ),
+    "view": (
+        "pan", "zoom", "reset_view", "toggle_follow", "toggle_equal_scale", "toggle_shading",
+        "toggle_markers", "toggle_theory",
+    ),
+    "more": (
+        "toggle_lesson", "lesson_page", "scroll_lesson", "toggle_panel", "messages", "export",
+        "screenshot", "leave_field", "help", "app.quit",
+    ),
+}  # fmt: skip
+"""The cheat sheet's lines, each key's action by name (without its arguments)."""
+
+
+def cheat_sheet() -> str:
+    """Every key once, by its first name and its footer label, a line per group: the help's
+    first screen."""
+    lines = []
+    for group, actions in GROUPS.items():
+        seen: set[str] = set()
+        entries = []
+        for key in KEYS:
+            if key.action.partition("(")[0] in actions and key.action not in seen:
+                seen.add(key.action)
+                name = key.keys.split(",")[0]
+                entries.append(f"`{_SHOWN.get(name, name)}` {key.label}")
+        lines.append(f"**{group}** " + " · ".join(entries))
+    return "\n\n".join(lines)
+
+
+def key_for(action: str) -> str:
+    """The first key bound to `action` as a person types it (`drop_rival` → `A`): messages
+    name keys through this, so that they follow the table."""
+    for key in KEYS:
+        if key.action == action or key.action.partition("(")[0] == action:
+            name = key.keys.split(",")[0]
+            return _SHOWN.get(name, name)
+    raise KeyError(action)
 
 
 def shown(keys: str) -> str:

@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
 from tui_gradients.core.files.export import (
     EXPORT_SUFFIXES,
-    Resume,
     export_session,
     export_stride,
 )
+from tui_gradients.core.files.resume import Resume
 from tui_gradients.core.files.writing import output_stem, write_atomically
 from tui_gradients.core.runs.session import Session
 
@@ -25,7 +28,7 @@ class Written(NamedTuple):
 
 
 class Outputs:
-    """The `s` and `e` keys' files: the folder they go to is this part's own state."""
+    """The `E` and `e` keys' files: the folder they go to is this part's own state."""
 
     def __init__(self, out_dir: Path | None = None) -> None:
         self.out_dir = out_dir
@@ -46,7 +49,8 @@ class Outputs:
         every = export_stride(session)
         thinned = f", a row every {every} steps" if every > 1 else ""
         return Written(
-            f"exported {paths[0]} (+ 2 CSV{thinned}); reload with: tui-gradients --load {paths[0]}"
+            f"exported {paths[0]} (+ 2 CSV{thinned}); reload with: "
+            f"{relaunch_command()} --load {shlex.quote(str(paths[0]))}"
         )
 
     def screenshot(self, svg: str) -> Written:
@@ -57,6 +61,16 @@ class Outputs:
         except OSError as error:
             return Written(f"screenshot failed, nothing written: {_reason(error, folder)}", True)
         return Written(f"screenshot saved to {path}")
+
+
+def relaunch_command(argv0: str | None = None) -> str:
+    """The command that started this app, as it can be typed again from any folder: the
+    `tui-gradients` script by the path it was run by (a venv's is not on PATH unless the venv
+    is active), else this Python with `-m tui_gradients`."""
+    program = sys.argv[0] if argv0 is None else argv0
+    if Path(program).name == "tui-gradients":
+        return shlex.quote(os.path.abspath(program)) if os.sep in program else program
+    return f"{shlex.quote(sys.executable)} -m tui_gradients"
 
 
 def _reason(error: OSError, folder: Path) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tui_gradients.core.files.export import SavedView
+from tui_gradients.core.files.resume import SavedView
 from tui_gradients.core.objectives.functions import Objective, Window, zoom
 from tui_gradients.core.objectives.view import (
     PAN_FRACTION,
@@ -18,6 +18,7 @@ from tui_gradients.core.objectives.view import (
     pan,
     usable,
 )
+from tui_gradients.ui.keys import key_for
 from tui_gradients.ui.raster import RECENT
 
 WHEEL_ZOOM = 1.25
@@ -84,7 +85,8 @@ class PlotView:
         a hand-made view that leaves a current point out turns following off; what to say."""
         if self.following and not all(contains(self.window, point) for point in current):
             self.following = False
-            return "following off: arrows at the edge point to runs out of view; F follows"
+            follow = key_for("toggle_follow")
+            return f"following off: arrows at the edge point to runs out of view; {follow} follows"
         return None
 
     def toggle_following(self) -> str:

@@ -29,7 +29,7 @@ from textual.widget import MountError, Widget
 from textual.widgets import Footer, Input, Static
 
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.files.export import Resume, SavedView
+from tui_gradients.core.files.resume import Resume, SavedView
 from tui_gradients.core.objectives.regression import STANDARDIZED
 from tui_gradients.core.objectives.theory import curvature
 from tui_gradients.core.objectives.view import fit_view
@@ -44,8 +44,9 @@ from tui_gradients.core.text import inert
 from tui_gradients.ui import presenters
 from tui_gradients.ui.driver import Driver, Note
 from tui_gradients.ui.glyphs import label
-from tui_gradients.ui.keys import WHILE_COMPUTING, bindings
+from tui_gradients.ui.keys import WHILE_COMPUTING, bindings, key_for
 from tui_gradients.ui.marks import RIVALS
+from tui_gradients.ui.message_log import KEPT, MessageLog
 from tui_gradients.ui.outputs import Outputs, Written
 from tui_gradients.ui.plot_view import PlotView
 from tui_gradients.ui.setting_actions import lr_owner, next_choice, reads_a_large_file, run_name
@@ -53,6 +54,7 @@ from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.layer_table import LayerTable
 from tui_gradients.ui.widgets.lesson_panel import LessonPanel
 from tui_gradients.ui.widgets.lines import Lines
+from tui_gradients.ui.widgets.picker import Picker
 from tui_gradients.ui.widgets.race_chart import RaceChart
 from tui_gradients.ui.widgets.readout import Readout
 from tui_gradients.ui.widgets.settings_panel import CUSTOM, OWN_DATA, SettingsPanel, field_values
@@ -107,15 +109,18 @@ class MainScreen(Screen[None]):
         *,
         lesson_page: int | None = None,
         initial_steps: int = 0,
+        steps_beneath: int = 0,
         saved_view: SavedView | None = None,
         out_dir: Path | None = None,
     ) -> None:
         """`lesson_page` opens the lesson at that page once the screen is up; `initial_steps`
         are taken after the first frame, as a typed count would be (a long one in a thread);
+        `steps_beneath` by the user's session under the lesson, when the lesson gives it back;
         `saved_view` replaces the fitted view (after the lesson's page has set the app up);
-        `out_dir` is where `s` and `e` write (None: the current folder at the time)."""
+        `out_dir` is where `E` and `e` write (None: the current folder at the time)."""
         super().__init__()
         self.initial_steps = initial_steps
+        self._steps_beneath = steps_beneath
         self.driver = Driver(experiment, rivals)
         plane = experiment.plane
         self.plot_view = PlotView(fit_view(plane.objective, plane.start_point))
@@ -134,6 +139,8 @@ class MainScreen(Screen[None]):
         self._trends_drawn = -math.inf
         self._alert = ""
         self._message_in_full = False
+        self.messages: list[tuple[int, str]] = []
+        """Every message said, with its step, for the message log (`action_messages`)."""
         self._too_small_notice = ""
         """What the too-small notice says (`_check_size`)."""
 
@@ -164,6 +171,7 @@ class MainScreen(Screen[None]):
         self._check_size(self.app.size.width, self.app.size.height)
         self.call_after_refresh(self._fill_panel)
         if self._open_lesson:
+            self.driver.step_later(self._steps_beneath)
             self.action_toggle_lesson()  # its set-up fits the view, then the saved one applies
         else:
             self._restore_view()
@@ -238,6 +246,7 @@ class MainScreen(Screen[None]):
     def _session_changed(self, event: Driver.SessionChanged) -> None:
         if event.message:
             self._message = event.message
+            self._log(event.message)
         if event.plane_changed:
             plane = self.session.experiment.plane
             self.plot_view.fit(plane.objective, plane.start_point)
@@ -325,11 +334,19 @@ class MainScreen(Screen[None]):
         """A message in the status line until the next; `in_full`, wrapped rather than cut
         (a file's name)."""
         self._message, self._message_in_full = message, in_full
+        self._log(message)
         self.show_status()
+
+    def _log(self, message: str) -> None:
+        """Kept for the message log, unless it repeats the last one."""
+        if message and (not self.messages or self.messages[-1][1] != message):
+            self.messages.append((self.session.step, message))
+            del self.messages[:-KEPT]
 
     def alert(self, message: str) -> None:
         """A failure, kept in the status line (wrapped, first) until esc dismisses it."""
         self._alert = f"{message}; esc dismisses"
+        self._log(message)
         self.show_status()
 
     def dismiss_alert(self) -> bool:
@@ -505,10 +522,14 @@ class MainScreen(Screen[None]):
 
     def select_run(self, index: int) -> None:
         if not self.session.rivals:
-            self.say("only one run on the plot: c compares, A adds a rival")
+            compare, add = key_for("compare"), key_for("add_rival")
+            self.say(f"only one run on the plot: {compare} compares, {add} adds a rival")
             return
         selected = run_name(self.session, self.driver.select(index), self.ascii_only)
-        self.say(f"selected {selected}: the panel, o, < and > act on it; S: next")
+        self.say(
+            f"selected {selected}: the panel, o, < and > act on it; "
+            f"{key_for('select_next_run')}: next"
+        )
 
     def action_select_next_run(self) -> None:
         self.select_run(self.session.selected + 1)
@@ -521,9 +542,22 @@ class MainScreen(Screen[None]):
     def on_race_chart_run_clicked(self, event: RaceChart.RunClicked) -> None:
         self.select_run(event.index)
 
-    def action_cycle_optimizer(self) -> None:
+    def action_pick_optimizer(self) -> None:
+        """A list of the optimisers, the next one highlighted: `o` `enter` moves on by one."""
         current = self.session.selected_hyper.optimizer
-        self.change_setting("optimizer", next_choice(OPTIMIZERS, current))
+
+        def chosen(name: str | None) -> None:
+            if name is not None and name != current:
+                self.change_setting("optimizer", name)
+
+        title = "optimiser of the selected run" if self.session.selected else "optimiser"
+        picker = Picker(
+            title, OPTIMIZERS, current, next_choice(OPTIMIZERS, current), self.ascii_only
+        )
+        self.app.push_screen(picker, chosen)
+
+    def action_messages(self) -> None:
+        self.app.push_screen(MessageLog(list(self.messages), self.ascii_only))
 
     def action_cycle_function(self) -> None:
         plane = self.session.experiment.plane
@@ -577,12 +611,14 @@ class MainScreen(Screen[None]):
             return
         mark = RIVALS[len(self.session.rivals) - 1].glyph(self.ascii_only)
         name = rival.label(self.session.experiment.hyper)
-        self.say(f"added {name} ({mark}) from the same start; D drops the last")
+        self.say(
+            f"added {name} ({mark}) from the same start; {key_for('drop_rival')} drops the last"
+        )
 
     def action_drop_rival(self) -> None:
         rival = self.driver.drop_rival()
         if rival is None:
-            self.say("no rival to drop (A adds one)")
+            self.say(f"no rival to drop ({key_for('add_rival')} adds one)")
             return
         self.say(f"dropped {rival.label(self.session.experiment.hyper)}")
 
@@ -592,6 +628,11 @@ class MainScreen(Screen[None]):
 
     def action_reset(self) -> None:
         self.driver.reset()
+
+    def action_undo(self) -> None:
+        """The session before the last action that threw its history away, as it was."""
+        if self.driver.undo_last() is None:
+            self.say("nothing to undo: u brings back what r, f, a click or a setting replaced")
 
     # --- the view: zoom, pan, follow, scale, markers, shading, theory ----------------------
 
@@ -604,22 +645,26 @@ class MainScreen(Screen[None]):
         self._view_moved_by_hand(self.plot_view.pan_by_key(right, up))
 
     def on_contour_plot_clicked(self, event: ContourPlot.Clicked) -> None:
-        """A click sets the start point there: every run starts again from it."""
+        """A click sets the start point there: every run starts again from it, and the view
+        holds still, so the new start is drawn in the cell clicked."""
         if self.driver.jump is not None:
             self.say("a jump is being computed: click again once it is done (esc stops it)")
             return
         w1, w2 = event.point
-        self.change_setting(
+        self.plot_view.restore_later(self.saved_view())  # in place of the new start's fit
+        changed = self.change_setting(
             "start",
-            f"{w1:.4g},{w2:.4g}",
+            f"{w1:.6g},{w2:.6g}",
             f"start set by a click to ({w1:.4g}, {w2:.4g}): the runs start again at step 0",
         )
+        if not changed:
+            self._restore_view()  # the same view: nothing is left waiting for the next fit
 
     def on_contour_plot_resized(self, _: ContourPlot.Resized) -> None:
         self.refresh_views()  # the readout's iterates row counts the plot's cells
 
     def on_contour_plot_scrolled(self, event: ContourPlot.Scrolled) -> None:
-        """The wheel zooms about the pointer, as `z` and `x` do about the current point."""
+        """The wheel zooms about the pointer, as `z` and `Z` do about the current point."""
         self._view_moved_by_hand(self.plot_view.zoom_at(event.steps, event.point))
 
     def on_contour_plot_dragged(self, event: ContourPlot.Dragged) -> None:
@@ -713,7 +758,8 @@ class MainScreen(Screen[None]):
             self.plot_view.restore_later(view)
             self.driver.give_back(
                 session,
-                f"lesson closed: your session is back at step {session.step}; l reopens it",
+                f"lesson closed: your session is back at step {session.step + session.behind};"
+                f" {key_for('toggle_lesson')} reopens it",
             )
             return
         self._set_up(self.lesson.open(self.driver.lend(), self.saved_view()))
@@ -746,16 +792,21 @@ class MainScreen(Screen[None]):
 
     def action_export(self) -> None:
         """Settings, trajectories and chain table, as JSON and CSV."""
-        self._tell(self.outputs.export(self.session, self.resume()))
+        own = self.session if self.lesson.borrowed is None else self.lesson.borrowed[0]
+        self._tell(self.outputs.export(own, self.resume()))
 
     def action_screenshot(self) -> None:
         self._tell(self.outputs.screenshot(self.app.export_screenshot()))
 
     def resume(self) -> Resume:
-        """Where the app is, for `--load` to open it there again."""
-        session = self.session
-        page = self.lesson.page if self.lesson.is_open else None
-        return Resume(session.step, session.rivals, self.saved_view(), page)
+        """Where the app is, for `--load` to open it there again: inside the lesson, the
+        user's own session beneath it and the page's step."""
+        if self.lesson.borrowed is None:
+            session = self.session
+            return Resume(session.step, session.rivals, self.saved_view())
+        own, view = self.lesson.borrowed
+        step = own.step + own.behind
+        return Resume(step, own.rivals, view, self.lesson.page, self.session.step)
 
     def _tell(self, written: Written) -> None:
         if written.failed:

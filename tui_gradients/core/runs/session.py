@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -220,6 +221,22 @@ class Session:
 
     def reset(self) -> None:
         self.apply(self.experiment, keep_step=False)
+
+    def successor(self) -> Session:
+        """A session that goes on from this one: an action that would throw runs away is done
+        on it instead, and this one is kept for undo (`undo.UndoStack`). It holds the same
+        runs: the action replaces those it rebuilds in the successor alone, so this one keeps
+        them as they were, and the runs the action leaves are not computed twice. Brought
+        back, this one puts every run at its own step again (`resume`)."""
+        following = copy.copy(self)
+        following.rival_runs = list(self.rival_runs)
+        following._arrivals = dict(self._arrivals)
+        return following
+
+    def resume(self) -> None:
+        """Back in use after a successor (`successor`) moved the runs it shares: each at this
+        session's step again."""
+        self.go_to(self.step)
 
     def _edit_rival(self, index: int, name: str, text: str) -> None:
         main = self.experiment.hyper

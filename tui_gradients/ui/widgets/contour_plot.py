@@ -158,7 +158,12 @@ class ContourPlot(Widget):
             self.right, self.up = right, up
 
     def _point(self, event: events.MouseEvent) -> tuple[float, float] | None:
-        return self._canvas.point_at(event.y, event.x) if self._canvas else None
+        """The point of the data-area cell under the pointer: the canvas counts cells from
+        the top left of the content, below the title's border."""
+        offset = event.get_content_offset(self)
+        if self._canvas is None or offset is None:
+            return None
+        return self._canvas.point_at(offset.y, offset.x)
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
         if event.button == 1 and self._point(event) is not None:

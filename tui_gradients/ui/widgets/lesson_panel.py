@@ -15,11 +15,12 @@ from __future__ import annotations
 from textual import work
 from textual.containers import VerticalScroll
 
-from tui_gradients.core.files.export import SavedView
+from tui_gradients.core.files.resume import SavedView
 from tui_gradients.core.runs import lesson
 from tui_gradients.core.runs.lesson import Page, Setup, page_count
 from tui_gradients.core.runs.session import Session
 from tui_gradients.ui.glyphs import ASCII_BULLETS, PROSE_TO_ASCII
+from tui_gradients.ui.keys import key_for
 
 
 class LessonPanel(VerticalScroll, can_focus=False):
@@ -84,7 +85,8 @@ class LessonPanel(VerticalScroll, can_focus=False):
     def status(self) -> str | None:
         if not self.is_open:
             return None
-        return f"lesson {self.page}/{page_count()}: ] [ pages, pgdn pgup text, l closes"
+        closes = key_for("toggle_lesson")
+        return f"lesson {self.page}/{page_count()}: ] [ pages, pgdn pgup text, {closes} closes"
 
     def redraw(self) -> None:
         if self.is_open:
