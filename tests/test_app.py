@@ -312,9 +312,8 @@ async def test_screenshot_and_export_share_one_naming_scheme_and_name_the_file_i
         assert len(shots) == 2 and len(exports) == 1  # two in one second: -2, not overwritten
         stems = [path.name.split(".")[0] for path in (*shots, *exports)]
         assert all(re.fullmatch(r"tui-gradients-\d{8}-\d{6}(-\d+)?", stem) for stem in stems)
-        status = _status(app)
-        assert status.count("\n") >= 1  # wrapped over rows at 80 columns, not cut
-        assert str(exports[0]) in status.replace("\n", "")
+        assert exports[0].name in _status(app)  # its name in the one row
+        assert str(exports[0]) in app.main_screen.messages[-1][1]  # its path in the log
 
 
 async def test_out_writes_into_its_folder(tmp_path, monkeypatch):
@@ -347,7 +346,8 @@ async def test_a_full_disk_leaves_no_file_and_the_failure_stays_until_esc(tmp_pa
         await pilot.press("n", "n", "z")
         await pilot.pause()
         assert app.session.step == 2  # the app goes on
-        assert str(tmp_path) in _status(app).replace("\n", "")
+        assert "export failed" in _status(app)  # kept while the runs move on
+        assert str(tmp_path) in app.main_screen.messages[-1][1]  # the folder, in the log
         await pilot.press("escape")
         assert "export failed" not in _status(app)
 
@@ -1246,9 +1246,8 @@ async def test_play_stops_by_itself_once_every_2d_run_has_stopped_and_says_why()
             screen._play_tick()
             await pilot.pause()
         assert screen._player is None
-        status = _status(app)
-        assert "play stopped: every 2-D run has stopped" in status
-        assert "diverged at step" in status
+        assert "play stopped: every 2-D run has stopped" in _status(app)
+        assert "diverged at step" in _readout(app)
         stopped_at = app.session.step
         await pilot.pause(0.3)
         assert app.session.step == stopped_at
@@ -1622,3 +1621,42 @@ async def test_a_huge_terminal_is_drawn_in_a_bounded_part_of_it():
         main = app.screen.query_one("#main")
         assert (main.size.width, main.size.height) == MAX_SIZE == (400, 200)
         assert app.session.step == 1
+
+
+async def test_the_panel_opened_at_80x24_takes_the_readouts_room_not_the_plots():
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        plot = app.query_one(ContourPlot)
+        before = plot.size.width
+        await pilot.press("comma")
+        await pilot.pause()
+        assert app.main_screen.panel.display
+        assert plot.size.width >= before - 40 and plot.size.width >= 30
+        assert not app.query_one("#readout").display
+        await pilot.press("escape", "comma")
+        await pilot.pause()
+        assert app.query_one("#readout").display and plot.size.width == before
+
+
+async def test_a_deep_chain_table_scrolls_by_keys_and_wheel_and_names_the_layers_shown():
+    """Depth 64 at 160×48: the header says which layers are shown; pgdn and the wheel bring
+    the output side into view, and the rows shown are those layers' numbers."""
+    from textual import events
+
+    args, experiment = parse(["--chain-depth", "64"])
+    app = GradientsApp(experiment, **app_options(args))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        table = app.query_one(LayerTable)
+        first = re.search(r"layers 1–(\d+) of 64", table.text)
+        assert first, table.text
+        room = int(first.group(1))
+        await pilot.press(*["pagedown"] * 10)
+        await pilot.pause()
+        assert f"layers {65 - room}–64 of 64" in table.text
+        last_row = next(line for line in table.text.splitlines() if line.strip().startswith("64"))
+        assert last_row
+        table.post_message(events.MouseScrollUp(table, 2, 2, 0, 0, 0, False, False, False))
+        await pilot.pause()
+        assert f"layers {62 - room}–61 of 64" in table.text

@@ -31,3 +31,19 @@ def test_every_key_is_bound_to_an_action_the_screen_has():
 def test_what_may_run_during_a_jump_only_looks():
     assert {"zoom", "help", "leave_field"} <= WHILE_COMPUTING
     assert not {"step", "back", "reset", "cycle_optimizer", "race"} & WHILE_COMPUTING
+
+
+def test_a_letter_and_its_capital_do_related_things_as_docs_keys_md_says():
+    """Every letter bound in both cases is a pair docs/keys.md lists, with the actions the
+    table binds; no other letter has its capital bound."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "keys.md").read_text()
+    section = doc.split("## One rule for case", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([a-z])` .*? \| `([A-Z])` ", section, re.M))
+    letters = {
+        name for key in KEYS for name in key.keys.split(",") if len(name) == 1 and name.isalpha()
+    }
+    pairs = {(name, name.upper()) for name in letters if name.islower() and name.upper() in letters}
+    assert pairs == documented

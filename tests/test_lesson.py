@@ -112,3 +112,29 @@ def test_page_six_quotes_newton_and_its_rivals_from_their_own_runs():
     assert [cell.strip() for cell in table["newton, lr 1"]] == ["**1**", "**1**"]
     assert table["g / diag(H), lr 1"][1].strip() == str(arrivals["newton_diag lr 1"])
     assert table["gd, lr 0.5"][1].strip() == str(arrivals["gd lr 0.5"])
+
+
+NAMED = {
+    r"\bchart\b": "#race-chart",
+    r"\btable\b": "#layers",
+    r"\b(readout|rows?)\b": "#readout",
+    r"\bplot\b": "#plot",
+}
+"""What a page's words point at, and the widget that must be on the screen for them."""
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_every_page_names_only_what_is_on_the_screen_while_it_is_open(size):
+    from tui_gradients.ui.app import GradientsApp
+
+    app = GradientsApp(lesson_page=1)
+    async with app.run_test(size=size) as pilot:
+        for number in range(1, page_count() + 1):
+            await pilot.pause()
+            text = page(number).text
+            for pattern, selector in NAMED.items():
+                if re.search(pattern, text, re.IGNORECASE):
+                    widget = app.query_one(selector)
+                    seen = widget.display and widget.region.area > 0 and widget.visible
+                    assert seen, f"page {number} names {pattern} but {selector} is not shown"
+            await pilot.press("right_square_bracket")

@@ -53,7 +53,13 @@ _runs = st.lists(
 
 @given(_runs, _runs, st.integers(1, 24))
 def test_the_span_is_every_changed_cell_from_first_to_last(old, new, width):
-    assert _changed_span(old, new, 3, width) == _span_cell_by_cell(old, new, 3, width)
+    """Lines that fit: exactly the cells that differ. A line shortened with an ellipsis (its
+    cut may move to another word): the whole row, or nothing if no shown cell differs."""
+    span = _changed_span(old, new, 3, width)
+    if max(sum(len(text) for text, _ in line) for line in (old, new)) <= width:
+        assert span == _span_cell_by_cell(old, new, 3, width)
+    elif _span_cell_by_cell(old, new, 3, width).area:
+        assert span == Region(0, 3, width, 1)
 
 
 class _OneLines(App[None]):
@@ -90,3 +96,28 @@ async def test_a_line_more_or_less_redraws_the_rows_that_moved_and_clears_the_la
         assert [region.y for region in refreshed] == [0, 1, 2]
         assert lines.render_line(1).text.rstrip() == "f       0.718919"
         assert lines.render_line(2).text.strip() == ""
+
+
+async def test_a_line_wider_than_the_widget_ends_at_a_word_with_an_ellipsis():
+    from textual.app import App
+
+    from tui_gradients.ui.widgets.lines import Lines
+
+    class Narrow(App):
+        CSS = "Lines { width: 30; }"
+
+        def compose(self):
+            yield Lines()
+
+    app = Narrow()
+    async with app.run_test(size=(40, 5)) as pilot:
+        lines = app.query_one(Lines)
+        lines.set_lines(["layers 7-8 not shown: the terminal is too short", "fits"])
+        await pilot.pause()
+        first = "".join(segment.text for segment in lines.render_line(0))
+        assert first.rstrip() == "layers 7-8 not shown: the…"
+        lines.add_class("-ascii")
+        await pilot.pause()
+        first = "".join(segment.text for segment in lines.render_line(0))
+        assert first.rstrip() == "layers 7-8 not shown: the..."
+        assert len(first) == 30

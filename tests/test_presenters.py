@@ -1,5 +1,7 @@
 """The presenters, called on sessions directly: what the readout and status line say."""
 
+import pytest
+
 from tui_gradients.core.objectives import expression
 from tui_gradients.core.objectives.expression import Expression
 from tui_gradients.core.objectives.tree import size
@@ -64,7 +66,7 @@ def test_the_status_line_says_what_the_screen_knows():
     session = Session(edit(Experiment(), "lr", "5"))
     session.forward(50)
     status = presenters.Status(count="12", playing=10, message="hello", equal_scale=True)
-    line = presenters.status_line(session, status, ascii_only=True)
+    line = presenters.status_line(session, status, ascii_only=True, width=500)
     assert "count 12" in line and "> playing 10/s" in line and "hello" in line
     assert "2-D diverged at step" in line and line.endswith("equal scale")
 
@@ -83,3 +85,19 @@ def test_a_formula_past_the_analysis_budget_is_said_to_be_too_large(monkeypatch)
     assert rows[0].value.startswith("too large to analyse")
     session.forward(1)  # and the run goes on
     assert session.step == 1
+
+
+@pytest.mark.parametrize("width", [20, 40, 79, 158])
+def test_a_status_line_is_one_row_cut_at_a_word_with_an_ellipsis(width):
+    from tui_gradients.ui.format import fit
+
+    parts = ["lr 5: the run diverged at step 3 (why: on this surface lr > 1 overshoots)"]
+    parts += ["chain cost 0.08993", "axes scaled separately"]
+    line = fit(parts, width, " · ", "… [@]")
+    assert len(line) <= width
+    if len(" · ".join(parts)) > width:
+        assert line.endswith("… [@]") or "chain cost" not in line
+    body = line.removesuffix("… [@]")
+    words = {word.rstrip(":,") for word in " ".join(parts).split()}
+    kept = [word.rstrip(":,") for word in body.split() if word != "·"]
+    assert all(word in words for word in kept)  # whole words, numbers too

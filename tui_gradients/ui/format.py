@@ -18,6 +18,26 @@ def number(value: float | None, digits: int = 6) -> str:
     return f"{value:.{digits}g}"
 
 
+def fit(parts: list[str], width: int, separator: str, ellipsis: str) -> str:
+    """`parts` joined within `width` columns, most urgent first: whole parts are dropped from
+    the end while more than one is left, then what remains is cut at a word (`shorten`)."""
+    kept = list(parts)
+    while len(kept) > 1 and len(separator.join(kept)) > width:
+        kept.pop()
+    return shorten(separator.join(kept), width, ellipsis)
+
+
+def shorten(text: str, width: int, ellipsis: str) -> str:
+    """`text` within `width` columns: cut after the last whole word that leaves room for the
+    ellipsis (mid-word only when a word fills more than half the room), never mid-number."""
+    if len(text) <= width:
+        return text
+    room = max(width - len(ellipsis), 0)
+    space = text.rfind(" ", 0, room + 1)
+    cut = text[:space] if space > room // 2 else text[:room]
+    return cut.rstrip(" ,;:·-") + ellipsis
+
+
 def ordinal(count: int) -> str:
     """`2nd`, `4th`, `32nd`, `112th`: how a stride reads in a sentence."""
     if count % 100 in (11, 12, 13):

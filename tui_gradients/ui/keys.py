@@ -122,8 +122,11 @@ KEYS = (
     ),
     Key("right_square_bracket", "lesson_page(1)", "Next page", "the lesson's next page"),
     Key("left_square_bracket", "lesson_page(-1)", "Previous page", "the lesson's previous page"),
-    Key("pagedown", "scroll_lesson(1)", "Scroll lesson", "scroll the lesson's text on"),
-    Key("pageup", "scroll_lesson(-1)", "Scroll lesson back", "scroll the lesson's text back"),
+    Key(
+        "pagedown", "scroll(1)", "Scroll",
+        "scroll the lesson's text on, or the chain table's layers when they do not all fit",
+    ),
+    Key("pageup", "scroll(-1)", "Scroll back", "scroll the lesson's text or the chain table back"),
     Key(
         "comma", "toggle_panel", "Settings",
         "settings panel on or off (`enter` applies a field; `↓` `↑` step through a choice's"
@@ -201,7 +204,7 @@ GROUPS = {
         "toggle_markers", "toggle_theory",
     ),
     "more": (
-        "toggle_lesson", "lesson_page", "scroll_lesson", "toggle_panel", "messages", "export",
+        "toggle_lesson", "lesson_page", "scroll", "toggle_panel", "messages", "export",
         "screenshot", "leave_field", "help", "app.quit",
     ),
 }  # fmt: skip

@@ -21,10 +21,12 @@ from tui_gradients.core.runs.session import Session
 
 
 class Written(NamedTuple):
-    """What a write says in the status line, and whether it failed (an alert, kept until esc)."""
+    """What a write says in full (the message log), whether it failed (an alert, kept until
+    esc), and a short form for the status line's one row (the file's name, not its path)."""
 
     text: str
     failed: bool = False
+    short: str = ""
 
 
 class Outputs:
@@ -50,7 +52,8 @@ class Outputs:
         thinned = f", a row every {every} steps" if every > 1 else ""
         return Written(
             f"exported {paths[0]} (+ 2 CSV{thinned}); reload with: "
-            f"{relaunch_command()} --load {shlex.quote(str(paths[0]))}"
+            f"{relaunch_command()} --load {shlex.quote(str(paths[0]))}",
+            short=f"exported {paths[0].name} (+ 2 CSV{thinned}); @: where, and how to reload",
         )
 
     def screenshot(self, svg: str) -> Written:
@@ -60,7 +63,7 @@ class Outputs:
             write_atomically({path: lambda out: out.write(svg)})
         except OSError as error:
             return Written(f"screenshot failed, nothing written: {_reason(error, folder)}", True)
-        return Written(f"screenshot saved to {path}")
+        return Written(f"screenshot saved to {path}", short=f"screenshot saved: {path.name}")
 
 
 def relaunch_command(argv0: str | None = None) -> str:

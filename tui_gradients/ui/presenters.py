@@ -21,7 +21,7 @@ from tui_gradients.core.runs.summary import (
     Update,
     summarize,
 )
-from tui_gradients.ui.format import number, ordinal
+from tui_gradients.ui.format import fit, number, ordinal
 from tui_gradients.ui.glyphs import PROSE_TO_ASCII, label
 from tui_gradients.ui.marks import MAIN, RIVALS
 from tui_gradients.ui.raster import GRADIENT_ARROW, STEP_ARROW, Arrow
@@ -298,18 +298,28 @@ class Status:
     """A failure the user has not dismissed yet: first, before everything else."""
 
 
-def status_line(session: Session, status: Status, ascii_only: bool) -> str:
+def status_line(session: Session, status: Status, ascii_only: bool, width: int) -> str:
+    """One row: the most urgent first (a failure, the lesson, a jump, a count, play, the last
+    message, why runs stopped), then what holds until changed (the chain's cost, the scale), dropped
+    first where the row is short; a part cut short ends in an ellipsis and `@` (the message
+    log) shows it in full."""
+    parts = status_parts(session, status, ascii_only)
+    ellipsis = "... [@]" if ascii_only else "… [@]"
+    return fit(parts, width, f" {label('dot', ascii_only)} ", ellipsis)
+
+
+def status_parts(session: Session, status: Status, ascii_only: bool) -> list[str]:
     parts = [part for part in (status.alert, status.lesson, status.jump) if part]
     if status.count:
         parts.append(f"count {status.count}")
     if status.playing is not None:
         parts.append(f"{'>' if ascii_only else '▶'} playing {status.playing}/s")
-    parts += [f"{name} {stop.message}" for name, stop in session.stops()]
     if status.message:
         parts.append(status.message)
+    parts += [f"{name} {stop.message}" for name, stop in session.stops()]
     parts.append(f"chain cost {session.chain_run.loss:.4g}")
     parts.append("equal scale" if status.equal_scale else "axes scaled separately")
-    return f" {label('dot', ascii_only)} ".join(parts)
+    return parts
 
 
 def chain_title(session: Session, ascii_only: bool) -> str:

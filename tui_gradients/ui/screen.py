@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import textwrap
 import time
 from pathlib import Path
 
@@ -76,11 +75,9 @@ redraws them in the step's own frame, faster play less often."""
 AFTER_THE_STEP = 1 / 60
 """Seconds from a step to a race's chart at the soonest: a frame later, so that it is not
 painted in the step's own frame (a refresh's callbacks run before the frame is painted)."""
-STATUS_ROWS = 3
-"""The most rows the status line takes to show a file's name or a failure in full."""
 PROGRESS_PERIOD = 0.1
 """Seconds between two redraws of a jump's progress in the status line."""
-ASCII_STYLED = "#plot, #readout, #layers, #race-chart, #lesson, #trends, Footer"
+ASCII_STYLED = "#plot, #readout, #layers, #race-chart, #lesson, #trends, #status, Footer"
 """The widgets whose borders or bars app.tcss draws in ASCII when they have the class -ascii."""
 DIGITS = frozenset("0123456789")
 """Keys that build a count: ASCII digits only (`str.isdigit` also takes ² and other digits
@@ -138,7 +135,6 @@ class MainScreen(Screen[None]):
         self._trends_pending = False
         self._trends_drawn = -math.inf
         self._alert = ""
-        self._message_in_full = False
         self.messages: list[tuple[int, str]] = []
         """Every message said, with its step, for the message log (`action_messages`)."""
         self._too_small_notice = ""
@@ -220,7 +216,13 @@ class MainScreen(Screen[None]):
     def on_resize(self, event: Resize) -> None:
         if event.size.width < WIDE_ENOUGH_FOR_PANEL and not self._panel_focused():
             self.panel.display = False
+        self._squeeze_for_panel(event.size.width)
         self._check_size(event.size.width, event.size.height)
+
+    def _squeeze_for_panel(self, width: int) -> None:
+        """The panel opened where the screen is narrow gives way before the plot does: it
+        takes the readout's place (the readout comes back as it closes), not the plot's."""
+        self.set_class(bool(self.panel.display) and width < WIDE_ENOUGH_FOR_PANEL, "-squeezed")
 
     def _check_size(self, width: int, height: int) -> None:
         """Below the usable minimum, say so instead of drawing a garbled layout; above the
@@ -319,22 +321,17 @@ class MainScreen(Screen[None]):
             equal_scale=self.query_one(ContourPlot).equal_scale,
             alert=self._alert,
         )
-        # a message may quote a path or a column: nothing in it acts on the terminal
-        line = inert(presenters.status_line(self.session, status, self.ascii_only))
         widget = self.query_one("#status", Lines)
         width = widget.size.width or self.app.size.width - 2
-        if (self._alert or self._message_in_full) and len(line) > width:
-            # a file's name or an error is worth rows: wrapped, not cut
-            lines = textwrap.wrap(line, width, break_on_hyphens=False)[:STATUS_ROWS]
-        else:
-            lines = [line]
-        widget.set_lines(lines)
+        # a message may quote a path or a column: nothing in it acts on the terminal
+        line = presenters.status_line(self.session, status, self.ascii_only, width)
+        widget.set_lines([inert(line)])
 
-    def say(self, message: str, *, in_full: bool = False) -> None:
-        """A message in the status line until the next; `in_full`, wrapped rather than cut
-        (a file's name)."""
-        self._message, self._message_in_full = message, in_full
-        self._log(message)
+    def say(self, message: str, *, in_full: str = "") -> None:
+        """A message in the status line until the next, and in the message log (`in_full`,
+        where the line's short form leaves something out)."""
+        self._message = message
+        self._log(in_full or message)
         self.show_status()
 
     def _log(self, message: str) -> None:
@@ -720,6 +717,7 @@ class MainScreen(Screen[None]):
 
     def action_toggle_panel(self) -> None:
         self.panel.display = not self.panel.display
+        self._squeeze_for_panel(self.app.size.width)
         if self.panel.display:
             self.panel.focus_first_field()
         else:
@@ -782,11 +780,16 @@ class MainScreen(Screen[None]):
         self.set_class(self.lesson.is_open, "-lesson")
         self.set_class(self.lesson.about_chain, "-lesson-chain")
 
-    def action_scroll_lesson(self, direction: int) -> None:
-        if direction > 0:
-            self.lesson.scroll_page_down(animate=False)
+    def action_scroll(self, direction: int) -> None:
+        """pgdn / pgup: the lesson's text while it is open, else the chain table's layers
+        where they do not all fit."""
+        if self.lesson.is_open:
+            if direction > 0:
+                self.lesson.scroll_page_down(animate=False)
+            else:
+                self.lesson.scroll_page_up(animate=False)
         else:
-            self.lesson.scroll_page_up(animate=False)
+            self.query_one(LayerTable).scroll_layers(pages=direction)
 
     # --- files ------------------------------------------------------------------------------
 
@@ -812,4 +815,4 @@ class MainScreen(Screen[None]):
         if written.failed:
             self.alert(written.text)
         else:
-            self.say(written.text, in_full=True)
+            self.say(written.short or written.text, in_full=written.text)

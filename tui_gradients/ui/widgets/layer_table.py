@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from rich.style import Style
+from textual.events import MouseScrollDown, MouseScrollUp
 
 from tui_gradients.core.network.chain import Trace
 from tui_gradients.ui.format import MISSING, magnitude_style, number
@@ -86,7 +87,25 @@ class LayerTable(Lines):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.row_count = 0
+        self.first_layer = 0
+        """The first layer shown (0-based) when not all fit: the table scrolls."""
+        self._room = 10**6
         self._shown: tuple[Trace, str] | None = None
+
+    def scroll_layers(self, change: int | None = None, *, pages: int = 0) -> None:
+        """On or back by `change` layers, or by `pages` of what fits; kept within the table."""
+        step = change if change is not None else pages * max(self._room - 1, 1)
+        self.first_layer = max(0, min(self.first_layer + step, self.row_count - self._room))
+        if self._shown is not None:
+            self.show(*self._shown)
+
+    def on_mouse_scroll_down(self, event: MouseScrollDown) -> None:
+        event.stop()
+        self.scroll_layers(WHEEL_LAYERS)
+
+    def on_mouse_scroll_up(self, event: MouseScrollUp) -> None:
+        event.stop()
+        self.scroll_layers(-WHEEL_LAYERS)
 
     def on_resize(self) -> None:
         if self._shown is not None:
@@ -108,10 +127,14 @@ class LayerTable(Lines):
             header += ((f"{GAP}log₁₀|δ|", header_style),)
             lines = [line + bar for line, bar in zip(lines, _delta_bars(trace), strict=True)]
         notes = _hidden_columns(columns, self.ascii_only)
+        self._room = len(lines)
         if self._room_for_layers(len(notes)) < len(lines):
-            room = self._room_for_layers(len(notes) + 1)
-            notes.insert(0, f"layers {room + 1}-{len(lines)} not shown: the terminal is too short")
-            lines = lines[:room]
+            self._room = room = self._room_for_layers(len(notes) + 1)
+            first = self.first_layer = max(0, min(self.first_layer, len(lines) - room))
+            dash = "-" if self.ascii_only else "–"
+            shown = f"layers {first + 1}{dash}{first + room} of {len(lines)}"
+            notes.insert(0, f"{shown}: pgdn pgup or the wheel scroll")
+            lines = lines[first : first + room]
         self.set_lines([header, *lines, *(((note, header_style),) for note in notes)])
 
     def _room_for_layers(self, notes: int) -> int:
@@ -119,6 +142,10 @@ class LayerTable(Lines):
         layout, when the height is not known yet)."""
         height = self.size.height
         return 10**6 if height <= 0 else max(height - 1 - notes, 1)
+
+
+WHEEL_LAYERS = 3
+"""Layers one notch of the wheel scrolls."""
 
 
 def _header(columns: Sequence[str], ascii_only: bool, style: Style) -> Line:

@@ -26,7 +26,8 @@ def plain(text: str) -> Line:
 
 
 class Lines(Widget):
-    """Lines of styled runs, one per terminal row, cut at the widget's width."""
+    """Lines of styled runs, one per terminal row; a line wider than the widget is cut after
+    its last whole word that fits, with an ellipsis (`...` with the class -ascii)."""
 
     DEFAULT_CSS = """
     Lines {
@@ -124,12 +125,16 @@ class Lines(Widget):
         width = self._width
         if y >= len(self._lines):
             return Strip.blank(width, base)
+        line = self._lines[y]
         segments, used = [], 0
-        for text, style in _merged(self._lines[y]):
+        for text, style in _merged(line):
             used += cell_len(text)
             segments.append(Segment(text, self._styled(style)))
-            if used > width:  # the rare line wider than the widget: cut it
-                return Strip(segments).crop(0, width)
+        if used > width:  # the rare line wider than the widget: shortened at a word
+            ellipsis = "..." if self.has_class("-ascii") else "…"
+            keep = _word_end("".join(text for text, _ in line), width - len(ellipsis))
+            tail = Segment(ellipsis.ljust(width - keep), base)
+            return Strip([*Strip(segments).crop(0, keep), tail], width)
         if used < width:  # the padding joins a last run in the widget's colours: one SGR less
             pad = " " * (width - used)
             if segments and segments[-1].style == base:
@@ -144,6 +149,19 @@ class Lines(Widget):
         if combined is None:
             combined = self._combined[style] = self._base + style if style else self._base
         return combined
+
+
+def _length(line: Line) -> int:
+    return sum(len(text) for text, _ in line)
+
+
+def _word_end(text: str, room: int) -> int:
+    """Where to cut `text` to fit `room` cells: after the last whole word, unless that
+    leaves less than half the room (then mid-word)."""
+    if room <= 0:
+        return 0
+    space = text.rfind(" ", 0, room + 1)
+    return len(text[:space].rstrip()) if space > room // 2 else room
 
 
 def _merged(line: Line) -> list[Run]:
@@ -166,6 +184,10 @@ def _changed_span(old: Line, new: Line, y: int, width: int) -> Region:
     before, after = _padded(old, width), _padded(new, width)
     if before is None or after is None:  # a character wider than one cell: the whole line
         return Region(0, y, width, 1)
+    shortened = _length(old) > width, _length(new) > width
+    if any(shortened):  # its ellipsis may move: the whole row, unless nothing shown differs
+        unchanged = all(shortened) and before == after
+        return Region(0, y, 0 if unchanged else width, 1)
     spans = list(_style_spans(before[1], after[1], width))
     first = next((x for span in spans if (x := _first_differing(before, after, span)) >= 0), -1)
     if first < 0:  # a difference past the edge: nothing on screen moves
