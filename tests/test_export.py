@@ -17,6 +17,7 @@ from tui_gradients.cli import main
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.files import export
 from tui_gradients.core.files.export import (
+    RUN_COLUMNS,
     export_session,
     load_settings,
     settings_from_dict,
@@ -145,7 +146,7 @@ async def test_app_export_reproduces_step_for_step(tmp_path, monkeypatch, capsys
         trajectory = app.session.plane.history.params.copy()
         chain_params = app.session.chain_run.history.params.copy()
     exported = sorted(tmp_path.glob("tui-gradients-*"))
-    assert [p.suffix for p in exported] == [".csv", ".csv", ".json"]
+    assert [p.suffix for p in exported] == [".csv", ".csv", ".csv", ".json"]  # one a rival's
     document = json.loads(next(p for p in exported if p.suffix == ".json").read_text())
     assert document["step"] == 37
     (rival,) = document["rivals"]
@@ -303,3 +304,31 @@ def test_the_reload_hint_names_the_command_that_started_the_app(tmp_path, monkey
     assert relaunch_command(".venv/bin/tui-gradients") == str(tmp_path / ".venv/bin/tui-gradients")
     assert relaunch_command("tui-gradients") == "tui-gradients"
     assert relaunch_command("/x/tui_gradients/__main__.py") == f"{sys.executable} -m tui_gradients"
+
+
+async def test_an_export_writes_each_rivals_trajectory_and_files_anyone_may_read(
+    tmp_path, monkeypatch
+):
+    """Each rival's path in a CSV of the main run's columns, and the files made as `open`
+    makes them (0666 less the umask), not private as a temporary file is."""
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    old = os.umask(0o022)
+    try:
+        app = GradientsApp(rivals=(Rival("adagrad"), Rival("adam")))
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("5", "n", "e")
+            await pilot.pause()
+            adam = app.session.rival_runs[1].history.params[:6].copy()
+    finally:
+        os.umask(old)
+    rivals = sorted(tmp_path.glob("*-rival-*-trajectory.csv"))
+    assert [path.name.split("-rival-")[1] for path in rivals] == [
+        "1-trajectory.csv",
+        "2-trajectory.csv",
+    ]
+    rows = list(csv.reader(rivals[1].open()))
+    assert tuple(rows[0]) == RUN_COLUMNS
+    np.testing.assert_array_equal([[float(v) for v in row[1:3]] for row in rows[1:]], adam)
+    assert all(path.stat().st_mode & 0o777 == 0o644 for path in tmp_path.iterdir())

@@ -101,3 +101,18 @@ def test_a_status_line_is_one_row_cut_at_a_word_with_an_ellipsis(width):
     words = {word.rstrip(":,") for word in " ".join(parts).split()}
     kept = [word.rstrip(":,") for word in body.split() if word != "·"]
     assert all(word in words for word in kept)  # whole words, numbers too
+
+
+def test_zero_is_never_shown_with_a_sign_and_one_cell_is_singular():
+    from tui_gradients.ui.format import number, unsigned_zero
+    from tui_gradients.ui.presenters import iterate_row
+
+    assert number(-0.0) == "0" and number(-1e-300, 3) == "-1e-300"
+    assert [unsigned_zero(text) for text in ("-0.00e+00", "-0.000", "-0", "-0.5", "-1e-05")] == [
+        "0.00e+00",
+        "0.000",
+        "0",
+        "-0.5",
+        "-1e-05",
+    ]
+    assert iterate_row(5, 1).value == "5 in view, 1 cell"

@@ -228,6 +228,7 @@ def test_a_port_in_use_is_one_line_and_status_2():
         )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "cannot listen on 127.0.0.1" in done.stderr
+    assert "serving" not in done.stdout  # said only once the port is its own
 
 
 def test_only_names_of_this_machine_are_answered_on_an_open_server():

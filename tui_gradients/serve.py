@@ -65,7 +65,6 @@ def command_serve(args: argparse.Namespace) -> int:
             f"{args.port} can drive the app, and its exports write files here",
             file=sys.stderr,
         )
-    print(f"serving tui-gradients on http://{args.host}:{args.port} (ctrl+c stops)", flush=True)
     server = locked_server(command, args.host, args.port, args.max_apps)
     try:
         server.serve()
@@ -262,6 +261,8 @@ def locked_server(command: str, host: str, port: int, most: int) -> Any:
                 listening = await loop.create_server(
                     lambda: GuardedProtocol(server(), guard), host, port
                 )
+                # said once the port is ours: a port in use is one line on stderr, not this
+                print(f"serving tui-gradients on http://{host}:{port} (ctrl+c stops)", flush=True)
                 async with listening:
                     await stop.wait()
             finally:

@@ -56,13 +56,16 @@ class Jump:
     cancelled: threading.Event = field(default_factory=threading.Event)
 
     def progress(self) -> str:
+        """How far it has got, as a share: `total` counts the steps of every run (a race of
+        six is six steps a step), which read as steps of the shared count would mislead."""
         elapsed = time.monotonic() - self.started
-        rate = f", {self.done / elapsed / 1000:.0f} k steps/s" if elapsed > 0.2 else ""
+        rate = f", {self.done / elapsed / 1000:.0f} k run-steps/s" if elapsed > 0.2 else ""
         doing = "replaying" if self.replay else "computing"
         to = f"step {self.target}" + (
             f" (then on to {self.target + self.rest})" if self.rest else ""
         )
-        return f"{doing} to {to}: {self.done} of {self.total} steps{rate}; esc stops"
+        share = 100 * self.done // max(self.total, 1)
+        return f"{doing} to {to}: {share} % done{rate}; esc stops"
 
 
 class Driver(Widget):

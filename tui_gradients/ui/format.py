@@ -15,7 +15,15 @@ def number(value: float | None, digits: int = 6) -> str:
         return MISSING
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
-    return f"{value:.{digits}g}"
+    return unsigned_zero(f"{value:.{digits}g}")
+
+
+def unsigned_zero(text: str) -> str:
+    """A number that prints as zero without its sign: `-0`, `-0.000`, `-0.00e+00` (a tiny
+    negative value rounded, or IEEE's −0) read as 0."""
+    if text.startswith("-") and not text[1:].split("e")[0].strip("0."):
+        return text[1:]
+    return text
 
 
 def fit(parts: list[str], width: int, separator: str, ellipsis: str) -> str:
@@ -36,6 +44,20 @@ def shorten(text: str, width: int, ellipsis: str) -> str:
     space = text.rfind(" ", 0, room + 1)
     cut = text[:space] if space > room // 2 else text[:room]
     return cut.rstrip(" ,;:·-") + ellipsis
+
+
+TITLE_MARGIN = 4
+"""Cells a border title leaves to the corners and the gaps around it."""
+
+
+def fit_title(title: str, width: int, ascii_only: bool) -> str:
+    """A border title within a widget `width` cells wide, shortened at a word by the same
+    rule as every line (Textual would cut it anywhere with '…', which is not ASCII); as it
+    is before the first layout (width 0)."""
+    room = width - TITLE_MARGIN
+    if room <= 0 or len(title) <= room:
+        return title
+    return shorten(title, room, "..." if ascii_only else "…")
 
 
 def ordinal(count: int) -> str:

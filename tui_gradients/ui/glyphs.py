@@ -91,6 +91,20 @@ PROSE_TO_ASCII = str.maketrans(
         "▼": "v",
         "▶": ">",
         "★": "X",
+        "Δ": "Delta ",
+        "β": "beta",
+        "η": "eta",
+        "ρ": "rho",
+        "ε": "eps",
+        "ₜ": "_t",
+        "₂": "2",
+        "³": "^3",
+        "⁶": "^6",
+        "ᵀ": "^T",
+        "°": " degrees",
+        "↑": "up",
+        "↓": "down",
+        "…": "...",
     }
 )
 """The maths and markers in the help and the lesson, spelled in ASCII."""
@@ -127,3 +141,15 @@ def _coerced_by_python(environ: Mapping[str, str]) -> bool:
         "C",
         "POSIX",
     )
+
+
+def tables_as_lists(text: str) -> str:
+    """Markdown tables as `- first: second` lines: Textual draws tables with box characters."""
+    lines = []
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if not line.startswith("|"):
+            lines.append(line)
+        elif set("".join(cells)) - set("-: ") and cells != ["key", "does"]:
+            lines.append(f"- {cells[0]}: {' | '.join(cells[1:])}")
+    return "\n".join(lines)

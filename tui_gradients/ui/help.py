@@ -10,7 +10,7 @@ from textual.widgets import Input, Markdown
 
 from tui_gradients.core.objectives.data import MAX_DATA_BYTES
 from tui_gradients.core.runs.summary import TRAP_TOL
-from tui_gradients.ui.glyphs import ASCII_BULLETS, LABELS, PROSE_TO_ASCII
+from tui_gradients.ui.glyphs import ASCII_BULLETS, LABELS, PROSE_TO_ASCII, tables_as_lists
 from tui_gradients.ui.keys import cheat_sheet, markdown_table
 from tui_gradients.ui.marks import MARKS
 
@@ -259,7 +259,7 @@ class HelpScreen(Screen[None]):
     def __init__(self, *, ascii_only: bool = False) -> None:
         super().__init__(classes="-ascii" if ascii_only else None)
         self._ascii_only = ascii_only
-        self.document = _tables_as_lists(HELP).translate(PROSE_TO_ASCII) if ascii_only else HELP
+        self.document = tables_as_lists(HELP).translate(PROSE_TO_ASCII) if ascii_only else HELP
 
     def compose(self) -> ComposeResult:
         yield SearchField(placeholder="search the help (esc: all of it)", id="help-search")
@@ -322,15 +322,3 @@ def _items(lines: list[str]) -> list[str]:
         else:
             items[-1] += "\n" + line
     return items
-
-
-def _tables_as_lists(text: str) -> str:
-    """Markdown tables as `- first: second` lines: Textual draws tables with box characters."""
-    lines = []
-    for line in text.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if not line.startswith("|"):
-            lines.append(line)
-        elif set("".join(cells)) - set("-: ") and cells != ["key", "does"]:
-            lines.append(f"- {cells[0]}: {' | '.join(cells[1:])}")
-    return "\n".join(lines)

@@ -50,10 +50,11 @@ class Outputs:
             return Written(f"export failed, nothing written: {_reason(error, folder)}", True)
         every = export_stride(session)
         thinned = f", a row every {every} steps" if every > 1 else ""
+        tables = f"+ {len(paths) - 1} CSV{thinned}"
         return Written(
-            f"exported {paths[0]} (+ 2 CSV{thinned}); reload with: "
+            f"exported {paths[0]} ({tables}); reload with: "
             f"{relaunch_command()} --load {shlex.quote(str(paths[0]))}",
-            short=f"exported {paths[0].name} (+ 2 CSV{thinned}); @: where, and how to reload",
+            short=f"exported {paths[0].name} ({tables}); @: where, and how to reload",
         )
 
     def screenshot(self, svg: str) -> Written:

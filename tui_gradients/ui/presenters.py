@@ -151,7 +151,8 @@ def iterate_row(iterates: int, cells: int) -> Row:
     cell, one mark stands for several."""
     if iterates == cells:
         return Row("iterates", "iterates", f"{iterates} in view", spare=3)
-    return Row("iterates", "iterates", f"{iterates} in view, {cells} cells", spare=3)
+    where = "1 cell" if cells == 1 else f"{cells} cells"
+    return Row("iterates", "iterates", f"{iterates} in view, {where}", spare=3)
 
 
 def arrows(session: Session, update: Update) -> list[Arrow]:

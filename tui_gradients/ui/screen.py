@@ -328,8 +328,9 @@ class MainScreen(Screen[None]):
         widget.set_lines([inert(line)])
 
     def say(self, message: str, *, in_full: str = "") -> None:
-        """A message in the status line until the next, and in the message log (`in_full`,
-        where the line's short form leaves something out)."""
+        """A message in the status line until the next, or until a key moves the runs (step,
+        back, start, end, play), and in the message log (`in_full`, where the line's short
+        form leaves something out)."""
         self._message = message
         self._log(in_full or message)
         self.show_status()
@@ -413,12 +414,15 @@ class MainScreen(Screen[None]):
         self.driver.back(self._take_count(self._steps_per_press() * multiple))
 
     def action_to_start(self) -> None:
+        self._message = ""
         self.driver.go_to(0)
 
     def action_to_end(self) -> None:
+        self._message = ""
         self.driver.to_end()
 
     def action_play(self) -> None:
+        self._message = ""  # what was said before play is not news once it runs
         if self._player is None:
             self._start_player()
         else:
@@ -687,6 +691,7 @@ class MainScreen(Screen[None]):
         paths = [session.path(run) for _, run in session.plane_runs]
         self.plot_view.reset(plane.objective, plane.start_point, paths)
         self._show_window()
+        self.say("view fitted to the start, the minimum and every path; following on")
         self.refresh_views()
 
     def action_toggle_follow(self) -> None:

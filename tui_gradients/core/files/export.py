@@ -12,6 +12,7 @@ import math
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
@@ -290,13 +291,15 @@ def export_session(
     session: Session, folder: Path, stem: str, resume: Resume | None = None
 ) -> list[Path]:
     """Write the experiment as JSON (settings, trajectories, chain table, and `resume`, where
-    the app was) and two CSV files, every `export_stride` steps (recorded as "every"), all
-    three or none (`write_atomically`)."""
+    the app was) and CSV files (the main run's trajectory, the chain table, and each rival's
+    trajectory in the main run's columns), every `export_stride` steps (recorded as "every"),
+    all of them or none (`write_atomically`)."""
     every = export_stride(session)
     resume = resume or Resume(session.step, session.rivals)
     # each table once: the JSON and its CSV twin hold the same rows (a chain row is a trace)
     trajectory_rows = list(run_rows(session.plane, every))
     chain_table = list(chain_rows(session.chain_run, session.chain, every))
+    rival_tables = [list(run_rows(run, every)) for run in session.rival_runs]
     document = {
         "settings": settings_to_dict(session.experiment),
         "resume": resume.to_dict(),
@@ -307,22 +310,27 @@ def export_session(
             {
                 "optimizer": run.optimizer.name,
                 "hyperparameters": dict(zip(HYPERPARAMETERS, run.optimizer.vector, strict=True)),
-                **_table(run_rows(run, every), RUN_COLUMNS),
+                **_table(rows, RUN_COLUMNS),
             }
-            for run in session.rival_runs
+            for run, rows in zip(session.rival_runs, rival_tables, strict=True)
         ],
         "chain": _table(chain_table, CHAIN_COLUMNS),
         "stops": {name: stop.message for name, stop in session.stops()},
     }
     json_path, trajectory, chain = (folder / f"{stem}{suffix}" for suffix in EXPORT_SUFFIXES)
-    write_atomically(
-        {
-            json_path: lambda out: out.write(json.dumps(document, allow_nan=False) + "\n"),
-            trajectory: lambda out: write(iter(trajectory_rows), RUN_COLUMNS, "csv", out, {}),
-            chain: lambda out: write(iter(chain_table), CHAIN_COLUMNS, "csv", out, {}),
-        }
-    )
-    return [json_path, trajectory, chain]
+    files = {
+        json_path: lambda out: out.write(json.dumps(document, allow_nan=False) + "\n"),
+        trajectory: lambda out: write(iter(trajectory_rows), RUN_COLUMNS, "csv", out, {}),
+        chain: lambda out: write(iter(chain_table), CHAIN_COLUMNS, "csv", out, {}),
+    }
+    for number, rows in enumerate(rival_tables, start=1):  # each in the main run's columns
+        files[folder / f"{stem}-rival-{number}{EXPORT_SUFFIXES[1]}"] = partial(_write_rows, rows)
+    write_atomically(files)
+    return list(files)
+
+
+def _write_rows(rows: list[Row], out: IO[str]) -> None:
+    write(iter(rows), RUN_COLUMNS, "csv", out, {})
 
 
 def _table(rows: Iterable[Row], columns: Sequence[str]) -> dict[str, Any]:

@@ -29,6 +29,13 @@ def output_stem(folder: Path, now: datetime, suffixes: tuple[str, ...]) -> str:
     return stem
 
 
+def _umask() -> int:
+    """The process's umask (reading it means setting it: put back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomically(files: dict[Path, Callable[[IO[str]], object]]) -> None:
     """Write each file by its function into a temporary file beside it, then rename them all;
     on any failure every temporary file is removed and the error (an OSError) propagates."""
@@ -39,6 +46,7 @@ def write_atomically(files: dict[Path, Callable[[IO[str]], object]]) -> None:
                 prefix=f".{path.name}.", suffix=".partial", dir=path.parent
             )
             written.append((temporary, path))
+            os.fchmod(descriptor, 0o666 & ~_umask())  # as open() would make it, not mkstemp's 0600
             with os.fdopen(descriptor, "w", encoding="utf-8") as out:
                 fill(out)
                 out.flush()

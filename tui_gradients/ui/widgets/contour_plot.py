@@ -28,8 +28,8 @@ from textual.widget import Widget
 from tui_gradients.core.objectives.contours import band_index, contour_pixels, values_on
 from tui_gradients.core.objectives.functions import Objective, Window, equal_scale
 from tui_gradients.ui import raster
-from tui_gradients.ui.format import number
-from tui_gradients.ui.glyphs import BOX_TO_ASCII
+from tui_gradients.ui.format import fit_title, number
+from tui_gradients.ui.glyphs import BOX_TO_ASCII, PROSE_TO_ASCII
 from tui_gradients.ui.marks import MAIN, MARKS
 
 Cell = tuple[str, Style]
@@ -255,12 +255,11 @@ class ContourPlot(Widget):
 
     def _fit_title(self) -> None:
         """The formula as the border title. Setting it repaints the whole plot, so this runs
-        only for a new surface, size or marker style, never on a step. Textual shortens a long
-        title with '…'; in plain ASCII it is shortened here with '...' instead."""
+        only for a new surface, size or marker style, never on a step."""
         title = _title(self._objective)
-        room = self.size.width - 4
-        if self.ascii_markers and 3 < room < len(title):
-            title = title[: room - 3] + "..."
+        if self.ascii_markers:
+            title = title.translate(PROSE_TO_ASCII)
+        title = fit_title(title, self.size.width, self.ascii_markers)
         if title != self.border_title:
             self.border_title = title
 

@@ -10,7 +10,7 @@ from rich.style import Style
 from textual.events import MouseScrollDown, MouseScrollUp
 
 from tui_gradients.core.network.chain import Trace
-from tui_gradients.ui.format import MISSING, magnitude_style, number
+from tui_gradients.ui.format import MISSING, fit_title, magnitude_style, number, unsigned_zero
 from tui_gradients.ui.glyphs import LABELS, NUMBERS_TO_ASCII, label
 from tui_gradients.ui.widgets.lines import Line, Lines, Run
 
@@ -59,7 +59,7 @@ def _cell(value: float, fmt: str) -> str:
         return MISSING
     if math.isinf(value):
         return number(value)
-    return format(value, fmt)
+    return unsigned_zero(format(value, fmt))
 
 
 class LayerTable(Lines):
@@ -113,6 +113,7 @@ class LayerTable(Lines):
 
     def show(self, trace: Trace, title: str) -> None:
         self._shown = (trace, title)
+        title = fit_title(title, self.size.width, self.ascii_only)
         if self.border_title != title:
             self.border_title = title  # repaints the whole table: only when the settings change
         self.row_count = len(trace.z)

@@ -19,7 +19,8 @@ from tui_gradients.core.files.resume import SavedView
 from tui_gradients.core.runs import lesson
 from tui_gradients.core.runs.lesson import Page, Setup, page_count
 from tui_gradients.core.runs.session import Session
-from tui_gradients.ui.glyphs import ASCII_BULLETS, PROSE_TO_ASCII
+from tui_gradients.ui.format import fit_title
+from tui_gradients.ui.glyphs import ASCII_BULLETS, PROSE_TO_ASCII, tables_as_lists
 from tui_gradients.ui.keys import key_for
 
 
@@ -42,6 +43,7 @@ class LessonPanel(VerticalScroll, can_focus=False):
         super().__init__(id=id)
         self.page = page
         """The page open, or to open next (the lesson reopens where it was left)."""
+        self._title = ""
         self.borrowed: tuple[Session, SavedView] | None = None
         """The user's session and view while the lesson is open; None while it is closed."""
 
@@ -88,6 +90,10 @@ class LessonPanel(VerticalScroll, can_focus=False):
         closes = key_for("toggle_lesson")
         return f"lesson {self.page}/{page_count()}: ] [ pages, pgdn pgup text, {closes} closes"
 
+    def on_resize(self) -> None:
+        """The title shortened anew for the width (it may be set before the first layout)."""
+        self.border_title = fit_title(self._title, self.size.width, self.ascii_only)
+
     def redraw(self) -> None:
         if self.is_open:
             self.show(lesson.page(self.page))
@@ -105,8 +111,10 @@ class LessonPanel(VerticalScroll, can_focus=False):
         title = f"lesson {page.number}/{page_count()}: {page.title}"
         text = page.text
         if self.ascii_only:
-            title, text = title.translate(PROSE_TO_ASCII), text.translate(PROSE_TO_ASCII)
-        self.border_title = title
+            title = title.translate(PROSE_TO_ASCII)
+            text = tables_as_lists(text).translate(PROSE_TO_ASCII)  # tables draw with boxes
+        self._title = title
+        self.border_title = fit_title(title, self.size.width, self.ascii_only)
         self.query(Markdown).remove()
         document = Markdown(text)
         if self.ascii_only:

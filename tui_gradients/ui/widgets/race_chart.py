@@ -19,6 +19,7 @@ from textual.app import RenderResult
 from textual.message import Message
 from textual_plotext import PlotextPlot
 
+from tui_gradients.ui.format import fit_title
 from tui_gradients.ui.glyphs import BOX_TO_ASCII
 from tui_gradients.ui.marks import MARKS
 
@@ -87,6 +88,7 @@ class RaceChart(PlotextPlot):
         what = gap if f_star is not None else "f (f* unknown)"
         entries, self._legend_ends = legend(names, self.ascii_only, selected)
         title = f"{entries}  {'-' if self.ascii_only else '·'} {what}"
+        title = fit_title(title, self.size.width, self.ascii_only)
         if self.border_title != title:  # setting it repaints the chart: only when it changes
             self.border_title = title
         columns = max(self.size.width - AXIS_ROOM, 10)
