@@ -1699,3 +1699,23 @@ async def test_a_message_goes_once_it_stops_being_true():
         assert "start set by a click" in _status(app)
         await pilot.press("G", "N")
         assert "start set by a click" not in _status(app)
+
+
+async def test_every_builtin_theme_keeps_the_apps_own_colours_readable():
+    """Light themes included: each run's colour, the contours, the minimum and the gradient
+    arrow have a contrast of at least 3 with the theme's background, and a new theme redraws
+    the plot in them."""
+    from tui_gradients.ui.colours import contrast
+    from tui_gradients.ui.marks import MARKS
+    from tui_gradients.ui.widgets.contour_plot import CONTOUR_RGB, GRADIENT_ARROW_RGB, MINIMUM_RGB
+
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        for name in app.available_themes:
+            app.theme = name
+            await pilot.pause()
+            colours = app.main_screen.colours
+            assert app.query_one(ContourPlot).colours == colours
+            drawn = (CONTOUR_RGB, GRADIENT_ARROW_RGB, MINIMUM_RGB)
+            for rgb in (*(mark.rgb for mark in MARKS), *drawn):
+                assert contrast(colours.ink(rgb), colours.background) >= 3, (name, rgb)

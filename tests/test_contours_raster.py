@@ -20,7 +20,7 @@ from tui_gradients.core.objectives.functions import custom, make_objective, quad
 from tui_gradients.ui import raster
 from tui_gradients.ui.glyphs import BOX_TO_ASCII
 from tui_gradients.ui.widgets.contour_plot import (
-    CONTOUR_STYLE,
+    CONTOUR_RGB,
     UNICODE_GLYPHS,
     ContourPlot,
     Scene,
@@ -111,7 +111,7 @@ def test_contour_layer_is_plotexts_own_scatter_of_the_contour_pixels(
     mask, _ = contour_pixels(objective, canvas.window, columns, rows, min_extent=extent)
     plot = _figure(width, height, canvas.window)
     marker = "." if ascii_markers else "braille"
-    plot.scatter(xs[mask], ys[mask], marker=marker, color=CONTOUR_STYLE.color.triplet)
+    plot.scatter(xs[mask], ys[mask], marker=marker, color=CONTOUR_RGB)
     text = plot.build()
     expected = _plain_cells(text.translate(BOX_TO_ASCII) if ascii_markers else text)
     assert mask.any()

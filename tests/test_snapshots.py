@@ -87,3 +87,13 @@ def test_picture_scenarios(snap_compare, scenario, size):
     args, experiment = parse(shlex.split(flags))
     app = GradientsApp(experiment, **app_options(args))
     assert snap_compare(app, terminal_size=SIZES[size], press=keys)
+
+
+@pytest.mark.parametrize("theme", ["textual-light", "nord"])
+def test_a_comparison_shaded_in_a_light_and_a_dark_theme(snap_compare, theme):
+    async def use_theme(pilot):
+        pilot.app.theme = theme
+        await pilot.pause()
+
+    keys = ["c", "3", "0", "n", "d"]
+    assert snap_compare(GradientsApp(), terminal_size=(100, 30), press=keys, run_before=use_theme)

@@ -269,6 +269,15 @@ def _add_app(parser: ArgumentParser) -> None:
         help="folder for screenshots (s) and exports (e); the current folder by default",
     )
     parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the preferences file (TOML, docs/config.md); by default config.toml in your "
+        "configuration folder. The app keeps its theme, ASCII mode, panel, steps per key and "
+        "surface there",
+    )
+    parser.add_argument(
         "--lesson",
         nargs="?",
         const=1,
@@ -370,18 +379,24 @@ def command_line() -> CommandLine:
 # --- turning arguments into an experiment -------------------------------------------------------
 
 
-def experiment_from(args: argparse.Namespace) -> tuple[Experiment, Resume]:
-    """Defaults (or --load), then each typed flag applied as the app applies a field, in the
-    schema's order (a preset first: it brings its own start and lr); and where a loaded export
-    left the app."""
-    loaded = load_export(args.load, page_count()) if args.load else (Experiment(), Resume())
+def experiment_from(
+    args: argparse.Namespace, opened: Experiment | None = None
+) -> tuple[Experiment, Resume]:
+    """Defaults (`opened`, the preferred ones, else the app's; or --load), then each typed flag
+    applied as the app applies a field, in the schema's order (a preset first: it brings its
+    own start and lr); and where a loaded export left the app."""
+    base = opened or Experiment()
+    loaded = load_export(args.load, page_count()) if args.load else (base, Resume())
     typed = {name: value for name, value in vars(args).items() if name in SETTINGS}
     return restore(typed, loaded[0]), loaded[1]
 
 
-def parse(argv: Sequence[str], served: bool = False) -> tuple[argparse.Namespace, Experiment]:
+def parse(
+    argv: Sequence[str], served: bool = False, opened: Experiment | None = None
+) -> tuple[argparse.Namespace, Experiment]:
     """The command typed (`args.command`, None for the app), its arguments and the experiment
-    they describe, with `args.resume` (a `Resume`) where a loaded export left the app. `serve`
+    they describe, with `args.resume` (a `Resume`) where a loaded export left the app; the app's
+    flags apply over `opened` (the preferred settings, `preferences.experiment`). `serve`
     passes every other flag to the app in each tab: they are checked here, once (`served`),
     and kept as typed in `args.app_argv`. A refused setting is reported under the flag that set
     it, as typed."""
@@ -401,7 +416,7 @@ def parse(argv: Sequence[str], served: bool = False) -> tuple[argparse.Namespace
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     described = COMMAND_TABLE[command] if command is not None else APP
     try:
-        experiment, args.resume = experiment_from(args)
+        experiment, args.resume = experiment_from(args, opened if command is None else None)
         experiment.plane_run()  # refuses a start where f or its gradient is not finite
         experiment.chain_run()
     except SettingError as error:

@@ -13,9 +13,13 @@ import gc
 import sys
 import threading
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
+from tui_gradients import COMMANDS
 from tui_gradients.arguments import EXIT_LIMIT, PROG, parse
 from tui_gradients.core import fast
+from tui_gradients.core.errors import SettingError
+from tui_gradients.core.files import preferences as preferences_file
 from tui_gradients.core.files.export import (
     CHAIN_COLUMNS,
     RUN_COLUMNS,
@@ -24,11 +28,13 @@ from tui_gradients.core.files.export import (
     settings_to_dict,
     write,
 )
+from tui_gradients.core.files.preferences import Preferences
 from tui_gradients.core.files.resume import Resume
 from tui_gradients.core.network.chain import Chain
 from tui_gradients.core.runs.experiment import Experiment
 from tui_gradients.core.runs.run import Run, StopKind
 from tui_gradients.core.runs.settings import in_section
+from tui_gradients.core.text import inert
 from tui_gradients.ui.starting import read_while_keys_watched
 
 
@@ -135,10 +141,13 @@ def command_app(
     experiment: Experiment,
     terminal_settings: list | None = None,
     typed: str = "",
+    preferences: Preferences | None = None,
+    config: Path | None = None,
 ) -> int:
     """The app; `terminal_settings` are the terminal's as the process found them, where it has
     changed them before the app starts (`tty.keys_kept_while_starting`); `typed`, keys read
-    while the command line was (`starting.read_while_keys_watched`), for the app to take."""
+    while the command line was (`starting.read_while_keys_watched`), for the app to take;
+    `preferences` as read from `config`, where the app keeps any it changes."""
     with collector_paused():
         from tui_gradients.ui.app import GradientsApp  # Textual loads only when the app starts
         from tui_gradients.ui.terminal import Deadline
@@ -148,6 +157,8 @@ def command_app(
             **app_options(args),
             resume_collector=True,
             typed_before=typed,
+            preferences=preferences,
+            config_path=config,
             # also ends the threads the interpreter would wait for
             deadline=Deadline(settings_at_start=terminal_settings),
         )
@@ -176,11 +187,46 @@ def app_options(args: argparse.Namespace) -> dict:
     }
 
 
+def preferred(words: Sequence[str]) -> tuple[Preferences, Path, Experiment | None]:
+    """The preferences in the file `--config` names, else in the user's configuration folder,
+    and the settings they open the app with; a file that cannot be used is one line on
+    stderr, and none are used."""
+    path = _config_flag(words) or preferences_file.default_path()
+    preferences, problem = preferences_file.read(path)
+    opened = None
+    if problem is None:
+        try:
+            opened = preferences_file.experiment(preferences)
+        except SettingError as error:
+            problem = f"{error.name}: {error.message}"
+    if problem is not None:
+        print(f"{PROG}: {inert(str(path))}: {inert(problem)}; using the defaults", file=sys.stderr)
+        preferences = Preferences()
+    return preferences, path, opened
+
+
+def _config_flag(words: Sequence[str]) -> Path | None:
+    """The file `--config FILE` (or `--config=FILE`) names, read before the parser runs: the
+    preferences are the defaults its flags apply over."""
+    for index, word in enumerate(words):
+        if word == "--config" and index + 1 < len(words):
+            return Path(words[index + 1])
+        if word.startswith("--config="):
+            return Path(word.partition("=")[2])
+    return None
+
+
 def main(argv: Sequence[str] | None = None, terminal_settings: list | None = None) -> int:
     """The command the one parser reads (`arguments.parse`), the app where none is typed
     (`terminal_settings`: see `command_app`)."""
-    words = sys.argv[1:] if argv is None else argv
-    (args, experiment), typed = read_while_keys_watched(lambda: parse(words), terminal_settings)
+    words = list(sys.argv[1:] if argv is None else argv)
+    app = not words or words[0] not in COMMANDS
+    preferences, config, opened = preferred(words) if app else (Preferences(), None, None)
+
+    def reading() -> tuple[argparse.Namespace, Experiment]:
+        return parse(words, opened=opened)
+
+    (args, experiment), typed = read_while_keys_watched(reading, terminal_settings)
     if args.command == "run":
         return command_run(args, experiment)
     if args.command == "chain":
@@ -189,4 +235,4 @@ def main(argv: Sequence[str] | None = None, terminal_settings: list | None = Non
         from tui_gradients.serve import command_serve  # its own imports load only for it
 
         return command_serve(args)
-    return command_app(args, experiment, terminal_settings, typed)
+    return command_app(args, experiment, terminal_settings, typed, preferences, config)

@@ -22,6 +22,8 @@ from textual.driver import Driver
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from tui_gradients.core.files.preferences import Preferences
+from tui_gradients.core.files.preferences import write as write_preferences
 from tui_gradients.core.files.resume import SavedView
 from tui_gradients.core.runs.experiment import Experiment
 from tui_gradients.core.runs.rivals import Rival
@@ -59,6 +61,8 @@ class GradientsApp(App[None]):
         resume_collector: bool = False,
         deadline: Deadline | None = None,
         typed_before: str = "",
+        preferences: Preferences | None = None,
+        config_path: Path | None = None,
     ) -> None:
         """`initial_steps` are taken once the first frame is out, as if typed;
         `steps_beneath`, by `experiment`'s session beneath an open lesson, once it is closed;
@@ -71,7 +75,8 @@ class GradientsApp(App[None]):
         `deadline`, for a real run in a terminal (not a test): armed by every way out, it ends
         the process if leaving takes longer, and SIGTERM and SIGHUP then end the app too;
         `typed_before`, keys typed while the command line was read, taken once the first frame
-        is out."""
+        is out; `preferences` (theme, ASCII, panel) as read from `config_path`, where any the
+        user changes are kept (`remember`; None: nothing is read or kept, as in tests)."""
         self.deadline = deadline
         super().__init__()
         self._resume_collector = resume_collector
@@ -79,6 +84,10 @@ class GradientsApp(App[None]):
         self._panel_mounted = False
         self._exit_when_started: tuple[int, RenderableType | None] | None = None
         self._typed_before = typed_before
+        self.preferences = preferences or Preferences()
+        self.config_path = config_path
+        if ascii_only is None:
+            ascii_only = self.preferences.ascii
         self.main_screen = MainScreen(
             experiment or Experiment(),
             rivals,
@@ -87,6 +96,7 @@ class GradientsApp(App[None]):
             steps_beneath=steps_beneath,
             saved_view=view,
             out_dir=out_dir,
+            panel_shown=self.preferences.panel is not False,
         )
         self.set_reactive(
             GradientsApp.ascii_only, not unicode_terminal() if ascii_only is None else ascii_only
@@ -117,8 +127,25 @@ class GradientsApp(App[None]):
         shown = super().get_key_display(binding)
         return binding.key if self.ascii_only and not shown.isascii() else shown
 
+    def remember(self, **values: object) -> str | None:
+        """A changed preference kept in the config file (when the app has one); what went
+        wrong if it could not be written."""
+        preferences = self.preferences.changed(**values)
+        if preferences == self.preferences or self.config_path is None:
+            self.preferences = preferences
+            return None
+        self.preferences = preferences
+        try:
+            write_preferences(self.config_path, preferences)
+        except OSError as error:
+            return f"preferences not kept in {self.config_path}: {error.strerror or error}"
+        return None
+
     def on_load(self) -> None:
         """Before anything is drawn: a hang-up during start-up must exit cleanly too."""
+        theme = self.preferences.theme
+        if theme is not None and theme in self.available_themes:
+            self.theme = theme
         if self.deadline is not None:
             self._signal_loop = asyncio.get_running_loop()
             for signal_number in (signal.SIGHUP, signal.SIGTERM):

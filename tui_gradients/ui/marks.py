@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.color import Color
 from rich.style import Style
+
+from tui_gradients.ui.colours import DEFAULT, Colours
 
 
 @dataclass(frozen=True)
@@ -25,19 +26,17 @@ class RunMark:
     def glyph(self, ascii_only: bool) -> str:
         return self.shape[ascii_only]
 
-    @property
-    def style(self) -> Style:
-        """The run's own colour, bold: its readout row, its recent iterates."""
-        return Style(color=Color.from_rgb(*self.rgb), bold=True)
+    def style(self, colours: Colours = DEFAULT) -> Style:
+        """The run's own colour, bold: its readout row, its recent iterates; readable on the
+        theme's background (`colours`)."""
+        return colours.style(self.rgb, bold=True)
 
-    @property
-    def faint_style(self) -> Style:
+    def faint_style(self, colours: Colours = DEFAULT) -> Style:
         """Older iterates and the segments between iterates."""
-        return Style(color=Color.from_rgb(*self.rgb), dim=True)
+        return colours.style(self.rgb, dim=True)
 
-    @property
-    def current_style(self) -> Style:
-        return self.style + Style(reverse=True)
+    def current_style(self, colours: Colours = DEFAULT) -> Style:
+        return self.style(colours) + Style(reverse=True)
 
 
 MAIN = RunMark(("●", "@"), (235, 200, 40))

@@ -21,6 +21,7 @@ from tui_gradients.core.runs.summary import (
     Update,
     summarize,
 )
+from tui_gradients.ui.colours import DEFAULT, Colours
 from tui_gradients.ui.format import fit, number, ordinal
 from tui_gradients.ui.glyphs import PROSE_TO_ASCII, label
 from tui_gradients.ui.marks import MAIN, RIVALS
@@ -65,6 +66,7 @@ def readout_rows(
     ascii_only: bool,
     update: Update | None = None,
     drawn: Sequence[tuple[int, int]] = (),
+    colours: Colours = DEFAULT,
 ) -> list[Row]:
     """The main run's numbers at its own step, the update it takes next, the theory under them
     if asked for, then a row per run when there are rivals. At 80×24 f and the component ratio
@@ -88,7 +90,7 @@ def readout_rows(
     if theory:
         below = next(i for i, row in enumerate(rows) if row.key == "to_min") + 1
         rows[below:below] = theory_rows(session, ascii_only)
-    return rows + race_rows(race, ascii_only, session.selected)
+    return rows + race_rows(race, ascii_only, session.selected, colours)
 
 
 def stop_rows(session: Session) -> list[Row]:
@@ -207,7 +209,9 @@ def race_entries(session: Session) -> list[RaceEntry]:
     ]
 
 
-def race_rows(race: Sequence[RaceEntry], ascii_only: bool, selected: int = 0) -> list[Row]:
+def race_rows(
+    race: Sequence[RaceEntry], ascii_only: bool, selected: int = 0, colours: Colours = DEFAULT
+) -> list[Row]:
     """One row per run: its mark and optimiser, then its lr and f − f* (or the step it
     arrived), the selected run's in reverse video; then, in a race of three or more, which
     arrived first. The lr goes with the value, so the names stay narrow at 80 columns; four
@@ -221,7 +225,7 @@ def race_rows(race: Sequence[RaceEntry], ascii_only: bool, selected: int = 0) ->
             where = number(entry.point.loss if gap is None else gap, 4)
         value = f"lr {entry.lr:<{LR_WIDTH}g} {where}"
         name = f"{mark.glyph(ascii_only)} {entry.optimizer}"
-        style = mark.current_style if index == selected else mark.style
+        style = mark.current_style(colours) if index == selected else mark.style(colours)
         rows.append(Row(f"run:{index}", name, value, style))
     if len(race) < 3:  # one comparison: its ✓ row says enough, and 80×24 needs the room
         return rows

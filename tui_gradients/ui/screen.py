@@ -23,6 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Key, Resize
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.timer import Timer
 from textual.widget import MountError, Widget
 from textual.widgets import Footer, Input, Static
@@ -41,6 +42,7 @@ from tui_gradients.core.runs.settings import FUNCTIONS
 from tui_gradients.core.runs.summary import next_update
 from tui_gradients.core.text import inert
 from tui_gradients.ui import presenters
+from tui_gradients.ui.colours import DEFAULT, from_theme
 from tui_gradients.ui.driver import Driver, Note
 from tui_gradients.ui.glyphs import label
 from tui_gradients.ui.keys import WHILE_COMPUTING, bindings, key_for
@@ -109,14 +111,17 @@ class MainScreen(Screen[None]):
         steps_beneath: int = 0,
         saved_view: SavedView | None = None,
         out_dir: Path | None = None,
+        panel_shown: bool = True,
     ) -> None:
         """`lesson_page` opens the lesson at that page once the screen is up; `initial_steps`
         are taken after the first frame, as a typed count would be (a long one in a thread);
         `steps_beneath` by the user's session under the lesson, when the lesson gives it back;
         `saved_view` replaces the fitted view (after the lesson's page has set the app up);
-        `out_dir` is where `E` and `e` write (None: the current folder at the time)."""
+        `out_dir` is where `E` and `e` write (None: the current folder at the time);
+        `panel_shown`, whether the settings panel is shown where the screen is wide enough."""
         super().__init__()
         self.initial_steps = initial_steps
+        self._panel_shown = panel_shown
         self._steps_beneath = steps_beneath
         self.driver = Driver(experiment, rivals)
         plane = experiment.plane
@@ -132,6 +137,8 @@ class MainScreen(Screen[None]):
         self._player: Timer | None = None
         self._progress: Timer | None = None
         self._message = ""
+        self.colours = DEFAULT
+        """The theme's colours, once mounted (`_use_theme`)."""
         self._trends_pending = False
         self._trends_drawn = -math.inf
         self._alert = ""
@@ -163,7 +170,9 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.watch(self, "focused", self._show_where_keys_go)
-        self.panel.display = self.app.size.width >= WIDE_ENOUGH_FOR_PANEL
+        self.app.theme_changed_signal.subscribe(self, self._use_theme)
+        self._use_theme()
+        self.panel.display = self._panel_shown and self.app.size.width >= WIDE_ENOUGH_FOR_PANEL
         self._check_size(self.app.size.width, self.app.size.height)
         self.call_after_refresh(self._fill_panel)
         if self._open_lesson:
@@ -212,6 +221,19 @@ class MainScreen(Screen[None]):
             widget.ascii_only = ascii_only  # type: ignore[attr-defined]  # each has the flag
         self.lesson.redraw()
         self.refresh_views()
+
+    def _use_theme(self, theme: Theme | None = None) -> None:
+        """The app's own colours made readable on the theme's background (`colours`): the
+        plot, the race chart and the readout's run rows are drawn again in them. A theme
+        chosen (from the command palette) is kept for the next session."""
+        app = self.app
+        if theme is not None:
+            self._remember(theme=theme.name)
+        self.colours = from_theme(app.get_css_variables(), app.current_theme.dark)
+        self.query_one(ContourPlot).colours = self.colours
+        self.query_one(RaceChart).colours = self.colours
+        if self.is_mounted:
+            self.refresh_views()
 
     def on_resize(self, event: Resize) -> None:
         if event.size.width < WIDE_ENOUGH_FOR_PANEL and not self._panel_focused():
@@ -272,6 +294,7 @@ class MainScreen(Screen[None]):
             ascii_only=ascii_only,
             update=update,
             drawn=plot.iterates_in_view(),
+            colours=self.colours,
         )
         self.query_one(Readout).show(rows)
         title = presenters.chain_title(session, ascii_only)
@@ -505,7 +528,16 @@ class MainScreen(Screen[None]):
             self.say(f"{name}: {error.message}; still using the previous value")
             return False
         self._sync_panel(force=True)
+        self._remember_setting(name)
         return True
+
+    def _remember_setting(self, name: str) -> None:
+        """The steps per key and the surface, kept for the next session as they change."""
+        experiment = self.session.experiment
+        if name == "steps_per_press":
+            self._remember(steps_per_key=experiment.steps_per_press)
+        elif name == "function" and experiment.plane.expr is None and experiment.plane.data is None:
+            self._remember(function=experiment.plane.function)
 
     def on_driver_edit_prepared(self, event: Driver.EditPrepared) -> None:
         if event.error is None:
@@ -712,6 +744,13 @@ class MainScreen(Screen[None]):
         ascii_only = not self.ascii_only
         self.app.ascii_only = ascii_only  # type: ignore[attr-defined]  # GradientsApp's flag
         self.say("plain ASCII" if ascii_only else "braille contours and symbol markers")
+        self._remember(ascii=ascii_only)
+
+    def _remember(self, **values: object) -> None:
+        """Kept for the next session (`GradientsApp.remember`); a failure to write is said."""
+        failed = self.app.remember(**values)  # type: ignore[attr-defined]  # GradientsApp's
+        if failed:
+            self.alert(failed)
 
     def action_toggle_theory(self) -> None:
         self.theory = not self.theory
@@ -723,6 +762,7 @@ class MainScreen(Screen[None]):
     def action_toggle_panel(self) -> None:
         self.panel.display = not self.panel.display
         self._squeeze_for_panel(self.app.size.width)
+        self._remember(panel=bool(self.panel.display))
         if self.panel.display:
             self.panel.focus_first_field()
         else:

@@ -10,6 +10,7 @@ are refreshed. A step therefore never runs plotext and never repaints the whole 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from types import ModuleType
 
 import numpy as np
@@ -28,19 +29,19 @@ from textual.widget import Widget
 from tui_gradients.core.objectives.contours import band_index, contour_pixels, values_on
 from tui_gradients.core.objectives.functions import Objective, Window, equal_scale
 from tui_gradients.ui import raster
+from tui_gradients.ui.colours import DEFAULT, Colours
 from tui_gradients.ui.format import fit_title, number
 from tui_gradients.ui.glyphs import BOX_TO_ASCII, PROSE_TO_ASCII
 from tui_gradients.ui.marks import MAIN, MARKS
 
 Cell = tuple[str, Style]
 
-CONTOUR_STYLE = Style(color=Color.from_rgb(70, 110, 200))
+CONTOUR_RGB = (70, 110, 200)
 """One calm blue for every level: the eye should follow the markers, not the rings."""
-MINIMUM_STYLE = Style(color="green", bold=True)
-GRADIENT_ARROW_STYLE = Style(color=Color.from_rgb(235, 235, 235), bold=True)
-"""−lr·∇f, plain gd's step: white, whatever the run."""
-SHADE_LOW, SHADE_HIGH = (8, 10, 26), (70, 74, 98)
-"""Background of the lowest and highest bands when shading: darker is lower."""
+MINIMUM_RGB = (90, 200, 90)
+GRADIENT_ARROW_RGB = (235, 235, 235)
+"""−lr·∇f, plain gd's step: white (black on a light theme), whatever the run."""
+LEGEND_RGB = (120, 150, 215)
 
 UNICODE_GLYPHS = raster.Glyphs(
     runs=tuple(mark.glyph(False) for mark in MARKS),
@@ -62,23 +63,21 @@ ASCII_GLYPHS = raster.Glyphs(
 to a run out of view is a bracket or caret on the border, drawn in the run's current style."""
 
 
-def _styles() -> dict[int, Style]:
-    """The style of every overlay style id (`raster.style_id`)."""
+@lru_cache(maxsize=4)
+def overlay_styles(colours: Colours) -> dict[int, Style]:
+    """The style of every overlay style id (`raster.style_id`), on the theme's background."""
     styles = {
-        raster.MINIMUM: MINIMUM_STYLE,
-        raster.GRADIENT_ARROW: GRADIENT_ARROW_STYLE,
-        raster.STEP_ARROW: MAIN.style,
+        raster.MINIMUM: colours.style(MINIMUM_RGB, bold=True),
+        raster.GRADIENT_ARROW: colours.style(GRADIENT_ARROW_RGB, bold=True),
+        raster.STEP_ARROW: MAIN.style(colours),
     }
     for run, mark in enumerate(MARKS):
-        styles[raster.style_id(raster.SEGMENT, run)] = mark.faint_style
-        styles[raster.style_id(raster.OLD, run)] = mark.faint_style
-        styles[raster.style_id(raster.RECENT_ITERATE, run)] = mark.style
-        styles[raster.style_id(raster.CURRENT, run)] = mark.current_style
-        styles[raster.style_id(raster.EDGE, run)] = mark.current_style
+        styles[raster.style_id(raster.SEGMENT, run)] = mark.faint_style(colours)
+        styles[raster.style_id(raster.OLD, run)] = mark.faint_style(colours)
+        styles[raster.style_id(raster.RECENT_ITERATE, run)] = mark.style(colours)
+        styles[raster.style_id(raster.CURRENT, run)] = mark.current_style(colours)
+        styles[raster.style_id(raster.EDGE, run)] = mark.current_style(colours)
     return styles
-
-
-STYLES = _styles()
 
 
 @dataclass(frozen=True)
@@ -92,6 +91,7 @@ class Scene:
     ascii_markers: bool
     equal_scale: bool
     shading: bool = False
+    colours: Colours = DEFAULT
 
 
 class ContourPlot(Widget):
@@ -111,6 +111,8 @@ class ContourPlot(Widget):
     ascii_markers: reactive[bool] = reactive(False)
     equal_scale: reactive[bool] = reactive(False)
     shading: reactive[bool] = reactive(False)
+    colours: reactive[Colours] = reactive(DEFAULT)
+    """The theme's colours (`colours.from_theme`): a new theme redraws the plot."""
 
     def __init__(self, objective: Objective, window: Window, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -269,6 +271,9 @@ class ContourPlot(Widget):
     def watch_shading(self) -> None:
         self.refresh()
 
+    def watch_colours(self) -> None:
+        self.refresh()
+
     # --- drawing -----------------------------------------------------------------------------
 
     def _current_scene(self) -> Scene:
@@ -280,6 +285,7 @@ class ContourPlot(Widget):
             self.ascii_markers,
             self.equal_scale,
             self.shading,
+            self.colours,
         )
 
     def _update_trails(self) -> bool:
@@ -320,11 +326,12 @@ class ContourPlot(Widget):
             frame = frame.translate(BOX_TO_ASCII)
         cells = _cells(Text.from_ansi(frame), width, height)
         codes, levels = _contours(scene, canvas)
+        contour = scene.colours.style(CONTOUR_RGB)
         for row, col, code in zip(*raster.grid_cells(canvas, codes), strict=True):
-            cells[row][col] = (chr(code), CONTOUR_STYLE)
+            cells[row][col] = (chr(code), contour)
         if scene.shading:
-            _shade(cells, canvas, scene.objective, levels)
-        _put_legend(cells[-1], _legend(levels, scene))
+            _shade(cells, canvas, scene, levels)
+        _put_legend(cells[-1], _legend(levels, scene), scene.colours.style(LEGEND_RGB))
         return cells, canvas
 
     def render_line(self, y: int) -> Strip:
@@ -342,8 +349,9 @@ class ContourPlot(Widget):
         base_style = self.rich_style
         row = list(self._base[y])
         chars, styles = self._overlay.chars[y], self._overlay.styles[y]
+        overlay = overlay_styles(self.colours)
         for col in np.flatnonzero(styles):
-            row[col] = (chr(chars[col]), row[col][1] + STYLES[int(styles[col])])
+            row[col] = (chr(chars[col]), row[col][1] + overlay[int(styles[col])])
         segments: list[Segment] = []
         run_text, run_style = "", row[0][1] if row else Style()
         for char, style in row:
@@ -375,10 +383,7 @@ def _legend(levels: np.ndarray, scene: Scene) -> list[str]:
     return [f"{rings}; {down}", f"f = {low} {dots} {high}; {down}", f"f = {low} {dots} {high}"]
 
 
-LEGEND_STYLE = Style(color=Color.from_rgb(120, 150, 215))
-
-
-def _put_legend(row: list[Cell], texts: list[str]) -> None:
+def _put_legend(row: list[Cell], texts: list[str], style: Style) -> None:
     """The first legend that fits, right-aligned on the plot's last line (plotext's axis labels
     leave most of it empty)."""
     used = max((col for col, (char, _) in enumerate(row) if char != " "), default=-1)
@@ -388,19 +393,18 @@ def _put_legend(row: list[Cell], texts: list[str]) -> None:
         return
     start = len(row) - len(text) - 1
     for offset, char in enumerate(text):
-        row[start + offset] = (char, LEGEND_STYLE)
+        row[start + offset] = (char, style)
 
 
-def _shade(cells: list[list[Cell]], canvas: raster.Canvas, objective: Objective, levels) -> None:
+def _shade(cells: list[list[Cell]], canvas: raster.Canvas, scene: Scene, levels) -> None:
     """A background per data-area cell by the band f falls in there: darker is lower."""
-    values = values_on(objective, canvas.window, canvas.columns, canvas.rows)
+    values = values_on(scene.objective, canvas.window, canvas.columns, canvas.rows)
     bands = band_index(values, levels)
     top = max(len(levels), 1)
     for row, col, band in zip(*raster.grid_cells(canvas, bands + 1), strict=True):
         t = 1 - (int(band) - 1) / top  # band 0 lies above the highest level
-        rgb = [round(lo + (hi - lo) * t) for lo, hi in zip(SHADE_LOW, SHADE_HIGH, strict=True)]
         char, style = cells[row][col]
-        cells[row][col] = (char, style + Style(bgcolor=Color.from_rgb(*rgb)))
+        cells[row][col] = (char, style + Style(bgcolor=Color.from_rgb(*scene.colours.shade(t))))
 
 
 def _title(objective: Objective) -> str:

@@ -19,6 +19,7 @@ from textual.app import RenderResult
 from textual.message import Message
 from textual_plotext import PlotextPlot
 
+from tui_gradients.ui.colours import DEFAULT
 from tui_gradients.ui.format import fit_title
 from tui_gradients.ui.glyphs import BOX_TO_ASCII
 from tui_gradients.ui.marks import MARKS
@@ -60,6 +61,8 @@ class RaceChart(PlotextPlot):
     a run's legend entry posts `RunClicked`."""
 
     ascii_only = False
+    colours = DEFAULT
+    """The theme's colours: each run's readable on its background."""
 
     @dataclass
     class RunClicked(Message):
@@ -101,7 +104,8 @@ class RaceChart(PlotextPlot):
             if f_star is not None:
                 values = np.log10(np.maximum(values - f_star, FLOOR))
             x = rows if steps is None else steps[index][rows]
-            plt.scatter(list(x), list(values), marker=mark.glyph(self.ascii_only), color=mark.rgb)
+            colour = self.colours.ink(mark.rgb)
+            plt.scatter(list(x), list(values), marker=mark.glyph(self.ascii_only), color=colour)
         self.refresh()
 
     def on_click(self, event: events.Click) -> None:
