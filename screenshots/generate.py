@@ -37,35 +37,40 @@ STATES: dict[str, tuple[Experiment, list[str], tuple[int, int]]] = {
     "deep-sigmoid-chain": (Experiment(chain=ChainSettings(depth=16)), list("20n"), SIZE),
     "help": (Experiment(), ["question_mark"], SIZE),
     "small-terminal": (Experiment(), list("10n"), (80, 24)),
-    "race": (Experiment(), ["R", *list("300n")], SIZE),
-    "lesson-bowl": (Experiment(), ["l", "n", "n"], (120, 36)),
+    "race": (Experiment(), ["C", *list("300n")], SIZE),
+    "lesson-bowl": (Experiment(), ["t", "n", "n"], (120, 36)),
     "lesson-per-coordinate": (
         Experiment(),
-        ["l", *["right_square_bracket"] * 2, *list("100n")],
+        ["t", *["right_square_bracket"] * 2, *list("100n")],
         (120, 36),
     ),
     "lesson-vanishing": (
         Experiment(),
-        ["l", *["right_square_bracket"] * 3, *list("10n")],
+        ["t", *["right_square_bracket"] * 3, *list("10n")],
         (120, 36),
     ),
     "lesson-newton": (
         Experiment(),
-        ["l", *["right_square_bracket"] * 5, "n"],
+        ["t", *["right_square_bracket"] * 5, "n"],
         (120, 36),
     ),
-    "tuned-rival": (Experiment(), ["A", "A", *list("20n"), "S", "S", "greater_than_sign"], SIZE),
+    "tuned-rival": (Experiment(), ["a", "a", *list("20n"), "w", "w", "greater_than_sign"], SIZE),
     "penguins-unscaled": (
         edit(Experiment(), "function", "penguins"),
-        ["c", "t", *list("30n")],
+        ["c", "i", *list("30n")],
         SIZE,
     ),
+    "light-theme": (Experiment(), ["c", *list("30n"), "d"], SIZE),
     "lesson-scaling": (
         Experiment(),
-        ["l", *["right_square_bracket"] * 6, *list("5n")],
+        ["t", *["right_square_bracket"] * 6, *list("5n")],
         (120, 36),
     ),
 }
+
+
+THEMES = {"light-theme": "textual-light"}
+"""States drawn in another theme than the default (the app's colours follow the theme)."""
 
 
 async def capture(
@@ -73,6 +78,7 @@ async def capture(
 ) -> Path:
     app = GradientsApp(experiment)
     async with app.run_test(size=size) as pilot:
+        app.theme = THEMES.get(name, app.theme)
         for key in keys:
             await pilot.press(key)
         await pilot.pause()
