@@ -1719,3 +1719,14 @@ async def test_every_builtin_theme_keeps_the_apps_own_colours_readable():
             drawn = (CONTOUR_RGB, GRADIENT_ARROW_RGB, MINIMUM_RGB)
             for rgb in (*(mark.rgb for mark in MARKS), *drawn):
                 assert contrast(colours.ink(rgb), colours.background) >= 3, (name, rgb)
+
+
+async def test_the_chain_table_drops_whole_columns_rather_than_cut_a_number_beside_the_panel():
+    app = GradientsApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("comma")
+        await pilot.pause()
+        table = app.query_one(LayerTable)
+        rows = [line for line in table.text.splitlines() if line.strip()[:1].isdigit()]
+        assert rows and all(len(row) <= table.size.width for row in rows)
+        assert "δ" in table.text.splitlines()[0]

@@ -54,7 +54,7 @@ class Outputs:
         return Written(
             f"exported {paths[0]} ({tables}); reload with: "
             f"{relaunch_command()} --load {shlex.quote(str(paths[0]))}",
-            short=f"exported {paths[0].name} ({tables}); @: where, and how to reload",
+            short=f"exported {paths[0].name} ({tables}); @ shows where",
         )
 
     def screenshot(self, svg: str) -> Written:

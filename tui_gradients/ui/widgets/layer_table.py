@@ -17,9 +17,10 @@ from tui_gradients.ui.widgets.lines import Line, Lines, Run
 WIDTH = 9
 """Every number column: room for '-4.78e-09', so no number is ever cut."""
 COLUMNS = ("l", "w", "b", "z", "a", "gprime", "delta", "grad_weight", "delta_ratio")
-DROP_ORDER = ("b", "delta_ratio", "w", "z")
-"""Where the width runs out, these columns go first (the issue's z, a, g′, δ, ∂C/∂w stay
-longest; l, a, g′, δ and ∂C/∂w always)."""
+DROP_ORDER = ("b", "delta_ratio", "w", "z", "a", "gprime", "grad_weight")
+"""Where the width runs out, these columns go first: the seed's z, a, g′, δ and ∂C/∂w stay
+longest, and the layer and its δ always (the settings panel open at 80 columns leaves the
+table 42)."""
 SCIENTIFIC = frozenset({"delta", "grad_weight", "delta_ratio"})
 """Columns whose values span decades by nature: always in scientific notation."""
 GAP = "  "
