@@ -80,3 +80,11 @@ async def test_a_config_that_cannot_be_written_is_said_and_the_app_goes_on(tmp_p
         await pilot.press("m", "n")
         assert app.session.step == 1
         assert "preferences not kept" in app.main_screen.messages[-1][1]
+
+
+def test_the_config_flag_is_read_as_the_parser_reads_it(tmp_path):
+    """An abbreviation the parser takes (`--conf`) names the file as `--config` does."""
+    path = tmp_path / "config.toml"
+    path.write_text('function = "rosenbrock"\n')
+    _, found, opened = preferred(["--conf", str(path), "--lr", "0.1"])
+    assert found == path and opened is not None and opened.plane.function == "rosenbrock"

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from tui_gradients import COMMANDS
-from tui_gradients.arguments import EXIT_LIMIT, PROG, parse
+from tui_gradients.arguments import EXIT_LIMIT, PROG, command_line, parse
 from tui_gradients.core import fast
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.files import preferences as preferences_file
@@ -188,10 +188,11 @@ def app_options(args: argparse.Namespace) -> dict:
 
 
 def preferred(words: Sequence[str]) -> tuple[Preferences, Path, Experiment | None]:
-    """The preferences in the file `--config` names, else in the user's configuration folder,
-    and the settings they open the app with; a file that cannot be used is one line on
+    """The preferences in the file `--config` names (read by the parser itself, abbreviations
+    and all, before the settings they are the defaults of), else in the user's configuration
+    folder, and the settings they open the app with; a file that cannot be used is one line on
     stderr, and none are used."""
-    path = _config_flag(words) or preferences_file.default_path()
+    path = command_line().top.parse_known_args(words)[0].config or preferences_file.default_path()
     preferences, problem = preferences_file.read(path)
     opened = None
     if problem is None:
@@ -203,17 +204,6 @@ def preferred(words: Sequence[str]) -> tuple[Preferences, Path, Experiment | Non
         print(f"{PROG}: {inert(str(path))}: {inert(problem)}; using the defaults", file=sys.stderr)
         preferences = Preferences()
     return preferences, path, opened
-
-
-def _config_flag(words: Sequence[str]) -> Path | None:
-    """The file `--config FILE` (or `--config=FILE`) names, read before the parser runs: the
-    preferences are the defaults its flags apply over."""
-    for index, word in enumerate(words):
-        if word == "--config" and index + 1 < len(words):
-            return Path(words[index + 1])
-        if word.startswith("--config="):
-            return Path(word.partition("=")[2])
-    return None
 
 
 def main(argv: Sequence[str] | None = None, terminal_settings: list | None = None) -> int:

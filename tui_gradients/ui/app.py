@@ -130,11 +130,10 @@ class GradientsApp(App[None]):
     def remember(self, **values: object) -> str | None:
         """A changed preference kept in the config file (when the app has one); what went
         wrong if it could not be written."""
-        preferences = self.preferences.changed(**values)
-        if preferences == self.preferences or self.config_path is None:
-            self.preferences = preferences
-            return None
+        preferences, before = self.preferences.changed(**values), self.preferences
         self.preferences = preferences
+        if preferences == before or self.config_path is None:
+            return None
         try:
             write_preferences(self.config_path, preferences)
         except OSError as error:

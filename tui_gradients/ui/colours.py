@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rich.color import Color as RichColor
 from rich.style import Style
@@ -47,6 +48,7 @@ def mix(a: RGB, b: RGB, share: float) -> RGB:
     )
 
 
+@lru_cache(maxsize=256)
 def readable(rgb: RGB, background: RGB, least: float = LEAST_CONTRAST) -> RGB:
     """`rgb`, or the nearest mix of it with black or white (away from the background) that
     has at least `least` contrast with `background`."""

@@ -27,6 +27,7 @@ from tui_gradients.core.runs.rivals import Rival
 from tui_gradients.core.runs.session import HISTORY_BUDGET, Session
 from tui_gradients.core.runs.settings import SETTINGS, Effect
 from tui_gradients.core.runs.undo import UndoStack
+from tui_gradients.ui.keys import key_for
 
 JUMP_IN_THREAD = 1000
 """From this many steps of work (over all runs) a key's work goes to a thread: below the fast
@@ -197,7 +198,7 @@ class Driver(Widget):
     def reset(self) -> None:
         with self._undoable("reset"):
             self.session.reset()
-        self._changed("reset to step 0; u undoes it", plane_changed=True)
+        self._changed(f"reset to step 0; {key_for('undo')} undoes it", plane_changed=True)
 
     def compare(self) -> Rival | None:
         with self._undoable("compare", when=bool(self.session.rivals)):

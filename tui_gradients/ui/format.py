@@ -40,10 +40,16 @@ def shorten(text: str, width: int, ellipsis: str) -> str:
     ellipsis (mid-word only when a word fills more than half the room), never mid-number."""
     if len(text) <= width:
         return text
-    room = max(width - len(ellipsis), 0)
+    return text[: word_end(text, max(width - len(ellipsis), 0))] + ellipsis
+
+
+def word_end(text: str, room: int) -> int:
+    """Where to cut `text` to fit `room` cells: after the last whole word, its trailing
+    punctuation dropped, unless that leaves less than half the room (then mid-word)."""
+    if room <= 0:
+        return 0
     space = text.rfind(" ", 0, room + 1)
-    cut = text[:space] if space > room // 2 else text[:room]
-    return cut.rstrip(" ,;:·-") + ellipsis
+    return len(text[:space].rstrip(" ,;:·-")) if space > room // 2 else room
 
 
 TITLE_MARGIN = 4

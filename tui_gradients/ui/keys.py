@@ -28,6 +28,17 @@ class Key:
     while_computing: bool = False
     """Still allowed while a long jump computes: it looks at the runs without changing them."""
 
+    @property
+    def verb(self) -> str:
+        """The action without its arguments (`step(10)` → `step`)."""
+        return self.action.partition("(")[0]
+
+    @property
+    def first(self) -> str:
+        """The first of its keys as a person types it (`right_square_bracket` → `]`)."""
+        name = self.keys.split(",")[0]
+        return _SHOWN.get(name, name)
+
 
 KEYS = (
     Key(
@@ -159,7 +170,7 @@ KEYS = (
     Key("ctrl+c", "app.quit", "Quit", "quit", priority=True, while_computing=True),
 )  # fmt: skip
 
-WHILE_COMPUTING = frozenset(key.action.partition("(")[0] for key in KEYS if key.while_computing)
+WHILE_COMPUTING = frozenset(key.verb for key in KEYS if key.while_computing)
 """Actions a key may still take while a jump computes."""
 _SHOWN = {
     "right": "→",
@@ -219,10 +230,9 @@ def cheat_sheet() -> str:
         seen: set[str] = set()
         entries = []
         for key in KEYS:
-            if key.action.partition("(")[0] in actions and key.action not in seen:
+            if key.verb in actions and key.action not in seen:
                 seen.add(key.action)
-                name = key.keys.split(",")[0]
-                entries.append(f"`{_SHOWN.get(name, name)}` {key.label}")
+                entries.append(f"`{key.first}` {key.label}")
         lines.append(f"**{group}** " + " · ".join(entries))
     return "\n\n".join(lines)
 
@@ -231,9 +241,8 @@ def key_for(action: str) -> str:
     """The first key bound to `action` as a person types it (`drop_rival` → `A`): messages
     name keys through this, so that they follow the table."""
     for key in KEYS:
-        if key.action == action or key.action.partition("(")[0] == action:
-            name = key.keys.split(",")[0]
-            return _SHOWN.get(name, name)
+        if action in (key.action, key.verb):
+            return key.first
     raise KeyError(action)
 
 

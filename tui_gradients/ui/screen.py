@@ -665,7 +665,11 @@ class MainScreen(Screen[None]):
     def action_undo(self) -> None:
         """The session before the last action that threw its history away, as it was."""
         if self.driver.undo_last() is None:
-            self.say("nothing to undo: u brings back what r, f, a click or a setting replaced")
+            undo, reset, function = (key_for(a) for a in ("undo", "reset", "cycle_function"))
+            self.say(
+                f"nothing to undo: {undo} brings back what {reset}, {function}, a click or a "
+                "setting replaced"
+            )
 
     # --- the view: zoom, pan, follow, scale, markers, shading, theory ----------------------
 
@@ -801,7 +805,7 @@ class MainScreen(Screen[None]):
             self.plot_view.restore_later(view)
             self.driver.give_back(
                 session,
-                f"lesson closed: your session is back at step {session.step + session.behind};"
+                f"lesson closed: your session is back at step {session.due_step};"
                 f" {key_for('toggle_lesson')} reopens it",
             )
             return
@@ -853,8 +857,7 @@ class MainScreen(Screen[None]):
             session = self.session
             return Resume(session.step, session.rivals, self.saved_view())
         own, view = self.lesson.borrowed
-        step = own.step + own.behind
-        return Resume(step, own.rivals, view, self.lesson.page, self.session.step)
+        return Resume(own.due_step, own.rivals, view, self.lesson.page, self.session.step)
 
     def _tell(self, written: Written) -> None:
         if written.failed:

@@ -39,18 +39,18 @@ def read_while_keys_watched(read: Callable[[], T], settings: list | None) -> tup
     worker = threading.Thread(target=reading, name="read-arguments", daemon=True)
     worker.start()
     worker.join(WATCH_AFTER)
-    typed = b""
+    typed = ""
     stdin = sys.stdin.fileno()
     while worker.is_alive():
         if select.select([stdin], [], [], 0.05)[0]:
             chunk = os.read(stdin, 1024)
             if not chunk or any(key in chunk for key in QUIT_BYTES):
                 raise SystemExit(0)  # the reader is a daemon thread: it ends with the process
-            typed += chunk
+            typed += _printable(chunk)
     finished, value = outcome[0]
     if not finished:
         raise value
-    return value, _printable(typed)
+    return value, typed
 
 
 def _printable(typed: bytes) -> str:

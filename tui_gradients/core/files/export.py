@@ -318,9 +318,9 @@ def export_session(
         "stops": {name: stop.message for name, stop in session.stops()},
     }
     json_path, trajectory, chain = (folder / f"{stem}{suffix}" for suffix in EXPORT_SUFFIXES)
-    files = {
+    files: dict[Path, Callable[[IO[str]], object]] = {
         json_path: lambda out: out.write(json.dumps(document, allow_nan=False) + "\n"),
-        trajectory: lambda out: write(iter(trajectory_rows), RUN_COLUMNS, "csv", out, {}),
+        trajectory: partial(_write_rows, trajectory_rows),
         chain: lambda out: write(iter(chain_table), CHAIN_COLUMNS, "csv", out, {}),
     }
     for number, rows in enumerate(rival_tables, start=1):  # each in the main run's columns

@@ -72,6 +72,11 @@ class Session:
         if not self.replay_later:
             self.forward(self.take_behind())
 
+    @property
+    def due_step(self) -> int:
+        """The step the runs stand at once the steps still to replay (`behind`) are taken."""
+        return self.step + self.behind
+
     def take_behind(self) -> int:
         """The steps to replay after a rebuild (0 if none); the owner now replays them."""
         behind, self.behind = self.behind, 0

@@ -17,6 +17,8 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tui_gradients.ui.format import word_end
+
 Run = tuple[str, Style | None]
 Line = tuple[Run, ...]
 
@@ -132,7 +134,7 @@ class Lines(Widget):
             segments.append(Segment(text, self._styled(style)))
         if used > width:  # the rare line wider than the widget: shortened at a word
             ellipsis = "..." if self.has_class("-ascii") else "…"
-            keep = _word_end("".join(text for text, _ in line), width - len(ellipsis))
+            keep = word_end("".join(text for text, _ in line), width - len(ellipsis))
             tail = Segment(ellipsis.ljust(width - keep), base)
             return Strip([*Strip(segments).crop(0, keep), tail], width)
         if used < width:  # the padding joins a last run in the widget's colours: one SGR less
@@ -153,15 +155,6 @@ class Lines(Widget):
 
 def _length(line: Line) -> int:
     return sum(len(text) for text, _ in line)
-
-
-def _word_end(text: str, room: int) -> int:
-    """Where to cut `text` to fit `room` cells: after the last whole word, unless that
-    leaves less than half the room (then mid-word)."""
-    if room <= 0:
-        return 0
-    space = text.rfind(" ", 0, room + 1)
-    return len(text[:space].rstrip()) if space > room // 2 else room
 
 
 def _merged(line: Line) -> list[Run]:
