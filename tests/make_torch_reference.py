@@ -56,9 +56,13 @@ STEPS = 200
 OUT = Path(__file__).parent / "data" / "torch_reference.json"
 
 
-def torch_optimizer(hyper: Hyperparameters, params: torch.Tensor) -> torch.optim.Optimizer:
-    """torch's optimiser for `hyper`, every setting it reads passed on explicitly."""
-    h, name, group = hyper, hyper.optimizer, [params]
+def torch_optimizer(
+    hyper: Hyperparameters, params: torch.Tensor | list[torch.Tensor]
+) -> torch.optim.Optimizer:
+    """torch's optimiser for `hyper` on one tensor or a list of them (a network's), every
+    setting it reads passed on explicitly."""
+    h, name = hyper, hyper.optimizer
+    group = params if isinstance(params, list) else [params]
     betas = (h.beta1, h.beta2)
     wd = h.resolved("weight_decay")
     eps = h.resolved("eps")

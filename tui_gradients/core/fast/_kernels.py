@@ -36,7 +36,7 @@ from tui_gradients.core.fast.codes import (
     OPCODES,
     RULE,
 )
-from tui_gradients.core.network import chain
+from tui_gradients.core.network import activations, chain
 from tui_gradients.core.optimisation import backends, lbfgs, rules, updates
 from tui_gradients.core.optimisation.rules import RULES
 from tui_gradients.core.optimisation.updates import Hyper
@@ -181,7 +181,7 @@ def _converged(grads: Array, tol: float) -> bool:
     return below
 
 
-_chain = backends.bound(chain.passes, {}, njit(error_model="numpy"))
+_chain = backends.bound(chain.passes, {}, njit(error_model="numpy"), defaults=activations.ON_FLOATS)
 """The chain's forward and backward pass (`chain.passes`), compiled."""
 
 
@@ -318,7 +318,7 @@ def digest(optimizer: str) -> str:
     import hashlib  # loads OpenSSL: not at start-up
 
     rule = RULES.get(optimizer)
-    sources = [Path(inspect.getfile(m)) for m in (rules, updates, chain, backends)]
+    sources = [Path(inspect.getfile(m)) for m in (rules, updates, chain, activations, backends)]
     if rule is not None:
         sources.append(Path(inspect.getfile(rule.update)))
     text = b"".join(path.read_bytes() for path in sources) + optimizer.encode()

@@ -16,13 +16,28 @@ The parameters are one vector [w¹…wᴸ, b¹…bᴸ] so the same optimisers tr
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, MutableSequence, Sequence
+from collections.abc import MutableSequence, Sequence
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 
 from tui_gradients.core.errors import SettingError
+from tui_gradients.core.network import activations
+from tui_gradients.core.network.activations import (
+    Value,
+    gelu,
+    gelu_slope,
+    leaky_relu,
+    leaky_relu_slope,
+    linear,
+    linear_slope,
+    relu,
+    relu_slope,
+    sigmoid,
+    sigmoid_slope,
+    tanh_slope,
+    tanh_value,
+)
 
 Array = np.ndarray
 Row = MutableSequence[float]
@@ -30,41 +45,40 @@ Row = MutableSequence[float]
 MAX_DEPTH = 64
 
 
-SIGMOID, TANH, RELU, LINEAR = range(4)
+SIGMOID, TANH, RELU, LINEAR, LEAKY_RELU, GELU = range(len(activations.TABLE))
 """The activations by number, as every loop's pass takes them (numba compiles the pass once for
-all of them)."""
-ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "linear")
-
-# The activations and their derivatives are written so that no exp overflows and no tail loses
-# its digits: the table exists to show values like 4e-18, which the textbook forms round to 0.
-# σ(z) for z < 0 is eᶻ/(1 + eᶻ), not 1 − something; σ′ = σ(z)·σ(−z) = e/(1 + e)² with
-# e = e^−|z|, not σ(1 − σ), whose 1 − σ cancels for large z; tanh′ = sech² = 4t/(1 + t)² with
-# t = e^−2|z|, not 1 − tanh², which is 0 from |z| ≈ 19 on.
+all of them); each is written once, in `activations`."""
+ACTIVATION_NAMES = activations.NAMES
 
 
-def activate(kind: int, z: float) -> float:
-    """g(z) of one neuron; relu keeps a nan as np.maximum does."""
+def activate(kind: int, z: float) -> Value:
+    """g(z) of one neuron."""
     if kind == SIGMOID:
-        e = math.exp(-abs(z))
-        return 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
+        return sigmoid(z)
     if kind == TANH:
-        return math.tanh(z)
+        return tanh_value(z)
     if kind == RELU:
-        return z if z > 0.0 else (0.0 if z <= 0.0 else z)
-    return z
+        return relu(z)
+    if kind == LEAKY_RELU:
+        return leaky_relu(z)
+    if kind == GELU:
+        return gelu(z)
+    return linear(z)
 
 
-def slope(kind: int, z: float) -> float:
+def slope(kind: int, z: float) -> Value:
     """g′(z) of one neuron."""
     if kind == SIGMOID:
-        e = math.exp(-abs(z))
-        return e / ((1.0 + e) * (1.0 + e))
+        return sigmoid_slope(z)
     if kind == TANH:
-        t = math.exp(-2.0 * abs(z))
-        return 4.0 * t / ((1.0 + t) * (1.0 + t))
+        return tanh_slope(z)
     if kind == RELU:
-        return 1.0 if z > 0.0 else 0.0
-    return 1.0
+        return relu_slope(z)
+    if kind == LEAKY_RELU:
+        return leaky_relu_slope(z)
+    if kind == GELU:
+        return gelu_slope(z)
+    return linear_slope(z)
 
 
 def passes(
@@ -99,15 +113,8 @@ def passes(
     return 0.5 * (error * error)
 
 
-def _on_arrays(function: Callable[[int, float], float], kind: int) -> Callable[[Array], Array]:
-    """A neuron's g or g′ applied to each element of an array, for tables and tests."""
-    return np.vectorize(partial(function, kind), otypes=[float])
-
-
-ACTIVATIONS: dict[str, tuple[Callable[[Array], Array], Callable[[Array], Array]]] = {
-    name: (_on_arrays(activate, kind), _on_arrays(slope, kind))
-    for kind, name in enumerate(ACTIVATION_NAMES)
-}
+ACTIVATIONS = activations.ON_ARRAYS
+"""Each activation's (g, g′) on arrays, by name, for tables and tests."""
 
 
 INITS = ("constant", "normal")

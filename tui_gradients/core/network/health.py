@@ -1,0 +1,91 @@
+"""Each layer's health at a step, as Karpathy's "makemore part 3" reads a network while it
+trains: the spread of its activations, how many units are saturated, how large δ and the weight
+gradient are, and the update:data ratio, whose log₁₀ sits near −3 in a healthy run.
+
+Every statistic is a population one (ddof 0), over the batch and the layer's units.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from tui_gradients.core.network import activations
+from tui_gradients.core.network.mlp import Pass
+from tui_gradients.core.network.model import Network
+
+Array = np.ndarray
+COLUMNS = (
+    "act_mean",
+    "act_std",
+    "saturated",
+    "delta_rms",
+    "grad_w_norm",
+    "grad_b_norm",
+    "grad_data",
+    "update_data",
+)
+
+
+class LayerHealth(NamedTuple):
+    layer: int
+    width: int
+    act_mean: float
+    act_std: float
+    """Of the layer's output aˡ (after any residual sum; the output layer's linear output)."""
+    saturated: float
+    """Saturated or dead units' share (`activations.saturated`); nan for the output layer."""
+    delta_rms: float
+    grad_w_norm: float
+    grad_b_norm: float
+    grad_data: float
+    """std(∂C/∂W) / std(W)."""
+    update_data: float
+    """log₁₀(std(ΔW) / std(W)) of the update the step's gradient makes; nan before it is made."""
+    weight_std: float
+    """std(W): the σ each layer's initialisation gives, shown beside the table."""
+
+
+def _ratio(top: float, bottom: float) -> float:
+    return top / bottom if bottom > 0 else math.nan
+
+
+def layer_health(
+    network: Network, params: Array, done: Pass, after: Array | None
+) -> tuple[LayerHealth, ...]:
+    architecture = network.architecture
+    layout = architecture.layout
+    rows = []
+    for layer, kept in enumerate(done.layers, start=1):
+        slot = layout.slots[layer - 1]
+        weight = params[slot.weight]
+        weight_std = float(np.std(weight))
+        grad_w = done.grads[slot.weight]
+        update = math.nan
+        if after is not None:
+            moved = float(np.std(after[slot.weight] - weight))
+            ratio = _ratio(moved, weight_std)
+            update = math.log10(ratio) if ratio > 0 else -math.inf if ratio == 0 else math.nan
+        hidden = layer <= architecture.depth
+        saturated = (
+            activations.saturated(architecture.activation, kept.g, kept.z) if hidden else math.nan
+        )
+        delta = done.deltas[layer - 1]
+        rows.append(
+            LayerHealth(
+                layer=layer,
+                width=slot.shape[0],
+                act_mean=float(np.mean(kept.a)),
+                act_std=float(np.std(kept.a)),
+                saturated=saturated,
+                delta_rms=float(np.sqrt(np.mean(delta * delta))),
+                grad_w_norm=float(np.linalg.norm(grad_w)),
+                grad_b_norm=float(np.linalg.norm(done.grads[slot.bias])),
+                grad_data=_ratio(float(np.std(grad_w)), weight_std),
+                update_data=update,
+                weight_std=weight_std,
+            )
+        )
+    return tuple(rows)

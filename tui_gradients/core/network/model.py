@@ -1,0 +1,56 @@
+"""A network bound to its data and loss: what a run evaluates at each step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tui_gradients.core.network.losses import LOSSES
+from tui_gradients.core.network.mlp import Architecture, Pass, backward, forward
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """`x` is (samples, inputs); `target` is (samples, outputs) for `mse` and `half_squared`,
+    the class numbers (samples,) as floats for `cross_entropy`."""
+
+    architecture: Architecture
+    x: Array
+    target: Array
+    loss: str
+
+    @property
+    def classes(self) -> bool:
+        return self.loss == "cross_entropy"
+
+    @property
+    def samples(self) -> int:
+        return len(self.x)
+
+    def evaluate(self, params: Array, rows: Array | None = None) -> Pass:
+        """Forward and backward on the samples `rows` (all of them for None)."""
+        x, target = (self.x, self.target) if rows is None else (self.x[rows], self.target[rows])
+        layers = forward(self.architecture, params, x)
+        loss, d_output = LOSSES[self.loss](layers[-1].a, target)
+        deltas, grads = backward(self.architecture, params, layers, d_output)
+        return Pass(layers, layers[-1].a, loss, deltas, grads)
+
+    def output(self, params: Array, x: Array | None = None) -> Array:
+        """The network's output on `x` (its own data for None), without the backward pass."""
+        return forward(self.architecture, params, self.x if x is None else x)[-1].a
+
+    def loss_at(self, params: Array) -> float:
+        return LOSSES[self.loss](self.output(params), self.target)[0]
+
+    def value_and_grad(self, params: Array) -> tuple[float, Array]:
+        done = self.evaluate(params)
+        return done.loss, done.grads
+
+    def accuracy(self, params: Array) -> float:
+        """The share of samples whose largest logit is their class (nan for a numeric target)."""
+        if not self.classes:
+            return float("nan")
+        return float(np.mean(np.argmax(self.output(params), axis=1) == self.target))
