@@ -20,6 +20,10 @@ from tui_gradients.core.errors import SettingError
 from tui_gradients.core.files.export import FORMATS, load_export
 from tui_gradients.core.files.resume import Resume, SavedView
 from tui_gradients.core.limits import LIMIT
+from tui_gradients.core.network import activations
+from tui_gradients.core.network.datasets import BUILT_IN, DataSettings
+from tui_gradients.core.network.experiment import NetSettings
+from tui_gradients.core.network.init import SCHEMES, Init
 from tui_gradients.core.objectives.functions import Window
 from tui_gradients.core.objectives.view import fit_view, usable
 from tui_gradients.core.runs.experiment import Experiment
@@ -231,6 +235,90 @@ def _add_chain(parser: ArgumentParser) -> None:
     _add_output_arguments(parser)
 
 
+NET_FLAGS = {
+    "depth": ("--depth", "hidden layers, 1 to 64 (4)"),
+    "width": ("--width", "units per hidden layer, 1 to 256 (16)"),
+    "activation": ("--activation", f"{', '.join(activations.NAMES)} (tanh)"),
+    "norm": ("--norm", "normalise each hidden pre-activation: none, layer, batch (none)"),
+    "residual": ("--residual", "aˡ = aˡ⁻¹ + g(…) from the second hidden layer on: on, off (off)"),
+    "init": (
+        "--init",
+        f"{', '.join(SCHEMES)}; normal=STD, uniform=BOUND, constant=VALUE (default: nn.Linear's)",
+    ),
+    "seed": ("--seed", "seeds the weights, a toy set's points and the minibatches (0)"),
+    "batch_size": ("--batch-size", "samples per step (all of them)"),
+    "source": (
+        "--data",
+        f"{', '.join(BUILT_IN)}, or a CSV file (penguins: species from 4 measurements)",
+    ),
+    "features": (
+        "--features",
+        "a CSV file's feature columns, A,B,C (every numeric column but the target)",
+    ),
+    "target": ("--target", "a CSV file's target column (its last)"),
+    "task": ("--task", "classify or regress (the data's own; a CSV file's: regress)"),
+    "standardize": (
+        "--standardize",
+        "standardise none, x (the features) or xy (and a numeric target) (xy)",
+    ),
+}
+"""The network's settings: name → (flag, help)."""
+
+
+def _add_net(parser: ArgumentParser) -> None:
+    group = parser.add_argument_group("network")
+    for name, (flag, text) in NET_FLAGS.items():
+        group.add_argument(
+            flag,
+            dest=f"net_{name}",
+            default=None,
+            help=text,
+            metavar=flag[2:].upper().replace("-", "_"),
+        )
+        for alias in british(flag):
+            group.add_argument(alias, dest=f"net_{name}", default=None, help=argparse.SUPPRESS)
+    group.add_argument(
+        "--weights",
+        metavar="FILE.npz",
+        help="start from these weights (W1, b1, …, torch's (out, in) layout)",
+    )
+    group.add_argument(
+        "--save-weights", metavar="FILE.npz", help="write the last step's weights here"
+    )
+    _add_settings(parser, ("optimizer",), {})
+    _add_output_arguments(parser)
+
+
+def net_settings(args: argparse.Namespace) -> NetSettings:
+    """The network's settings from the `net` flags typed; SettingError names the setting."""
+    typed = {name: getattr(args, f"net_{name}") for name in NET_FLAGS}
+    given = {name: value for name, value in typed.items() if value is not None}
+    data: dict[str, Any] = {
+        key: given.pop(key) for key in ("source", "target", "task", "standardize") if key in given
+    }
+    if "features" in given:
+        named = given.pop("features").split(",")
+        data["features"] = tuple(name.strip() for name in named if name.strip())
+    for name in ("depth", "width", "seed", "batch_size"):
+        if name in given:
+            given[name] = _whole_setting(name, given[name])
+    if "residual" in given:
+        if given["residual"] not in ("on", "off"):
+            raise SettingError("residual", f"must be on or off, got {given['residual']!r}")
+        given["residual"] = given["residual"] == "on"
+    if "init" in given:
+        given["init"] = Init.parse(given["init"])
+    seed = given.get("seed", 0)
+    return NetSettings(data=DataSettings(seed=seed, **data), **given)
+
+
+def _whole_setting(name: str, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise SettingError(name, f"not a whole number: {text!r}") from None
+
+
 def _add_serve(parser: ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument("--port", type=whole_number(1, 65535), default=8000, help="port (8000)")
@@ -330,6 +418,18 @@ COMMAND_TABLE = {
         flags=CHAIN_FLAGS,
         aliases=CHAIN_SHORT,
     ),
+    "net": Command(
+        summary="print a network's per-layer health as it trains, headless",
+        description="Train a multilayer perceptron and print one row per step and layer: "
+        "step, layer, loss, act_mean, act_std, saturated, delta_rms, grad_w_norm, grad_b_norm, "
+        "grad_data, update_data (layers 1…L are the hidden ones, L+1 the output). Row t holds "
+        "the values at the weights after t updates, with the gradient and the update:data of "
+        "the update that step's gradient makes; the last step's update_data is empty. loss is "
+        "on all the data; the rest on the step's batch. Defaults: penguin species from the four "
+        "standardised measurements, 4 tanh layers of 16, nn.Linear's initialisation, gd lr 0.5.",
+        add=_add_net,
+        flags={name: flag for name, (flag, _) in NET_FLAGS.items()},
+    ),
     "serve": Command(
         summary="serve the app to a web browser",
         description="Serve the app to a web browser through textual-serve (an optional extra: "
@@ -419,6 +519,8 @@ def parse(
         experiment, args.resume = experiment_from(args, opened if command is None else None)
         experiment.plane_run()  # refuses a start where f or its gradient is not finite
         experiment.chain_run()
+        if command == "net":
+            args.net = net_settings(args)
     except SettingError as error:
         flag = _typed_flag(argv, error.name, described.flags, described.aliases)
         parser.error(f"argument {flag}: {error.message}")

@@ -15,8 +15,10 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from tui_gradients import COMMANDS
-from tui_gradients.arguments import EXIT_LIMIT, PROG, command_line, parse
+from tui_gradients.arguments import COMMAND_TABLE, EXIT_LIMIT, PROG, command_line, parse
 from tui_gradients.core import fast
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.files import preferences as preferences_file
@@ -31,6 +33,13 @@ from tui_gradients.core.files.export import (
 from tui_gradients.core.files.preferences import Preferences
 from tui_gradients.core.files.resume import Resume
 from tui_gradients.core.network.chain import Chain
+from tui_gradients.core.network.experiment import (
+    NetSettings,
+    load_weights,
+    network_description,
+    save_weights,
+)
+from tui_gradients.core.network.training import NET_COLUMNS, TakenSteps, net_rows, train
 from tui_gradients.core.runs.experiment import Experiment
 from tui_gradients.core.runs.run import Run, StopKind
 from tui_gradients.core.runs.settings import in_section
@@ -121,6 +130,44 @@ def command_chain(args: argparse.Namespace, experiment: Experiment) -> int:
     rows = chain_rows(run, Chain(experiment.chain))
     write(rows, CHAIN_COLUMNS, args.format, sys.stdout, meta | _stop(run))
     return _report_stop(run, args.steps)
+
+
+def command_net(args: argparse.Namespace, experiment: Experiment) -> int:
+    """Train the network the flags describe and print its table, a row per step and layer."""
+    settings: NetSettings = args.net
+    try:
+        network = settings.network()
+        params = settings.initial_params(network.architecture)
+        if args.weights:
+            params = load_weights(args.weights, network.architecture)
+        optimizer = experiment.hyper.build(value_and_grad=network.value_and_grad)
+    except SettingError as error:
+        return _refused("net", error)
+    steps = train(network, optimizer, params, settings.batches(network.samples))
+    meta = {
+        "optimizer": experiment.hyper.describe(),
+        "network": network_description(settings, network),
+    }
+    taken = TakenSteps()
+    with np.errstate(all="ignore"):  # a diverging run ends with its reason (`net_rows`)
+        rows = net_rows(network, steps, args.steps, taken)
+        write(rows, NET_COLUMNS, args.format, sys.stdout, meta)
+    if taken.stop:
+        print(f"{PROG}: {taken.stop}", file=sys.stderr)
+    if args.save_weights:
+        try:
+            save_weights(args.save_weights, network.architecture, taken.last_params)
+        except SettingError as error:
+            return _refused("net", error)
+    return 0
+
+
+def _refused(command: str, error: SettingError) -> int:
+    """A setting or file refused after parsing: one line, under the flag that set it, exit 2."""
+    flags = COMMAND_TABLE[command].flags
+    flag = flags.get(error.name, f"--{error.name.replace('_', '-')}")
+    print(f"{PROG} {command}: error: argument {flag}: {inert(error.message)}", file=sys.stderr)
+    return 2
 
 
 @contextlib.contextmanager
@@ -221,6 +268,8 @@ def main(argv: Sequence[str] | None = None, terminal_settings: list | None = Non
         return command_run(args, experiment)
     if args.command == "chain":
         return command_chain(args, experiment)
+    if args.command == "net":
+        return command_net(args, experiment)
     if args.command == "serve":
         from tui_gradients.serve import command_serve  # its own imports load only for it
 

@@ -126,13 +126,18 @@ def _write_json(
     head = json.dumps({**meta, "columns": list(columns)}, allow_nan=False)
     out.write(head[:-1] + ', "rows": [')
     for index, row in enumerate(rows):
-        record = json.dumps(dict(zip(columns, row, strict=True)), allow_nan=False)
+        values = (None if isinstance(v, float) and not math.isfinite(v) else v for v in row)
+        record = json.dumps(dict(zip(columns, values, strict=True)), allow_nan=False)
         out.write(record if index == 0 else ", " + record)
     out.write("]}\n")
 
 
 def _cell(value: int | float) -> str:
-    return str(value) if isinstance(value, int) else repr(value)
+    """An int as it is, a float by `repr`; a value that is not there (nan, ±inf) as an empty
+    cell, as JSON writes it null."""
+    if isinstance(value, int):
+        return str(value)
+    return repr(value) if math.isfinite(value) else ""
 
 
 def _write_table(rows: Iterator[Row], columns: Sequence[str], out: IO[str]) -> None:

@@ -114,13 +114,15 @@ class Layout:
             mask[slot.bias] = slot.gamma is not None and norm == "batch"
         return mask
 
-    def names(self) -> list[tuple[str, slice]]:
-        """`W1`, `b1`, `gamma1`, `beta1`, … with their slices: the names of a weights file."""
-        named = []
+    def names(self) -> list[tuple[str, slice, tuple[int, ...]]]:
+        """`W1`, `b1`, `gamma1`, `beta1`, … with their slices and shapes: a weights file's
+        arrays."""
+        named: list[tuple[str, slice, tuple[int, ...]]] = []
         for layer, slot in enumerate(self.slots, start=1):
-            named += [(f"W{layer}", slot.weight), (f"b{layer}", slot.bias)]
+            out = (slot.shape[0],)
+            named += [(f"W{layer}", slot.weight, slot.shape), (f"b{layer}", slot.bias, out)]
             if slot.gamma is not None and slot.beta is not None:
-                named += [(f"gamma{layer}", slot.gamma), (f"beta{layer}", slot.beta)]
+                named += [(f"gamma{layer}", slot.gamma, out), (f"beta{layer}", slot.beta, out)]
         return named
 
 

@@ -8,12 +8,13 @@ update that the step's gradient makes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from tui_gradients.core.network.health import LayerHealth, layer_health
+from tui_gradients.core.network.health import COLUMNS, LayerHealth, layer_health
 from tui_gradients.core.network.mlp import Pass
 from tui_gradients.core.network.model import Network
 from tui_gradients.core.objectives.regression import Minibatches
@@ -72,3 +73,40 @@ def train(
             current.done.grads, current.state, current.params, current.loss
         )
         current = at(network, following, current.step + 1, new_state, batches)
+
+
+NET_COLUMNS = ("step", "layer", "loss", *COLUMNS)
+"""The `net` command's columns; new ones go at the end."""
+
+
+@dataclass
+class TakenSteps:
+    """What `net_rows` leaves behind: the last weights written, and why it stopped early."""
+
+    last_params: Array = field(default_factory=lambda: np.zeros(0))
+    stop: str = ""
+
+
+def net_rows(
+    network: Network, steps: Iterator[Step], count: int, taken: TakenSteps
+) -> Iterator[tuple[int | float, ...]]:
+    """A row per layer for steps 0…`count`, each with the update its gradient makes (none for
+    the last). A step whose loss or weights are not finite ends the rows, said in `taken`."""
+    current = next(steps)
+    for _ in range(count + 1):
+        following = next(steps) if current.step < count else None
+        if following is not None and not _finite(following):
+            taken.stop = f"diverged at step {following.step}: the loss or a weight is not finite"
+            following = None
+            count = current.step
+        after = None if following is None else following.params
+        for row in current.health(network, after):
+            yield (current.step, row.layer, current.loss, *(getattr(row, c) for c in COLUMNS))
+        taken.last_params = current.params
+        if following is None:
+            return
+        current = following
+
+
+def _finite(step: Step) -> bool:
+    return math.isfinite(step.loss) and bool(np.isfinite(step.params).all())

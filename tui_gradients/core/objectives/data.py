@@ -118,10 +118,7 @@ def _table(path: str, raw: bytes) -> _Table:
     """The header's names, and every column parsed to floats chunk by chunk as it is read."""
     import hashlib  # loads OpenSSL: not at start-up, only once a file is read
 
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise SettingError("data", f"{path}: not UTF-8 text (byte {error.start})") from None
+    text = _decoded(path, raw)
     rows = (row for row in csv.reader(io.StringIO(text, newline="")) if row)  # blank: no sample
     try:
         header = next(rows, None)
@@ -152,6 +149,20 @@ def _table(path: str, raw: bytes) -> _Table:
         raise SettingError("data", f"{path}: {count} data row(s); a fit needs at least 2")
     columns = [np.concatenate(column) for column in parts]
     return _Table(names, columns, bad, starts_numeric, hashlib.sha256(raw).hexdigest())
+
+
+def _decoded(path: str, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SettingError("data", f"{path}: not UTF-8 text (byte {error.start})") from None
+
+
+def read_text(path: str) -> str:
+    """The text of the file at `path`, with the same refusals as `read_columns` (not a regular
+    file, too large, not UTF-8), for a reader that needs its cells as text (class labels)."""
+    _regular_file(path)
+    return _decoded(path, _bytes(path))
 
 
 def _reads_as_number(cell: str) -> bool:

@@ -64,8 +64,8 @@ def scaling_for(columns: Columns, scale: str, model: str) -> Scaling:
         )
     if scale == "xy" and model == "logistic":
         raise SettingError("standardize", "a 0/1 target stays as it is: use x with logistic")
-    x = _mean_and_spread(columns.x) if scale != "none" else (0.0, 1.0)
-    y = _mean_and_spread(columns.y) if scale == "xy" else (0.0, 1.0)
+    x = mean_and_spread(columns.x) if scale != "none" else (0.0, 1.0)
+    y = mean_and_spread(columns.y) if scale == "xy" else (0.0, 1.0)
     for which, name, values, (mean, spread) in (
         ("x_column", columns.x_name, columns.x, x),
         ("y_column", columns.y_name, columns.y, y),
@@ -83,7 +83,7 @@ NARROWEST = 1e-150
 """The least spread a (scaled) column may have: its squares stay above the doubles' floor."""
 
 
-def _mean_and_spread(values: Array) -> tuple[float, float]:
+def mean_and_spread(values: Array) -> tuple[float, float]:
     """Mean and standard deviation; past what squares hold (1e200 squared is inf, 1e-200
     squared is 0), computed on the values divided by their largest magnitude."""
     largest = float(np.max(np.abs(values)))
