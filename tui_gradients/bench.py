@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import tui_gradients
+from tui_gradients.allocation import keep_freed_memory
+from tui_gradients.bench_network import network_rows
 
 if TYPE_CHECKING:
     from tui_gradients.core.objectives.expression import Expression
@@ -451,14 +453,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--serve", action="store_true", help="only serve with 30 browser tabs stepping at once"
     )
+    parser.add_argument("--network", action="store_true", help="only the network's steps")
     args = parser.parse_args(argv)
     presses, runs = (10, 3) if args.quick else (40, 7)
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}")
     print("| measure | median | p90 | min | max | unit | vs baseline |")
     print("|---|---|---|---|---|---|---|")
+    keep_freed_memory()  # as the command does
     if args.optimizers:
         every_optimizer(runs)
+        return
+    if args.network:
+        network_rows(runs, _row)
         return
     compile_bytecode()
     if args.data:
@@ -472,6 +479,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     _row("start-up to the complete frame: panel and trends drawn", complete, "ms", 1e3, bare)
     _row("start-up of a bare Textual app (baseline)", bare, "ms", 1e3, None)
     data_rows(runs)
+    network_rows(runs, _row)
     floor = {}
     for size in [(80, 24), (160, 48), (240, 70)]:
         naive, naive_bytes = keypress(size, [], presses, naive=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from tui_gradients import COMMANDS
+from tui_gradients.allocation import keep_freed_memory
 from tui_gradients.arguments import COMMAND_TABLE, EXIT_LIMIT, PROG, command_line, parse
 from tui_gradients.core import fast
 from tui_gradients.core.errors import SettingError
@@ -256,6 +257,7 @@ def preferred(words: Sequence[str]) -> tuple[Preferences, Path, Experiment | Non
 def main(argv: Sequence[str] | None = None, terminal_settings: list | None = None) -> int:
     """The command the one parser reads (`arguments.parse`), the app where none is typed
     (`terminal_settings`: see `command_app`)."""
+    keep_freed_memory()
     words = list(sys.argv[1:] if argv is None else argv)
     app = not words or words[0] not in COMMANDS
     preferences, config, opened = preferred(words) if app else (Preferences(), None, None)

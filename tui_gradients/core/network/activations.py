@@ -45,7 +45,8 @@ def sigmoid(z: Value) -> Value:
 
 def sigmoid_slope(z: Value) -> Value:
     e = exp(-abs(z))
-    return e / ((1.0 + e) * (1.0 + e))
+    s = 1.0 + e
+    return e / (s * s)
 
 
 def tanh_value(z: Value) -> Value:
@@ -54,7 +55,8 @@ def tanh_value(z: Value) -> Value:
 
 def tanh_slope(z: Value) -> Value:
     t = exp(-2.0 * abs(z))
-    return 4.0 * t / ((1.0 + t) * (1.0 + t))
+    s = 1.0 + t
+    return 4.0 * t / (s * s)
 
 
 def relu(z: Value) -> Value:
@@ -159,7 +161,8 @@ def saturated(name: str, a: np.ndarray, z: np.ndarray) -> float:
     if activation.bounded is not None:
         low, high = activation.bounded
         middle, half = 0.5 * (low + high), 0.5 * (high - low)
-        return float(np.mean(np.abs(a - middle) > 0.97 * half))
+        centred = np.abs(a - middle if middle else a)
+        return np.count_nonzero(centred > 0.97 * half) / a.size
     if activation.dies:
-        return float(np.mean(np.all(z <= 0.0, axis=0)))
+        return np.count_nonzero(np.all(z <= 0.0, axis=0)) / z.shape[1]
     return math.nan

@@ -156,7 +156,8 @@ def forward(architecture: Architecture, params: Array, x: Array) -> tuple[Layer,
     value, _ = activations.ON_ARRAYS[architecture.activation]
     kept, a = [], x
     for layer, slot in enumerate(layout.slots, start=1):
-        u = a @ layout.weight(params, layer).T + params[slot.bias]
+        u = a @ layout.weight(params, layer).T
+        u += params[slot.bias]
         normalised = None
         if architecture.normalised(layer):
             normalised = normalisation.normalise(

@@ -1,0 +1,68 @@
+"""The network's speed: one training step with every statistic of the layer table, against the
+floor set by its matrix products alone (each layer's three: forward, ∂C/∂W and ∂C/∂aˡ⁻¹),
+measured in the same run on the same shapes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from tui_gradients.core.network.experiment import NetSettings
+from tui_gradients.core.network.training import train
+from tui_gradients.core.optimisation.optimizers import Hyperparameters
+
+
+def _times(function: Callable[[], object], runs: int) -> list[float]:
+    function()  # warm: first touches of memory and BLAS's threads
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def training_step(depth: int, width: int) -> Callable[[], object]:
+    """One step of adam on the 342 penguins with tanh layers, and the table's statistics."""
+    settings = NetSettings(depth=depth, width=width, activation="tanh")
+    network = settings.network()
+    steps = train(
+        network,
+        Hyperparameters(optimizer="adam", lr=1e-3).build(),
+        settings.initial_params(network.architecture),
+    )
+    current = [next(steps)]
+
+    def step() -> object:
+        following = next(steps)
+        rows = current[0].health(network, following.params)
+        current[0] = following
+        return rows
+
+    return step
+
+
+def matrix_products(depth: int, width: int, samples: int = 342) -> Callable[[], object]:
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(samples, width))
+    w = rng.normal(size=(width, width))
+
+    def products() -> object:
+        for _ in range(depth):
+            u = a @ w.T
+            _ = u.T @ a
+            _ = u @ w
+        return u
+
+    return products
+
+
+def network_rows(runs: int, row: Callable[..., None]) -> None:
+    for depth, width, count in ((10, 64, 20 * runs), (64, 256, runs)):
+        floor = _times(matrix_products(depth, width), count)
+        step = _times(training_step(depth, width), count)
+        what = f"width {width}, depth {depth}, 342 penguins, tanh, adam"
+        row(f"network step with the table's statistics, {what}", step, "ms", 1e3, floor)
+        row(f"its matrix products alone (floor), {what}", floor, "ms", 1e3, None)
