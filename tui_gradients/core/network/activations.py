@@ -162,7 +162,7 @@ def saturated(name: str, a: np.ndarray, z: np.ndarray) -> float:
         low, high = activation.bounded
         middle, half = 0.5 * (low + high), 0.5 * (high - low)
         centred = np.abs(a - middle if middle else a)
-        return np.count_nonzero(centred > 0.97 * half) / a.size
+        return int(np.count_nonzero(centred > 0.97 * half)) / a.size
     if activation.dies:
-        return np.count_nonzero(np.all(z <= 0.0, axis=0)) / z.shape[1]
+        return int(np.count_nonzero(np.all(z <= 0.0, axis=0))) / z.shape[1]
     return math.nan
