@@ -164,5 +164,6 @@ def saturated(name: str, a: np.ndarray, z: np.ndarray) -> float:
         centred = np.abs(a - middle if middle else a)
         return int(np.count_nonzero(centred > 0.97 * half)) / a.size
     if activation.dies:
-        return int(np.count_nonzero(np.all(z <= 0.0, axis=0))) / z.shape[1]
+        dead = int(np.count_nonzero(np.all(z <= 0.0, axis=0)))
+        return dead / int(z.shape[1])
     return math.nan
