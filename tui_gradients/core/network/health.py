@@ -61,9 +61,16 @@ def _mean_and_std(values: Array) -> tuple[float, float]:
     return mean, math.sqrt(float(np.dot(centred, centred)) / flat.size)
 
 
-def _norm(values: Array) -> float:
+def norm(values: Array) -> float:
     flat = values.ravel()
     return math.sqrt(float(np.dot(flat, flat)))
+
+
+def update_data(weight: Array, after: Array) -> float:
+    """log₁₀(std(ΔW)/std(W)) of an update from `weight` to `after`: −inf where it moved
+    nothing, nan where W has no spread to compare with."""
+    ratio = _ratio(_mean_and_std(after - weight)[1], _mean_and_std(weight)[1])
+    return math.log10(ratio) if ratio > 0 else -math.inf if ratio == 0 else math.nan
 
 
 def layer_health(
@@ -77,11 +84,7 @@ def layer_health(
         weight = params[slot.weight]
         weight_std = _mean_and_std(weight)[1]
         grad_w = done.grads[slot.weight]
-        update = math.nan
-        if after is not None:
-            moved = _mean_and_std(after[slot.weight] - weight)[1]
-            ratio = _ratio(moved, weight_std)
-            update = math.log10(ratio) if ratio > 0 else -math.inf if ratio == 0 else math.nan
+        update = math.nan if after is None else update_data(weight, after[slot.weight])
         hidden = layer <= architecture.depth
         saturated = (
             activations.saturated(architecture.activation, kept.g, kept.z) if hidden else math.nan
@@ -95,9 +98,9 @@ def layer_health(
                 act_mean=act_mean,
                 act_std=act_std,
                 saturated=saturated,
-                delta_rms=_norm(delta) / math.sqrt(delta.size),
-                grad_w_norm=_norm(grad_w),
-                grad_b_norm=_norm(done.grads[slot.bias]),
+                delta_rms=norm(delta) / math.sqrt(delta.size),
+                grad_w_norm=norm(grad_w),
+                grad_b_norm=norm(done.grads[slot.bias]),
                 grad_data=_ratio(_mean_and_std(grad_w)[1], weight_std),
                 update_data=update,
                 weight_std=weight_std,

@@ -43,14 +43,19 @@ class Network:
         return forward(self.architecture, params, self.x if x is None else x)[-1].a
 
     def loss_at(self, params: Array) -> float:
-        return LOSSES[self.loss](self.output(params), self.target)[0]
+        return self.loss_of(self.output(params))
+
+    def loss_of(self, output: Array) -> float:
+        """The loss of the network's output on all its data."""
+        return LOSSES[self.loss](output, self.target)[0]
 
     def value_and_grad(self, params: Array) -> tuple[float, Array]:
         done = self.evaluate(params)
         return done.loss, done.grads
 
-    def accuracy(self, params: Array) -> float:
-        """The share of samples whose largest logit is their class (nan for a numeric target)."""
+    def accuracy_of(self, output: Array) -> float:
+        """The share of samples whose largest logit is their class (nan for a numeric target),
+        from the network's output on all its data."""
         if not self.classes:
             return float("nan")
-        return float(np.mean(np.argmax(self.output(params), axis=1) == self.target))
+        return float(np.mean(np.argmax(output, axis=1) == self.target))

@@ -35,6 +35,8 @@ class Step:
     done: Pass
     loss: float
     """On every sample (the pass's own is its batch's, when there are minibatches)."""
+    accuracy: float
+    """On every sample; nan for a numeric target."""
 
     def health(self, network: Network, after: Array | None) -> tuple[LayerHealth, ...]:
         """The table's rows; `after` is the parameters the update leads to (None: no update
@@ -50,8 +52,9 @@ def at(
     network: Network, params: Array, step: int, state: State, batches: Minibatches | None
 ) -> Step:
     done = network.evaluate(params, rows_of(batches, step))
-    loss = done.loss if batches is None else network.loss_at(params)
-    return Step(step, params, state, done, loss)
+    output = done.output if batches is None else network.output(params)
+    loss = done.loss if batches is None else network.loss_of(output)
+    return Step(step, params, state, done, loss, network.accuracy_of(output))
 
 
 def train(

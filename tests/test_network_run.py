@@ -1,0 +1,81 @@
+"""The app's network run: stepping back gives the numbers of the straight run, bit for bit,
+from checkpoints thinned within their budget; the charts' series are the table's numbers."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from tui_gradients.core.network.experiment import NetSettings
+from tui_gradients.core.network.init import Init
+from tui_gradients.core.network.run import NetworkRun
+from tui_gradients.core.network.training import train
+from tui_gradients.core.optimisation.optimizers import Hyperparameters
+
+
+def setup(batch_size: int = 0, budget: int | None = None):
+    settings = NetSettings(depth=3, width=6, batch_size=batch_size)
+    network = settings.network()
+    params = settings.initial_params(network.architecture)
+    optimizer = Hyperparameters(optimizer="adam", lr=0.01).build()
+    kwargs = {} if budget is None else {"budget": budget}
+    run = NetworkRun(network, optimizer, params, settings.batches(network.samples), **kwargs)
+    straight = list(
+        itertools.islice(train(network, optimizer, params, settings.batches(network.samples)), 61)
+    )
+    return network, run, straight
+
+
+@pytest.mark.parametrize("batch_size", [0, 50])
+def test_any_step_equals_the_straight_run_even_from_thinned_checkpoints(batch_size):
+    _, run, straight = setup(batch_size, budget=1)  # room for the fewest checkpoints
+    run.go_to(60)
+    assert run.last_step == 60
+    assert len(run._checkpoints) < 40
+    for step in (59, 0, 33, 17, 60, 1):
+        run.go_to(step)
+        np.testing.assert_array_equal(run.current.params, straight[step].params)
+        assert run.current.loss == straight[step].loss
+        assert run.replay_cost(step) >= 0
+
+
+def test_the_table_shows_the_update_the_next_step_makes():
+    network, run, straight = setup()
+    run.go_to(10)
+    rows = run.table()
+    expected = straight[10].health(network, straight[11].params)
+    assert rows == expected
+    run.go_to(5)
+    assert run.table() == straight[5].health(network, straight[6].params)
+
+
+def test_the_summary_is_every_steps_numbers():
+    network, run, straight = setup()
+    run.go_to(20)
+    summary = run.summary()
+    assert summary.steps.tolist() == list(range(21))
+    assert summary.loss.tolist() == [s.loss for s in straight[:21]]
+    for step in (0, 7, 19):
+        rows = straight[step].health(network, straight[step + 1].params)
+        assert summary.grad_w_norm[step].tolist() == pytest.approx(
+            [r.grad_w_norm for r in rows], rel=1e-15
+        )
+        assert summary.update_data[step].tolist() == pytest.approx(
+            [r.update_data for r in rows], rel=1e-12
+        )
+    assert math.isnan(summary.update_data[20][0])  # the update from the last step is not made
+    assert 0 < summary.accuracy[20] <= 1
+    assert run.summary(upto=5).steps.tolist() == list(range(6))
+
+
+def test_a_diverging_run_stops_with_a_reason_and_keeps_its_last_finite_step():
+    settings = NetSettings(init=Init.parse("normal=30"), activation="relu")
+    network = settings.network()
+    optimizer = Hyperparameters(optimizer="gd", lr=1e5).build()
+    run = NetworkRun(network, optimizer, settings.initial_params(network.architecture))
+    made = run.advance(200)
+    assert made < 200 and "diverged at step" in run.stop
+    assert np.isfinite(run.summary(upto=run.last_step).loss).all()
