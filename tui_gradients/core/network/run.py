@@ -92,6 +92,17 @@ class NetworkRun:
         """Up to `count` new steps past the end; how many were made. `cancelled` stops it
         between two steps; `progress` hears how many are done."""
         made = 0
+        with np.errstate(all="ignore"):  # huge numbers end the run below, with a reason
+            made = self._advance(count, cancelled, progress)
+        return made
+
+    def _advance(
+        self,
+        count: int,
+        cancelled: threading.Event | None,
+        progress: Callable[[int], None] | None,
+    ) -> int:
+        made = 0
         while made < count and not self.stop:
             if cancelled is not None and cancelled.is_set():
                 break
