@@ -16,6 +16,7 @@ from tui_gradients.ui import presenters
 from tui_gradients.ui.widgets.layer_table import (
     COLUMNS,
     _layer_lines,
+    chain_table,
     column_format,
     fitting_columns,
     table_width,
@@ -78,7 +79,7 @@ def _title(text: str) -> str:
 
 def test_each_column_has_one_format_and_every_cell_its_full_number():
     trace = Session(Experiment()).chain_trace()
-    lines = _layer_lines(trace, COLUMNS)
+    lines = _layer_lines(chain_table(trace), COLUMNS)
     for index, name in enumerate(COLUMNS[1:], start=1):
         cells = [line[index][0].strip() for line in lines]
         scientific = ["e" in cell for cell in cells]
