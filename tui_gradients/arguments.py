@@ -285,8 +285,12 @@ def _add_net(parser: ArgumentParser) -> None:
     group.add_argument(
         "--save-weights", metavar="FILE.npz", help="write the last step's weights here"
     )
+    group.add_argument(
+        "--app", action="store_true", help="open the app on this network instead of printing"
+    )
     _add_settings(parser, ("optimizer",), {})
     _add_output_arguments(parser)
+    parser.set_defaults(steps=None)  # 100 rows headless; the app takes only steps typed
 
 
 def net_settings(args: argparse.Namespace) -> NetSettings:

@@ -133,8 +133,12 @@ def command_chain(args: argparse.Namespace, experiment: Experiment) -> int:
     return _report_stop(run, args.steps)
 
 
+HEADLESS_STEPS = 100
+
+
 def command_net(args: argparse.Namespace, experiment: Experiment) -> int:
-    """Train the network the flags describe and print its table, a row per step and layer."""
+    """Train the network the flags describe and print its table, a row per step and layer;
+    with --app, open the app on it."""
     settings: NetSettings = args.net
     try:
         network = settings.network()
@@ -144,14 +148,17 @@ def command_net(args: argparse.Namespace, experiment: Experiment) -> int:
         optimizer = experiment.hyper.build(value_and_grad=network.value_and_grad)
     except SettingError as error:
         return _refused("net", error)
+    if args.app:
+        return _net_app(args, experiment)
     steps = train(network, optimizer, params, settings.batches(network.samples))
     meta = {
         "optimizer": experiment.hyper.describe(),
         "network": network_description(settings, network),
     }
     taken = TakenSteps()
+    count = HEADLESS_STEPS if args.steps is None else args.steps
     with np.errstate(all="ignore"):  # a diverging run ends with its reason (`net_rows`)
-        rows = net_rows(network, steps, args.steps, taken)
+        rows = net_rows(network, steps, count, taken)
         write(rows, NET_COLUMNS, args.format, sys.stdout, meta)
     if taken.stop:
         print(f"{PROG}: {taken.stop}", file=sys.stderr)
@@ -161,6 +168,23 @@ def command_net(args: argparse.Namespace, experiment: Experiment) -> int:
         except SettingError as error:
             return _refused("net", error)
     return 0
+
+
+def _net_app(args: argparse.Namespace, experiment: Experiment) -> int:
+    with collector_paused():
+        from tui_gradients.ui.app import GradientsApp
+        from tui_gradients.ui.network_screen import NetworkStart
+        from tui_gradients.ui.terminal import Deadline
+
+        weights = Path(args.weights) if args.weights else None
+        app = GradientsApp(
+            network=NetworkStart(args.net, experiment.hyper, weights),
+            initial_steps=args.steps or 0,
+            resume_collector=True,
+            deadline=Deadline(),
+        )
+        app.run()
+    return app.return_code or 0
 
 
 def _refused(command: str, error: SettingError) -> int:

@@ -29,6 +29,7 @@ from tui_gradients.core.runs.experiment import Experiment
 from tui_gradients.core.runs.rivals import Rival
 from tui_gradients.core.runs.session import Session
 from tui_gradients.ui.glyphs import unicode_terminal
+from tui_gradients.ui.network_screen import NetworkScreen, NetworkStart
 from tui_gradients.ui.palette import commands
 from tui_gradients.ui.screen import MainScreen
 from tui_gradients.ui.starting import key_name
@@ -38,13 +39,15 @@ from tui_gradients.ui.terminal import Deadline
 class GradientsApp(App[None]):
     """tui-gradients: contour plot, readout and chain table, stepped from the keyboard."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "network.tcss"]
     TITLE = "tui-gradients"
 
     ascii_only = reactive(False)
     """Plain ASCII everywhere (markers, labels, borders), for terminals without UTF-8."""
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        if self.network_screen is not None:
+            return super().get_system_commands(screen)
         return commands(self, screen, self.main_screen)
 
     def __init__(
@@ -63,6 +66,7 @@ class GradientsApp(App[None]):
         typed_before: str = "",
         preferences: Preferences | None = None,
         config_path: Path | None = None,
+        network: NetworkStart | None = None,
     ) -> None:
         """`initial_steps` are taken once the first frame is out, as if typed;
         `steps_beneath`, by `experiment`'s session beneath an open lesson, once it is closed;
@@ -76,7 +80,8 @@ class GradientsApp(App[None]):
         the process if leaving takes longer, and SIGTERM and SIGHUP then end the app too;
         `typed_before`, keys typed while the command line was read, taken once the first frame
         is out; `preferences` (theme, ASCII, panel) as read from `config_path`, where any the
-        user changes are kept (`remember`; None: nothing is read or kept, as in tests)."""
+        user changes are kept (`remember`; None: nothing is read or kept, as in tests);
+        `network`, to open on a network (`tui-gradients net --app`) instead of the surfaces."""
         self.deadline = deadline
         super().__init__()
         self._resume_collector = resume_collector
@@ -88,6 +93,16 @@ class GradientsApp(App[None]):
         self.config_path = config_path
         if ascii_only is None:
             ascii_only = self.preferences.ascii
+        self.network_screen: NetworkScreen | None = None
+        if network is not None:
+            self.network_screen = NetworkScreen(
+                network.settings,
+                network.hyper,
+                initial_steps=initial_steps,
+                weights=network.weights,
+                out_dir=out_dir,
+            )
+            self._panel_mounted = True  # the network screen has no settings panel to wait for
         self.main_screen = MainScreen(
             experiment or Experiment(),
             rivals,
@@ -107,6 +122,8 @@ class GradientsApp(App[None]):
         return self.main_screen.session
 
     def get_default_screen(self) -> Screen:
+        if self.network_screen is not None:
+            return self.network_screen.data_bind(GradientsApp.ascii_only)
         return self.main_screen.data_bind(GradientsApp.ascii_only)
 
     def get_driver_class(self) -> type[Driver]:

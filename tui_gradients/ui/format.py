@@ -93,3 +93,22 @@ def magnitude_style(value: float) -> Style:
         if size >= threshold:
             return style
     return MAGNITUDE_STYLES[-1][1]
+
+
+HEALTHY_UPDATE = -3.0
+"""log₁₀ of the update:data ratio that makemore calls healthy (updates a thousandth of the
+weights' spread)."""
+
+
+def update_style(log_ratio: float) -> Style:
+    """update:data by its distance from 10⁻³: a decade either side is healthy (green); above,
+    the weights churn (yellow, red past 10⁻¹); below, they barely move (blue)."""
+    if math.isnan(log_ratio):
+        return Style()
+    if log_ratio > -1:
+        return Style(color="red", bold=True)
+    if log_ratio > HEALTHY_UPDATE + 1:
+        return Style(color="yellow", bold=True)
+    if log_ratio >= HEALTHY_UPDATE - 1:
+        return Style(color="green")
+    return Style(color="blue")

@@ -27,7 +27,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "width": ("n", "n"),
     "act_mean": ("mean a", "mean a"),
     "act_std": ("σ(a)", "std(a)"),
-    "saturated": ("saturated", "saturated"),
+    "saturated": ("sat %", "sat %"),
     "delta_rms": ("rms δ", "rms d"),
     "grad_w_norm": ("‖∂C/∂W‖", "|dC/dW|"),
     "grad_data": ("grad:data", "grad:data"),

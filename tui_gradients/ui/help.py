@@ -256,10 +256,13 @@ class HelpScreen(Screen[None]):
     }
     """
 
-    def __init__(self, *, ascii_only: bool = False) -> None:
+    def __init__(self, *, ascii_only: bool = False, document: str = HELP) -> None:
+        """`document` is the help of the screen it opens from (the network's has its own)."""
         super().__init__(classes="-ascii" if ascii_only else None)
         self._ascii_only = ascii_only
-        self.document = tables_as_lists(HELP).translate(PROSE_TO_ASCII) if ascii_only else HELP
+        if ascii_only:
+            document = tables_as_lists(document).translate(PROSE_TO_ASCII)
+        self.document = document
 
     def compose(self) -> ComposeResult:
         yield SearchField(placeholder="search the help (esc: all of it)", id="help-search")

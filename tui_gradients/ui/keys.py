@@ -195,12 +195,54 @@ _SHOWN = {
 }
 
 
-def bindings() -> list[BindingType]:
+NETWORK_KEYS = (
+    Key("n,space,right", "step(1)", "Step", "one training step", footer=True),
+    Key("N,shift+right", f"step({BIG_STEP})", f"×{BIG_STEP}", "ten steps"),
+    Key("b,left", "back(1)", "Back", "one step back (replayed from a kept step)", footer=True),
+    Key("B,shift+left", f"back({BIG_STEP})", f"Back ×{BIG_STEP}", "ten steps back"),
+    Key("g,home", "to_start", "Start", "to step 0"),
+    Key("G,end", "to_end", "End", "to the last step computed"),
+    Key("p", "play", "Play", "play or pause", footer=True),
+    Key("r", "reset", "Reset", "back to step 0, the history dropped"),
+    Key(
+        "o", "pick_optimizer", "Optimiser", "choose the optimiser (a new run from step 0)",
+        footer=True,
+    ),
+    Key("less_than_sign", "scale_lr(0.5)", "lr ÷2", "halve the learning rate (a new run)"),
+    Key("greater_than_sign", "scale_lr(2)", "lr ×2", "double the learning rate (a new run)"),
+    Key(
+        "x", "next_chart(1)", "Chart",
+        "the next chart: loss, update:data per layer, ‖∂C/∂W‖ per layer, the input plane",
+        footer=True, while_computing=True,
+    ),
+    Key("X", "next_chart(-1)", "Chart back", "the previous chart", while_computing=True),
+    Key("pagedown", "scroll(1)", "Scroll", "scroll the table's layers on", while_computing=True),
+    Key("pageup", "scroll(-1)", "Scroll back", "scroll the layers back", while_computing=True),
+    Key("at", "messages", "Messages", "every message in full", while_computing=True),
+    Key("E", "screenshot", "Screenshot", "the screen as an SVG picture", while_computing=True),
+    Key("escape", "stop", "Stop", "stop a long jump", while_computing=True),
+    Key(
+        "question_mark", "help", "Help", "this help (`/` searches it)",
+        footer=True, while_computing=True,
+    ),
+    Key("q", "app.quit", "Quit", "quit", footer=True, while_computing=True),
+    Key("ctrl+c", "app.quit", "Quit", "quit", priority=True, while_computing=True),
+)  # fmt: skip
+"""The network screen's keys: the surfaces' names for the same moves."""
+NETWORK_GROUPS = {
+    "steps": ("step", "back", "to_start", "to_end", "play", "reset"),
+    "runs": ("pick_optimizer", "scale_lr"),
+    "view": ("next_chart", "scroll"),
+    "more": ("messages", "screenshot", "stop", "help", "app.quit"),
+}  # fmt: skip
+
+
+def bindings(keys: tuple[Key, ...] = KEYS) -> list[BindingType]:
     from textual.binding import Binding
 
     return [
         Binding(key.keys, key.action, key.label, show=key.footer, priority=key.priority)
-        for key in KEYS
+        for key in keys
     ]
 
 
@@ -222,14 +264,14 @@ GROUPS = {
 """The cheat sheet's lines, each key's action by name (without its arguments)."""
 
 
-def cheat_sheet() -> str:
+def cheat_sheet(keys: tuple[Key, ...] = KEYS, groups: dict[str, tuple[str, ...]] = GROUPS) -> str:
     """Every key once, by its first name and its footer label, a line per group: the help's
     first screen."""
     lines = []
-    for group, actions in GROUPS.items():
+    for group, actions in groups.items():
         seen: set[str] = set()
         entries = []
-        for key in KEYS:
+        for key in keys:
             if key.verb in actions and key.action not in seen:
                 seen.add(key.action)
                 entries.append(f"`{key.first}` {key.label}")
@@ -251,12 +293,13 @@ def shown(keys: str) -> str:
     return " ".join(f"`{_SHOWN.get(name, name)}`" for name in keys.split(","))
 
 
-def markdown_table() -> str:
+def markdown_table(keys: tuple[Key, ...] = KEYS) -> str:
     """Every key and what it does, as the help screen and the README show it."""
     rows = ["| key | does |", "|---|---|"]
-    rows += [f"| {shown(key.keys)} | {key.help} |" for key in KEYS]
-    rows.append("| `tab` | move between the settings fields |")
-    rows.append("| `ctrl+p` | command palette (functions, optimisers, toggles) |")
+    rows += [f"| {shown(key.keys)} | {key.help} |" for key in keys]
+    if keys is KEYS:
+        rows.append("| `tab` | move between the settings fields |")
+        rows.append("| `ctrl+p` | command palette (functions, optimisers, toggles) |")
     return "\n".join(rows)
 
 

@@ -36,6 +36,8 @@ class Spec:
     """Columns coloured by their decade (`magnitude_style`)."""
     bars: str = ""
     """The header of what is drawn beside the numbers where there is room."""
+    whole: frozenset[str] = frozenset()
+    """Columns of whole numbers (a layer's width)."""
 
 
 CHAIN = Spec(
@@ -55,6 +57,7 @@ NETWORK = Spec(
     frozenset({"delta_rms", "grad_w_norm", "grad_data"}),
     frozenset({"delta_rms", "grad_w_norm"}),
     "a and δ",
+    frozenset({"width"}),
 )  # fmt: skip
 """A real network's health: rms δ and update:data stay longest (the seed's δ, and the ratio
 whose healthy value is about 10⁻³)."""
@@ -83,6 +86,8 @@ def column_format(name: str, values: np.ndarray, spec: Spec = CHAIN) -> str:
     reads well that way, scientific with three significant digits otherwise."""
     if name in spec.scientific:
         return ".2e"
+    if name in spec.whole:
+        return ".0f"
     finite = np.abs(values[np.isfinite(values)])
     nonzero = finite[finite > 0]
     if len(nonzero) and (nonzero.min() < 1e-2 or nonzero.max() >= 1e4):

@@ -1,0 +1,379 @@
+"""The network screen: a real network training on its data, its layers' health live.
+
+The seed's δ table generalised: one row per layer with its activations' spread, saturation,
+rms δ, ‖∂C/∂W‖, grad:data and update:data, with small histograms of the activations and δ.
+Below it a chart (`x` cycles: loss and accuracy, update:data per layer, ‖∂C/∂W‖ per layer,
+and for two-input data the input plane). Keys are the surfaces' own for the same moves. Long
+work (a jump, a step back to a step without its checkpoint) runs in a thread, with its
+progress on the status line, and `esc` stops it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.events import Key
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer
+
+from tui_gradients.core.errors import SettingError
+from tui_gradients.core.network.experiment import NetSettings
+from tui_gradients.core.network.run import NetworkRun
+from tui_gradients.core.optimisation.optimizers import OPTIMIZERS, REGISTRY, Hyperparameters
+from tui_gradients.ui.colours import from_theme
+from tui_gradients.ui.glyphs import NUMBERS_TO_ASCII, PROSE_TO_ASCII
+from tui_gradients.ui.help import HelpScreen
+from tui_gradients.ui.keys import NETWORK_KEYS, bindings
+from tui_gradients.ui.message_log import KEPT, MessageLog
+from tui_gradients.ui.network_help import NETWORK_HELP
+from tui_gradients.ui.network_presenters import loss_text, network_table
+from tui_gradients.ui.outputs import Outputs
+from tui_gradients.ui.setting_actions import next_choice
+from tui_gradients.ui.widgets.input_plane import InputPlane, plane_image
+from tui_gradients.ui.widgets.layer_chart import CHARTS, LayerChart
+from tui_gradients.ui.widgets.layer_table import NETWORK, LayerTable, fitting_columns
+from tui_gradients.ui.widgets.lines import Lines
+from tui_gradients.ui.widgets.picker import Picker
+
+FRAME_BUDGET = 0.05
+"""Seconds of stepping a key may do before the frame; more goes to a thread."""
+THREAD_FROM = 10_000
+"""Steps from which a jump always goes to a thread, however fast the steps."""
+PLAY_PERIOD = 0.1
+CHART_PERIOD = 0.05
+"""Seconds between two redraws of the chart at most (a held key steps faster)."""
+WIDE = 140
+"""Columns from which the input plane sits beside the table instead of in the chart's place."""
+TABLE_EXTRA_ROWS = 3
+"""The table's rows beyond its layers and notes: its header and its border."""
+TABLE_FRAME = 4
+"""Columns of the table's border and padding."""
+TABLE_MIN_ROWS = 6
+SCREEN_ROWS = 3
+"""Status, message and footer."""
+CHART_ROWS = 10
+CHART_ROWS_WIDE = 16
+WHILE_COMPUTING = frozenset(key.verb for key in NETWORK_KEYS if key.while_computing)
+DIGITS = frozenset("0123456789")
+
+
+@dataclass(frozen=True)
+class NetworkStart:
+    """What the app opens on in network mode: the `net` command's settings."""
+
+    settings: NetSettings
+    hyper: Hyperparameters
+    weights: Path | None = None
+
+
+@dataclass
+class Jump:
+    target: int
+    started: float = field(default_factory=time.monotonic)
+    done: int = 0
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+    def progress(self, cursor: int) -> str:
+        share = 100 * self.done // max(self.target - cursor, 1)
+        return f"computing to step {self.target}: {min(share, 100)} % done; esc stops"
+
+
+class NetworkScreen(Screen[None]):
+    AUTO_FOCUS = ""
+    BINDINGS = bindings(NETWORK_KEYS)
+
+    ascii_only = reactive(False)
+    chart = reactive("loss")
+
+    def __init__(
+        self,
+        settings: NetSettings,
+        hyper: Hyperparameters,
+        *,
+        initial_steps: int = 0,
+        weights: Path | None = None,
+        out_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings, self.hyper = settings, hyper
+        dataset = settings.dataset()
+        self.network = settings.network()
+        self.dataset_text = dataset.describe()
+        self.start = settings.initial_params(self.network.architecture)
+        if weights is not None:
+            from tui_gradients.core.network.experiment import load_weights
+
+            self.start = load_weights(str(weights), self.network.architecture)
+        self.run = self._new_run(hyper)
+        self.initial_steps = initial_steps
+        self.outputs = Outputs(out_dir)
+        self.messages: list[tuple[int, str]] = []
+        self._count = ""
+        self._jump: Jump | None = None
+        self._seconds_per_step = 0.0
+        self._player: Timer | None = None
+        self._chart_due: Timer | None = None
+
+    @property
+    def two_inputs(self) -> bool:
+        return self.network.x.shape[1] == 2
+
+    @property
+    def charts(self) -> tuple[str, ...]:
+        return (*CHARTS, "plane") if self.two_inputs else CHARTS
+
+    def _new_run(self, hyper: Hyperparameters) -> NetworkRun:
+        optimizer = hyper.build(value_and_grad=self.network.value_and_grad)
+        started = time.perf_counter()
+        run = NetworkRun(
+            self.network, optimizer, self.start, self.settings.batches(self.network.samples)
+        )
+        self._seconds_per_step = time.perf_counter() - started
+        return run
+
+    # --- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Lines(id="net-status")
+        with Horizontal(id="net-top"):
+            yield LayerTable(id="net-layers")
+            yield InputPlane(id="net-plane")
+        yield LayerChart(id="net-chart")
+        yield Lines(id="net-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.app
+        colours = from_theme(app.get_css_variables(), app.current_theme.dark)
+        self.query_one(LayerChart).colours = colours
+        self.query_one(InputPlane).colours = colours
+        self._place_plane()
+        self._show()
+        if self.initial_steps:
+            self.call_after_refresh(self.action_step, self.initial_steps)
+
+    def on_resize(self) -> None:
+        self._place_plane()
+        self.call_after_refresh(self._show)
+
+    def watch_ascii_only(self, ascii_only: bool) -> None:
+        self.set_class(ascii_only, "-ascii")
+        for widget in self.query("LayerTable, LayerChart, InputPlane"):
+            widget.ascii_only = ascii_only  # type: ignore[attr-defined]  # each has the flag
+        if self.is_mounted:
+            self._show()
+
+    def watch_chart(self) -> None:
+        if self.is_mounted:
+            self._place_plane()
+            self._show()
+
+    def _place_plane(self) -> None:
+        """Wide: the table and the plane side by side over a chart of CHART_ROWS_WIDE rows.
+        Narrow: the table over the chart, which `x` can turn into the plane."""
+        wide = self.size.width >= WIDE and self.two_inputs
+        plane, chart = self.query_one(InputPlane), self.query_one(LayerChart)
+        in_chart_place = self.chart == "plane" and not wide
+        plane.display = self.two_inputs and (wide or in_chart_place)
+        chart.display = not in_chart_place
+        chart.styles.height = CHART_ROWS_WIDE if wide else "1fr"
+        top = self.query_one("#net-top")
+        top.styles.height = "1fr" if wide or in_chart_place else "auto"
+        # the table's own height, not its lines' (which shrink once it scrolls): every layer,
+        # its header and notes, within what leaves the chart CHART_ROWS
+        table_width = self.size.width // 2 if wide else self.size.width
+        hidden = fitting_columns(table_width - TABLE_FRAME, NETWORK) != NETWORK.columns
+        wanted = self.network.architecture.layers + TABLE_EXTRA_ROWS + hidden
+        room = self.size.height - SCREEN_ROWS - (CHART_ROWS_WIDE if wide else CHART_ROWS)
+        if in_chart_place:
+            room = self.size.height // 3
+        self.query_one(LayerTable).styles.height = max(min(wanted, room), TABLE_MIN_ROWS)
+
+    # --- what is shown -----------------------------------------------------------------------
+
+    def _show(self) -> None:
+        run, settings = self.run, self.settings
+        table = network_table(run.table(), run.current.done, settings.activation)
+        title = (
+            f"{settings.depth} × {settings.width} {settings.activation}"
+            f"{', ' + settings.norm + ' norm' if settings.norm != 'none' else ''}"
+            f"{', residual' if settings.residual else ''} · {settings.init.text()} init · "
+            f"{settings.data.source}: {self.dataset_text}"
+        )
+        self.query_one(LayerTable).show_table(table, self._plain(title))
+        status = f"{loss_text(run)} · {self.hyper.describe()}"
+        if run.stop and run.cursor == run.last_step:
+            status += f" · {run.stop}"
+        self.query_one("#net-status", Lines).set_lines([self._plain(status)])
+        if self._chart_due is None:
+            self._chart_due = self.set_timer(CHART_PERIOD, self._draw_charts)
+
+    def _draw_charts(self) -> None:
+        self._chart_due = None
+        chart = self.query_one(LayerChart)
+        if chart.display:
+            chart.show(self.run.summary(), self.chart if self.chart != "plane" else "loss")
+        plane = self.query_one(InputPlane)
+        if plane.display and plane.size.width > 0 and plane.size.height > 0:
+            self._draw_plane(plane.size.width, plane.size.height)
+
+    @work(thread=True, exclusive=True, group="plane")
+    def _draw_plane(self, columns: int, rows: int) -> None:
+        image = plane_image(self.network, self.run.current.params, columns, rows)
+        self.app.call_from_thread(self.query_one(InputPlane).show, image)
+
+    def say(self, message: str) -> None:
+        if message and (not self.messages or self.messages[-1][1] != message):
+            self.messages.append((self.run.cursor, message))
+            del self.messages[:-KEPT]
+        self.query_one("#net-message", Lines).set_lines([self._plain(message)])
+
+    def _plain(self, text: str) -> str:
+        """`text` in plain ASCII where the terminal wants it."""
+        if not self.ascii_only:
+            return text
+        return text.translate(NUMBERS_TO_ASCII).translate(PROSE_TO_ASCII)
+
+    # --- keys --------------------------------------------------------------------------------
+
+    def on_key(self, event: Key) -> None:
+        if event.character in DIGITS and event.character is not None:
+            self._count = (self._count + event.character)[-7:]
+            self.say(f"count {self._count}: a step key takes it")
+            event.stop()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self._jump is None or action in WHILE_COMPUTING
+
+    def _counted(self, base: int) -> int:
+        count = int(self._count) if self._count else 1
+        self._count = ""
+        return base * count
+
+    def action_step(self, count: int) -> None:
+        self._go(self.run.cursor + self._counted(count))
+
+    def action_back(self, count: int) -> None:
+        self._go(max(0, self.run.cursor - self._counted(count)))
+
+    def action_to_start(self) -> None:
+        self._go(0)
+
+    def action_to_end(self) -> None:
+        self._go(self.run.last_step)
+
+    def _go(self, step: int) -> None:
+        cost = self.run.replay_cost(step)
+        if cost >= THREAD_FROM or cost * self._seconds_per_step > FRAME_BUDGET:
+            self._start_jump(step)
+            return
+        started = time.perf_counter()
+        self.run.go_to(step)
+        if cost:
+            self._seconds_per_step = (time.perf_counter() - started) / cost
+        self.say(self.run.stop if self.run.stop and step > self.run.last_step else "")
+        self._show()
+
+    def _start_jump(self, target: int) -> None:
+        self._jump = Jump(target)
+        self.say(self._jump.progress(self.run.cursor))
+        self._compute(self._jump)
+
+    @work(thread=True, exclusive=True, group="jump")
+    def _compute(self, jump: Jump) -> None:
+        run = self.run
+
+        def progress(done: int) -> None:
+            jump.done = done
+            self.app.call_from_thread(self.say, jump.progress(run.cursor))
+
+        if jump.target > run.last_step:
+            run.advance(jump.target - run.last_step, jump.cancelled, progress)
+        target = min(jump.target, run.last_step)
+        if not jump.cancelled.is_set():
+            run.go_to(target)
+        else:
+            run.go_to(run.last_step if jump.target > run.cursor else run.cursor)
+        self.app.call_from_thread(self._jump_done, jump)
+
+    def _jump_done(self, jump: Jump) -> None:
+        self._jump = None
+        stopped = jump.cancelled.is_set()
+        message = f"stopped at step {self.run.cursor}" if stopped else self.run.stop
+        self.say(message)
+        self._show()
+
+    def action_stop(self) -> None:
+        if self._jump is not None:
+            self._jump.cancelled.set()
+        elif self._count:
+            self._count = ""
+            self.say("count cleared")
+
+    def action_play(self) -> None:
+        if self._player is not None:
+            self._player.stop()
+            self._player = None
+            self.say("paused")
+            return
+        self._player = self.set_interval(PLAY_PERIOD, lambda: self._go(self.run.cursor + 1))
+        self.say("playing: p pauses")
+
+    def action_reset(self) -> None:
+        self.run = self._new_run(self.hyper)
+        self.say("back to step 0")
+        self._show()
+
+    def _rerun(self, **changes: object) -> None:
+        """A new run with changed optimiser settings, at the step the old one was at; a
+        refused value keeps everything as it was and says why."""
+        try:
+            hyper = self.hyper.with_changes(**changes)
+            run = self._new_run(hyper)
+        except SettingError as error:
+            self.say(f"{error.name}: {error.message}")
+            return
+        step, self.hyper, self.run = self.run.cursor, hyper, run
+        self._go(step)
+        self.say(f"{hyper.describe()}: trained again to step {step}")
+
+    def action_pick_optimizer(self) -> None:
+        current = self.hyper.optimizer
+        choices = tuple(name for name in OPTIMIZERS if not REGISTRY[name].second_order)
+
+        def chosen(name: str | None) -> None:
+            if name is not None and name != current:
+                self._rerun(optimizer=name)
+
+        picker = Picker(
+            "optimiser", choices, current, next_choice(choices, current), self.ascii_only
+        )
+        self.app.push_screen(picker, chosen)
+
+    def action_scale_lr(self, factor: float) -> None:
+        self._rerun(lr=self.hyper.lr * factor)
+
+    def action_next_chart(self, change: int) -> None:
+        charts = self.charts
+        self.chart = charts[(charts.index(self.chart) + change) % len(charts)]
+
+    def action_scroll(self, direction: int) -> None:
+        self.query_one(LayerTable).scroll_layers(pages=direction)
+
+    def action_messages(self) -> None:
+        self.app.push_screen(MessageLog(list(self.messages), self.ascii_only))
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(ascii_only=self.ascii_only, document=NETWORK_HELP))
+
+    def action_screenshot(self) -> None:
+        written = self.outputs.screenshot(self.app.export_screenshot())
+        self.say(written.short or written.text)
