@@ -379,7 +379,7 @@ async def test_quit_asks_nothing(key):
 @pytest.mark.parametrize("resume", [True, False])
 async def test_the_collector_resumes_after_the_first_frame_only_when_asked(resume):
     class Watched(GradientsApp):
-        CSS_PATH = Path(app_module.__file__).with_name(GradientsApp.CSS_PATH)
+        CSS_PATH = [Path(app_module.__file__).with_name(name) for name in GradientsApp.CSS_PATH]
 
         def on_ready(self) -> None:
             super().on_ready()

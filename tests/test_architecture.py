@@ -8,7 +8,7 @@ from pathlib import Path
 import tui_gradients
 
 PACKAGE = Path(tui_gradients.__file__).parent
-ROOMS = {"objectives": 1, "network": 1, "optimisation": 1, "fast": 2, "runs": 3, "files": 4}
+ROOMS = {"objectives": 1, "optimisation": 1, "network": 2, "fast": 3, "runs": 4, "files": 5}
 """core/'s rooms by floor; errors, parsing and limits (floor 0) are under them all."""
 
 

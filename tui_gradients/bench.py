@@ -38,7 +38,6 @@ from typing import TYPE_CHECKING
 
 import tui_gradients
 from tui_gradients.allocation import keep_freed_memory
-from tui_gradients.bench_network import network_rows
 
 if TYPE_CHECKING:
     from tui_gradients.core.objectives.expression import Expression
@@ -461,13 +460,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("| measure | median | p90 | min | max | unit | vs baseline |")
     print("|---|---|---|---|---|---|---|")
     keep_freed_memory()  # as the command does
+    from tui_gradients.bench_network import network_rows  # numpy: not in the bare baseline
     if args.optimizers:
         every_optimizer(runs)
         return
+    compile_bytecode()
     if args.network:
         network_rows(runs, _row)
+        network_key_rows(presses)
         return
-    compile_bytecode()
     if args.data:
         data_rows(runs)
         return
@@ -480,6 +481,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     _row("start-up of a bare Textual app (baseline)", bare, "ms", 1e3, None)
     data_rows(runs)
     network_rows(runs, _row)
+    network_key_rows(presses)
     floor = {}
     for size in [(80, 24), (160, 48), (240, 70)]:
         naive, naive_bytes = keypress(size, [], presses, naive=True)
@@ -549,6 +551,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         rates = [chain_steps / t for t in times]
         _row(f"depth-{depth} chain", rates, "k steps/s", 1e-3, None)
     print(f"| peak memory, 10⁶ adam steps of history | {peak_memory(steps):.0f} | | | | MB | |")
+
+
+def network_key_rows(presses: int) -> None:
+    """Key → frame in network mode against the surfaces' at 160×48, measured in one run."""
+    compile_bytecode()
+    surface, _ = keypress((160, 48), [], presses)
+    _row("key → frame, 160×48, the surfaces (baseline)", surface, "ms", 1e3, None)
+    for what, args in (
+        ("penguins, 4 tanh layers of 16", ["net", "--app"]),
+        ("spiral with its input plane", ["net", "--app", "--data", "spiral"]),
+    ):
+        times, _ = keypress((160, 48), args, presses)
+        _row(f"key → frame, 160×48, network mode: {what}", times, "ms", 1e3, surface)
 
 
 def serve_rows(presses: int, tabs: int = 30) -> None:

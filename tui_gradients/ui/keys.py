@@ -202,7 +202,7 @@ NETWORK_KEYS = (
     Key("B,shift+left", f"back({BIG_STEP})", f"Back ×{BIG_STEP}", "ten steps back"),
     Key("g,home", "to_start", "Start", "to step 0"),
     Key("G,end", "to_end", "End", "to the last step computed"),
-    Key("p", "play", "Play", "play or pause", footer=True),
+    Key("p", "play", "Play", "play or pause"),
     Key("r", "reset", "Reset", "back to step 0, the history dropped"),
     Key(
         "o", "pick_optimizer", "Optimiser", "choose the optimiser (a new run from step 0)",
@@ -216,8 +216,18 @@ NETWORK_KEYS = (
         footer=True, while_computing=True,
     ),
     Key("X", "next_chart(-1)", "Chart back", "the previous chart", while_computing=True),
-    Key("pagedown", "scroll(1)", "Scroll", "scroll the table's layers on", while_computing=True),
-    Key("pageup", "scroll(-1)", "Scroll back", "scroll the layers back", while_computing=True),
+    Key("t", "toggle_lesson", "Lesson", "the network lesson, open or closed", footer=True),
+    Key("right_square_bracket", "lesson_page(1)", "Next page", "the lesson's next page"),
+    Key("left_square_bracket", "lesson_page(-1)", "Previous page", "the lesson's previous page"),
+    Key("enter", "load_lesson", "Load", "train the lesson page's network, from step 0"),
+    Key(
+        "pagedown", "scroll(1)", "Scroll", "scroll the lesson's text on, or the table's layers",
+        while_computing=True,
+    ),
+    Key(
+        "pageup", "scroll(-1)", "Scroll back", "scroll the lesson's text or the layers back",
+        while_computing=True,
+    ),
     Key("at", "messages", "Messages", "every message in full", while_computing=True),
     Key("E", "screenshot", "Screenshot", "the screen as an SVG picture", while_computing=True),
     Key("escape", "stop", "Stop", "stop a long jump", while_computing=True),
@@ -233,7 +243,10 @@ NETWORK_GROUPS = {
     "steps": ("step", "back", "to_start", "to_end", "play", "reset"),
     "runs": ("pick_optimizer", "scale_lr"),
     "view": ("next_chart", "scroll"),
-    "more": ("messages", "screenshot", "stop", "help", "app.quit"),
+    "more": (
+        "toggle_lesson", "lesson_page", "load_lesson", "messages", "screenshot", "stop", "help",
+        "app.quit",
+    ),
 }  # fmt: skip
 
 

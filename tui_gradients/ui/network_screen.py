@@ -17,23 +17,24 @@ from pathlib import Path
 
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.events import Key
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
+from textual.widgets import Footer, Markdown
 
 from tui_gradients.core.errors import SettingError
-from tui_gradients.core.network.experiment import NetSettings
+from tui_gradients.core.network.experiment import NetSettings, load_weights
 from tui_gradients.core.network.run import NetworkRun
 from tui_gradients.core.optimisation.optimizers import OPTIMIZERS, REGISTRY, Hyperparameters
 from tui_gradients.ui.colours import from_theme
-from tui_gradients.ui.glyphs import NUMBERS_TO_ASCII, PROSE_TO_ASCII
+from tui_gradients.ui.glyphs import NUMBERS_TO_ASCII, PROSE_TO_ASCII, tables_as_lists
 from tui_gradients.ui.help import HelpScreen
 from tui_gradients.ui.keys import NETWORK_KEYS, bindings
 from tui_gradients.ui.message_log import KEPT, MessageLog
 from tui_gradients.ui.network_help import NETWORK_HELP
+from tui_gradients.ui.network_lesson import PAGES
 from tui_gradients.ui.network_presenters import loss_text, network_table
 from tui_gradients.ui.outputs import Outputs
 from tui_gradients.ui.setting_actions import next_choice
@@ -92,6 +93,8 @@ class NetworkScreen(Screen[None]):
 
     ascii_only = reactive(False)
     chart = reactive("loss")
+    lesson_page = reactive(0)
+    """The lesson's page open (1, 2, …), or 0 for none."""
 
     def __init__(
         self,
@@ -103,16 +106,7 @@ class NetworkScreen(Screen[None]):
         out_dir: Path | None = None,
     ) -> None:
         super().__init__()
-        self.settings, self.hyper = settings, hyper
-        dataset = settings.dataset()
-        self.network = settings.network()
-        self.dataset_text = dataset.describe()
-        self.start = settings.initial_params(self.network.architecture)
-        if weights is not None:
-            from tui_gradients.core.network.experiment import load_weights
-
-            self.start = load_weights(str(weights), self.network.architecture)
-        self.run = self._new_run(hyper)
+        self._load(settings, hyper, weights)
         self.initial_steps = initial_steps
         self.outputs = Outputs(out_dir)
         self.messages: list[tuple[int, str]] = []
@@ -121,6 +115,18 @@ class NetworkScreen(Screen[None]):
         self._seconds_per_step = 0.0
         self._player: Timer | None = None
         self._chart_due: Timer | None = None
+
+    def _load(
+        self, settings: NetSettings, hyper: Hyperparameters, weights: Path | None = None
+    ) -> None:
+        """A network, its data and first weights, and a run of `hyper` on it from step 0."""
+        self.settings, self.hyper = settings, hyper
+        self.network = settings.network()
+        self.dataset_text = settings.dataset().describe()
+        self.start = settings.initial_params(self.network.architecture)
+        if weights is not None:
+            self.start = load_weights(str(weights), self.network.architecture)
+        self.run = self._new_run(hyper)
 
     @property
     def two_inputs(self) -> bool:
@@ -147,6 +153,8 @@ class NetworkScreen(Screen[None]):
             yield LayerTable(id="net-layers")
             yield InputPlane(id="net-plane")
         yield LayerChart(id="net-chart")
+        with VerticalScroll(id="net-lesson"):
+            yield Markdown(id="net-lesson-text")
         yield Lines(id="net-message")
         yield Footer()
 
@@ -183,7 +191,8 @@ class NetworkScreen(Screen[None]):
         plane, chart = self.query_one(InputPlane), self.query_one(LayerChart)
         in_chart_place = self.chart == "plane" and not wide
         plane.display = self.two_inputs and (wide or in_chart_place)
-        chart.display = not in_chart_place
+        chart.display = not in_chart_place and not self.lesson_page
+        self.query_one("#net-lesson").display = bool(self.lesson_page)
         chart.styles.height = CHART_ROWS_WIDE if wide else "1fr"
         top = self.query_one("#net-top")
         top.styles.height = "1fr" if wide or in_chart_place else "auto"
@@ -361,11 +370,63 @@ class NetworkScreen(Screen[None]):
     def action_scale_lr(self, factor: float) -> None:
         self._rerun(lr=self.hyper.lr * factor)
 
+    # --- the lesson --------------------------------------------------------------------------
+
+    def action_toggle_lesson(self) -> None:
+        self.lesson_page = 0 if self.lesson_page else 1
+
+    def action_lesson_page(self, change: int) -> None:
+        if self.lesson_page:
+            self.lesson_page = 1 + (self.lesson_page - 1 + change) % len(PAGES)
+
+    def watch_lesson_page(self, page: int) -> None:
+        if not self.is_mounted:
+            return
+        self._place_plane()
+        if page:
+            self._show_page("*measuring, live: the numbers below come from the networks "
+                            "themselves (a second or two)…*")  # fmt: skip
+            self._measure(page)
+
+    @work(thread=True, exclusive=True, group="lesson")
+    def _measure(self, page: int) -> None:
+        found = PAGES[page - 1].measure(threading.Event())
+        self.app.call_from_thread(self._measured, page, found)
+
+    def _measured(self, page: int, found: object) -> None:
+        if page == self.lesson_page:
+            self._show_page(PAGES[page - 1].text(found))
+
+    def _show_page(self, text: str) -> None:
+        pages = f"page {self.lesson_page} of {len(PAGES)} · ] next · [ back · t closes"
+        document = f"{text}\n\n*{pages}*"
+        if self.ascii_only:
+            document = tables_as_lists(document).translate(PROSE_TO_ASCII)
+        self.query_one("#net-lesson-text", Markdown).update(document)
+
+    def action_load_lesson(self) -> None:
+        """The open page's network, trained from step 0."""
+        if not self.lesson_page:
+            return
+        settings, hyper = PAGES[self.lesson_page - 1].setup
+        self._load(settings, hyper)
+        self._place_plane()
+        self.say(f"the lesson's network: {settings.depth} {settings.activation} layers")
+        self._show()
+
     def action_next_chart(self, change: int) -> None:
         charts = self.charts
         self.chart = charts[(charts.index(self.chart) + change) % len(charts)]
 
     def action_scroll(self, direction: int) -> None:
+        """The lesson's text while it is open, else the table's layers."""
+        if self.lesson_page:
+            lesson = self.query_one("#net-lesson", VerticalScroll)
+            if direction > 0:
+                lesson.scroll_page_down()
+            else:
+                lesson.scroll_page_up()
+            return
         self.query_one(LayerTable).scroll_layers(pages=direction)
 
     def action_messages(self) -> None:
