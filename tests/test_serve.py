@@ -354,3 +354,45 @@ def test_the_server_lives_through_a_thousand_half_open_connections():
             client.close()
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_network_is_served_with_net_app():
+    """`serve net --app …`: a tab runs the network screen with the net command's flags; `serve
+    net` without --app, or with a bad value, is refused before serving."""
+    import asyncio
+
+    import aiohttp
+
+    for argv, message in (
+        (["serve", "net"], "serve runs the app: 'serve net --app [options]'"),
+        (["serve", "net", "--app", "--width", "999"], "argument --width: must be"),
+    ):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+    port, process = _start("net", "--app", "--depth", "3", "--width", "8")
+    try:
+        _fetch(port)
+
+        async def session() -> bytes:
+            url = f"http://127.0.0.1:{port}/ws?width=100&height=30"
+            origin = f"http://127.0.0.1:{port}"
+            async with (
+                aiohttp.ClientSession() as client,
+                client.ws_connect(url, origin=origin) as websocket,
+            ):
+                seen = b""
+                while b"3 \xc3\x97 8 tanh" not in seen:  # the table's title: 3 × 8 tanh
+                    message = await asyncio.wait_for(websocket.receive(), timeout=30)
+                    if message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
+                        data = message.data
+                        seen += data if isinstance(data, bytes) else data.encode()
+                    else:
+                        raise AssertionError(f"websocket ended: {message.type}")
+                await websocket.send_json(["stdin", "q"])
+                return seen
+
+        assert b"step 0" in asyncio.run(session())
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -22,7 +22,7 @@ from tui_gradients.core.files.resume import Resume, SavedView
 from tui_gradients.core.limits import LIMIT
 from tui_gradients.core.network import activations
 from tui_gradients.core.network.datasets import BUILT_IN, DataSettings
-from tui_gradients.core.network.experiment import NetSettings
+from tui_gradients.core.network.experiment import NetSettings, load_weights
 from tui_gradients.core.network.init import SCHEMES, Init
 from tui_gradients.core.objectives.functions import Window
 from tui_gradients.core.objectives.view import fit_view, usable
@@ -438,7 +438,8 @@ COMMAND_TABLE = {
         summary="serve the app to a web browser",
         description="Serve the app to a web browser through textual-serve (an optional extra: "
         "pip install 'tui-gradients[serve]'). Each browser tab runs its own copy of the app. Any "
-        f"other flags are the app's own ('{PROG} --help'). Bound to this machine unless --host "
+        f"other flags are the app's own ('{PROG} --help'), or 'net --app' and the net command's "
+        f"to serve a network. Bound to this machine unless --host "
         "says otherwise: from a remote box, forward the port with ssh -L. Only the server's "
         "own page may start an app.",
         add=_add_serve,
@@ -508,7 +509,7 @@ def parse(
     args, extra = line.top.parse_known_args(argv)
     command: str | None = args.command
     parser = line.parser_for(command)
-    if command is not None and served:
+    if command not in (None, "net") and served:
         line.commands["serve"].error(f"unrecognized arguments: {command}")
     if command is not None and argv[0] != command:
         line.top.error(f"a command comes first, then its options: '{PROG} {command} [options]'")
@@ -525,6 +526,11 @@ def parse(
         experiment.chain_run()
         if command == "net":
             args.net = net_settings(args)
+            network = args.net.network()  # the data read and checked here, as the flags are
+            if args.weights:
+                load_weights(args.weights, network.architecture)
+            if served and not args.app:
+                parser.error("serve runs the app: 'serve net --app [options]'")
     except SettingError as error:
         flag = _typed_flag(argv, error.name, described.flags, described.aliases)
         parser.error(f"argument {flag}: {error.message}")

@@ -461,6 +461,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("|---|---|---|---|---|---|---|")
     keep_freed_memory()  # as the command does
     from tui_gradients.bench_network import network_rows  # numpy: not in the bare baseline
+
     if args.optimizers:
         every_optimizer(runs)
         return
