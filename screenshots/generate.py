@@ -15,10 +15,14 @@ import sys
 from pathlib import Path
 
 from tui_gradients.core.network.chain import ChainSettings
+from tui_gradients.core.network.datasets import DataSettings
+from tui_gradients.core.network.experiment import NetSettings
+from tui_gradients.core.network.init import Init
 from tui_gradients.core.optimisation.optimizers import Hyperparameters
 from tui_gradients.core.runs.experiment import Experiment, PlaneSettings
 from tui_gradients.core.runs.settings import edit
 from tui_gradients.ui.app import GradientsApp
+from tui_gradients.ui.network_screen import NetworkStart
 
 HERE = Path(__file__).parent
 SIZE = (160, 48)
@@ -69,6 +73,38 @@ STATES: dict[str, tuple[Experiment, list[str], tuple[int, int]]] = {
 }
 
 
+NETWORK_STATES: dict[str, tuple[NetSettings, Hyperparameters, list[str], tuple[int, int]]] = {
+    "network-penguins": (
+        NetSettings(),
+        Hyperparameters(optimizer="adam", lr=0.01),
+        list("50n"),
+        SIZE,
+    ),
+    "network-deep-sigmoid": (
+        NetSettings(depth=10, width=32, activation="sigmoid", init=Init.parse("normal")),
+        Hyperparameters(lr=0.5),
+        [*list("20n"), "x"],
+        SIZE,
+    ),
+    "network-spiral-plane": (
+        NetSettings(data=DataSettings(source="spiral")),
+        Hyperparameters(optimizer="adam", lr=0.01),
+        list("300n"),
+        SIZE,
+    ),
+    "network-small-terminal": (NetSettings(), Hyperparameters(), list("30n"), (80, 24)),
+    "network-lesson-bridge": (
+        NetSettings(),
+        Hyperparameters(),
+        ["t", "right_square_bracket", "right_square_bracket"],
+        (120, 36),
+    ),
+}
+"""The network screen (`net --app`), reached the same way."""
+NETWORK_SETTLE = 3.0
+"""Seconds for what the network screen computes after a key (charts, the plane, a lesson's
+measurements) to land before the picture is taken."""
+
 THEMES = {"light-theme": "textual-light"}
 """States drawn in another theme than the default (the app's colours follow the theme)."""
 
@@ -86,9 +122,23 @@ async def capture(
     return Path(path)
 
 
+async def capture_network(
+    name: str, settings: NetSettings, hyper: Hyperparameters, keys: list[str], size: tuple[int, int]
+) -> Path:
+    app = GradientsApp(network=NetworkStart(settings, hyper))
+    async with app.run_test(size=size) as pilot:
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause(NETWORK_SETTLE)
+        path = app.save_screenshot(filename=f"{name}.svg", path=str(HERE))
+    return Path(path)
+
+
 async def main(png: bool) -> None:
-    for name, (experiment, keys, size) in STATES.items():
-        svg = await capture(name, experiment, keys, size)
+    shots = [capture(name, *state) for name, state in STATES.items()]
+    shots += [capture_network(name, *state) for name, state in NETWORK_STATES.items()]
+    for shot in shots:
+        svg = await shot
         print(svg)
         if png and shutil.which("rsvg-convert"):
             subprocess.run(

@@ -12,7 +12,7 @@ from tui_gradients.core.network import lessons
 from tui_gradients.core.network.health import layer_health
 from tui_gradients.core.network.lessons import Bridge, Depthwise
 from tui_gradients.core.network.run import NetworkRun
-from tui_gradients.core.optimisation.optimizers import Hyperparameters
+from tui_gradients.core.optimisation.optimizers import Hyperparameters, label
 from tui_gradients.ui.app import GradientsApp
 from tui_gradients.ui.network_lesson import PAGES, bridge_page, relu_page
 from tui_gradients.ui.network_screen import NetworkStart
@@ -61,7 +61,7 @@ def test_the_words_follow_the_numbers():
     assert "grows to 1e+06" in relu_page(grown).replace("\n", " ")
     kept = [*grown[:2], Depthwise("r", settings, 1.0, 1.0, 2.0), grown[3]]
     assert "goes to 2" in relu_page(kept).replace("\n", " ")
-    labels = [hyper.describe() for hyper in lessons.BRIDGE_OPTIMIZERS]
+    labels = [label(hyper.optimizer, hyper.lr) for hyper in lessons.BRIDGE_OPTIMIZERS]
     found = Bridge(lessons.BRIDGE_SETTINGS, 1e-9, 0.03, {labels[0]: None, labels[1]: 192})
     text = bridge_page(found).replace("\n", " ")
     assert "does not reach 90% accuracy in 2000 steps" in text

@@ -14,7 +14,7 @@ from typing import Any
 from tui_gradients.core.network import lessons
 from tui_gradients.core.network.experiment import NetSettings
 from tui_gradients.core.network.lessons import Bridge, Depthwise
-from tui_gradients.core.optimisation.optimizers import Hyperparameters
+from tui_gradients.core.optimisation.optimizers import Hyperparameters, label
 
 
 def _g(value: float) -> str:
@@ -84,7 +84,7 @@ kaiming_normal`).
 
 
 def bridge_page(found: Bridge) -> str:
-    gd, adam = (hyper.describe() for hyper in lessons.BRIDGE_OPTIMIZERS)
+    gd, adam = (label(hyper.optimizer, hyper.lr) for hyper in lessons.BRIDGE_OPTIMIZERS)
     flat, steep = abs(found.first_curvature), abs(found.output_curvature)
     ratio = steep / flat if flat > 0 else float("inf")
 

@@ -22,7 +22,7 @@ from tui_gradients.core.network.experiment import NetSettings
 from tui_gradients.core.network.health import layer_health
 from tui_gradients.core.network.init import Init
 from tui_gradients.core.network.run import NetworkRun
-from tui_gradients.core.optimisation.optimizers import Hyperparameters
+from tui_gradients.core.optimisation.optimizers import Hyperparameters, label
 
 WIDTH = 32
 TARGET_ACCURACY = 0.9
@@ -140,6 +140,9 @@ def steps_to(
 
 def bridge(cancelled: threading.Event | None = None) -> Bridge:
     settings = BRIDGE_SETTINGS
-    steps = {hyper.describe(): steps_to(settings, hyper, cancelled) for hyper in BRIDGE_OPTIMIZERS}
+    steps = {
+        label(hyper.optimizer, hyper.lr): steps_to(settings, hyper, cancelled)
+        for hyper in BRIDGE_OPTIMIZERS
+    }
     output = settings.depth + 1
     return Bridge(settings, curvature(settings, 1), curvature(settings, output), steps)
