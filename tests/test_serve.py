@@ -356,7 +356,7 @@ def test_the_server_lives_through_a_thousand_half_open_connections():
         process.wait(timeout=10)
 
 
-def test_a_network_is_served_with_net_app():
+def test_a_network_is_served_with_net_app(capsys):
     """`serve net --app …`: a tab runs the network screen with the net command's flags; `serve
     net` without --app, or with a bad value, is refused before serving."""
     import asyncio
@@ -370,6 +370,7 @@ def test_a_network_is_served_with_net_app():
         with pytest.raises(SystemExit) as exit_info:
             main(argv)
         assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err
     port, process = _start("net", "--app", "--depth", "3", "--width", "8")
     try:
         _fetch(port)
