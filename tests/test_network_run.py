@@ -11,7 +11,7 @@ import pytest
 
 from tui_gradients.core.network.experiment import NetSettings
 from tui_gradients.core.network.init import Init
-from tui_gradients.core.network.run import NetworkRun
+from tui_gradients.core.network.run import RECENT, NetworkRun
 from tui_gradients.core.network.training import train
 from tui_gradients.core.optimisation.optimizers import Hyperparameters
 
@@ -79,3 +79,11 @@ def test_a_diverging_run_stops_with_a_reason_and_keeps_its_last_finite_step():
     made = run.advance(200)
     assert made < 200 and "diverged at step" in run.stop
     assert np.isfinite(run.summary(upto=run.last_step).loss).all()
+
+
+def test_the_checkpoints_stay_within_their_budget():
+    _, run, _ = setup(budget=200_000)
+    step_bytes = run.checkpoint_bytes // len(run._checkpoints)
+    run.advance(400)
+    assert run.checkpoint_bytes <= max(200_000, (RECENT + 2) * step_bytes)
+    assert run.last_step in run._checkpoints and 0 in run._checkpoints

@@ -181,7 +181,7 @@ async def test_help_describes_the_columns_and_q_quits():
         await pilot.pause()
         document = app.screen.document
         assert "update:data" in document and "saturated" in document
-        for column in ("rms δ", "‖∂C/∂W‖", "grad:data", "log₁₀ u:d", "σ(a)", "mean a"):
+        for column in ("rms δ", "‖∂C/∂W‖", "grad:data", "log₁₀ u:d", "σ(a)", "mean a", "σ(W)"):
             assert column in document  # every header the table shows is explained
         await pilot.press("escape")
         await pilot.press("q")

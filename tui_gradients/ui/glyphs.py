@@ -25,6 +25,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "grad_weight": ("∂C/∂w", "dC/dw"),
     "delta_ratio": ("|δˡ/δᴸ|", "|d/dL|"),
     "width": ("n", "n"),
+    "weight_std": ("σ(W)", "std(W)"),
     "act_mean": ("mean a", "mean a"),
     "act_std": ("σ(a)", "std(a)"),
     "saturated": ("sat %", "sat %"),

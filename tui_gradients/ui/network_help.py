@@ -23,6 +23,7 @@ every sample of the batch.
 | column | what it is |
 |---|---|
 | n | units in the layer |
+| σ(W) | the spread of the layer's weights: at step 0, what the initialisation gave |
 | mean a, σ(a) | mean and spread of the layer's outputs (after a residual sum) |
 | saturated | sigmoid, tanh: outputs past 97 % of the range (g′ nearly 0); ReLUs: dead units |
 | rms δ | root mean square of δ = ∂C/∂z, z the activation's input after any normalisation |

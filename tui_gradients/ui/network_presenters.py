@@ -60,6 +60,7 @@ def histograms(done: Pass, activation: str, ascii_only: bool) -> list[Line]:
 def network_table(rows: tuple[LayerHealth, ...], done: Pass, activation: str) -> Table:
     values = {column: np.array([getattr(row, column) for row in rows]) for column in COLUMNS}
     values["width"] = np.array([row.width for row in rows], dtype=float)
+    values["weight_std"] = np.array([row.weight_std for row in rows])
     values["saturated"] = 100 * values["saturated"]
     labels = (*(str(row.layer) for row in rows[:-1]), "out")
     styles: dict[str, Callable[[float], Style]] = {"update_data": update_style}

@@ -51,9 +51,9 @@ CHAIN = Spec(
 (the settings panel open at 80 columns leaves the table 42)."""
 COLUMNS, DROP_ORDER = CHAIN.columns, CHAIN.drop_order
 NETWORK = Spec(
-    ("l", "width", "act_mean", "act_std", "saturated", "delta_rms", "grad_w_norm", "grad_data",
-     "update_data"),
-    ("width", "act_mean", "grad_data", "saturated", "grad_w_norm", "act_std"),
+    ("l", "width", "weight_std", "act_mean", "act_std", "saturated", "delta_rms", "grad_w_norm",
+     "grad_data", "update_data"),
+    ("width", "act_mean", "weight_std", "grad_data", "saturated", "grad_w_norm", "act_std"),
     frozenset({"delta_rms", "grad_w_norm", "grad_data"}),
     frozenset({"delta_rms", "grad_w_norm"}),
     "a and δ",
