@@ -86,7 +86,7 @@ async def test_the_lesson_opens_measures_pages_and_loads_its_network():
         await pilot.pause()
         assert screen.settings == PAGES[1].setup[0]
         status = screen.query_one("#net-status").text
-        assert "step 0 " in status and "gd lr=0.05" in status
+        assert "step 0 " in status and "gd lr 0.05" in status
         assert len(screen.query_one("LayerTable").text.splitlines()) > 5
         await pilot.press("t")
         assert not screen.query_one("#net-lesson").display

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 
 from tui_gradients.core.network.datasets import DataSettings
@@ -102,7 +103,7 @@ async def test_the_optimiser_and_lr_make_a_new_run_to_the_same_step():
         await until(pilot, lambda: "adamw" in status(app), "adamw")
         assert "step 4 " in status(app)
         await pilot.press("less_than_sign")
-        await until(pilot, lambda: "lr=0.005" in status(app), "lr halved")
+        await until(pilot, lambda: "lr 0.005" in status(app), "lr halved")
         _, steps = straight(SETTINGS, Hyperparameters(optimizer="adamw", lr=0.005), 4)
         assert f"loss {steps[4].loss:.5g}" in status(app)
 
@@ -187,3 +188,28 @@ async def test_help_describes_the_columns_and_q_quits():
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_rivals_race_from_the_same_weights_and_step_together():
+    app = app_for()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("C")
+        screen = app.screen
+        assert len(screen.runs) == 6
+        await pilot.press("1", "0", "n")
+        await until(pilot, lambda: all(run.cursor == 10 for run in screen.runs), "ten steps each")
+        for hyper, run in screen.rivals:
+            _, steps = straight(SETTINGS, hyper, 10)
+            np.testing.assert_array_equal(run.current.params, steps[10].params)
+        chart = screen.query_one(LayerChart)
+        await until(pilot, lambda: "adam lr 0.01" in str(chart.border_title), "the race's legend")
+        assert "gd lr 0.5" in str(chart.border_title)
+        await pilot.press("A", "A")
+        assert len(screen.runs) == 4
+        await pilot.press("b")
+        await until(pilot, lambda: all(run.cursor == 9 for run in screen.runs), "a step back")
+        await pilot.press("c")
+        assert len(screen.runs) == 2 and screen.rivals[0][0].optimizer == "gd"  # main is adam
+        await pilot.press("a", "a", "a", "a", "a")
+        assert len(screen.runs) == 6
+        assert "at most 6 runs" in screen.query_one("#net-message", Lines).text

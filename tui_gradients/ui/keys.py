@@ -208,6 +208,10 @@ NETWORK_KEYS = (
         "o", "pick_optimizer", "Optimiser", "choose the optimiser (a new run from step 0)",
         footer=True,
     ),
+    Key("c", "compare", "Compare", "one rival optimiser from the same weights"),
+    Key("C", "race", "Race", "six optimisers from the same weights, their losses charted"),
+    Key("a", "add_rival", "Add rival", "one more optimiser from the same weights (up to six)"),
+    Key("A", "drop_rival", "Drop rival", "take the last rival off"),
     Key("less_than_sign", "scale_lr(0.5)", "lr ÷2", "halve the learning rate (a new run)"),
     Key("greater_than_sign", "scale_lr(2)", "lr ×2", "double the learning rate (a new run)"),
     Key(
@@ -241,7 +245,7 @@ NETWORK_KEYS = (
 """The network screen's keys: the surfaces' names for the same moves."""
 NETWORK_GROUPS = {
     "steps": ("step", "back", "to_start", "to_end", "play", "reset"),
-    "runs": ("pick_optimizer", "scale_lr"),
+    "runs": ("pick_optimizer", "scale_lr", "compare", "race", "add_rival", "drop_rival"),
     "view": ("next_chart", "scroll"),
     "more": (
         "toggle_lesson", "lesson_page", "load_lesson", "messages", "screenshot", "stop", "help",

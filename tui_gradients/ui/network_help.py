@@ -43,7 +43,8 @@ update:data sits decades below −3 while the last one's is near it.
 
 ## The charts
 
-`x` cycles them: the loss over the steps (with the accuracy for classes, on the right axis);
+`x` cycles them: the loss over the steps (with the accuracy for classes, on the right axis;
+with rivals, every run's log₁₀ loss, each with its mark, the table showing the main run's);
 update:data for up to six layers spread from the first to the output, with a guide at −3; and
 ‖∂C/∂W‖ for the same layers on a log scale. For data with two inputs (the toy sets
 {", ".join(TOYS)}) the input plane shows the network's decision regions, shaded deeper where the
@@ -57,7 +58,8 @@ batch size, seed, and every optimiser flag). Initialisations follow torch.nn.ini
 {", ".join(SCHEMES)}; kaiming's use the activation's gain, the others torch's default gain of 1,
 and `default` is nn.Linear's own. The losses are torch's: mean squared error (mean, no ½) for
 numbers, cross-entropy (mean) for classes. Adagrad is torch's form (accumulator 0, eps outside
-the square root). `o` and `<` `>` train a new run from the same weights to the step you were at.
+the square root). `o` and `<` `>` train a new run from the same weights to the step you were at;
+`c`, `C` and `a` start other optimisers from the same weights, stepping together with it.
 
 ## Keys
 

@@ -27,7 +27,12 @@ from textual.widgets import Footer, Markdown
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.network.experiment import NetSettings, load_weights
 from tui_gradients.core.network.run import NetworkRun
-from tui_gradients.core.optimisation.optimizers import OPTIMIZERS, REGISTRY, Hyperparameters
+from tui_gradients.core.optimisation.optimizers import (
+    OPTIMIZERS,
+    REGISTRY,
+    Hyperparameters,
+    label,
+)
 from tui_gradients.ui.colours import from_theme
 from tui_gradients.ui.glyphs import NUMBERS_TO_ASCII, PROSE_TO_ASCII, tables_as_lists
 from tui_gradients.ui.help import HelpScreen
@@ -62,6 +67,17 @@ SCREEN_ROWS = 3
 """Status, message and footer."""
 CHART_ROWS = 10
 CHART_ROWS_WIDE = 16
+RACE = (
+    Hyperparameters(optimizer="adam", lr=0.01),
+    Hyperparameters(optimizer="gd", lr=0.5),
+    Hyperparameters(optimizer="momentum", lr=0.05),
+    Hyperparameters(optimizer="adagrad", lr=0.05),
+    Hyperparameters(optimizer="rmsprop", lr=0.001),
+    Hyperparameters(optimizer="adamw", lr=0.01),
+    Hyperparameters(optimizer="nadam", lr=0.01),
+)
+"""Rivals in the order `a` adds them, each at a learning rate that trains the default network."""
+MAX_RIVALS = 5
 WHILE_COMPUTING = frozenset(key.verb for key in NETWORK_KEYS if key.while_computing)
 DIGITS = frozenset("0123456789")
 
@@ -106,6 +122,7 @@ class NetworkScreen(Screen[None]):
         out_dir: Path | None = None,
     ) -> None:
         super().__init__()
+        self.rivals: list[tuple[Hyperparameters, NetworkRun]] = []
         self._load(settings, hyper, weights)
         self.initial_steps = initial_steps
         self.outputs = Outputs(out_dir)
@@ -218,7 +235,8 @@ class NetworkScreen(Screen[None]):
             f"{settings.data.source}: {self.dataset_text}"
         )
         self.query_one(LayerTable).show_table(table, self._plain(title))
-        status = f"{loss_text(run)} · {self.hyper.describe()}"
+        racing = f" · racing {len(self.rivals)} more" if self.rivals else ""
+        status = f"{loss_text(run)} · {label(self.hyper.optimizer, self.hyper.lr)}{racing}"
         if run.stop and run.cursor == run.last_step:
             status += f" · {run.stop}"
         self.query_one("#net-status", Lines).set_lines([self._plain(status)])
@@ -229,7 +247,10 @@ class NetworkScreen(Screen[None]):
         self._chart_due = None
         chart = self.query_one(LayerChart)
         if chart.display:
-            chart.show(self.run.summary(), self.chart if self.chart != "plane" else "loss")
+            rivals = [(label(h.optimizer, h.lr), run.summary()) for h, run in self.rivals]
+            main = label(self.hyper.optimizer, self.hyper.lr)
+            shown = self.chart if self.chart != "plane" else "loss"
+            chart.show(self.run.summary(), shown, [(main, self.run.summary()), *rivals])
         plane = self.query_one(InputPlane)
         if plane.display and plane.size.width > 0 and plane.size.height > 0:
             self._draw_plane(plane.size.width, plane.size.height)
@@ -279,13 +300,19 @@ class NetworkScreen(Screen[None]):
     def action_to_end(self) -> None:
         self._go(self.run.last_step)
 
+    @property
+    def runs(self) -> list[NetworkRun]:
+        """The main run, then its rivals: they step together."""
+        return [self.run, *(run for _, run in self.rivals)]
+
     def _go(self, step: int) -> None:
-        cost = self.run.replay_cost(step)
+        cost = sum(run.replay_cost(step) for run in self.runs)
         if cost >= THREAD_FROM or cost * self._seconds_per_step > FRAME_BUDGET:
             self._start_jump(step)
             return
         started = time.perf_counter()
-        self.run.go_to(step)
+        for run in self.runs:
+            run.go_to(step)
         if cost:
             self._seconds_per_step = (time.perf_counter() - started) / cost
         self.say(self.run.stop if self.run.stop and step > self.run.last_step else "")
@@ -298,19 +325,26 @@ class NetworkScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="jump")
     def _compute(self, jump: Jump) -> None:
-        run = self.run
+        """Every run to the jump's target, one after the other; stopped, every run goes to
+        the step all of them have reached."""
+        runs, origin = self.runs, self.run.cursor
+        share = max(jump.target - origin, 1)
+        for index, run in enumerate(runs):
 
-        def progress(done: int) -> None:
-            jump.done = done
-            self.app.call_from_thread(self.say, jump.progress(run.cursor))
+            def progress(done: int, index: int = index) -> None:
+                jump.done = (index * share + done) // len(runs)
+                self.app.call_from_thread(self.say, jump.progress(origin))
 
-        if jump.target > run.last_step:
-            run.advance(jump.target - run.last_step, jump.cancelled, progress)
-        target = min(jump.target, run.last_step)
-        if not jump.cancelled.is_set():
+            if jump.target > run.last_step:
+                run.advance(jump.target - run.last_step, jump.cancelled, progress)
+        reached = min(run.last_step for run in runs)
+        target = min(jump.target, reached)
+        if jump.cancelled.is_set() and jump.target > origin:
+            target = reached
+        elif jump.cancelled.is_set():
+            target = origin
+        for run in runs:
             run.go_to(target)
-        else:
-            run.go_to(run.last_step if jump.target > run.cursor else run.cursor)
         self.app.call_from_thread(self._jump_done, jump)
 
     def _jump_done(self, jump: Jump) -> None:
@@ -338,8 +372,45 @@ class NetworkScreen(Screen[None]):
 
     def action_reset(self) -> None:
         self.run = self._new_run(self.hyper)
+        self.rivals = [(hyper, self._new_run(hyper)) for hyper, _ in self.rivals]
         self.say("back to step 0")
         self._show()
+
+    # --- rivals: other optimisers from the same weights ----------------------------------------
+
+    def _rival_choices(self) -> list[Hyperparameters]:
+        """The race's optimisers not yet on the screen (the main one's name counts)."""
+        taken = {hyper.optimizer for hyper in (self.hyper, *(h for h, _ in self.rivals))}
+        return [hyper for hyper in RACE if hyper.optimizer not in taken]
+
+    def action_add_rival(self) -> None:
+        choices = self._rival_choices()
+        if len(self.rivals) >= MAX_RIVALS or not choices:
+            self.say(f"at most {MAX_RIVALS + 1} runs; A drops the last rival")
+            return
+        hyper = choices[0]
+        self.rivals.append((hyper, self._new_run(hyper)))
+        self._go(self.run.cursor)
+        self.say(f"{label(hyper.optimizer, hyper.lr)} races from the same weights")
+
+    def action_drop_rival(self) -> None:
+        if self.rivals:
+            hyper, _ = self.rivals.pop()
+            self.say(f"{label(hyper.optimizer, hyper.lr)} dropped")
+            self._show()
+
+    def action_compare(self) -> None:
+        """One rival: Adam, or gd where the main run is Adam's."""
+        self.rivals = []
+        self.action_add_rival()
+
+    def action_race(self) -> None:
+        self.rivals = []
+        while len(self.rivals) < MAX_RIVALS and self._rival_choices():
+            hyper = self._rival_choices()[0]
+            self.rivals.append((hyper, self._new_run(hyper)))
+        self._go(self.run.cursor)
+        self.say(f"a race of {len(self.runs)} from the same weights; A drops one, c keeps one")
 
     def _rerun(self, **changes: object) -> None:
         """A new run with changed optimiser settings, at the step the old one was at; a
@@ -409,6 +480,7 @@ class NetworkScreen(Screen[None]):
         if not self.lesson_page:
             return
         settings, hyper = PAGES[self.lesson_page - 1].setup
+        self.rivals = []
         self._load(settings, hyper)
         self._place_plane()
         self.say(f"the lesson's network: {settings.depth} {settings.activation} layers")

@@ -5,6 +5,8 @@ from the first to the output, each with its own mark (shape first, colour second
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from rich.text import Text
 from textual.app import RenderResult
@@ -15,6 +17,7 @@ from tui_gradients.ui.colours import DEFAULT
 from tui_gradients.ui.format import HEALTHY_UPDATE, fit_title
 from tui_gradients.ui.glyphs import BOX_TO_ASCII
 from tui_gradients.ui.marks import MARKS
+from tui_gradients.ui.widgets.race_chart import AXIS_ROOM, FLOOR, interleaved_steps, legend
 
 CHARTS = ("loss", "update", "gradient")
 """What the chart can show, in the order `x` cycles them."""
@@ -36,14 +39,17 @@ class LayerChart(PlotextPlot):
     ascii_only = False
     colours = DEFAULT
 
-    def show(self, summary: Summary, chart: str) -> None:
+    def show(self, summary: Summary, chart: str, runs: Sequence[tuple[str, Summary]] = ()) -> None:
+        """`summary` is the main run's; `runs`, every run's with its name, for a race's loss."""
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         length = len(summary.steps)
         rows = np.unique(np.linspace(0, max(length - 1, 0), min(length, POINTS)).astype(int))
         steps = summary.steps[rows].tolist() if length else []
-        if chart == "loss":
+        if chart == "loss" and len(runs) > 1:
+            title = self._race(runs)
+        elif chart == "loss":
             title = self._losses(summary, rows, steps)
         else:
             title = self._layers(summary, rows, steps, chart)
@@ -64,6 +70,22 @@ class LayerChart(PlotextPlot):
                      color=self.colours.ink(accuracy_mark.rgb))  # fmt: skip
             title += f"  {accuracy_mark.glyph(self.ascii_only)} accuracy % (right axis)"
         return title + " over steps"
+
+    def _race(self, runs: Sequence[tuple[str, Summary]]) -> str:
+        """Each run's loss with its mark, in columns of its own where curves coincide."""
+        columns = max(self.size.width - AXIS_ROOM, 10)
+        for index, (_, summary) in reversed(list(enumerate(runs))):  # the main run on top
+            mark = MARKS[index % len(MARKS)]
+            rows = interleaved_steps(len(summary.steps), columns, index, len(runs))
+            glyph, colour = mark.glyph(self.ascii_only), self.colours.ink(mark.rgb)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                logs = np.log10(np.maximum(summary.loss[rows], FLOOR))
+            self.plt.scatter(
+                summary.steps[rows].tolist(), logs.tolist(), marker=glyph, color=colour
+            )
+        entries, _ = legend([name for name, _ in runs], self.ascii_only, 0)
+        log = "log10" if self.ascii_only else "log₁₀"
+        return f"{entries} {'-' if self.ascii_only else '·'} {log} loss"
 
     def _layers(self, summary: Summary, rows: np.ndarray, steps: list[int], chart: str) -> str:
         plt = self.plt
