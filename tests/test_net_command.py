@@ -127,7 +127,7 @@ def test_bad_data_files_are_one_line(tmp_path, capsys):
         (["--data", str(many), "--task", "classify"], "has 70 classes;"),
         (["--data", str(words), "--features", "a,b"], "row 1, column 'b': 'hello' is not a number"),
     ]:
-        assert main(["net", *args, "--steps", "1"]) == 2
+        assert status(["net", *args, "--steps", "1"]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and says in err
 
@@ -135,13 +135,13 @@ def test_bad_data_files_are_one_line(tmp_path, capsys):
 def test_weights_of_the_wrong_shape_are_refused(tmp_path, capsys):
     saved = tmp_path / "w.npz"
     rows_of(capsys, "--steps", "0", "--save-weights", str(saved))
-    assert main(["net", "--width", "8", "--weights", str(saved)]) == 2
+    assert status(["net", "--width", "8", "--weights", str(saved)]) == 2
     assert "W1 has shape (16, 4), the network's is (8, 4)" in capsys.readouterr().err
     np.savez(saved, W1=np.zeros((16, 4)))
-    assert main(["net", "--weights", str(saved)]) == 2
+    assert status(["net", "--weights", str(saved)]) == 2
     assert "no array b1" in capsys.readouterr().err
     (tmp_path / "junk.npz").write_bytes(b"junk")
-    assert main(["net", "--weights", str(tmp_path / "junk.npz")]) == 2
+    assert status(["net", "--weights", str(tmp_path / "junk.npz")]) == 2
     assert "not an .npz file" in capsys.readouterr().err
 
 
