@@ -24,6 +24,7 @@ from tui_gradients.core.network import activations
 from tui_gradients.core.network.datasets import BUILT_IN, DataSettings
 from tui_gradients.core.network.experiment import NetSettings, load_weights
 from tui_gradients.core.network.init import SCHEMES, Init
+from tui_gradients.core.network.plane import KINDS as PLANES
 from tui_gradients.core.objectives.functions import Window
 from tui_gradients.core.objectives.view import fit_view, usable
 from tui_gradients.core.runs.experiment import Experiment
@@ -287,6 +288,20 @@ def _add_net(parser: ArgumentParser) -> None:
     )
     group.add_argument(
         "--app", action="store_true", help="open the app on this network instead of printing"
+    )
+    group.add_argument(
+        "--plane",
+        choices=PLANES,
+        help="instead of rows, the loss on a plane through the last weights (JSON): two "
+        "weights, two filter-normalised random directions, or the path's two principal ones",
+    )
+    group.add_argument(
+        "--grid", type=whole_number(2, 400), default=31, metavar="N", help="N×N points (31)"
+    )
+    group.add_argument(
+        "--plane-weights",
+        metavar="A,B",
+        help="the weights plane's axes, e.g. W1[0,0],W5[2,3] (a first and an output weight)",
     )
     _add_settings(parser, ("optimizer",), {})
     _add_output_arguments(parser)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import json
+import math
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -40,7 +42,10 @@ from tui_gradients.core.network.experiment import (
     network_description,
     save_weights,
 )
+from tui_gradients.core.network.model import Network
+from tui_gradients.core.network.plane import grid_loss, plane_of, span, two_weights
 from tui_gradients.core.network.training import NET_COLUMNS, TakenSteps, net_rows, train
+from tui_gradients.core.optimisation.optimizers import Optimizer
 from tui_gradients.core.runs.experiment import Experiment
 from tui_gradients.core.runs.run import Run, StopKind
 from tui_gradients.core.runs.settings import in_section
@@ -150,6 +155,8 @@ def command_net(args: argparse.Namespace, experiment: Experiment) -> int:
         return _refused("net", error)
     if args.app:
         return _net_app(args, experiment)
+    if args.plane:
+        return _net_plane(args, experiment, network, optimizer, params)
     steps = train(network, optimizer, params, settings.batches(network.samples))
     meta = {
         "optimizer": experiment.hyper.describe(),
@@ -167,6 +174,51 @@ def command_net(args: argparse.Namespace, experiment: Experiment) -> int:
             save_weights(args.save_weights, network.architecture, taken.last_params)
         except SettingError as error:
             return _refused("net", error)
+    return 0
+
+
+def _net_plane(
+    args: argparse.Namespace,
+    experiment: Experiment,
+    network: Network,
+    optimizer: Optimizer,
+    params: np.ndarray,
+) -> int:
+    """The loss on a plane through the last weights, as one JSON object."""
+    if args.format != "json":
+        return _refused("net", SettingError("format", "a plane is written as JSON: --format json"))
+    count = HEADLESS_STEPS if args.steps is None else args.steps
+    steps = train(network, optimizer, params, args.net.batches(network.samples))
+    with np.errstate(all="ignore"):
+        path = np.array([next(steps).params for _ in range(count + 1)])
+    try:
+        chosen = None if args.plane_weights is None else two_weights(args.plane_weights)
+        plane = plane_of(args.plane, network, path, chosen, args.net.seed)
+    except SettingError as error:
+        return _refused("net", error)
+    projected = plane.project(path)
+    low_u, high_u, low_v, high_v = span(projected)
+    u, v = np.linspace(low_u, high_u, args.grid), np.linspace(low_v, high_v, args.grid)
+    loss = grid_loss(network, plane, u, v)
+    assert loss is not None, "nothing cancels a headless grid"
+    document = {
+        "optimizer": experiment.hyper.describe(),
+        "network": network_description(args.net, network),
+        "plane": plane.kind,
+        "axes": list(plane.axes),
+        "explained": None if plane.explained is None else list(plane.explained),
+        "steps": count,
+        "origin": plane.origin.tolist(),
+        "directions": [direction.tolist() for direction in plane.directions],
+        "u": u.tolist(),
+        "v": v.tolist(),
+        "loss": [
+            [value if math.isfinite(value) else None for value in row] for row in loss.tolist()
+        ],
+        "path": projected.tolist(),
+    }
+    json.dump(document, sys.stdout, allow_nan=False)
+    sys.stdout.write("\n")
     return 0
 
 

@@ -8,39 +8,44 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 Array = np.ndarray
-Loss = Callable[[Array, Array], tuple[float, Array]]
+Loss = Callable[[Array, Array], tuple[Any, Array]]
+"""(output, target) → (value, ∂value/∂output). The output may be a stack of outputs
+(…, batch, outputs), one per network of a stack (a plane's grid): the value then has those
+leading axes."""
 
 
-def mse(out: Array, target: Array) -> tuple[float, Array]:
-    """`out` and `target` are (batch, outputs)."""
+def mse(out: Array, target: Array) -> tuple[Any, Array]:
+    """`out` and `target` are (…, batch, outputs)."""
     error = out - target
-    return float(np.mean(error * error)), 2.0 * error / error.size
+    count = error.shape[-2] * error.shape[-1]
+    return np.mean(error * error, axis=(-2, -1)), 2.0 * error / count
 
 
 def log_softmax(logits: Array) -> Array:
     """Shifted by each row's largest logit, so no exp overflows."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    result: Array = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    result: Array = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     return result
 
 
-def cross_entropy(logits: Array, labels: Array) -> tuple[float, Array]:
-    """`logits` are (batch, classes), `labels` the class numbers (batch,) as floats."""
-    rows = np.arange(len(labels))
-    classes = labels.astype(np.intp)
+def cross_entropy(logits: Array, labels: Array) -> tuple[Any, Array]:
+    """`logits` are (…, batch, classes), `labels` the class numbers (batch,) as floats."""
+    classes = np.broadcast_to(labels.astype(np.intp)[:, None], (*logits.shape[:-1], 1))
     log_p = log_softmax(logits)
     grad = np.exp(log_p)
-    grad[rows, classes] -= 1.0
-    return float(-np.mean(log_p[rows, classes])), grad / len(labels)
+    np.put_along_axis(grad, classes, np.take_along_axis(grad, classes, axis=-1) - 1.0, axis=-1)
+    chosen = np.take_along_axis(log_p, classes, axis=-1)[..., 0]
+    return -np.mean(chosen, axis=-1), grad / len(labels)
 
 
-def half_squared(out: Array, target: Array) -> tuple[float, Array]:
+def half_squared(out: Array, target: Array) -> tuple[Any, Array]:
     error = out - target
-    return float(0.5 * np.sum(error * error)), error
+    return 0.5 * np.sum(error * error, axis=(-2, -1)), error
 
 
 LOSSES: dict[str, Loss] = {

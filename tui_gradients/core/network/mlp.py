@@ -98,8 +98,9 @@ class Layout:
         return Layout(tuple(slots), at)
 
     def weight(self, params: Array, layer: int) -> Array:
+        """Layer `layer`'s W, (out, in); (…, out, in) for a stack of parameter vectors."""
         slot = self.slots[layer - 1]
-        return params[slot.weight].reshape(slot.shape)
+        return params[..., slot.weight].reshape(params.shape[:-1] + slot.shape)
 
     def bias(self, params: Array, layer: int) -> Array:
         return params[self.slots[layer - 1].bias]
@@ -151,23 +152,29 @@ class Pass(NamedTuple):
     """∂C/∂params, in the flat vector's order."""
 
 
-def forward(architecture: Architecture, params: Array, x: Array) -> tuple[Layer, ...]:
+def forward(
+    architecture: Architecture, params: Array, x: Array, keep: bool = True
+) -> tuple[Layer, ...]:
+    """Every layer's values on the batch `x` (samples, inputs). `params` may be a stack of
+    parameter vectors (…, size), one network per row, each on the same batch (a plane's grid):
+    then every value gains those leading axes. Without `keep` only the output layer is kept
+    (a stack's intermediate values would take gigabytes)."""
     layout = architecture.layout
     value, _ = activations.ON_ARRAYS[architecture.activation]
     kept, a = [], x
     for layer, slot in enumerate(layout.slots, start=1):
-        u = a @ layout.weight(params, layer).T
-        u += params[slot.bias]
+        u = a @ np.swapaxes(layout.weight(params, layer), -1, -2)
+        u += params[..., None, slot.bias]
         normalised = None
         if architecture.normalised(layer):
-            normalised = normalisation.normalise(
-                architecture.norm, u, params[slot.gamma], params[slot.beta]
-            )
+            gamma, beta = params[..., None, slot.gamma], params[..., None, slot.beta]
+            normalised = normalisation.normalise(architecture.norm, u, gamma, beta)
             u = normalised.out
         hidden = layer < architecture.layers or architecture.activated_output
         g = value(u) if hidden else u
         out = a + g if architecture.residual_at(layer) else g
-        kept.append(Layer(a, u, g, out, normalised))
+        if keep or layer == architecture.layers:
+            kept.append(Layer(a, u, g, out, normalised))
         a = out
     return tuple(kept)
 

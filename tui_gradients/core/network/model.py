@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -36,18 +37,24 @@ class Network:
         layers = forward(self.architecture, params, x)
         loss, d_output = LOSSES[self.loss](layers[-1].a, target)
         deltas, grads = backward(self.architecture, params, layers, d_output)
-        return Pass(layers, layers[-1].a, loss, deltas, grads)
+        return Pass(layers, layers[-1].a, float(loss), deltas, grads)
 
     def output(self, params: Array, x: Array | None = None) -> Array:
-        """The network's output on `x` (its own data for None), without the backward pass."""
-        return forward(self.architecture, params, self.x if x is None else x)[-1].a
+        """The network's output on `x` (its own data for None), without the backward pass;
+        for a stack of parameter vectors, one output per row."""
+        data = self.x if x is None else x
+        return forward(self.architecture, params, data, keep=False)[-1].a
 
     def loss_at(self, params: Array) -> float:
-        return self.loss_of(self.output(params))
+        return float(self.loss_of(self.output(params)))
 
-    def loss_of(self, output: Array) -> float:
-        """The loss of the network's output on all its data."""
+    def loss_of(self, output: Array) -> Any:
+        """The loss of the network's output on all its data (one per row of a stack)."""
         return LOSSES[self.loss](output, self.target)[0]
+
+    def losses(self, stack: Array) -> Array:
+        """The loss of each parameter vector of `stack` (rows), on all the data."""
+        return np.asarray(self.loss_of(self.output(stack)))
 
     def value_and_grad(self, params: Array) -> tuple[float, Array]:
         done = self.evaluate(params)

@@ -16,8 +16,8 @@ Array = np.ndarray
 EPS = 1e-5
 """torch's default eps for both."""
 KINDS = ("none", "layer", "batch")
-AXIS = {"layer": 1, "batch": 0}
-"""The axis of a (batch, width) array that each kind takes its mean and variance over."""
+AXIS = {"layer": -1, "batch": -2}
+"""The axis of a (…, batch, width) array that each kind takes its mean and variance over."""
 
 
 class Normalised(NamedTuple):
@@ -30,6 +30,7 @@ class Normalised(NamedTuple):
 
 
 def normalise(kind: str, u: Array, gamma: Array, beta: Array) -> Normalised:
+    """`gamma` and `beta` broadcast against `u`'s units (its last axis)."""
     axis = AXIS[kind]
     centred = u - u.mean(axis=axis, keepdims=True)
     inverse_std = 1.0 / np.sqrt((centred * centred).mean(axis=axis, keepdims=True) + EPS)
@@ -50,4 +51,4 @@ def normalise_backward(
         - d_xhat.mean(axis=axis, keepdims=True)
         - xhat * (d_xhat * xhat).mean(axis=axis, keepdims=True)
     )
-    return du, (d_out * xhat).sum(axis=0), d_out.sum(axis=0)
+    return du, (d_out * xhat).sum(axis=-2), d_out.sum(axis=-2)
