@@ -172,3 +172,67 @@ def test_the_plane_command_writes_the_issues_json(capsys):
     assert document["loss"][1][4] == pytest.approx(
         network.loss_at(origin + u * d1 + v * d2), rel=1e-12
     )
+
+
+@pytest.mark.parametrize("ascii_only", [False, True])
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+@pytest.mark.parametrize("kind", ["weights", "random", "pca"])
+async def test_the_current_point_is_drawn_where_the_status_says(kind, size, ascii_only):
+    """The loss plane in the app: after steps and the grid computed in its thread, the main
+    run's current point is drawn within a cell of its (u, v), read back through the axes' ticks;
+    and (u, v) is the least-squares projection of the cursor's weights."""
+    import re
+
+    from tui_gradients.ui.app import GradientsApp
+    from tui_gradients.ui.marks import MARKS
+    from tui_gradients.ui.network_screen import NetworkStart
+    from tui_gradients.ui.widgets.contour_plot import ContourPlot
+    from tui_gradients.ui.widgets.lines import Lines
+
+    from .pilot_helpers import until
+    from .test_picture import _assert_marker_agrees, _screen_cells, _ticks
+
+    settings = NetSettings(depth=4, width=8, activation="sigmoid")
+    start = NetworkStart(settings, Hyperparameters(optimizer="adam", lr=0.05), plane=kind)
+    app = GradientsApp(network=start, ascii_only=ascii_only)
+    async with app.run_test(size=size) as pilot:
+        screen = app.screen
+        await pilot.press("1", "5", "n")
+        await until(pilot, lambda: screen.run.cursor == 15, "fifteen steps")
+        assert screen.chart == "landscape"
+        await until(
+            pilot,
+            lambda: screen.landscape is not None and screen.landscape.u.size == 60,
+            "the fine grid",
+        )
+        await pilot.pause(0.1)
+        status = screen.query_one("#net-status", Lines).text
+        match = re.search(r"u, v (\S+), (\S+)", status)
+        assert match, status
+        point = (float(match.group(1)), float(match.group(2)))
+        expected = screen.landscape.plane.project(screen.run.current.params)[0]
+        assert point == pytest.approx(tuple(expected), rel=1e-3, abs=1e-9)
+        plot = screen.query_one(ContourPlot)
+        rows = _screen_cells(plot)
+        _assert_marker_agrees(rows, MARKS[0].glyph(ascii_only), point, *_ticks(rows))
+
+
+async def test_the_grid_never_holds_the_keys_and_esc_stops_it():
+    from tui_gradients.ui.app import GradientsApp
+    from tui_gradients.ui.network_screen import NetworkStart
+    from tui_gradients.ui.widgets.lines import Lines
+
+    from .pilot_helpers import until
+
+    start = NetworkStart(NetSettings(depth=8, width=96), Hyperparameters(), plane="random")
+    app = GradientsApp(network=start)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert screen.chart == "landscape"  # --plane opens on it
+        await pilot.press("W")  # the grid of a large network: seconds of work in its thread
+        await pilot.press("n", "n", "n")
+        await until(pilot, lambda: screen.run.cursor == 3, "steps taken while the grid computes")
+        await pilot.press("W", "escape")
+        message = screen.query_one("#net-message", Lines).text
+        assert "grid stopped" in message
+        assert screen._landscape_job is not None and screen._landscape_job.is_set()

@@ -120,8 +120,12 @@ async def test_charts_cycle_and_show_the_layers():
         assert "1" in title and "out" in title and title.count("  ") >= 4  # six layers of 11
         await pilot.press("x")
         await until(pilot, lambda: "∂C/∂W" in str(chart.border_title), "gradient norms")
+        await pilot.press("x")  # the loss plane, in the chart's place
+        landscape = app.screen.query_one("#net-landscape")
+        assert landscape.display and not chart.display
         await pilot.press("x")
         await until(pilot, lambda: "loss" in str(chart.border_title), "back to the loss")
+        assert chart.display and not landscape.display
 
 
 async def test_the_input_plane_draws_each_point_where_it_is_with_its_class():

@@ -155,7 +155,7 @@ def command_net(args: argparse.Namespace, experiment: Experiment) -> int:
         return _refused("net", error)
     if args.app:
         return _net_app(args, experiment)
-    if args.plane:
+    if args.plane and not args.app:
         return _net_plane(args, experiment, network, optimizer, params)
     steps = train(network, optimizer, params, settings.batches(network.samples))
     meta = {
@@ -230,7 +230,7 @@ def _net_app(args: argparse.Namespace, experiment: Experiment) -> int:
 
         weights = Path(args.weights) if args.weights else None
         app = GradientsApp(
-            network=NetworkStart(args.net, experiment.hyper, weights),
+            network=NetworkStart(args.net, experiment.hyper, weights, args.plane),
             initial_steps=args.steps or 0,
             resume_collector=True,
             deadline=Deadline(),

@@ -101,6 +101,7 @@ class GradientsApp(App[None]):
                 initial_steps=initial_steps,
                 weights=network.weights,
                 out_dir=out_dir,
+                plane=network.plane,
             )
             self._panel_mounted = True  # the network screen has no settings panel to wait for
         self.main_screen = MainScreen(

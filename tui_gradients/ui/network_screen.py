@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -26,7 +27,11 @@ from textual.widgets import Footer, Markdown
 
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.network.experiment import NetSettings, load_weights
+from tui_gradients.core.network.plane import KINDS as PLANES
+from tui_gradients.core.network.plane import Plane, grid_loss, plane_of, span
 from tui_gradients.core.network.run import NetworkRun
+from tui_gradients.core.objectives.functions import Objective
+from tui_gradients.core.objectives.sampled import Sampled
 from tui_gradients.core.optimisation.optimizers import (
     OPTIMIZERS,
     REGISTRY,
@@ -43,6 +48,7 @@ from tui_gradients.ui.network_lesson import PAGES
 from tui_gradients.ui.network_presenters import loss_text, network_table
 from tui_gradients.ui.outputs import Outputs
 from tui_gradients.ui.setting_actions import next_choice
+from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.input_plane import InputPlane, plane_image
 from tui_gradients.ui.widgets.layer_chart import CHARTS, LayerChart
 from tui_gradients.ui.widgets.layer_table import NETWORK, LayerTable, fitting_columns
@@ -78,6 +84,27 @@ RACE = (
 )
 """Rivals in the order `a` adds them, each at a learning rate that trains the default network."""
 MAX_RIVALS = 5
+LANDSCAPE_SETTLE = 0.15
+"""Seconds without a step before the loss plane's grid is computed again."""
+LANDSCAPE_GRIDS = ((30, 15), (60, 30))
+"""The loss plane's grids: a coarse one first, then a finer one."""
+PLANE_NAMES = {"weights": "plane of two weights", "random": "random plane", "pca": "path's plane"}
+PLACEHOLDER = Objective("loss plane", None, (0.0, 0.0), note="", sampled=Sampled(
+    np.array([-1.0, 1.0]), np.array([-1.0, 1.0]), np.full((2, 2), np.nan)
+))  # fmt: skip
+"""What the loss plane shows before its first grid is in: nothing."""
+
+
+@dataclass(frozen=True, eq=False)
+class Landscape:
+    plane: Plane
+    u: np.ndarray
+    v: np.ndarray
+    loss: np.ndarray
+    seconds: float
+    """What its grid took to compute."""
+
+
 WHILE_COMPUTING = frozenset(key.verb for key in NETWORK_KEYS if key.while_computing)
 DIGITS = frozenset("0123456789")
 
@@ -89,6 +116,7 @@ class NetworkStart:
     settings: NetSettings
     hyper: Hyperparameters
     weights: Path | None = None
+    plane: str | None = None
 
 
 @dataclass
@@ -120,9 +148,20 @@ class NetworkScreen(Screen[None]):
         initial_steps: int = 0,
         weights: Path | None = None,
         out_dir: Path | None = None,
+        plane: str | None = None,
     ) -> None:
+        """`plane` is the loss plane's kind (`network.plane.KINDS`): given, the screen opens
+        on it."""
         super().__init__()
         self.rivals: list[tuple[Hyperparameters, NetworkRun]] = []
+        self.plane_kind = plane or "weights"
+        if plane is not None:
+            self.set_reactive(NetworkScreen.chart, "landscape")
+        self.landscape: Landscape | None = None
+        self.plane_point: tuple[float, float] | None = None
+        """The cursor's weights on the loss plane, as the status line says."""
+        self._landscape_job: threading.Event | None = None
+        self._landscape_due: Timer | None = None
         self._load(settings, hyper, weights)
         self.initial_steps = initial_steps
         self.outputs = Outputs(out_dir)
@@ -151,7 +190,7 @@ class NetworkScreen(Screen[None]):
 
     @property
     def charts(self) -> tuple[str, ...]:
-        return (*CHARTS, "plane") if self.two_inputs else CHARTS
+        return (*CHARTS, "inputs", "landscape") if self.two_inputs else (*CHARTS, "landscape")
 
     def _new_run(self, hyper: Hyperparameters) -> NetworkRun:
         optimizer = hyper.build(value_and_grad=self.network.value_and_grad)
@@ -170,6 +209,7 @@ class NetworkScreen(Screen[None]):
             yield LayerTable(id="net-layers")
             yield InputPlane(id="net-plane")
         yield LayerChart(id="net-chart")
+        yield ContourPlot(PLACEHOLDER, (-1.0, 1.0, -1.0, 1.0), id="net-landscape")
         with VerticalScroll(id="net-lesson"):
             yield Markdown(id="net-lesson-text")
         yield Lines(id="net-message")
@@ -180,6 +220,7 @@ class NetworkScreen(Screen[None]):
         colours = from_theme(app.get_css_variables(), app.current_theme.dark)
         self.query_one(LayerChart).colours = colours
         self.query_one(InputPlane).colours = colours
+        self.query_one(ContourPlot).colours = colours
         self._place_plane()
         self._show()
         if self.initial_steps:
@@ -193,6 +234,7 @@ class NetworkScreen(Screen[None]):
         self.set_class(ascii_only, "-ascii")
         for widget in self.query("LayerTable, LayerChart, InputPlane"):
             widget.ascii_only = ascii_only  # type: ignore[attr-defined]  # each has the flag
+        self.query_one(ContourPlot).ascii_markers = ascii_only
         if self.is_mounted:
             self._show()
 
@@ -202,24 +244,32 @@ class NetworkScreen(Screen[None]):
             self._show()
 
     def _place_plane(self) -> None:
-        """Wide: the table and the plane side by side over a chart of CHART_ROWS_WIDE rows.
-        Narrow: the table over the chart, which `x` can turn into the plane."""
+        """What goes below the table: the lesson while it is open, else the chart `x` chose
+        (a layer chart, the loss plane, or at narrow widths the input plane, which on a wide
+        screen sits beside the table instead)."""
         wide = self.size.width >= WIDE and self.two_inputs
-        plane, chart = self.query_one(InputPlane), self.query_one(LayerChart)
-        in_chart_place = self.chart == "plane" and not wide
-        plane.display = self.two_inputs and (wide or in_chart_place)
-        chart.display = not in_chart_place and not self.lesson_page
-        self.query_one("#net-lesson").display = bool(self.lesson_page)
-        chart.styles.height = CHART_ROWS_WIDE if wide else "1fr"
+        mode = self.chart
+        if self.lesson_page:
+            below = "lesson"
+        elif mode in ("inputs", "landscape"):
+            below = "top" if mode == "inputs" and not wide else mode
+        else:
+            below = "chart"
+        self.query_one(InputPlane).display = self.two_inputs and (wide or below == "top")
+        chart = self.query_one(LayerChart)
+        chart.display = below in ("chart", "inputs")
+        self.query_one(ContourPlot).display = below == "landscape"
+        self.query_one("#net-lesson").display = below == "lesson"
+        chart.styles.height = CHART_ROWS_WIDE if wide and below == "chart" else "1fr"
         top = self.query_one("#net-top")
-        top.styles.height = "1fr" if wide or in_chart_place else "auto"
+        top.styles.height = "1fr" if below == "top" or (wide and below == "chart") else "auto"
         # the table's own height, not its lines' (which shrink once it scrolls): every layer,
         # its header and notes, within what leaves the chart CHART_ROWS
         table_width = self.size.width // 2 if wide else self.size.width
         hidden = fitting_columns(table_width - TABLE_FRAME, NETWORK) != NETWORK.columns
         wanted = self.network.architecture.layers + TABLE_EXTRA_ROWS + hidden
         room = self.size.height - SCREEN_ROWS - (CHART_ROWS_WIDE if wide else CHART_ROWS)
-        if in_chart_place:
+        if below == "top":
             room = self.size.height // 3
         self.query_one(LayerTable).styles.height = max(min(wanted, room), TABLE_MIN_ROWS)
 
@@ -235,13 +285,25 @@ class NetworkScreen(Screen[None]):
             f"{settings.data.source}: {self.dataset_text}"
         )
         self.query_one(LayerTable).show_table(table, self._plain(title))
+        self._show_status()
+        if self._chart_due is None:
+            self._chart_due = self.set_timer(CHART_PERIOD, self._draw_charts)
+        if self.query_one(ContourPlot).display:
+            self._project_paths()
+            self._show_status()
+            if self.plane_kind != "pca" or self.landscape is None:
+                self._landscape_later()
+
+    def _show_status(self) -> None:
+        run = self.run
         racing = f" · racing {len(self.rivals)} more" if self.rivals else ""
         status = f"{loss_text(run)} · {label(self.hyper.optimizer, self.hyper.lr)}{racing}"
+        if self.query_one(ContourPlot).display and self.plane_point is not None:
+            u, v = self.plane_point
+            status += f" · u, v {u:.4g}, {v:.4g}"
         if run.stop and run.cursor == run.last_step:
             status += f" · {run.stop}"
         self.query_one("#net-status", Lines).set_lines([self._plain(status)])
-        if self._chart_due is None:
-            self._chart_due = self.set_timer(CHART_PERIOD, self._draw_charts)
 
     def _draw_charts(self) -> None:
         self._chart_due = None
@@ -249,7 +311,7 @@ class NetworkScreen(Screen[None]):
         if chart.display:
             rivals = [(label(h.optimizer, h.lr), run.summary()) for h, run in self.rivals]
             main = label(self.hyper.optimizer, self.hyper.lr)
-            shown = self.chart if self.chart != "plane" else "loss"
+            shown = self.chart if self.chart in CHARTS else "loss"
             chart.show(self.run.summary(), shown, [(main, self.run.summary()), *rivals])
         plane = self.query_one(InputPlane)
         if plane.display and plane.size.width > 0 and plane.size.height > 0:
@@ -259,6 +321,89 @@ class NetworkScreen(Screen[None]):
     def _draw_plane(self, columns: int, rows: int) -> None:
         image = plane_image(self.network, self.run.current.params, columns, rows)
         self.app.call_from_thread(self.query_one(InputPlane).show, image)
+
+    # --- the loss plane ------------------------------------------------------------------------
+
+    def _landscape_later(self) -> None:
+        """The grid once the keys settle: a held key keeps stepping, the contours follow."""
+        if self._landscape_due is not None:
+            self._landscape_due.stop()
+        self._landscape_due = self.set_timer(LANDSCAPE_SETTLE, self._start_landscape)
+
+    def _start_landscape(self) -> None:
+        self._landscape_due = None
+        if self._landscape_job is not None:
+            self._landscape_job.set()
+        self._landscape_job = threading.Event()
+        paths = [run.visited() for run in self.runs]
+        self._compute_landscape(self.plane_kind, paths, self._landscape_job)
+
+    @work(thread=True, exclusive=True, group="landscape")
+    def _compute_landscape(
+        self, kind: str, paths: list[np.ndarray], cancelled: threading.Event
+    ) -> None:
+        """Coarse, then fine: each grid is drawn as soon as it is in."""
+        try:
+            plane = plane_of(kind, self.network, paths[0], seed=self.settings.seed)
+        except SettingError as error:
+            self.app.call_from_thread(self.say, error.message)
+            return
+        projected = [plane.project(path) for path in paths]
+        low_u, high_u, low_v, high_v = span(projected[0])
+        for columns, rows in LANDSCAPE_GRIDS:
+            started = time.perf_counter()
+            u, v = np.linspace(low_u, high_u, columns), np.linspace(low_v, high_v, rows)
+            loss = grid_loss(self.network, plane, u, v, cancelled)
+            if loss is None:
+                return
+            seconds = time.perf_counter() - started
+            landscape = Landscape(plane, u, v, loss, seconds)
+            self.app.call_from_thread(self._landscape_ready, landscape, cancelled)
+
+    def _landscape_ready(self, landscape: Landscape, job: threading.Event) -> None:
+        if job.is_set():
+            return
+        self.landscape = landscape
+        plane = landscape.plane
+        note = f"loss on the {PLANE_NAMES[plane.kind]}: u = {plane.axes[0]}, v = {plane.axes[1]}"
+        objective = Objective(
+            name="loss plane",
+            expression=None,
+            start=(0.0, 0.0),
+            note=self._plain(note),
+            sampled=Sampled(landscape.u, landscape.v, landscape.loss),
+            axes=("u", "v"),
+        )
+        window = (landscape.u[0], landscape.u[-1], landscape.v[0], landscape.v[-1])
+        self.query_one(ContourPlot).set_surface(objective, window)
+        self._project_paths()
+        rows, columns = landscape.loss.shape
+        self.say(
+            f"the {PLANE_NAMES[plane.kind]}: {columns}×{rows} grid in {landscape.seconds:.2f} s"
+        )
+        self._show_status()
+
+    def _project_paths(self) -> None:
+        """Every run's path on the plane drawn (the main run's first, its last point the
+        cursor's weights)."""
+        landscape = self.landscape
+        if landscape is None:
+            return
+        paths = [landscape.plane.project(run.visited()) for run in self.runs]
+        self.query_one(ContourPlot).set_paths(paths)
+        self.plane_point = (float(paths[0][-1][0]), float(paths[0][-1][1]))
+
+    def action_next_plane(self) -> None:
+        self.plane_kind = PLANES[(PLANES.index(self.plane_kind) + 1) % len(PLANES)]
+        self.landscape = None
+        self.chart = "landscape"
+        self.say(f"the {PLANE_NAMES[self.plane_kind]}: computing its grid")
+        self._start_landscape()
+
+    def action_recompute_plane(self) -> None:
+        self.chart = "landscape"
+        self.say(f"the {PLANE_NAMES[self.plane_kind]} again, through the weights now")
+        self._start_landscape()
 
     def say(self, message: str) -> None:
         if message and (not self.messages or self.messages[-1][1] != message):
@@ -357,6 +502,9 @@ class NetworkScreen(Screen[None]):
     def action_stop(self) -> None:
         if self._jump is not None:
             self._jump.cancelled.set()
+        elif self._landscape_job is not None and not self._landscape_job.is_set():
+            self._landscape_job.set()
+            self.say("the loss plane's grid stopped; W computes it again")
         elif self._count:
             self._count = ""
             self.say("count cleared")

@@ -223,6 +223,14 @@ class NetworkRun:
         for dropped in old[1::2]:  # every second old one: the gaps double
             del self._checkpoints[dropped]
 
+    def visited(self, upto: int | None = None) -> Array:
+        """The weights at the kept steps up to `upto` (the cursor by default), its own last:
+        the path a plane through the weights projects."""
+        upto = self.cursor if upto is None else upto
+        kept = sorted(step for step in self._checkpoints if step < upto)
+        at_end = self._at_cursor.params if upto == self.cursor else self._replayed(upto).params
+        return np.array([*(self._checkpoints[step][0] for step in kept), at_end])
+
     @property
     def checkpoint_bytes(self) -> int:
         return len(self._checkpoints) * self._step_bytes

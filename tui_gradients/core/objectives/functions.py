@@ -19,11 +19,14 @@ import numpy as np
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.objectives.expression import Expression
 from tui_gradients.core.objectives.regression import Regression
+from tui_gradients.core.objectives.sampled import Sampled
 
 Array = np.ndarray
 Point = tuple[float, float]
 Window = tuple[float, float, float, float]
 """(w1_min, w1_max, w2_min, w2_max)."""
+Axes = tuple[str, str]
+AXES: Axes = ("w1", "w2")
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,14 @@ class Objective:
     note: str = field(default="", compare=False)
     regression: Regression | None = field(default=None, compare=False)
     """The model and data behind a surface fitted to data."""
+    sampled: Sampled | None = None
+    """A surface known on a grid only (a network's loss plane): drawn, never stepped."""
+    axes: Axes = AXES
+    """The plot's names for its two coordinates."""
 
     def __post_init__(self) -> None:
-        if self.expression is None and self.regression is None:
-            raise ValueError("a surface has a formula or a model")
+        if self.expression is None and self.regression is None and self.sampled is None:
+            raise ValueError("a surface has a formula, a model or a grid")
 
     @property
     def formula(self) -> str | None:
@@ -56,6 +63,8 @@ class Objective:
     def value(self, w1: Array, w2: Array) -> Array:
         if self.expression is not None:
             return self.expression.value(w1, w2)
+        if self.sampled is not None:
+            return self.sampled(w1, w2)
         assert self.regression is not None
         return self.regression.value(w1, w2)
 

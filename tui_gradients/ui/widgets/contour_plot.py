@@ -27,7 +27,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tui_gradients.core.objectives.contours import band_index, contour_pixels, values_on
-from tui_gradients.core.objectives.functions import Objective, Window, equal_scale
+from tui_gradients.core.objectives.functions import AXES, Axes, Objective, Window, equal_scale
 from tui_gradients.ui import raster
 from tui_gradients.ui.colours import DEFAULT, Colours
 from tui_gradients.ui.format import fit_title, number
@@ -319,9 +319,10 @@ class ContourPlot(Widget):
 
     def _draw_base(self, scene: Scene) -> tuple[list[list[Cell]], raster.Canvas]:
         width, height = max(scene.width, 1), max(scene.height, 1)
-        canvas, frame = _measure(width, height, scene.window)
+        axes = scene.objective.axes
+        canvas, frame = _measure(width, height, scene.window, axes)
         if scene.equal_scale:
-            canvas, frame = _equal_scale_frame(width, height, scene.window, canvas)
+            canvas, frame = _equal_scale_frame(width, height, scene.window, canvas, axes)
         if scene.ascii_markers:
             frame = frame.translate(BOX_TO_ASCII)
         cells = _cells(Text.from_ansi(frame), width, height)
@@ -378,6 +379,8 @@ def _legend(levels: np.ndarray, scene: Scene) -> list[str]:
         down = "darker is lower"
     elif scene.objective.minima:
         down = f"lowest at {'X' if scene.ascii_markers else '★'}"
+    elif scene.objective.sampled is not None:
+        return [rings, f"f = {low} {dots} {high}"]  # shading is the surfaces' key, not here
     else:
         down = "d shades by height"
     return [f"{rings}; {down}", f"f = {low} {dots} {high}; {down}", f"f = {low} {dots} {high}"]
@@ -415,7 +418,7 @@ def _title(objective: Objective) -> str:
     return f"f = {objective.expression.title}" + (f"  ({objective.note})" if objective.note else "")
 
 
-def _figure(width: int, height: int, window: Window) -> ModuleType:
+def _figure(width: int, height: int, window: Window, axes: Axes = AXES) -> ModuleType:
     """plotext's own figure, set up with fixed limits and axes and one blank point so it always
     draws, through plotext's public functions: a `textual_plotext.Plot` built by hand clamps
     its size to the terminal's as plotext saw it (80×24 where stdout is no terminal: serve,
@@ -427,8 +430,8 @@ def _figure(width: int, height: int, window: Window) -> ModuleType:
     plt.theme("clear")
     plt.xlim(window[0], window[1])
     plt.ylim(window[2], window[3])
-    plt.xlabel("w1")
-    plt.ylabel("w2")
+    plt.xlabel(axes[0])
+    plt.ylabel(axes[1])
     plt.xticks(raster.nice_ticks(window[0], window[1], max(2, min(6, width // 14))))
     plt.yticks(raster.nice_ticks(window[2], window[3], max(2, min(6, height // 4))))
     plt.scatter([window[0]], [window[2]], marker=" ")
@@ -436,25 +439,27 @@ def _figure(width: int, height: int, window: Window) -> ModuleType:
 
 
 def _equal_scale_frame(
-    width: int, height: int, window: Window, canvas: raster.Canvas
+    width: int, height: int, window: Window, canvas: raster.Canvas, axes: Axes = AXES
 ) -> tuple[raster.Canvas, str]:
     """The frame for `window` widened to equal scale in its own data area: the new limits bring
     new tick labels, whose width moves the area's edge, so it is measured again until the
     area it was scaled for is the area it has (twice at most, in practice)."""
     for _ in range(4):
         scaled = equal_scale(window, canvas.columns, canvas.rows)
-        measured, frame = _measure(width, height, scaled)
+        measured, frame = _measure(width, height, scaled, axes)
         if (measured.columns, measured.rows) == (canvas.columns, canvas.rows):
             break
         canvas = measured
     return measured, frame
 
 
-def _measure(width: int, height: int, window: Window) -> tuple[raster.Canvas, str]:
+def _measure(
+    width: int, height: int, window: Window, axes: Axes = AXES
+) -> tuple[raster.Canvas, str]:
     """The frame plotext draws for this size and view (axes, ticks, labels), and where its data
     area lies: that depends on the limits (through the tick labels' width), not on the data.
     """
-    frame = _figure(width, height, window).build()
+    frame = _figure(width, height, window, axes).build()
     left, bottom, columns, rows = _data_area(plt.uncolorize(frame).split("\n"), height)
     return raster.Canvas(
         width=width,
