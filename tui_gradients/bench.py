@@ -562,6 +562,7 @@ def network_key_rows(presses: int) -> None:
     for what, args in (
         ("penguins, 4 tanh layers of 16", ["net", "--app"]),
         ("spiral with its input plane", ["net", "--app", "--data", "spiral"]),
+        ("the loss plane shown (random)", ["net", "--app", "--plane", "random"]),
     ):
         times, _ = keypress((160, 48), args, presses)
         _row(f"key → frame, 160×48, network mode: {what}", times, "ms", 1e3, surface)

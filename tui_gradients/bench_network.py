@@ -10,6 +10,7 @@ from collections.abc import Callable
 import numpy as np
 
 from tui_gradients.core.network.experiment import NetSettings
+from tui_gradients.core.network.plane import grid_loss, random_plane
 from tui_gradients.core.network.training import train
 from tui_gradients.core.optimisation.optimizers import Hyperparameters
 
@@ -59,6 +60,23 @@ def matrix_products(depth: int, width: int, samples: int = 342) -> Callable[[], 
     return products
 
 
+def plane_grid(columns: int, rows: int, stacked: bool = True) -> Callable[[], object]:
+    """The loss on a random plane's grid for width 32, depth 8 on the penguins: through stacks
+    of networks (`grid_loss`), or point by point (the baseline the stacks replace)."""
+    settings = NetSettings(depth=8, width=32)
+    network = settings.network()
+    plane = random_plane(network.architecture, settings.initial_params(network.architecture))
+    u, v = np.linspace(-1, 1, columns), np.linspace(-1, 1, rows)
+
+    def stacked_grid() -> object:
+        return grid_loss(network, plane, u, v)
+
+    def point_by_point() -> object:
+        return [network.loss_at(plane.point(a, b)) for b in v for a in u]
+
+    return stacked_grid if stacked else point_by_point
+
+
 def network_rows(runs: int, row: Callable[..., None]) -> None:
     for depth, width, count in ((10, 64, 20 * runs), (64, 256, runs)):
         floor = _times(matrix_products(depth, width), count)
@@ -66,3 +84,9 @@ def network_rows(runs: int, row: Callable[..., None]) -> None:
         what = f"width {width}, depth {depth}, 342 penguins, tanh, adam"
         row(f"network step with the table's statistics, {what}", step, "ms", 1e3, floor)
         row(f"its matrix products alone (floor), {what}", floor, "ms", 1e3, None)
+    for columns, rows in ((30, 15), (60, 30)):
+        alone = _times(plane_grid(columns, rows, stacked=False), max(2, runs // 2))
+        stacked = _times(plane_grid(columns, rows), runs)
+        what = f"loss plane {columns}×{rows}, width 32, depth 8, 342 penguins"
+        row(f"{what}: stacks of networks", stacked, "ms", 1e3, alone)
+        row(f"{what}: point by point (baseline)", alone, "ms", 1e3, None)
