@@ -87,3 +87,24 @@ def test_the_checkpoints_stay_within_their_budget():
     run.advance(400)
     assert run.checkpoint_bytes <= max(200_000, (RECENT + 2) * step_bytes)
     assert run.last_step in run._checkpoints and 0 in run._checkpoints
+
+
+def test_six_runs_of_the_deepest_network_fit_the_apps_history_budget():
+    from tui_gradients.core.network.run import CHECKPOINT_BUDGET, SUMMARY_ROWS
+    from tui_gradients.core.runs.session import HISTORY_BUDGET
+
+    layers = 65
+    summary = SUMMARY_ROWS * (2 + 2 * layers) * 8 * 2  # doubled while it grows
+    assert 6 * (CHECKPOINT_BUDGET + summary) <= HISTORY_BUDGET
+
+
+def test_the_summary_is_thinned_past_its_rows(monkeypatch):
+    import tui_gradients.core.network.run as module
+
+    monkeypatch.setattr(module, "SUMMARY_ROWS", 64)
+    _, run, _ = setup()
+    run.advance(300)
+    run.go_to(300)
+    summary = run.summary()
+    assert len(summary.steps) <= 64 and summary.steps[0] == 0
+    assert np.all(np.diff(summary.steps) > 0) and summary.steps[-1] >= 300 - 8

@@ -27,13 +27,14 @@ from tui_gradients.core.optimisation.optimizers import Optimizer
 from tui_gradients.core.optimisation.transforms import State
 
 Array = np.ndarray
-CHECKPOINT_BUDGET = 256 * 2**20
-"""Bytes of weights and optimiser state kept for stepping back."""
+CHECKPOINT_BUDGET = 48 * 2**20
+"""Bytes of weights and optimiser state one run keeps for stepping back: six runs of a race
+and their summaries stay within the app's history budget (`session.HISTORY_BUDGET`)."""
 RECENT = 16
 """The last steps whose checkpoints thinning never drops: a step back from the end is at once."""
-SUMMARY_ROWS = 2**18
+SUMMARY_ROWS = 2**14
 """Steps of summary kept before they are thinned to every second one (the charts draw a few
-hundred points)."""
+hundred points): at depth 64, 17 MB."""
 
 
 @dataclass(frozen=True)
