@@ -186,8 +186,8 @@ async def test_the_current_point_is_drawn_where_the_status_says(kind, size, asci
     from tui_gradients.ui.app import GradientsApp
     from tui_gradients.ui.marks import MARKS
     from tui_gradients.ui.network_screen import NetworkStart
-    from tui_gradients.ui.widgets.contour_plot import ContourPlot
     from tui_gradients.ui.widgets.lines import Lines
+    from tui_gradients.ui.widgets.loss_plane import LossPlane
 
     from .pilot_helpers import until
     from .test_picture import _assert_marker_agrees, _screen_cells, _ticks
@@ -200,9 +200,10 @@ async def test_the_current_point_is_drawn_where_the_status_says(kind, size, asci
         await pilot.press("1", "5", "n")
         await until(pilot, lambda: screen.run.cursor == 15, "fifteen steps")
         assert screen.chart == "landscape"
+        plane = screen.query_one(LossPlane)
         await until(
             pilot,
-            lambda: screen.landscape is not None and screen.landscape.u.size == 60,
+            lambda: plane.landscape is not None and plane.landscape.u.size == 60,
             "the fine grid",
         )
         await pilot.pause(0.1)
@@ -210,10 +211,9 @@ async def test_the_current_point_is_drawn_where_the_status_says(kind, size, asci
         match = re.search(r"u, v (\S+), (\S+)", status)
         assert match, status
         point = (float(match.group(1)), float(match.group(2)))
-        expected = screen.landscape.plane.project(screen.run.current.params)[0]
+        expected = plane.landscape.plane.project(screen.run.current.params)[0]
         assert point == pytest.approx(tuple(expected), rel=1e-3, abs=1e-9)
-        plot = screen.query_one(ContourPlot)
-        rows = _screen_cells(plot)
+        rows = _screen_cells(plane)
         _assert_marker_agrees(rows, MARKS[0].glyph(ascii_only), point, *_ticks(rows))
 
 
@@ -221,6 +221,7 @@ async def test_the_grid_never_holds_the_keys_and_esc_stops_it():
     from tui_gradients.ui.app import GradientsApp
     from tui_gradients.ui.network_screen import NetworkStart
     from tui_gradients.ui.widgets.lines import Lines
+    from tui_gradients.ui.widgets.loss_plane import LossPlane
 
     from .pilot_helpers import until
 
@@ -235,4 +236,5 @@ async def test_the_grid_never_holds_the_keys_and_esc_stops_it():
         await pilot.press("W", "escape")
         message = screen.query_one("#net-message", Lines).text
         assert "grid stopped" in message
-        assert screen._landscape_job is not None and screen._landscape_job.is_set()
+        job = screen.query_one(LossPlane).computing
+        assert job is not None and job.is_set()

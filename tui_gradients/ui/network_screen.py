@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -27,11 +26,7 @@ from textual.widgets import Footer, Markdown
 
 from tui_gradients.core.errors import SettingError
 from tui_gradients.core.network.experiment import NetSettings, load_weights
-from tui_gradients.core.network.plane import KINDS as PLANES
-from tui_gradients.core.network.plane import Plane, grid_loss, plane_of, span
 from tui_gradients.core.network.run import NetworkRun
-from tui_gradients.core.objectives.functions import Objective
-from tui_gradients.core.objectives.sampled import Sampled
 from tui_gradients.core.optimisation.optimizers import (
     OPTIMIZERS,
     REGISTRY,
@@ -48,11 +43,11 @@ from tui_gradients.ui.network_lesson import PAGES
 from tui_gradients.ui.network_presenters import loss_text, network_table
 from tui_gradients.ui.outputs import Outputs
 from tui_gradients.ui.setting_actions import next_choice
-from tui_gradients.ui.widgets.contour_plot import ContourPlot
 from tui_gradients.ui.widgets.input_plane import InputPlane, plane_image
 from tui_gradients.ui.widgets.layer_chart import CHARTS, LayerChart
 from tui_gradients.ui.widgets.layer_table import NETWORK, LayerTable, fitting_columns
 from tui_gradients.ui.widgets.lines import Lines
+from tui_gradients.ui.widgets.loss_plane import LossPlane
 from tui_gradients.ui.widgets.picker import Picker
 
 FRAME_BUDGET = 0.05
@@ -84,27 +79,6 @@ RACE = (
 )
 """Rivals in the order `a` adds them, each at a learning rate that trains the default network."""
 MAX_RIVALS = 5
-LANDSCAPE_SETTLE = 0.15
-"""Seconds without a step before the loss plane's grid is computed again."""
-LANDSCAPE_GRIDS = ((30, 15), (60, 30))
-"""The loss plane's grids: a coarse one first, then a finer one."""
-PLANE_NAMES = {"weights": "plane of two weights", "random": "random plane", "pca": "path's plane"}
-PLACEHOLDER = Objective("loss plane", None, (0.0, 0.0), note="", sampled=Sampled(
-    np.array([-1.0, 1.0]), np.array([-1.0, 1.0]), np.full((2, 2), np.nan)
-))  # fmt: skip
-"""What the loss plane shows before its first grid is in: nothing."""
-
-
-@dataclass(frozen=True, eq=False)
-class Landscape:
-    plane: Plane
-    u: np.ndarray
-    v: np.ndarray
-    loss: np.ndarray
-    seconds: float
-    """What its grid took to compute."""
-
-
 WHILE_COMPUTING = frozenset(key.verb for key in NETWORK_KEYS if key.while_computing)
 DIGITS = frozenset("0123456789")
 
@@ -154,14 +128,9 @@ class NetworkScreen(Screen[None]):
         on it."""
         super().__init__()
         self.rivals: list[tuple[Hyperparameters, NetworkRun]] = []
-        self.plane_kind = plane or "weights"
+        self._plane_kind = plane or "weights"
         if plane is not None:
             self.set_reactive(NetworkScreen.chart, "landscape")
-        self.landscape: Landscape | None = None
-        self.plane_point: tuple[float, float] | None = None
-        """The cursor's weights on the loss plane, as the status line says."""
-        self._landscape_job: threading.Event | None = None
-        self._landscape_due: Timer | None = None
         self._load(settings, hyper, weights)
         self.initial_steps = initial_steps
         self.outputs = Outputs(out_dir)
@@ -209,7 +178,7 @@ class NetworkScreen(Screen[None]):
             yield LayerTable(id="net-layers")
             yield InputPlane(id="net-plane")
         yield LayerChart(id="net-chart")
-        yield ContourPlot(PLACEHOLDER, (-1.0, 1.0, -1.0, 1.0), id="net-landscape")
+        yield LossPlane(self._plane_kind, id="net-landscape")
         with VerticalScroll(id="net-lesson"):
             yield Markdown(id="net-lesson-text")
         yield Lines(id="net-message")
@@ -220,7 +189,7 @@ class NetworkScreen(Screen[None]):
         colours = from_theme(app.get_css_variables(), app.current_theme.dark)
         self.query_one(LayerChart).colours = colours
         self.query_one(InputPlane).colours = colours
-        self.query_one(ContourPlot).colours = colours
+        self.query_one(LossPlane).colours = colours
         self._place_plane()
         self._show()
         if self.initial_steps:
@@ -234,7 +203,7 @@ class NetworkScreen(Screen[None]):
         self.set_class(ascii_only, "-ascii")
         for widget in self.query("LayerTable, LayerChart, InputPlane"):
             widget.ascii_only = ascii_only  # type: ignore[attr-defined]  # each has the flag
-        self.query_one(ContourPlot).ascii_markers = ascii_only
+        self.query_one(LossPlane).ascii_markers = ascii_only
         if self.is_mounted:
             self._show()
 
@@ -258,7 +227,7 @@ class NetworkScreen(Screen[None]):
         self.query_one(InputPlane).display = self.two_inputs and (wide or below == "top")
         chart = self.query_one(LayerChart)
         chart.display = below in ("chart", "inputs")
-        self.query_one(ContourPlot).display = below == "landscape"
+        self.query_one(LossPlane).display = below == "landscape"
         self.query_one("#net-lesson").display = below == "lesson"
         chart.styles.height = CHART_ROWS_WIDE if wide and below == "chart" else "1fr"
         top = self.query_one("#net-top")
@@ -288,18 +257,19 @@ class NetworkScreen(Screen[None]):
         self._show_status()
         if self._chart_due is None:
             self._chart_due = self.set_timer(CHART_PERIOD, self._draw_charts)
-        if self.query_one(ContourPlot).display:
-            self._project_paths()
+        loss_plane = self.query_one(LossPlane)
+        if loss_plane.display:
+            paths = [run.visited() for run in self.runs]
+            loss_plane.follow(self.network, paths, self.settings.seed)
             self._show_status()
-            if self.plane_kind != "pca" or self.landscape is None:
-                self._landscape_later()
 
     def _show_status(self) -> None:
         run = self.run
         racing = f" · racing {len(self.rivals)} more" if self.rivals else ""
         status = f"{loss_text(run)} · {label(self.hyper.optimizer, self.hyper.lr)}{racing}"
-        if self.query_one(ContourPlot).display and self.plane_point is not None:
-            u, v = self.plane_point
+        loss_plane = self.query_one(LossPlane)
+        if loss_plane.display and loss_plane.point is not None:
+            u, v = loss_plane.point
             status += f" · u, v {u:.4g}, {v:.4g}"
         if run.stop and run.cursor == run.last_step:
             status += f" · {run.stop}"
@@ -322,88 +292,29 @@ class NetworkScreen(Screen[None]):
         image = plane_image(self.network, self.run.current.params, columns, rows)
         self.app.call_from_thread(self.query_one(InputPlane).show, image)
 
-    # --- the loss plane ------------------------------------------------------------------------
+    # --- the loss plane ----------------------------------------------------------------------
 
-    def _landscape_later(self) -> None:
-        """The grid once the keys settle: a held key keeps stepping, the contours follow."""
-        if self._landscape_due is not None:
-            self._landscape_due.stop()
-        self._landscape_due = self.set_timer(LANDSCAPE_SETTLE, self._start_landscape)
-
-    def _start_landscape(self) -> None:
-        self._landscape_due = None
-        if self._landscape_job is not None:
-            self._landscape_job.set()
-        self._landscape_job = threading.Event()
-        paths = [run.visited() for run in self.runs]
-        self._compute_landscape(self.plane_kind, paths, self._landscape_job)
-
-    @work(thread=True, exclusive=True, group="landscape")
-    def _compute_landscape(
-        self, kind: str, paths: list[np.ndarray], cancelled: threading.Event
-    ) -> None:
-        """Coarse, then fine: each grid is drawn as soon as it is in."""
-        try:
-            plane = plane_of(kind, self.network, paths[0], seed=self.settings.seed)
-        except SettingError as error:
-            self.app.call_from_thread(self.say, error.message)
-            return
-        projected = [plane.project(path) for path in paths]
-        low_u, high_u, low_v, high_v = span(projected[0])
-        for columns, rows in LANDSCAPE_GRIDS:
-            started = time.perf_counter()
-            u, v = np.linspace(low_u, high_u, columns), np.linspace(low_v, high_v, rows)
-            loss = grid_loss(self.network, plane, u, v, cancelled)
-            if loss is None:
-                return
-            seconds = time.perf_counter() - started
-            landscape = Landscape(plane, u, v, loss, seconds)
-            self.app.call_from_thread(self._landscape_ready, landscape, cancelled)
-
-    def _landscape_ready(self, landscape: Landscape, job: threading.Event) -> None:
-        if job.is_set():
-            return
-        self.landscape = landscape
-        plane = landscape.plane
-        note = f"loss on the {PLANE_NAMES[plane.kind]}: u = {plane.axes[0]}, v = {plane.axes[1]}"
-        objective = Objective(
-            name="loss plane",
-            expression=None,
-            start=(0.0, 0.0),
-            note=self._plain(note),
-            sampled=Sampled(landscape.u, landscape.v, landscape.loss),
-            axes=("u", "v"),
-        )
-        window = (landscape.u[0], landscape.u[-1], landscape.v[0], landscape.v[-1])
-        self.query_one(ContourPlot).set_surface(objective, window)
-        self._project_paths()
-        rows, columns = landscape.loss.shape
-        self.say(
-            f"the {PLANE_NAMES[plane.kind]}: {columns}×{rows} grid in {landscape.seconds:.2f} s"
-        )
+    def on_loss_plane_ready(self, event: LossPlane.Ready) -> None:
+        rows, columns = event.landscape.loss.shape
+        plane = self.query_one(LossPlane)
+        took = f"{columns}×{rows} grid in {event.landscape.seconds:.2f} s"
+        self.say(f"the {plane.name_of_plane}: {took}")
         self._show_status()
 
-    def _project_paths(self) -> None:
-        """Every run's path on the plane drawn (the main run's first, its last point the
-        cursor's weights)."""
-        landscape = self.landscape
-        if landscape is None:
-            return
-        paths = [landscape.plane.project(run.visited()) for run in self.runs]
-        self.query_one(ContourPlot).set_paths(paths)
-        self.plane_point = (float(paths[0][-1][0]), float(paths[0][-1][1]))
+    def on_loss_plane_refused(self, event: LossPlane.Refused) -> None:
+        self.say(event.reason)
 
     def action_next_plane(self) -> None:
-        self.plane_kind = PLANES[(PLANES.index(self.plane_kind) + 1) % len(PLANES)]
-        self.landscape = None
+        plane = self.query_one(LossPlane)
         self.chart = "landscape"
-        self.say(f"the {PLANE_NAMES[self.plane_kind]}: computing its grid")
-        self._start_landscape()
+        plane.switch()
+        self.say(f"the {plane.name_of_plane}: computing its grid")
 
     def action_recompute_plane(self) -> None:
+        plane = self.query_one(LossPlane)
         self.chart = "landscape"
-        self.say(f"the {PLANE_NAMES[self.plane_kind]} again, through the weights now")
-        self._start_landscape()
+        plane.recompute()
+        self.say(f"the {plane.name_of_plane} again, through the weights now")
 
     def say(self, message: str) -> None:
         if message and (not self.messages or self.messages[-1][1] != message):
@@ -502,8 +413,7 @@ class NetworkScreen(Screen[None]):
     def action_stop(self) -> None:
         if self._jump is not None:
             self._jump.cancelled.set()
-        elif self._landscape_job is not None and not self._landscape_job.is_set():
-            self._landscape_job.set()
+        elif self.query_one(LossPlane).stop():
             self.say("the loss plane's grid stopped; W computes it again")
         elif self._count:
             self._count = ""
