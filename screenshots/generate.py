@@ -93,6 +93,12 @@ NETWORK_STATES: dict[str, tuple[NetSettings, Hyperparameters, list[str], tuple[i
         SIZE,
     ),
     "network-small-terminal": (NetSettings(), Hyperparameters(), list("30n"), (80, 24)),
+    "network-loss-plane": (
+        NetSettings(depth=6, width=16, activation="sigmoid", init=Init.parse("xavier_normal")),
+        Hyperparameters(optimizer="adam", lr=0.01),
+        [*list("100n"), *["x"] * 3, "w", "w"],
+        SIZE,
+    ),
     "network-lesson-bridge": (
         NetSettings(),
         Hyperparameters(),

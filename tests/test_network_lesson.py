@@ -11,10 +11,11 @@ import pytest
 from tui_gradients.core.network import lessons
 from tui_gradients.core.network.health import layer_health
 from tui_gradients.core.network.lessons import Bridge, Depthwise
+from tui_gradients.core.network.plane import weight_index
 from tui_gradients.core.network.run import NetworkRun
 from tui_gradients.core.optimisation.optimizers import Hyperparameters, label
 from tui_gradients.ui.app import GradientsApp
-from tui_gradients.ui.network_lesson import PAGES, bridge_page, relu_page
+from tui_gradients.ui.network_lesson import PAGES, bridge_page, planes_page, relu_page
 from tui_gradients.ui.network_screen import NetworkStart
 
 from .pilot_helpers import until
@@ -99,3 +100,34 @@ def test_every_page_loads_a_network_it_can_train():
         run = NetworkRun(network, hyper.build(), settings.initial_params(network.architecture))
         run.advance(2)
         assert math.isfinite(run.current.loss) and np.isfinite(run.summary().loss).all()
+
+
+def test_the_planes_page_measures_what_each_plane_holds_of_the_path():
+    views = lessons.planes()
+    weights, random, pca = views
+    assert [view.kind for view in views] == ["weights", "random", "pca"]
+    share = pca.explained[0] + pca.explained[1]
+    assert pca.off_plane == pytest.approx(math.sqrt(max(1 - share, 0.0)), abs=1e-6)
+    network = lessons.PLANE_SETTINGS.network()
+    optimizer = lessons.PLANE_OPTIMIZER.build()
+    run = NetworkRun(
+        network, optimizer, lessons.PLANE_SETTINGS.initial_params(network.architecture)
+    )
+    run.go_to(lessons.PLANE_STEPS)
+    path = run.visited()
+    moved = path - path[-1]
+    columns = [weight_index(network.architecture, name) for name in weights.axes]
+    on_plane = np.sum(moved[:, columns] ** 2)
+    assert weights.off_plane == pytest.approx(math.sqrt(1 - on_plane / np.sum(moved**2)), rel=1e-6)
+    h = 0.05
+    direction = np.zeros(path.shape[1])
+    direction[columns[0]] = 1.0
+    along_u = (
+        network.loss_at(path[-1] + h * direction)
+        - 2 * network.loss_at(path[-1])
+        + network.loss_at(path[-1] - h * direction)
+    ) / h**2
+    assert weights.curvature[0] == pytest.approx(along_u, rel=1e-6, abs=1e-9)
+    assert random.lowest <= random.highest
+    text = planes_page(views).replace("\n", " ")
+    assert f"{random.off_plane:.0%} of it lies off the plane" in text

@@ -50,6 +50,20 @@ update:data for up to six layers spread from the first to the output, with a gui
 {", ".join(TOYS)}) the input plane shows the network's decision regions, shaded deeper where the
 network is surer, with each data point drawn as its class's mark.
 
+## The loss plane
+
+A network's loss lives in as many dimensions as it has weights. The loss plane (`x`'s last
+chart, or `--plane KIND` from the start) draws it on a plane through the weights, in the plane's
+own coordinates u and v, with the contour plot of the surfaces: `w` switches between two single
+weights (one of the first layer's and one of the output layer's by default, `--plane-weights`
+names others), two random directions scaled filter by filter to the weights' own norms (Li et
+al., 2018), and the path's plane, the first two principal directions of the weights visited,
+with the share of the path's variance each explains. The first two pass through the weights
+now and follow the steps; the path's plane stays until `W` computes it again. The grid is
+computed in the background once the keys settle, a coarse one first; `esc` stops it. Every
+run's path is projected onto the plane (least squares), and the status line gives the current
+point's (u, v). Page 4 of the lesson says what each plane can and cannot tell.
+
 ## Settings
 
 They come from the command line: `tui-gradients net --app` with the flags of `tui-gradients net`

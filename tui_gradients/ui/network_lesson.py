@@ -13,7 +13,7 @@ from typing import Any
 
 from tui_gradients.core.network import lessons
 from tui_gradients.core.network.experiment import NetSettings
-from tui_gradients.core.network.lessons import Bridge, Depthwise
+from tui_gradients.core.network.lessons import Bridge, Depthwise, PlaneView
 from tui_gradients.core.optimisation.optimizers import Hyperparameters, label
 
 
@@ -115,6 +115,45 @@ weight's own gradient scale, {reached(adam)}.
 """
 
 
+def planes_page(views: list[PlaneView]) -> str:
+    if not views:
+        return "*stopped*"
+    weights, random, pca = views
+    flat, steep = sorted(abs(c) for c in weights.curvature)
+    ratio = steep / flat if flat > 0 else float("inf")
+    shares = pca.explained or (0.0, 0.0)
+    settings, optimizer = lessons.PLANE_SETTINGS, lessons.PLANE_OPTIMIZER
+    rows = "\n".join(
+        f"| {v.kind} ({v.axes[0]}, {v.axes[1]}) | {v.off_plane:.0%} | "
+        f"{_g(v.lowest)} to {_g(v.highest)} | {_g(v.curvature[0])}, {_g(v.curvature[1])} |"
+        for v in views
+    )
+    misses = "misses" if random.off_plane > 0.9 else "holds little of"
+    return f"""\
+## 4 · One network, three planes
+
+{settings.depth} sigmoid layers of {settings.width}, trained {lessons.PLANE_STEPS} steps by
+{label(optimizer.optimizer, optimizer.lr)}, then seen on each plane through its last weights.
+On the network you are training, `x` brings the loss plane and `w` switches planes.
+
+| plane | off the plane | loss over the view | curvature along u, v |
+|---|---|---|---|
+{rows}
+
+"Off the plane" is the share of the path's movement that the plane cannot show.
+
+- **Two weights** ({weights.axes[0]} and {weights.axes[1]}) show the conditioning: the loss
+  curves {_g(ratio)} times as much along one as along the other. They say nothing about the
+  other weights: {weights.off_plane:.0%} of the path lies off this plane.
+- **Two random directions**, filter-normalised, show the loss's shape around the weights, but a
+  random plane {misses} the path: {random.off_plane:.0%} of it lies off the plane, so its
+  contours say little about where training went.
+- **The path's plane** holds {shares[0]:.0%} and {shares[1]:.0%} of the path's variance in its
+  two directions ({pca.off_plane:.0%} of the movement lies off it): it shows where training
+  went, and nothing of the many directions training never took.
+"""
+
+
 @dataclass(frozen=True)
 class Page:
     measure: Callable[[threading.Event], Any]
@@ -140,4 +179,5 @@ PAGES = (
         bridge_page,
         (lessons.BRIDGE_SETTINGS, lessons.BRIDGE_OPTIMIZERS[0]),
     ),
+    Page(lessons.planes, planes_page, (lessons.PLANE_SETTINGS, lessons.PLANE_OPTIMIZER)),
 )

@@ -21,6 +21,7 @@ import numpy as np
 from tui_gradients.core.network.experiment import NetSettings
 from tui_gradients.core.network.health import layer_health
 from tui_gradients.core.network.init import Init
+from tui_gradients.core.network.plane import KINDS, grid_loss, plane_of, span
 from tui_gradients.core.network.run import NetworkRun
 from tui_gradients.core.optimisation.optimizers import Hyperparameters, label
 
@@ -146,3 +147,61 @@ def bridge(cancelled: threading.Event | None = None) -> Bridge:
     }
     output = settings.depth + 1
     return Bridge(settings, curvature(settings, 1), curvature(settings, output), steps)
+
+
+@dataclass(frozen=True)
+class PlaneView:
+    """What one plane shows of a trained network."""
+
+    kind: str
+    axes: tuple[str, str]
+    off_plane: float
+    """The share of the path's movement (from its last point) that lies off the plane."""
+    lowest: float
+    highest: float
+    """The loss's range over the plane's grid."""
+    curvature: tuple[float, float]
+    """d²C/du² and d²C/dv² at the plane's origin, from the grid."""
+    explained: tuple[float, float] | None
+
+
+PLANE_SETTINGS = NetSettings(
+    depth=6, width=16, activation="sigmoid", init=Init.parse("xavier_normal")
+)
+PLANE_OPTIMIZER = Hyperparameters(optimizer="adam", lr=0.01)
+PLANE_STEPS = 200
+
+
+def planes(cancelled: threading.Event | None = None) -> list[PlaneView]:
+    """One network trained PLANE_STEPS steps, seen on the three planes."""
+    settings = PLANE_SETTINGS
+    network = settings.network()
+    optimizer = PLANE_OPTIMIZER.build(value_and_grad=network.value_and_grad)
+    run = NetworkRun(network, optimizer, settings.initial_params(network.architecture))
+    run.advance(PLANE_STEPS, cancelled)
+    run.go_to(run.last_step)
+    path = run.visited()
+    views = []
+    for kind in KINDS:
+        plane = plane_of(kind, network, path)
+        coordinates = plane.project(path)
+        moved = path - plane.origin
+        rebuilt = coordinates @ np.stack(plane.directions)
+        length = float(np.linalg.norm(moved))
+        off = float(np.linalg.norm(moved - rebuilt)) / length if length > 0 else 0.0
+        h = 0.05
+        u = v = np.array([-h, 0.0, h])
+        loss = grid_loss(network, plane, u, v, cancelled)
+        low_u, high_u, low_v, high_v = span(coordinates)
+        wide = grid_loss(
+            network, plane, np.linspace(low_u, high_u, 9), np.linspace(low_v, high_v, 9), cancelled
+        )
+        if loss is None or wide is None:
+            return []
+        curvature = (
+            float((loss[1, 2] - 2 * loss[1, 1] + loss[1, 0]) / h**2),
+            float((loss[2, 1] - 2 * loss[1, 1] + loss[0, 1]) / h**2),
+        )
+        lowest, highest = float(wide.min()), float(wide.max())
+        views.append(PlaneView(kind, plane.axes, off, lowest, highest, curvature, plane.explained))
+    return views
