@@ -19,6 +19,7 @@ from tui_gradients.ui.widgets.input_plane import InputPlane
 from tui_gradients.ui.widgets.layer_chart import LayerChart
 from tui_gradients.ui.widgets.layer_table import LayerTable
 from tui_gradients.ui.widgets.lines import Lines
+from tui_gradients.ui.widgets.loss_plane import LossPlane
 
 from .pilot_helpers import until
 
@@ -174,9 +175,29 @@ async def test_every_layer_fits_and_ascii_is_ascii(size):
                 str(chart_widget.border_title),
                 str(chart_widget.render()),
             ]
+            plane = app.screen.query_one(LossPlane)
+            if plane.display:
+                await until(pilot, lambda p=plane: p.landscape is not None, "the loss plane")
+                await pilot.pause(0.1)
+                texts.append(str(plane.border_title))
+                texts += [
+                    "".join(s.text for s in plane.render_line(y)) for y in range(plane.size.height)
+                ]
             for text in texts:
                 assert text.isascii(), text
             await pilot.press("x")
+        await pilot.press("t")  # the lesson's pages, each measured, in ASCII
+        lesson = app.screen.query_one("#net-lesson-text")
+        for page in range(1, 5):
+            await until(
+                pilot,
+                lambda page=page: (
+                    f"page {page} of 4" in lesson.source and "measuring" not in lesson.source
+                ),
+                f"page {page}",
+            )
+            assert lesson.source.isascii(), lesson.source
+            await pilot.press("right_square_bracket")
 
 
 async def test_help_describes_the_columns_and_q_quits():
@@ -217,3 +238,13 @@ async def test_rivals_race_from_the_same_weights_and_step_together():
         await pilot.press("a", "a", "a", "a", "a")
         assert len(screen.runs) == 6
         assert "at most 6 runs" in screen.query_one("#net-message", Lines).text
+
+
+async def test_the_help_in_ascii_names_the_columns_as_the_ascii_table_does():
+    app = app_for(ascii_only=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        document = app.screen.document
+        assert document.isascii()
+        assert "std(a)" in document and "std(W)" in document and "sigmoid(a)" not in document

@@ -71,6 +71,7 @@ PROSE_TO_ASCII = str.maketrans(
         "ᴸ": "L",
         "ˡ": "l",
         "¹": "1",
+        "⁰": "0",
         "²": "^2",
         "⁺": "+",
         "⁻": "-",
@@ -124,6 +125,15 @@ ASCII_BULLETS = ["- ", "* ", "+ ", "- ", "* "]
 
 def label(name: str, ascii_only: bool) -> str:
     return LABELS[name][1 if ascii_only else 0]
+
+
+def labels_in_ascii(text: str) -> str:
+    """`text` with every label the screen shows (`LABELS`) spelled as the screen spells it in
+    ASCII (`σ(a)` is `std(a)` there, not the sigmoid that σ alone means in prose)."""
+    for shown, plain in sorted(LABELS.values(), key=lambda pair: -len(pair[0])):
+        if len(shown) > 1:
+            text = text.replace(shown, plain)
+    return text
 
 
 def unicode_terminal(environ: Mapping[str, str] | None = None) -> bool:

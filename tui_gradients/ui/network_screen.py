@@ -34,7 +34,12 @@ from tui_gradients.core.optimisation.optimizers import (
     label,
 )
 from tui_gradients.ui.colours import from_theme
-from tui_gradients.ui.glyphs import NUMBERS_TO_ASCII, PROSE_TO_ASCII, tables_as_lists
+from tui_gradients.ui.glyphs import (
+    NUMBERS_TO_ASCII,
+    PROSE_TO_ASCII,
+    labels_in_ascii,
+    tables_as_lists,
+)
 from tui_gradients.ui.help import HelpScreen
 from tui_gradients.ui.keys import NETWORK_KEYS, bindings
 from tui_gradients.ui.message_log import KEPT, MessageLog
@@ -530,7 +535,7 @@ class NetworkScreen(Screen[None]):
         pages = f"page {self.lesson_page} of {len(PAGES)} · ] next · [ back · t closes"
         document = f"{text}\n\n*{pages}*"
         if self.ascii_only:
-            document = tables_as_lists(document).translate(PROSE_TO_ASCII)
+            document = tables_as_lists(labels_in_ascii(document)).translate(PROSE_TO_ASCII)
         self.query_one("#net-lesson-text", Markdown).update(document)
 
     def action_load_lesson(self) -> None:
@@ -563,7 +568,8 @@ class NetworkScreen(Screen[None]):
         self.app.push_screen(MessageLog(list(self.messages), self.ascii_only))
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(ascii_only=self.ascii_only, document=NETWORK_HELP))
+        document = labels_in_ascii(NETWORK_HELP) if self.ascii_only else NETWORK_HELP
+        self.app.push_screen(HelpScreen(ascii_only=self.ascii_only, document=document))
 
     def action_screenshot(self) -> None:
         written = self.outputs.screenshot(self.app.export_screenshot())
