@@ -248,3 +248,33 @@ async def test_the_help_in_ascii_names_the_columns_as_the_ascii_table_does():
         document = app.screen.document
         assert document.isascii()
         assert "std(a)" in document and "std(W)" in document and "sigmoid(a)" not in document
+
+
+async def test_a_refused_learning_rate_keeps_the_run():
+    app = app_for(hyper=Hyperparameters(optimizer="adam", lr=4e5))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3", "n")
+        await until(pilot, lambda: "step 3 " in status(app), "three steps")
+        screen = app.screen
+        await pilot.press("greater_than_sign")  # 8e5: a new run, trained to step 3
+        kept = screen.run
+        await pilot.press("greater_than_sign")  # 1.6e6: refused
+        assert "lr: must be in" in screen.query_one("#net-message", Lines).text
+        assert screen.hyper.lr == 8e5 and screen.run is kept and kept.cursor == 3
+
+
+async def test_d_shades_the_loss_plane():
+    app = GradientsApp(network=NetworkStart(SETTINGS, HYPER, plane="weights"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        plane = app.screen.query_one(LossPlane)
+        await until(pilot, lambda: plane.landscape is not None, "the loss plane")
+        await pilot.press("d")
+        assert plane.shading
+        await pilot.pause(0.1)
+        backgrounds = {
+            segment.style.bgcolor
+            for y in range(plane.size.height)
+            for segment in plane.render_line(y)
+            if segment.style is not None and segment.style.bgcolor is not None
+        }
+        assert len(backgrounds) > 3  # a shade per band

@@ -225,6 +225,10 @@ NETWORK_KEYS = (
         "the loss plane through the weights: two weights, two random directions, the path's",
     ),
     Key("W", "recompute_plane", "Plane again", "the loss plane again, through the weights now"),
+    Key(
+        "d", "toggle_shading", "Shading", "shade the loss plane by height, darker is lower",
+        while_computing=True,
+    ),
     Key("t", "toggle_lesson", "Lesson", "the network lesson, open or closed", footer=True),
     Key("right_square_bracket", "lesson_page(1)", "Next page", "the lesson's next page"),
     Key("left_square_bracket", "lesson_page(-1)", "Previous page", "the lesson's previous page"),
@@ -251,7 +255,7 @@ NETWORK_KEYS = (
 NETWORK_GROUPS = {
     "steps": ("step", "back", "to_start", "to_end", "play", "reset"),
     "runs": ("pick_optimizer", "scale_lr", "compare", "race", "add_rival", "drop_rival"),
-    "view": ("next_chart", "next_plane", "recompute_plane", "scroll"),
+    "view": ("next_chart", "next_plane", "recompute_plane", "toggle_shading", "scroll"),
     "more": (
         "toggle_lesson", "lesson_page", "load_lesson", "messages", "screenshot", "stop", "help",
         "app.quit",

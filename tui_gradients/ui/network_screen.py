@@ -315,6 +315,11 @@ class NetworkScreen(Screen[None]):
         plane.switch()
         self.say(f"the {plane.name_of_plane}: computing its grid")
 
+    def action_toggle_shading(self) -> None:
+        plane = self.query_one(LossPlane)
+        plane.shading = not plane.shading
+        self.say("shading on: darker is lower" if plane.shading else "shading off")
+
     def action_recompute_plane(self) -> None:
         plane = self.query_one(LossPlane)
         self.chart = "landscape"
