@@ -238,3 +238,26 @@ async def test_the_grid_never_holds_the_keys_and_esc_stops_it():
         assert "grid stopped" in message
         job = screen.query_one(LossPlane).computing
         assert job is not None and job.is_set()
+
+
+async def test_the_app_takes_the_weights_plane_axes_from_the_flag(capsys):
+    from tui_gradients.arguments import parse
+    from tui_gradients.ui.app import GradientsApp
+    from tui_gradients.ui.network_screen import NetworkStart
+    from tui_gradients.ui.widgets.loss_plane import LossPlane
+
+    from .pilot_helpers import until
+
+    words = ["net", "--app", "--depth", "2", "--width", "4", "--plane", "weights"]
+    args, experiment = parse([*words, "--plane-weights", "W2[1,3],b3[2]"])
+    assert args.plane_axes == ("W2[1,3]", "b3[2]")
+    start = NetworkStart(args.net, experiment.hyper, None, args.plane, args.plane_axes)
+    app = GradientsApp(network=start)
+    async with app.run_test(size=(100, 30)) as pilot:
+        plane = app.screen.query_one(LossPlane)
+        await until(pilot, lambda: plane.landscape is not None, "the loss plane")
+        assert plane.landscape.plane.axes == ("W2[1,3]", "b3[2]")
+    with pytest.raises(SystemExit) as exit_info:
+        parse([*words, "--plane-weights", "W2[9,9],W1[0,0]"])
+    assert exit_info.value.code == 2
+    assert "argument --plane-weights: W2[9,9]: no such weight" in capsys.readouterr().err

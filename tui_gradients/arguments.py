@@ -25,6 +25,7 @@ from tui_gradients.core.network.datasets import BUILT_IN, DataSettings
 from tui_gradients.core.network.experiment import NetSettings, load_weights
 from tui_gradients.core.network.init import SCHEMES, Init
 from tui_gradients.core.network.plane import KINDS as PLANES
+from tui_gradients.core.network.plane import two_weights, weight_index
 from tui_gradients.core.objectives.functions import Window
 from tui_gradients.core.objectives.view import fit_view, usable
 from tui_gradients.core.runs.experiment import Experiment
@@ -544,6 +545,11 @@ def parse(
             network = args.net.network()  # the data read and checked here, as the flags are
             if args.weights:
                 load_weights(args.weights, network.architecture)
+            args.plane_axes = None
+            if args.plane_weights:
+                args.plane_axes = two_weights(args.plane_weights)
+                for name in args.plane_axes:
+                    weight_index(network.architecture, name)
             if served and not args.app:
                 parser.error("serve runs the app: 'serve net --app [options]'")
     except SettingError as error:

@@ -43,7 +43,7 @@ from tui_gradients.core.network.experiment import (
     save_weights,
 )
 from tui_gradients.core.network.model import Network
-from tui_gradients.core.network.plane import grid_loss, plane_of, span, two_weights
+from tui_gradients.core.network.plane import grid_loss, plane_of, span
 from tui_gradients.core.network.training import NET_COLUMNS, TakenSteps, net_rows, train
 from tui_gradients.core.optimisation.optimizers import Optimizer
 from tui_gradients.core.runs.experiment import Experiment
@@ -192,8 +192,7 @@ def _net_plane(
     with np.errstate(all="ignore"):
         path = np.array([next(steps).params for _ in range(count + 1)])
     try:
-        chosen = None if args.plane_weights is None else two_weights(args.plane_weights)
-        plane = plane_of(args.plane, network, path, chosen, args.net.seed)
+        plane = plane_of(args.plane, network, path, args.plane_axes, args.net.seed)
     except SettingError as error:
         return _refused("net", error)
     projected = plane.project(path)
@@ -230,7 +229,7 @@ def _net_app(args: argparse.Namespace, experiment: Experiment) -> int:
 
         weights = Path(args.weights) if args.weights else None
         app = GradientsApp(
-            network=NetworkStart(args.net, experiment.hyper, weights, args.plane),
+            network=NetworkStart(args.net, experiment.hyper, weights, args.plane, args.plane_axes),
             initial_steps=args.steps or 0,
             resume_collector=True,
             deadline=Deadline(),

@@ -102,6 +102,7 @@ class GradientsApp(App[None]):
                 weights=network.weights,
                 out_dir=out_dir,
                 plane=network.plane,
+                plane_weights=network.plane_weights,
             )
             self._panel_mounted = True  # the network screen has no settings panel to wait for
         self.main_screen = MainScreen(

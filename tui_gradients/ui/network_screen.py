@@ -96,6 +96,8 @@ class NetworkStart:
     hyper: Hyperparameters
     weights: Path | None = None
     plane: str | None = None
+    plane_weights: tuple[str, str] | None = None
+    """The weights plane's two axes (by default a first layer's and an output weight)."""
 
 
 @dataclass
@@ -128,12 +130,14 @@ class NetworkScreen(Screen[None]):
         weights: Path | None = None,
         out_dir: Path | None = None,
         plane: str | None = None,
+        plane_weights: tuple[str, str] | None = None,
     ) -> None:
         """`plane` is the loss plane's kind (`network.plane.KINDS`): given, the screen opens
         on it."""
         super().__init__()
         self.rivals: list[tuple[Hyperparameters, NetworkRun]] = []
         self._plane_kind = plane or "weights"
+        self._plane_weights = plane_weights
         if plane is not None:
             self.set_reactive(NetworkScreen.chart, "landscape")
         self._load(settings, hyper, weights)
@@ -183,7 +187,7 @@ class NetworkScreen(Screen[None]):
             yield LayerTable(id="net-layers")
             yield InputPlane(id="net-plane")
         yield LayerChart(id="net-chart")
-        yield LossPlane(self._plane_kind, id="net-landscape")
+        yield LossPlane(self._plane_kind, self._plane_weights, id="net-landscape")
         with VerticalScroll(id="net-lesson"):
             yield Markdown(id="net-lesson-text")
         yield Lines(id="net-message")

@@ -59,9 +59,13 @@ class LossPlane(ContourPlot):
             super().__init__()
             self.reason = reason
 
-    def __init__(self, kind: str = "weights", **kwargs) -> None:
+    def __init__(
+        self, kind: str = "weights", weights: tuple[str, str] | None = None, **kwargs
+    ) -> None:
+        """`weights` are the weights plane's two axes (None: its defaults)."""
         super().__init__(NOTHING_YET, (-1.0, 1.0, -1.0, 1.0), **kwargs)
         self.kind = kind
+        self.weights = weights
         self.landscape: Landscape | None = None
         self.point: tuple[float, float] | None = None
         """The main run's current weights on the plane (u, v)."""
@@ -119,7 +123,7 @@ class LossPlane(ContourPlot):
         self, network: Network, kind: str, paths: list[np.ndarray], seed: int, job: threading.Event
     ) -> None:
         try:
-            plane = plane_of(kind, network, paths[0], seed=seed)
+            plane = plane_of(kind, network, paths[0], self.weights, seed)
         except SettingError as error:
             self.post_message(self.Refused(error.message))
             return
