@@ -15,7 +15,7 @@ from tui_gradients.core.runs.rivals import parse_rivals
 from tui_gradients.core.runs.settings import edit
 from tui_gradients.ui.app import GradientsApp
 
-from .pilot_helpers import fields_ready
+from .pilot_helpers import fields_ready, until
 
 SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
 STEPS = {"0": [], "1": ["n"], "10": ["N"]}
@@ -97,3 +97,44 @@ def test_a_comparison_shaded_in_a_light_and_a_dark_theme(snap_compare, theme):
 
     keys = ["c", "3", "0", "n", "d"]
     assert snap_compare(GradientsApp(), terminal_size=(100, 30), press=keys, run_before=use_theme)
+
+
+NETWORK_SCENARIOS = {
+    "penguins-adam-30": ("net --app --optimizer adam --lr 0.01", ["3", "0", "n"]),
+    "deep-sigmoid-update-data": (
+        "net --app --depth 10 --width 16 --activation sigmoid --init normal",
+        ["2", "0", "n", "x"],
+    ),
+    "spiral-inputs": ("net --app --data spiral --optimizer adam --lr 0.01", ["1", "0", "0", "n"]),
+    "path-plane": ("net --app --plane pca --optimizer adam --lr 0.01 --steps 40", []),
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("scenario", NETWORK_SCENARIOS)
+def test_network_screen(snap_compare, scenario, size):
+    """The network screen after its keys, once what it computes after them (the charts, the
+    input plane, the loss plane's fine grid) is in."""
+    from tui_gradients.ui.network_screen import NetworkStart
+    from tui_gradients.ui.widgets.input_plane import InputPlane
+    from tui_gradients.ui.widgets.loss_plane import LossPlane
+
+    flags, keys = NETWORK_SCENARIOS[scenario]
+    args, experiment = parse(shlex.split(flags))
+    start = NetworkStart(args.net, experiment.hyper, None, args.plane, args.plane_axes)
+    app = GradientsApp(network=start, initial_steps=args.steps or 0)
+
+    async def settled(pilot):
+        await pilot.press(*keys)
+        await pilot.pause()  # the screen composed, with no key to wait for
+        screen = pilot.app.screen
+        plane, inputs = screen.query_one(LossPlane), screen.query_one(InputPlane)
+
+        def done() -> bool:
+            fine = plane.landscape is not None and plane.landscape.u.size == 60
+            return (not plane.display or fine) and (not inputs.display or inputs.image is not None)
+
+        await until(pilot, done, "the network screen's threads")
+        await pilot.pause(0.4)  # the charts' timer, and a last input-plane image
+
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=settled)

@@ -306,8 +306,7 @@ class NetworkScreen(Screen[None]):
     def on_loss_plane_ready(self, event: LossPlane.Ready) -> None:
         rows, columns = event.landscape.loss.shape
         plane = self.query_one(LossPlane)
-        took = f"{columns}×{rows} grid in {event.landscape.seconds:.2f} s"
-        self.say(f"the {plane.name_of_plane}: {took}")
+        self.say(f"the {plane.name_of_plane}: its {columns}×{rows} grid is in")
         self._show_status()
 
     def on_loss_plane_refused(self, event: LossPlane.Refused) -> None:

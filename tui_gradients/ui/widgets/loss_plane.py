@@ -9,7 +9,6 @@ made (`Refused`)."""
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,8 +43,6 @@ class Landscape:
     u: np.ndarray
     v: np.ndarray
     loss: np.ndarray
-    seconds: float
-    """What its grid took to compute."""
 
 
 class LossPlane(ContourPlot):
@@ -129,12 +126,11 @@ class LossPlane(ContourPlot):
             return
         low_u, high_u, low_v, high_v = span(plane.project(paths[0]))
         for columns, rows in GRIDS:
-            started = time.perf_counter()
             u, v = np.linspace(low_u, high_u, columns), np.linspace(low_v, high_v, rows)
             loss = grid_loss(network, plane, u, v, job)
             if loss is None:
                 return
-            landscape = Landscape(plane, u, v, loss, time.perf_counter() - started)
+            landscape = Landscape(plane, u, v, loss)
             self.app.call_from_thread(self._drawn, landscape, job)
 
     def _drawn(self, landscape: Landscape, job: threading.Event) -> None:
