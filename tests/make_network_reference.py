@@ -20,11 +20,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from make_torch_reference import torch_optimizer, torch_scheduler
+from network_cases import TRAINED
 
 from tui_gradients.core.network.init import Init
 from tui_gradients.core.network.mlp import Architecture
 from tui_gradients.core.optimisation.optimizers import Hyperparameters
-from tui_gradients.core.optimisation.schedules import Schedule
 
 OUT = Path(__file__).parent / "data" / "network_reference.npz"
 SAMPLES = 12
@@ -40,14 +40,7 @@ CASES = {
     "linear_batch_regress": dict(activation="linear", norm="batch", depth=2),
     "sigmoid_width1_classify": dict(activation="sigmoid", depth=6, width=1),
 }
-OPTIMIZERS = {
-    "gd": Hyperparameters(optimizer="gd", lr=0.05),
-    "momentum": Hyperparameters(optimizer="momentum", lr=0.02),
-    "adam": Hyperparameters(optimizer="adam", lr=0.01),
-    "adam_cosine": Hyperparameters(
-        optimizer="adam", lr=0.01, schedule=Schedule("cosine", (("T_max", 50.0),))
-    ),
-}
+OPTIMIZERS = TRAINED
 ACTIVATIONS = {
     "sigmoid": torch.sigmoid,
     "tanh": torch.tanh,

@@ -17,8 +17,8 @@ from tui_gradients.core.network.init import Init
 from tui_gradients.core.network.mlp import Architecture
 from tui_gradients.core.network.model import Network
 from tui_gradients.core.network.training import train
-from tui_gradients.core.optimisation.optimizers import Hyperparameters
-from tui_gradients.core.optimisation.schedules import Schedule
+
+from .network_cases import TRAINED
 
 REFERENCE = Path(__file__).parent / "data" / "network_reference.npz"
 STORED = np.load(REFERENCE)
@@ -61,17 +61,6 @@ def test_the_stored_start_is_the_seeded_xavier_draw():
         np.testing.assert_array_equal(
             params, Init.parse("xavier_normal").params(network.architecture, seed=7)
         )
-
-
-TRAINED = {
-    "gd": Hyperparameters(optimizer="gd", lr=0.05),
-    "momentum": Hyperparameters(optimizer="momentum", lr=0.02),
-    "adam": Hyperparameters(optimizer="adam", lr=0.01),
-    "adam_cosine": Hyperparameters(
-        optimizer="adam", lr=0.01, schedule=Schedule("cosine", (("T_max", 50.0),))
-    ),
-}
-"""As the script trains them (their settings are its `OPTIMIZERS`)."""
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -108,3 +108,15 @@ def test_the_summary_is_thinned_past_its_rows(monkeypatch):
     summary = run.summary()
     assert len(summary.steps) <= 64 and summary.steps[0] == 0
     assert np.all(np.diff(summary.steps) > 0) and summary.steps[-1] >= 300 - 8
+
+
+def test_a_step_after_the_table_reuses_the_update_the_table_computed(monkeypatch):
+    _, run, straight = setup()
+    made = []
+    real = NetworkRun._next
+    monkeypatch.setattr(NetworkRun, "_next", lambda self, step: made.append(1) or real(self, step))
+    for step in range(1, 6):  # as the app's step key does: a step, then its table
+        run.go_to(step)
+        run.table()
+    assert len(made) == 5  # one training step per key, not two
+    np.testing.assert_array_equal(run.current.params, straight[5].params)

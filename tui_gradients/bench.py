@@ -331,7 +331,7 @@ def _expression(function: str) -> Expression:
     return expression
 
 
-def _seconds(function: Callable[[], object], runs: int) -> list[float]:
+def seconds(function: Callable[[], object], runs: int) -> list[float]:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -509,13 +509,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     _row("bytes per step, 160×48, a race of six", race_bytes, "KB", 1e-3, None)
 
     steps = 10**6
-    baseline = _seconds(plain_loop(steps), runs)
+    baseline = seconds(plain_loop(steps), runs)
     _row("plain Python loop, 10⁶ gd steps (baseline)", baseline, "ms", 1e3, None)
     from tui_gradients.core import fast
 
     for function in ("quadratic", "rosenbrock"):
         for optimizer, count in (("gd", steps), ("adagrad", steps), ("adam", steps // 10)):
-            times = _seconds(fast_forward(function, optimizer, count, numba=False), runs // 2)
+            times = seconds(fast_forward(function, optimizer, count, numba=False), runs // 2)
             what = f"{count // 1000} k {optimizer} steps, {function}"
             _row(f"without numba: {what} (straight-line loop)", times, "ms", 1e3, baseline)
     first, last = jump((160, 48), steps, max(3, runs - 2), numba=False)
@@ -524,14 +524,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not fast.installed():
         print("numba is not installed (the `fast` extra): no rows for its loops")
         return
-    loaded = _seconds(fast.warm_up, 1)
+    loaded = seconds(fast.warm_up, 1)
     _row("compiled loops: import numba and load the cached kernel", loaded, "ms", 1e3, None)
-    interpreted = _seconds(fast_forward("quadratic", "gd", steps), max(2, runs // 3))
+    interpreted = seconds(fast_forward("quadratic", "gd", steps), max(2, runs // 3))
     _row("fast-forward 10⁶ gd steps, quadratic, interpreter", interpreted, "ms", 1e3, baseline)
     _row("a new formula's own loop: first compile", [first_compile()], "ms", 1e3, None)
     for function in ("quadratic", "rosenbrock"):
         expression = _expression(function)
-        own = _seconds(partial(fast.specialise, expression, "gd"), 1)
+        own = seconds(partial(fast.specialise, expression, "gd"), 1)
         _row(
             f"{function}, gd: its own loop from the cache (compiled if absent)",
             own,
@@ -541,14 +541,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         for optimizer in ("gd", "adagrad", "adam"):
             fast.specialise(expression, optimizer)
-            times = _seconds(fast_forward(function, optimizer, steps), max(2, runs // 3))
+            times = seconds(fast_forward(function, optimizer, steps), max(2, runs // 3))
             _row(f"fast-forward 10⁶ {optimizer} steps, {function}", times, "ms", 1e3, baseline)
     first, last = jump((160, 48), steps, max(3, runs - 2))
     _row("app: 10⁶-step jump → frame, 160×48 (2-D run drawn)", first, "ms", 1e3, None)
     _row("app: 10⁶-step jump → chain table caught up", last, "ms", 1e3, None)
     chain_steps = 100_000
     for depth in (50, 64):
-        times = _seconds(chain_forward(depth, chain_steps), runs)
+        times = seconds(chain_forward(depth, chain_steps), runs)
         rates = [chain_steps / t for t in times]
         _row(f"depth-{depth} chain", rates, "k steps/s", 1e-3, None)
     print(f"| peak memory, 10⁶ adam steps of history | {peak_memory(steps):.0f} | | | | MB | |")
@@ -602,16 +602,16 @@ def every_optimizer(runs: int, steps: int = 10**6) -> None:
     from tui_gradients.core.optimisation.optimizers import OPTIMIZERS
     from tui_gradients.core.optimisation.schedules import NAMES
 
-    baseline = _seconds(plain_loop(steps), runs)
+    baseline = seconds(plain_loop(steps), runs)
     _row("plain Python loop, 10⁶ gd steps (baseline)", baseline, "ms", 1e3, None)
     stepwise = [name for name in OPTIMIZERS if name != "lbfgs"]  # LBFGS: lbfgs_rows
     for optimizer in stepwise:
-        times = _seconds(fast_forward("quadratic", optimizer, steps // 10, numba=False), runs)
+        times = seconds(fast_forward("quadratic", optimizer, steps // 10, numba=False), runs)
         scaled = [10 * t for t in times]  # per 10⁶ steps, against the same baseline
         _row(f"straight-line loop, {optimizer}, per 10⁶ steps", scaled, "ms", 1e3, baseline)
     for schedule in NAMES[1:]:
         for optimizer in ("gd", "adam"):
-            times = _seconds(
+            times = seconds(
                 fast_forward("quadratic", optimizer, steps // 10, False, schedule), runs
             )
             scaled = [10 * t for t in times]
@@ -619,7 +619,7 @@ def every_optimizer(runs: int, steps: int = 10**6) -> None:
             _row(f"straight-line loop, {what}, per 10⁶ steps", scaled, "ms", 1e3, baseline)
     numpy_loop = fast_forward("quadratic", "adam", steps // 100, False, "cosine")
     with _numpy_only():
-        scaled = [100 * t for t in _seconds(numpy_loop, runs)]
+        scaled = [100 * t for t in seconds(numpy_loop, runs)]
     _row("numpy loop (before), adam + cosine, per 10⁶ steps", scaled, "ms", 1e3, baseline)
     lbfgs_rows(runs, steps // 10)
     if not fast.warm_up():
@@ -628,7 +628,7 @@ def every_optimizer(runs: int, steps: int = 10**6) -> None:
     expression = _expression("quadratic")
     for optimizer in stepwise:
         fast.specialise(expression, optimizer)
-        times = _seconds(fast_forward("quadratic", optimizer, steps), runs)
+        times = seconds(fast_forward("quadratic", optimizer, steps), runs)
         _row(f"numba, {optimizer}, 10⁶ steps", times, "ms", 1e3, baseline)
 
 
@@ -642,13 +642,13 @@ def lbfgs_rows(runs: int, steps: int) -> None:
     taken = advance()
     what = f"lbfgs, per step, Rosenbrock lr 0.001 ({taken} steps, to its own stop)"
     with _numpy_only():
-        numpy_loop = [t / taken for t in _seconds(advance, runs)]
+        numpy_loop = [t / taken for t in seconds(advance, runs)]
     _row(f"numpy loop, {what}", numpy_loop, "µs", 1e6, None)
-    straight_loop = [t / taken for t in _seconds(advance, runs)]
+    straight_loop = [t / taken for t in seconds(advance, runs)]
     _row(f"straight-line loop, {what}", straight_loop, "µs", 1e6, numpy_loop)
     if fast.warm_up():
         compiled = fast_forward("rosenbrock", "lbfgs", steps)
-        numba_loop = [t / taken for t in _seconds(compiled, runs)]
+        numba_loop = [t / taken for t in seconds(compiled, runs)]
         _row(f"numba, {what}", numba_loop, "µs", 1e6, numpy_loop)
 
 

@@ -4,11 +4,11 @@ measured in the same run on the same shapes."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
 
+from tui_gradients.bench import seconds
 from tui_gradients.core.network.experiment import NetSettings
 from tui_gradients.core.network.plane import grid_loss, random_plane
 from tui_gradients.core.network.training import train
@@ -17,12 +17,7 @@ from tui_gradients.core.optimisation.optimizers import Hyperparameters
 
 def _times(function: Callable[[], object], runs: int) -> list[float]:
     function()  # warm: first touches of memory and BLAS's threads
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return times
+    return seconds(function, runs)
 
 
 def training_step(depth: int, width: int) -> Callable[[], object]:

@@ -195,13 +195,17 @@ _SHOWN = {
 }
 
 
+def _surfaces(*keys: str) -> tuple[Key, ...]:
+    """The surfaces' own entries for these keys, where the network screen does the same."""
+    table = {key.keys: key for key in KEYS}
+    return tuple(table[name] for name in keys)
+
+
 NETWORK_KEYS = (
     Key("n,space,right", "step(1)", "Step", "one training step", footer=True),
     Key("N,shift+right", f"step({BIG_STEP})", f"×{BIG_STEP}", "ten steps"),
     Key("b,left", "back(1)", "Back", "one step back (replayed from a kept step)", footer=True),
-    Key("B,shift+left", f"back({BIG_STEP})", f"Back ×{BIG_STEP}", "ten steps back"),
-    Key("g,home", "to_start", "Start", "to step 0"),
-    Key("G,end", "to_end", "End", "to the last step computed"),
+    *_surfaces("B,shift+left", "g,home", "G,end"),
     Key("p", "play", "Play", "play or pause"),
     Key("r", "reset", "Reset", "back to step 0, the history dropped"),
     Key(
@@ -230,8 +234,7 @@ NETWORK_KEYS = (
         while_computing=True,
     ),
     Key("t", "toggle_lesson", "Lesson", "the network lesson, open or closed", footer=True),
-    Key("right_square_bracket", "lesson_page(1)", "Next page", "the lesson's next page"),
-    Key("left_square_bracket", "lesson_page(-1)", "Previous page", "the lesson's previous page"),
+    *_surfaces("right_square_bracket", "left_square_bracket"),
     Key("enter", "load_lesson", "Load", "train the lesson page's network, from step 0"),
     Key(
         "pagedown", "scroll(1)", "Scroll", "scroll the lesson's text on, or the table's layers",
@@ -244,12 +247,7 @@ NETWORK_KEYS = (
     Key("at", "messages", "Messages", "every message in full", while_computing=True),
     Key("E", "screenshot", "Screenshot", "the screen as an SVG picture", while_computing=True),
     Key("escape", "stop", "Stop", "stop a long jump", while_computing=True),
-    Key(
-        "question_mark", "help", "Help", "this help (`/` searches it)",
-        footer=True, while_computing=True,
-    ),
-    Key("q", "app.quit", "Quit", "quit", footer=True, while_computing=True),
-    Key("ctrl+c", "app.quit", "Quit", "quit", priority=True, while_computing=True),
+    *_surfaces("question_mark", "q", "ctrl+c"),
 )  # fmt: skip
 """The network screen's keys: the surfaces' names for the same moves."""
 NETWORK_GROUPS = {

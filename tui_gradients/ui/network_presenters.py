@@ -75,16 +75,3 @@ def loss_text(run: NetworkRun) -> str:
     if not math.isnan(current.accuracy):
         parts.append(f"accuracy {100 * current.accuracy:.1f} %")
     return " · ".join(parts)
-
-
-def update_legend(ascii_only: bool) -> Line:
-    """What the update:data colours say, for the chart's caption."""
-    dash = "-" if ascii_only else "−"
-    return (
-        ("update:data: ", None),
-        (f"near 10{dash}3 healthy", Style(color="green")),
-        ("  ", None),
-        ("above: churning", Style(color="yellow", bold=True)),
-        ("  ", None),
-        ("below: barely moving", Style(color="blue")),
-    )

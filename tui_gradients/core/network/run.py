@@ -75,6 +75,9 @@ class NetworkRun:
         self._append(first)
         self.cursor = 0
         self._at_cursor: Step = first
+        self._ahead: Step | None = None
+        """The step after the last one, once the table has asked for its update: the next
+        `advance` takes it instead of computing it again."""
         self.stop = ""
         """Why the run can go no further (a loss or weight that is not finite), if so."""
 
@@ -107,7 +110,7 @@ class NetworkRun:
         while made < count and not self.stop:
             if cancelled is not None and cancelled.is_set():
                 break
-            following = self._next(self._last)
+            following = self._after_last()
             if not (math.isfinite(following.loss) and np.isfinite(following.params).all()):
                 self.stop = f"diverged at step {following.step}: the loss or a weight is not finite"
                 break
@@ -119,6 +122,10 @@ class NetworkRun:
             if progress is not None and made % 64 == 0:
                 progress(made)
         return made
+
+    def _after_last(self) -> Step:
+        ahead, self._ahead = self._ahead, None
+        return ahead if ahead is not None else self._next(self._last)
 
     def _next(self, step: Step) -> Step:
         with np.errstate(all="ignore"):  # a step that overflows ends the run, with a reason
@@ -160,7 +167,15 @@ class NetworkRun:
         """The cursor's layer table, with the update its gradient makes (the one the next
         step takes, where it is not made yet)."""
         current = self._at_cursor
-        after = self._next(current).params
+        kept = self._checkpoints.get(current.step + 1)
+        if kept is not None:
+            after = kept[0]
+        elif current is self._last:
+            if self._ahead is None:
+                self._ahead = self._next(current)
+            after = self._ahead.params
+        else:
+            after = self._next(current).params
         return current.health(self.network, after)
 
     def summary(self, upto: int | None = None) -> Summary:
