@@ -263,14 +263,13 @@ class NetworkScreen(Screen[None]):
             f"{settings.data.source}: {self.dataset_text}"
         )
         self.query_one(LayerTable).show_table(table, self._plain(title))
+        loss_plane = self.query_one(LossPlane)
+        if loss_plane.display:  # before the status line, which says where its point is
+            paths = [run.visited() for run in self.runs]
+            loss_plane.follow(self.network, paths, self.settings.seed)
         self._show_status()
         if self._chart_due is None:
             self._chart_due = self.set_timer(CHART_PERIOD, self._draw_charts)
-        loss_plane = self.query_one(LossPlane)
-        if loss_plane.display:
-            paths = [run.visited() for run in self.runs]
-            loss_plane.follow(self.network, paths, self.settings.seed)
-            self._show_status()
 
     def _show_status(self) -> None:
         run = self.run
