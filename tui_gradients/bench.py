@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 import tui_gradients
 from tui_gradients.allocation import keep_freed_memory
+from tui_gradients.bench_timing import seconds
 
 if TYPE_CHECKING:
     from tui_gradients.core.objectives.expression import Expression
@@ -329,15 +330,6 @@ def _expression(function: str) -> Expression:
     expression = make_objective(function).expression
     assert expression is not None, "every preset has a formula"
     return expression
-
-
-def seconds(function: Callable[[], object], runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def fast_forward(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tui_gradients.bench import seconds
+from tui_gradients.bench_timing import seconds
 from tui_gradients.core.network.experiment import NetSettings
 from tui_gradients.core.network.plane import grid_loss, random_plane
 from tui_gradients.core.network.training import train
