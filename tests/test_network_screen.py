@@ -278,3 +278,16 @@ async def test_d_shades_the_loss_plane():
             if segment.style is not None and segment.style.bgcolor is not None
         }
         assert len(backgrounds) > 3  # a shade per band
+
+
+async def test_on_a_wide_screen_the_loss_plane_gets_the_room_below_table_and_inputs():
+    settings = NetSettings(depth=3, width=8, data=DataSettings(source="xor"))
+    app = GradientsApp(network=NetworkStart(settings, HYPER, plane="weights"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        table, inputs = screen.query_one(LayerTable), screen.query_one(InputPlane)
+        plane = screen.query_one(LossPlane)
+        assert inputs.display and plane.display
+        assert inputs.region.height == table.region.height
+        assert plane.region.y >= table.region.bottom and plane.region.height >= 30

@@ -226,21 +226,20 @@ class NetworkScreen(Screen[None]):
         (a layer chart, the loss plane, or at narrow widths the input plane, which on a wide
         screen sits beside the table instead)."""
         wide = self.size.width >= WIDE and self.two_inputs
-        mode = self.chart
         if self.lesson_page:
             below = "lesson"
-        elif mode in ("inputs", "landscape"):
-            below = "top" if mode == "inputs" and not wide else mode
+        elif self.chart == "landscape":
+            below = "landscape"
+        elif self.chart == "inputs" and not wide:
+            below = "top"  # the input plane takes the chart's place, beside a shorter table
         else:
-            below = "chart"
+            below = "chart"  # on a wide screen the input plane is beside the table anyway
         self.query_one(InputPlane).display = self.two_inputs and (wide or below == "top")
         chart = self.query_one(LayerChart)
-        chart.display = below in ("chart", "inputs")
+        chart.display = below == "chart"
         self.query_one(LossPlane).display = below == "landscape"
         self.query_one("#net-lesson").display = below == "lesson"
         chart.styles.height = CHART_ROWS_WIDE if wide and below == "chart" else "1fr"
-        top = self.query_one("#net-top")
-        top.styles.height = "1fr" if below == "top" or (wide and below == "chart") else "auto"
         # the table's own height, not its lines' (which shrink once it scrolls): every layer,
         # its header and notes, within what leaves the chart CHART_ROWS
         table_width = self.size.width // 2 if wide else self.size.width
@@ -249,7 +248,12 @@ class NetworkScreen(Screen[None]):
         room = self.size.height - SCREEN_ROWS - (CHART_ROWS_WIDE if wide else CHART_ROWS)
         if below == "top":
             room = self.size.height // 3
-        self.query_one(LayerTable).styles.height = max(min(wanted, room), TABLE_MIN_ROWS)
+        rows = max(min(wanted, room), TABLE_MIN_ROWS)
+        self.query_one(LayerTable).styles.height = rows
+        # the top row: all that is left above a fixed chart, or the table's own rows (the input
+        # plane beside it takes them too, leaving the rest to the loss plane or the lesson)
+        fills = below == "top" or (wide and below == "chart")
+        self.query_one("#net-top").styles.height = "1fr" if fills else rows
 
     # --- what is shown -----------------------------------------------------------------------
 
